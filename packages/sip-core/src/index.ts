@@ -1,0 +1,1 @@
+export type { SipHeader, SipMessage, SipRequest, SipResponse } from "./message/types.js";
