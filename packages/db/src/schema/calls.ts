@@ -1,0 +1,93 @@
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { accounts } from "./accounts.js";
+import { domains } from "./sip.js";
+
+export type CallState = "initiated" | "ringing" | "answered" | "completed" | "failed";
+
+/** One call as the tenant sees it: the B2BUA's pair (or more) of legs. */
+export const calls = sqliteTable(
+  "calls",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    domainId: text("domain_id").references(() => domains.id, { onDelete: "set null" }),
+    /** Call-ID of the first (inbound) leg. */
+    sipCallId: text("sip_call_id").notNull(),
+    from: text("from").notNull(),
+    to: text("to").notNull(),
+    state: text("state").$type<CallState>().notNull(),
+    /** Final SIP status and reason when the call failed or ended with one. */
+    endStatus: integer("end_status"),
+    endReason: text("end_reason"),
+    startedAt: integer("started_at").notNull(),
+    ringingAt: integer("ringing_at"),
+    answeredAt: integer("answered_at"),
+    endedAt: integer("ended_at"),
+  },
+  (t) => [
+    index("calls_account_started_idx").on(t.accountId, t.startedAt),
+    index("calls_sip_call_id_idx").on(t.sipCallId),
+  ],
+);
+
+export type LegDirection = "inbound" | "outbound";
+export type LegState = "trying" | "early" | "confirmed" | "terminated";
+
+/** One SIP dialog (or dialog attempt) of a call. */
+export const callLegs = sqliteTable(
+  "call_legs",
+  {
+    id: text("id").primaryKey(),
+    callId: text("call_id")
+      .notNull()
+      .references(() => calls.id, { onDelete: "cascade" }),
+    direction: text("direction").$type<LegDirection>().notNull(),
+    sipCallId: text("sip_call_id").notNull(),
+    localTag: text("local_tag"),
+    remoteTag: text("remote_tag"),
+    remoteUri: text("remote_uri").notNull(),
+    transport: text("transport").notNull(),
+    source: text("source"),
+    state: text("state").$type<LegState>().notNull(),
+    createdAt: integer("created_at").notNull(),
+    answeredAt: integer("answered_at"),
+    endedAt: integer("ended_at"),
+  },
+  (t) => [index("call_legs_call_idx").on(t.callId)],
+);
+
+export type MessageDirection = "received" | "sent";
+
+/**
+ * The ordered SIP trace of a call. `seq` is per call and is the same `seq` the callback events
+ * carry (SPEC §4), so a tenant can line deliveries up with the trace.
+ */
+export const callMessages = sqliteTable(
+  "call_messages",
+  {
+    callId: text("call_id")
+      .notNull()
+      .references(() => calls.id, { onDelete: "cascade" }),
+    seq: integer("seq").notNull(),
+    legId: text("leg_id").references(() => callLegs.id, { onDelete: "set null" }),
+    direction: text("direction").$type<MessageDirection>().notNull(),
+    /** Request method, or null for a response. */
+    method: text("method"),
+    /** Response status, or null for a request. */
+    status: integer("status"),
+    reason: text("reason"),
+    requestUri: text("request_uri"),
+    cseq: text("cseq"),
+    at: integer("at").notNull(),
+    /** Header name (lower-case) → value(s), JSON. */
+    headers: text("headers", { mode: "json" }).$type<Record<string, string | string[]>>().notNull(),
+    bodySize: integer("body_size").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.callId, t.seq] })],
+);
+
+export type Call = typeof calls.$inferSelect;
+export type CallLeg = typeof callLegs.$inferSelect;
+export type CallMessage = typeof callMessages.$inferSelect;

@@ -1,0 +1,19 @@
+export { accounts, apiKeys, consoleUsers } from "./accounts.js";
+export type { Account, ApiKey, ConsoleUser } from "./accounts.js";
+export { domains, credentials, registrations } from "./sip.js";
+export type { Domain, Credential, Registration, SipTransport } from "./sip.js";
+export { calls, callLegs, callMessages } from "./calls.js";
+export type {
+  Call,
+  CallLeg,
+  CallMessage,
+  CallState,
+  LegDirection,
+  LegState,
+  MessageDirection,
+} from "./calls.js";
+export { callbacks } from "./callbacks.js";
+export type { Callback, CallbackSource } from "./callbacks.js";
+// delivery.ts belongs to packages/callbacks' owner (outbox, deliveries, attempts); re-exported whole
+// so its tables join the schema (and `Database`) without touching this file.
+export * from "./delivery.js";
