@@ -1,0 +1,76 @@
+/**
+ * One mediasoup worker per core (by default), restarted when one dies.
+ * The call layer asks for a worker with `pick()`; a dead worker's routers are gone with it, so
+ * `onWorkerDied` lets the owner of those calls end them.
+ */
+import os from "node:os";
+import { loadMediasoup, type Mediasoup } from "./mediasoup.js";
+
+type Worker = Mediasoup.types.Worker;
+
+export interface WorkerPoolOptions {
+  size?: number;
+  rtcMinPort: number;
+  rtcMaxPort: number;
+  logLevel?: "debug" | "warn" | "error" | "none";
+  onWorkerDied?: (pid: number, error: Error) => void;
+}
+
+export class WorkerPool {
+  readonly #opts: WorkerPoolOptions;
+  readonly #workers: Worker[] = [];
+  #next = 0;
+  #closed = false;
+
+  constructor(opts: WorkerPoolOptions) {
+    this.#opts = opts;
+  }
+
+  get size(): number {
+    return this.#workers.length;
+  }
+
+  pids(): number[] {
+    return this.#workers.map((w) => w.pid);
+  }
+
+  async start(): Promise<void> {
+    const n = this.#opts.size ?? os.availableParallelism();
+    for (let i = 0; i < n; i++) this.#workers.push(await this.#spawn(i, n));
+  }
+
+  /** Round-robin choice of a live worker. */
+  pick(): Worker {
+    const w = this.#workers[this.#next++ % this.#workers.length];
+    if (!w) throw new Error("worker pool is not started");
+    return w;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const w of this.#workers.splice(0)) w.close();
+  }
+
+  async #spawn(index: number, count: number): Promise<Worker> {
+    const ms = await loadMediasoup();
+    // Each worker gets its own slice of the RTP range so restarts never collide.
+    const span = Math.floor((this.#opts.rtcMaxPort - this.#opts.rtcMinPort + 1) / count);
+    const worker = await ms.createWorker({
+      logLevel: this.#opts.logLevel ?? "warn",
+      rtcMinPort: this.#opts.rtcMinPort + index * span,
+      rtcMaxPort: this.#opts.rtcMinPort + (index + 1) * span - 1,
+    });
+    worker.on("died", (error: Error) => {
+      this.#opts.onWorkerDied?.(worker.pid, error);
+      if (this.#closed) return;
+      void this.#spawn(index, count).then(
+        (fresh) => {
+          if (this.#closed) return fresh.close();
+          this.#workers[this.#workers.indexOf(worker)] = fresh;
+        },
+        (err: unknown) => console.error("[media] could not restart a mediasoup worker:", err),
+      );
+    });
+    return worker;
+  }
+}
