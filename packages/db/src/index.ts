@@ -1,6 +1,7 @@
 export { openDatabase, migrationsFolder } from "./open-database.js";
 export type { Database, OpenDatabaseOptions, OpenedDatabase, Schema } from "./open-database.js";
 export { newId } from "./ids.js";
+export { isUniqueViolation } from "./errors.js";
 export type { IdPrefix } from "./ids.js";
 export {
   accounts,
@@ -13,6 +14,9 @@ export {
   callLegs,
   callMessages,
   callbacks,
+  outboxEvents,
+  deliveries,
+  deliveryAttempts,
 } from "./schema/index.js";
 export type {
   Account,
@@ -31,4 +35,12 @@ export type {
   MessageDirection,
   Callback,
   CallbackSource,
+  OutboxEvent,
+  Delivery,
+  DeliveryAttempt,
+  DeliveryStatus,
 } from "./schema/index.js";
+// Query operators, re-exported so callers build portable queries with the same drizzle instance
+// the schema was defined with (no second copy of drizzle-orm, no raw SQL outside packages/db).
+export { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, ne, or } from "drizzle-orm";
+export type { SQL } from "drizzle-orm";

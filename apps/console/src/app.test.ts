@@ -1,0 +1,249 @@
+import { createHash } from "node:crypto";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { apiKeys, credentials, eq } from "@hookline/db";
+import { harness, OPERATOR } from "./test-helpers.js";
+import type { Harness } from "./test-helpers.js";
+
+let h: Harness;
+beforeEach(() => {
+  h = harness();
+});
+afterEach(() => h.close());
+
+describe("accounts (operator token)", () => {
+  it("creates an account with a key shown once and stored as SHA-256", async () => {
+    const created = await h.call("POST", "/v1/accounts", OPERATOR, { name: "Acme" });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name: "Acme", id: expect.stringMatching(/^acc_/) });
+    expect(created.body.apiKey).toMatch(/^hk_/);
+
+    const [stored] = h.database.db.select().from(apiKeys).where(eq(apiKeys.accountId, created.body.id)).all();
+    expect(stored?.keyHash).toBe(createHash("sha256").update(created.body.apiKey).digest("hex"));
+    expect(created.body.apiKey.startsWith(stored?.prefix ?? "x")).toBe(true);
+
+    const list = await h.call("GET", "/v1/accounts", OPERATOR);
+    expect(list.body.data).toEqual([
+      { id: created.body.id, name: "Acme", createdAt: created.body.createdAt },
+    ]);
+    expect(JSON.stringify(list.body)).not.toContain("hk_");
+  });
+
+  it("refuses a missing or wrong operator token, and an account key, with 401", async () => {
+    const acc = await h.newAccount();
+    for (const token of [null, "wrong", acc.apiKey]) {
+      const r = await h.call("GET", "/v1/accounts", token);
+      expect(r.status).toBe(401);
+      expect(r.body.error.code).toBe("unauthorized");
+    }
+  });
+
+  it("refuses the operator token on account routes", async () => {
+    const r = await h.call("GET", "/v1/domains", OPERATOR);
+    expect(r.status).toBe(401);
+    expect(r.body.error.message).toBe("invalid API key");
+  });
+});
+
+describe("domains and credentials (account key)", () => {
+  it("creates a domain and a credential and lists them; HA1 is stored, never the password", async () => {
+    const { apiKey } = await h.newAccount();
+    const dom = await h.call("POST", "/v1/domains", apiKey, { name: "Acme.SIP.example" });
+    expect(dom.status).toBe(201);
+    expect(dom.body).toMatchObject({ name: "acme.sip.example", applicationUrl: null, fallbackUrl: null });
+
+    const cred = await h.call("POST", "/v1/credentials", apiKey, {
+      domain: "acme.sip.example",
+      username: "alice",
+      password: "correct horse",
+    });
+    expect(cred.status).toBe(201);
+    expect(cred.body).toMatchObject({ domain: "acme.sip.example", username: "alice", domainId: dom.body.id });
+    // Regression: the create response once echoed the stored row, HA1s and all.
+    expect(Object.keys(cred.body).sort()).toEqual(["createdAt", "domain", "domainId", "id", "username"]);
+
+    const [row] = h.database.db.select().from(credentials).all();
+    const md5 = createHash("md5").update("alice:acme.sip.example:correct horse").digest("hex");
+    const sha = createHash("sha256").update("alice:acme.sip.example:correct horse").digest("hex");
+    expect(row).toMatchObject({ realm: "acme.sip.example", ha1Md5: md5, ha1Sha256: sha });
+
+    expect((await h.call("GET", "/v1/domains", apiKey)).body.data.map((d: { id: string }) => d.id)).toEqual([
+      dom.body.id,
+    ]);
+    expect((await h.call("GET", "/v1/credentials", apiKey)).body.data).toEqual([cred.body]);
+    expect((await h.call("GET", `/v1/credentials?domain=${dom.body.id}`, apiKey)).body.data).toEqual([
+      cred.body,
+    ]);
+  });
+
+  it("sets and clears the application hook with PATCH", async () => {
+    const { apiKey } = await h.newAccount();
+    const dom = await h.call("POST", "/v1/domains", apiKey, { name: "acme.sip.example" });
+    const set = await h.call("PATCH", `/v1/domains/${dom.body.id}`, apiKey, {
+      applicationUrl: "https://app.example.com/incoming",
+      fallbackUrl: "https://backup.example.com/incoming",
+    });
+    expect(set.status).toBe(200);
+    expect(set.body).toMatchObject({
+      applicationUrl: "https://app.example.com/incoming",
+      fallbackUrl: "https://backup.example.com/incoming",
+    });
+    const cleared = await h.call("PATCH", `/v1/domains/${dom.body.id}`, apiKey, { fallbackUrl: null });
+    expect(cleared.body).toMatchObject({
+      applicationUrl: "https://app.example.com/incoming",
+      fallbackUrl: null,
+    });
+
+    const ssrf = await h.call("PATCH", `/v1/domains/${dom.body.id}`, apiKey, {
+      applicationUrl: "http://10.0.0.8/x",
+    });
+    expect(ssrf.status).toBe(400);
+    expect(ssrf.body.error.message).toMatch(/^applicationUrl: /);
+  });
+
+  it("answers 409 for a duplicate domain (platform-wide) and a duplicate username in a domain", async () => {
+    const a = await h.newAccount("A");
+    const b = await h.newAccount("B");
+    expect((await h.call("POST", "/v1/domains", a.apiKey, { name: "acme.sip.example" })).status).toBe(201);
+    const dupSame = await h.call("POST", "/v1/domains", a.apiKey, { name: "acme.sip.example" });
+    const dupOther = await h.call("POST", "/v1/domains", b.apiKey, { name: "ACME.sip.example" });
+    for (const r of [dupSame, dupOther]) {
+      expect(r.status).toBe(409);
+      expect(r.body.error).toEqual({
+        code: "conflict",
+        message: "name: domain acme.sip.example already exists",
+      });
+    }
+    const body = { domain: "acme.sip.example", username: "alice", password: "password1" };
+    expect((await h.call("POST", "/v1/credentials", a.apiKey, body)).status).toBe(201);
+    const dupCred = await h.call("POST", "/v1/credentials", a.apiKey, body);
+    expect(dupCred.status).toBe(409);
+    expect(dupCred.body.error.message).toBe("username: alice already exists in acme.sip.example");
+  });
+
+  it("deletes a domain with its credentials", async () => {
+    const { apiKey } = await h.newAccount();
+    const dom = await h.call("POST", "/v1/domains", apiKey, { name: "acme.sip.example" });
+    await h.call("POST", "/v1/credentials", apiKey, {
+      domain: dom.body.id,
+      username: "bob",
+      password: "password1",
+    });
+    expect((await h.call("DELETE", `/v1/domains/${dom.body.id}`, apiKey)).status).toBe(204);
+    expect((await h.call("GET", `/v1/domains/${dom.body.id}`, apiKey)).status).toBe(404);
+    expect((await h.call("GET", "/v1/credentials", apiKey)).body.data).toEqual([]);
+  });
+});
+
+describe("tenant isolation", () => {
+  it("gives another account's key 404 on every id, and lists nothing of theirs", async () => {
+    const a = await h.newAccount("A");
+    const b = await h.newAccount("B");
+    const dom = await h.call("POST", "/v1/domains", a.apiKey, { name: "acme.sip.example" });
+    const cred = await h.call("POST", "/v1/credentials", a.apiKey, {
+      domain: "acme.sip.example",
+      username: "alice",
+      password: "password1",
+    });
+    const cb = await h.call("POST", "/v1/callbacks", a.apiKey, {
+      url: "https://hooks.example.com/a",
+      events: ["sip.BYE"],
+    });
+
+    const attempts: [string, string, unknown?][] = [
+      ["GET", `/v1/domains/${dom.body.id}`],
+      ["PATCH", `/v1/domains/${dom.body.id}`, { applicationUrl: "https://evil.example.com/" }],
+      ["DELETE", `/v1/domains/${dom.body.id}`],
+      ["GET", `/v1/credentials/${cred.body.id}`],
+      ["DELETE", `/v1/credentials/${cred.body.id}`],
+      ["GET", `/v1/credentials?domain=${dom.body.id}`],
+      ["POST", "/v1/credentials", { domain: "acme.sip.example", username: "mallory", password: "password1" }],
+      ["GET", `/v1/callbacks/${cb.body.id}`],
+      ["PATCH", `/v1/callbacks/${cb.body.id}`, { enabled: false }],
+      ["DELETE", `/v1/callbacks/${cb.body.id}`],
+      ["POST", `/v1/callbacks/${cb.body.id}/rotate-secret`],
+    ];
+    for (const [method, path, body] of attempts) {
+      const r = await h.call(method, path, b.apiKey, body);
+      expect({ method, path, status: r.status, code: r.body.error.code }).toEqual({
+        method,
+        path,
+        status: 404,
+        code: "not_found",
+      });
+    }
+    for (const path of ["/v1/domains", "/v1/credentials", "/v1/callbacks"]) {
+      expect((await h.call("GET", path, b.apiKey)).body.data).toEqual([]);
+    }
+    // A's objects are untouched.
+    expect((await h.call("GET", `/v1/callbacks/${cb.body.id}`, a.apiKey)).body.enabled).toBe(true);
+    expect((await h.call("GET", `/v1/domains/${dom.body.id}`, a.apiKey)).body.applicationUrl).toBeNull();
+  });
+});
+
+describe("bad requests", () => {
+  it("answers 400 naming the field", async () => {
+    const { apiKey } = await h.newAccount();
+    const cases: [string, unknown, RegExp][] = [
+      ["/v1/domains", {}, /^name: /],
+      ["/v1/domains", { name: "not a domain" }, /^name: must be a DNS name/],
+      ["/v1/domains", { name: "a.example", applicationUrl: "nope" }, /^applicationUrl: Invalid URL$/],
+      ["/v1/credentials", { domain: "x.example", username: "a b", password: "password1" }, /^username: /],
+      ["/v1/credentials", { domain: "x.example", username: "alice", password: "short" }, /^password: /],
+      ["/v1/callbacks", { url: "not a url", events: ["sip.BYE"] }, /^url: Invalid URL$/],
+      ["/v1/callbacks", { url: "https://h.example.com", events: [] }, /^events: /],
+      ["/v1/callbacks", { url: "https://h.example.com", events: [7] }, /^events\.0: /],
+      ["/v1/tokens", { ttl: "soon" }, /^ttl: /],
+    ];
+    for (const [path, body, message] of cases) {
+      const r = await h.call("POST", path, apiKey, body);
+      expect({ path, status: r.status }).toEqual({ path, status: 400 });
+      expect(r.body.error.code).toBe("invalid_request");
+      expect(r.body.error.message).toMatch(message);
+    }
+  });
+
+  it("answers 400 for malformed JSON and 404 JSON for unknown routes", async () => {
+    const { apiKey } = await h.newAccount();
+    const malformed = await h.call("POST", "/v1/domains", apiKey, "{not json");
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.code).toBe("invalid_request");
+    const missing = await h.call("GET", "/v1/nothing-here", apiKey);
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.code).toBe("not_found");
+  });
+});
+
+describe("documents", () => {
+  it("serves an OpenAPI document listing the paths, without auth", async () => {
+    const r = await h.call("GET", "/v1/openapi.json", null);
+    expect(r.status).toBe(200);
+    expect(r.body.openapi).toBe("3.1.0");
+    expect(Object.keys(r.body.paths)).toEqual(
+      expect.arrayContaining([
+        "/v1/accounts",
+        "/v1/domains",
+        "/v1/domains/{id}",
+        "/v1/credentials",
+        "/v1/credentials/{id}",
+        "/v1/registrations",
+        "/v1/callbacks",
+        "/v1/callbacks/{id}",
+        "/v1/calls",
+        "/v1/calls/{id}",
+        "/v1/calls/{id}/callbacks",
+        "/v1/tokens",
+      ]),
+    );
+    expect(r.body.paths["/v1/accounts"].post.security).toEqual([{ operatorToken: [] }]);
+    expect(r.body.components.schemas.CreateCallback.required).toEqual(["url", "events"]);
+  });
+
+  it("serves the console page", async () => {
+    const res = await h.app.request("/");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/text\/html/);
+    const html = await res.text();
+    expect(html).toContain("Hookline");
+    expect(html).toContain('href="/v1/openapi.json"');
+  });
+});

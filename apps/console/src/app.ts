@@ -1,0 +1,71 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Database } from "@hookline/db";
+import { parseAllowlist } from "@hookline/callbacks";
+import { authenticate } from "./auth.js";
+import { validationHook } from "./context.js";
+import type { AppEnv, ConsoleConfig, RouteDeps } from "./context.js";
+import { ApiError, errorResponse } from "./errors.js";
+import { consolePage } from "./page.js";
+import { accountRoutes } from "./routes/accounts.js";
+import { callbackRoutes } from "./routes/callbacks.js";
+import { callRoutes } from "./routes/calls.js";
+import { credentialRoutes } from "./routes/credentials.js";
+import { deliveryRoutes } from "./routes/deliveries.js";
+import { domainRoutes } from "./routes/domains.js";
+import { registrationRoutes } from "./routes/registrations.js";
+import { tokenRoutes } from "./routes/tokens.js";
+
+export interface CreateConsoleAppOptions {
+  db: Database;
+  config: ConsoleConfig;
+  /** Clock in ms; tests may pin it. */
+  now?: () => number;
+}
+
+/** The console: REST API under `/v1` (SPEC §3), its OpenAPI document, and the web page at `/`. */
+export function createConsoleApp({ db, config, now = Date.now }: CreateConsoleAppOptions) {
+  const parsed = parseAllowlist(config.callbackAllowlist);
+  if (!parsed.ok) throw new Error(`HOOKLINE_CALLBACK_ALLOWLIST: ${parsed.error}`);
+  const deps: RouteDeps = { db, config, allowlist: parsed.allowlist, now };
+
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.onError(errorResponse);
+  app.notFound((c) =>
+    errorResponse(new ApiError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`), c),
+  );
+
+  app.use("/v1/*", authenticate(db, config.operatorToken));
+  app.route("/v1", accountRoutes(deps));
+  app.route("/v1", domainRoutes(deps));
+  app.route("/v1", credentialRoutes(deps));
+  app.route("/v1", registrationRoutes(deps));
+  app.route("/v1", callbackRoutes(deps));
+  app.route("/v1", callRoutes(deps));
+  app.route("/v1", tokenRoutes(deps));
+  app.route("/v1", deliveryRoutes(deps));
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
+    type: "http",
+    scheme: "bearer",
+    description: "Account API key (hk_...) from POST /v1/accounts",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "operatorToken", {
+    type: "http",
+    scheme: "bearer",
+    description: "Operator token (HOOKLINE_ADMIN_TOKEN or <dataDir>/operator-token)",
+  });
+  app.doc31("/v1/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Hookline API",
+      version: "1.0.0",
+      description: "Tenants' control plane: domains, SIP credentials, callbacks, calls, tokens.",
+    },
+    security: [{ apiKey: [] }],
+  });
+
+  app.get("/", (c) => c.html(consolePage()));
+  return app;
+}
+
+export type ConsoleApp = ReturnType<typeof createConsoleApp>;

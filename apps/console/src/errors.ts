@@ -1,0 +1,83 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { z } from "@hono/zod-openapi";
+
+/** Stable error codes of the REST API; clients branch on these, never on messages. */
+export type ApiErrorCode =
+  | "invalid_request"
+  | "unauthorized"
+  | "forbidden"
+  | "not_found"
+  | "conflict"
+  | "unsupported_media_type"
+  | "not_implemented"
+  | "internal";
+
+/** An error meant for the API client: status + stable code + a message naming what was wrong. */
+export class ApiError extends Error {
+  override readonly name = "ApiError";
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: ApiErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const badRequest = (message: string) => new ApiError(400, "invalid_request", message);
+export const notFound = (what: string, id: string) =>
+  new ApiError(404, "not_found", `${what} ${id} not found`);
+export const conflict = (message: string) => new ApiError(409, "conflict", message);
+
+/** `url: Invalid URL; events.0: ...`: each issue prefixed by the path of the field it is about. */
+export function formatZodError(error: z.ZodError, target: string): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path.map(String).join(".");
+      return `${path || target}: ${issue.message}`;
+    })
+    .join("; ");
+}
+
+export interface ErrorBody {
+  error: { code: ApiErrorCode; message: string };
+}
+
+const codeForStatus = (status: number): ApiErrorCode => {
+  switch (status) {
+    case 400:
+      return "invalid_request";
+    case 401:
+      return "unauthorized";
+    case 403:
+      return "forbidden";
+    case 404:
+      return "not_found";
+    case 409:
+      return "conflict";
+    case 415:
+      return "unsupported_media_type";
+    case 501:
+      return "not_implemented";
+    default:
+      return "internal";
+  }
+};
+
+/** The one place errors become HTTP responses (`app.onError`). */
+export function errorResponse(err: Error, c: Context): Response {
+  if (err instanceof ApiError) {
+    return c.json<ErrorBody>({ error: { code: err.code, message: err.message } }, err.status);
+  }
+  if (err instanceof HTTPException) {
+    const status = err.status;
+    return c.json<ErrorBody>(
+      { error: { code: codeForStatus(status), message: err.message || "request failed" } },
+      status,
+    );
+  }
+  console.error("console: unhandled error", err);
+  return c.json<ErrorBody>({ error: { code: "internal", message: "internal error" } }, 500);
+}

@@ -1,0 +1,173 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { and, asc, domains, eq, isUniqueViolation, newId } from "@hookline/db";
+import type { Domain } from "@hookline/db";
+import { checkCallbackUrl } from "@hookline/callbacks";
+import { conflictResponse, errors, IdParams, iso, jsonBody, jsonResponse, newRouter } from "../context.js";
+import type { RouteDeps } from "../context.js";
+import { badRequest, conflict, notFound } from "../errors.js";
+
+/** RFC 1035 host name with at least two labels, lower-cased: `acme.sip.example`. */
+export const DomainName = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(253)
+  .regex(
+    /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
+    "must be a DNS name such as acme.sip.example",
+  );
+
+const DomainSchema = z
+  .object({
+    id: z.string().openapi({ example: "dom_0123456789abcdefghjk" }),
+    name: z.string().openapi({ example: "acme.sip.example" }),
+    applicationUrl: z.string().nullable(),
+    fallbackUrl: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi("Domain");
+
+const HookUrl = z
+  .url({ protocol: /^https?$/, error: "Invalid URL" })
+  .max(2048)
+  .nullable()
+  .optional();
+
+const CreateDomainBody = z
+  .object({ name: DomainName, applicationUrl: HookUrl, fallbackUrl: HookUrl })
+  .openapi("CreateDomain");
+const UpdateDomainBody = z.object({ applicationUrl: HookUrl, fallbackUrl: HookUrl }).openapi("UpdateDomain");
+
+const tags = ["Domains"];
+const create = createRoute({
+  method: "post",
+  path: "/domains",
+  tags,
+  summary: "Create a SIP domain (unique platform-wide)",
+  request: { body: jsonBody(CreateDomainBody) },
+  responses: { 201: jsonResponse(DomainSchema, "Created"), ...errors, ...conflictResponse },
+});
+const list = createRoute({
+  method: "get",
+  path: "/domains",
+  tags,
+  summary: "List the account's domains",
+  responses: { 200: jsonResponse(z.object({ data: z.array(DomainSchema) }), "Domains"), ...errors },
+});
+const get = createRoute({
+  method: "get",
+  path: "/domains/{id}",
+  tags,
+  summary: "Get a domain",
+  request: { params: IdParams },
+  responses: { 200: jsonResponse(DomainSchema, "The domain"), ...errors },
+});
+const update = createRoute({
+  method: "patch",
+  path: "/domains/{id}",
+  tags,
+  summary: "Set the application hook (applicationUrl, fallbackUrl; null clears)",
+  request: { params: IdParams, body: jsonBody(UpdateDomainBody) },
+  responses: { 200: jsonResponse(DomainSchema, "Updated"), ...errors },
+});
+const remove = createRoute({
+  method: "delete",
+  path: "/domains/{id}",
+  tags,
+  summary: "Delete a domain with its credentials and registrations",
+  request: { params: IdParams },
+  responses: { 204: { description: "Deleted" }, ...errors },
+});
+
+export const domainView = (d: Domain) => ({
+  id: d.id,
+  name: d.name,
+  applicationUrl: d.applicationUrl,
+  fallbackUrl: d.fallbackUrl,
+  createdAt: iso(d.createdAt) ?? "",
+  updatedAt: iso(d.updatedAt) ?? "",
+});
+
+export function domainRoutes({ db, allowlist, now }: RouteDeps) {
+  const app = newRouter();
+
+  /** Application hooks are delivered like callbacks, so the same SSRF rules apply (SPEC §6). */
+  const checkHook = (field: string, url: string | null | undefined) => {
+    if (url === undefined || url === null) return;
+    const r = checkCallbackUrl(url, { allowlist });
+    if (!r.ok) throw badRequest(`${field}: ${r.reason}`);
+  };
+
+  const find = (accountId: string, id: string) => {
+    const row = db
+      .select()
+      .from(domains)
+      .where(and(eq(domains.id, id), eq(domains.accountId, accountId)))
+      .get();
+    if (!row) throw notFound("domain", id);
+    return row;
+  };
+
+  app.openapi(create, (c) => {
+    const body = c.req.valid("json");
+    checkHook("applicationUrl", body.applicationUrl);
+    checkHook("fallbackUrl", body.fallbackUrl);
+    const t = now();
+    const row = {
+      id: newId("dom"),
+      accountId: c.var.accountId,
+      name: body.name,
+      applicationUrl: body.applicationUrl ?? null,
+      fallbackUrl: body.fallbackUrl ?? null,
+      createdAt: t,
+      updatedAt: t,
+    };
+    try {
+      db.insert(domains).values(row).run();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict(`name: domain ${body.name} already exists`);
+      throw err;
+    }
+    return c.json(domainView(row), 201);
+  });
+
+  app.openapi(list, (c) => {
+    const rows = db
+      .select()
+      .from(domains)
+      .where(eq(domains.accountId, c.var.accountId))
+      .orderBy(asc(domains.name))
+      .all();
+    return c.json({ data: rows.map(domainView) }, 200);
+  });
+
+  app.openapi(get, (c) => c.json(domainView(find(c.var.accountId, c.req.valid("param").id)), 200));
+
+  app.openapi(update, (c) => {
+    const { id } = c.req.valid("param");
+    const body = c.req.valid("json");
+    find(c.var.accountId, id);
+    checkHook("applicationUrl", body.applicationUrl);
+    checkHook("fallbackUrl", body.fallbackUrl);
+    const patch: Partial<Domain> = { updatedAt: now() };
+    if (body.applicationUrl !== undefined) patch.applicationUrl = body.applicationUrl;
+    if (body.fallbackUrl !== undefined) patch.fallbackUrl = body.fallbackUrl;
+    db.update(domains)
+      .set(patch)
+      .where(and(eq(domains.id, id), eq(domains.accountId, c.var.accountId)))
+      .run();
+    return c.json(domainView(find(c.var.accountId, id)), 200);
+  });
+
+  app.openapi(remove, (c) => {
+    const { id } = c.req.valid("param");
+    find(c.var.accountId, id);
+    db.delete(domains)
+      .where(and(eq(domains.id, id), eq(domains.accountId, c.var.accountId)))
+      .run();
+    return c.body(null, 204);
+  });
+
+  return app;
+}
