@@ -35,3 +35,85 @@ export {
 } from "./auth/digest-headers.js";
 export type { DigestChallenge, DigestCredentials } from "./auth/digest-headers.js";
 export type { DigestParseError, DigestParseErrorCode, DigestParseResult } from "./auth/digest-params.js";
+
+// Messages: parse, frame, serialize (RFC 3261 §7, §18.3; RFC 7118 §5 for WebSocket).
+/** Parses one datagram / WebSocket message; never throws (RFC 3261 §7, §18.3; RFC 4475 §3.1). */
+export { parseMessage } from "./message/parse.js";
+export type { ParseMessageResult } from "./message/parse.js";
+/** Frames messages on a TCP/TLS stream by Content-Length, skipping CRLF keep-alives (RFC 3261 §18.3, RFC 5626 §3.5.1). */
+export { StreamFramer } from "./message/framer.js";
+/** Serializes with a correct Content-Length (RFC 3261 §7, §20.14). */
+export { serializeMessage, serializeMessageToString } from "./message/serialize.js";
+/** Typed parse errors with stable `SIP_ERR_*` codes and the partial message needed to answer 400. */
+export { SipParseError } from "./message/errors.js";
+export type { PartialMessage, SipParseErrorCode, SipResult } from "./message/errors.js";
+export { DEFAULT_LIMITS } from "./message/limits.js";
+export type { ParseLimits, ParseOptions } from "./message/limits.js";
+
+// Headers: names, compact forms, multi-value splitting (RFC 3261 §7.3), typed values (§20).
+/** Canonical keys for header names and compact forms (RFC 3261 §7.3.3). */
+export { COMPACT_FORMS, headerDisplayName, headerKey } from "./headers/header-names.js";
+/** Header lookup and editing; comma-split values except for auth/date headers (RFC 3261 §7.3.1). */
+export {
+  appendHeader,
+  createHeader,
+  getHeader,
+  getHeaderLines,
+  getHeaders,
+  hasHeader,
+  prependHeader,
+  removeHeader,
+  setHeader,
+} from "./headers/header-list.js";
+/** Cached typed accessors: Via (§20.42), From/To (§20.20, §20.39), CSeq (§20.16), Contact (§20.10), ... */
+export {
+  getAuthValues,
+  getCallId,
+  getContacts,
+  getContentLength,
+  getContentType,
+  getCSeq,
+  getExpires,
+  getFrom,
+  getMaxForwards,
+  getOptionTags,
+  getRecordRoutes,
+  getRoutes,
+  getTo,
+  getTopVia,
+  getVias,
+  parseHeaderLine,
+} from "./headers/typed.js";
+/** Via parsing incl. received/rport (RFC 3261 §18.2.1, RFC 3581, RFC 5118 §4.5). */
+export { parseVia, serializeVia } from "./headers/via.js";
+export type { Via } from "./headers/via.js";
+/** name-addr / addr-spec with params; Contact `*`, expires, q (RFC 3261 §20.10, §20.20). */
+export { parseContact, parseNameAddr, serializeNameAddr } from "./headers/name-addr.js";
+export type { Contact, NameAddr } from "./headers/name-addr.js";
+/** Scalar and small structured headers (RFC 3261 §20). */
+export {
+  parseCallId,
+  parseContentLength,
+  parseContentType,
+  parseCSeq,
+  parseDate,
+  parseDeltaSeconds,
+  parseMaxForwards,
+  parseOptionTags,
+  parseRetryAfter,
+  parseWarning,
+} from "./headers/values.js";
+export type { ContentType, CSeq, Warning } from "./headers/values.js";
+/** Generic auth header values: scheme + auth-params (RFC 3261 §20.7, §20.44). */
+export { parseAuthValue, serializeAuthValue } from "./headers/auth.js";
+export type { AuthValue } from "./headers/auth.js";
+/** Quoted strings, params, comma splitting (RFC 3261 §25.1). */
+export { quote, splitCommas, unquote } from "./headers/scan.js";
+export type { Params } from "./headers/scan.js";
+
+// URIs: sip, sips (RFC 3261 §19.1), tel (RFC 3966), other absolute URIs.
+/** Parse/serialize with %-escaping (RFC 3261 §19.1.2, §25.1). */
+export { isIpv4, isIpv6Reference, parseSipUriString, parseUri, serializeUri } from "./uri/uri.js";
+export type { HostType, OtherUri, SipUri, TelUri, Uri } from "./uri/uri.js";
+/** URI equivalence (RFC 3261 §19.1.4). */
+export { uriEquals } from "./uri/compare.js";

@@ -1,0 +1,234 @@
+import { describe, expect, it } from "vitest";
+import type { SipRequest } from "../message/types.js";
+import { parseAuthValue, serializeAuthValue } from "./auth.js";
+import {
+  appendHeader,
+  getHeader,
+  getHeaders,
+  prependHeader,
+  removeHeader,
+  setHeader,
+} from "./header-list.js";
+import { headerKey } from "./header-names.js";
+import { parseContact, parseNameAddr, serializeNameAddr } from "./name-addr.js";
+import { splitCommas } from "./scan.js";
+import { getAuthValues, getContacts, getOptionTags } from "./typed.js";
+import { parseContentType, parseCSeq, parseDate, parseOptionTags, parseWarning } from "./values.js";
+import { parseVia, serializeVia } from "./via.js";
+
+function value<T>(r: { ok: true; value: T } | { ok: false; error: Error }): T {
+  if (!r.ok) throw r.error;
+  return r.value;
+}
+
+describe("RFC 3261 §7.3.3 compact forms", () => {
+  it("maps every compact form to its long name", () => {
+    const pairs: Array<[string, string]> = [
+      ["v", "via"],
+      ["f", "from"],
+      ["t", "to"],
+      ["i", "call-id"],
+      ["m", "contact"],
+      ["l", "content-length"],
+      ["c", "content-type"],
+      ["k", "supported"],
+      ["s", "subject"],
+      ["e", "content-encoding"],
+      ["o", "event"],
+      ["r", "refer-to"],
+      ["b", "referred-by"],
+      ["u", "allow-events"],
+      ["x", "session-expires"],
+      ["y", "identity"],
+    ];
+    for (const [short, long] of pairs) {
+      expect(headerKey(short)).toBe(long);
+      expect(headerKey(short.toUpperCase())).toBe(long);
+    }
+    expect(headerKey("MaX-fOrWaRdS")).toBe("max-forwards");
+    expect(headerKey("C%6Fntact")).toBe("c%6fntact");
+  });
+});
+
+describe("RFC 3261 §7.3.1 comma splitting", () => {
+  it("splits at top-level commas only", () => {
+    expect(splitCommas('"a, b" <sip:x@y;p=1,2>, <sip:z@w>')).toEqual(['"a, b" <sip:x@y;p=1,2>', "<sip:z@w>"]);
+    expect(splitCommas('"esc \\", still" <sip:a@b>, c')).toEqual(['"esc \\", still" <sip:a@b>', "c"]);
+  });
+});
+
+describe("RFC 3261 §20.42 Via", () => {
+  it("parses protocol, transport, sent-by and params with odd LWS (RFC 4475 §3.1.1.1)", () => {
+    const v = value(parseVia("SIP  / 2.0  / TCP     spindle.example.com   ;  branch  =   z9hG4bK9ikj8"));
+    expect([v.protocol, v.version, v.transport, v.host, v.port, v.branch]).toEqual([
+      "SIP",
+      "2.0",
+      "TCP",
+      "spindle.example.com",
+      undefined,
+      "z9hG4bK9ikj8",
+    ]);
+  });
+  it("reads received and rport as flag or value (RFC 3581)", () => {
+    expect(value(parseVia("SIP/2.0/UDP 10.0.0.1:5060;rport;branch=z9hG4bKx")).rport).toBe(true);
+    const v = value(
+      parseVia("SIP/2.0/UDP 10.0.0.1:5060;rport=6000;received=192.0.2.1;branch=z9hG4bKx;ttl=3"),
+    );
+    expect([v.rport, v.received, v.port, v.params.get("ttl")]).toEqual([6000, "192.0.2.1", 5060, "3"]);
+  });
+  it("accepts IPv6 sent-by and received with or without brackets (RFC 5118 §4.5)", () => {
+    const v = value(
+      parseVia("SIP/2.0/UDP [2001:db8::9:1]:6050;branch=z9hG4bKas3-111;received=[2001:db8::9:255]"),
+    );
+    expect([v.host, v.port, v.received]).toEqual(["[2001:db8::9:1]", 6050, "[2001:db8::9:255]"]);
+    expect(
+      value(parseVia("SIP/2.0/UDP [2001:db8::9:1];branch=z9hG4bKa;received=2001:db8::9:255")).received,
+    ).toBe("2001:db8::9:255");
+  });
+  it("accepts unknown transports (RFC 4475 §3.1.1.10)", () => {
+    expect(value(parseVia("SIP/2.0/UNKNOWN t4.example.com;branch=z9hG4bKa")).transport).toBe("UNKNOWN");
+  });
+  it("rejects a non-2.0 version, empty params and a received that is not an address", () => {
+    expect(parseVia("SIP/7.0/UDP h;branch=z9hG4bKa").ok).toBe(false);
+    expect(parseVia("SIP/2.0/UDP 192.0.2.15;;").ok).toBe(false);
+    expect(parseVia("SIP/2.0/UDP h;received=example.com").ok).toBe(false);
+    expect(parseVia("SIP/2.0/UDP h;branch").ok).toBe(false);
+  });
+  it("round-trips through serializeVia", () => {
+    const v = value(parseVia("SIP/2.0/WSS df7jal23ls0d.invalid;rport;branch=z9hG4bK5"));
+    expect(serializeVia(v)).toBe("SIP/2.0/WSS df7jal23ls0d.invalid;rport;branch=z9hG4bK5");
+  });
+});
+
+describe("RFC 3261 §20.10 §20.20 §20.39 name-addr", () => {
+  it("parses display names quoted, token and absent", () => {
+    expect(value(parseNameAddr('"J Rosenberg \\\\\\"" <sip:jdrosen@example.com>;tag=98asjd8'))).toMatchObject(
+      { displayName: 'J Rosenberg \\"', uri: "sip:jdrosen@example.com", tag: "98asjd8" },
+    );
+    expect(value(parseNameAddr("token1~` token2'+_ <sip:mundane@example.com>")).displayName).toBe(
+      "token1~` token2'+_",
+    );
+    expect(value(parseNameAddr('"caller"<sip:caller@example.com>;tag=323')).displayName).toBe("caller");
+    expect(value(parseNameAddr("<sip:a@b>")).displayName).toBeUndefined();
+  });
+  it("treats ;params after a bare addr-spec as header params (RFC 4475 §3.3.12, §3.3.13)", () => {
+    const bare = value(parseContact("sip:user@host.example.com;unknownparam"));
+    expect([bare.uri, bare.params.has("unknownparam")]).toEqual(["sip:user@host.example.com", true]);
+    const br = value(parseContact("<sip:user@host.example.com;unknownparam>"));
+    expect([br.uri, br.params.size]).toEqual(["sip:user@host.example.com;unknownparam", 0]);
+  });
+  it("parses Contact *, expires and q", () => {
+    expect(value(parseContact("*")).star).toBe(true);
+    const c = value(parseContact('<sip:a@b>;expires=3600;q=0.7;+sip.instance="<urn:uuid:1>"'));
+    expect([c.expires, c.q, c.params.get("+sip.instance")]).toEqual([3600, 0.7, '"<urn:uuid:1>"']);
+    expect(parseContact("<sip:a@b>;expires=280297596632815").ok).toBe(false);
+    expect(parseContact("<sip:a@b>;q=1.5").ok).toBe(false);
+  });
+  it("rejects spaces inside <> and unquoted non-token display names (RFC 4475 §3.1.2.14, §3.1.2.15)", () => {
+    expect(parseNameAddr('"Watson, Thomas" < sip:t.watson@example.org >').ok).toBe(false);
+    expect(parseNameAddr("Bell, Alexander <sip:a.g.bell@example.com>;tag=43").ok).toBe(false);
+  });
+  it("rejects ? in a bare addr-spec (RFC 4475 §3.1.2.13)", () => {
+    expect(parseContact("sip:user@example.com?Route=%3Csip:sip.example.com%3E").ok).toBe(false);
+    expect(parseContact("<sip:user@example.com?Route=%3Csip:sip.example.com%3E>").ok).toBe(true);
+  });
+  it("accepts unknown URI schemes (RFC 4475 §3.3.4)", () => {
+    expect(value(parseNameAddr("isbn:2983792873")).uri).toBe("isbn:2983792873");
+    expect(value(parseNameAddr("<http://www.example.com>;tag=3234233")).tag).toBe("3234233");
+  });
+  it("serializes with quoting when needed", () => {
+    expect(
+      serializeNameAddr({ displayName: "Bob Smith", uri: "sip:b@h", params: new Map([["tag", "x"]]) }),
+    ).toBe('"Bob Smith" <sip:b@h>;tag=x');
+    expect(serializeNameAddr({ displayName: "Bob", uri: "sip:b@h", params: new Map() })).toBe(
+      "Bob <sip:b@h>",
+    );
+  });
+});
+
+describe("RFC 3261 §20 scalar headers", () => {
+  it("CSeq, Content-Type, Date, Warning, option tags", () => {
+    expect(value(parseCSeq("4711 INVITE"))).toEqual({ seq: 4711, method: "INVITE" });
+    expect(parseCSeq("INVITE").ok).toBe(false);
+    const ct = value(parseContentType("multipart/mixed;boundary=7a9cbec02ceef655"));
+    expect([ct.type, ct.subtype, ct.params.get("boundary")]).toEqual([
+      "multipart",
+      "mixed",
+      "7a9cbec02ceef655",
+    ]);
+    expect(parseDate("Sat, 13 Nov 2010 23:29:00 GMT").ok).toBe(true);
+    expect(parseDate("Fri, 01 Jan 2010 16:00:00 EST").ok).toBe(false);
+    expect(value(parseWarning('370 devnull "Choose a bigger pipe"')).code).toBe(370);
+    expect(parseWarning('1812 overture "In Progress"').ok).toBe(false);
+    expect(value(parseOptionTags("100rel, timer ,replaces"))).toEqual(["100rel", "timer", "replaces"]);
+    expect(value(parseOptionTags(""))).toEqual([]);
+  });
+});
+
+describe("RFC 3261 §20.7 §20.44 auth headers", () => {
+  it("parses scheme and params with commas inside quotes", () => {
+    const a = value(
+      parseAuthValue(
+        'Digest username="bob", realm="a, b", nonce="n", uri="sip:x", response="r", algorithm=SHA-256, qop=auth, nc=00000001, cnonce="c"',
+      ),
+    );
+    expect(a.scheme).toBe("Digest");
+    expect(a.params.get("realm")).toBe("a, b");
+    expect(a.params.get("nc")).toBe("00000001");
+    expect(
+      serializeAuthValue({
+        scheme: "Digest",
+        params: new Map([
+          ["realm", "r"],
+          ["algorithm", "MD5"],
+        ]),
+      }),
+    ).toBe('Digest realm="r", algorithm=MD5');
+  });
+  it("accepts an unknown scheme (RFC 4475 §3.3.7)", () => {
+    expect(value(parseAuthValue("NoOneKnowsThisScheme opaque-data=here")).scheme).toBe(
+      "NoOneKnowsThisScheme",
+    );
+  });
+});
+
+describe("header editing helpers", () => {
+  const msg = (): SipRequest => ({
+    kind: "request",
+    method: "INVITE",
+    uri: "sip:b@h",
+    headers: [
+      { name: "v", key: "via", value: "SIP/2.0/UDP a;branch=z9hG4bK1" },
+      { name: "X-A", key: "x-a", value: "1" },
+      { name: "x-a", key: "x-a", value: "2" },
+      { name: "Supported", key: "supported", value: "100rel, timer" },
+      { name: "m", key: "contact", value: "<sip:a@1>, <sip:b@2>;expires=5" },
+      { name: "WWW-Authenticate", key: "www-authenticate", value: 'Digest realm="r", nonce="n"' },
+    ],
+    body: new Uint8Array(),
+  });
+  it("set replaces all lines in place; append/prepend/remove keep the rest in order", () => {
+    const m = msg();
+    setHeader(m, "X-A", "9");
+    expect(getHeaders(m, "x-a")).toEqual(["9"]);
+    expect(m.headers[1]?.value).toBe("9");
+    prependHeader(m, "Via", "SIP/2.0/UDP top;branch=z9hG4bK0");
+    expect(m.headers[0]?.value).toContain("top");
+    appendHeader(m, "call-id", "abc");
+    expect(m.headers.at(-1)).toEqual({ name: "Call-ID", key: "call-id", value: "abc" });
+    expect(removeHeader(m, "V")).toBe(2);
+    expect(getHeader(m, "via")).toBeUndefined();
+  });
+  it("refuses CR/LF in a value (header injection)", () => {
+    expect(() => appendHeader(msg(), "X-B", "a\r\nVia: evil")).toThrow(TypeError);
+  });
+  it("typed multi-value accessors", () => {
+    const m = msg();
+    expect(getContacts(m).map((c) => [c.uri, c.expires])).toEqual([
+      ["sip:a@1", undefined],
+      ["sip:b@2", 5],
+    ]);
+    expect(getOptionTags(m, "supported")).toEqual(["100rel", "timer"]);
+    expect(getAuthValues(m, "www-authenticate")[0]?.params.get("nonce")).toBe("n");
+  });
+});

@@ -1,0 +1,171 @@
+/**
+ * name-addr / addr-spec headers: From, To (RFC 3261 §20.20, §20.39), Contact (§20.10, incl. `*`),
+ * Route, Record-Route (§20.34, §20.30), Reply-To, P-Asserted-Identity. §20 rule: an addr-spec that
+ * contains a comma, question mark or semicolon must be written inside `<>`, so a bare addr-spec
+ * ends at the first `;` and the rest are header parameters (RFC 4475 §3.3.12).
+ */
+import { fail, ok, type SipResult } from "../message/errors.js";
+import {
+  parseParams,
+  scanQuoted,
+  scanToken,
+  skipWs,
+  unquote,
+  UINT32_MAX,
+  parseUint,
+  quote,
+  isToken,
+  type Params,
+} from "./scan.js";
+
+export interface NameAddr {
+  /** Display name, unquoted; undefined when absent. */
+  displayName: string | undefined;
+  /** The URI as written (parse it with `parseUri`). */
+  uri: string;
+  /** Header parameters (outside `<>`), lower-cased names, values as written. */
+  params: Params;
+  /** `tag` parameter (RFC 3261 §19.3). */
+  tag: string | undefined;
+  /** Whether the URI was written inside `<>`. */
+  bracketed: boolean;
+}
+
+/** A Contact value (RFC 3261 §20.10): `*` or a name-addr with `expires` and `q`. */
+export interface Contact extends NameAddr {
+  /** `Contact: *` (only valid in REGISTER with Expires: 0, RFC 3261 §10.2.2). */
+  star: boolean;
+  expires: number | undefined;
+  q: number | undefined;
+}
+
+/** Parses one name-addr or addr-spec with header params. */
+export function parseNameAddr(s: string, header = "to"): SipResult<NameAddr> {
+  let i = skipWs(s, 0);
+  let displayName: string | undefined;
+  let uri: string;
+  let bracketed = false;
+  const c0 = s.charCodeAt(i);
+  let lt = -1;
+  if (c0 === 0x22) {
+    const end = scanQuoted(s, i);
+    if (end < 0) return fail("SIP_ERR_HEADER", `${header}: unterminated quoted display name`, header);
+    displayName = unquote(s.slice(i, end));
+    lt = skipWs(s, end);
+    if (s.charCodeAt(lt) !== 0x3c)
+      return fail("SIP_ERR_HEADER", `${header}: expected < after display name`, header);
+  } else if (c0 === 0x3c) {
+    lt = i;
+  } else {
+    // *(token LWS) "<" or an addr-spec
+    let j = i;
+    for (;;) {
+      const t = scanToken(s, j);
+      if (t === j) break;
+      j = skipWs(s, t);
+      if (j === t) break;
+    }
+    if (s.charCodeAt(j) === 0x3c && j > i) {
+      displayName = s.slice(i, j).trimEnd();
+      lt = j;
+    }
+  }
+  if (lt >= 0) {
+    const gt = s.indexOf(">", lt + 1);
+    if (gt < 0) return fail("SIP_ERR_HEADER", `${header}: missing >`, header);
+    uri = s.slice(lt + 1, gt);
+    bracketed = true;
+    i = gt + 1;
+    if (!isUriLike(uri, true)) return fail("SIP_ERR_HEADER", `${header}: malformed URI inside <>`, header);
+  } else {
+    let j = i;
+    while (j < s.length) {
+      const c = s.charCodeAt(j);
+      if (c === 0x3b || c === 0x20 || c === 0x09) break;
+      j++;
+    }
+    uri = s.slice(i, j);
+    i = j;
+    if (!isUriLike(uri, false))
+      return fail(
+        "SIP_ERR_HEADER",
+        `${header}: malformed addr-spec (use <> around URIs with , ; or ?)`,
+        header,
+      );
+  }
+  const params: Params = new Map();
+  const end = parseParams(s, i, params);
+  if (end < 0) return fail("SIP_ERR_HEADER", `${header}: malformed parameter`, header);
+  if (skipWs(s, end) !== s.length)
+    return fail("SIP_ERR_HEADER", `${header}: unexpected text after the address`, header);
+  const tag = params.get("tag");
+  if (tag === null) return fail("SIP_ERR_HEADER", `${header}: tag without value`, header);
+  return ok({ displayName, uri, params, tag, bracketed });
+}
+
+/** scheme ":" then no whitespace, controls, quotes or angle brackets; a bare addr-spec may not carry `?`/`,` either. */
+function isUriLike(u: string, bracketed: boolean): boolean {
+  const colon = u.indexOf(":");
+  if (colon <= 0) return false;
+  const c0 = u.charCodeAt(0) | 0x20;
+  if (c0 < 0x61 || c0 > 0x7a) return false;
+  for (let i = 1; i < colon; i++) {
+    const c = u.charCodeAt(i);
+    const l = c | 0x20;
+    if (!((l >= 0x61 && l <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e))
+      return false;
+  }
+  if (colon === u.length - 1) return false;
+  for (let i = colon + 1; i < u.length; i++) {
+    const c = u.charCodeAt(i);
+    if (c <= 0x20 || c === 0x7f || c === 0x3c || c === 0x3e || c === 0x22) return false;
+    if (!bracketed && (c === 0x3f || c === 0x2c)) return false;
+  }
+  return true;
+}
+
+/** Parses one Contact value, including `*`, `expires` and `q` (RFC 3261 §20.10). */
+export function parseContact(s: string): SipResult<Contact> {
+  const t = s.trim();
+  if (t === "*") {
+    return ok({
+      displayName: undefined,
+      uri: "*",
+      params: new Map(),
+      tag: undefined,
+      bracketed: false,
+      star: true,
+      expires: undefined,
+      q: undefined,
+    });
+  }
+  const r = parseNameAddr(s, "contact");
+  if (!r.ok) return r;
+  const na = r.value;
+  let expires: number | undefined;
+  const e = na.params.get("expires");
+  if (e !== undefined) {
+    expires = e === null ? undefined : parseUint(e, UINT32_MAX);
+    if (expires === undefined) return fail("SIP_ERR_HEADER", "contact: bad expires parameter", "contact");
+  }
+  let q: number | undefined;
+  const qv = na.params.get("q");
+  if (qv !== undefined) {
+    // qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )
+    if (qv === null || !/^(0(\.[0-9]{0,3})?|1(\.0{0,3})?)$/.test(qv))
+      return fail("SIP_ERR_HEADER", "contact: bad q parameter", "contact");
+    q = Number(qv);
+  }
+  return ok({ ...na, star: false, expires, q });
+}
+
+/** Serializes a name-addr, always with `<>` (safe for any URI). */
+export function serializeNameAddr(na: Pick<NameAddr, "displayName" | "uri" | "params">): string {
+  let out = "";
+  if (na.displayName !== undefined && na.displayName !== "") {
+    out += (isToken(na.displayName) ? na.displayName : quote(na.displayName)) + " ";
+  }
+  out += "<" + na.uri + ">";
+  for (const [k, v] of na.params) out += v === null ? ";" + k : ";" + k + "=" + v;
+  return out;
+}

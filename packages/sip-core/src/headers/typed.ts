@@ -1,0 +1,173 @@
+/**
+ * Typed access to the headers of a message. Each header line is parsed on first access and the
+ * result cached per line object (lines are immutable; the set/append helpers replace them), so the
+ * strict checks the parser runs make later access free.
+ */
+import { fail, ok, type SipResult } from "../message/errors.js";
+import type { SipHeader, SipMessage } from "../message/types.js";
+import { parseAuthValue, type AuthValue } from "./auth.js";
+import { headerKey } from "./header-names.js";
+import { parseContact, parseNameAddr, type Contact, type NameAddr } from "./name-addr.js";
+import { splitCommas } from "./scan.js";
+import {
+  parseCallId,
+  parseContentLength,
+  parseContentType,
+  parseCSeq,
+  parseDate,
+  parseDeltaSeconds,
+  parseMaxForwards,
+  parseOptionTags,
+  parseRetryAfter,
+  parseWarning,
+  type ContentType,
+  type CSeq,
+} from "./values.js";
+import { parseVia, type Via } from "./via.js";
+
+type Parser = (value: string) => SipResult<unknown>;
+
+function list<T>(one: (v: string) => SipResult<T>, header: string): (v: string) => SipResult<T[]> {
+  return (v) => {
+    const out: T[] = [];
+    for (const part of splitCommas(v)) {
+      if (part === "")
+        return fail("SIP_ERR_HEADER", `${header}: empty element in a comma-separated list`, header);
+      const r = one(part);
+      if (!r.ok) return r;
+      out.push(r.value);
+    }
+    return ok(out);
+  };
+}
+
+const nameAddr = (header: string) => (v: string) => parseNameAddr(v, header);
+
+/** Headers the parser checks strictly on every message (RFC 4475 §3.1.2 invalid cases). */
+export const STRICT_PARSERS: ReadonlyMap<string, Parser> = new Map<string, Parser>([
+  ["via", list(parseVia, "via")],
+  ["from", nameAddr("from")],
+  ["to", nameAddr("to")],
+  ["contact", list(parseContact, "contact")],
+  ["route", list(nameAddr("route"), "route")],
+  ["record-route", list(nameAddr("record-route"), "record-route")],
+  ["call-id", parseCallId],
+  ["cseq", parseCSeq],
+  ["max-forwards", parseMaxForwards],
+  ["expires", (v) => parseDeltaSeconds(v, "expires")],
+  ["min-expires", (v) => parseDeltaSeconds(v, "min-expires")],
+  ["content-length", parseContentLength],
+  ["content-type", parseContentType],
+  ["date", parseDate],
+  ["retry-after", parseRetryAfter],
+  ["warning", list(parseWarning, "warning")],
+]);
+
+/** Parsed on demand only: a bad value here does not make the message unparseable. */
+const LAZY_PARSERS: ReadonlyMap<string, Parser> = new Map<string, Parser>([
+  ["authorization", (v) => parseAuthValue(v, "authorization")],
+  ["proxy-authorization", (v) => parseAuthValue(v, "proxy-authorization")],
+  ["www-authenticate", (v) => parseAuthValue(v, "www-authenticate")],
+  ["proxy-authenticate", (v) => parseAuthValue(v, "proxy-authenticate")],
+  ["supported", (v) => parseOptionTags(v, "supported")],
+  ["require", (v) => parseOptionTags(v, "require")],
+  ["proxy-require", (v) => parseOptionTags(v, "proxy-require")],
+  ["unsupported", (v) => parseOptionTags(v, "unsupported")],
+  ["reply-to", nameAddr("reply-to")],
+  ["p-asserted-identity", list(nameAddr("p-asserted-identity"), "p-asserted-identity")],
+]);
+
+const cache = new WeakMap<SipHeader, SipResult<unknown>>();
+
+/**
+ * The typed value of one header line (cached), or an error result. Headers without a typed parser
+ * yield their raw value.
+ */
+export function parseHeaderLine(h: SipHeader): SipResult<unknown> {
+  const hit = cache.get(h);
+  if (hit !== undefined) return hit;
+  const p = STRICT_PARSERS.get(h.key) ?? LAZY_PARSERS.get(h.key);
+  const r = p === undefined ? ok(h.value) : p(h.value);
+  cache.set(h, r);
+  return r;
+}
+
+function firstValue<T>(m: Pick<SipMessage, "headers">, key: string): T | undefined {
+  for (const h of m.headers) {
+    if (h.key !== key) continue;
+    const r = parseHeaderLine(h);
+    return r.ok ? (r.value as T) : undefined;
+  }
+  return undefined;
+}
+
+function allValues<T>(m: Pick<SipMessage, "headers">, key: string): T[] {
+  const out: T[] = [];
+  for (const h of m.headers) {
+    if (h.key !== key) continue;
+    const r = parseHeaderLine(h);
+    if (r.ok) for (const v of r.value as T[]) out.push(v);
+  }
+  return out;
+}
+
+type M = Pick<SipMessage, "headers">;
+
+/** All Via values, top first (RFC 3261 §20.42). Malformed lines are skipped (the strict parser rejects them). */
+export const getVias = (m: M): Via[] => allValues<Via>(m, "via");
+/** The topmost Via (RFC 3261 §8.2.6.2, §17.2.3). */
+export function getTopVia(m: M): Via | undefined {
+  for (const h of m.headers) {
+    if (h.key !== "via") continue;
+    const r = parseHeaderLine(h);
+    return r.ok ? (r.value as Via[])[0] : undefined;
+  }
+  return undefined;
+}
+/** From (RFC 3261 §20.20). */
+export const getFrom = (m: M): NameAddr | undefined => firstValue<NameAddr>(m, "from");
+/** To (RFC 3261 §20.39). */
+export const getTo = (m: M): NameAddr | undefined => firstValue<NameAddr>(m, "to");
+/** Call-ID (RFC 3261 §20.8). */
+export const getCallId = (m: M): string | undefined => firstValue<string>(m, "call-id");
+/** CSeq (RFC 3261 §20.16). */
+export const getCSeq = (m: M): CSeq | undefined => firstValue<CSeq>(m, "cseq");
+/** Max-Forwards (RFC 3261 §20.22). */
+export const getMaxForwards = (m: M): number | undefined => firstValue<number>(m, "max-forwards");
+/** Expires (RFC 3261 §20.19). */
+export const getExpires = (m: M): number | undefined => firstValue<number>(m, "expires");
+/** Content-Length as written (RFC 3261 §20.14); the body length is authoritative after parsing. */
+export const getContentLength = (m: M): number | undefined => firstValue<number>(m, "content-length");
+/** Content-Type (RFC 3261 §20.15). */
+export const getContentType = (m: M): ContentType | undefined => firstValue<ContentType>(m, "content-type");
+/** All Contact values (RFC 3261 §20.10), including `*`. */
+export const getContacts = (m: M): Contact[] => allValues<Contact>(m, "contact");
+/** Route values in order (RFC 3261 §20.34). */
+export const getRoutes = (m: M): NameAddr[] => allValues<NameAddr>(m, "route");
+/** Record-Route values in order (RFC 3261 §20.30). */
+export const getRecordRoutes = (m: M): NameAddr[] => allValues<NameAddr>(m, "record-route");
+
+/** Option tags of Supported / Require / Proxy-Require / Unsupported, all lines (RFC 3261 §20.37, §20.32). */
+export function getOptionTags(
+  m: M,
+  key: "supported" | "require" | "proxy-require" | "unsupported",
+): string[] {
+  return allValues<string>(m, headerKey(key));
+}
+
+/**
+ * Authorization, Proxy-Authorization, WWW-Authenticate or Proxy-Authenticate values, one per line
+ * (RFC 3261 §20.7, §20.27, §20.28, §20.44); lines that do not parse are skipped.
+ */
+export function getAuthValues(
+  m: M,
+  key: "authorization" | "proxy-authorization" | "www-authenticate" | "proxy-authenticate",
+): AuthValue[] {
+  const out: AuthValue[] = [];
+  for (const h of m.headers) {
+    if (h.key !== key) continue;
+    const r = parseHeaderLine(h);
+    if (r.ok) out.push(r.value as AuthValue);
+  }
+  return out;
+}

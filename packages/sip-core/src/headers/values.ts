@@ -1,0 +1,135 @@
+/** Parsers for the scalar and small structured headers of RFC 3261 §20. */
+import { fail, ok, type SipResult } from "../message/errors.js";
+import {
+  isToken,
+  isWord,
+  parseParams,
+  parseUint,
+  scanToken,
+  skipWs,
+  splitCommas,
+  UINT32_MAX,
+  type Params,
+} from "./scan.js";
+
+export interface CSeq {
+  /** Sequence number, 0 .. 2^32-1 (RFC 3261 §8.1.1.5). */
+  seq: number;
+  method: string;
+}
+
+/** CSeq, RFC 3261 §20.16. */
+export function parseCSeq(s: string): SipResult<CSeq> {
+  const i = skipWs(s, 0);
+  let j = i;
+  while (j < s.length && s.charCodeAt(j) >= 0x30 && s.charCodeAt(j) <= 0x39) j++;
+  const seq = parseUint(s.slice(i, j), UINT32_MAX);
+  if (seq === undefined)
+    return fail("SIP_ERR_HEADER", "CSeq: sequence number missing or above 2^32-1", "cseq");
+  const k = skipWs(s, j);
+  if (k === j) return fail("SIP_ERR_HEADER", "CSeq: expected whitespace after the number", "cseq");
+  const method = s.slice(k).trimEnd();
+  if (!isToken(method)) return fail("SIP_ERR_HEADER", "CSeq: bad method", "cseq");
+  return ok({ seq, method });
+}
+
+/** Call-ID = word [ "@" word ] (RFC 3261 §20.8, §25.1). */
+export function parseCallId(s: string): SipResult<string> {
+  const at = s.indexOf("@");
+  const valid = at < 0 ? isWord(s) : isWord(s.slice(0, at)) && isWord(s.slice(at + 1));
+  return valid ? ok(s) : fail("SIP_ERR_HEADER", "Call-ID: not word[@word]", "call-id");
+}
+
+/** Max-Forwards 0..255 (RFC 3261 §20.22; RFC 4475 §3.1.2.4). */
+export function parseMaxForwards(s: string): SipResult<number> {
+  const n = parseUint(s, 255);
+  return n === undefined
+    ? fail("SIP_ERR_HEADER", "Max-Forwards: not an integer 0-255", "max-forwards")
+    : ok(n);
+}
+
+/** delta-seconds 0 .. 2^32-1 (Expires, Min-Expires: RFC 3261 §20.19, §20.23). */
+export function parseDeltaSeconds(s: string, header = "expires"): SipResult<number> {
+  const n = parseUint(s, UINT32_MAX);
+  return n === undefined
+    ? fail("SIP_ERR_HEADER", `${header}: not delta-seconds (0 .. 2^32-1)`, header)
+    : ok(n);
+}
+
+/** Content-Length (RFC 3261 §20.14): digits only, so a negative value is an error. */
+export function parseContentLength(s: string): SipResult<number> {
+  const n = parseUint(s, 0x7fffffff);
+  return n === undefined
+    ? fail(
+        "SIP_ERR_CONTENT_LENGTH",
+        `Content-Length: bad value ${JSON.stringify(s.slice(0, 32))}`,
+        "content-length",
+      )
+    : ok(n);
+}
+
+export interface ContentType {
+  /** Lower-cased type, e.g. `application`. */
+  type: string;
+  /** Lower-cased subtype, e.g. `sdp`. */
+  subtype: string;
+  params: Params;
+}
+
+/** Content-Type media-type (RFC 3261 §20.15). */
+export function parseContentType(s: string): SipResult<ContentType> {
+  let i = skipWs(s, 0);
+  const tEnd = scanToken(s, i);
+  if (tEnd === i) return fail("SIP_ERR_HEADER", "Content-Type: missing type", "content-type");
+  const type = s.slice(i, tEnd).toLowerCase();
+  i = skipWs(s, tEnd);
+  if (s.charCodeAt(i) !== 0x2f) return fail("SIP_ERR_HEADER", "Content-Type: expected /", "content-type");
+  i = skipWs(s, i + 1);
+  const sEnd = scanToken(s, i);
+  if (sEnd === i) return fail("SIP_ERR_HEADER", "Content-Type: missing subtype", "content-type");
+  const subtype = s.slice(i, sEnd).toLowerCase();
+  const params: Params = new Map();
+  const end = parseParams(s, sEnd, params);
+  if (end < 0 || skipWs(s, end) !== s.length)
+    return fail("SIP_ERR_HEADER", "Content-Type: malformed parameters", "content-type");
+  return ok({ type, subtype, params });
+}
+
+/** Option tags of Supported / Require / Proxy-Require / Unsupported (RFC 3261 §20.37, §20.32); Supported may be empty. */
+export function parseOptionTags(s: string, header = "supported"): SipResult<string[]> {
+  if (s.trim() === "") return ok([]);
+  const tags = splitCommas(s);
+  for (const t of tags) if (!isToken(t)) return fail("SIP_ERR_HEADER", `${header}: bad option tag`, header);
+  return ok(tags);
+}
+
+const DATE_RE =
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT$/;
+
+/** Date = rfc1123-date, always GMT (RFC 3261 §20.17; RFC 4475 §3.1.2.12). */
+export function parseDate(s: string): SipResult<Date> {
+  if (!DATE_RE.test(s)) return fail("SIP_ERR_HEADER", "Date: not an RFC 1123 date in GMT", "date");
+  const d = new Date(s);
+  return Number.isNaN(d.getTime()) ? fail("SIP_ERR_HEADER", "Date: invalid date", "date") : ok(d);
+}
+
+/** Retry-After delta-seconds (RFC 3261 §20.33); the comment and params are not interpreted. */
+export function parseRetryAfter(s: string): SipResult<number> {
+  let j = 0;
+  while (j < s.length && s.charCodeAt(j) >= 0x30 && s.charCodeAt(j) <= 0x39) j++;
+  return parseDeltaSeconds(s.slice(0, j), "retry-after");
+}
+
+export interface Warning {
+  code: number;
+  agent: string;
+  text: string;
+}
+
+/** One warning-value: 3-digit code, agent, quoted text (RFC 3261 §20.43). */
+export function parseWarning(s: string): SipResult<Warning> {
+  const m = /^([0-9]{3}) +([^ ]+) +("(?:[^"\\]|\\.)*")$/.exec(s.trim());
+  if (m === null)
+    return fail("SIP_ERR_HEADER", "Warning: expected 3-digit code, agent and quoted text", "warning");
+  return ok({ code: Number(m[1]), agent: m[2] as string, text: (m[3] as string).slice(1, -1) });
+}

@@ -1,0 +1,295 @@
+/**
+ * Parsing one SIP message from a datagram or WebSocket message (RFC 3261 §7, §18.3, RFC 7118).
+ * Never throws; every scan is a forward pass bounded by {@link ParseLimits}.
+ */
+import { headerKey } from "../headers/header-names.js";
+import { isToken } from "../headers/scan.js";
+import { parseHeaderLine } from "../headers/typed.js";
+import type { CSeq } from "../headers/values.js";
+import { STRICT_PARSERS } from "../headers/typed.js";
+import { parseContentLength } from "../headers/values.js";
+import { parseUri } from "../uri/uri.js";
+import { SipParseError, type PartialMessage, type SipParseErrorCode } from "./errors.js";
+import { DEFAULT_LIMITS, type ParseOptions } from "./limits.js";
+import type { SipHeader, SipMessage } from "./types.js";
+
+export type ParseMessageResult = { ok: true; message: SipMessage } | { ok: false; error: SipParseError };
+
+const CRLFCRLF = Buffer.from("\r\n\r\n", "latin1");
+
+function toBuffer(input: Uint8Array | string): Buffer {
+  if (typeof input === "string") return Buffer.from(input, "utf8");
+  return Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+}
+
+function failure(
+  code: SipParseErrorCode,
+  message: string,
+  header?: string,
+  partial?: PartialMessage,
+): ParseMessageResult {
+  return { ok: false, error: new SipParseError(code, message, header, partial) };
+}
+
+interface StartLine {
+  kind: "request" | "response";
+  method: string;
+  uri: string;
+  status: number;
+  reason: string;
+}
+
+const VERSION_RE = /^SIP\/[0-9]+\.[0-9]+$/i;
+
+function isSip20(v: string): boolean {
+  return v === "SIP/2.0" || v.toUpperCase() === "SIP/2.0";
+}
+
+/** RFC 3261 §7.1 / §7.2: exactly one SP between elements (RFC 4475 §3.1.2.9, §3.1.2.10). */
+function parseStartLine(line: string): StartLine | SipParseError {
+  if (line.length >= 4 && line.charCodeAt(0) === 0x53 && line.startsWith("SIP/")) {
+    const sp = line.indexOf(" ");
+    if (sp < 0) return new SipParseError("SIP_ERR_START_LINE", "Status-Line without status code");
+    const version = line.slice(0, sp);
+    if (!isSip20(version)) {
+      return new SipParseError(
+        VERSION_RE.test(version) ? "SIP_ERR_VERSION" : "SIP_ERR_START_LINE",
+        `unsupported version ${version}`,
+      );
+    }
+    const code = line.slice(sp + 1, sp + 4);
+    const after = line.charCodeAt(sp + 4);
+    if (!/^[1-6][0-9][0-9]$/.test(code) || !(Number.isNaN(after) || after === 0x20)) {
+      return new SipParseError("SIP_ERR_START_LINE", "Status-Code is not three digits 100-699");
+    }
+    return { kind: "response", method: "", uri: "", status: Number(code), reason: line.slice(sp + 5) };
+  }
+  const sp1 = line.indexOf(" ");
+  const sp2 = sp1 < 0 ? -1 : line.indexOf(" ", sp1 + 1);
+  if (sp1 <= 0 || sp2 < 0)
+    return new SipParseError("SIP_ERR_START_LINE", "Request-Line needs Method SP Request-URI SP SIP-Version");
+  const method = line.slice(0, sp1);
+  const uri = line.slice(sp1 + 1, sp2);
+  const version = line.slice(sp2 + 1);
+  if (!isToken(method)) return new SipParseError("SIP_ERR_START_LINE", "Method is not a token");
+  if (uri.length === 0)
+    return new SipParseError("SIP_ERR_START_LINE", "more than one SP between Request-Line elements");
+  if (!isSip20(version)) {
+    if (VERSION_RE.test(version))
+      return new SipParseError("SIP_ERR_VERSION", `unsupported version ${version}`);
+    return new SipParseError(
+      "SIP_ERR_START_LINE",
+      "Request-Line does not end in SIP-Version (LWS in the Request-URI or after the version?)",
+    );
+  }
+  return { kind: "request", method, uri, status: 0, reason: "" };
+}
+
+/**
+ * Parses one complete SIP message (a datagram or a WebSocket message, RFC 3261 §18.3, RFC 7118 §5).
+ * Content-Length is honoured when present (a shorter body truncates the data, e.g. RFC 4475
+ * §3.1.1.8 `dblreq`; a longer one is `SIP_ERR_CONTENT_LENGTH`); without it the body is the rest of
+ * the data. The returned body is a view into the input bytes, not a copy.
+ */
+export function parseMessage(input: Uint8Array | string, options?: ParseOptions): ParseMessageResult {
+  const maxSize = options?.maxMessageSize ?? DEFAULT_LIMITS.maxMessageSize;
+  const maxHeaders = options?.maxHeaders ?? DEFAULT_LIMITS.maxHeaders;
+  const maxLine = options?.maxLineLength ?? DEFAULT_LIMITS.maxLineLength;
+  const strict = options?.strict ?? true;
+
+  const inputLength = typeof input === "string" ? input.length : input.byteLength;
+  if (inputLength > maxSize * 4 + 16) return failure("SIP_ERR_TOO_LARGE", `message over ${maxSize} bytes`);
+  const buf = toBuffer(input);
+  const len = buf.length;
+  if (len > maxSize)
+    return failure("SIP_ERR_TOO_LARGE", `message of ${len} bytes over the ${maxSize}-byte limit`);
+
+  // RFC 3261 §7.5: CRLFs before the start line are ignored.
+  let start = 0;
+  while (start + 1 < len && buf[start] === 13 && buf[start + 1] === 10) start += 2;
+  if (start >= len) return failure("SIP_ERR_EMPTY", "empty message");
+  const headEnd = buf.indexOf(CRLFCRLF, start);
+  if (headEnd < 0) {
+    // Still say what the start line was, for logging.
+    return failure("SIP_ERR_HEADERS_UNTERMINATED", "no empty line after the header section (RFC 3261 §7)");
+  }
+  const head = buf.toString("utf8", start, headEnd);
+
+  // Start line.
+  let lineEnd = head.indexOf("\r");
+  if (lineEnd < 0) lineEnd = head.length;
+  if (lineEnd > maxLine) return failure("SIP_ERR_TOO_LARGE", "start line too long");
+  const firstLine = head.slice(0, lineEnd);
+  if (firstLine.indexOf("\n") >= 0 || (lineEnd < head.length && head.charCodeAt(lineEnd + 1) !== 10)) {
+    return failure("SIP_ERR_START_LINE", "bare CR or LF in the start line");
+  }
+  const sl = parseStartLine(firstLine);
+  if (sl instanceof SipParseError) return { ok: false, error: sl };
+
+  // Header lines, unfolding continuation lines (RFC 3261 §7.3.1).
+  const headers: SipHeader[] = [];
+  let firstError: SipParseError | undefined;
+  let pendingName = "";
+  let pendingKey = "";
+  let pendingValue = "";
+  let hasPending = false;
+  let clValue: string | undefined;
+  let clConflict = false;
+  let pos = lineEnd + 2;
+  const headLen = head.length;
+  while (pos < headLen) {
+    const nl = head.indexOf("\n", pos);
+    let end = nl < 0 ? headLen : nl - 1;
+    if (nl >= 0 && head.charCodeAt(end) !== 13) {
+      firstError ??= new SipParseError("SIP_ERR_HEADER", "bare LF in the header section");
+      end = nl;
+    }
+    const cr = head.indexOf("\r", pos);
+    if (cr >= 0 && cr < end)
+      firstError ??= new SipParseError("SIP_ERR_HEADER", "bare CR in the header section");
+    if (end - pos > maxLine)
+      return failure("SIP_ERR_TOO_LARGE", "header line too long", undefined, partialOf(sl, headers));
+    const c0 = head.charCodeAt(pos);
+    if (c0 === 0x20 || c0 === 0x09) {
+      const cont = head.slice(pos, end).trim();
+      if (!hasPending)
+        firstError ??= new SipParseError("SIP_ERR_HEADER", "continuation line before any header");
+      else if (cont.length > 0) pendingValue = pendingValue.length > 0 ? pendingValue + " " + cont : cont;
+    } else {
+      if (hasPending) {
+        headers.push({ name: pendingName, key: pendingKey, value: pendingValue });
+        if (pendingKey === "content-length") {
+          if (clValue === undefined) clValue = pendingValue;
+          else if (clValue !== pendingValue) clConflict = true;
+        }
+        hasPending = false;
+      }
+      const colon = head.indexOf(":", pos);
+      if (colon < 0 || colon >= end) {
+        firstError ??= new SipParseError("SIP_ERR_HEADER", "header line without a colon");
+      } else {
+        let nameEnd = colon;
+        while (
+          nameEnd > pos &&
+          (head.charCodeAt(nameEnd - 1) === 0x20 || head.charCodeAt(nameEnd - 1) === 0x09)
+        )
+          nameEnd--;
+        const name = head.slice(pos, nameEnd);
+        if (!isToken(name)) {
+          firstError ??= new SipParseError(
+            "SIP_ERR_HEADER",
+            `bad header name ${JSON.stringify(name.slice(0, 40))}`,
+          );
+        } else {
+          pendingName = name;
+          pendingKey = headerKey(name);
+          pendingValue = head.slice(colon + 1, end).trim();
+          hasPending = true;
+          if (headers.length >= maxHeaders) {
+            return failure(
+              "SIP_ERR_TOO_LARGE",
+              `more than ${maxHeaders} header lines`,
+              undefined,
+              partialOf(sl, headers),
+            );
+          }
+        }
+      }
+    }
+    pos = nl < 0 ? headLen : nl + 1;
+  }
+  if (hasPending) {
+    headers.push({ name: pendingName, key: pendingKey, value: pendingValue });
+    if (pendingKey === "content-length") {
+      if (clValue === undefined) clValue = pendingValue;
+      else if (clValue !== pendingValue) clConflict = true;
+    }
+  }
+  if (firstError !== undefined) {
+    firstError.partial = partialOf(sl, headers);
+    return { ok: false, error: firstError };
+  }
+
+  // Body framing, RFC 3261 §18.3.
+  const bodyStart = headEnd + 4;
+  const available = len - bodyStart;
+  let bodyLength = available;
+  if (clConflict) {
+    return failure(
+      "SIP_ERR_CONTENT_LENGTH",
+      "conflicting Content-Length values (RFC 4475 §3.3.9)",
+      "content-length",
+      partialOf(sl, headers),
+    );
+  }
+  if (clValue !== undefined) {
+    const cl = parseContentLength(clValue);
+    if (!cl.ok)
+      return failure("SIP_ERR_CONTENT_LENGTH", cl.error.message, "content-length", partialOf(sl, headers));
+    if (cl.value > available) {
+      return failure(
+        "SIP_ERR_CONTENT_LENGTH",
+        `Content-Length ${cl.value} exceeds the ${available} body bytes received`,
+        "content-length",
+        partialOf(sl, headers),
+      );
+    }
+    bodyLength = cl.value;
+  } else if (options?.requireContentLength === true) {
+    return failure(
+      "SIP_ERR_CONTENT_LENGTH",
+      "Content-Length is mandatory on stream transports",
+      "content-length",
+      partialOf(sl, headers),
+    );
+  }
+  const body = new Uint8Array(buf.buffer, buf.byteOffset + bodyStart, bodyLength);
+
+  const message: SipMessage =
+    sl.kind === "request"
+      ? { kind: "request", method: sl.method, uri: sl.uri, headers, body }
+      : { kind: "response", status: sl.status, reason: sl.reason, headers, body };
+
+  if (strict) {
+    const err = checkStrict(message);
+    if (err !== undefined) {
+      err.partial = partialOf(sl, headers);
+      return { ok: false, error: err };
+    }
+  }
+  return { ok: true, message };
+}
+
+function partialOf(sl: StartLine, headers: readonly SipHeader[]): PartialMessage {
+  return sl.kind === "request"
+    ? { kind: "request", method: sl.method, uri: sl.uri, headers }
+    : { kind: "response", status: sl.status, headers };
+}
+
+/** The RFC 4475 §3.1.2 checks: Request-URI, typed headers, CSeq method (RFC 3261 §8.1.1.5). */
+function checkStrict(m: SipMessage): SipParseError | undefined {
+  if (m.kind === "request") {
+    const u = parseUri(m.uri);
+    if (!u.ok) return new SipParseError("SIP_ERR_REQUEST_URI", `Request-URI: ${u.error.message}`);
+    // RFC 3261 §19.1.1: headers are not allowed in a Request-URI (RFC 4475 §3.1.2.11).
+    if (u.value.kind === "sip" && u.value.headers.length > 0) {
+      return new SipParseError(
+        "SIP_ERR_REQUEST_URI",
+        "Request-URI carries ?headers, not allowed in a Request-URI (RFC 3261 §19.1.5)",
+      );
+    }
+  }
+  for (const h of m.headers) {
+    if (!STRICT_PARSERS.has(h.key)) continue;
+    const r = parseHeaderLine(h);
+    if (!r.ok) return r.error;
+    if (h.key === "cseq" && m.kind === "request" && (r.value as CSeq).method !== m.method) {
+      return new SipParseError(
+        "SIP_ERR_CSEQ_MISMATCH",
+        `CSeq method ${(r.value as CSeq).method} differs from ${m.method}`,
+        "cseq",
+      );
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,244 @@
+/**
+ * SIP, SIPS (RFC 3261 §19.1, §25.1), tel (RFC 3966) and other absolute URIs: parse and serialize.
+ * Components are stored unescaped; serialization escapes what the grammar requires, so
+ * `parseUri(serializeUri(u))` equals `u`.
+ */
+import { fail, ok, type SipResult } from "../message/errors.js";
+import { parseParams, serializeParams, type Params } from "../headers/scan.js";
+import {
+  escapeComponent,
+  HEADER_CHARS,
+  PARAM_CHARS,
+  PASSWORD_CHARS,
+  unescapeComponent,
+  USER_CHARS,
+} from "./escape.js";
+
+export type HostType = "ipv4" | "ipv6" | "name";
+
+export interface SipUri {
+  readonly kind: "sip";
+  scheme: "sip" | "sips";
+  user: string | undefined;
+  password: string | undefined;
+  /** Host as written; an IPv6 reference keeps its brackets (RFC 3261 §25.1 IPv6reference). */
+  host: string;
+  hostType: HostType;
+  port: number | undefined;
+  /** uri-parameters, lower-cased names, unescaped values, `null` for a flag (e.g. `lr`). */
+  params: Params;
+  /** Escaped headers after `?` (RFC 3261 §19.1.1), unescaped, in order. */
+  headers: Array<[string, string]>;
+}
+
+/** RFC 3966 tel URI. */
+export interface TelUri {
+  readonly kind: "tel";
+  scheme: "tel";
+  /** The telephone-subscriber number as written, e.g. `+1-201-555-0123`. */
+  number: string;
+  params: Params;
+}
+
+/** Any other absolute URI (RFC 3261 §25.1 absoluteURI), kept opaque: it must still parse (RFC 4475 §3.3.2). */
+export interface OtherUri {
+  readonly kind: "other";
+  scheme: string;
+  /** Everything after `scheme:`. */
+  rest: string;
+}
+
+export type Uri = SipUri | TelUri | OtherUri;
+
+const MAX_URI = 8192;
+
+/** Parses a URI; never throws. */
+export function parseUri(s: string): SipResult<Uri> {
+  if (s.length > MAX_URI) return fail("SIP_ERR_TOO_LARGE", "URI too long");
+  const colon = s.indexOf(":");
+  if (colon <= 0) return fail("SIP_ERR_URI", "URI without scheme");
+  const scheme = s.slice(0, colon).toLowerCase();
+  // RFC 3261 §25.1: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
+  if (!/^[a-z][a-z0-9+\-.]*$/.test(scheme)) return fail("SIP_ERR_URI", "bad URI scheme");
+  for (let i = colon + 1; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 0x20 || c === 0x7f || c === 0x3c || c === 0x3e || c === 0x22) {
+      return fail("SIP_ERR_URI", "whitespace, control character, <, > or quote in URI");
+    }
+  }
+  if (scheme === "sip" || scheme === "sips") return parseSipUri(s, colon + 1, scheme);
+  if (scheme === "tel") return parseTelUri(s, colon + 1);
+  if (colon + 1 >= s.length) return fail("SIP_ERR_URI", "empty URI");
+  return ok<Uri>({ kind: "other", scheme, rest: s.slice(colon + 1) });
+}
+
+/** Parses a URI that must be sip: or sips:. */
+export function parseSipUriString(s: string): SipResult<SipUri> {
+  const r = parseUri(s);
+  if (!r.ok) return r;
+  if (r.value.kind !== "sip") return fail("SIP_ERR_URI", "not a sip/sips URI");
+  return ok(r.value);
+}
+
+function parseSipUri(s: string, i: number, scheme: "sip" | "sips"): SipResult<Uri> {
+  let user: string | undefined;
+  let password: string | undefined;
+  const at = s.indexOf("@", i);
+  if (at >= 0) {
+    const userinfo = s.slice(i, at);
+    const pc = userinfo.indexOf(":");
+    const rawUser = pc >= 0 ? userinfo.slice(0, pc) : userinfo;
+    if (rawUser.length === 0) return fail("SIP_ERR_URI", "empty user part");
+    user = unescapeComponent(rawUser);
+    if (user === undefined) return fail("SIP_ERR_URI", "bad %-escape in user part");
+    if (pc >= 0) {
+      password = unescapeComponent(userinfo.slice(pc + 1));
+      if (password === undefined) return fail("SIP_ERR_URI", "bad %-escape in password");
+    }
+    i = at + 1;
+  }
+  // hostport
+  let hostEnd: number;
+  let hostType: HostType;
+  if (s.charCodeAt(i) === 0x5b) {
+    hostEnd = s.indexOf("]", i);
+    if (hostEnd < 0) return fail("SIP_ERR_URI", "unterminated IPv6 reference");
+    hostEnd++;
+    if (!isIpv6Reference(s.slice(i, hostEnd))) return fail("SIP_ERR_URI", "bad IPv6 reference");
+    hostType = "ipv6";
+  } else {
+    hostEnd = i;
+    while (hostEnd < s.length) {
+      const c = s.charCodeAt(hostEnd);
+      if (
+        (c >= 0x30 && c <= 0x39) ||
+        (c >= 0x41 && c <= 0x5a) ||
+        (c >= 0x61 && c <= 0x7a) ||
+        c === 0x2d ||
+        c === 0x2e
+      )
+        hostEnd++;
+      else break;
+    }
+    if (hostEnd === i) return fail("SIP_ERR_URI", "missing host");
+    hostType = isIpv4(s.slice(i, hostEnd)) ? "ipv4" : "name";
+  }
+  const host = s.slice(i, hostEnd);
+  i = hostEnd;
+  let port: number | undefined;
+  if (s.charCodeAt(i) === 0x3a) {
+    let j = i + 1;
+    while (j < s.length && s.charCodeAt(j) >= 0x30 && s.charCodeAt(j) <= 0x39) j++;
+    if (j === i + 1 || j - i > 6) return fail("SIP_ERR_URI", "bad port");
+    port = Number(s.slice(i + 1, j));
+    if (port > 65535) return fail("SIP_ERR_URI", "port out of range");
+    i = j;
+  }
+  const params: Params = new Map();
+  while (i < s.length && s.charCodeAt(i) === 0x3b) {
+    let j = i + 1;
+    while (j < s.length && s.charCodeAt(j) !== 0x3b && s.charCodeAt(j) !== 0x3f) j++;
+    const p = s.slice(i + 1, j);
+    const eq = p.indexOf("=");
+    const rawName = eq >= 0 ? p.slice(0, eq) : p;
+    if (rawName.length === 0 || !allIn(rawName, PARAM_CHARS, true))
+      return fail("SIP_ERR_URI", "bad URI parameter");
+    const name = unescapeComponent(rawName);
+    let value: string | null | undefined = null;
+    if (eq >= 0) {
+      const rawValue = p.slice(eq + 1);
+      if (!allIn(rawValue, PARAM_CHARS, true)) return fail("SIP_ERR_URI", "bad URI parameter value");
+      value = unescapeComponent(rawValue);
+    }
+    if (name === undefined || value === undefined)
+      return fail("SIP_ERR_URI", "bad %-escape in URI parameter");
+    params.set(name.toLowerCase(), value);
+    i = j;
+  }
+  const headers: Array<[string, string]> = [];
+  if (i < s.length && s.charCodeAt(i) === 0x3f) {
+    for (const part of s.slice(i + 1).split("&")) {
+      const eq = part.indexOf("=");
+      if (eq <= 0) return fail("SIP_ERR_URI", "bad URI header");
+      const rawName = part.slice(0, eq);
+      const rawValue = part.slice(eq + 1);
+      if (!allIn(rawName, HEADER_CHARS, true) || !allIn(rawValue, HEADER_CHARS, true))
+        return fail("SIP_ERR_URI", "bad character in URI header");
+      const name = unescapeComponent(rawName);
+      const value = unescapeComponent(rawValue);
+      if (name === undefined || value === undefined) return fail("SIP_ERR_URI", "bad %-escape in URI header");
+      headers.push([name, value]);
+    }
+    i = s.length;
+  }
+  if (i !== s.length) return fail("SIP_ERR_URI", `unexpected character at ${i} in URI`);
+  return ok<Uri>({ kind: "sip", scheme, user, password, host, hostType, port, params, headers });
+}
+
+function allIn(s: string, allowed: Uint8Array, percent: boolean): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 128 && (allowed[c] === 1 || (percent && c === 0x25))) continue;
+    return false;
+  }
+  return true;
+}
+
+function parseTelUri(s: string, i: number): SipResult<Uri> {
+  let end = s.indexOf(";", i);
+  if (end < 0) end = s.length;
+  const number = s.slice(i, end);
+  // RFC 3966 §3: global-number-digits "+" 1*phonedigit, or local-number-digits (hex digits, * #, visual separators)
+  if (!/^\+?[0-9A-Fa-f*#\-.()]+$/.test(number) || !/[0-9A-Fa-f*#]/.test(number))
+    return fail("SIP_ERR_URI", "bad tel number");
+  const params: Params = new Map();
+  const pEnd = parseParams(s, end, params);
+  if (pEnd !== s.length) return fail("SIP_ERR_URI", "bad tel URI parameter");
+  return ok<Uri>({ kind: "tel", scheme: "tel", number, params });
+}
+
+export function isIpv4(s: string): boolean {
+  const parts = s.split(".");
+  if (parts.length !== 4) return false;
+  for (const p of parts) {
+    if (p.length === 0 || p.length > 3 || !/^[0-9]+$/.test(p) || Number(p) > 255) return false;
+  }
+  return true;
+}
+
+/**
+ * `[` IPv6address `]`. Liberal on purpose: RFC 5118 §4.10 requires tolerating the RFC 3261 ABNF
+ * bug that allows three colons before an embedded IPv4 address.
+ */
+export function isIpv6Reference(s: string): boolean {
+  if (s.length < 4 || s.length > 64 || s[0] !== "[" || s[s.length - 1] !== "]") return false;
+  const inner = s.slice(1, -1);
+  if (!/^[0-9A-Fa-f:.]+$/.test(inner) || inner.indexOf(":") < 0) return false;
+  return inner.split(":").length <= 9;
+}
+
+/** Serializes a URI with the escaping RFC 3261 §25.1 requires. */
+export function serializeUri(u: Uri): string {
+  if (u.kind === "other") return u.scheme + ":" + u.rest;
+  if (u.kind === "tel") return "tel:" + u.number + serializeParams(u.params);
+  let out = u.scheme + ":";
+  if (u.user !== undefined) {
+    out += escapeComponent(u.user, USER_CHARS);
+    if (u.password !== undefined) out += ":" + escapeComponent(u.password, PASSWORD_CHARS);
+    out += "@";
+  }
+  out += u.host;
+  if (u.port !== undefined) out += ":" + u.port;
+  for (const [k, v] of u.params) {
+    out += ";" + escapeComponent(k, PARAM_CHARS);
+    if (v !== null) out += "=" + escapeComponent(v, PARAM_CHARS);
+  }
+  if (u.headers.length > 0) {
+    out +=
+      "?" +
+      u.headers
+        .map(([k, v]) => escapeComponent(k, HEADER_CHARS) + "=" + escapeComponent(v, HEADER_CHARS))
+        .join("&");
+  }
+  return out;
+}
