@@ -117,3 +117,12 @@ export { isIpv4, isIpv6Reference, parseSipUriString, parseUri, serializeUri } fr
 export type { HostType, OtherUri, SipUri, TelUri, Uri } from "./uri/uri.js";
 /** URI equivalence (RFC 3261 §19.1.4). */
 export { uriEquals } from "./uri/compare.js";
+
+// Builders (RFC 3261 §8.2.6, §9.1, §17.1.1.3) and identifiers (§8.1.1.4, §8.1.1.7, §19.3).
+/** Response per §8.2.6, CANCEL per §9.1, ACK for a non-2xx per §17.1.1.3, generic requests. */
+export { createAckForNonSuccess, createCancel, createRequest, createResponse } from "./builders/builders.js";
+export type { CreateRequestInput, CreateResponseOptions, HeaderInput } from "./builders/builders.js";
+/** Random branch (`z9hG4bK`...), tag and Call-ID from crypto randomness. */
+export { BRANCH_MAGIC_COOKIE, generateBranch, generateCallId, generateTag } from "./builders/ids.js";
+/** Default reason phrases (RFC 3261 §21). */
+export { REASON_PHRASES, reasonPhrase } from "./builders/reason-phrases.js";
