@@ -44,7 +44,7 @@ const COPIED = new Set(["via", "from", "to", "call-id", "cseq"]);
  * 1xx/2xx (§12.1.1). Also works from a parse error's partial message (to answer 400).
  */
 export function createResponse(
-  request: Pick<SipRequest, "headers">,
+  request: { readonly headers: readonly SipHeader[] },
   status: number,
   reason?: string,
   options: CreateResponseOptions = {},
