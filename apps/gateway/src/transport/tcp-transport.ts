@@ -1,9 +1,9 @@
 import net from "node:net";
 import { randomUUID } from "node:crypto";
-import { flowKey, TransportError, type Flow, type StreamFramer } from "./types.js";
+import { StreamFramer } from "@hookline/sip-core";
+import { flowKey, TransportError, type Flow, type OnClosed, type OnMessage } from "./types.js";
 
 export interface TcpOptions {
-  createFramer: () => StreamFramer;
   /** A connection with no traffic for this long is closed. */
   idleTimeoutMs: number;
   /** A message whose bytes have started arriving must complete within this (slow-loris guard). */
@@ -26,12 +26,12 @@ export class TcpTransport {
   readonly #byId = new Map<string, Connection>();
   readonly #byRemote = new Map<string, Connection>();
   readonly #perSource = new Map<string, number>();
-  readonly #onMessage: (data: Uint8Array, flow: Flow) => void;
-  readonly #onClosed: (flow: Flow) => void;
+  readonly #onMessage: OnMessage;
+  readonly #onClosed: OnClosed;
   #server: net.Server | undefined;
   #sweeper: NodeJS.Timeout | undefined;
 
-  constructor(opts: TcpOptions, onMessage: (d: Uint8Array, f: Flow) => void, onClosed: (f: Flow) => void) {
+  constructor(opts: TcpOptions, onMessage: OnMessage, onClosed: OnClosed) {
     this.#opts = opts;
     this.#onMessage = onMessage;
     this.#onClosed = onClosed;
@@ -113,7 +113,7 @@ export class TcpTransport {
       id: flow.connectionId!,
       socket,
       flow,
-      framer: this.#opts.createFramer(),
+      framer: new StreamFramer(),
       partialSince: undefined,
     };
     this.#byId.set(conn.id, conn);
@@ -121,14 +121,13 @@ export class TcpTransport {
     socket.setNoDelay(true);
     socket.setTimeout(this.#opts.idleTimeoutMs, () => socket.destroy());
     socket.on("data", (chunk) => {
-      const { messages, error } = conn.framer.push(chunk);
-      for (const m of messages) this.#onMessage(m, flow);
-      if (error) {
+      for (const result of conn.framer.push(chunk)) this.#onMessage(result, flow);
+      if (conn.framer.broken) {
         // A stream that cannot be framed cannot be resynchronised (RFC 3261 §18.3): close it.
         socket.destroy();
         return;
       }
-      conn.partialSince = conn.framer.pending > 0 ? (conn.partialSince ?? Date.now()) : undefined;
+      conn.partialSince = conn.framer.buffered > 0 ? (conn.partialSince ?? Date.now()) : undefined;
     });
     socket.on("error", () => socket.destroy());
     socket.on("close", () => {

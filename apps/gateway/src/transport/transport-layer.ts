@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { TcpTransport } from "./tcp-transport.js";
-import type { Flow, StreamFramer } from "./types.js";
+import type { Flow, OnClosed, OnMessage } from "./types.js";
 import { UdpTransport } from "./udp-transport.js";
 import { WsTransport } from "./ws-transport.js";
 
@@ -8,11 +8,10 @@ export interface TransportLayerOptions {
   listenIp: string;
   sipPort: number;
   wsPort: number;
-  createFramer: () => StreamFramer;
   wsAllowedOrigins?: string[];
   tls?: { certFile: string; keyFile: string } | undefined;
-  onMessage: (data: Uint8Array, flow: Flow) => void;
-  onClosed: (flow: Flow) => void;
+  onMessage: OnMessage;
+  onClosed: OnClosed;
 }
 
 /** UDP and TCP on one port, WebSocket on another; one `send` for every flow. */
@@ -28,7 +27,6 @@ export class TransportLayer {
     this.udp = new UdpTransport(opts.onMessage);
     this.tcp = new TcpTransport(
       {
-        createFramer: opts.createFramer,
         idleTimeoutMs: 300_000,
         headerTimeoutMs: 10_000,
         maxConnectionsPerSource: 64,

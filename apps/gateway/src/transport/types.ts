@@ -1,3 +1,5 @@
+import type { ParseMessageResult } from "@hookline/sip-core";
+
 /** Where a message came from or goes to. The transport layer is the only code that owns sockets. */
 export type TransportName = "udp" | "tcp" | "ws" | "wss";
 
@@ -9,19 +11,10 @@ export interface Flow {
   readonly connectionId?: string;
 }
 
-/** One framed SIP message as bytes, or a framing failure on a stream (the connection is closed). */
-export interface TransportEvents {
-  message: (data: Uint8Array, flow: Flow) => void;
-  /** A connection closed (TCP or WebSocket); bindings and calls on it must go. */
-  closed: (flow: Flow) => void;
-}
-
-/** Frames a byte stream into SIP messages (RFC 3261 §18.3); supplied by sip-core. */
-export interface StreamFramer {
-  push(chunk: Uint8Array): { messages: Uint8Array[]; error?: string };
-  /** Bytes buffered of a message not yet complete (for header-read timeouts). */
-  readonly pending: number;
-}
+/** Every transport hands up parse results: framing and parsing are sip-core's (RFC 3261 §18.3). */
+export type OnMessage = (result: ParseMessageResult, flow: Flow) => void;
+/** A connection closed (TCP or WebSocket); bindings and calls on it must go. */
+export type OnClosed = (flow: Flow) => void;
 
 export class TransportError extends Error {
   constructor(

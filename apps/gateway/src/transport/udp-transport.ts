@@ -1,13 +1,14 @@
 import dgram from "node:dgram";
 import { isIPv6 } from "node:net";
-import type { Flow } from "./types.js";
+import { parseMessage } from "@hookline/sip-core";
+import type { Flow, OnMessage } from "./types.js";
 
 /** SIP over UDP (RFC 3261 §18): one message per datagram. */
 export class UdpTransport {
   #socket: dgram.Socket | undefined;
-  readonly #onMessage: (data: Uint8Array, flow: Flow) => void;
+  readonly #onMessage: OnMessage;
 
-  constructor(onMessage: (data: Uint8Array, flow: Flow) => void) {
+  constructor(onMessage: OnMessage) {
     this.#onMessage = onMessage;
   }
 
@@ -15,7 +16,10 @@ export class UdpTransport {
     const socket = dgram.createSocket({ type: isIPv6(host) ? "udp6" : "udp4", reuseAddr: false });
     this.#socket = socket;
     socket.on("message", (data, rinfo) => {
-      this.#onMessage(data, { transport: "udp", remoteAddress: rinfo.address, remotePort: rinfo.port });
+      // A lone CRLF keep-alive datagram is not a message (RFC 5626 §3.5.1).
+      if (data.length <= 4 && data.every((b) => b === 13 || b === 10)) return;
+      const flow: Flow = { transport: "udp", remoteAddress: rinfo.address, remotePort: rinfo.port };
+      this.#onMessage(parseMessage(data), flow);
     });
     // A datagram socket error (e.g. ICMP unreachable surfacing) must not end the process.
     socket.on("error", (err) => console.error("[sip/udp]", err.message));

@@ -4,7 +4,8 @@ import type { AddressInfo } from "node:net";
 import https from "node:https";
 import http from "node:http";
 import { WebSocketServer, type WebSocket } from "ws";
-import { TransportError, type Flow } from "./types.js";
+import { parseMessage } from "@hookline/sip-core";
+import { TransportError, type Flow, type OnClosed, type OnMessage } from "./types.js";
 
 export interface WsOptions {
   /** Largest message accepted; beyond it the connection is closed with 1009 (RFC 6455 §7.4.1). */
@@ -26,13 +27,13 @@ const CRLF = Buffer.from("\r\n");
 export class WsTransport {
   readonly #opts: WsOptions;
   readonly #sockets = new Map<string, { ws: WebSocket; flow: Flow; alive: boolean }>();
-  readonly #onMessage: (data: Uint8Array, flow: Flow) => void;
-  readonly #onClosed: (flow: Flow) => void;
+  readonly #onMessage: OnMessage;
+  readonly #onClosed: OnClosed;
   #server: http.Server | undefined;
   #wss: WebSocketServer | undefined;
   #pinger: NodeJS.Timeout | undefined;
 
-  constructor(opts: WsOptions, onMessage: (d: Uint8Array, f: Flow) => void, onClosed: (f: Flow) => void) {
+  constructor(opts: WsOptions, onMessage: OnMessage, onClosed: OnClosed) {
     this.#opts = opts;
     this.#onMessage = onMessage;
     this.#onClosed = onClosed;
@@ -87,7 +88,8 @@ export class WsTransport {
           if (data.length === 4) ws.send(isBinary ? CRLF : "\r\n");
           return;
         }
-        this.#onMessage(data, flow);
+        // RFC 7118 §5: each frame carries exactly one SIP message.
+        this.#onMessage(parseMessage(data), flow);
       });
       ws.on("error", () => ws.terminate());
       ws.on("close", () => {

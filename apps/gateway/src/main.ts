@@ -1,0 +1,34 @@
+/** `npm start`: one Hookline process on the embedded defaults (SPEC §2). */
+import { loadConfig } from "./config.js";
+import { startHookline } from "./server.js";
+
+const config = loadConfig();
+const hookline = await startHookline(config);
+const { http, sip, ws } = hookline.ports;
+const ip = config.listenIp;
+console.log(`Hookline is running
+  console + REST API   http://${ip}:${http}/   (OpenAPI: http://${ip}:${http}/v1/openapi.json)
+  SIP over WebSocket   ${config.tls ? "wss" : "ws"}://${ip}:${ws}  (subprotocol "sip")
+  SIP over UDP and TCP ${ip}:${sip}
+  data folder          ${config.dataDir}`);
+if (hookline.operatorToken.created) {
+  console.log(`
+  Operator token (shown once; also saved to ${config.dataDir}/operator-token, mode 0600):
+    ${hookline.operatorToken.token}`);
+}
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: shutting down`);
+    hookline.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,133 @@
+/**
+ * The gateway's SIP core: transport → parser → (this) → handlers. Stamps `received`/`rport` on
+ * the top Via of requests (RFC 3261 §18.2.1, RFC 3581 §4), answers malformed requests with 400
+ * (SPEC §6), and sends through the transport layer.
+ */
+import {
+  getHeader,
+  getTopVia,
+  serializeMessage,
+  serializeVia,
+  setHeader,
+  type ParseMessageResult,
+  type SipMessage,
+  type SipRequest,
+  type SipResponse,
+} from "@hookline/sip-core";
+import type { Flow } from "../transport/types.js";
+import { createResponse } from "./responses.js";
+
+export interface SipStackHandlers {
+  onRequest(request: SipRequest, flow: Flow): void;
+  onResponse(response: SipResponse, flow: Flow): void;
+}
+
+export interface SipStackStats {
+  received: number;
+  sent: number;
+  malformed: number;
+}
+
+export class SipStack {
+  readonly stats: SipStackStats = { received: 0, sent: 0, malformed: 0 };
+  #handlers: SipStackHandlers | undefined;
+  readonly #send: (flow: Flow, data: Uint8Array) => Promise<void>;
+
+  constructor(send: (flow: Flow, data: Uint8Array) => Promise<void>) {
+    this.#send = send;
+  }
+
+  setHandlers(handlers: SipStackHandlers): void {
+    this.#handlers = handlers;
+  }
+
+  /** Entry point for every parse result the transports produce. Never throws. */
+  receive(result: ParseMessageResult, flow: Flow): void {
+    try {
+      this.#receive(result, flow);
+    } catch (err) {
+      // A bug in a handler must not take the process down with one message (SPEC §6).
+      console.error("[sip] handler failed:", err);
+    }
+  }
+
+  #receive(result: ParseMessageResult, flow: Flow): void {
+    if (!result.ok) {
+      this.stats.malformed++;
+      const partial = result.error.partial;
+      // RFC 3261 §8.2.6 needs Via, From, To, Call-ID and CSeq to answer; without them, drop.
+      if (partial?.kind === "request" && partial.method !== "ACK" && hasResponseHeaders(partial.headers)) {
+        const req: SipRequest = {
+          kind: "request",
+          method: partial.method ?? "UNKNOWN",
+          uri: partial.uri ?? "",
+          headers: [...partial.headers],
+          body: new Uint8Array(0),
+        };
+        this.stampVia(req, flow);
+        const reason = `Bad Request (${result.error.message})`.replace(/[\r\n]/g, " ").slice(0, 200);
+        void this.send(createResponse(req, 400, reason), flow);
+      }
+      return;
+    }
+    this.stats.received++;
+    const m = result.message;
+    if (m.kind === "request") {
+      this.stampVia(m, flow);
+      this.#handlers?.onRequest(m, flow);
+    } else {
+      this.#handlers?.onResponse(m, flow);
+    }
+  }
+
+  /** RFC 3261 §18.2.1 `received` and RFC 3581 §4 `rport`, so responses find their way back. */
+  stampVia(req: SipRequest, flow: Flow): void {
+    const via = getTopVia(req);
+    if (!via) return;
+    const params = new Map(via.params);
+    if (via.host.replace(/^\[|\]$/g, "") !== flow.remoteAddress) params.set("received", flow.remoteAddress);
+    if (params.has("rport")) {
+      params.set("received", flow.remoteAddress);
+      params.set("rport", String(flow.remotePort));
+    }
+    if (params.size === via.params.size && [...params].every(([k, v]) => via.params.get(k) === v)) return;
+    const idx = req.headers.findIndex((h) => h.key === "via");
+    const header = req.headers[idx];
+    if (!header) return;
+    // Rewrite only the first Via value of that line, keeping the rest verbatim.
+    const { rest } = splitFirstViaValue(header.value);
+    const rebuilt = serializeVia({ ...via, params }) + rest;
+    req.headers[idx] = { ...header, value: rebuilt };
+  }
+
+  async send(message: SipMessage, flow: Flow): Promise<void> {
+    if (!getHeader(message, "content-length"))
+      setHeader(message, "Content-Length", String(message.body.length));
+    this.stats.sent++;
+    try {
+      await this.#send(flow, serializeMessage(message));
+    } catch (err) {
+      console.error(
+        `[sip] send to ${flow.transport}:${flow.remoteAddress}:${flow.remotePort} failed:`,
+        (err as Error).message,
+      );
+      throw err;
+    }
+  }
+}
+
+function hasResponseHeaders(headers: readonly { key: string }[]): boolean {
+  const keys = new Set(headers.map((h) => h.key));
+  return ["via", "from", "to", "call-id", "cseq"].every((k) => keys.has(k));
+}
+
+/** Splits `a, b` at the first comma outside quotes/brackets, returning the tail with its comma. */
+function splitFirstViaValue(raw: string): { first: string; rest: string } {
+  let quoted = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i];
+    if (c === '"') quoted = !quoted;
+    else if (c === "," && !quoted) return { first: raw.slice(0, i), rest: raw.slice(i) };
+  }
+  return { first: raw, rest: "" };
+}
