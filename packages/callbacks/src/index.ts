@@ -10,3 +10,48 @@ export { compileFilter, FILTER_VARIABLES, MAX_FILTER_LENGTH } from "./filter.js"
 export type { CompiledFilter, CompileFilterResult, FilterEvaluation } from "./filter.js";
 export { checkCallbackUrl, checkAddress, parseAllowlist, EMPTY_ALLOWLIST } from "./ssrf.js";
 export type { Allowlist, AllowlistParse, AddressCheck, CallbackUrlCheck } from "./ssrf.js";
+export type {
+  HooklineEvent,
+  SipMessageEvent,
+  CallLifecycleEvent,
+  RegistrationEvent,
+  SipMessageEventData,
+  CallEventData,
+  RegistrationEventData,
+  SipMessageInfo,
+  CallInfo,
+  RegistrationInfo,
+  SipEventType,
+  MessageDirection,
+  CallState,
+} from "./events.js";
+export { sipEventType } from "./events.js";
+export { EventBus } from "./event-bus.js";
+export type { EventBusEvents } from "./event-bus.js";
+export { TypedEmitter } from "./typed-emitter.js";
+export type { EventMap } from "./typed-emitter.js";
+export type { Logger } from "./logger.js";
+export { consoleLogger, silentLogger } from "./logger.js";
+export { parseCallbackHeader } from "./callback-header.js";
+export type { CallbackHeaderResult } from "./callback-header.js";
+export { nameCovers, namesCover } from "./matcher.js";
+export { registerCallCallback } from "./register-call-callback.js";
+export type { RegisterCallCallbackInput, RegisterCallCallbackResult } from "./register-call-callback.js";
+export { newWebhookSecret, sign, webhookHeaders } from "./signing.js";
+export { RetryPolicy, DEFAULT_RETRY_SCHEDULE_MS, parseRetryAfter } from "./retry-policy.js";
+export { CircuitBreaker } from "./circuit-breaker.js";
+export type { BreakerState, CircuitBreakerOptions } from "./circuit-breaker.js";
+export { createCallbackEngine, InvalidEventError } from "./engine.js";
+export type { CallbackEngine, CallbackEngineOptions, CallbackEngineStats, AcceptResult } from "./engine.js";
+export type { AttemptInfo, DispatcherLimits } from "./dispatcher.js";
+export { listDeliveries, getDelivery, replayDelivery, DELIVERY_STATUSES } from "./delivery-store.js";
+export type {
+  DeliveryRow,
+  DeliveryAttemptRow,
+  DeliveryDetail,
+  DeliveryStatusName,
+  ListDeliveriesQuery,
+  ReplayResult,
+} from "./delivery-store.js";
+export { SsrfBlockedError } from "./http/guarded-connector.js";
+export type { Resolver } from "./http/guarded-connector.js";

@@ -1,0 +1,184 @@
+/**
+ * The callback engine: subscribes to the event bus, matches each event against the account's and
+ * the call's callbacks, writes matches to the durable outbox (group commit) and delivers them.
+ *
+ *   const engine = createCallbackEngine({ db, bus, allowlist: process.env.HOOKLINE_CALLBACK_ALLOWLIST });
+ *   engine.start(); ... await engine.stop();
+ *
+ * `bus.publish(event)` is fire-and-forget; `engine.accept(event)` resolves once the event is
+ * durable (committed to the outbox) — after that it survives `kill -9` and is delivered at least
+ * once, with the same `webhook-id` on every try.
+ */
+import type { Database } from "@hookline/db";
+import type { CircuitBreakerOptions } from "./circuit-breaker.js";
+import type { AttemptInfo, DispatcherLimits, DispatcherStats } from "./dispatcher.js";
+import { Dispatcher } from "./dispatcher.js";
+import type { EventBus } from "./event-bus.js";
+import type { HooklineEvent } from "./events.js";
+import { eventCallId, eventSeq } from "./events.js";
+import type { GroupCommitOptions } from "./group-commit.js";
+import { GroupCommit } from "./group-commit.js";
+import type { Resolver } from "./http/guarded-connector.js";
+import { HttpClient } from "./http/client.js";
+import type { Logger } from "./logger.js";
+import { consoleLogger } from "./logger.js";
+import { Matcher } from "./matcher.js";
+import { Outbox } from "./outbox.js";
+import { RetryPolicy } from "./retry-policy.js";
+import type { Allowlist } from "./ssrf.js";
+import { EMPTY_ALLOWLIST, parseAllowlist } from "./ssrf.js";
+
+export interface CallbackEngineOptions {
+  db: Database;
+  /** When given, every published event is accepted. */
+  bus?: EventBus;
+  /** Parsed allow-list, or the raw `HOOKLINE_CALLBACK_ALLOWLIST` string. Empty by default. */
+  allowlist?: Allowlist | string;
+  /** Delay before each attempt, ms; default [0, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h]. */
+  retrySchedule?: readonly number[];
+  /** ± fraction of each retry delay. Default 0.1. */
+  retryJitter?: number;
+  logger?: Logger;
+  http?: {
+    connectTimeoutMs?: number;
+    headersTimeoutMs?: number;
+    /** Whole exchange; default 10 s. */
+    totalTimeoutMs?: number;
+    maxResponseBytes?: number;
+    resolver?: Resolver;
+  };
+  limits?: DispatcherLimits;
+  breaker?: Omit<CircuitBreakerOptions, "now">;
+  groupCommit?: GroupCommitOptions;
+  pollIntervalMs?: number;
+  /** Run the dispatcher in this process (default true). False: accept only (another process delivers). */
+  deliver?: boolean;
+  onAttempt?: (info: AttemptInfo) => void;
+}
+
+export interface AcceptResult {
+  /** One delivery (webhook-id) per matching callback; empty when nothing matched. */
+  deliveryIds: string[];
+}
+
+export interface CallbackEngineStats extends DispatcherStats {
+  accepted: number;
+  matched: number;
+  filterErrors: number;
+  commits: number;
+}
+
+export interface CallbackEngine {
+  start(): void;
+  accept(event: HooklineEvent): Promise<AcceptResult>;
+  /** Graceful: stops new attempts and waits for in-flight ones up to `deadlineMs` (default 10 s). */
+  stop(options?: { deadlineMs?: number }): Promise<void>;
+  stats(): CallbackEngineStats;
+}
+
+export class InvalidEventError extends Error {
+  readonly code = "HOOKLINE_INVALID_EVENT";
+}
+
+export function createCallbackEngine(options: CallbackEngineOptions): CallbackEngine {
+  const logger = options.logger ?? consoleLogger;
+  const allowlist = resolveAllowlist(options.allowlist, logger);
+  const group = new GroupCommit(options.db, logger, options.groupCommit);
+  const matcher = new Matcher(options.db, logger);
+  const outbox = new Outbox(options.db, group);
+  const client = new HttpClient({
+    allowlist,
+    logger,
+    ...options.http,
+    connectionsPerOrigin: options.limits?.perEndpoint ?? 16,
+  });
+  const dispatcher = new Dispatcher({
+    db: options.db,
+    client,
+    retry: new RetryPolicy({
+      ...(options.retrySchedule ? { scheduleMs: options.retrySchedule } : {}),
+      ...(options.retryJitter !== undefined ? { jitter: options.retryJitter } : {}),
+    }),
+    group,
+    logger,
+    ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.breaker ? { breaker: options.breaker } : {}),
+    ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
+    ...(options.onAttempt ? { onAttempt: options.onAttempt } : {}),
+  });
+  const deliver = options.deliver ?? true;
+  let accepted = 0;
+  let matched = 0;
+  let started = false;
+
+  const accept = async (event: HooklineEvent): Promise<AcceptResult> => {
+    const invalid = checkEvent(event);
+    if (invalid) throw new InvalidEventError(invalid);
+    const callbacks = matcher.match(event);
+    accepted++;
+    if (callbacks.length === 0) return { deliveryIds: [] };
+    matched++;
+    const pending = await outbox.write(event, callbacks, Date.now());
+    if (deliver && started) dispatcher.enqueue(pending);
+    return { deliveryIds: pending.map((p) => p.id) };
+  };
+
+  const onEvent = (event: HooklineEvent) => {
+    accept(event).catch((err: unknown) => logger.error({ err, type: event.type }, "event not accepted"));
+  };
+
+  return {
+    start() {
+      if (started) return;
+      started = true;
+      options.bus?.on("event", onEvent);
+      if (deliver) dispatcher.start();
+    },
+    accept,
+    async stop({ deadlineMs = 10_000 } = {}) {
+      options.bus?.off("event", onEvent);
+      group.flush();
+      const drained = deliver ? await dispatcher.stop(deadlineMs) : true;
+      group.flush();
+      started = false;
+      if (drained) await client.close();
+      else {
+        logger.warn({ deadlineMs }, "callback engine stopped with attempts in flight; they stay pending");
+        await client.destroy();
+      }
+    },
+    stats: () => ({
+      ...dispatcher.stats,
+      accepted,
+      matched,
+      filterErrors: matcher.stats.filterErrors,
+      commits: group.commits,
+    }),
+  };
+}
+
+function resolveAllowlist(spec: Allowlist | string | undefined, logger: Logger): Allowlist {
+  if (spec === undefined) return EMPTY_ALLOWLIST;
+  let allowlist: Allowlist;
+  if (typeof spec === "string") {
+    const r = parseAllowlist(spec);
+    if (!r.ok) throw new Error(`HOOKLINE_CALLBACK_ALLOWLIST: ${r.error}`);
+    allowlist = r.allowlist;
+  } else allowlist = spec;
+  if (allowlist.entries.length > 0) {
+    logger.warn({ allowlist: allowlist.entries }, "callback SSRF allow-list is on");
+  }
+  return allowlist;
+}
+
+function checkEvent(event: HooklineEvent): string | null {
+  if (typeof event?.type !== "string" || (event.type as string) === "") return "event has no type";
+  if (typeof event.timestamp !== "string") return "event has no timestamp";
+  if (typeof event.data?.accountId !== "string") return "event has no data.accountId";
+  const callId = eventCallId(event);
+  const seq = eventSeq(event);
+  if (callId !== null && (typeof seq !== "number" || !Number.isSafeInteger(seq) || seq < 1)) {
+    return "a call event needs data.seq, a positive integer assigned by the publisher";
+  }
+  return null;
+}

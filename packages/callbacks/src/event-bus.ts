@@ -1,0 +1,31 @@
+/**
+ * The in-process bus between the gateway (publisher) and the callback engine (subscriber).
+ * `publish()` never blocks on and never throws into the publisher: listeners run via `safeEmit`,
+ * and the engine's listener only queues the event (matching and the outbox write happen later).
+ */
+import type { CallLifecycleEvent, HooklineEvent, RegistrationEvent, SipMessageEvent } from "./events.js";
+import type { Logger } from "./logger.js";
+import { consoleLogger } from "./logger.js";
+import { TypedEmitter } from "./typed-emitter.js";
+
+export interface EventBusEvents {
+  [key: string]: unknown[];
+  /** Every event. */
+  event: [HooklineEvent];
+  sip: [SipMessageEvent];
+  call: [CallLifecycleEvent];
+  registration: [RegistrationEvent];
+}
+
+export class EventBus extends TypedEmitter<EventBusEvents> {
+  constructor(logger: Logger = consoleLogger) {
+    super(logger);
+  }
+
+  publish(event: HooklineEvent): void {
+    this.safeEmit("event", event);
+    if (event.type.startsWith("sip.")) this.safeEmit("sip", event as SipMessageEvent);
+    else if (event.type.startsWith("call.")) this.safeEmit("call", event as CallLifecycleEvent);
+    else this.safeEmit("registration", event as RegistrationEvent);
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The typed events the gateway publishes (SPEC §4). The JSON body of a delivery is
+ * `{type, timestamp, data}` of one of these.
+ *
+ * `seq` is assigned by the publisher (the gateway), from the same per-call counter that numbers
+ * the call's SIP trace (`call_messages.seq`), so deliveries and `GET /v1/calls/:id` line up. The
+ * engine only checks it is a positive integer and sends one call's events to one callback in
+ * `seq` order.
+ */
+import type { CallEventType, RegistrationEventType } from "./event-names.js";
+
+export type MessageDirection = "received" | "sent";
+export type CallState = "initiated" | "ringing" | "answered" | "completed" | "failed";
+
+export interface SipMessageInfo {
+  direction: MessageDirection;
+  /** Request method, or the CSeq method of a response. */
+  method: string;
+  /** Response status, or null for a request. */
+  status: number | null;
+  reason: string | null;
+  requestUri: string | null;
+  from: string;
+  to: string;
+  sipCallId: string;
+  cseq: string;
+  /** Lower-case header name → value (repeated headers joined with ", "). */
+  headers: Record<string, string>;
+}
+
+export interface CallInfo {
+  id: string;
+  state: CallState;
+  from: string;
+  to: string;
+  startedAt: string;
+}
+
+export interface SipMessageEventData {
+  accountId: string;
+  callId: string;
+  seq: number;
+  message: SipMessageInfo;
+  call: CallInfo;
+}
+
+export interface CallEventData {
+  accountId: string;
+  callId: string;
+  seq: number;
+  call: CallInfo & { endStatus?: number | null; endReason?: string | null };
+}
+
+export interface RegistrationInfo {
+  aor: string;
+  contact: string;
+  transport: string;
+  source: string;
+  expiresAt: string;
+}
+
+export interface RegistrationEventData {
+  accountId: string;
+  registration: RegistrationInfo;
+}
+
+/** `sip.INVITE`, `sip.BYE`, ... for requests; `sip.180`, `sip.486`, ... for responses. */
+export type SipEventType = `sip.${string}`;
+
+export interface SipMessageEvent {
+  type: SipEventType;
+  /** ISO 8601 time the gateway saw or sent the message. */
+  timestamp: string;
+  data: SipMessageEventData;
+}
+
+export interface CallLifecycleEvent {
+  type: CallEventType;
+  timestamp: string;
+  data: CallEventData;
+}
+
+export interface RegistrationEvent {
+  type: RegistrationEventType;
+  timestamp: string;
+  data: RegistrationEventData;
+}
+
+export type HooklineEvent = SipMessageEvent | CallLifecycleEvent | RegistrationEvent;
+
+/** The `sip.<x>` type of a SIP message: the method for a request, the code for a response. */
+export function sipEventType(message: Pick<SipMessageInfo, "method" | "status">): SipEventType {
+  return message.status === null ? `sip.${message.method}` : `sip.${message.status}`;
+}
+
+export function eventAccountId(event: HooklineEvent): string {
+  return event.data.accountId;
+}
+
+export function eventCallId(event: HooklineEvent): string | null {
+  return "callId" in event.data ? event.data.callId : null;
+}
+
+export function eventSeq(event: HooklineEvent): number | null {
+  return "seq" in event.data ? event.data.seq : null;
+}

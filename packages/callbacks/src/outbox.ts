@@ -1,0 +1,72 @@
+/**
+ * The durable outbox: an accepted event and its deliveries (one per matching callback) are
+ * written in a group commit before `write()` resolves; only then are they handed to the dispatcher.
+ */
+import type { Callback, Database } from "@hookline/db";
+import { newId } from "@hookline/db";
+import type { HooklineEvent } from "./events.js";
+import { eventCallId, eventSeq } from "./events.js";
+import type { GroupCommit } from "./group-commit.js";
+import type { PendingDelivery } from "./pending-delivery.js";
+import { tables } from "./tables.js";
+
+export class Outbox {
+  readonly #group: GroupCommit;
+  readonly #t;
+
+  constructor(db: Database, group: GroupCommit) {
+    this.#group = group;
+    this.#t = tables(db);
+  }
+
+  write(event: HooklineEvent, matched: readonly Callback[], now: number): Promise<PendingDelivery[]> {
+    const eventId = newId("evt");
+    const callId = eventCallId(event);
+    const seq = eventSeq(event);
+    const body = JSON.stringify({ type: event.type, timestamp: event.timestamp, data: event.data });
+    const pending: PendingDelivery[] = matched.map((cb) => ({
+      id: newId("dlv"),
+      eventId,
+      callbackId: cb.id,
+      accountId: event.data.accountId,
+      callId,
+      seq,
+      attemptCount: 0,
+      nextAttemptAt: now,
+      createdAt: now,
+      acceptedAt: now,
+    }));
+    const { outboxEvents, deliveries } = this.#t;
+    return this.#group.run((tx) => {
+      tx.insert(outboxEvents)
+        .values({
+          id: eventId,
+          accountId: event.data.accountId,
+          callId,
+          seq,
+          type: event.type,
+          body,
+          createdAt: now,
+        })
+        .run();
+      tx.insert(deliveries)
+        .values(
+          pending.map((p) => ({
+            id: p.id,
+            eventId,
+            callbackId: p.callbackId,
+            accountId: p.accountId,
+            callId,
+            seq,
+            eventType: event.type,
+            status: "pending" as const,
+            attemptCount: 0,
+            nextAttemptAt: now,
+            createdAt: now,
+          })),
+        )
+        .run();
+      return pending;
+    });
+  }
+}
