@@ -2,6 +2,8 @@ export { openDatabase, migrationsFolder } from "./open-database.js";
 export type { Database, OpenDatabaseOptions, OpenedDatabase, Schema } from "./open-database.js";
 export { newId } from "./ids.js";
 export { isUniqueViolation } from "./errors.js";
+export { createSipDirectory } from "./sip-directory.js";
+export type { NewBinding, SipDirectory } from "./sip-directory.js";
 export type { IdPrefix } from "./ids.js";
 export {
   accounts,

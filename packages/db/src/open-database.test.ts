@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
@@ -23,6 +23,9 @@ describe("openDatabase", () => {
       expect(sqlite.pragma("synchronous", { simple: true })).toBe(1); // 1 = NORMAL
       expect(sqlite.pragma("foreign_keys", { simple: true })).toBe(1);
       expect(sqlite.pragma("busy_timeout", { simple: true })).toBe(5000);
+      // It holds HA1s and webhook secrets.
+      expect(statSync(join(dir, "nested", "hookline.db")).mode & 0o777).toBe(0o600);
+      expect(statSync(join(dir, "nested", "hookline.db-wal")).mode & 0o777).toBe(0o600);
     } finally {
       close();
     }
@@ -41,6 +44,20 @@ describe("openDatabase", () => {
       expect(rows.map((r) => r.name)).toEqual(["Acme"]);
     } finally {
       second.close();
+    }
+  });
+
+  it("lets two handles open one file (as gateway and console processes do) and see each other's commits", () => {
+    const file = join(dir, "hookline.db");
+    const a = openDatabase({ file });
+    const b = openDatabase({ file });
+    try {
+      const id = newId("acc");
+      a.db.insert(accounts).values({ id, name: "shared", createdAt: 1 }).run();
+      expect(b.db.select().from(accounts).where(eq(accounts.id, id)).get()?.name).toBe("shared");
+    } finally {
+      a.close();
+      b.close();
     }
   });
 

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import BetterSqlite3 from "better-sqlite3";
@@ -32,7 +32,12 @@ export const migrationsFolder = fileURLToPath(new URL("../drizzle", import.meta.
  */
 export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
   const { file } = options;
-  if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+  if (file !== ":memory:") {
+    // The file holds digest HA1s and webhook signing secrets: owner-only. SQLite creates the
+    // -wal and -shm files with the main file's permissions, so creating it 0600 covers them.
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    createPrivateFile(file);
+  }
   const sqlite = new BetterSqlite3(file);
   try {
     // WAL: readers never block the writer and vice versa, so the console can read while the
@@ -59,5 +64,13 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
   } catch (err) {
     sqlite.close();
     throw err;
+  }
+}
+
+function createPrivateFile(file: string): void {
+  try {
+    closeSync(openSync(file, "wx", 0o600));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
   }
 }
