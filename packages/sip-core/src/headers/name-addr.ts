@@ -16,6 +16,7 @@ import {
   quote,
   isToken,
   type Params,
+  trimWs,
 } from "./scan.js";
 
 export interface NameAddr {
@@ -126,7 +127,7 @@ function isUriLike(u: string, bracketed: boolean): boolean {
 
 /** Parses one Contact value, including `*`, `expires` and `q` (RFC 3261 §20.10). */
 export function parseContact(s: string): SipResult<Contact> {
-  const t = s.trim();
+  const t = trimWs(s);
   if (t === "*") {
     return ok({
       displayName: undefined,

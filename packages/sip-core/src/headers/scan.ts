@@ -56,6 +56,15 @@ export function isWs(c: number): boolean {
   return c === 0x20 || c === 0x09;
 }
 
+/** Removes leading and trailing SP/HTAB only (String.prototype.trim would also eat U+FEFF and NBSP). */
+export function trimWs(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && (s.charCodeAt(a) === 0x20 || s.charCodeAt(a) === 0x09)) a++;
+  while (b > a && (s.charCodeAt(b - 1) === 0x20 || s.charCodeAt(b - 1) === 0x09)) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+}
+
 /** Index of the first non-SP/HTAB at or after `i` (values are already unfolded, so LWS is SP/HTAB). */
 export function skipWs(s: string, i: number): number {
   while (i < s.length) {
@@ -184,11 +193,11 @@ export function splitCommas(s: string): string[] {
     } else if (c === 0x3c) inAngle = true;
     else if (c === 0x3e) inAngle = false;
     else if (c === 0x2c && !inAngle) {
-      parts.push(s.slice(start, i).trim());
+      parts.push(trimWs(s.slice(start, i)));
       start = i + 1;
     }
   }
-  parts.push(s.slice(start).trim());
+  parts.push(trimWs(s.slice(start)));
   return parts;
 }
 

@@ -10,6 +10,7 @@ import {
   splitCommas,
   UINT32_MAX,
   type Params,
+  trimWs,
 } from "./scan.js";
 
 export interface CSeq {
@@ -97,7 +98,7 @@ export function parseContentType(s: string): SipResult<ContentType> {
 
 /** Option tags of Supported / Require / Proxy-Require / Unsupported (RFC 3261 §20.37, §20.32); Supported may be empty. */
 export function parseOptionTags(s: string, header = "supported"): SipResult<string[]> {
-  if (s.trim() === "") return ok([]);
+  if (trimWs(s) === "") return ok([]);
   const tags = splitCommas(s);
   for (const t of tags) if (!isToken(t)) return fail("SIP_ERR_HEADER", `${header}: bad option tag`, header);
   return ok(tags);
@@ -128,7 +129,7 @@ export interface Warning {
 
 /** One warning-value: 3-digit code, agent, quoted text (RFC 3261 §20.43). */
 export function parseWarning(s: string): SipResult<Warning> {
-  const m = /^([0-9]{3}) +([^ ]+) +("(?:[^"\\]|\\.)*")$/.exec(s.trim());
+  const m = /^([0-9]{3}) +([^ ]+) +("(?:[^"\\]|\\.)*")$/.exec(trimWs(s));
   if (m === null)
     return fail("SIP_ERR_HEADER", "Warning: expected 3-digit code, agent and quoted text", "warning");
   return ok({ code: Number(m[1]), agent: m[2] as string, text: (m[3] as string).slice(1, -1) });

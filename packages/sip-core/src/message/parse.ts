@@ -3,7 +3,7 @@
  * Never throws; every scan is a forward pass bounded by {@link ParseLimits}.
  */
 import { headerKey } from "../headers/header-names.js";
-import { isToken } from "../headers/scan.js";
+import { isToken, trimWs } from "../headers/scan.js";
 import { parseHeaderLine } from "../headers/typed.js";
 import type { CSeq } from "../headers/values.js";
 import { STRICT_PARSERS } from "../headers/typed.js";
@@ -151,7 +151,7 @@ export function parseMessage(input: Uint8Array | string, options?: ParseOptions)
       return failure("SIP_ERR_TOO_LARGE", "header line too long", undefined, partialOf(sl, headers));
     const c0 = head.charCodeAt(pos);
     if (c0 === 0x20 || c0 === 0x09) {
-      const cont = head.slice(pos, end).trim();
+      const cont = trimWs(head.slice(pos, end));
       if (!hasPending)
         firstError ??= new SipParseError("SIP_ERR_HEADER", "continuation line before any header");
       else if (cont.length > 0) pendingValue = pendingValue.length > 0 ? pendingValue + " " + cont : cont;
@@ -183,7 +183,7 @@ export function parseMessage(input: Uint8Array | string, options?: ParseOptions)
         } else {
           pendingName = name;
           pendingKey = headerKey(name);
-          pendingValue = head.slice(colon + 1, end).trim();
+          pendingValue = trimWs(head.slice(colon + 1, end));
           hasPending = true;
           if (headers.length >= maxHeaders) {
             return failure(
