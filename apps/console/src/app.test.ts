@@ -193,6 +193,11 @@ describe("bad requests", () => {
       ["/v1/callbacks", { url: "https://h.example.com", events: [] }, /^events: /],
       ["/v1/callbacks", { url: "https://h.example.com", events: [7] }, /^events\.0: /],
       ["/v1/tokens", { ttl: "soon" }, /^ttl: /],
+      [
+        "/v1/domains",
+        { name: "a.example", applicationURL: "https://x.example" },
+        /^applicationURL: unknown field$/,
+      ],
     ];
     for (const [path, body, message] of cases) {
       const r = await h.call("POST", path, apiKey, body);
@@ -207,6 +212,16 @@ describe("bad requests", () => {
     const malformed = await h.call("POST", "/v1/domains", apiKey, "{not json");
     expect(malformed.status).toBe(400);
     expect(malformed.body.error.code).toBe("invalid_request");
+    const text = await h.app.request("/v1/domains", {
+      method: "POST",
+      headers: { authorization: `Bearer ${apiKey}`, "content-type": "text/plain" },
+      body: "acme.sip.example",
+    });
+    expect(text.status).toBe(415);
+    expect(((await text.json()) as { error: { code: string } }).error.code).toBe("unsupported_media_type");
+    const noBody = await h.call("POST", "/v1/domains", apiKey);
+    expect(noBody.status).toBe(400);
+    expect(noBody.body.error.message).toMatch(/^name: /);
     const missing = await h.call("GET", "/v1/nothing-here", apiKey);
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe("not_found");

@@ -34,9 +34,13 @@ export const conflict = (message: string) => new ApiError(409, "conflict", messa
 /** `url: Invalid URL; events.0: ...`: each issue prefixed by the path of the field it is about. */
 export function formatZodError(error: z.ZodError, target: string): string {
   return error.issues
-    .map((issue) => {
+    .flatMap((issue) => {
       const path = issue.path.map(String).join(".");
-      return `${path || target}: ${issue.message}`;
+      // Bodies are strict objects, so a misspelt field is an error rather than silently ignored.
+      if (issue.code === "unrecognized_keys") {
+        return issue.keys.map((key) => `${path ? `${path}.` : ""}${key}: unknown field`);
+      }
+      return [`${path || target}: ${issue.message}`];
     })
     .join("; ");
 }

@@ -8,3 +8,4 @@ export type { OperatorToken } from "./operator-token.js";
 export { signAccountToken, verifyAccountToken } from "./tokens.js";
 export type { AccountTokenClaims, VerifyAccountTokenResult } from "./tokens.js";
 export { digestHa1 } from "./digest.js";
+export { hashPassword, verifyPassword } from "./passwords.js";

@@ -16,7 +16,9 @@ const CreatedAccountSchema = AccountSchema.extend({
   apiKey: z.string().openapi({ description: "Shown once; only its SHA-256 is stored." }),
 }).openapi("CreatedAccount");
 
-const CreateAccountBody = z.object({ name: z.string().trim().min(1).max(200) }).openapi("CreateAccount");
+const CreateAccountBody = z
+  .strictObject({ name: z.string().trim().min(1).max(200) })
+  .openapi("CreateAccount");
 
 const operator = [{ operatorToken: [] }];
 

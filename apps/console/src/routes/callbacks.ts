@@ -20,7 +20,7 @@ import { generateWebhookSecret } from "../secrets.js";
 export const SECRET_ROTATION_GRACE_MS = 24 * 60 * 60 * 1000;
 
 const CreateCallbackBody = z
-  .object({
+  .strictObject({
     url: CallbackUrl,
     events: EventNames,
     filter: Filter.optional(),
@@ -29,7 +29,7 @@ const CreateCallbackBody = z
   .openapi("CreateCallback");
 
 const UpdateCallbackBody = z
-  .object({
+  .strictObject({
     url: CallbackUrl.optional(),
     events: EventNames.optional(),
     filter: Filter.nullable().optional(),

@@ -79,7 +79,7 @@ const ListQuery = z.object({
 });
 
 const CallCallbackBody = z
-  .object({
+  .strictObject({
     url: CallbackUrl,
     events: EventNames,
     filter: Filter.optional(),

@@ -26,7 +26,7 @@ const CredentialSchema = z
   .openapi("Credential");
 
 const CreateCredentialBody = z
-  .object({
+  .strictObject({
     domain: z
       .string()
       .min(1)

@@ -35,9 +35,11 @@ const HookUrl = z
   .optional();
 
 const CreateDomainBody = z
-  .object({ name: DomainName, applicationUrl: HookUrl, fallbackUrl: HookUrl })
+  .strictObject({ name: DomainName, applicationUrl: HookUrl, fallbackUrl: HookUrl })
   .openapi("CreateDomain");
-const UpdateDomainBody = z.object({ applicationUrl: HookUrl, fallbackUrl: HookUrl }).openapi("UpdateDomain");
+const UpdateDomainBody = z
+  .strictObject({ applicationUrl: HookUrl, fallbackUrl: HookUrl })
+  .openapi("UpdateDomain");
 
 const tags = ["Domains"];
 const create = createRoute({

@@ -12,7 +12,7 @@ const Host = z
   .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/, "must be a host or host:port");
 
 const CreateTokenBody = z
-  .object({
+  .strictObject({
     ttl: z.number().int().min(1).openapi({ description: "Lifetime in seconds", example: 300 }),
     callbackHosts: z
       .array(Host)
