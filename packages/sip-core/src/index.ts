@@ -126,3 +126,37 @@ export type { CreateRequestInput, CreateResponseOptions, HeaderInput } from "./b
 export { BRANCH_MAGIC_COOKIE, generateBranch, generateCallId, generateTag } from "./builders/ids.js";
 /** Default reason phrases (RFC 3261 §21). */
 export { REASON_PHRASES, reasonPhrase } from "./builders/reason-phrases.js";
+
+// Transactions: RFC 3261 §17 with RFC 6026 (Accepted state, Timers L and M).
+/** Owns the transaction maps; routes requests (§17.2.3) and responses (§17.1.3), incl. the RFC 2543 fallback. */
+export { TransactionLayer } from "./transaction/transaction-layer.js";
+export type {
+  ClientTransaction,
+  IncomingRequestResult,
+  IncomingResponseResult,
+  ServerTransaction,
+  TransactionLayerOptions,
+} from "./transaction/transaction-layer.js";
+/** INVITE client transaction: Timers A, B, D, M; ACK for non-2xx generated inside (§17.1.1, §17.1.1.3). */
+export { InviteClientTransaction } from "./transaction/invite-client-transaction.js";
+export type { ClientTransactionEvents, InviteClientState } from "./transaction/invite-client-transaction.js";
+/** Non-INVITE client transaction: Timers E, F, K (§17.1.2). */
+export { NonInviteClientTransaction } from "./transaction/non-invite-client-transaction.js";
+export type { NonInviteClientState } from "./transaction/non-invite-client-transaction.js";
+/** INVITE server transaction: 100 Trying, Timers G, H, I, L (§17.2.1). */
+export { InviteServerTransaction } from "./transaction/invite-server-transaction.js";
+export type {
+  InviteServerOptions,
+  InviteServerState,
+  InviteServerTransactionEvents,
+  ServerRequestOutcome,
+} from "./transaction/invite-server-transaction.js";
+/** Non-INVITE server transaction: Timer J (§17.2.2). */
+export { NonInviteServerTransaction } from "./transaction/non-invite-server-transaction.js";
+export type { NonInviteServerState } from "./transaction/non-invite-server-transaction.js";
+export type { TransactionEvents } from "./transaction/transaction-base.js";
+/** The transport a transaction sends through (§18); `reliable` disables retransmission (§17). */
+export type { Transport } from "./transaction/transport.js";
+/** Programming errors (`SIP_ERR_INVALID_STATE`, ...) and transport failures (`SIP_ERR_TRANSPORT`, §17.1.4, §17.2.4). */
+export { InvalidStateError, TransportError } from "./transaction/errors.js";
+export type { SipStateErrorCode } from "./transaction/errors.js";

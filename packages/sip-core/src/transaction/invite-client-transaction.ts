@@ -1,0 +1,106 @@
+import { createAckForNonSuccess } from "../builders/builders.js";
+import type { SipRequest, SipResponse } from "../message/types.js";
+import { InvalidStateError } from "./errors.js";
+import type { TransportError } from "./errors.js";
+import { TransactionBase } from "./transaction-base.js";
+import type { TransactionContext, TransactionEvents } from "./transaction-base.js";
+
+/** RFC 3261 §17.1.1 Figure 5 with the Accepted state of RFC 6026 (Figure 5 replaced). */
+export type InviteClientState = "idle" | "calling" | "proceeding" | "accepted" | "completed" | "terminated";
+
+export interface ClientTransactionEvents<S extends string> extends TransactionEvents<S> {
+  /** A response for the TU: provisional, final, and (INVITE, Accepted) 2xx retransmissions. */
+  "response.received": [response: SipResponse];
+}
+
+/**
+ * INVITE client transaction. Retransmits on Timer A (T1, doubling, unreliable transports only),
+ * gives up on Timer B (64·T1) while Calling, acknowledges non-2xx finals itself (§17.1.1.3) and
+ * absorbs their retransmissions during Timer D, and stays Accepted for Timer M (64·T1) after a 2xx
+ * so that 2xx retransmissions from other forks still reach the TU (RFC 6026).
+ */
+export class InviteClientTransaction extends TransactionBase<
+  InviteClientState,
+  ClientTransactionEvents<InviteClientState>
+> {
+  #ack: SipRequest | undefined;
+
+  constructor(key: string, request: SipRequest, context: TransactionContext) {
+    super(key, request, context, "idle");
+  }
+
+  /** The ACK generated for the non-2xx final response, once there is one. */
+  get ack(): SipRequest | undefined {
+    return this.#ack;
+  }
+
+  /** Sends the INVITE and starts Timers A and B (RFC 3261 §17.1.1.2). */
+  start(): void {
+    if (this.state !== "idle") throw new InvalidStateError(`start() in state ${this.state}`);
+    this.setState("calling");
+    const { t1 } = this.config;
+    if (!this.transport.reliable) this.#armTimerA(t1);
+    this.startTimer("B", 64 * t1, () => {
+      if (this.state === "calling") this.timeout();
+    });
+    this.send(this.request);
+  }
+
+  #armTimerA(interval: number): void {
+    this.startTimer("A", interval, () => {
+      if (this.state !== "calling") return;
+      this.send(this.request);
+      this.#armTimerA(interval * 2);
+    });
+  }
+
+  /** A response matched to this transaction by the layer (RFC 3261 §17.1.3). */
+  receiveResponse(response: SipResponse): void {
+    const status = response.status;
+    switch (this.state) {
+      case "calling":
+      case "proceeding":
+        if (status < 200) {
+          this.stopTimer("A");
+          this.stopTimer("B");
+          this.setState("proceeding");
+          this.emit("response.received", response);
+        } else if (status < 300) {
+          // RFC 6026: the 2xx goes to the TU, which sends the ACK itself (§13.2.2.4).
+          this.stopTimer("A");
+          this.stopTimer("B");
+          this.setState("accepted");
+          this.startTimer("M", 64 * this.config.t1, () => this.setState("terminated"));
+          this.emit("response.received", response);
+        } else {
+          this.stopTimer("A");
+          this.stopTimer("B");
+          this.#ack = createAckForNonSuccess(this.request, response);
+          this.setState("completed");
+          this.send(this.#ack);
+          this.emit("response.received", response);
+          this.startTimer("D", this.transport.reliable ? 0 : this.config.timerD, () =>
+            this.setState("terminated"),
+          );
+        }
+        return;
+      case "accepted":
+        if (status >= 200 && status < 300) this.emit("response.received", response);
+        return;
+      case "completed":
+        // Retransmitted final response: ACK again, do not bother the TU (§17.1.1.2).
+        if (status >= 300 && this.#ack !== undefined) this.send(this.#ack);
+        return;
+      default:
+        return;
+    }
+  }
+
+  protected onTransportError(error: TransportError): void {
+    // §17.1.4, Figure 5: a failed send in Calling or Completed ends the transaction. A late
+    // rejection seen in Proceeding/Accepted is only reported: a response already came back.
+    if (this.state === "idle") return;
+    this.events().emit("transport.error", error);
+    if (this.state === "calling" || this.state === "completed") this.setState("terminated");
+  }
+}

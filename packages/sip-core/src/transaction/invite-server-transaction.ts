@@ -1,0 +1,132 @@
+import { createResponse } from "../builders/builders.js";
+import { getTo } from "../headers/typed.js";
+import type { SipRequest, SipResponse } from "../message/types.js";
+import { InvalidStateError } from "./errors.js";
+import type { TransportError } from "./errors.js";
+import { TransactionBase } from "./transaction-base.js";
+import type { TransactionContext, TransactionEvents } from "./transaction-base.js";
+
+/** RFC 3261 §17.2.1 Figure 7 with the Accepted state of RFC 6026. */
+export type InviteServerState = "proceeding" | "accepted" | "completed" | "confirmed" | "terminated";
+
+export interface InviteServerTransactionEvents extends TransactionEvents<InviteServerState> {
+  /** An ACK matched this transaction while Accepted (RFC 6026, Figure 7: "ACK / to TU"). */
+  "ack.received": [ack: SipRequest];
+}
+
+export interface InviteServerOptions {
+  /**
+   * Send 100 Trying if the TU has not responded within this many ms (RFC 3261 §17.2.1: "200 ms").
+   * `false` leaves it to the TU.
+   */
+  readonly autoTryingMs?: number | false;
+}
+
+/** What an incoming request did to a server transaction. */
+export type ServerRequestOutcome = "absorbed" | "to-tu";
+
+/**
+ * INVITE server transaction. The TU answers through {@link respond}; a retransmitted INVITE gets
+ * the last provisional (Proceeding) or final (Completed) response again; a non-2xx final is
+ * retransmitted on Timer G (T1 doubling to T2, unreliable only) until the ACK (→ Confirmed, Timer I)
+ * or Timer H (64·T1, timeout). A 2xx leads to Accepted for Timer L (64·T1): the TU's own 2xx
+ * retransmissions pass through, INVITE retransmissions are absorbed (RFC 6026).
+ */
+export class InviteServerTransaction extends TransactionBase<
+  InviteServerState,
+  InviteServerTransactionEvents
+> {
+  #lastResponse: SipResponse | undefined;
+
+  constructor(
+    key: string,
+    request: SipRequest,
+    context: TransactionContext,
+    options: InviteServerOptions = {},
+  ) {
+    super(key, request, context, "proceeding");
+    const trying = options.autoTryingMs ?? 200;
+    if (trying !== false) {
+      this.startTimer("Trying", trying, () => {
+        if (this.state === "proceeding" && this.#lastResponse === undefined)
+          this.respond(createResponse(this.request, 100));
+      });
+    }
+  }
+
+  /** The last response sent, if any. */
+  get lastResponse(): SipResponse | undefined {
+    return this.#lastResponse;
+  }
+
+  /** The To tag of the last response (RFC 2543 ACK matching, §17.2.3). */
+  get responseToTag(): string | undefined {
+    return this.#lastResponse === undefined ? undefined : getTo(this.#lastResponse)?.tag;
+  }
+
+  /** Sends a response from the TU (RFC 3261 §17.2.1, RFC 6026). */
+  respond(response: SipResponse): void {
+    const status = response.status;
+    if (status < 100 || status > 699) throw new RangeError(`status ${status}`);
+    if (this.state === "accepted") {
+      if (status < 200 || status >= 300)
+        throw new InvalidStateError(`only a 2xx may follow a 2xx (got ${status})`);
+      this.#lastResponse = response;
+      this.send(response);
+      return;
+    }
+    if (this.state !== "proceeding") throw new InvalidStateError(`respond() in state ${this.state}`);
+    this.stopTimer("Trying");
+    this.#lastResponse = response;
+    if (status < 200) {
+      this.send(response);
+    } else if (status < 300) {
+      this.setState("accepted");
+      this.startTimer("L", 64 * this.config.t1, () => this.setState("terminated"));
+      this.send(response);
+    } else {
+      this.setState("completed");
+      if (!this.transport.reliable) this.#armTimerG(this.config.t1);
+      this.startTimer("H", 64 * this.config.t1, () => {
+        if (this.state === "completed") this.timeout();
+      });
+      this.send(response);
+    }
+  }
+
+  #armTimerG(interval: number): void {
+    this.startTimer("G", interval, () => {
+      if (this.state !== "completed" || this.#lastResponse === undefined) return;
+      this.send(this.#lastResponse);
+      this.#armTimerG(Math.min(2 * interval, this.config.t2));
+    });
+  }
+
+  /** A retransmitted INVITE or an ACK matched to this transaction by the layer (RFC 3261 §17.2.3). */
+  receiveRequest(request: SipRequest): ServerRequestOutcome {
+    if (request.method === "ACK") {
+      if (this.state === "completed") {
+        this.stopTimer("G");
+        this.stopTimer("H");
+        this.setState("confirmed");
+        this.startTimer("I", this.transport.reliable ? 0 : this.config.t4, () => this.setState("terminated"));
+      } else if (this.state === "accepted") {
+        this.emit("ack.received", request);
+        return "to-tu";
+      }
+      return "absorbed";
+    }
+    // A retransmitted INVITE: repeat the last response in Proceeding and Completed (§17.2.1).
+    if ((this.state === "proceeding" || this.state === "completed") && this.#lastResponse !== undefined) {
+      this.send(this.#lastResponse);
+    }
+    return "absorbed";
+  }
+
+  protected onTransportError(error: TransportError): void {
+    // §17.2.4, Figure 7: Proceeding and Completed terminate; RFC 6026: Accepted only informs the TU.
+    if (this.state === "confirmed") return;
+    this.events().emit("transport.error", error);
+    if (this.state !== "accepted") this.setState("terminated");
+  }
+}

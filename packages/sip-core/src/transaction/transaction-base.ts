@@ -1,0 +1,145 @@
+import type { SipMessage, SipRequest } from "../message/types.js";
+import type { TimerConfig, TimerHandle, Timers } from "../timers.js";
+import { Emitter } from "./emitter.js";
+import type { EventMap } from "./emitter.js";
+import { TransportError } from "./errors.js";
+import type { Transport } from "./transport.js";
+
+/** Events every transaction emits to its TU. */
+export interface TransactionEvents<S extends string> {
+  /** Every state change, in order (RFC 3261 §17 state machines). */
+  "state.changed": [state: S, previous: S];
+  /** The transport failed to send (RFC 3261 §17.1.4, §17.2.4); the transaction may terminate. */
+  "transport.error": [error: TransportError];
+  /** Timer B, F or H fired: no final response / no ACK in time (RFC 3261 §17.1.1.2, §17.1.2.2, §17.2.1). */
+  "transaction.timeout": [];
+  /** The transaction reached Terminated; it is removed from its layer and emits nothing more. */
+  "transaction.terminated": [];
+}
+
+export interface TransactionContext {
+  readonly timers: Timers;
+  readonly config: TimerConfig;
+  readonly transport: Transport;
+}
+
+/**
+ * State, named timers and guarded sending shared by the four RFC 3261 §17 state machines.
+ * A timer of zero duration (reliable transports, §17) takes effect at once, without a timer.
+ */
+export abstract class TransactionBase<
+  S extends string,
+  E extends TransactionEvents<S> & EventMap<E>,
+> extends Emitter<E> {
+  /** The layer's lookup key (RFC 3261 §17.1.3 / §17.2.3). */
+  readonly key: string;
+  /** The request that created the transaction. */
+  readonly request: SipRequest;
+  readonly transport: Transport;
+  protected readonly timers: Timers;
+  protected readonly config: TimerConfig;
+  readonly #pending = new Map<string, TimerHandle>();
+  #state: S;
+
+  protected constructor(key: string, request: SipRequest, context: TransactionContext, initial: S) {
+    super();
+    this.key = key;
+    this.request = request;
+    this.transport = context.transport;
+    this.timers = context.timers;
+    this.config = context.config;
+    this.#state = initial;
+  }
+
+  get state(): S {
+    return this.#state;
+  }
+
+  /** The SIP method of the request, e.g. `INVITE`. */
+  get method(): string {
+    return this.request.method;
+  }
+
+  get terminated(): boolean {
+    return this.#state === "terminated";
+  }
+
+  /** Names of the timers currently running (for tests and diagnostics). */
+  get runningTimers(): string[] {
+    return [...this.#pending.keys()];
+  }
+
+  /** Ends the transaction now, e.g. when the layer shuts down; timers are cleared, nothing is sent. */
+  terminate(): void {
+    this.setState("terminated" as S);
+  }
+
+  protected setState(next: S): void {
+    const previous = this.#state;
+    if (previous === next || previous === "terminated") return;
+    this.#state = next;
+    this.events().emit("state.changed", next, previous);
+    if (next === "terminated") {
+      for (const handle of this.#pending.values()) this.timers.clearTimer(handle);
+      this.#pending.clear();
+      this.events().emit("transaction.terminated");
+      this.removeAllListeners();
+    }
+  }
+
+  /** Starts (or restarts) the named timer; `ms <= 0` runs `fire` at once. No-op once terminated. */
+  protected startTimer(name: string, ms: number, fire: () => void): void {
+    this.stopTimer(name);
+    if (this.terminated) return;
+    if (ms <= 0) {
+      fire();
+      return;
+    }
+    const handle = this.timers.setTimer(ms, () => {
+      this.#pending.delete(name);
+      if (!this.terminated) fire();
+    });
+    this.#pending.set(name, handle);
+  }
+
+  protected stopTimer(name: string): void {
+    const handle = this.#pending.get(name);
+    if (handle !== undefined) {
+      this.timers.clearTimer(handle);
+      this.#pending.delete(name);
+    }
+  }
+
+  /** Hands a message to the transport; a throw or a rejection becomes {@link onTransportError}. */
+  protected send(message: SipMessage): void {
+    let pending: void | Promise<void>;
+    try {
+      pending = this.transport.send(message);
+    } catch (error) {
+      this.#failed(error);
+      return;
+    }
+    if (pending instanceof Promise) pending.catch((error: unknown) => this.#failed(error));
+  }
+
+  /** Times out: inform the TU, then terminate. */
+  protected timeout(): void {
+    this.events().emit("transaction.timeout");
+    this.setState("terminated" as S);
+  }
+
+  /** What the state machine does on a transport error in its current state. */
+  protected abstract onTransportError(error: TransportError): void;
+
+  /** Emits a common event (the class's own map extends it). */
+  protected events(): {
+    emit<K extends keyof TransactionEvents<S>>(event: K, ...args: TransactionEvents<S>[K]): void;
+  } {
+    return { emit: (event, ...args) => this.emit(event as keyof E, ...(args as unknown as E[keyof E])) };
+  }
+
+  #failed(error: unknown): void {
+    if (this.terminated) return;
+    this.onTransportError(error instanceof TransportError ? error : new TransportError(error));
+  }
+}
