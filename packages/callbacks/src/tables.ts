@@ -1,14 +1,11 @@
-/**
- * The callbacks engine's tables, taken from the database's own schema.
- * `@hookline/db` re-exports `callbacks` but (not yet) the delivery tables it hosts for us; reading
- * them from the drizzle instance keeps one copy of each table object and no relative import
- * across packages. Replace with named imports once `@hookline/db` exports them.
- */
+/** The callbacks engine's tables, in one place so the rest of the package reads `tables(db)`. */
+import { callbacks, deliveries, deliveryAttempts, outboxEvents } from "@hookline/db";
 import type { Database, Schema } from "@hookline/db";
 
+const all = { callbacks, outboxEvents, deliveries, deliveryAttempts };
+
 export function tables(
-  db: Database,
+  _db: Database,
 ): Pick<Schema, "callbacks" | "outboxEvents" | "deliveries" | "deliveryAttempts"> {
-  const schema = (db as unknown as { _: { fullSchema: Schema } })._.fullSchema;
-  return schema;
+  return all;
 }

@@ -5,7 +5,8 @@ import type { IncomingHttpHeaders, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openDatabase } from "@hookline/db";
+import { accounts, calls, openDatabase } from "@hookline/db";
+const dbSchema = { accounts, calls };
 import type { Database, OpenedDatabase } from "@hookline/db";
 import type { SipMessageEvent } from "./events.js";
 import { newWebhookSecret } from "./signing.js";
@@ -33,13 +34,13 @@ export function tempDb(): TestDb {
 }
 
 export function seedAccount(db: Database, id = "acc_test"): string {
-  const { accounts } = db._.fullSchema;
+  const { accounts } = dbSchema;
   db.insert(accounts).values({ id, name: id, createdAt: Date.now() }).onConflictDoNothing().run();
   return id;
 }
 
 export function seedCall(db: Database, accountId: string, id: string): string {
-  const { calls } = db._.fullSchema;
+  const { calls } = dbSchema;
   db.insert(calls)
     .values({
       id,
