@@ -55,6 +55,10 @@ export const callbackView = (cb: Callback) => ({
 
 export const callbackWithSecretView = (cb: Callback) => ({ ...callbackView(cb), secret: cb.secret });
 
+/** `filter: filter does not compile` reads better as `filter: does not compile`. */
+const unprefixed = (message: string, field: string) =>
+  message.startsWith(`${field} `) ? message.slice(field.length + 1) : message;
+
 /**
  * The checks zod cannot do: SSRF rules for the URL, SPEC §4 event names, and compiling the CEL
  * filter now, so a bad filter is a 400 at registration and never a failure at delivery time.
@@ -65,7 +69,7 @@ export function checkCallbackInput(
 ): void {
   if (input.url !== undefined) {
     const r = checkCallbackUrl(input.url, { allowlist });
-    if (!r.ok) throw badRequest(`url: ${r.reason}`);
+    if (!r.ok) throw badRequest(`url: ${unprefixed(r.reason, "url")}`);
   }
   if (input.events !== undefined) {
     const r = validateEventNames(input.events);
@@ -73,6 +77,6 @@ export function checkCallbackInput(
   }
   if (input.filter !== undefined && input.filter !== null) {
     const r = compileFilter(input.filter);
-    if (!r.ok) throw badRequest(`filter: ${r.error}`);
+    if (!r.ok) throw badRequest(`filter: ${unprefixed(r.error, "filter")}`);
   }
 }
