@@ -160,3 +160,18 @@ export type { Transport } from "./transaction/transport.js";
 /** Programming errors (`SIP_ERR_INVALID_STATE`, ...) and transport failures (`SIP_ERR_TRANSPORT`, §17.1.4, §17.2.4). */
 export { InvalidStateError, TransportError } from "./transaction/errors.js";
 export type { SipStateErrorCode } from "./transaction/errors.js";
+
+// Dialogs: RFC 3261 §12.
+/** Dialog state from 1xx/2xx (§12.1), in-dialog requests with loose/strict routing (§12.2.1.1), CSeq checks (§12.2.2). */
+export { createUacDialog, createUasDialog, Dialog, TARGET_REFRESH_METHODS } from "./dialog/dialog.js";
+export type {
+  DialogOptions,
+  DialogResult,
+  DialogRole,
+  DialogState,
+  InDialogRequestOptions,
+  InDialogRequestResult,
+} from "./dialog/dialog.js";
+/** Dialog ids: Call-ID + local tag + remote tag, from either side (§12). */
+export { dialogIdOfIncomingRequest, dialogIdOfResponse, dialogKey } from "./dialog/dialog-id.js";
+export type { DialogId } from "./dialog/dialog-id.js";
