@@ -1,37 +1,87 @@
 /**
- * The SIP side of Hookline: transports, the SIP stack and the request handlers. Until the
- * registrar and B2BUA land, OPTIONS is answered 200 and every other request 501 (issue 2).
+ * The SIP side of Hookline: transports → SIP stack → transaction layer → registrar / B2BUA.
+ * Requests are dispatched here by method and dialog; responses go to their client transaction.
  */
-import { setHeader, type SipRequest } from "@hookline/sip-core";
+import {
+  createResponse,
+  generateTag,
+  getTo,
+  TransactionLayer,
+  type SipRequest,
+  type SipResponse,
+  type Timers,
+  type Transport,
+} from "@hookline/sip-core";
+import { B2bua, type CallDirectory } from "./b2bua/b2bua.js";
+import type { CallRecorder } from "./b2bua/call-recorder.js";
+import type { LocalAddress } from "./b2bua/leg.js";
+import { relayMessage } from "./b2bua/pager.js";
 import { SipStack } from "./sip/sip-stack.js";
-import { createResponse } from "./sip/responses.js";
 import { TransportLayer } from "./transport/transport-layer.js";
 import type { Flow } from "./transport/types.js";
 
 export const ALLOWED_METHODS = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, MESSAGE, NOTIFY, UPDATE, REGISTER";
 
+/** What REGISTER and a closed connection need (the registrar, issue 4 part 2). */
+export interface RegistrarPort {
+  handle(req: SipRequest, flow: Flow): Promise<SipResponse>;
+  connectionClosed(connectionId: string): void;
+}
+
 export interface GatewayOptions {
   listenIp: string;
+  publicIp: string;
   sipPort: number;
   wsPort: number;
   wsAllowedOrigins?: string[];
   tls?: { certFile: string; keyFile: string } | undefined;
+  directory: CallDirectory;
+  registrar: RegistrarPort;
+  recorder: CallRecorder;
+  ringTimeoutMs?: number;
+  t1Ms?: number;
+  onNewCall?: (call: { id: string; accountId: string }, invite: SipRequest) => Promise<void>;
 }
+
+/** Real time for the transaction layer (sip-core itself never calls setTimeout). */
+const nodeTimers: Timers = {
+  setTimer: (ms, fn) => setTimeout(fn, ms),
+  clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
 
 export class Gateway {
   readonly transports: TransportLayer;
   readonly stack: SipStack;
+  readonly layer: TransactionLayer;
+  readonly b2bua: B2bua;
+  readonly directory: CallDirectory;
+  readonly #opts: GatewayOptions;
 
   constructor(opts: GatewayOptions) {
+    this.#opts = opts;
+    this.directory = opts.directory;
     this.transports = new TransportLayer({
       ...opts,
       onMessage: (result, flow) => this.stack.receive(result, flow),
-      onClosed: () => {},
+      onClosed: (flow) => this.#onClosed(flow),
     });
     this.stack = new SipStack((flow, data) => this.transports.send(flow, data));
+    const t1 = opts.t1Ms ?? 500;
+    this.layer = new TransactionLayer({ timers: nodeTimers, config: { t1 }, autoTryingMs: false });
+    this.b2bua = new B2bua({
+      layer: this.layer,
+      directory: opts.directory,
+      recorder: opts.recorder,
+      send: (m, flow) => this.stack.send(m, flow),
+      transportFor: (flow) => this.transportFor(flow),
+      localAddress: (flow) => this.localAddress(flow),
+      ringTimeoutMs: opts.ringTimeoutMs ?? 60_000,
+      t1Ms: t1,
+      ...(opts.onNewCall && { onNewCall: opts.onNewCall }),
+    });
     this.stack.setHandlers({
       onRequest: (req, flow) => this.#onRequest(req, flow),
-      onResponse: () => {},
+      onResponse: (res) => void this.layer.receiveResponse(res),
     });
   }
 
@@ -43,21 +93,104 @@ export class Gateway {
     await this.transports.listen();
   }
 
-  async stop(): Promise<void> {
+  /** Stops new calls (503), lets calls finish up to `deadlineMs`, BYEs the rest, closes sockets. */
+  async stop(deadlineMs = 0): Promise<void> {
+    await this.b2bua.drain(deadlineMs);
+    // Let the BYEs leave before the sockets close.
+    if (this.b2bua.activeCalls > 0 || deadlineMs > 0) await new Promise((r) => setTimeout(r, 200));
+    this.layer.shutdown();
     await this.transports.close();
   }
 
-  #onRequest(req: SipRequest, flow: Flow): void {
-    if (req.method === "ACK") return;
-    if (req.method === "OPTIONS") {
-      // RFC 3261 §11.2: capabilities of the gateway itself.
-      const res = createResponse(req, 200, "OK");
-      setHeader(res, "Allow", ALLOWED_METHODS);
-      setHeader(res, "Accept", "application/sdp");
-      setHeader(res, "Supported", "path, outbound");
-      void this.stack.send(res, flow).catch(() => {});
-      return;
+  transportFor(flow: Flow): Transport {
+    return {
+      reliable: flow.transport !== "udp",
+      send: (m) => this.stack.send(m, flow),
+    };
+  }
+
+  localAddress(flow: Flow): LocalAddress {
+    const host = this.#opts.publicIp;
+    switch (flow.transport) {
+      case "ws":
+      case "wss":
+        return { transport: flow.transport.toUpperCase(), host, port: this.ports.ws };
+      default:
+        return { transport: flow.transport.toUpperCase(), host, port: this.ports.sip };
     }
-    void this.stack.send(createResponse(req, 501, "Not Implemented"), flow).catch(() => {});
+  }
+
+  #onRequest(req: SipRequest, flow: Flow): void {
+    const result = this.layer.receiveRequest(req, this.transportFor(flow));
+    switch (result.kind) {
+      case "absorbed":
+        return;
+      case "invalid":
+        if (req.method !== "ACK")
+          void this.stack.send(createResponse(req, 400, `Bad Request (${result.reason})`), flow);
+        return;
+      case "ack":
+        this.b2bua.onAck(req);
+        return;
+      case "new":
+        break;
+    }
+    const tx = result.transaction;
+    const reply = (status: number, reason?: string, headers?: [string, string][]) =>
+      tx.respond(createResponse(req, status, reason, { toTag: generateTag(), ...(headers && { headers }) }));
+    const inDialog = getTo(req)?.tag !== undefined;
+    switch (req.method) {
+      case "REGISTER":
+        this.#opts.registrar.handle(req, flow).then(
+          (res) => tx.respond(res),
+          (err: unknown) => {
+            console.error("[registrar]", err);
+            reply(500, "Server Internal Error");
+          },
+        );
+        return;
+      case "INVITE":
+        if (inDialog) return this.b2bua.onInDialog(req, tx);
+        if (tx.request.method === "INVITE") {
+          this.b2bua.onInvite(req, flow, tx as Parameters<B2bua["onInvite"]>[2]).catch((err: unknown) => {
+            console.error("[b2bua]", err);
+            if (tx.state === "proceeding") reply(500, "Server Internal Error");
+          });
+        }
+        return;
+      case "CANCEL":
+        return this.b2bua.onCancel(req, tx, this.layer.findInviteForCancel(req));
+      case "OPTIONS":
+        if (inDialog) return this.b2bua.onInDialog(req, tx);
+        // RFC 3261 §11.2: capabilities of the gateway itself.
+        return reply(200, "OK", [
+          ["Allow", ALLOWED_METHODS],
+          ["Accept", "application/sdp"],
+          ["Supported", "path, outbound"],
+        ]);
+      case "BYE":
+      case "INFO":
+      case "UPDATE":
+      case "NOTIFY":
+      case "PRACK":
+      case "REFER":
+        if (inDialog) return this.b2bua.onInDialog(req, tx);
+        return reply(481, "Call/Transaction Does Not Exist");
+      case "MESSAGE":
+        if (inDialog) return this.b2bua.onInDialog(req, tx);
+        relayMessage(this, req, flow, tx).catch((err: unknown) => {
+          console.error("[b2bua]", err);
+          reply(500, "Server Internal Error");
+        });
+        return;
+      default:
+        return reply(501, "Not Implemented", [["Allow", ALLOWED_METHODS]]);
+    }
+  }
+
+  #onClosed(flow: Flow): void {
+    if (!flow.connectionId) return;
+    this.#opts.registrar.connectionClosed(flow.connectionId);
+    this.b2bua.onConnectionClosed(flow.connectionId);
   }
 }

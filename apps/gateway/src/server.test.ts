@@ -79,7 +79,10 @@ describe("one Hookline process (issue 2)", () => {
     const doc = (await (await fetch(`${base}/v1/openapi.json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths)).toContain("/v1/domains");
     const health = (await (await fetch(`${base}/healthz`)).json()) as { status: string; parts: object };
-    expect(health).toMatchObject({ status: "ok", parts: { database: true, sip: true, websocket: true, media: true } });
+    expect(health).toMatchObject({
+      status: "ok",
+      parts: { database: true, sip: true, websocket: true, media: true },
+    });
   });
 
   it("generates the operator token once, saved with mode 0600", () => {
@@ -103,7 +106,9 @@ describe("one Hookline process (issue 2)", () => {
     const ws = new WebSocket(`ws://127.0.0.1:${h.ports.ws}`, "sip");
     await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
     expect(ws.protocol).toBe("sip");
-    const got = new Promise<SipResponse>((resolve) => ws.once("message", (d: Buffer) => resolve(response(d))));
+    const got = new Promise<SipResponse>((resolve) =>
+      ws.once("message", (d: Buffer) => resolve(response(d))),
+    );
     ws.send(options("WS", h.ports.ws));
     expect((await got).status).toBe(200);
     // RFC 5626 §4.4.1: a double-CRLF ping gets a single CRLF pong.

@@ -6,32 +6,66 @@ import { mkdirSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
+import { createCallbackEngine, EventBus, parseAllowlist, type CallbackEngine } from "@hookline/callbacks";
 import { openDatabase } from "@hookline/db";
 import { createConsoleApp, ensureOperatorToken, ensureTokenSecret } from "@hookline/console";
+import { SipAuthenticator } from "./auth/sip-authenticator.js";
+import { CallRecorder } from "./b2bua/call-recorder.js";
 import type { Config } from "./config.js";
 import { Gateway } from "./gateway.js";
+import { registerSipCallback } from "./hooks/sip-callback-header.js";
 import { WorkerPool } from "./media/worker-pool.js";
+import { LocationService } from "./registrar/location-service.js";
+import { Registrar } from "./registrar/registrar.js";
+import { createCallDirectory } from "./tenancy/call-directory.js";
+import { TenantDirectory } from "./tenancy/tenant-directory.js";
 
 export interface Hookline {
   readonly config: Config;
   readonly ports: { http: number; sip: number; ws: number };
   readonly operatorToken: { token: string; created: boolean };
   readonly gateway: Gateway;
-  close(): Promise<void>;
+  readonly bus: EventBus;
+  readonly callbacks: CallbackEngine;
+  /** Graceful: new calls get 503, calls may finish until `deadlineMs`, the rest get BYE. */
+  close(deadlineMs?: number): Promise<void>;
 }
 
-export async function startHookline(config: Config): Promise<Hookline> {
+/** Test and tuning knobs that are not part of the public configuration. */
+export interface StartOptions {
+  retrySchedule?: readonly number[];
+  ringTimeoutMs?: number;
+}
+
+export async function startHookline(config: Config, options: StartOptions = {}): Promise<Hookline> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const database = openDatabase({ file: config.databaseFile });
+  const db = database.db;
   const operatorToken = ensureOperatorToken(config.dataDir, config.adminToken);
+  const tokenSecret = ensureTokenSecret(config.dataDir);
+  const allowlist = parseAllowlist(config.callbackAllowlist);
+  if (!allowlist.ok) throw new Error(`HOOKLINE_CALLBACK_ALLOWLIST: ${allowlist.error}`);
   const consoleApp = createConsoleApp({
-    db: database.db,
-    config: {
-      operatorToken: operatorToken.token,
-      tokenSecret: ensureTokenSecret(config.dataDir),
-      callbackAllowlist: config.callbackAllowlist,
-    },
+    db,
+    config: { operatorToken: operatorToken.token, tokenSecret, callbackAllowlist: config.callbackAllowlist },
   });
+
+  const bus = new EventBus();
+  const callbacks = createCallbackEngine({
+    db,
+    bus,
+    allowlist: allowlist.allowlist,
+    ...(options.retrySchedule && { retrySchedule: options.retrySchedule }),
+  });
+  callbacks.start();
+
+  const tenants = new TenantDirectory(db);
+  // The nonce key is the token secret's sibling: stable across restarts so nonces stay valid.
+  const authenticator = new SipAuthenticator({ directory: tenants, secret: `nonce:${tokenSecret}` });
+  const locations = new LocationService({ db, bus });
+  locations.restore();
+  locations.start();
+  const registrar = new Registrar({ tenants, authenticator, locations });
 
   const media = new WorkerPool({
     ...(config.mediaWorkers !== undefined && { size: config.mediaWorkers }),
@@ -43,10 +77,23 @@ export async function startHookline(config: Config): Promise<Hookline> {
 
   const gateway = new Gateway({
     listenIp: config.listenIp,
+    publicIp: config.publicIp,
     sipPort: config.sipPort,
     wsPort: config.sipWsPort,
     wsAllowedOrigins: config.wsAllowedOrigins,
     tls: config.tls,
+    directory: createCallDirectory({ tenants, authenticator, locations }),
+    registrar,
+    recorder: new CallRecorder(db, bus),
+    ...(options.ringTimeoutMs !== undefined && { ringTimeoutMs: options.ringTimeoutMs }),
+    onNewCall: async (call, invite) => {
+      const outcome = await registerSipCallback(
+        { db, tokenSecret, allowlist: allowlist.allowlist },
+        call,
+        invite,
+      );
+      if (outcome && "refused" in outcome) console.warn(`[callbacks] call ${call.id}: ${outcome.refused}`);
+    },
   });
   await gateway.start();
 
@@ -86,10 +133,17 @@ export async function startHookline(config: Config): Promise<Hookline> {
     ports: { http: (http.address() as AddressInfo).port, ...gateway.ports },
     operatorToken,
     gateway,
-    close() {
+    bus,
+    callbacks,
+    close(deadlineMs = 0) {
       closed ??= (async () => {
-        await new Promise<void>((resolve) => http.close(() => resolve()));
-        await gateway.stop();
+        await gateway.stop(deadlineMs);
+        locations.stop();
+        await new Promise<void>((resolve) => {
+          http.close(() => resolve());
+          (http as { closeAllConnections?: () => void }).closeAllConnections?.();
+        });
+        await callbacks.stop({ deadlineMs: 2000 });
         await media.close();
         database.close();
       })();

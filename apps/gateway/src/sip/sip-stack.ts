@@ -4,7 +4,9 @@
  * (SPEC §6), and sends through the transport layer.
  */
 import {
+  createResponse,
   getHeader,
+  generateTag,
   getTopVia,
   serializeMessage,
   serializeVia,
@@ -15,7 +17,6 @@ import {
   type SipResponse,
 } from "@hookline/sip-core";
 import type { Flow } from "../transport/types.js";
-import { createResponse } from "./responses.js";
 
 export interface SipStackHandlers {
   onRequest(request: SipRequest, flow: Flow): void;
@@ -66,7 +67,7 @@ export class SipStack {
         };
         this.stampVia(req, flow);
         const reason = `Bad Request (${result.error.message})`.replace(/[\r\n]/g, " ").slice(0, 200);
-        void this.send(createResponse(req, 400, reason), flow);
+        void this.send(createResponse(req, 400, reason, { toTag: generateTag() }), flow).catch(() => {});
       }
       return;
     }

@@ -51,10 +51,20 @@ export class TransportLayer {
 
   async listen(): Promise<void> {
     const { listenIp, sipPort, wsPort } = this.#opts;
-    const udpPort = await this.udp.listen(listenIp, sipPort);
-    // TCP takes the port UDP got, so that port 0 (tests) still means "the same port for both".
-    const tcpPort = await this.tcp.listen(listenIp, udpPort);
-    this.ports = { sip: tcpPort, ws: await this.ws.listen(listenIp, wsPort) };
+    // UDP and TCP share one port. With port 0 (tests) UDP picks one and TCP follows; should TCP
+    // find it taken, pick again.
+    for (let attempt = 1; ; attempt++) {
+      const port = await this.udp.listen(listenIp, sipPort);
+      try {
+        await this.tcp.listen(listenIp, port);
+        this.ports.sip = port;
+        break;
+      } catch (err) {
+        await this.udp.close();
+        if (sipPort !== 0 || attempt >= 20 || (err as NodeJS.ErrnoException).code !== "EADDRINUSE") throw err;
+      }
+    }
+    this.ports.ws = await this.ws.listen(listenIp, wsPort);
   }
 
   send(flow: Flow, data: Uint8Array): Promise<void> {

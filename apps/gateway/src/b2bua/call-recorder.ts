@@ -1,0 +1,237 @@
+/**
+ * Records what a call carried (issue 4 part 4): the call, its legs and the ordered SIP trace in the
+ * database, and the same moments as typed events on the bus (SPEC §4). `seq` is one counter per call
+ * shared by the trace and the events, so deliveries line up with `GET /v1/calls/:id`.
+ * Recording never breaks call handling: failures are logged and the call goes on.
+ */
+import { eq } from "drizzle-orm";
+import {
+  callLegs,
+  callMessages,
+  calls,
+  newId,
+  type CallState,
+  type Database,
+  type LegState,
+} from "@hookline/db";
+import type {
+  CallEventType,
+  EventBus,
+  HooklineEvent,
+  MessageDirection,
+  SipMessageInfo,
+} from "@hookline/callbacks";
+import { getCSeq, getCallId, getFrom, getTo, type SipMessage } from "@hookline/sip-core";
+
+export interface CallRecord {
+  readonly id: string;
+  readonly accountId: string;
+  readonly from: string;
+  readonly to: string;
+  readonly startedAt: number;
+  state: CallState;
+  seq: number;
+}
+
+export class CallRecorder {
+  readonly #db: Database;
+  readonly #bus: EventBus | undefined;
+  readonly #now: () => number;
+
+  constructor(db: Database, bus: EventBus | undefined, now: () => number = Date.now) {
+    this.#db = db;
+    this.#bus = bus;
+    this.#now = now;
+  }
+
+  createCall(input: {
+    accountId: string;
+    domainId: string;
+    sipCallId: string;
+    from: string;
+    to: string;
+  }): CallRecord {
+    const record: CallRecord = {
+      id: newId("call"),
+      accountId: input.accountId,
+      from: input.from,
+      to: input.to,
+      startedAt: this.#now(),
+      state: "initiated",
+      seq: 0,
+    };
+    this.#guard(() =>
+      this.#db
+        .insert(calls)
+        .values({
+          id: record.id,
+          accountId: input.accountId,
+          domainId: input.domainId,
+          sipCallId: input.sipCallId,
+          from: input.from,
+          to: input.to,
+          state: "initiated",
+          startedAt: record.startedAt,
+        })
+        .run(),
+    );
+    return record;
+  }
+
+  /** Publishes `call.initiated`; separate from createCall so per-call callbacks can be registered first. */
+  initiated(call: CallRecord): void {
+    this.#lifecycle(call, "call.initiated");
+  }
+
+  createLeg(
+    call: CallRecord,
+    leg: {
+      direction: "inbound" | "outbound";
+      sipCallId: string;
+      localTag: string;
+      remoteUri: string;
+      transport: string;
+      source: string;
+    },
+  ): string {
+    const id = newId("leg");
+    this.#guard(() =>
+      this.#db
+        .insert(callLegs)
+        .values({ id, callId: call.id, ...leg, remoteTag: null, state: "trying", createdAt: this.#now() })
+        .run(),
+    );
+    return id;
+  }
+
+  updateLeg(legId: string, patch: { state?: LegState; remoteTag?: string }): void {
+    const now = this.#now();
+    this.#guard(() =>
+      this.#db
+        .update(callLegs)
+        .set({
+          ...patch,
+          ...(patch.state === "confirmed" && { answeredAt: now }),
+          ...(patch.state === "terminated" && { endedAt: now }),
+        })
+        .where(eq(callLegs.id, legId))
+        .run(),
+    );
+  }
+
+  /** Moves the call to a new state (forward only) and publishes `call.<state>`. */
+  setState(call: CallRecord, state: CallState, end?: { status?: number; reason?: string }): void {
+    if (call.state === state || call.state === "completed" || call.state === "failed") return;
+    call.state = state;
+    const now = this.#now();
+    this.#guard(() =>
+      this.#db
+        .update(calls)
+        .set({
+          state,
+          ...(state === "ringing" && { ringingAt: now }),
+          ...(state === "answered" && { answeredAt: now }),
+          ...((state === "completed" || state === "failed") && {
+            endedAt: now,
+            endStatus: end?.status ?? null,
+            endReason: end?.reason ?? null,
+          }),
+        })
+        .where(eq(calls.id, call.id))
+        .run(),
+    );
+    this.#lifecycle(call, `call.${state}`, end);
+  }
+
+  /** One SIP message of one leg, received or sent by the gateway. */
+  message(call: CallRecord, legId: string, direction: MessageDirection, m: SipMessage): void {
+    const seq = ++call.seq;
+    const at = this.#now();
+    const info = describe(m, direction);
+    this.#guard(() =>
+      this.#db
+        .insert(callMessages)
+        .values({
+          callId: call.id,
+          seq,
+          legId,
+          direction,
+          method: m.kind === "request" ? m.method : null,
+          status: m.kind === "response" ? m.status : null,
+          reason: info.reason,
+          requestUri: info.requestUri,
+          cseq: info.cseq,
+          at,
+          headers: info.headers,
+          bodySize: m.body.length,
+        })
+        .run(),
+    );
+    this.#publish({
+      type: m.kind === "request" ? `sip.${m.method}` : `sip.${m.status}`,
+      timestamp: new Date(at).toISOString(),
+      data: { accountId: call.accountId, callId: call.id, seq, message: info, call: callInfo(call) },
+    });
+  }
+
+  #lifecycle(call: CallRecord, type: CallEventType, end?: { status?: number; reason?: string }): void {
+    const seq = ++call.seq;
+    this.#publish({
+      type,
+      timestamp: new Date(this.#now()).toISOString(),
+      data: {
+        accountId: call.accountId,
+        callId: call.id,
+        seq,
+        call: {
+          ...callInfo(call),
+          ...(end && { endStatus: end.status ?? null, endReason: end.reason ?? null }),
+        },
+      },
+    });
+  }
+
+  #publish(event: HooklineEvent): void {
+    this.#guard(() => this.#bus?.publish(event));
+  }
+
+  #guard(fn: () => unknown): void {
+    try {
+      fn();
+    } catch (err) {
+      console.error("[calls] recording failed:", (err as Error).message);
+    }
+  }
+}
+
+function callInfo(call: CallRecord) {
+  return {
+    id: call.id,
+    state: call.state,
+    from: call.from,
+    to: call.to,
+    startedAt: new Date(call.startedAt).toISOString(),
+  };
+}
+
+/** The SPEC §4 `message` object: header names lower-cased, repeated headers joined with ", ". */
+export function describe(m: SipMessage, direction: MessageDirection): SipMessageInfo {
+  const headers: Record<string, string> = {};
+  for (const h of m.headers) {
+    const name = h.name.length === 1 ? h.key : h.name.toLowerCase();
+    headers[name] = headers[name] === undefined ? h.value : `${headers[name]}, ${h.value}`;
+  }
+  const cseq = getCSeq(m);
+  return {
+    direction,
+    method: m.kind === "request" ? m.method : (cseq?.method ?? ""),
+    status: m.kind === "response" ? m.status : null,
+    reason: m.kind === "response" ? m.reason : null,
+    requestUri: m.kind === "request" ? m.uri : null,
+    from: getFrom(m)?.uri ?? "",
+    to: getTo(m)?.uri ?? "",
+    sipCallId: getCallId(m) ?? "",
+    cseq: cseq ? `${cseq.seq} ${cseq.method}` : "",
+    headers,
+  };
+}
