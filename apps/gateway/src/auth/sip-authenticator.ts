@@ -1,0 +1,165 @@
+/**
+ * Digest authentication of SIP requests for one tenant domain (RFC 3261 §22, RFC 7616, RFC 8760):
+ * 401 + WWW-Authenticate for REGISTER (§22.1), 407 + Proxy-Authenticate for requests the gateway
+ * handles as a proxy/B2BUA (§22.3), SHA-256 offered before MD5, `stale=true` when only the nonce
+ * was too old, 403 for wrong credentials; failed attempts are throttled per source IP and per
+ * username. The authenticated user must be the one the request speaks for: the To user of a
+ * REGISTER (§10.3 step 5: a user registers only their own AOR) and the From user otherwise.
+ */
+import {
+  createResponse,
+  DigestServer,
+  generateTag,
+  getFrom,
+  getHeaders,
+  getTo,
+  normalizeAlgorithm,
+  parseDigestCredentials,
+  parseSipUriString,
+} from "@hookline/sip-core";
+import type { DigestCredentials, SipRequest, SipResponse } from "@hookline/sip-core";
+import type { TenantDirectory, TenantDomain } from "../tenancy/tenant-directory.js";
+import type { Flow } from "../transport/types.js";
+import { FailureThrottle } from "./failure-throttle.js";
+import type { FailureThrottleOptions } from "./failure-throttle.js";
+
+export interface SipAuthenticatorOptions {
+  readonly directory: TenantDirectory;
+  /** Nonce key, ≥ 16 bytes; keep it across restarts (and share it between nodes) so nonces survive. */
+  readonly secret: string | Uint8Array;
+  /** Nonce lifetime. Default 5 minutes. */
+  readonly nonceTtlMs?: number;
+  readonly throttle?: Omit<FailureThrottleOptions, "now">;
+  readonly now?: () => number;
+}
+
+export interface AuthenticateOptions {
+  /** true: 407/Proxy-Authenticate (INVITE, MESSAGE, ...); false: 401/WWW-Authenticate (REGISTER). */
+  readonly proxy: boolean;
+  readonly domain: TenantDomain;
+}
+
+export type AuthenticateResult =
+  { ok: true; username: string } | { ok: false; response: SipResponse; reason: string };
+
+export class SipAuthenticator {
+  readonly #directory: TenantDirectory;
+  readonly #digest: DigestServer;
+  readonly #throttle: FailureThrottle;
+
+  constructor(options: SipAuthenticatorOptions) {
+    this.#directory = options.directory;
+    const now = options.now ?? Date.now;
+    this.#digest = new DigestServer({
+      secret: options.secret,
+      now,
+      algorithms: ["SHA-256", "MD5"],
+      ...(options.nonceTtlMs !== undefined && { nonceTtlMs: options.nonceTtlMs }),
+    });
+    this.#throttle = new FailureThrottle({ ...options.throttle, now });
+  }
+
+  /** Throttle bookkeeping, for tests and /healthz. */
+  get throttledKeys(): number {
+    return this.#throttle.size;
+  }
+
+  authenticate(req: SipRequest, flow: Flow, options: AuthenticateOptions): AuthenticateResult {
+    const { domain, proxy } = options;
+    const ipKey = `ip:${flow.remoteAddress}`;
+    // Refused before any digest work, so a blocked source learns nothing more (not even "right").
+    if (this.#throttle.isBlocked(ipKey)) return this.#refuse(req, 403, "source throttled");
+
+    const credentials = findCredentials(req, proxy ? "proxy-authorization" : "authorization", domain.name);
+    if (credentials === undefined) return this.#challenge(req, options, false, "no credentials");
+    if (!credentials.ok) return this.#refuse(req, 400, `bad credentials: ${credentials.message}`);
+    const creds = credentials.value;
+    const userKey = `user:${domain.domainId}:${creds.username}`;
+    if (this.#throttle.isBlocked(userKey)) return this.#refuse(req, 403, "user throttled");
+
+    let result = this.#verify(req, creds, domain, false);
+    if (!result.ok && result.code === "bad-response") {
+      // The HA1 may have been cached before a password change: look once more, uncached.
+      result = this.#verify(req, creds, domain, true);
+    }
+    if (!result.ok) {
+      switch (result.code) {
+        case "expired-nonce":
+        case "replayed-nonce-count":
+        case "unknown-nonce":
+        case "unsupported-algorithm":
+        case "realm-mismatch":
+        case "opaque-mismatch":
+          // Not a password guess (stale is only set after the digest was right): challenge again.
+          return this.#challenge(req, options, result.stale, result.message);
+        case "unknown-user":
+        case "bad-response":
+          this.#throttle.fail(ipKey);
+          this.#throttle.fail(userKey);
+          return this.#refuse(req, 403, result.message);
+        default:
+          return this.#refuse(req, 400, result.message);
+      }
+    }
+    this.#throttle.succeed(userKey);
+
+    // RFC 3261 §10.3 step 5 (REGISTER: To) and the identity a call is placed as (From).
+    const party = proxy ? getFrom(req) : getTo(req);
+    const uri = party === undefined ? undefined : parseSipUriString(party.uri);
+    if (
+      uri === undefined ||
+      !uri.ok ||
+      uri.value.user !== result.username ||
+      uri.value.host.toLowerCase() !== domain.name
+    ) {
+      const header = proxy ? "From" : "To";
+      return this.#refuse(req, 403, `${result.username} may not act as the ${header} user`);
+    }
+    return { ok: true, username: result.username };
+  }
+
+  #verify(req: SipRequest, creds: DigestCredentials, domain: TenantDomain, fresh: boolean) {
+    const algorithm = normalizeAlgorithm(creds.algorithm);
+    const ha1s = creds.userhash ? undefined : this.#directory.ha1(domain.domainId, creds.username, fresh);
+    const ha1 =
+      ha1s === undefined ? undefined : algorithm?.startsWith("SHA-256") === true ? ha1s.sha256 : ha1s.md5;
+    return this.#digest.verify(creds, { method: req.method, realm: domain.name, ha1, requestUri: req.uri });
+  }
+
+  #challenge(req: SipRequest, options: AuthenticateOptions, stale: boolean, reason: string) {
+    const status = options.proxy ? 407 : 401;
+    const header = options.proxy ? "Proxy-Authenticate" : "WWW-Authenticate";
+    // One header line per algorithm, SHA-256 first (RFC 8760 §2.4).
+    const challenges = this.#digest.createChallenges({ realm: options.domain.name, stale });
+    const response = createResponse(req, status, undefined, {
+      toTag: generateTag(),
+      headers: [...challenges.map((c) => [header, c] as const), ["Server", "Hookline"]],
+    });
+    return { ok: false as const, response, reason };
+  }
+
+  #refuse(req: SipRequest, status: 400 | 403, reason: string) {
+    const response = createResponse(req, status, undefined, {
+      toTag: generateTag(),
+      headers: [["Server", "Hookline"]],
+    });
+    return { ok: false as const, response, reason };
+  }
+}
+
+type Found = { ok: true; value: DigestCredentials } | { ok: false; message: string };
+
+/** The Digest credentials for `realm` among the request's Authorization lines (RFC 3261 §22.4). */
+function findCredentials(req: SipRequest, key: string, realm: string): Found | undefined {
+  let firstError: string | undefined;
+  for (const value of getHeaders(req, key)) {
+    const parsed = parseDigestCredentials(value);
+    if (!parsed.ok) {
+      // Another scheme (e.g. Bearer) or a malformed line; only report it when nothing else fits.
+      if (parsed.error.code !== "not-digest") firstError ??= parsed.error.message;
+      continue;
+    }
+    if (parsed.value.realm.toLowerCase() === realm) return { ok: true, value: parsed.value };
+  }
+  return firstError === undefined ? undefined : { ok: false, message: firstError };
+}

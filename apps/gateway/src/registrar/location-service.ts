@@ -1,0 +1,331 @@
+/**
+ * The location service (RFC 3261 §10.3): bindings per address of record, held in memory for
+ * lookups on every call and mirrored to the `registrations` table (for the API, and to survive a
+ * restart where the contact can still be reached). Time is injected; expiry is a `sweep()`.
+ */
+import type { EventBus } from "@hookline/callbacks";
+import { createSipDirectory, gt, inArray, lte, newId, or, registrations } from "@hookline/db";
+import type { Database, Registration, SipDirectory } from "@hookline/db";
+import { parseSipUriString, uriEquals } from "@hookline/sip-core";
+import type { SipUri } from "@hookline/sip-core";
+import type { Flow } from "../transport/types.js";
+import type { Binding } from "./binding.js";
+import { formatSource, parseSource, reachFlow } from "./binding.js";
+import { publishRegistration } from "./registration-events.js";
+
+/** One Contact of a REGISTER, after the registrar computed its expiry (§10.3 step 7). */
+export interface ContactChange {
+  readonly uri: string;
+  readonly parsed: SipUri;
+  /** Seconds; 0 removes the binding. */
+  readonly expires: number;
+  readonly instanceId?: string | undefined;
+  readonly regId?: string | undefined;
+  readonly q?: number | undefined;
+}
+
+export interface BindingUpdate {
+  readonly accountId: string;
+  readonly domainId: string;
+  readonly aor: string;
+  readonly callId: string;
+  readonly cseq: number;
+  readonly source: Flow;
+  readonly userAgent?: string | undefined;
+  /** The Contacts, or `"*"` for `Contact: *` with `Expires: 0` (remove all, §10.2.2). */
+  readonly contacts: readonly ContactChange[] | "*";
+}
+
+export type BindingUpdateResult =
+  { ok: true; bindings: Binding[] } | { ok: false; status: 403 | 500; reason: string };
+
+export interface LocationServiceOptions {
+  readonly db: Database;
+  readonly bus?: EventBus | undefined;
+  readonly now?: () => number;
+  /** Bound on contacts per AOR; a REGISTER that would pass it gets 403. Default 10. */
+  readonly maxContactsPerAor?: number;
+}
+
+type Plan = { remove: Binding[]; save: Array<{ binding: Binding; previous: Binding | undefined }> };
+
+export class LocationService {
+  readonly #db: Database;
+  readonly #directory: SipDirectory;
+  readonly #bus: EventBus | undefined;
+  readonly #now: () => number;
+  readonly #maxContacts: number;
+  readonly #byAor = new Map<string, Binding[]>();
+  readonly #byConnection = new Map<string, Set<string>>();
+  #sweeper: NodeJS.Timeout | undefined;
+
+  constructor(options: LocationServiceOptions) {
+    this.#db = options.db;
+    this.#directory = createSipDirectory(options.db);
+    this.#bus = options.bus;
+    this.#now = options.now ?? Date.now;
+    this.#maxContacts = options.maxContactsPerAor ?? 10;
+  }
+
+  /** Number of bindings held (expired ones until the next sweep included). */
+  get size(): number {
+    let n = 0;
+    for (const list of this.#byAor.values()) n += list.length;
+    return n;
+  }
+
+  /**
+   * Reloads the bindings persisted by a previous run, except those that cannot be reached any
+   * more: WebSocket ones (the connection died with the process) and expired ones, which are
+   * deleted. TCP bindings lose their connection and are reached by address. Returns the count.
+   */
+  restore(): number {
+    const now = this.#now();
+    this.#byAor.clear();
+    this.#byConnection.clear();
+    this.#db
+      .delete(registrations)
+      .where(or(lte(registrations.expiresAt, now), inArray(registrations.transport, ["ws", "wss", "tls"])))
+      .run();
+    const rows = this.#db.select().from(registrations).where(gt(registrations.expiresAt, now)).all();
+    let restored = 0;
+    for (const row of rows) {
+      const binding = fromRow(row);
+      if (binding === undefined) continue;
+      this.#insert(binding);
+      restored++;
+    }
+    return restored;
+  }
+
+  /** Current (unexpired) bindings of an AOR, preferred first (higher q, then most recent). */
+  bindings(aor: string): Binding[] {
+    const now = this.#now();
+    return (this.#byAor.get(aor) ?? [])
+      .filter((b) => b.expiresAt > now)
+      .sort((a, b) => (b.q ?? 1) - (a.q ?? 1) || b.createdAt - a.createdAt);
+  }
+
+  /** Where to send a request for `user@domain`: every current contact with the flow reaching it. */
+  lookup(domain: string, user: string): Binding[] {
+    return this.bindings(aorOf(user, domain));
+  }
+
+  /**
+   * Applies the Contacts of one REGISTER atomically (RFC 3261 §10.3 steps 7–8): all or nothing,
+   * in the database and in memory. A binding with the same Call-ID and a CSeq not higher than
+   * the stored one aborts the whole update (§10.3 step 7: out-of-order request, 500).
+   */
+  update(update: BindingUpdate): BindingUpdateResult {
+    const now = this.#now();
+    const current = this.bindings(update.aor);
+    const plan: Plan = { remove: [], save: [] };
+    const outOfOrder = (b: Binding) => b.callId === update.callId && update.cseq <= b.cseq;
+    const refused: BindingUpdateResult = {
+      ok: false,
+      status: 500,
+      reason: "CSeq not higher than the binding's for this Call-ID",
+    };
+    if (update.contacts === "*") {
+      if (current.some(outOfOrder)) return refused;
+      plan.remove.push(...current);
+    } else {
+      const kept = new Set(current);
+      for (const change of update.contacts) {
+        const previous = current.find((b) => sameBinding(b, change));
+        if (previous !== undefined && outOfOrder(previous)) return refused;
+        if (previous !== undefined) kept.delete(previous);
+        if (change.expires === 0) {
+          if (previous !== undefined) plan.remove.push(previous);
+          continue;
+        }
+        plan.save.push({ binding: this.#newBinding(update, change, previous, now), previous });
+      }
+      if (kept.size + plan.save.length > this.#maxContacts) {
+        return { ok: false, status: 403, reason: `more than ${this.#maxContacts} contacts for one AOR` };
+      }
+    }
+    this.#apply(plan, now);
+    return { ok: true, bindings: this.bindings(update.aor) };
+  }
+
+  /** Removes the bindings registered over a connection that closed (RFC 7118 §5, RFC 5626 §4.4). */
+  removeConnection(connectionId: string): number {
+    const aors = this.#byConnection.get(connectionId);
+    if (aors === undefined) return 0;
+    const gone: Binding[] = [];
+    for (const aor of aors) {
+      for (const b of this.#byAor.get(aor) ?? []) if (b.source.connectionId === connectionId) gone.push(b);
+    }
+    const now = this.#now();
+    this.#apply({ remove: gone, save: [] }, now);
+    this.#byConnection.delete(connectionId);
+    return gone.length;
+  }
+
+  /** Drops expired bindings (memory and database) and publishes `registration.expired`. */
+  sweep(): number {
+    const now = this.#now();
+    const expired: Binding[] = [];
+    for (const list of this.#byAor.values()) for (const b of list) if (b.expiresAt <= now) expired.push(b);
+    this.#db.delete(registrations).where(lte(registrations.expiresAt, now)).run();
+    for (const b of expired) {
+      this.#forget(b);
+      publishRegistration(this.#bus, "registration.expired", b, now);
+    }
+    return expired.length;
+  }
+
+  /** Runs `sweep()` every `intervalMs` (unref'd timer) until `stop()`. */
+  start(intervalMs = 5000): void {
+    this.stop();
+    this.#sweeper = setInterval(() => {
+      try {
+        this.sweep();
+      } catch (err) {
+        console.error("[registrar] sweep failed:", (err as Error).message);
+      }
+    }, intervalMs);
+    this.#sweeper.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#sweeper);
+    this.#sweeper = undefined;
+  }
+
+  #newBinding(u: BindingUpdate, c: ContactChange, previous: Binding | undefined, now: number): Binding {
+    return {
+      id: previous?.id ?? newId("reg"),
+      accountId: u.accountId,
+      domainId: u.domainId,
+      aor: u.aor,
+      contact: c.uri,
+      expiresAt: now + c.expires * 1000,
+      callId: u.callId,
+      cseq: u.cseq,
+      source: u.source,
+      flow: reachFlow(c.uri, u.source),
+      instanceId: c.instanceId,
+      regId: c.regId,
+      q: c.q,
+      userAgent: u.userAgent,
+      createdAt: previous?.createdAt ?? now,
+    };
+  }
+
+  /** Database first (one transaction), then memory and events, so a failed write changes nothing. */
+  #apply(plan: Plan, now: number): void {
+    this.#db.transaction(() => {
+      for (const b of plan.remove) this.#directory.removeBindings(b.aor, b.contact);
+      for (const { binding, previous } of plan.save) {
+        if (previous !== undefined && previous.contact !== binding.contact) {
+          this.#directory.removeBindings(previous.aor, previous.contact);
+        }
+        this.#directory.saveBinding(toRow(binding, now));
+      }
+    });
+    for (const b of plan.remove) {
+      this.#forget(b);
+      publishRegistration(this.#bus, "registration.removed", b, now);
+    }
+    for (const { binding, previous } of plan.save) {
+      if (previous !== undefined) this.#forget(previous);
+      this.#insert(binding);
+      const type = previous === undefined ? "registration.created" : "registration.refreshed";
+      publishRegistration(this.#bus, type, binding, now);
+    }
+  }
+
+  #insert(b: Binding): void {
+    const list = this.#byAor.get(b.aor);
+    if (list === undefined) this.#byAor.set(b.aor, [b]);
+    else list.push(b);
+    const conn = b.source.connectionId;
+    if (conn !== undefined) {
+      const aors = this.#byConnection.get(conn);
+      if (aors === undefined) this.#byConnection.set(conn, new Set([b.aor]));
+      else aors.add(b.aor);
+    }
+  }
+
+  #forget(b: Binding): void {
+    const list = this.#byAor.get(b.aor);
+    if (list === undefined) return;
+    const rest = list.filter((x) => x !== b);
+    if (rest.length === 0) this.#byAor.delete(b.aor);
+    else this.#byAor.set(b.aor, rest);
+    const conn = b.source.connectionId;
+    if (conn !== undefined && !rest.some((x) => x.source.connectionId === conn)) {
+      this.#byConnection.get(conn)?.delete(b.aor);
+      if (this.#byConnection.get(conn)?.size === 0) this.#byConnection.delete(conn);
+    }
+  }
+}
+
+/** `sip:user@domain` with the domain lower-cased: the key of the location service. */
+export function aorOf(user: string, domain: string): string {
+  return `sip:${user}@${domain.toLowerCase()}`;
+}
+
+/**
+ * RFC 5626 §6: a Contact with the same `+sip.instance` and `reg-id` replaces the flow of the
+ * earlier one (a browser that reconnected with a new `.invalid` contact); otherwise the Contact
+ * URIs are compared per RFC 3261 §19.1.4.
+ */
+function sameBinding(b: Binding, c: ContactChange): boolean {
+  if (c.instanceId !== undefined && b.instanceId !== undefined) {
+    return c.instanceId === b.instanceId && c.regId === b.regId;
+  }
+  if (b.contact === c.uri) return true;
+  const stored = parseStored(b.contact);
+  return stored !== undefined && uriEquals(stored, c.parsed);
+}
+
+function parseStored(uri: string): SipUri | undefined {
+  const r = parseSipUriString(uri);
+  return r.ok ? r.value : undefined;
+}
+
+function toRow(b: Binding, now: number) {
+  return {
+    id: b.id,
+    accountId: b.accountId,
+    domainId: b.domainId,
+    aor: b.aor,
+    contact: b.contact,
+    transport: b.source.transport,
+    source: formatSource(b.source),
+    expiresAt: b.expiresAt,
+    instanceId: b.instanceId ?? null,
+    connectionId: b.source.connectionId ?? null,
+    sipCallId: b.callId,
+    cseq: b.cseq,
+    userAgent: b.userAgent ?? null,
+    now,
+  };
+}
+
+function fromRow(row: Registration): Binding | undefined {
+  const addr = parseSource(row.source);
+  if (addr === undefined || (row.transport !== "udp" && row.transport !== "tcp")) return undefined;
+  // The connection of a previous run is gone: a TCP contact is reached by address from now on.
+  const source: Flow = { transport: row.transport, remoteAddress: addr.address, remotePort: addr.port };
+  return {
+    id: row.id,
+    accountId: row.accountId,
+    domainId: row.domainId,
+    aor: row.aor,
+    contact: row.contact,
+    expiresAt: row.expiresAt,
+    callId: row.sipCallId ?? "",
+    cseq: row.cseq ?? 0,
+    source,
+    flow: reachFlow(row.contact, source),
+    instanceId: row.instanceId ?? undefined,
+    regId: undefined,
+    q: undefined,
+    userAgent: row.userAgent ?? undefined,
+    createdAt: row.createdAt,
+  };
+}
