@@ -52,11 +52,13 @@ interface FakeTimer {
 /**
  * Virtual time for tests: nothing fires until {@link FakeTimers.advance} moves the clock. Timers
  * fire in due order (ties in creation order), including timers set by callbacks inside the window.
+ * A binary heap keeps thousands of transactions cheap; cleared timers are skipped lazily.
  */
 export class FakeTimers implements Timers {
   #now = 0;
   #nextId = 1;
-  readonly #timers = new Map<number, FakeTimer>();
+  readonly #live = new Map<number, FakeTimer>();
+  readonly #heap: FakeTimer[] = [];
 
   /** Current virtual time in milliseconds since construction. */
   get now(): number {
@@ -65,28 +67,27 @@ export class FakeTimers implements Timers {
 
   /** Number of timers set and not yet fired or cleared. */
   get pending(): number {
-    return this.#timers.size;
+    return this.#live.size;
   }
 
   setTimer(ms: number, fn: () => void): TimerHandle {
-    const id = this.#nextId++;
-    this.#timers.set(id, { id, due: this.#now + Math.max(0, ms), fn });
-    return id;
+    const timer = { id: this.#nextId++, due: this.#now + Math.max(0, ms), fn };
+    this.#live.set(timer.id, timer);
+    this.#push(timer);
+    return timer.id;
   }
 
   clearTimer(handle: TimerHandle): void {
-    if (typeof handle === "number") this.#timers.delete(handle);
+    if (typeof handle === "number") this.#live.delete(handle);
   }
 
   /** Moves the clock forward by `ms`, firing every timer that falls due on the way. */
   advance(ms: number): void {
     const end = this.#now + ms;
     for (;;) {
-      const next = this.#earliest();
+      const next = this.#peek();
       if (next === undefined || next.due > end) break;
-      this.#timers.delete(next.id);
-      this.#now = next.due;
-      next.fn();
+      this.#fire(next);
     }
     this.#now = end;
   }
@@ -94,22 +95,62 @@ export class FakeTimers implements Timers {
   /** Fires timers until none are left (or `limit` fired, to catch endless re-arming). */
   runAll(limit = 10_000): void {
     for (let fired = 0; fired < limit; fired++) {
-      const next = this.#earliest();
+      const next = this.#peek();
       if (next === undefined) return;
-      this.#timers.delete(next.id);
-      this.#now = next.due;
-      next.fn();
+      this.#fire(next);
     }
     throw new Error(`FakeTimers.runAll: more than ${limit} timers fired`);
   }
 
-  #earliest(): FakeTimer | undefined {
-    let best: FakeTimer | undefined;
-    for (const timer of this.#timers.values()) {
-      if (best === undefined || timer.due < best.due || (timer.due === best.due && timer.id < best.id)) {
-        best = timer;
-      }
+  #fire(timer: FakeTimer): void {
+    this.#pop();
+    this.#live.delete(timer.id);
+    this.#now = timer.due;
+    timer.fn();
+  }
+
+  /** The earliest live timer, dropping cleared ones from the top of the heap. */
+  #peek(): FakeTimer | undefined {
+    for (;;) {
+      const top = this.#heap[0];
+      if (top === undefined || this.#live.has(top.id)) return top;
+      this.#pop();
     }
-    return best;
+  }
+
+  static #before(a: FakeTimer, b: FakeTimer): boolean {
+    return a.due < b.due || (a.due === b.due && a.id < b.id);
+  }
+
+  #push(timer: FakeTimer): void {
+    const heap = this.#heap;
+    heap.push(timer);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!FakeTimers.#before(heap[i] as FakeTimer, heap[parent] as FakeTimer)) break;
+      [heap[i], heap[parent]] = [heap[parent] as FakeTimer, heap[i] as FakeTimer];
+      i = parent;
+    }
+  }
+
+  #pop(): void {
+    const heap = this.#heap;
+    const last = heap.pop();
+    if (last === undefined || heap.length === 0) return;
+    heap[0] = last;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let best = i;
+      if (left < heap.length && FakeTimers.#before(heap[left] as FakeTimer, heap[best] as FakeTimer))
+        best = left;
+      if (right < heap.length && FakeTimers.#before(heap[right] as FakeTimer, heap[best] as FakeTimer))
+        best = right;
+      if (best === i) return;
+      [heap[i], heap[best]] = [heap[best] as FakeTimer, heap[i] as FakeTimer];
+      i = best;
+    }
   }
 }
