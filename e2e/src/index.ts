@@ -1,1 +1,3 @@
-export {};
+export { startStack } from "./harness.js";
+export type { Stack } from "./harness.js";
+export { NodePhone, CANNED_SDP, sessionState } from "./node-phone.js";
