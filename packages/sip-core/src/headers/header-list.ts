@@ -4,6 +4,7 @@
  * keep the other headers verbatim and in order.
  */
 import type { SipHeader, SipMessage } from "../message/types.js";
+import { HeaderLine } from "./header-line.js";
 import { headerDisplayName, headerKey, NON_SPLIT } from "./header-names.js";
 import { splitCommas } from "./scan.js";
 
@@ -16,7 +17,7 @@ export function createHeader(nameOrKey: string, value: string): SipHeader {
   }
   const key = headerKey(nameOrKey);
   const name = nameOrKey === key ? headerDisplayName(key) : nameOrKey;
-  return { name, key, value };
+  return new HeaderLine(name, key, value);
 }
 
 /** The first value of a header (raw, not comma-split), or undefined. */

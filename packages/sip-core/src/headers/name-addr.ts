@@ -157,7 +157,16 @@ export function parseContact(s: string): SipResult<Contact> {
       return fail("SIP_ERR_HEADER", "contact: bad q parameter", "contact");
     q = Number(qv);
   }
-  return ok({ ...na, star: false, expires, q });
+  return ok({
+    displayName: na.displayName,
+    uri: na.uri,
+    params: na.params,
+    tag: na.tag,
+    bracketed: na.bracketed,
+    star: false,
+    expires,
+    q,
+  });
 }
 
 /** Serializes a name-addr, always with `<>` (safe for any URI). */

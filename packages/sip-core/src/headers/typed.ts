@@ -6,6 +6,7 @@
 import { fail, ok, type SipResult } from "../message/errors.js";
 import type { SipHeader, SipMessage } from "../message/types.js";
 import { parseAuthValue, type AuthValue } from "./auth.js";
+import { HeaderLine } from "./header-line.js";
 import { headerKey } from "./header-names.js";
 import { parseContact, parseNameAddr, type Contact, type NameAddr } from "./name-addr.js";
 import { splitCommas } from "./scan.js";
@@ -77,18 +78,16 @@ const LAZY_PARSERS: ReadonlyMap<string, Parser> = new Map<string, Parser>([
   ["p-asserted-identity", list(nameAddr("p-asserted-identity"), "p-asserted-identity")],
 ]);
 
-const cache = new WeakMap<SipHeader, SipResult<unknown>>();
-
 /**
  * The typed value of one header line (cached), or an error result. Headers without a typed parser
  * yield their raw value.
  */
 export function parseHeaderLine(h: SipHeader): SipResult<unknown> {
-  const hit = cache.get(h);
+  const hit = HeaderLine.cached(h);
   if (hit !== undefined) return hit;
   const p = STRICT_PARSERS.get(h.key) ?? LAZY_PARSERS.get(h.key);
   const r = p === undefined ? ok(h.value) : p(h.value);
-  cache.set(h, r);
+  HeaderLine.remember(h, r);
   return r;
 }
 

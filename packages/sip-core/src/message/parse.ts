@@ -2,6 +2,7 @@
  * Parsing one SIP message from a datagram or WebSocket message (RFC 3261 §7, §18.3, RFC 7118).
  * Never throws; every scan is a forward pass bounded by {@link ParseLimits}.
  */
+import { HeaderLine } from "../headers/header-line.js";
 import { headerKey } from "../headers/header-names.js";
 import { isToken, trimWs } from "../headers/scan.js";
 import { parseHeaderLine } from "../headers/typed.js";
@@ -157,7 +158,7 @@ export function parseMessage(input: Uint8Array | string, options?: ParseOptions)
       else if (cont.length > 0) pendingValue = pendingValue.length > 0 ? pendingValue + " " + cont : cont;
     } else {
       if (hasPending) {
-        headers.push({ name: pendingName, key: pendingKey, value: pendingValue });
+        headers.push(new HeaderLine(pendingName, pendingKey, pendingValue));
         if (pendingKey === "content-length") {
           if (clValue === undefined) clValue = pendingValue;
           else if (clValue !== pendingValue) clConflict = true;
@@ -199,7 +200,7 @@ export function parseMessage(input: Uint8Array | string, options?: ParseOptions)
     pos = nl < 0 ? headLen : nl + 1;
   }
   if (hasPending) {
-    headers.push({ name: pendingName, key: pendingKey, value: pendingValue });
+    headers.push(new HeaderLine(pendingName, pendingKey, pendingValue));
     if (pendingKey === "content-length") {
       if (clValue === undefined) clValue = pendingValue;
       else if (clValue !== pendingValue) clConflict = true;
