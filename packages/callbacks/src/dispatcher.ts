@@ -19,6 +19,7 @@ import type { GroupCommit } from "./group-commit.js";
 import type { AttemptOutcome, RetryPolicy } from "./retry-policy.js";
 import { classifyStatus, parseRetryAfter } from "./retry-policy.js";
 import { webhookHeaders } from "./signing.js";
+import { statements } from "./statements.js";
 import { tables } from "./tables.js";
 
 export interface DispatcherLimits {
@@ -85,6 +86,7 @@ export class Dispatcher {
   readonly stats: DispatcherStats = { attempts: 0, succeeded: 0, failed: 0, inFlight: 0, pending: 0 };
   readonly #o: DispatcherOptions;
   readonly #t;
+  readonly #s;
   readonly #lanes = new Map<string, Lane>();
   readonly #known = new Set<string>();
   readonly #ready = new Deque<Lane>();
@@ -105,6 +107,7 @@ export class Dispatcher {
   constructor(options: DispatcherOptions) {
     this.#o = options;
     this.#t = tables(options.db);
+    this.#s = statements(options.db);
     this.#max = options.limits?.maxConcurrency ?? 256;
     this.#perEndpoint = options.limits?.perEndpoint ?? 16;
     this.#perAccount = options.limits?.perAccount ?? 64;
@@ -325,12 +328,7 @@ export class Dispatcher {
 
   /** One HTTP attempt; resolves true when the delivery is finished (succeeded or failed). */
   async #attempt(d: PendingDelivery, cb: CallbackInfo): Promise<boolean> {
-    const { outboxEvents } = this.#t;
-    const event = this.#o.db
-      .select({ body: outboxEvents.body })
-      .from(outboxEvents)
-      .where(eq(outboxEvents.id, d.eventId))
-      .get();
+    const event = this.#s.eventBody.get({ id: d.eventId });
     if (!event) {
       this.#recordFinal(d, "failed", null, "event no longer in the outbox");
       return true;
@@ -395,38 +393,34 @@ export class Dispatcher {
     status: "pending" | "succeeded" | "failed",
     error: string | null,
   ): void {
-    const { deliveries, deliveryAttempts } = this.#t;
     const excerpt =
       res.body === "" ? null : Buffer.from(res.body).subarray(0, EXCERPT_BYTES).toString("utf8");
     const attemptError =
       res.error ??
       (res.status !== null && (res.status < 200 || res.status >= 300) ? `HTTP ${res.status}` : null);
+    const s = this.#s;
     void this.#o.group
-      .run((tx) => {
-        tx.insert(deliveryAttempts)
-          .values({
-            id: newId("att"),
-            deliveryId: d.id,
-            attempt,
-            startedAt,
-            latencyMs: res.latencyMs,
-            statusCode: res.status,
-            responseExcerpt: excerpt,
-            error: attemptError,
-          })
-          .run();
-        tx.update(deliveries)
-          .set({
-            status,
-            attemptCount: attempt,
-            lastAttemptAt: startedAt,
-            lastStatusCode: res.status,
-            lastError: status === "succeeded" ? null : (error ?? attemptError),
-            nextAttemptAt: status === "pending" ? d.nextAttemptAt : null,
-            completedAt: status === "pending" ? null : Date.now(),
-          })
-          .where(eq(deliveries.id, d.id))
-          .run();
+      .run(() => {
+        s.insertAttempt.run({
+          id: newId("att"),
+          deliveryId: d.id,
+          attempt,
+          startedAt,
+          latencyMs: res.latencyMs,
+          statusCode: res.status,
+          responseExcerpt: excerpt,
+          error: attemptError,
+        });
+        s.updateDelivery.run({
+          id: d.id,
+          status,
+          attemptCount: attempt,
+          lastAttemptAt: startedAt,
+          lastStatusCode: res.status,
+          lastError: status === "succeeded" ? null : (error ?? attemptError),
+          nextAttemptAt: status === "pending" ? d.nextAttemptAt : null,
+          completedAt: status === "pending" ? null : Date.now(),
+        });
       })
       .catch(() => {});
   }
@@ -474,8 +468,7 @@ export class Dispatcher {
     const now = Date.now();
     const cached = this.#callbacks.get(id);
     if (cached && now - cached.loadedAt < CALLBACK_CACHE_MS) return cached;
-    const { callbacks } = this.#t;
-    const row = this.#o.db.select().from(callbacks).where(eq(callbacks.id, id)).get();
+    const row = this.#s.callbackById.get({ id });
     if (!row) {
       this.#callbacks.delete(id);
       return null;

@@ -3,14 +3,13 @@
  * event names cover the event's type and whose CEL filter (compiled once per callback, cached)
  * says yes. A filter that fails at run time counts as no match and is counted and logged.
  */
-import { and, eq, isNull, or } from "@hookline/db";
 import type { Callback, Database } from "@hookline/db";
 import type { HooklineEvent } from "./events.js";
 import { eventCallId } from "./events.js";
 import type { CompiledFilter } from "./filter.js";
 import { compileFilter } from "./filter.js";
 import type { Logger } from "./logger.js";
-import { tables } from "./tables.js";
+import { statements } from "./statements.js";
 
 /** Whether a subscription name (`sip.BYE`, `sip.4xx`, `sip.*`, `call.*`...) covers an event type. */
 export function nameCovers(name: string, type: string): boolean {
@@ -38,21 +37,11 @@ export class Matcher {
 
   constructor(db: Database, logger: Logger) {
     this.#logger = logger;
-    const { callbacks } = tables(db);
-    this.#query = (accountId: string, callId: string | null) =>
-      db
-        .select()
-        .from(callbacks)
-        .where(
-          and(
-            eq(callbacks.accountId, accountId),
-            eq(callbacks.enabled, true),
-            callId === null
-              ? isNull(callbacks.callId)
-              : or(isNull(callbacks.callId), eq(callbacks.callId, callId)),
-          ),
-        )
-        .all();
+    const s = statements(db);
+    this.#query = (accountId: string, callId: string | null): Callback[] =>
+      callId === null
+        ? s.accountCallbacks.all({ accountId })
+        : s.accountAndCallCallbacks.all({ accountId, callId });
   }
 
   match(event: HooklineEvent): Callback[] {

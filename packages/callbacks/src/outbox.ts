@@ -8,15 +8,15 @@ import type { HooklineEvent } from "./events.js";
 import { eventCallId, eventSeq } from "./events.js";
 import type { GroupCommit } from "./group-commit.js";
 import type { PendingDelivery } from "./pending-delivery.js";
-import { tables } from "./tables.js";
+import { statements } from "./statements.js";
 
 export class Outbox {
   readonly #group: GroupCommit;
-  readonly #t;
+  readonly #s;
 
   constructor(db: Database, group: GroupCommit) {
     this.#group = group;
-    this.#t = tables(db);
+    this.#s = statements(db);
   }
 
   write(event: HooklineEvent, matched: readonly Callback[], now: number): Promise<PendingDelivery[]> {
@@ -36,36 +36,29 @@ export class Outbox {
       createdAt: now,
       acceptedAt: now,
     }));
-    const { outboxEvents, deliveries } = this.#t;
-    return this.#group.run((tx) => {
-      tx.insert(outboxEvents)
-        .values({
-          id: eventId,
-          accountId: event.data.accountId,
+    const s = this.#s;
+    return this.#group.run(() => {
+      s.insertEvent.run({
+        id: eventId,
+        accountId: event.data.accountId,
+        callId,
+        seq,
+        type: event.type,
+        body,
+        createdAt: now,
+      });
+      for (const p of pending) {
+        s.insertDelivery.run({
+          id: p.id,
+          eventId,
+          callbackId: p.callbackId,
+          accountId: p.accountId,
           callId,
           seq,
-          type: event.type,
-          body,
+          eventType: event.type,
           createdAt: now,
-        })
-        .run();
-      tx.insert(deliveries)
-        .values(
-          pending.map((p) => ({
-            id: p.id,
-            eventId,
-            callbackId: p.callbackId,
-            accountId: p.accountId,
-            callId,
-            seq,
-            eventType: event.type,
-            status: "pending" as const,
-            attemptCount: 0,
-            nextAttemptAt: now,
-            createdAt: now,
-          })),
-        )
-        .run();
+        });
+      }
       return pending;
     });
   }

@@ -1,0 +1,76 @@
+/**
+ * One side of the benchmark, in its own process (so it can be `kill -9`ed):
+ *   tsx child.ts <engine|naive> <db file> <accountId> <url> <events> <rate/s, 0 = at once> <call prefix>
+ * `engine` accepts events into the callback engine (durable outbox, dispatcher); `naive` calls
+ * fetch once per event with no outbox, the baseline. Prints `{"ready":true}` once, then one JSON line
+ * per batch of accepted webhook-ids, `{"ids": [...]}`.
+ */
+import { randomUUID } from "node:crypto";
+import { openDatabase } from "@hookline/db";
+import { createCallbackEngine } from "../src/engine.js";
+import type { HooklineEvent } from "../src/events.js";
+import { silentLogger } from "../src/logger.js";
+import { webhookHeaders } from "../src/signing.js";
+import { sipEvent } from "../src/test-support.js";
+
+const [mode, file, accountId, url, countArg, rateArg, prefix] = process.argv.slice(2);
+if (!mode || !file || !accountId || !url || !countArg || !rateArg || !prefix) throw new Error("see usage");
+const count = Number(countArg);
+const rate = Number(rateArg);
+const CALLS = 100;
+const SECRET = "whsec_" + Buffer.from("bench-secret-bench-secret").toString("base64");
+
+let accept: (e: HooklineEvent) => Promise<string[]>;
+if (mode === "engine") {
+  const { db } = openDatabase({ file });
+  const engine = createCallbackEngine({
+    db,
+    allowlist: "127.0.0.1",
+    logger: silentLogger,
+    retrySchedule: [0, 100, 500, 1000, 2000],
+  });
+  engine.start();
+  accept = async (e) => (await engine.accept(e)).deliveryIds;
+} else {
+  accept = async (e) => {
+    const id = randomUUID();
+    const body = JSON.stringify(e);
+    void fetch(url, {
+      method: "POST",
+      body,
+      headers: {
+        "content-type": "application/json",
+        ...webhookHeaders({ secret: SECRET }, id, body, Date.now()),
+      },
+    })
+      .then((r) => r.arrayBuffer())
+      .catch(() => {});
+    return [id];
+  };
+}
+
+const seqs = new Map<string, number>();
+const next = (i: number) => {
+  const callId = `${prefix}_${i % CALLS}`;
+  const seq = (seqs.get(callId) ?? 0) + 1;
+  seqs.set(callId, seq);
+  return sipEvent(accountId, callId, seq);
+};
+const emit = (ids: string[]) => process.stdout.write(JSON.stringify({ ids }) + "\n");
+
+process.stdout.write(JSON.stringify({ ready: true }) + "\n");
+if (rate <= 0) {
+  const all = await Promise.all(Array.from({ length: count }, (_, i) => accept(next(i))));
+  emit(all.flat());
+} else {
+  const perTick = rate / 100;
+  const start = Date.now();
+  let offered = 0;
+  while (offered < count) {
+    const due = Math.min(count, Math.floor(((Date.now() - start) / 10 + 1) * perTick));
+    const batch: Promise<string[]>[] = [];
+    for (; offered < due; offered++) batch.push(accept(next(offered)));
+    void Promise.all(batch).then((r) => emit(r.flat()));
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

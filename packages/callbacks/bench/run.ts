@@ -1,0 +1,172 @@
+/**
+ * Callback engine benchmark (not a test): `npm run bench -w @hookline/callbacks`.
+ * 1. Offer 1,000 events/s for 30 s to a local receiver; `kill -9` the engine process halfway and
+ *    start a new one on the same file, which recovers the outbox and offers the second half.
+ *    Prints accepted/s, delivered/s, event→first-attempt latency p50/p99, events lost.
+ * 2. The same with the naive baseline (fetch once per event, no outbox).
+ * 3. Saturation: 20,000 events offered at once, deliveries/s for each.
+ * Knobs: BENCH_RATE, BENCH_SECONDS, BENCH_BURST.
+ */
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import { addCallback, seedAccount, tempDb } from "../src/test-support.js";
+
+const RATE = Number(process.env["BENCH_RATE"] ?? 1000);
+const SECONDS = Number(process.env["BENCH_SECONDS"] ?? 30);
+const BURST = Number(process.env["BENCH_BURST"] ?? 20_000);
+const childPath = fileURLToPath(new URL("./child.ts", import.meta.url));
+
+interface Arrival {
+  first: number;
+  latency: number;
+  count: number;
+}
+const arrivals = new Map<string, Arrival>();
+let lastArrival = 0;
+const server = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on("data", (c: Buffer) => chunks.push(c));
+  req.on("end", () => {
+    const now = Date.now();
+    res.writeHead(200);
+    res.end("ok");
+    const id = req.headers["webhook-id"] as string;
+    const a = arrivals.get(id);
+    if (a) a.count++;
+    else {
+      const ts = Date.parse(
+        (JSON.parse(Buffer.concat(chunks).toString()) as { timestamp: string }).timestamp,
+      );
+      arrivals.set(id, { first: now, latency: now - ts, count: 1 });
+    }
+    lastArrival = now;
+  });
+});
+server.keepAliveTimeout = 10_000;
+await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+
+interface Child {
+  proc: ChildProcess;
+  ids: string[];
+  ready: Promise<number>;
+  done: Promise<void>;
+}
+
+function start(mode: string, file: string, acc: string, count: number, rate: number, prefix: string): Child {
+  const proc = spawn(
+    process.execPath,
+    ["--import", "tsx", childPath, mode, file, acc, url, String(count), String(rate), prefix],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  const ids: string[] = [];
+  let buf = "";
+  let onReady: (t: number) => void = () => {};
+  const ready = new Promise<number>((r) => (onReady = r));
+  proc.stdout?.on("data", (c: Buffer) => {
+    buf += c.toString();
+    for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
+      const line = JSON.parse(buf.slice(0, nl)) as { ready?: boolean; ids?: string[] };
+      buf = buf.slice(nl + 1);
+      if (line.ready) onReady(Date.now());
+      if (line.ids) ids.push(...line.ids);
+    }
+  });
+  const done = new Promise<void>((r) => proc.once("exit", () => r()));
+  return { proc, ids, ready, done };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function drained(ids: string[], maxMs: number): Promise<void> {
+  const until = Date.now() + maxMs;
+  while (Date.now() < until && !ids.every((id) => arrivals.has(id))) await sleep(50);
+}
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+}
+
+async function steady(mode: "engine" | "naive") {
+  arrivals.clear();
+  const t = tempDb();
+  const acc = seedAccount(t.db);
+  addCallback(t.db, { accountId: acc, url, events: ["sip.*"] });
+  const half = Math.floor((RATE * SECONDS) / 2);
+  const a = start(mode, t.file, acc, half, RATE, "a");
+  const t0 = await a.ready;
+  await sleep((SECONDS / 2) * 1000);
+  a.proc.kill("SIGKILL");
+  await a.done;
+  const killedAt = Date.now();
+  const b = start(mode, t.file, acc, half, RATE, "b");
+  await b.ready;
+  await sleep((SECONDS / 2) * 1000);
+  await b.done.then(
+    () => {},
+    () => {},
+  );
+  const accepted = [...a.ids, ...b.ids];
+  await drained(accepted, 30_000);
+  b.proc.kill("SIGKILL");
+  await b.done;
+  const lost = accepted.filter((id) => !arrivals.has(id)).length;
+  const dup = [...arrivals.values()].filter((x) => x.count > 1).length;
+  const lat = [
+    ...a.ids.map((id) => arrivals.get(id)).filter((x): x is Arrival => !!x && x.first < killedAt),
+    ...b.ids.map((id) => arrivals.get(id)).filter((x): x is Arrival => !!x),
+  ].map((x) => x.latency);
+  const elapsed = (lastArrival - t0) / 1000;
+  t.cleanup();
+  return {
+    mode,
+    accepted: accepted.length,
+    acceptedPerSec: Math.round(accepted.length / SECONDS),
+    deliveredPerSec: Math.round(arrivals.size / elapsed),
+    p50: pct(lat, 50),
+    p99: pct(lat, 99),
+    lost,
+    redelivered: dup,
+  };
+}
+
+async function burst(mode: "engine" | "naive") {
+  arrivals.clear();
+  const t = tempDb();
+  const acc = seedAccount(t.db);
+  addCallback(t.db, { accountId: acc, url, events: ["sip.*"] });
+  const c = start(mode, t.file, acc, BURST, 0, "s");
+  const t0 = await c.ready;
+  while (c.ids.length < BURST) await sleep(20);
+  await drained(c.ids, 120_000);
+  const delivered = c.ids.filter((id) => arrivals.has(id)).length;
+  const perSec = Math.round(delivered / ((lastArrival - t0) / 1000));
+  c.proc.kill("SIGKILL");
+  await c.done;
+  t.cleanup();
+  return { mode, offered: BURST, delivered, deliveredPerSec: perSec };
+}
+
+console.log(
+  `offering ${RATE} events/s for ${SECONDS} s, kill -9 at ${SECONDS / 2} s; then ${BURST} events at once`,
+);
+for (const mode of ["engine", "naive"] as const) {
+  const r = await steady(mode);
+  console.log(
+    `${mode.padEnd(6)} steady: accepted ${r.accepted} (${r.acceptedPerSec}/s), delivered ${r.deliveredPerSec}/s, ` +
+      `event→first attempt p50 ${r.p50} ms p99 ${r.p99} ms, lost after kill -9: ${r.lost}, redelivered (same id): ${r.redelivered}`,
+  );
+}
+const sat: Record<string, number> = {};
+for (const mode of ["engine", "naive"] as const) {
+  const r = await burst(mode);
+  sat[mode] = r.deliveredPerSec;
+  console.log(`${mode.padEnd(6)} saturation: ${r.delivered}/${r.offered} delivered, ${r.deliveredPerSec}/s`);
+}
+console.log(`saturation ratio engine/naive: ${((sat["engine"] ?? 0) / (sat["naive"] ?? 1)).toFixed(2)}x`);
+server.closeAllConnections();
+server.close();
