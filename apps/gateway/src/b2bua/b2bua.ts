@@ -14,9 +14,7 @@ import {
   getCallId,
   getContacts,
   getFrom,
-  getHeader,
   getTo,
-  parseUri,
   type HeaderInput,
   type InviteServerTransaction,
   type ServerTransaction,
@@ -29,6 +27,9 @@ import type { Flow } from "../transport/types.js";
 import { Call, type Attempt } from "./call.js";
 import type { CallRecorder } from "./call-recorder.js";
 import { Leg, type LocalAddress } from "./leg.js";
+import { relayInDialog } from "./in-dialog-relay.js";
+import { contentTypeOf, isSdp, nameAddr, parseSip, passThroughHeaders, text, utf8 } from "./sip-helpers.js";
+import { MediaRefusedError, passThroughMedia, type MediaPort } from "./media-port.js";
 
 export interface Binding {
   contact: string;
@@ -60,6 +61,8 @@ export interface B2buaOptions {
   /** No answer after this long: CANCEL the callee, 480 to the caller. */
   ringTimeoutMs: number;
   t1Ms: number;
+  /** Where SDP goes on its way between legs; pass-through when absent. */
+  media?: MediaPort;
   /**
    * Called with a new call's INVITE before any of its events is published, so that callbacks it
    * registers (X-Hookline-Callback) see the whole call.
@@ -67,11 +70,9 @@ export interface B2buaOptions {
   onNewCall?(call: { id: string; accountId: string }, invite: SipRequest): Promise<void>;
 }
 
-/** Headers that never cross from one leg to another. */
-const HOOKLINE_HEADER = /^x-hookline-/i;
-
 export class B2bua {
   readonly #o: B2buaOptions;
+  readonly #media: MediaPort;
   /** `${Call-ID}\n${local tag}` → the call and leg of that dialog. */
   readonly #dialogs = new Map<string, { call: Call; leg: Leg }>();
   readonly #byInviteTx = new Map<InviteServerTransaction, Call>();
@@ -80,6 +81,7 @@ export class B2bua {
 
   constructor(options: B2buaOptions) {
     this.#o = options;
+    this.#media = options.media ?? passThroughMedia;
   }
 
   get activeCalls(): number {
@@ -146,38 +148,59 @@ export class B2bua {
     tx.on("transaction.terminated", () => this.#byInviteTx.delete(tx));
     const ring = setTimeout(() => this.#noAnswer(call), this.#o.ringTimeoutMs);
     call.timers.add(ring);
-    for (const binding of bindings) this.#fork(call, binding);
+    await Promise.all(bindings.map((binding) => this.#fork(call, binding)));
+    if (call.attempts.length === 0 && !call.ended) {
+      this.#failCall(call, 488, "Not Acceptable Here", call.mediaRefusal, [
+        ["Warning", `399 hookline "${call.mediaRefusal}"`],
+      ]);
+    }
   }
 
-  #fork(call: Call, binding: Binding): void {
+  async #fork(call: Call, binding: Binding): Promise<void> {
     const a = call.aInvite;
     const from = getFrom(a)!;
-    const leg = new Leg(
-      "",
-      "b",
-      binding.flow,
-      this.#o.localAddress(binding.flow),
-      generateCallId(),
-      generateTag(),
-      nameAddr(from.displayName, from.uri),
-      nameAddr(getTo(a)?.displayName, getTo(a)!.uri),
-      binding.contact,
-    );
-    (leg as { id: string }).id = this.#o.recorder.createLeg(call.record, {
+    const sipCallId = generateCallId();
+    const localTag = generateTag();
+    const legId = this.#o.recorder.createLeg(call.record, {
       direction: "outbound",
-      sipCallId: leg.sipCallId,
-      localTag: leg.localTag,
+      sipCallId,
+      localTag,
       remoteUri: binding.contact,
       transport: binding.flow.transport,
       source: `${binding.flow.remoteAddress}:${binding.flow.remotePort}`,
     });
+    const leg = new Leg(
+      legId,
+      "b",
+      binding.flow,
+      this.#o.localAddress(binding.flow),
+      sipCallId,
+      localTag,
+      nameAddr(from.displayName, from.uri),
+      nameAddr(getTo(a)?.displayName, getTo(a)!.uri),
+      binding.contact,
+    );
+    let body = a.body;
+    if (isSdp(a)) {
+      try {
+        body = utf8(await this.#media.offer(call.record.id, call.a, leg, text(a.body)));
+      } catch (err) {
+        if (!(err instanceof MediaRefusedError)) throw err;
+        // This contact cannot be served; if none can, the caller gets 488 with the reason.
+        call.mediaRefusal = err.message;
+        this.#media.closeLeg(call.record.id, leg);
+        this.#o.recorder.updateLeg(legId, { state: "terminated" });
+        return;
+      }
+    }
+    if (call.ended) return;
     const invite = leg.request("INVITE", {
       cseq: 1,
       headers: [
         ...passThroughHeaders(a),
         ["Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, MESSAGE, NOTIFY, UPDATE"],
       ],
-      body: a.body,
+      body,
       ...contentTypeOf(a),
     });
     const tx = this.#o.layer.createClientTransaction(invite, this.#o.transportFor(binding.flow));
@@ -200,9 +223,31 @@ export class B2bua {
   }
 
   #onAttemptResponse(call: Call, attempt: Attempt, res: SipResponse): void {
+    this.#o.recorder.message(call.record, attempt.leg.id, "received", res);
+    // Responses with SDP wait for the media plane; the chain keeps them in arrival order.
+    call.chain = call.chain
+      .then(() => this.#handleAttemptResponse(call, attempt, res))
+      .catch((err: unknown) => console.error(`[b2bua] call ${call.record.id}:`, err));
+  }
+
+  /** The SDP to relay for a response that carries one, through the media plane (once per SDP). */
+  async #relayedAnswer(call: Call, attempt: Attempt, res: SipResponse): Promise<Uint8Array | undefined> {
+    if (!isSdp(res) || res.status < 180 || res.status >= 300) return undefined;
+    const sdp = text(res.body);
+    if (attempt.answer?.from !== sdp) {
+      attempt.answer = {
+        from: sdp,
+        to: utf8(await this.#media.answer(call.record.id, attempt.leg, call.a, sdp)),
+      };
+    }
+    return attempt.answer.to;
+  }
+
+  async #handleAttemptResponse(call: Call, attempt: Attempt, res: SipResponse): Promise<void> {
     const leg = attempt.leg;
-    this.#o.recorder.message(call.record, leg.id, "received", res);
     const status = res.status;
+    const body =
+      call.ended || (call.b && call.b !== leg) ? undefined : await this.#relayedAnswer(call, attempt, res);
     if (status < 200) {
       if (status === 100) return;
       attempt.provisional = true;
@@ -217,18 +262,19 @@ export class B2bua {
         });
       }
       if (attempt.cancelled) this.#sendCancel(call, attempt);
-      this.#respondA(call, status, res.reason, res);
+      this.#respondA(call, status, res.reason, res, [], body);
       if (status === 180 || status === 183) this.#o.recorder.setState(call.record, "ringing");
       return;
     }
-    if (status < 300) return this.#onAttemptAnswered(call, attempt, res);
+    if (status < 300) return this.#onAttemptAnswered(call, attempt, res, body);
     attempt.final = status;
+    this.#media.closeLeg(call.record.id, leg);
     leg.state = "terminated";
     this.#o.recorder.updateLeg(leg.id, { state: "terminated" });
     this.#maybeFail(call, res);
   }
 
-  #onAttemptAnswered(call: Call, attempt: Attempt, res: SipResponse): void {
+  #onAttemptAnswered(call: Call, attempt: Attempt, res: SipResponse, body: Uint8Array | undefined): void {
     const leg = attempt.leg;
     if (call.b === leg) {
       // A retransmitted 2xx: the ACK got lost (RFC 3261 §13.2.2.4), send it again.
@@ -243,6 +289,7 @@ export class B2bua {
       const ack = leg.request("ACK", { cseq: 1 });
       void this.#o.send(ack, leg.flow).catch(() => {});
       this.#sendInDialog(call, leg, "BYE");
+      this.#media.closeLeg(call.record.id, leg);
       return;
     }
     call.b = leg;
@@ -263,7 +310,7 @@ export class B2bua {
     this.#clearRing(call);
     call.a.state = "confirmed";
     this.#o.recorder.updateLeg(call.a.id, { state: "confirmed" });
-    this.#respondA(call, res.status, res.reason, res);
+    this.#respondA(call, res.status, res.reason, res, [], body);
     this.#o.recorder.setState(call.record, "answered");
     this.#retransmit2xxToA(call);
   }
@@ -273,6 +320,7 @@ export class B2bua {
     attempt.final = status;
     attempt.leg.state = "terminated";
     this.#o.recorder.updateLeg(attempt.leg.id, { state: "terminated" });
+    if (call.b !== attempt.leg) this.#media.closeLeg(call.record.id, attempt.leg);
     if (call.b === attempt.leg && !call.ended) return this.#end(call, attempt.leg, "transport-error");
     this.#maybeFail(call, undefined);
   }
@@ -297,10 +345,10 @@ export class B2bua {
     this.#failCall(call, 480, "Temporarily Unavailable");
   }
 
-  #failCall(call: Call, status: number, reason?: string, endReason?: string): void {
+  #failCall(call: Call, status: number, reason?: string, endReason?: string, headers?: HeaderInput[]): void {
     if (call.ended) return;
     call.ended = true;
-    this.#respondA(call, status, reason);
+    this.#respondA(call, status, reason, undefined, headers);
     call.a.state = "terminated";
     this.#o.recorder.updateLeg(call.a.id, { state: "terminated" });
     this.#o.recorder.setState(call.record, "failed", {
@@ -376,10 +424,10 @@ export class B2bua {
     }
     const { call, leg } = found;
     this.#o.recorder.message(call.record, leg.id, "received", req);
-    const reply = (status: number, reason?: string, from?: SipResponse) => {
+    const reply = (status: number, reason?: string, from?: SipResponse, body?: Uint8Array) => {
       const res = createResponse(req, status, reason, {
         headers: [["Contact", leg.contact], ...(from ? passThroughHeaders(from) : [])],
-        ...(from && from.body.length > 0 && { body: from.body, ...contentTypeOf(from) }),
+        ...(from && from.body.length > 0 && { body: body ?? from.body, ...contentTypeOf(from) }),
       });
       this.#o.recorder.message(call.record, leg.id, "sent", res);
       tx.respond(res);
@@ -397,30 +445,22 @@ export class B2bua {
     if (!other || other.state !== "confirmed" || call.ended)
       return reply(481, "Call/Transaction Does Not Exist");
     if (req.method === "INVITE" || req.method === "UPDATE") leg.refreshTarget(req);
-    const relayed = other.request(req.method, {
-      headers: passThroughHeaders(req),
-      body: req.body,
-      ...contentTypeOf(req),
+    relayInDialog(
+      {
+        layer: this.#o.layer,
+        recorder: this.#o.recorder,
+        media: this.#media,
+        transportFor: this.#o.transportFor,
+      },
+      call,
+      leg,
+      other,
+      req,
+      reply,
+    ).catch((err: unknown) => {
+      console.error(`[b2bua] call ${call.record.id}: ${req.method} not relayed:`, err);
+      reply(500, "Server Internal Error");
     });
-    const ctx = this.#o.layer.createClientTransaction(relayed, this.#o.transportFor(other.flow));
-    this.#o.recorder.message(call.record, other.id, "sent", relayed);
-    let answered = false;
-    ctx.on("response.received", (res: SipResponse) => {
-      this.#o.recorder.message(call.record, other.id, "received", res);
-      if (res.status < 200 || answered) {
-        // A retransmitted 2xx to a re-INVITE: the ACK got lost, resend it once the caller's came.
-        return;
-      }
-      answered = true;
-      if (req.method === "INVITE" && res.status < 300) {
-        other.refreshTarget(res);
-        call.pendingAck = { from: leg, to: other, toCseq: getCSeq(relayed)?.seq ?? other.localCseq };
-      }
-      reply(res.status, res.reason, res);
-    });
-    ctx.on("transaction.timeout", () => !answered && ((answered = true), reply(408, "Request Timeout")));
-    ctx.on("transport.error", () => !answered && ((answered = true), reply(503, "Service Unavailable")));
-    ctx.start();
   }
 
   // ─── endings ──────────────────────────────────────────────────────────────
@@ -512,14 +552,22 @@ export class B2bua {
     }
   }
 
-  #respondA(call: Call, status: number, reason?: string, from?: SipResponse): void {
+  #respondA(
+    call: Call,
+    status: number,
+    reason?: string,
+    from?: SipResponse,
+    headers: HeaderInput[] = [],
+    body?: Uint8Array,
+  ): void {
     const res = createResponse(call.aInvite, status, reason, {
       toTag: call.a.localTag,
       headers: [
         ...(status > 100 && status < 300 ? ([["Contact", call.a.contact]] as HeaderInput[]) : []),
         ...(from ? passThroughHeaders(from) : []),
+        ...headers,
       ],
-      ...(from && from.body.length > 0 && { body: from.body, ...contentTypeOf(from) }),
+      ...(from && from.body.length > 0 && { body: body ?? from.body, ...contentTypeOf(from) }),
     });
     this.#o.recorder.message(call.record, call.a.id, "sent", res);
     try {
@@ -565,31 +613,11 @@ export class B2bua {
 
   #forget(call: Call): void {
     call.clearTimers();
+    this.#media.closeCall(call.record.id);
     this.#calls.delete(call);
     // Keep the dialogs a little longer so late BYE/ACK retransmissions find them (64*T1).
     setTimeout(() => {
       for (const leg of call.legs()) this.#dialogs.delete(`${leg.sipCallId}\n${leg.localTag}`);
     }, 64 * this.#o.t1Ms).unref();
   }
-}
-
-function parseSip(uri: string | undefined): { user: string | undefined; host: string } | undefined {
-  if (!uri) return undefined;
-  const r = parseUri(uri);
-  if (!r.ok || r.value.kind !== "sip") return undefined;
-  return { user: r.value.user, host: r.value.host };
-}
-
-function nameAddr(display: string | undefined, uri: string): string {
-  return display ? `"${display.replace(/(["\\])/g, "\\$1")}" <${uri}>` : `<${uri}>`;
-}
-
-function contentTypeOf(m: SipRequest | SipResponse): { contentType?: string } {
-  const ct = getHeader(m, "content-type");
-  return ct ? { contentType: ct } : {};
-}
-
-/** The caller's `X-` headers reach the callee, except Hookline's own (issue 4 part 3). */
-function passThroughHeaders(m: SipRequest | SipResponse): HeaderInput[] {
-  return m.headers.filter((h) => h.key.startsWith("x-") && !HOOKLINE_HEADER.test(h.key)).map((h) => h);
 }

@@ -16,6 +16,8 @@ export interface Attempt {
   provisional: boolean;
   final: number | undefined;
   cancelled: boolean;
+  /** The callee's SDP answer and what the media plane made of it for the caller. */
+  answer?: { from: string; to: Uint8Array };
 }
 
 /** An INVITE sent within the dialog whose 2xx still awaits the ACK from the side that asked. */
@@ -35,6 +37,10 @@ export class Call {
   aAcked = false;
   pendingAck: PendingAck | undefined;
   ended = false;
+  /** Why the media plane refused the caller's offer toward some contact (488 if toward all). */
+  mediaRefusal: string | undefined;
+  /** Serialises the asynchronous media work of responses so they reach the caller in order. */
+  chain: Promise<void> = Promise.resolve();
   readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(

@@ -1,0 +1,67 @@
+/**
+ * A request inside a confirmed call (INFO, re-INVITE, UPDATE, MESSAGE, NOTIFY, ...) crosses to the
+ * other leg as a new request of that leg's dialog; its final response comes back the same way.
+ * SDP in a re-INVITE/UPDATE (hold, resume) goes through the media plane in both directions.
+ */
+import {
+  getCSeq,
+  type SipRequest,
+  type SipResponse,
+  type TransactionLayer,
+  type Transport,
+} from "@hookline/sip-core";
+import type { Flow } from "../transport/types.js";
+import { contentTypeOf, isSdp, passThroughHeaders, text, utf8 } from "./sip-helpers.js";
+import type { Call } from "./call.js";
+import type { CallRecorder } from "./call-recorder.js";
+import type { Leg } from "./leg.js";
+import type { MediaPort } from "./media-port.js";
+
+export interface RelayDeps {
+  layer: TransactionLayer;
+  recorder: CallRecorder;
+  media: MediaPort;
+  transportFor(flow: Flow): Transport;
+}
+
+export async function relayInDialog(
+  d: RelayDeps,
+  call: Call,
+  leg: Leg,
+  other: Leg,
+  req: SipRequest,
+  reply: (status: number, reason?: string, from?: SipResponse, body?: Uint8Array) => void,
+): Promise<void> {
+  const id = call.record.id;
+  const offer = isSdp(req) ? utf8(await d.media.offer(id, leg, other, text(req.body))) : req.body;
+  const relayed = other.request(req.method, {
+    headers: passThroughHeaders(req),
+    body: offer,
+    ...contentTypeOf(req),
+  });
+  const ctx = d.layer.createClientTransaction(relayed, d.transportFor(other.flow));
+  d.recorder.message(call.record, other.id, "sent", relayed);
+  let answered = false;
+  ctx.on("response.received", (res: SipResponse) => {
+    d.recorder.message(call.record, other.id, "received", res);
+    // Provisional responses stay on their leg; a retransmitted 2xx is ACKed by the caller's ACK.
+    if (res.status < 200 || answered) return;
+    answered = true;
+    const ok = res.status < 300;
+    if (req.method === "INVITE" && ok) {
+      other.refreshTarget(res);
+      call.pendingAck = { from: leg, to: other, toCseq: getCSeq(relayed)?.seq ?? other.localCseq };
+    }
+    if (!ok || !isSdp(res)) return reply(res.status, res.reason, res);
+    d.media.answer(id, other, leg, text(res.body)).then(
+      (sdp) => reply(res.status, res.reason, res, utf8(sdp)),
+      (err: unknown) => {
+        console.error(`[b2bua] call ${id}: answer not usable:`, err);
+        reply(res.status, res.reason, res);
+      },
+    );
+  });
+  ctx.on("transaction.timeout", () => !answered && ((answered = true), reply(408, "Request Timeout")));
+  ctx.on("transport.error", () => !answered && ((answered = true), reply(503, "Service Unavailable")));
+  ctx.start();
+}
