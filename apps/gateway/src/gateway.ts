@@ -15,6 +15,7 @@ import {
 import { B2bua, type CallDirectory } from "./b2bua/b2bua.js";
 import type { CallRecorder } from "./b2bua/call-recorder.js";
 import type { LocalAddress } from "./b2bua/leg.js";
+import type { MediaPort } from "./b2bua/media-port.js";
 import { relayMessage } from "./b2bua/pager.js";
 import { SipStack } from "./sip/sip-stack.js";
 import { TransportLayer } from "./transport/transport-layer.js";
@@ -38,6 +39,8 @@ export interface GatewayOptions {
   directory: CallDirectory;
   registrar: RegistrarPort;
   recorder: CallRecorder;
+  /** The media plane; SDP passes through unchanged without one. */
+  media?: MediaPort;
   ringTimeoutMs?: number;
   t1Ms?: number;
   onNewCall?: (call: { id: string; accountId: string }, invite: SipRequest) => Promise<void>;
@@ -78,6 +81,7 @@ export class Gateway {
       ringTimeoutMs: opts.ringTimeoutMs ?? 60_000,
       t1Ms: t1,
       ...(opts.onNewCall && { onNewCall: opts.onNewCall }),
+      ...(opts.media && { media: opts.media }),
     });
     this.stack.setHandlers({
       onRequest: (req, flow) => this.#onRequest(req, flow),

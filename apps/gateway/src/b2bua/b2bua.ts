@@ -491,6 +491,28 @@ export class B2bua {
     }
   }
 
+  /**
+   * Ends a call from outside the signaling (a media timeout, a dead media worker): BYE to every
+   * confirmed leg, or CANCEL and 503 while it still rings. `reason` is what the call records.
+   */
+  endCall(callId: string, reason: string): boolean {
+    const call = [...this.#calls].find((c) => c.record.id === callId);
+    if (!call || call.ended) return false;
+    if (!call.b) {
+      for (const attempt of call.attempts) {
+        if (attempt.final === undefined) {
+          attempt.cancelled = true;
+          this.#sendCancel(call, attempt);
+        }
+      }
+      this.#failCall(call, 503, "Service Unavailable", reason);
+      return true;
+    }
+    this.#sendInDialog(call, call.a, "BYE");
+    this.#end(call, call.a, reason);
+    return true;
+  }
+
   /** Stops taking calls (503 + Retry-After); after `deadlineMs` the remaining calls get BYE. */
   async drain(deadlineMs: number): Promise<void> {
     this.#draining = true;
