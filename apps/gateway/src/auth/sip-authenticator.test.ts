@@ -80,6 +80,27 @@ describe("throttling failed authentication (SPEC §6)", () => {
   });
 });
 
+describe("which challenge comes first (RFC 8760 §2.4)", () => {
+  const first = async (userAgent?: string) => {
+    const res = await r.registrar.handle(register({ ...(userAgent && { userAgent }) }), udp());
+    return getHeaders(res, "www-authenticate").map((v) => /algorithm=([\w-]+)/.exec(v)?.[1]);
+  };
+
+  it("offers SHA-256 before MD5, but MD5 first to sip.js 0.21 and SIPp, which stop at the first", async () => {
+    expect(await first()).toEqual(["SHA-256", "MD5"]);
+    expect(await first("Linphone/5.2")).toEqual(["SHA-256", "MD5"]);
+    expect(await first("SIP.js/0.21.2")).toEqual(["MD5", "SHA-256"]);
+    expect(await first("SIPp register-auth")).toEqual(["MD5", "SHA-256"]);
+  });
+
+  it("accepts SIPp's digest uri (sip:<remote ip>:<port>) unless strictDigestUri is set", async () => {
+    const challenge = await r.registrar.handle(register({ callId: "u" }), udp());
+    const authorization = answer(challenge, { password: "secret", uri: "sip:127.0.0.1:5099" });
+    const res = await r.registrar.handle(register({ callId: "u", cseq: 2, authorization }), udp());
+    expect(res.status).toBe(200);
+  });
+});
+
 describe("password changes", () => {
   it("a cached HA1 does not outlive a password change: a failing digest is re-checked uncached", async () => {
     expect((await registerWithAuth(r.registrar, udp(), { password: "secret" })).status).toBe(200);

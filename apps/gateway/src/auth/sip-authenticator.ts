@@ -11,13 +11,14 @@ import {
   DigestServer,
   generateTag,
   getFrom,
+  getHeader,
   getHeaders,
   getTo,
   normalizeAlgorithm,
   parseDigestCredentials,
   parseSipUriString,
 } from "@hookline/sip-core";
-import type { DigestCredentials, SipRequest, SipResponse } from "@hookline/sip-core";
+import type { DigestAlgorithm, DigestCredentials, SipRequest, SipResponse } from "@hookline/sip-core";
 import type { TenantDirectory, TenantDomain } from "../tenancy/tenant-directory.js";
 import type { Flow } from "../transport/types.js";
 import { FailureThrottle } from "./failure-throttle.js";
@@ -30,6 +31,24 @@ export interface SipAuthenticatorOptions {
   /** Nonce lifetime. Default 5 minutes. */
   readonly nonceTtlMs?: number;
   readonly throttle?: Omit<FailureThrottleOptions, "now">;
+  /**
+   * Challenges offered, one header line each, in this order. Default SHA-256 then MD5
+   * (RFC 8760 §2.4). Clients that only read the first challenge and only know MD5 (SIPp 3.6)
+   * need MD5 first.
+   */
+  readonly algorithms?: readonly DigestAlgorithm[];
+  /**
+   * User-Agents that read only the first challenge and only know MD5, and so get MD5 first:
+   * sip.js 0.21 (`SIP.js/0.21.2`) and SIPp 3.6 both abort on a SHA-256 challenge instead of
+   * taking the next one (RFC 8760 §2.4). Default: SIP.js and SIPp. Everyone else: SHA-256 first.
+   */
+  readonly md5FirstUserAgents?: readonly RegExp[];
+  /**
+   * Require the credentials' `uri` to equal the Request-URI (RFC 7616 §3.4.6). Off by default:
+   * SIPp writes `sip:<remote ip>:<port>` there, and a credential cannot be replayed for another
+   * request anyway (nonce counts are tracked, the method is in the digest).
+   */
+  readonly strictDigestUri?: boolean;
   readonly now?: () => number;
 }
 
@@ -46,17 +65,23 @@ export class SipAuthenticator {
   readonly #directory: TenantDirectory;
   readonly #digest: DigestServer;
   readonly #throttle: FailureThrottle;
+  readonly #strictUri: boolean;
+  readonly #algorithms: readonly DigestAlgorithm[];
+  readonly #md5First: readonly RegExp[];
 
   constructor(options: SipAuthenticatorOptions) {
     this.#directory = options.directory;
     const now = options.now ?? Date.now;
+    this.#algorithms = options.algorithms ?? ["SHA-256", "MD5"];
+    this.#md5First = options.md5FirstUserAgents ?? [/^SIP\.js\//i, /^SIPp\b/i];
     this.#digest = new DigestServer({
       secret: options.secret,
       now,
-      algorithms: ["SHA-256", "MD5"],
+      algorithms: this.#algorithms,
       ...(options.nonceTtlMs !== undefined && { nonceTtlMs: options.nonceTtlMs }),
     });
     this.#throttle = new FailureThrottle({ ...options.throttle, now });
+    this.#strictUri = options.strictDigestUri ?? false;
   }
 
   /** Throttle bookkeeping, for tests and /healthz. */
@@ -123,19 +148,30 @@ export class SipAuthenticator {
     const ha1s = creds.userhash ? undefined : this.#directory.ha1(domain.domainId, creds.username, fresh);
     const ha1 =
       ha1s === undefined ? undefined : algorithm?.startsWith("SHA-256") === true ? ha1s.sha256 : ha1s.md5;
-    return this.#digest.verify(creds, { method: req.method, realm: domain.name, ha1, requestUri: req.uri });
+    const requestUri = this.#strictUri ? req.uri : undefined;
+    return this.#digest.verify(creds, { method: req.method, realm: domain.name, ha1, requestUri });
   }
 
   #challenge(req: SipRequest, options: AuthenticateOptions, stale: boolean, reason: string) {
     const status = options.proxy ? 407 : 401;
     const header = options.proxy ? "Proxy-Authenticate" : "WWW-Authenticate";
-    // One header line per algorithm, SHA-256 first (RFC 8760 §2.4).
-    const challenges = this.#digest.createChallenges({ realm: options.domain.name, stale });
+    // One header line per algorithm, in order of preference (RFC 8760 §2.4).
+    const realm = options.domain.name;
+    const challenges = this.#offer(req).map((algorithm) =>
+      this.#digest.createChallenge({ realm, algorithm, stale }),
+    );
     const response = createResponse(req, status, undefined, {
       toTag: generateTag(),
       headers: [...challenges.map((c) => [header, c] as const), ["Server", "Hookline"]],
     });
     return { ok: false as const, response, reason };
+  }
+
+  /** SHA-256 first, except for the known MD5-only clients that stop at the first challenge. */
+  #offer(req: SipRequest): readonly DigestAlgorithm[] {
+    const agent = getHeader(req, "user-agent");
+    if (agent === undefined || !this.#md5First.some((re) => re.test(agent))) return this.#algorithms;
+    return [...this.#algorithms].sort((a, b) => Number(b === "MD5") - Number(a === "MD5"));
   }
 
   #refuse(req: SipRequest, status: 400 | 403, reason: string) {

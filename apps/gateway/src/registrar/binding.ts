@@ -2,7 +2,8 @@
  * A binding of the location service (RFC 3261 §10.3): address of record → contact, with the
  * flow that reaches the contact.
  */
-import { isIpv4, isIpv6Reference, parseSipUriString } from "@hookline/sip-core";
+import { isIpv4, isIpv6Reference, parseSipUriString, uriEquals } from "@hookline/sip-core";
+import type { SipUri } from "@hookline/sip-core";
 import type { Flow } from "../transport/types.js";
 
 export interface Binding {
@@ -78,4 +79,24 @@ export function contactValue(binding: Binding, now: number): string {
   if (binding.instanceId !== undefined) value += `;+sip.instance=${binding.instanceId}`;
   if (binding.regId !== undefined) value += `;reg-id=${binding.regId}`;
   return value;
+}
+
+/**
+ * RFC 5626 §6: a Contact with the same `+sip.instance` and `reg-id` replaces the flow of the
+ * earlier one (a browser that reconnected with a new `.invalid` contact); otherwise the Contact
+ * URIs are compared per RFC 3261 §19.1.4 (one row per AOR and contact in the table).
+ */
+export function sameBinding(
+  b: Binding,
+  c: { uri: string; parsed: SipUri; instanceId?: string | undefined; regId?: string | undefined },
+): boolean {
+  if (c.instanceId !== undefined && c.instanceId === b.instanceId && c.regId === b.regId) return true;
+  if (b.contact === c.uri) return true;
+  const stored = parseStored(b.contact);
+  return stored !== undefined && uriEquals(stored, c.parsed);
+}
+
+function parseStored(uri: string): SipUri | undefined {
+  const r = parseSipUriString(uri);
+  return r.ok ? r.value : undefined;
 }

@@ -5,12 +5,12 @@
  */
 import type { EventBus } from "@hookline/callbacks";
 import { createSipDirectory, gt, inArray, lte, newId, or, registrations } from "@hookline/db";
-import type { Database, Registration, SipDirectory } from "@hookline/db";
-import { parseSipUriString, uriEquals } from "@hookline/sip-core";
+import type { Database, SipDirectory } from "@hookline/db";
 import type { SipUri } from "@hookline/sip-core";
 import type { Flow } from "../transport/types.js";
 import type { Binding } from "./binding.js";
-import { formatSource, parseSource, reachFlow } from "./binding.js";
+import { reachFlow, sameBinding } from "./binding.js";
+import { fromRow, toRow } from "./binding-rows.js";
 import { publishRegistration } from "./registration-events.js";
 
 /** One Contact of a REGISTER, after the registrar computed its expiry (§10.3 step 7). */
@@ -266,66 +266,4 @@ export class LocationService {
 /** `sip:user@domain` with the domain lower-cased: the key of the location service. */
 export function aorOf(user: string, domain: string): string {
   return `sip:${user}@${domain.toLowerCase()}`;
-}
-
-/**
- * RFC 5626 §6: a Contact with the same `+sip.instance` and `reg-id` replaces the flow of the
- * earlier one (a browser that reconnected with a new `.invalid` contact); otherwise the Contact
- * URIs are compared per RFC 3261 §19.1.4.
- */
-function sameBinding(b: Binding, c: ContactChange): boolean {
-  if (c.instanceId !== undefined && b.instanceId !== undefined) {
-    return c.instanceId === b.instanceId && c.regId === b.regId;
-  }
-  if (b.contact === c.uri) return true;
-  const stored = parseStored(b.contact);
-  return stored !== undefined && uriEquals(stored, c.parsed);
-}
-
-function parseStored(uri: string): SipUri | undefined {
-  const r = parseSipUriString(uri);
-  return r.ok ? r.value : undefined;
-}
-
-function toRow(b: Binding, now: number) {
-  return {
-    id: b.id,
-    accountId: b.accountId,
-    domainId: b.domainId,
-    aor: b.aor,
-    contact: b.contact,
-    transport: b.source.transport,
-    source: formatSource(b.source),
-    expiresAt: b.expiresAt,
-    instanceId: b.instanceId ?? null,
-    connectionId: b.source.connectionId ?? null,
-    sipCallId: b.callId,
-    cseq: b.cseq,
-    userAgent: b.userAgent ?? null,
-    now,
-  };
-}
-
-function fromRow(row: Registration): Binding | undefined {
-  const addr = parseSource(row.source);
-  if (addr === undefined || (row.transport !== "udp" && row.transport !== "tcp")) return undefined;
-  // The connection of a previous run is gone: a TCP contact is reached by address from now on.
-  const source: Flow = { transport: row.transport, remoteAddress: addr.address, remotePort: addr.port };
-  return {
-    id: row.id,
-    accountId: row.accountId,
-    domainId: row.domainId,
-    aor: row.aor,
-    contact: row.contact,
-    expiresAt: row.expiresAt,
-    callId: row.sipCallId ?? "",
-    cseq: row.cseq ?? 0,
-    source,
-    flow: reachFlow(row.contact, source),
-    instanceId: row.instanceId ?? undefined,
-    regId: undefined,
-    q: undefined,
-    userAgent: row.userAgent ?? undefined,
-    createdAt: row.createdAt,
-  };
 }

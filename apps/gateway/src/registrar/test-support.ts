@@ -13,7 +13,7 @@ import {
   parseMessage,
   selectDigestChallenge,
 } from "@hookline/sip-core";
-import type { SipRequest, SipResponse } from "@hookline/sip-core";
+import type { DigestAlgorithm, SipRequest, SipResponse } from "@hookline/sip-core";
 import { SipAuthenticator } from "../auth/sip-authenticator.js";
 import { TenantDirectory } from "../tenancy/tenant-directory.js";
 import type { Flow } from "../transport/types.js";
@@ -84,12 +84,21 @@ export function tempDatabase(): { database: OpenedDatabase; file: string; close(
 }
 
 /** Registrar, authenticator, location service and bus over one database and one clock. */
-export function createRegistrar(database: OpenedDatabase, time: Clock) {
+export function createRegistrar(
+  database: OpenedDatabase,
+  time: Clock,
+  algorithms?: readonly DigestAlgorithm[],
+) {
   const bus = new EventBus(silentLogger);
   const events: RegistrationEvent[] = [];
   bus.on("registration", (e) => events.push(e));
   const tenants = new TenantDirectory(database.db, { now: time.now });
-  const authenticator = new SipAuthenticator({ directory: tenants, secret: SECRET, now: time.now });
+  const authenticator = new SipAuthenticator({
+    directory: tenants,
+    secret: SECRET,
+    now: time.now,
+    ...(algorithms !== undefined && { algorithms }),
+  });
   const locations = new LocationService({ db: database.db, bus, now: time.now });
   const registrar = new Registrar({ tenants, authenticator, locations, now: time.now });
   return { bus, events, tenants, authenticator, locations, registrar };
@@ -112,6 +121,7 @@ export interface RegisterInput {
   expires?: number;
   authorization?: string;
   transport?: string;
+  userAgent?: string;
 }
 
 let callCounter = 0;
@@ -130,6 +140,7 @@ export function register(input: RegisterInput = {}): SipRequest {
     ...(input.contacts ?? [`<sip:${user}@127.0.0.1:5070>`]).map((c) => `Contact: ${c}`),
     ...(input.expires === undefined ? [] : [`Expires: ${input.expires}`]),
     ...(input.authorization === undefined ? [] : [`Authorization: ${input.authorization}`]),
+    ...(input.userAgent === undefined ? [] : [`User-Agent: ${input.userAgent}`]),
     "Content-Length: 0",
     "",
     "",
