@@ -17,13 +17,19 @@ if (hookline.operatorToken.created) {
     ${hookline.operatorToken.token}`);
 }
 
+// SIGTERM/Ctrl-C: new calls get 503, calls in progress may finish until the deadline, then BYE.
+// A second signal stops at once.
+const deadlineMs = Number(process.env.HOOKLINE_SHUTDOWN_DEADLINE_MS ?? 30_000);
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
-    if (stopping) return;
+    if (stopping) {
+      console.log(`${signal} again: stopping now`);
+      process.exit(1);
+    }
     stopping = true;
-    console.log(`\n${signal}: shutting down`);
-    hookline.close().then(
+    console.log(`\n${signal}: shutting down (calls may finish for ${deadlineMs / 1000} s)`);
+    hookline.close(deadlineMs).then(
       () => process.exit(0),
       (err: unknown) => {
         console.error(err);
