@@ -86,10 +86,11 @@ describe("which challenge comes first (RFC 8760 §2.4)", () => {
     return getHeaders(res, "www-authenticate").map((v) => /algorithm=([\w-]+)/.exec(v)?.[1]);
   };
 
-  it("offers SHA-256 before MD5, but MD5 first to sip.js 0.21 and SIPp, which stop at the first", async () => {
+  it("offers SHA-256 before MD5, but MD5 first to SIPp, which stops at the first", async () => {
     expect(await first()).toEqual(["SHA-256", "MD5"]);
     expect(await first("Linphone/5.2")).toEqual(["SHA-256", "MD5"]);
-    expect(await first("SIP.js/0.21.2")).toEqual(["MD5", "SHA-256"]);
+    // sip.js 0.21 keeps the last WWW-Authenticate line: MD5 last is what it can answer.
+    expect(await first("SIP.js/0.21.2")).toEqual(["SHA-256", "MD5"]);
     expect(await first("SIPp register-auth")).toEqual(["MD5", "SHA-256"]);
   });
 

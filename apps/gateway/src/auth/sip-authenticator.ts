@@ -38,9 +38,10 @@ export interface SipAuthenticatorOptions {
    */
   readonly algorithms?: readonly DigestAlgorithm[];
   /**
-   * User-Agents that read only the first challenge and only know MD5, and so get MD5 first:
-   * sip.js 0.21 (`SIP.js/0.21.2`) and SIPp 3.6 both abort on a SHA-256 challenge instead of
-   * taking the next one (RFC 8760 §2.4). Default: SIP.js and SIPp. Everyone else: SHA-256 first.
+   * User-Agents that read only the first challenge and only know MD5, and so get MD5 first.
+   * Default: SIPp (3.6 aborts on a first SHA-256 challenge instead of taking the next one,
+   * RFC 8760 §2.4). sip.js 0.21, also MD5-only, keeps the *last* WWW-Authenticate line, so the
+   * default order (SHA-256, then MD5) already works for it. Everyone else: SHA-256 first.
    */
   readonly md5FirstUserAgents?: readonly RegExp[];
   /**
@@ -73,7 +74,7 @@ export class SipAuthenticator {
     this.#directory = options.directory;
     const now = options.now ?? Date.now;
     this.#algorithms = options.algorithms ?? ["SHA-256", "MD5"];
-    this.#md5First = options.md5FirstUserAgents ?? [/^SIP\.js\//i, /^SIPp\b/i];
+    this.#md5First = options.md5FirstUserAgents ?? [/^SIPp\b/i];
     this.#digest = new DigestServer({
       secret: options.secret,
       now,
@@ -167,7 +168,7 @@ export class SipAuthenticator {
     return { ok: false as const, response, reason };
   }
 
-  /** SHA-256 first, except for the known MD5-only clients that stop at the first challenge. */
+  /** SHA-256 first, except for known MD5-only clients that stop at the first challenge. */
   #offer(req: SipRequest): readonly DigestAlgorithm[] {
     const agent = getHeader(req, "user-agent");
     if (agent === undefined || !this.#md5First.some((re) => re.test(agent))) return this.#algorithms;
