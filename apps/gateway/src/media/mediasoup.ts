@@ -27,7 +27,8 @@ export function loadMediasoup(): Promise<MediasoupApi> {
         ),
       );
     }
-    loaded = import("mediasoup").then((m) => m.default);
+    // Under tsx (plain Node ESM loader) the named exports come without a `default`; vitest has both.
+    loaded = import("mediasoup").then((m) => m.default ?? (m as unknown as MediasoupApi));
   }
   return loaded!;
 }
