@@ -6,7 +6,7 @@
  */
 import { and, eq, gt, lte } from "@hookline/db";
 import type { Database, Schema } from "@hookline/db";
-import { newId } from "@hookline/db";
+import { orderedId } from "./ids.js";
 import type { CircuitBreakerOptions } from "./circuit-breaker.js";
 import { CircuitBreaker } from "./circuit-breaker.js";
 import type { HttpClient, HttpResult } from "./http/client.js";
@@ -249,7 +249,8 @@ export class Dispatcher {
       const lane = this.#ready.shift();
       if (!lane) return;
       const head = lane.items[0];
-      if (lane.busy || !head) continue;
+      // A stale copy of a lane whose head was since rescheduled: the timer heap owns it now.
+      if (lane.busy || !head || head.nextAttemptAt > Date.now()) continue;
       const cb = this.#callback(head.callbackId);
       if (!cb || !cb.enabled || !cb.url) {
         const why = !cb ? "callback deleted" : !cb.url ? "callback url is invalid" : "callback disabled";
@@ -328,7 +329,8 @@ export class Dispatcher {
 
   /** One HTTP attempt; resolves true when the delivery is finished (succeeded or failed). */
   async #attempt(d: PendingDelivery, cb: CallbackInfo): Promise<boolean> {
-    const event = this.#s.eventBody.get({ id: d.eventId });
+    const event = d.body !== undefined ? { body: d.body } : this.#s.eventBody.get({ id: d.eventId });
+    delete d.body;
     if (!event) {
       this.#recordFinal(d, "failed", null, "event no longer in the outbox");
       return true;
@@ -402,7 +404,7 @@ export class Dispatcher {
     void this.#o.group
       .run(() => {
         s.insertAttempt.run({
-          id: newId("att"),
+          id: orderedId("att"),
           deliveryId: d.id,
           attempt,
           startedAt,

@@ -1,6 +1,6 @@
 /**
  * Groups small writes into one SQLite transaction: a batch commits when it holds `maxBatch` items
- * or `maxDelayMs` after its first item, whichever comes first, so throughput does not pay one
+ * (default 256) or `maxDelayMs` (default 3) after its first item, whichever comes first, so throughput does not pay one
  * commit per event. `run()` resolves only after the batch holding its work has committed.
  */
 import type { Database } from "@hookline/db";
@@ -32,8 +32,8 @@ export class GroupCommit {
   constructor(db: Database, logger: Logger, options: GroupCommitOptions = {}) {
     this.#db = db;
     this.#logger = logger;
-    this.#maxBatch = options.maxBatch ?? 64;
-    this.#maxDelayMs = options.maxDelayMs ?? 2;
+    this.#maxBatch = options.maxBatch ?? 256;
+    this.#maxDelayMs = options.maxDelayMs ?? 3;
   }
 
   run<T>(work: (tx: Tx) => T): Promise<T> {

@@ -3,7 +3,7 @@
  * written in a group commit before `write()` resolves; only then are they handed to the dispatcher.
  */
 import type { Callback, Database } from "@hookline/db";
-import { newId } from "@hookline/db";
+import { orderedId } from "./ids.js";
 import type { HooklineEvent } from "./events.js";
 import { eventCallId, eventSeq } from "./events.js";
 import type { GroupCommit } from "./group-commit.js";
@@ -20,12 +20,12 @@ export class Outbox {
   }
 
   write(event: HooklineEvent, matched: readonly Callback[], now: number): Promise<PendingDelivery[]> {
-    const eventId = newId("evt");
+    const eventId = orderedId("evt", now);
     const callId = eventCallId(event);
     const seq = eventSeq(event);
     const body = JSON.stringify({ type: event.type, timestamp: event.timestamp, data: event.data });
     const pending: PendingDelivery[] = matched.map((cb) => ({
-      id: newId("dlv"),
+      id: orderedId("dlv", now),
       eventId,
       callbackId: cb.id,
       accountId: event.data.accountId,
@@ -35,6 +35,7 @@ export class Outbox {
       nextAttemptAt: now,
       createdAt: now,
       acceptedAt: now,
+      body,
     }));
     const s = this.#s;
     return this.#group.run(() => {

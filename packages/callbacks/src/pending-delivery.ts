@@ -12,6 +12,11 @@ export interface PendingDelivery {
   createdAt: number;
   /** Epoch ms the event was accepted, for event→first-attempt latency. */
   acceptedAt: number;
+  /**
+   * The signed body, kept in memory from accept to the first attempt so the fast path does not
+   * read it back; dropped after that (a long retry backlog must not live in memory).
+   */
+  body?: string;
 }
 
 /** Deliveries of one (callback, call) go out one at a time in `seq` order; others are independent. */
