@@ -1,3 +1,5 @@
 export { startStack } from "./harness.js";
 export type { Stack } from "./harness.js";
 export { NodePhone, CANNED_SDP, sessionState } from "./node-phone.js";
+export { Receiver } from "./receiver.js";
+export type { Received } from "./receiver.js";

@@ -34,7 +34,9 @@ export async function registerSipCallback(
   if (!parsed.ok) return { refused: parsed.error };
   const host = new URL(parsed.url).host.toLowerCase();
   const hostname = new URL(parsed.url).hostname.toLowerCase();
-  if (!verified.callbackHosts.some((h) => h.toLowerCase() === host || h.toLowerCase() === hostname)) {
+  // A token without a host list allows any (SSRF rules still apply below).
+  const allowed = verified.callbackHosts;
+  if (allowed.length > 0 && !allowed.some((h) => h.toLowerCase() === host || h.toLowerCase() === hostname)) {
     return { refused: `X-Hookline-Token does not allow callbacks to ${host}` };
   }
   const result = registerCallCallback(o.db, {
