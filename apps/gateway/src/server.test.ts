@@ -136,6 +136,37 @@ describe("one Hookline process (issue 2)", () => {
     expect((await udpRequest(h.ports.sip, options("UDP", h.ports.sip))).status).toBe(200);
   });
 
+  it("survives hostile input on every transport and keeps answering", async () => {
+    const udp = dgram.createSocket("udp4");
+    const seeds = [
+      "INVITE sip:x SIP/2.0\r\n\r\n",
+      "\0\0\0\r\n\r\n",
+      "SIP/2.0 200\r\nVia: ,,,,,\r\n\r\n",
+      options("UDP", h.ports.sip).replace("Content-Length: 0", "Content-Length: 99999"),
+      "REGISTER sip:a SIP/2.0\r\n" + "X: " + "a,".repeat(20000) + "\r\n\r\n",
+    ];
+    for (let i = 0; i < 200; i++) {
+      const seed = seeds[i % seeds.length]!;
+      const bytes = Buffer.from(seed);
+      // Flip a few bytes so each datagram is malformed in its own way.
+      for (let k = 0; k < 3; k++) bytes[(i * 7919 + k * 104729) % bytes.length] = (i * 31 + k) & 0xff;
+      udp.send(bytes, h.ports.sip, "127.0.0.1");
+    }
+    udp.close();
+    const tcp = net.connect(h.ports.sip, "127.0.0.1");
+    await new Promise((resolve) => tcp.once("connect", resolve));
+    tcp.write("garbage without any framing\r\n\r\nINVITE sip:x SIP/2.0\r\nContent-Length: -5\r\n\r\n");
+    await new Promise((resolve) => tcp.once("close", resolve));
+    const ws = new WebSocket(`ws://127.0.0.1:${h.ports.ws}`, "sip");
+    await new Promise((resolve) => ws.once("open", resolve));
+    ws.send(Buffer.from([0xff, 0xfe, 0x00, 0x01]));
+    ws.send("BYE\r\n\r\n");
+    ws.close();
+    expect((await udpRequest(h.ports.sip, options("UDP", h.ports.sip))).status).toBe(200);
+    expect((await tcpRequest(h.ports.sip, options("TCP", h.ports.sip))).status).toBe(200);
+    expect(h.gateway.stack.stats.malformed).toBeGreaterThan(0);
+  });
+
   it("closes a WebSocket sending a frame over 64 KiB with 1009", async () => {
     const ws = new WebSocket(`ws://127.0.0.1:${h.ports.ws}`, "sip");
     await new Promise((resolve) => ws.once("open", resolve));

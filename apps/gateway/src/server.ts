@@ -116,6 +116,8 @@ export async function startHookline(config: Config, options: StartOptions = {}):
           wsConnections: gateway.transports.ws.connectionCount,
         },
         mediaWorkers: media.pids(),
+        calls: gateway.b2bua.activeCalls,
+        callbacks: callbacks.stats(),
       },
       ok ? 200 : 503,
     );
