@@ -3,3 +3,8 @@ export type { Config } from "./config.js";
 export { startHookline } from "./server.js";
 export type { Hookline, StartOptions } from "./server.js";
 export { Gateway } from "./gateway.js";
+export { MediasoupMedia } from "./media/mediasoup-media.js";
+export type { MediaEvent, MediasoupMediaOptions } from "./media/mediasoup-media.js";
+export { WorkerPool } from "./media/worker-pool.js";
+export { mediaCensus } from "./media/census.js";
+export type { MediaCensus } from "./media/census.js";

@@ -14,6 +14,7 @@ import { CallRecorder } from "./b2bua/call-recorder.js";
 import type { Config } from "./config.js";
 import { Gateway } from "./gateway.js";
 import { registerSipCallback } from "./hooks/sip-callback-header.js";
+import { MediasoupMedia } from "./media/mediasoup-media.js";
 import { WorkerPool } from "./media/worker-pool.js";
 import { LocationService } from "./registrar/location-service.js";
 import { Registrar } from "./registrar/registrar.js";
@@ -85,6 +86,12 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     directory: createCallDirectory({ tenants, authenticator, locations }),
     registrar,
     recorder: new CallRecorder(db, bus),
+    media: new MediasoupMedia({
+      pool: media,
+      listenIp: config.listenIp,
+      announcedIp: config.publicIp,
+      endCall: (id, reason) => gateway.b2bua.endCall(id, reason),
+    }),
     ...(options.ringTimeoutMs !== undefined && { ringTimeoutMs: options.ringTimeoutMs }),
     onNewCall: async (call, invite) => {
       const outcome = await registerSipCallback(

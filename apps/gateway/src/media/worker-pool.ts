@@ -4,6 +4,7 @@
  * `onWorkerDied` lets the owner of those calls end them.
  */
 import os from "node:os";
+import { trackWorker } from "./census.js";
 import { loadMediasoup, type Mediasoup } from "./mediasoup.js";
 
 type Worker = Mediasoup.types.Worker;
@@ -60,6 +61,7 @@ export class WorkerPool {
       rtcMinPort: this.#opts.rtcMinPort + index * span,
       rtcMaxPort: this.#opts.rtcMinPort + (index + 1) * span - 1,
     });
+    trackWorker(worker);
     worker.on("died", (error: Error) => {
       this.#opts.onWorkerDied?.(worker.pid, error);
       if (this.#closed) return;

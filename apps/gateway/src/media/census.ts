@@ -1,0 +1,38 @@
+/**
+ * What the mediasoup workers of this process hold right now: tests and the benchmark check that a
+ * finished call left no router or transport behind.
+ */
+import type { Mediasoup } from "./mediasoup.js";
+
+type Worker = Mediasoup.types.Worker;
+
+const live = new Set<Worker>();
+
+/** Called by the worker pool for every worker it spawns. */
+export function trackWorker(worker: Worker): void {
+  live.add(worker);
+  worker.observer.once("close", () => live.delete(worker));
+}
+
+export interface MediaCensus {
+  workers: number;
+  routers: number;
+  transports: number;
+}
+
+export async function mediaCensus(): Promise<MediaCensus> {
+  let routers = 0;
+  for (const worker of live) {
+    const dump = (await worker.dump()) as { routerIds: string[] };
+    routers += dump.routerIds.length;
+  }
+  return { workers: live.size, routers, transports: openTransports };
+}
+
+let openTransports = 0;
+
+/** Counts a transport until it closes (the worker's dump lists them per router only). */
+export function trackTransport(transport: { observer: { once(e: "close", fn: () => void): unknown } }): void {
+  openTransports++;
+  transport.observer.once("close", () => openTransports--);
+}

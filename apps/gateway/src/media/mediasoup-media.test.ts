@@ -1,0 +1,246 @@
+import dgram from "node:dgram";
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MediaRefusedError, type MediaLegRef } from "../b2bua/media-port.js";
+import { mediaCensus } from "./census.js";
+import { MediasoupMedia, type MediaEvent } from "./mediasoup-media.js";
+import { parseAudio, type AudioDescription } from "./sdp-audio.js";
+import { WorkerPool } from "./worker-pool.js";
+
+const CHROMIUM_OFFER = readFileSync(new URL("./fixtures/chromium-156-offer.sdp", import.meta.url), "utf8");
+const MIN = 43100;
+const MAX = 43399;
+
+const ws = (id: string): MediaLegRef => ({
+  id,
+  flow: { transport: "ws", remoteAddress: "127.0.0.1", remotePort: 50000, connectionId: `c-${id}` },
+});
+const udp = (id: string): MediaLegRef => ({
+  id,
+  flow: { transport: "udp", remoteAddress: "127.0.0.1", remotePort: 5070 },
+});
+
+function plainSdp(port: number, opts: { codecs?: string; ssrc?: number; direction?: string } = {}): string {
+  const codecs = opts.codecs ?? "8 101";
+  return [
+    "v=0",
+    "o=phone 1 1 IN IP4 127.0.0.1",
+    "s=-",
+    "c=IN IP4 127.0.0.1",
+    "t=0 0",
+    `m=audio ${port} RTP/AVP ${codecs}`,
+    "a=rtpmap:8 PCMA/8000",
+    "a=rtpmap:0 PCMU/8000",
+    "a=rtpmap:18 G729/8000",
+    "a=rtpmap:101 telephone-event/8000",
+    "a=fmtp:101 0-15",
+    ...(opts.ssrc ? [`a=ssrc:${opts.ssrc} cname:phone`] : []),
+    `a=${opts.direction ?? "sendrecv"}`,
+    "",
+  ].join("\r\n");
+}
+
+function audio(sdp: string): AudioDescription {
+  const r = parseAudio(sdp);
+  if (!r.ok) throw new Error(r.error);
+  return r.audio;
+}
+
+/** A Node RTP endpoint: sends 20 ms PCMA/PCMU packets and counts what it receives. */
+async function rtpEndpoint(ssrc: number, pt: number) {
+  const socket = dgram.createSocket("udp4");
+  await new Promise<void>((r) => socket.bind(0, "127.0.0.1", () => r()));
+  let received = 0;
+  socket.on("message", (m) => {
+    if (m.length > 12 && (m[1]! & 0x7f) === pt) received++;
+  });
+  let seq = 0;
+  return {
+    port: socket.address().port,
+    get received() {
+      return received;
+    },
+    async send(toPort: number, count: number) {
+      for (let i = 0; i < count; i++, seq++) {
+        const p = Buffer.alloc(172, 0xd5);
+        p[0] = 0x80;
+        p[1] = pt;
+        p.writeUInt16BE(seq & 0xffff, 2);
+        p.writeUInt32BE(seq * 160, 4);
+        p.writeUInt32BE(ssrc, 8);
+        socket.send(p, toPort, "127.0.0.1");
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    },
+    close: () => socket.close(),
+  };
+}
+
+describe("MediasoupMedia: SDP ↔ mediasoup (issue 6)", () => {
+  let pool: WorkerPool;
+  let media: MediasoupMedia;
+  const ended: { callId: string; reason: string }[] = [];
+  const events: MediaEvent[] = [];
+
+  beforeAll(async () => {
+    pool = new WorkerPool({ size: 1, rtcMinPort: MIN, rtcMaxPort: MAX });
+    await pool.start();
+    media = new MediasoupMedia({
+      pool,
+      listenIp: "127.0.0.1",
+      rtpTimeoutMs: 600,
+      pollIntervalMs: 100,
+      endCall: (callId, reason) => {
+        ended.push({ callId, reason });
+        media.closeCall(callId);
+      },
+      onEvent: (e) => events.push(e),
+    });
+  });
+  afterAll(async () => {
+    media?.stop();
+    await pool?.close();
+  });
+
+  it("Chromium offer → offer toward an RTP leg: RTP/AVP at mediasoup's port, the shared codecs in Chromium's numbers", async () => {
+    const out = audio(await media.offer("c1", ws("a1"), udp("b1"), CHROMIUM_OFFER));
+    expect(out.protocol).toBe("RTP/AVP");
+    expect(out.address).toBe("127.0.0.1");
+    expect(out.port).toBeGreaterThanOrEqual(MIN);
+    expect(out.port).toBeLessThanOrEqual(MAX);
+    expect(out.codecs.map((c) => `${c.payloadType} ${c.mimeType}`)).toEqual([
+      "111 audio/opus",
+      "9 audio/G722",
+      "0 audio/PCMU",
+      "8 audio/PCMA",
+    ]);
+    expect(out.ice).toBeUndefined();
+    expect(out.fingerprint).toBeUndefined();
+
+    // The phone answers PCMA: Chromium's answer is ICE-lite, passive, PCMA 8 only, mediasoup's SSRC.
+    const answer = await media.answer("c1", udp("b1"), ws("a1"), plainSdp(6000, { codecs: "8", ssrc: 4242 }));
+    const back = audio(answer);
+    expect(answer).toContain("a=ice-lite");
+    expect(back.setup).toBe("passive");
+    expect(back.protocol).toBe("UDP/TLS/RTP/SAVPF");
+    expect(back.mid).toBe("0");
+    expect(back.codecs.map((c) => `${c.payloadType} ${c.mimeType}`)).toEqual(["8 audio/PCMA"]);
+    expect(back.fingerprint?.algorithm).toBe("sha-256");
+    expect(back.ssrc).toBeGreaterThan(0);
+    expect(back.ssrc).not.toBe(4242);
+    expect(answer).toMatch(/a=candidate:\S+ 1 udp \d+ 127\.0\.0\.1 \d+ typ host/);
+    // Only the header extensions a producer keeps, with Chromium's own ids.
+    expect(back.extmaps).toEqual([
+      { id: 1, uri: "urn:ietf:params:rtp-hdrext:ssrc-audio-level" },
+      { id: 4, uri: "urn:ietf:params:rtp-hdrext:sdes:mid" },
+    ]);
+    media.closeCall("c1");
+    await expect.poll(async () => (await mediaCensus()).routers).toBe(0);
+  });
+
+  it("Chromium offer → offer toward a browser leg: ICE-lite, actpass, opus 111 only, the consumer's SSRC", async () => {
+    const offer = await media.offer("c2", ws("a2"), ws("b2"), CHROMIUM_OFFER);
+    const out = audio(offer);
+    expect(offer).toContain("a=ice-lite");
+    expect(offer).toContain("a=rtcp-mux");
+    expect(out.setup).toBe("actpass");
+    expect(out.codecs.map((c) => `${c.payloadType} ${c.mimeType}`)).toEqual(["111 audio/opus"]);
+    expect(out.codecs[0]?.parameters).toMatchObject({ minptime: 10, useinbandfec: 1 });
+    expect(out.ssrc).toBeGreaterThan(0);
+    expect(out.ssrc).not.toBe(6209489);
+    expect(out.ice?.ufrag).toBeTruthy();
+    media.closeCall("c2");
+  });
+
+  it("RTP offer (PCMA + telephone-event) → offer toward a browser: PCMA 8 only", async () => {
+    const out = audio(await media.offer("c3", udp("a3"), ws("b3"), plainSdp(6002, { ssrc: 77 })));
+    expect(out.codecs.map((c) => `${c.payloadType} ${c.mimeType}`)).toEqual(["8 audio/PCMA"]);
+    expect(out.setup).toBe("actpass");
+    media.closeCall("c3");
+  });
+
+  it("refuses an offer without a shared codec, naming both sides' codecs", async () => {
+    const err = await media
+      .offer("c4", udp("a4"), ws("b4"), plainSdp(6004, { codecs: "18" }))
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(MediaRefusedError);
+    expect((err as Error).message).toBe(
+      "no common audio codec: the offer has G729, the gateway relays opus, PCMU, PCMA, G722",
+    );
+    const srtp = await media
+      .offer("c5", udp("a5"), udp("b5"), plainSdp(6006).replace("RTP/AVP", "RTP/SAVP"))
+      .catch((e) => e);
+    expect((srtp as Error).message).toContain("SDES");
+    expect(media.activeCalls).toBe(0);
+  });
+
+  it("bridges two RTP legs both ways, pauses on hold, reports first RTP and ends a silent call with media-timeout", async () => {
+    const phoneA = await rtpEndpoint(1001, 0);
+    const phoneB = await rtpEndpoint(2002, 0);
+    try {
+      const toB = audio(
+        await media.offer("c6", udp("a6"), udp("b6"), plainSdp(phoneA.port, { codecs: "0 8", ssrc: 1001 })),
+      );
+      expect(toB.codecs.map((c) => c.payloadType)).toEqual([0, 8]);
+      const toA = audio(
+        await media.answer("c6", udp("b6"), udp("a6"), plainSdp(phoneB.port, { codecs: "0", ssrc: 2002 })),
+      );
+      expect(toA.codecs.map((c) => c.payloadType)).toEqual([0]);
+
+      await phoneA.send(toA.port, 50);
+      await phoneB.send(toB.port, 50);
+      await expect.poll(() => phoneB.received).toBe(50);
+      await expect.poll(() => phoneA.received).toBe(50);
+      console.log(
+        `RTP↔RTP through mediasoup: A→B ${phoneB.received} packets, B→A ${phoneA.received} packets`,
+      );
+      await expect
+        .poll(() => events.filter((e) => e.type === "media.rtp-started" && e.callId === "c6").length)
+        .toBe(2);
+
+      // A holds (sendonly): A's consumer pauses, B's audio no longer reaches A.
+      const hold = audio(
+        await media.offer(
+          "c6",
+          udp("a6"),
+          udp("b6"),
+          plainSdp(phoneA.port, { codecs: "0", ssrc: 1001, direction: "sendonly" }),
+        ),
+      );
+      expect(hold.direction).toBe("sendonly");
+      const held = audio(
+        await media.answer(
+          "c6",
+          udp("b6"),
+          udp("a6"),
+          plainSdp(phoneB.port, { codecs: "0", ssrc: 2002, direction: "recvonly" }),
+        ),
+      );
+      expect(held.direction).toBe("recvonly");
+      await phoneB.send(toB.port, 20);
+      await phoneA.send(toA.port, 20);
+      await expect.poll(() => phoneB.received).toBe(70);
+      expect(phoneA.received).toBe(50);
+
+      // Silence from A (who still should send) ends the call.
+      await expect
+        .poll(() => ended, { timeout: 10_000 })
+        .toContainEqual({ callId: "c6", reason: "media-timeout" });
+      expect(events.some((e) => e.type === "media.rtp-timeout" && e.callId === "c6")).toBe(true);
+      await expect.poll(async () => mediaCensus()).toMatchObject({ routers: 0, transports: 0 });
+    } finally {
+      phoneA.close();
+      phoneB.close();
+    }
+  });
+
+  it("ends the calls of a worker that dies", async () => {
+    await media.offer("c7", ws("a7"), udp("b7"), CHROMIUM_OFFER);
+    const pid = pool.pids()[0]!;
+    process.kill(pid, "SIGKILL");
+    await expect
+      .poll(() => ended, { timeout: 10_000 })
+      .toContainEqual({ callId: "c7", reason: "media-worker-died" });
+    await expect.poll(() => pool.pids()[0], { timeout: 10_000 }).not.toBe(pid);
+  });
+});
