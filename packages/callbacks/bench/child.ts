@@ -6,6 +6,7 @@
  * per batch of accepted webhook-ids, `{"ids": [...]}`.
  */
 import { randomUUID } from "node:crypto";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { openDatabase } from "@hookline/db";
 import { createCallbackEngine } from "../src/engine.js";
 import type { HooklineEvent } from "../src/events.js";
@@ -58,6 +59,18 @@ const next = (i: number) => {
 };
 const emit = (ids: string[]) => process.stdout.write(JSON.stringify({ ids }) + "\n");
 
+if (process.env["BENCH_LOOP_STATS"]) {
+  // Event-loop stalls show up as delivery latency; print them to stderr every 2 s.
+  const h = monitorEventLoopDelay({ resolution: 5 });
+  h.enable();
+  setInterval(() => {
+    const ms = (ns: number) => Math.round(ns / 1e6);
+    process.stderr.write(
+      `loop delay p50 ${ms(h.percentile(50))} p99 ${ms(h.percentile(99))} max ${ms(h.max)} ms\n`,
+    );
+    h.reset();
+  }, 2000).unref();
+}
 process.stdout.write(JSON.stringify({ ready: true }) + "\n");
 if (rate <= 0) {
   const all = await Promise.all(Array.from({ length: count }, (_, i) => accept(next(i))));

@@ -228,6 +228,35 @@ describe("isolation", () => {
   });
 });
 
+describe("limits and redirects", () => {
+  it("a tenant whose endpoint hangs uses only its own account slots; another tenant still flows", async () => {
+    const hang = await recv(() => "hang");
+    const fast = await recv();
+    const other = seedAccount(t.db, "acc_other");
+    addCallback(t.db, { accountId: acc, url: hang.url, events: ["sip.*"] });
+    addCallback(t.db, { accountId: other, url: fast.url, events: ["sip.*"] });
+    const e = engine({
+      http: { totalTimeoutMs: 60_000 },
+      limits: { perAccount: 2, perEndpoint: 16, maxConcurrency: 4 },
+    });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => e.accept(sipEvent(acc, `call_${i}`, 1))));
+    await Promise.all(Array.from({ length: 20 }, (_, i) => e.accept(sipEvent(other, `call_o${i}`, 1))));
+    await until(() => fast.received.length === 20, "the other tenant's 20 deliveries");
+    expect(hang.received.length).toBeLessThanOrEqual(2);
+  });
+
+  it("does not follow redirects: a 3xx is a failed attempt", async () => {
+    const target = await recv();
+    const r = await recv(() => ({ status: 307, headers: { location: target.url } }));
+    addCallback(t.db, { accountId: acc, url: r.url, events: ["sip.INVITE"] });
+    const e = engine({ retrySchedule: [0] });
+    const { deliveryIds } = await e.accept(sipEvent(acc, "call_1", 1));
+    await until(() => getDelivery(t.db, acc, deliveryIds[0]!)?.status === "failed");
+    expect(getDelivery(t.db, acc, deliveryIds[0]!)!.attempts[0]!.statusCode).toBe(307);
+    expect(target.received).toHaveLength(0);
+  });
+});
+
 describe("matching", () => {
   it("applies CEL filters; a filter that errors at run time is no match, counted", async () => {
     const r = await recv();
