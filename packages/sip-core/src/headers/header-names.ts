@@ -39,8 +39,8 @@ const DISPLAY: Record<string, string> = {
   "sip-if-match": "SIP-If-Match",
 };
 
-const KNOWN = new Map<string, string>();
-for (const key of [
+/** Canonical keys of the headers Hookline knows by name (interned, see `name-table.ts`). */
+export const KNOWN_KEYS: readonly string[] = [
   "via",
   "from",
   "to",
@@ -84,7 +84,10 @@ for (const key of [
   "rseq",
   "rack",
   "organization",
-]) {
+];
+
+const KNOWN = new Map<string, string>();
+for (const key of KNOWN_KEYS) {
   const display = headerDisplayName(key);
   KNOWN.set(key, key);
   KNOWN.set(display, key);

@@ -4,7 +4,8 @@
  */
 import { HeaderLine } from "../headers/header-line.js";
 import { headerKey } from "../headers/header-names.js";
-import { isToken, trimWs } from "../headers/scan.js";
+import { entryKey, entryUsual, lookupName, nameHashStep } from "../headers/name-table.js";
+import { isToken, TOKEN, trimWs } from "../headers/scan.js";
 import { parseHeaderLine } from "../headers/typed.js";
 import type { CSeq } from "../headers/values.js";
 import { STRICT_PARSERS } from "../headers/typed.js";
@@ -115,6 +116,17 @@ export function parseMessage(input: Uint8Array | string, options?: ParseOptions)
     return failure("SIP_ERR_HEADERS_UNTERMINATED", "no empty line after the header section (RFC 3261 §7)");
   }
   const head = buf.toString("utf8", start, headEnd);
+  // Scanning reads bytes, slicing reads the string: `hb[ho + i]` stands for `head.charCodeAt(i)`
+  // (typed-array loads are several times cheaper than charCodeAt). When every byte decoded to one
+  // UTF-16 unit (ASCII, the usual case) the input bytes line up with the string; otherwise
+  // (multi-byte UTF-8 in a display name or reason phrase) a copy is made with every non-ASCII
+  // unit as 0x80, which no ASCII grammar rule accepts, exactly like the character it stands for.
+  let hb: Uint8Array = buf;
+  let ho = start;
+  if (head.length !== headEnd - start) {
+    hb = asciiShadow(head);
+    ho = 0;
+  }
 
   // Start line.
   let lineEnd = head.indexOf("\r");
@@ -165,36 +177,44 @@ export function parseMessage(input: Uint8Array | string, options?: ParseOptions)
         }
         hasPending = false;
       }
-      const colon = head.indexOf(":", pos);
-      if (colon < 0 || colon >= end) {
-        firstError ??= new SipParseError("SIP_ERR_HEADER", "header line without a colon");
-      } else {
-        let nameEnd = colon;
-        while (
-          nameEnd > pos &&
-          (head.charCodeAt(nameEnd - 1) === 0x20 || head.charCodeAt(nameEnd - 1) === 0x09)
-        )
-          nameEnd--;
-        const name = head.slice(pos, nameEnd);
-        if (!isToken(name)) {
-          firstError ??= new SipParseError(
-            "SIP_ERR_HEADER",
-            `bad header name ${JSON.stringify(name.slice(0, 40))}`,
-          );
+      // field-name = token (RFC 3261 §7.3.1, §25.1): check the characters and hash the name for
+      // the interned-name table in one pass, then HCOLON = *( SP / HTAB ) ":".
+      let nameEnd = pos;
+      let hash = 0;
+      while (nameEnd < end) {
+        const c = hb[ho + nameEnd] as number;
+        if (c >= 128 || TOKEN[c] !== 1) break;
+        hash = nameHashStep(hash, c);
+        nameEnd++;
+      }
+      let colon = nameEnd;
+      while (colon < end && (hb[ho + colon] === 0x20 || hb[ho + colon] === 0x09)) colon++;
+      if (nameEnd > pos && colon < end && hb[ho + colon] === 0x3a) {
+        const found = lookupName(hb, ho + pos, ho + nameEnd, hash);
+        if (found >= 0) {
+          pendingName = (found & 1) === 1 ? entryUsual(found >> 1) : head.slice(pos, nameEnd);
+          pendingKey = entryKey(found >> 1);
         } else {
-          pendingName = name;
-          pendingKey = headerKey(name);
-          pendingValue = trimWs(head.slice(colon + 1, end));
-          hasPending = true;
-          if (headers.length >= maxHeaders) {
-            return failure(
-              "SIP_ERR_TOO_LARGE",
-              `more than ${maxHeaders} header lines`,
-              undefined,
-              partialOf(sl, headers),
-            );
-          }
+          pendingName = head.slice(pos, nameEnd);
+          pendingKey = headerKey(pendingName);
         }
+        // The value without leading/trailing SP/HTAB, sliced once.
+        let vs = colon + 1;
+        let ve = end;
+        while (vs < ve && (hb[ho + vs] === 0x20 || hb[ho + vs] === 0x09)) vs++;
+        while (ve > vs && (hb[ho + ve - 1] === 0x20 || hb[ho + ve - 1] === 0x09)) ve--;
+        pendingValue = head.slice(vs, ve);
+        hasPending = true;
+        if (headers.length >= maxHeaders) {
+          return failure(
+            "SIP_ERR_TOO_LARGE",
+            `more than ${maxHeaders} header lines`,
+            undefined,
+            partialOf(sl, headers),
+          );
+        }
+      } else {
+        firstError ??= badHeaderLine(head, pos, end);
       }
     }
     pos = nl < 0 ? headLen : nl + 1;
@@ -259,6 +279,24 @@ export function parseMessage(input: Uint8Array | string, options?: ParseOptions)
     }
   }
   return { ok: true, message };
+}
+
+/** Byte stand-ins for a string's UTF-16 units: ASCII as is, anything else as 0x80. */
+export function asciiShadow(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    out[i] = c < 0x80 ? c : 0x80;
+  }
+  return out;
+}
+
+/** Why the line `head[pos, end)` is not `field-name HCOLON field-value` (the error path only). */
+function badHeaderLine(head: string, pos: number, end: number): SipParseError {
+  const colon = head.indexOf(":", pos);
+  if (colon < 0 || colon >= end) return new SipParseError("SIP_ERR_HEADER", "header line without a colon");
+  const name = trimWs(head.slice(pos, colon));
+  return new SipParseError("SIP_ERR_HEADER", `bad header name ${JSON.stringify(name.slice(0, 40))}`);
 }
 
 function partialOf(sl: StartLine, headers: readonly SipHeader[]): PartialMessage {
