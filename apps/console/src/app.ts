@@ -14,6 +14,7 @@ import { deliveryRoutes } from "./routes/deliveries.js";
 import { domainRoutes } from "./routes/domains.js";
 import { registrationRoutes } from "./routes/registrations.js";
 import { tokenRoutes } from "./routes/tokens.js";
+import { softphoneRoutes } from "./softphone/index.js";
 
 export interface CreateConsoleAppOptions {
   db: Database;
@@ -65,6 +66,7 @@ export function createConsoleApp({ db, config, now = Date.now }: CreateConsoleAp
   });
 
   app.get("/", (c) => c.html(consolePage()));
+  app.route("/", softphoneRoutes());
   return app;
 }
 

@@ -1,0 +1,11 @@
+import { Hono } from "hono";
+import { softphonePage } from "./page.js";
+import { mountSipJs } from "./vendor.js";
+
+/** `GET /softphone` and the sip.js modules it loads (`/vendor/sip.js/...`). */
+export function softphoneRoutes(): Hono {
+  const app = new Hono();
+  app.get("/softphone", (c) => c.html(softphonePage()));
+  mountSipJs(app);
+  return app;
+}
