@@ -22,6 +22,7 @@ const CALLS = 100;
 const SECRET = "whsec_" + Buffer.from("bench-secret-bench-secret").toString("base64");
 
 let accept: (e: HooklineEvent) => Promise<string[]>;
+let stats = (): object => ({});
 if (mode === "engine") {
   const { db } = openDatabase({ file });
   const engine = createCallbackEngine({
@@ -31,6 +32,7 @@ if (mode === "engine") {
     retrySchedule: [0, 100, 500, 1000, 2000],
   });
   engine.start();
+  stats = () => engine.stats();
   accept = async (e) => (await engine.accept(e)).deliveryIds;
 } else {
   accept = async (e) => {
@@ -66,7 +68,7 @@ if (process.env["BENCH_LOOP_STATS"]) {
   setInterval(() => {
     const ms = (ns: number) => Math.round(ns / 1e6);
     process.stderr.write(
-      `loop delay p50 ${ms(h.percentile(50))} p99 ${ms(h.percentile(99))} max ${ms(h.max)} ms\n`,
+      `loop delay p50 ${ms(h.percentile(50))} p99 ${ms(h.percentile(99))} max ${ms(h.max)} ms ${JSON.stringify(stats())}\n`,
     );
     h.reset();
   }, 2000).unref();

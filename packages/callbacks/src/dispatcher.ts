@@ -23,8 +23,11 @@ import { statements } from "./statements.js";
 import { tables } from "./tables.js";
 
 export interface DispatcherLimits {
+  /** Attempts in flight in this process. Default 256. */
   maxConcurrency?: number;
+  /** Per URL origin (also undici's connections per origin). Default 32. */
   perEndpoint?: number;
+  /** Per account, across its endpoints. Default 64. */
   perAccount?: number;
 }
 
@@ -109,7 +112,7 @@ export class Dispatcher {
     this.#t = tables(options.db);
     this.#s = statements(options.db);
     this.#max = options.limits?.maxConcurrency ?? 256;
-    this.#perEndpoint = options.limits?.perEndpoint ?? 16;
+    this.#perEndpoint = options.limits?.perEndpoint ?? 32;
     this.#perAccount = options.limits?.perAccount ?? 64;
   }
 

@@ -66,6 +66,7 @@ export interface CallbackEngineStats extends DispatcherStats {
   matched: number;
   filterErrors: number;
   commits: number;
+  maxCommitMs: number;
 }
 
 export interface CallbackEngine {
@@ -90,7 +91,7 @@ export function createCallbackEngine(options: CallbackEngineOptions): CallbackEn
     allowlist,
     logger,
     ...options.http,
-    connectionsPerOrigin: options.limits?.perEndpoint ?? 16,
+    connectionsPerOrigin: options.limits?.perEndpoint ?? 32,
   });
   const dispatcher = new Dispatcher({
     db: options.db,
@@ -153,6 +154,7 @@ export function createCallbackEngine(options: CallbackEngineOptions): CallbackEn
       matched,
       filterErrors: matcher.stats.filterErrors,
       commits: group.commits,
+      maxCommitMs: Math.round(group.maxCommitMs),
     }),
   };
 }

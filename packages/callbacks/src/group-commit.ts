@@ -28,6 +28,8 @@ export class GroupCommit {
   #timer: NodeJS.Timeout | null = null;
   commits = 0;
   items = 0;
+  /** Longest commit so far, ms: it blocks the event loop (better-sqlite3 is synchronous). */
+  maxCommitMs = 0;
 
   constructor(db: Database, logger: Logger, options: GroupCommitOptions = {}) {
     this.#db = db;
@@ -54,8 +56,10 @@ export class GroupCommit {
     if (batch.length === 0) return;
     this.#queue = [];
     let results: unknown[];
+    const started = performance.now();
     try {
       results = this.#db.transaction((tx) => batch.map((p) => p.work(tx)));
+      this.maxCommitMs = Math.max(this.maxCommitMs, performance.now() - started);
     } catch (err) {
       this.#logger.error({ err, items: batch.length }, "group commit failed; batch rolled back");
       for (const p of batch) p.reject(err);

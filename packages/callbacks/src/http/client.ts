@@ -46,7 +46,7 @@ export class HttpClient {
     this.#headersTimeoutMs = Math.min(options.headersTimeoutMs ?? 10_000, this.#totalTimeoutMs);
     this.#maxResponseBytes = options.maxResponseBytes ?? 64 * 1024;
     this.#agent = new Agent({
-      connections: options.connectionsPerOrigin ?? 16,
+      connections: options.connectionsPerOrigin ?? 32,
       keepAliveTimeout: 4_000,
       connect: guardedConnector({
         allowlist: options.allowlist,
