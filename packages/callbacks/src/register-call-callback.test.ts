@@ -41,6 +41,10 @@ describe("registerCallCallback", () => {
       ok: false,
       field: "filter",
     });
+    expect(registerCallCallback(t.db, { ...base, accountId: seedAccount(t.db) })).toMatchObject({
+      ok: false,
+      field: "callId",
+    });
     const allow = parseAllowlist("10.0.0.0/8");
     if (!allow.ok) throw new Error(allow.error);
     const acc = seedAccount(t.db);

@@ -24,7 +24,8 @@ export interface RegisterCallCallbackInput {
 }
 
 export type RegisterCallCallbackResult =
-  { ok: true; callback: Callback } | { ok: false; field: "url" | "events" | "filter"; error: string };
+  | { ok: true; callback: Callback }
+  | { ok: false; field: "url" | "events" | "filter" | "callId"; error: string };
 
 export function registerCallCallback(
   db: Database,
@@ -53,6 +54,18 @@ export function registerCallCallback(
     createdAt: now,
     updatedAt: now,
   };
-  const inserted = db.insert(tables(db).callbacks).values(row).returning().get();
-  return { ok: true, callback: inserted };
+  try {
+    const inserted = db.insert(tables(db).callbacks).values(row).returning().get();
+    return { ok: true, callback: inserted };
+  } catch (err) {
+    // The call row must exist first (callbacks.call_id references calls.id).
+    if ((err as { code?: string }).code === "SQLITE_CONSTRAINT_FOREIGNKEY") {
+      return {
+        ok: false,
+        field: "callId",
+        error: `call ${input.callId} of account ${input.accountId} does not exist`,
+      };
+    }
+    throw err;
+  }
 }
