@@ -6,5 +6,5 @@ export { Gateway } from "./gateway.js";
 export { MediasoupMedia } from "./media/mediasoup-media.js";
 export type { MediaEvent, MediasoupMediaOptions } from "./media/mediasoup-media.js";
 export { WorkerPool } from "./media/worker-pool.js";
-export { mediaCensus } from "./media/census.js";
-export type { MediaCensus } from "./media/census.js";
+export { mediaCallStats, mediaCensus } from "./media/census.js";
+export type { LegRtpStats, MediaCensus } from "./media/census.js";

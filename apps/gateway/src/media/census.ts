@@ -36,3 +36,31 @@ export function trackTransport(transport: { observer: { once(e: "close", fn: () 
   openTransports++;
   transport.observer.once("close", () => openTransports--);
 }
+
+export interface LegRtpStats {
+  legId: string;
+  kind: "webrtc" | "plain";
+  /** RTP packets mediasoup received from the leg (its producer). */
+  received: number;
+  /** RTP packets mediasoup sent to the leg (its consumer). */
+  sent: number;
+}
+
+interface StatsSource {
+  callStats(): Promise<{ callId: string; legs: LegRtpStats[] }[]>;
+}
+
+const sources = new Set<StatsSource>();
+
+/** Called by each media plane instance; `untrack` when it stops. */
+export function trackMediaPlane(source: StatsSource): () => void {
+  sources.add(source);
+  return () => sources.delete(source);
+}
+
+/** Packet counts per leg of every call that holds a router now, across this process's media planes. */
+export async function mediaCallStats(): Promise<{ callId: string; legs: LegRtpStats[] }[]> {
+  const out: { callId: string; legs: LegRtpStats[] }[] = [];
+  for (const s of sources) out.push(...(await s.callStats()));
+  return out;
+}

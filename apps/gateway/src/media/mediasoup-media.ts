@@ -14,7 +14,7 @@
  */
 import { MediaRefusedError, type MediaLegRef, type MediaPort } from "../b2bua/media-port.js";
 import type { Flow } from "../transport/types.js";
-import { trackTransport } from "./census.js";
+import { trackMediaPlane, trackTransport, type LegRtpStats } from "./census.js";
 import type { Mediasoup } from "./mediasoup.js";
 import {
   describeCodecs,
@@ -102,11 +102,13 @@ export class MediasoupMedia implements MediaPort {
   readonly #chains = new Map<string, Promise<unknown>>();
   readonly #timer: NodeJS.Timeout;
   #polling = false;
+  readonly #untrack: () => void;
 
   constructor(options: MediasoupMediaOptions) {
     this.#o = options;
     this.#timer = setInterval(() => void this.#poll(), options.pollIntervalMs ?? 1000);
     this.#timer.unref();
+    this.#untrack = trackMediaPlane(this);
   }
 
   /** Calls holding a router now. */
@@ -119,7 +121,35 @@ export class MediasoupMedia implements MediaPort {
     this.#o.endCall = endCall;
   }
 
+  /** RTP packet counts per leg, from the producers' and consumers' stats. */
+  async callStats(): Promise<{ callId: string; legs: LegRtpStats[] }[]> {
+    const out: { callId: string; legs: LegRtpStats[] }[] = [];
+    for (const pending of [...this.#calls.values()]) {
+      const call = await pending.catch(() => undefined);
+      if (!call || call.closed) continue;
+      const legs: LegRtpStats[] = [];
+      for (const leg of call.legs.values()) {
+        const count = async (x: Producer | Consumer | undefined, type: string) =>
+          x && !x.closed
+            ? (await x.getStats().catch(() => []))
+                .filter((st: { type: string }) => st.type === type)
+                .reduce((n: number, st: { packetCount?: number }) => n + (st.packetCount ?? 0), 0)
+            : 0;
+        // A consumer's stats also list its producer's inbound stream: count only its own.
+        legs.push({
+          legId: leg.ref.id,
+          kind: leg.kind,
+          received: await count(leg.producer, "inbound-rtp"),
+          sent: await count(leg.consumer, "outbound-rtp"),
+        });
+      }
+      out.push({ callId: call.id, legs });
+    }
+    return out;
+  }
+
   stop(): void {
+    this.#untrack();
     clearInterval(this.#timer);
     for (const id of [...this.#calls.keys()]) this.closeCall(id);
   }
