@@ -1,0 +1,270 @@
+/**
+ * The processes of the gateway benchmark — SIPp, the Hookline gateway (tsx), Kamailio — and the
+ * CPU time of a process tree from /proc/<pid>/stat (utime + stime of every process in it).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createSocket } from "node:dgram";
+import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const HERE = path.join(ROOT, "bench", "gateway");
+export const E2E_SIPP = path.join(ROOT, "e2e", "sipp");
+
+/** A UDP port the OS hands out now (closed again: the caller binds it next). */
+export async function freeUdpPort(): Promise<number> {
+  const s = createSocket("udp4");
+  await new Promise<void>((resolve) => s.bind(0, "127.0.0.1", resolve));
+  const { port } = s.address();
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+export function tmp(prefix: string): string {
+  return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+// ─── CPU accounting ──────────────────────────────────────────────────────────
+
+const TICK_MS = 10; // CLK_TCK is 100 on Linux x86_64
+
+function statFields(pid: number): string[] | undefined {
+  try {
+    const raw = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name may contain spaces and parentheses: fields start after the last ')'.
+    return raw.slice(raw.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return undefined;
+  }
+}
+
+/** `pid` and its descendants that are alive now. */
+export function processTree(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const f = statFields(Number(entry));
+    const ppid = Number(f?.[1]);
+    if (!f || !ppid) continue;
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+  }
+  const out: number[] = [];
+  const visit = (p: number) => {
+    out.push(p);
+    for (const c of children.get(p) ?? []) visit(c);
+  };
+  visit(pid);
+  return out;
+}
+
+/** CPU ms (user + system) used so far by the processes in `pids` (fields 14 and 15 of stat). */
+export function cpuMs(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    const f = statFields(pid);
+    if (f) ticks += Number(f[11]) + Number(f[12]);
+  }
+  return ticks * TICK_MS;
+}
+
+// ─── SIPp ────────────────────────────────────────────────────────────────────
+
+export interface SippStats {
+  code: number | null;
+  created: number;
+  successful: number;
+  failed: number;
+  /** Mean response time to the INVITE that got the 200 (`rtd="true"`), ms. */
+  responseTimeMs: number | undefined;
+  stderr: string;
+}
+
+export interface Sipp {
+  readonly child: ChildProcess;
+  readonly done: Promise<SippStats>;
+}
+
+export function sipp(args: string[]): Sipp {
+  const dir = tmp("hookline-bench-sipp-");
+  const child = spawn("sipp", [...args, "-nostdin", "-trace_stat", "-stf", "stat.csv", "-fd", "1"], {
+    cwd: dir,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+  const done = new Promise<SippStats>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const stats = readStats(path.join(dir, "stat.csv"));
+      resolve({
+        code,
+        created: stats["TotalCallCreated"] ?? 0,
+        successful: stats["SuccessfulCall(C)"] ?? 0,
+        failed: stats["FailedCall(C)"] ?? 0,
+        responseTimeMs: parseDuration(stats.raw["ResponseTime1(C)"]),
+        stderr,
+      });
+    });
+  });
+  return { child, done };
+}
+
+function readStats(file: string): Record<string, number> & { raw: Record<string, string> } {
+  const out = { raw: {} } as Record<string, number> & { raw: Record<string, string> };
+  if (!existsSync(file)) return out;
+  const lines = readFileSync(file, "utf8").trim().split("\n");
+  const header = lines[0]?.split(";") ?? [];
+  const last = lines.at(-1)?.split(";") ?? [];
+  header.forEach((name, i) => {
+    const v = last[i] ?? "";
+    out.raw[name] = v;
+    const n = Number(v);
+    if (name && v !== "" && Number.isFinite(n)) out[name] = n;
+  });
+  return out;
+}
+
+/** SIPp writes durations as `HH:MM:SS:mmmuuu`. */
+function parseDuration(v: string | undefined): number | undefined {
+  const m = v && /^(\d+):(\d+):(\d+):(\d{3})(\d{3})$/.exec(v);
+  if (!m) return undefined;
+  const [, h, min, s, ms, us] = m.map(Number) as [number, number, number, number, number, number];
+  return ((h * 60 + min) * 60 + s) * 1000 + ms + us / 1000;
+}
+
+/** Ends a long-running SIPp (a UAS) and waits for it. */
+export async function stopSipp(s: Sipp): Promise<SippStats> {
+  if (s.child.exitCode === null) s.child.kill("SIGTERM");
+  return s.done;
+}
+
+// ─── Hookline ────────────────────────────────────────────────────────────────
+
+export interface Gateway {
+  readonly child: ChildProcess;
+  readonly http: number;
+  readonly sip: number;
+  readonly token: string;
+  /** Its stderr (warnings per call can be many at load): a file, not the terminal. */
+  readonly logFile: string;
+  stop(): Promise<number | null>;
+}
+
+/**
+ * `tsx apps/gateway/src/main.ts` as `npm start` runs it, but with node as the direct child (node
+ * --import tsx) so that its pid is the process doing the work.
+ */
+export async function startGateway(extraNodeArgs: string[] = []): Promise<Gateway> {
+  const dataDir = tmp("hookline-bench-gw-");
+  const logFile = path.join(dataDir, "stderr.log");
+  const child = spawn(process.execPath, [...extraNodeArgs, "--import", "tsx", "apps/gateway/src/main.ts"], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", openSync(logFile, "w")],
+    env: {
+      ...process.env,
+      HOOKLINE_DATA_DIR: dataDir,
+      HOOKLINE_HTTP_PORT: "0",
+      HOOKLINE_SIP_PORT: "0",
+      HOOKLINE_SIP_WS_PORT: "0",
+      HOOKLINE_MEDIA_WORKERS: "1",
+      HOOKLINE_SHUTDOWN_DEADLINE_MS: "0",
+    },
+  });
+  let out = "";
+  const banner = await new Promise<RegExpExecArray>((resolve, reject) => {
+    child.on("exit", (code) => reject(new Error(`gateway exited (${code}) before it ran:\n${out}`)));
+    child.stdout!.on("data", (c: Buffer) => {
+      out += c.toString();
+      const m =
+        /http:\/\/[\d.]+:(\d+)\/[\s\S]*UDP and TCP [\d.]+:(\d+)[\s\S]*Operator token[^\n]*\n\s*(\S+)/.exec(
+          out,
+        );
+      if (m) resolve(m);
+    });
+  });
+  child.stdout!.resume();
+  return {
+    child,
+    http: Number(banner[1]),
+    sip: Number(banner[2]),
+    token: banner[3]!,
+    logFile,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        child.once("exit", (code) => resolve(code));
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+/** One account, one domain, users with password `${user}-secret`, through the REST API. */
+export async function provision(gw: Gateway, domain: string, users: string[]): Promise<void> {
+  const call = async (token: string, p: string, body: unknown) => {
+    const res = await fetch(`http://127.0.0.1:${gw.http}${p}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    const json = (await res.json()) as Record<string, unknown>;
+    if (res.status !== 201) throw new Error(`${p}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+  const account = await call(gw.token, "/v1/accounts", { name: "bench" });
+  const key = String(account.apiKey);
+  await call(key, "/v1/domains", { name: domain });
+  for (const username of users)
+    await call(key, "/v1/credentials", { domain, username, password: `${username}-secret` });
+}
+
+// ─── Kamailio ────────────────────────────────────────────────────────────────
+
+export interface Kamailio {
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+export async function startKamailio(port: number, uasPort: number, children: number): Promise<Kamailio> {
+  const runDir = tmp("hookline-bench-kam-");
+  const pidFile = path.join(runDir, "kamailio.pid");
+  const child = spawn(
+    "kamailio",
+    [
+      "-f",
+      path.join(HERE, "kamailio.cfg"),
+      "-l",
+      `udp:127.0.0.1:${port}`,
+      "-A",
+      `UAS="127.0.0.1:${uasPort}"`,
+      "-n",
+      String(children),
+      "-Y",
+      runDir,
+      "-P",
+      pidFile,
+      "-DD",
+      "-E",
+      "-m",
+      "128",
+    ],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
+  let err = "";
+  child.stderr!.on("data", (c: Buffer) => (err += c.toString()));
+  // Ready when its UDP workers are forked: wait until the tree has the main process's children.
+  for (let i = 0; i < 100 && processTree(child.pid!).length < 2 + children; i++) {
+    if (child.exitCode !== null) throw new Error(`kamailio exited (${child.exitCode}):\n${err}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    pid: child.pid!,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}

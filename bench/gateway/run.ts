@@ -1,0 +1,271 @@
+/**
+ * Gateway benchmark (issue 4): calls per second at < 1 % failed calls and CPU ms per call,
+ *
+ *   SIPp UAC → Hookline gateway (tsx, SQLite in a temp folder) → SIPp UAS registered as bob
+ *   SIPp UAC → Kamailio (bench/gateway/kamailio.cfg, stateful relay)  → SIPp UAS
+ *
+ * in the same run on the same machine. The rate is stepped up (each step STEP_S seconds of new
+ * calls, each call held HOLD_MS) until a step fails 1 % or more of its calls, or the time budget
+ * is spent. Hookline's callers authenticate every call (INVITE → 407 → INVITE with credentials);
+ * Kamailio does no authentication. Not a test: `npm run bench:gateway -w @hookline/bench`.
+ *
+ * Options (environment): BENCH_STEP_S (8), BENCH_HOLD_MS (500), BENCH_BUDGET_S (170),
+ * BENCH_KAMAILIO_CHILDREN (2), BENCH_CPU_PROF=1 (V8 --cpu-prof of the gateway, written to
+ * bench/gateway/profiles/), BENCH_RATES_GATEWAY / BENCH_RATES_KAMAILIO (comma-separated cps).
+ */
+import path from "node:path";
+import { mkdirSync, readFileSync } from "node:fs";
+import {
+  cpuMs,
+  E2E_SIPP,
+  freeUdpPort,
+  HERE,
+  processTree,
+  provision,
+  sipp,
+  startGateway,
+  startKamailio,
+  stopSipp,
+  type Sipp,
+} from "./processes.js";
+
+const STEP_S = Number(process.env.BENCH_STEP_S ?? 8);
+const HOLD_MS = Number(process.env.BENCH_HOLD_MS ?? 500);
+const BUDGET_MS = Number(process.env.BENCH_BUDGET_S ?? 170) * 1000;
+const KAMAILIO_CHILDREN = Number(process.env.BENCH_KAMAILIO_CHILDREN ?? 2);
+const CPU_PROF = process.env.BENCH_CPU_PROF === "1";
+const rates = (name: string, fallback: number[]) =>
+  process.env[name] ? process.env[name]!.split(",").map(Number) : fallback;
+const GATEWAY_RATES = rates("BENCH_RATES_GATEWAY", [50, 100, 150, 200, 300, 400, 500, 600, 800, 1000]);
+const KAMAILIO_RATES = rates("BENCH_RATES_KAMAILIO", [100, 200, 400, 600, 800, 1000, 1300, 1600, 2000]);
+const DOMAIN = "bench.test";
+
+interface Step {
+  rate: number;
+  created: number;
+  successful: number;
+  failedPct: number;
+  cpuMsPerCall: number;
+  responseTimeMs: number | undefined;
+  ok: boolean;
+}
+
+interface Target {
+  name: string;
+  /** The process tree whose CPU is counted. */
+  pids: () => number[];
+  /** SIPp arguments of the UAC for `rate` cps, `calls` calls. */
+  uac: (rate: number, calls: number) => string[];
+}
+
+const started = Date.now();
+const left = () => BUDGET_MS - (Date.now() - started);
+
+async function step(target: Target, rate: number): Promise<Step> {
+  const calls = rate * STEP_S;
+  const before = cpuMs(target.pids());
+  const uac = sipp([...target.uac(rate, calls), "-timeout", String(STEP_S + 15), "-d", String(HOLD_MS)]);
+  const s = await uac.done;
+  const used = cpuMs(target.pids()) - before;
+  // Calls still open at the timeout count as failed.
+  const failed = Math.max(s.failed, calls - s.successful);
+  const failedPct = (100 * failed) / calls;
+  return {
+    rate,
+    created: s.created,
+    successful: s.successful,
+    failedPct,
+    cpuMsPerCall: s.successful > 0 ? used / s.successful : NaN,
+    responseTimeMs: s.responseTimeMs,
+    ok: failedPct < 1,
+  };
+}
+
+async function stepUp(target: Target, list: number[], share: number): Promise<Step[]> {
+  const until = Date.now() + share;
+  const steps: Step[] = [];
+  for (const rate of list) {
+    // A step takes about STEP_S + HOLD_MS + a little; don't start one that would overrun.
+    if (Date.now() + (STEP_S + 3) * 1000 + HOLD_MS > until) {
+      console.log(`  (${target.name}: time budget reached before ${rate} cps)`);
+      break;
+    }
+    const s = await step(target, rate);
+    steps.push(s);
+    console.log(
+      `  ${target.name.padEnd(9)} ${String(rate).padStart(5)} cps  ${String(s.successful).padStart(6)}/${rate * STEP_S} ok` +
+        `  failed ${s.failedPct.toFixed(2).padStart(6)} %  ${s.cpuMsPerCall.toFixed(2).padStart(6)} CPU ms/call` +
+        `  setup (INVITE→200) ${s.responseTimeMs === undefined ? "?" : s.responseTimeMs < 1 ? "<1" : s.responseTimeMs.toFixed(0)} ms`,
+    );
+    if (!s.ok) break;
+  }
+  return steps;
+}
+
+/** A SIPp UAS on a fresh UDP port; for Hookline it first registers bob from that same port. */
+async function uas(register?: { target: string }): Promise<{ port: number; proc: Sipp }> {
+  const port = await freeUdpPort();
+  if (register) {
+    const reg = await sipp([
+      "-sf",
+      path.join(E2E_SIPP, "register-auth.xml"),
+      register.target,
+      "-t",
+      "u1",
+      "-p",
+      String(port),
+      "-s",
+      "bob",
+      "-au",
+      "bob",
+      "-ap",
+      "bob-secret",
+      "-set",
+      "domain",
+      DOMAIN,
+      "-m",
+      "1",
+      "-timeout",
+      "10",
+      "-timeout_error",
+    ]).done;
+    if (reg.code !== 0) throw new Error(`bob's REGISTER failed (${reg.code}): ${reg.stderr}`);
+  }
+  const proc = sipp([
+    "-sf",
+    path.join(E2E_SIPP, "uas-answer.xml"),
+    "-t",
+    "u1",
+    "-p",
+    String(port),
+    "-s",
+    "bob",
+  ]);
+  return { port, proc };
+}
+
+function best(steps: Step[]): Step | undefined {
+  return steps.filter((s) => s.ok).at(-1);
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `Gateway benchmark: ${STEP_S} s per step, calls held ${HOLD_MS} ms, budget ${BUDGET_MS / 1000} s, ` +
+      `pass = < 1 % failed calls\n`,
+  );
+
+  // ── Hookline ──
+  const profileDir = path.join(HERE, "profiles");
+  if (CPU_PROF) mkdirSync(profileDir, { recursive: true });
+  const gw = await startGateway(CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []);
+  await provision(gw, DOMAIN, ["alice", "bob"]);
+  const gwTarget = `127.0.0.1:${gw.sip}`;
+  const gwUas = await uas({ target: gwTarget });
+  console.log(`Hookline gateway pid ${gw.child.pid}, SIP ${gwTarget}, UAS (bob) on 127.0.0.1:${gwUas.port}`);
+  const hookline: Target = {
+    name: "Hookline",
+    pids: () => processTree(gw.child.pid!),
+    uac: (rate, calls) => [
+      "-sf",
+      path.join(E2E_SIPP, "uac-call-auth.xml"),
+      gwTarget,
+      "-t",
+      "u1",
+      "-s",
+      "bob",
+      "-set",
+      "caller",
+      "alice",
+      "-au",
+      "alice",
+      "-ap",
+      "alice-secret",
+      "-set",
+      "domain",
+      DOMAIN,
+      "-r",
+      String(rate),
+      "-m",
+      String(calls),
+    ],
+  };
+  const hSteps = await stepUp(hookline, GATEWAY_RATES, left() / 2);
+  await stopSipp(gwUas.proc);
+  const gwExit = await gw.stop();
+  if (gwExit !== 0) console.log(`  (gateway exited with ${gwExit})`);
+  const gwLog = readFileSync(gw.logFile, "utf8").split("\n").filter(Boolean);
+  if (gwLog.length > 0) {
+    const kinds = new Map<string, number>();
+    for (const line of gwLog) {
+      const kind = line.replace(/\b(call|leg)_\w+/g, "$1_…").slice(0, 110);
+      kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+    }
+    console.log(`  gateway stderr: ${gwLog.length} lines (${gw.logFile}), most frequent:`);
+    for (const [kind, n] of [...kinds].sort((a, b) => b[1] - a[1]).slice(0, 3))
+      console.log(`    ${n}× ${kind}`);
+  }
+
+  // ── Kamailio ──
+  const kUas = await uas();
+  const kPort = await freeUdpPort();
+  const kam = await startKamailio(kPort, kUas.port, KAMAILIO_CHILDREN);
+  console.log(
+    `\nKamailio pid ${kam.pid} (${KAMAILIO_CHILDREN} UDP workers), SIP 127.0.0.1:${kPort}, UAS on 127.0.0.1:${kUas.port}`,
+  );
+  const kamailio: Target = {
+    name: "Kamailio",
+    pids: () => processTree(kam.pid),
+    uac: (rate, calls) => [
+      "-sf",
+      path.join(HERE, "uac-call-noauth.xml"),
+      `127.0.0.1:${kPort}`,
+      "-t",
+      "u1",
+      "-s",
+      "bob",
+      "-set",
+      "caller",
+      "alice",
+      "-set",
+      "domain",
+      DOMAIN,
+      "-r",
+      String(rate),
+      "-m",
+      String(calls),
+    ],
+  };
+  const kSteps = await stepUp(kamailio, KAMAILIO_RATES, left());
+  await kam.stop();
+  await stopSipp(kUas.proc);
+
+  // ── summary ──
+  const h = best(hSteps);
+  const k = best(kSteps);
+  const row = (name: string, s: Step | undefined, steps: Step[], note: string) => {
+    const capped = s !== undefined && s === steps.at(-1);
+    return `| ${name.padEnd(8)} | ${(s ? `${s.rate}${capped ? "+" : ""}` : "none").padStart(13)} | ${(s ? s.cpuMsPerCall.toFixed(2) : "-").padStart(15)} | ${note}`;
+  };
+  console.log(`
+| target   | cps at < 1 % | CPU ms per call | notes
+| -------- | ------------- | --------------- | -----
+${row("Hookline", h, hSteps, "every call authenticated (INVITE, 407, ACK, INVITE); B2BUA; trace to SQLite")}
+${row("Kamailio", k, kSteps, `no authentication; stateful relay (tm), ${KAMAILIO_CHILDREN} UDP workers`)}
+("+": the highest rate tried passed — the real limit is higher.)`);
+  if (h && k) {
+    const ratio = h.rate / k.rate;
+    console.log(
+      `\nratio Hookline / Kamailio = ${ratio.toFixed(2)} (target ≥ 0.50: ${ratio >= 0.5 ? "met" : "NOT met"}); ` +
+        `CPU per call ${(h.cpuMsPerCall / k.cpuMsPerCall).toFixed(1)}× Kamailio's`,
+    );
+  }
+  if (CPU_PROF) console.log(`\nCPU profile of the gateway: ${profileDir}/*.cpuprofile`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
