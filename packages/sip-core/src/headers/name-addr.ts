@@ -5,19 +5,8 @@
  * ends at the first `;` and the rest are header parameters (RFC 4475 §3.3.12).
  */
 import { fail, ok, type SipResult } from "../message/errors.js";
-import {
-  parseParams,
-  scanQuoted,
-  scanToken,
-  skipWs,
-  unquote,
-  UINT32_MAX,
-  parseUint,
-  quote,
-  isToken,
-  type Params,
-  trimWs,
-} from "./scan.js";
+import { parseParamsAt, scanQuotedAt, scanTokenAt, shadow, skipWsAt } from "./byte-scan.js";
+import { isToken, parseUint, quote, UINT32_MAX, unquote, type Params } from "./scan.js";
 
 export interface NameAddr {
   /** Display name, unquoted; undefined when absent. */
@@ -42,31 +31,36 @@ export interface Contact extends NameAddr {
 
 /** Parses one name-addr or addr-spec with header params. */
 export function parseNameAddr(s: string, header = "to"): SipResult<NameAddr> {
-  let i = skipWs(s, 0);
+  return parseNameAddrAt(s, shadow(s), 0, header);
+}
+
+/** {@link parseNameAddr} over byte stand-ins: `b[o + i]` is `s.charCodeAt(i)` (see `byte-scan.ts`). */
+export function parseNameAddrAt(s: string, b: Uint8Array, o: number, header: string): SipResult<NameAddr> {
+  const n = s.length;
+  let i = skipWsAt(b, o, 0, n);
   let displayName: string | undefined;
   let uri: string;
   let bracketed = false;
-  const c0 = s.charCodeAt(i);
+  const c0 = b[o + i];
   let lt = -1;
   if (c0 === 0x22) {
-    const end = scanQuoted(s, i);
+    const end = scanQuotedAt(b, o, i, n);
     if (end < 0) return fail("SIP_ERR_HEADER", `${header}: unterminated quoted display name`, header);
     displayName = unquote(s.slice(i, end));
-    lt = skipWs(s, end);
-    if (s.charCodeAt(lt) !== 0x3c)
-      return fail("SIP_ERR_HEADER", `${header}: expected < after display name`, header);
+    lt = skipWsAt(b, o, end, n);
+    if (b[o + lt] !== 0x3c) return fail("SIP_ERR_HEADER", `${header}: expected < after display name`, header);
   } else if (c0 === 0x3c) {
     lt = i;
   } else {
     // *(token LWS) "<" or an addr-spec
     let j = i;
     for (;;) {
-      const t = scanToken(s, j);
+      const t = scanTokenAt(b, o, j, n);
       if (t === j) break;
-      j = skipWs(s, t);
+      j = skipWsAt(b, o, t, n);
       if (j === t) break;
     }
-    if (s.charCodeAt(j) === 0x3c && j > i) {
+    if (b[o + j] === 0x3c && j > i) {
       displayName = s.slice(i, j).trimEnd();
       lt = j;
     }
@@ -76,49 +70,55 @@ export function parseNameAddr(s: string, header = "to"): SipResult<NameAddr> {
     if (gt < 0) return fail("SIP_ERR_HEADER", `${header}: missing >`, header);
     uri = s.slice(lt + 1, gt);
     bracketed = true;
+    if (!isUriLikeAt(b, o, lt + 1, gt, true))
+      return fail("SIP_ERR_HEADER", `${header}: malformed URI inside <>`, header);
     i = gt + 1;
-    if (!isUriLike(uri, true)) return fail("SIP_ERR_HEADER", `${header}: malformed URI inside <>`, header);
   } else {
     let j = i;
-    while (j < s.length) {
-      const c = s.charCodeAt(j);
+    while (j < n) {
+      const c = b[o + j];
       if (c === 0x3b || c === 0x20 || c === 0x09) break;
       j++;
     }
-    uri = s.slice(i, j);
-    i = j;
-    if (!isUriLike(uri, false))
+    if (!isUriLikeAt(b, o, i, j, false))
       return fail(
         "SIP_ERR_HEADER",
         `${header}: malformed addr-spec (use <> around URIs with , ; or ?)`,
         header,
       );
+    uri = s.slice(i, j);
+    i = j;
   }
   const params: Params = new Map();
-  const end = parseParams(s, i, params);
+  const end = parseParamsAt(s, b, o, i, params);
   if (end < 0) return fail("SIP_ERR_HEADER", `${header}: malformed parameter`, header);
-  if (skipWs(s, end) !== s.length)
+  if (skipWsAt(b, o, end, n) !== n)
     return fail("SIP_ERR_HEADER", `${header}: unexpected text after the address`, header);
   const tag = params.get("tag");
   if (tag === null) return fail("SIP_ERR_HEADER", `${header}: tag without value`, header);
   return ok({ displayName, uri, params, tag, bracketed });
 }
 
-/** scheme ":" then no whitespace, controls, quotes or angle brackets; a bare addr-spec may not carry `?`/`,` either. */
-function isUriLike(u: string, bracketed: boolean): boolean {
-  const colon = u.indexOf(":");
-  if (colon <= 0) return false;
-  const c0 = u.charCodeAt(0) | 0x20;
+/**
+ * `[i, j)` is scheme ":" then no whitespace, controls, quotes or angle brackets; a bare addr-spec
+ * may not carry `?`/`,` either (RFC 3261 §20).
+ */
+function isUriLikeAt(b: Uint8Array, o: number, i: number, j: number, bracketed: boolean): boolean {
+  let colon = i;
+  while (colon < j && b[o + colon] !== 0x3a) colon++;
+  if (colon === i || colon >= j) return false;
+  const c0 = (b[o + i] as number) | 0x20;
   if (c0 < 0x61 || c0 > 0x7a) return false;
-  for (let i = 1; i < colon; i++) {
-    const c = u.charCodeAt(i);
+  for (let k = i + 1; k < colon; k++) {
+    const c = b[o + k] as number;
     const l = c | 0x20;
     if (!((l >= 0x61 && l <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e))
       return false;
   }
-  if (colon === u.length - 1) return false;
-  for (let i = colon + 1; i < u.length; i++) {
-    const c = u.charCodeAt(i);
+  if (colon === j - 1) return false;
+  for (let k = colon + 1; k < j; k++) {
+    const c = b[o + k] as number;
+    // Non-ASCII stand-ins are >= 0x80 and pass, as the characters did.
     if (c <= 0x20 || c === 0x7f || c === 0x3c || c === 0x3e || c === 0x22) return false;
     if (!bracketed && (c === 0x3f || c === 0x2c)) return false;
   }
@@ -127,8 +127,14 @@ function isUriLike(u: string, bracketed: boolean): boolean {
 
 /** Parses one Contact value, including `*`, `expires` and `q` (RFC 3261 §20.10). */
 export function parseContact(s: string): SipResult<Contact> {
-  const t = trimWs(s);
-  if (t === "*") {
+  return parseContactAt(s, shadow(s), 0);
+}
+
+/** {@link parseContact} over byte stand-ins (see `byte-scan.ts`). */
+export function parseContactAt(s: string, b: Uint8Array, o: number): SipResult<Contact> {
+  const n = s.length;
+  const a = skipWsAt(b, o, 0, n);
+  if (b[o + a] === 0x2a && skipWsAt(b, o, a + 1, n) === n) {
     return ok({
       displayName: undefined,
       uri: "*",
@@ -140,7 +146,7 @@ export function parseContact(s: string): SipResult<Contact> {
       q: undefined,
     });
   }
-  const r = parseNameAddr(s, "contact");
+  const r = parseNameAddrAt(s, b, o, "contact");
   if (!r.ok) return r;
   const na = r.value;
   let expires: number | undefined;

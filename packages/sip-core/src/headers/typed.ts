@@ -8,13 +8,13 @@ import type { SipHeader, SipMessage } from "../message/types.js";
 import { parseAuthValue, type AuthValue } from "./auth.js";
 import { HeaderLine } from "./header-line.js";
 import { headerKey } from "./header-names.js";
-import { parseContact, parseNameAddr, type Contact, type NameAddr } from "./name-addr.js";
-import { splitCommas } from "./scan.js";
+import { shadow, splitCommasAt } from "./byte-scan.js";
+import { parseContactAt, parseNameAddrAt, type Contact, type NameAddr } from "./name-addr.js";
 import {
-  parseCallId,
+  parseCallIdAt,
   parseContentLength,
-  parseContentType,
-  parseCSeq,
+  parseContentTypeAt,
+  parseCSeqAt,
   parseDate,
   parseDeltaSeconds,
   parseMaxForwards,
@@ -24,17 +24,27 @@ import {
   type ContentType,
   type CSeq,
 } from "./values.js";
-import { parseVia, type Via } from "./via.js";
+import { parseViaAt, type Via } from "./via.js";
 
-type Parser = (value: string) => SipResult<unknown>;
+/**
+ * A typed-value parser over a value and its byte stand-ins (`b[o + i]` is `value.charCodeAt(i)`,
+ * see `byte-scan.ts`); parsers that are not on the hot path ignore the bytes.
+ */
+type Parser = (value: string, b: Uint8Array, o: number) => SipResult<unknown>;
 
-function list<T>(one: (v: string) => SipResult<T>, header: string): (v: string) => SipResult<T[]> {
-  return (v) => {
+function list<T>(
+  one: (v: string, b: Uint8Array, o: number) => SipResult<T>,
+  header: string,
+): (v: string, b: Uint8Array, o: number) => SipResult<T[]> {
+  return (v, b, o) => {
     const out: T[] = [];
-    for (const part of splitCommas(v)) {
-      if (part === "")
+    const parts = splitCommasAt(b, o, v.length);
+    for (let k = 0; k < parts.length; k += 2) {
+      const a = parts[k] as number;
+      const e = parts[k + 1] as number;
+      if (a === e)
         return fail("SIP_ERR_HEADER", `${header}: empty element in a comma-separated list`, header);
-      const r = one(part);
+      const r = one(a === 0 && e === v.length ? v : v.slice(a, e), b, o + a);
       if (!r.ok) return r;
       out.push(r.value);
     }
@@ -42,23 +52,24 @@ function list<T>(one: (v: string) => SipResult<T>, header: string): (v: string) 
   };
 }
 
-const nameAddr = (header: string) => (v: string) => parseNameAddr(v, header);
+const nameAddr = (header: string) => (v: string, b: Uint8Array, o: number) =>
+  parseNameAddrAt(v, b, o, header);
 
 /** Headers the parser checks strictly on every message (RFC 4475 §3.1.2 invalid cases). */
 export const STRICT_PARSERS: ReadonlyMap<string, Parser> = new Map<string, Parser>([
-  ["via", list(parseVia, "via")],
+  ["via", list(parseViaAt, "via")],
   ["from", nameAddr("from")],
   ["to", nameAddr("to")],
-  ["contact", list(parseContact, "contact")],
+  ["contact", list(parseContactAt, "contact")],
   ["route", list(nameAddr("route"), "route")],
   ["record-route", list(nameAddr("record-route"), "record-route")],
-  ["call-id", parseCallId],
-  ["cseq", parseCSeq],
+  ["call-id", parseCallIdAt],
+  ["cseq", parseCSeqAt],
   ["max-forwards", parseMaxForwards],
   ["expires", (v) => parseDeltaSeconds(v, "expires")],
   ["min-expires", (v) => parseDeltaSeconds(v, "min-expires")],
   ["content-length", parseContentLength],
-  ["content-type", parseContentType],
+  ["content-type", parseContentTypeAt],
   ["date", parseDate],
   ["retry-after", parseRetryAfter],
   ["warning", list(parseWarning, "warning")],
@@ -86,7 +97,26 @@ export function parseHeaderLine(h: SipHeader): SipResult<unknown> {
   const hit = HeaderLine.cached(h);
   if (hit !== undefined) return hit;
   const p = STRICT_PARSERS.get(h.key) ?? LAZY_PARSERS.get(h.key);
-  const r = p === undefined ? ok(h.value) : p(h.value);
+  return parseHeaderLineWith(h, p);
+}
+
+/**
+ * {@link parseHeaderLine} with the parser already looked up, and, from the message parser, the
+ * input bytes the value was sliced from (`src[off + i]` stands for `h.value.charCodeAt(i)`, see
+ * `byte-scan.ts`) so that no stand-ins need building. The bytes are used during this call only.
+ */
+export function parseHeaderLineWith(
+  h: SipHeader,
+  p: Parser | undefined,
+  src?: Uint8Array,
+  off = 0,
+): SipResult<unknown> {
+  const hit = HeaderLine.cached(h);
+  if (hit !== undefined) return hit;
+  let r: SipResult<unknown>;
+  if (p === undefined) r = ok(h.value);
+  else if (src === undefined) r = p(h.value, shadow(h.value), 0);
+  else r = p(h.value, src, off);
   HeaderLine.remember(h, r);
   return r;
 }

@@ -1,17 +1,17 @@
 /** Parsers for the scalar and small structured headers of RFC 3261 §20. */
 import { fail, ok, type SipResult } from "../message/errors.js";
 import {
-  isToken,
-  isWord,
-  parseParams,
-  parseUint,
-  scanToken,
-  skipWs,
-  splitCommas,
-  UINT32_MAX,
-  type Params,
-  trimWs,
-} from "./scan.js";
+  equalsLowerAt,
+  isTokenAt,
+  isWordAt,
+  parseParamsAt,
+  parseUintAt,
+  scanDigitsAt,
+  scanTokenAt,
+  shadow,
+  skipWsAt,
+} from "./byte-scan.js";
+import { isToken, parseUint, splitCommas, UINT32_MAX, type Params, trimWs } from "./scan.js";
 
 export interface CSeq {
   /** Sequence number, 0 .. 2^32-1 (RFC 3261 §8.1.1.5). */
@@ -21,23 +21,65 @@ export interface CSeq {
 
 /** CSeq, RFC 3261 §20.16. */
 export function parseCSeq(s: string): SipResult<CSeq> {
-  const i = skipWs(s, 0);
-  let j = i;
-  while (j < s.length && s.charCodeAt(j) >= 0x30 && s.charCodeAt(j) <= 0x39) j++;
-  const seq = parseUint(s.slice(i, j), UINT32_MAX);
+  return parseCSeqAt(s, shadow(s), 0);
+}
+
+/** {@link parseCSeq} over byte stand-ins (see `byte-scan.ts`). */
+export function parseCSeqAt(s: string, b: Uint8Array, o: number): SipResult<CSeq> {
+  const n = s.length;
+  const i = skipWsAt(b, o, 0, n);
+  const j = scanDigitsAt(b, o, i, n);
+  const seq = parseUintAt(b, o, i, j, UINT32_MAX);
   if (seq === undefined)
     return fail("SIP_ERR_HEADER", "CSeq: sequence number missing or above 2^32-1", "cseq");
-  const k = skipWs(s, j);
+  const k = skipWsAt(b, o, j, n);
   if (k === j) return fail("SIP_ERR_HEADER", "CSeq: expected whitespace after the number", "cseq");
-  const method = s.slice(k).trimEnd();
-  if (!isToken(method)) return fail("SIP_ERR_HEADER", "CSeq: bad method", "cseq");
-  return ok({ seq, method });
+  // Method = token; trailing whitespace is already gone from parsed values, not from built ones.
+  let e = n;
+  while (e > k) {
+    const c = b[o + e - 1] as number;
+    if ((c > 0x20 && c < 0x80) || !/\s/.test(s[e - 1] as string)) break;
+    e--;
+  }
+  if (!isTokenAt(b, o, k, e)) return fail("SIP_ERR_HEADER", "CSeq: bad method", "cseq");
+  return ok({ seq, method: methodName(s, b, o, k, e) });
+}
+
+/** The RFC 3261 methods come interned (the CSeq/Request-Line comparison is then a pointer compare). */
+const METHODS = [
+  "INVITE",
+  "ACK",
+  "BYE",
+  "CANCEL",
+  "REGISTER",
+  "OPTIONS",
+  "INFO",
+  "UPDATE",
+  "PRACK",
+  "MESSAGE",
+];
+
+function methodName(s: string, b: Uint8Array, o: number, i: number, j: number): string {
+  for (const m of METHODS) {
+    if (m.length !== j - i) continue;
+    let k = 0;
+    while (k < m.length && b[o + i + k] === m.charCodeAt(k)) k++;
+    if (k === m.length) return m;
+  }
+  return s.slice(i, j);
 }
 
 /** Call-ID = word [ "@" word ] (RFC 3261 §20.8, §25.1). */
 export function parseCallId(s: string): SipResult<string> {
-  const at = s.indexOf("@");
-  const valid = at < 0 ? isWord(s) : isWord(s.slice(0, at)) && isWord(s.slice(at + 1));
+  return parseCallIdAt(s, shadow(s), 0);
+}
+
+/** {@link parseCallId} over byte stand-ins (see `byte-scan.ts`). */
+export function parseCallIdAt(s: string, b: Uint8Array, o: number): SipResult<string> {
+  const n = s.length;
+  let at = 0;
+  while (at < n && b[o + at] !== 0x40) at++;
+  const valid = at === n ? isWordAt(b, o, 0, n) : isWordAt(b, o, 0, at) && isWordAt(b, o, at + 1, n);
   return valid ? ok(s) : fail("SIP_ERR_HEADER", "Call-ID: not word[@word]", "call-id");
 }
 
@@ -79,19 +121,25 @@ export interface ContentType {
 
 /** Content-Type media-type (RFC 3261 §20.15). */
 export function parseContentType(s: string): SipResult<ContentType> {
-  let i = skipWs(s, 0);
-  const tEnd = scanToken(s, i);
+  return parseContentTypeAt(s, shadow(s), 0);
+}
+
+/** {@link parseContentType} over byte stand-ins (see `byte-scan.ts`). */
+export function parseContentTypeAt(s: string, b: Uint8Array, o: number): SipResult<ContentType> {
+  const n = s.length;
+  let i = skipWsAt(b, o, 0, n);
+  const tEnd = scanTokenAt(b, o, i, n);
   if (tEnd === i) return fail("SIP_ERR_HEADER", "Content-Type: missing type", "content-type");
-  const type = s.slice(i, tEnd).toLowerCase();
-  i = skipWs(s, tEnd);
-  if (s.charCodeAt(i) !== 0x2f) return fail("SIP_ERR_HEADER", "Content-Type: expected /", "content-type");
-  i = skipWs(s, i + 1);
-  const sEnd = scanToken(s, i);
+  const type = equalsLowerAt(b, o, i, tEnd, "application") ? "application" : s.slice(i, tEnd).toLowerCase();
+  i = skipWsAt(b, o, tEnd, n);
+  if (b[o + i] !== 0x2f) return fail("SIP_ERR_HEADER", "Content-Type: expected /", "content-type");
+  i = skipWsAt(b, o, i + 1, n);
+  const sEnd = scanTokenAt(b, o, i, n);
   if (sEnd === i) return fail("SIP_ERR_HEADER", "Content-Type: missing subtype", "content-type");
-  const subtype = s.slice(i, sEnd).toLowerCase();
+  const subtype = equalsLowerAt(b, o, i, sEnd, "sdp") ? "sdp" : s.slice(i, sEnd).toLowerCase();
   const params: Params = new Map();
-  const end = parseParams(s, sEnd, params);
-  if (end < 0 || skipWs(s, end) !== s.length)
+  const end = parseParamsAt(s, b, o, sEnd, params);
+  if (end < 0 || skipWsAt(b, o, end, n) !== n)
     return fail("SIP_ERR_HEADER", "Content-Type: malformed parameters", "content-type");
   return ok({ type, subtype, params });
 }

@@ -1,7 +1,17 @@
 /** Via header, RFC 3261 §20.42, §18.2.1 (received), RFC 3581 (rport), RFC 5118 §4.5 (IPv6 received). */
 import { fail, ok, type SipResult } from "../message/errors.js";
 import { isIpv4, isIpv6Reference } from "../uri/uri.js";
-import { parseParams, parseUint, scanToken, skipWs, type Params } from "./scan.js";
+import {
+  equalsLowerAt,
+  parseParamsAt,
+  parseUintAt,
+  scanDigitsAt,
+  scanHostAt,
+  scanTokenAt,
+  shadow,
+  skipWsAt,
+} from "./byte-scan.js";
+import { parseUint, type Params } from "./scan.js";
 
 export interface Via {
   /** Protocol name, `SIP`. */
@@ -25,64 +35,60 @@ export interface Via {
 
 /** Parses one via-parm (one comma-separated element of a Via header). */
 export function parseVia(s: string): SipResult<Via> {
-  let i = skipWs(s, 0);
-  const pEnd = scanToken(s, i);
+  return parseViaAt(s, shadow(s), 0);
+}
+
+/** {@link parseVia} over byte stand-ins: `b[o + i]` is `s.charCodeAt(i)` (see `byte-scan.ts`). */
+export function parseViaAt(s: string, b: Uint8Array, o: number): SipResult<Via> {
+  const n = s.length;
+  let i = skipWsAt(b, o, 0, n);
+  const pEnd = scanTokenAt(b, o, i, n);
   if (pEnd === i) return fail("SIP_ERR_HEADER", "Via: missing protocol name", "via");
-  const protocol = s.slice(i, pEnd);
-  i = skipWs(s, pEnd);
-  if (s.charCodeAt(i) !== 0x2f) return fail("SIP_ERR_HEADER", "Via: expected /", "via");
-  i = skipWs(s, i + 1);
-  const vEnd = scanToken(s, i);
+  const isSip = equalsLowerAt(b, o, i, pEnd, "sip");
+  const protocol =
+    isSip && b[o + i] === 0x53 && b[o + i + 1] === 0x49 && b[o + i + 2] === 0x50 ? "SIP" : s.slice(i, pEnd);
+  i = skipWsAt(b, o, pEnd, n);
+  if (b[o + i] !== 0x2f) return fail("SIP_ERR_HEADER", "Via: expected /", "via");
+  i = skipWsAt(b, o, i + 1, n);
+  const vEnd = scanTokenAt(b, o, i, n);
   if (vEnd === i) return fail("SIP_ERR_HEADER", "Via: missing protocol version", "via");
-  const version = s.slice(i, vEnd);
-  i = skipWs(s, vEnd);
-  if (s.charCodeAt(i) !== 0x2f) return fail("SIP_ERR_HEADER", "Via: expected /", "via");
-  i = skipWs(s, i + 1);
-  const tEnd = scanToken(s, i);
+  const is20 = vEnd - i === 3 && b[o + i] === 0x32 && b[o + i + 1] === 0x2e && b[o + i + 2] === 0x30;
+  const version = is20 ? "2.0" : s.slice(i, vEnd);
+  i = skipWsAt(b, o, vEnd, n);
+  if (b[o + i] !== 0x2f) return fail("SIP_ERR_HEADER", "Via: expected /", "via");
+  i = skipWsAt(b, o, i + 1, n);
+  const tEnd = scanTokenAt(b, o, i, n);
   if (tEnd === i) return fail("SIP_ERR_HEADER", "Via: missing transport", "via");
-  const transport = s.slice(i, tEnd).toUpperCase();
-  i = skipWs(s, tEnd);
-  if (protocol.toUpperCase() !== "SIP" || version !== "2.0") {
+  const transport = transportName(s, b, o, i, tEnd);
+  i = skipWsAt(b, o, tEnd, n);
+  if (!isSip || !is20) {
     return fail("SIP_ERR_VERSION", `Via: unsupported protocol ${protocol}/${version}`, "via");
   }
   // sent-by = host [ COLON port ]
   let hEnd: number;
-  if (s.charCodeAt(i) === 0x5b) {
+  if (b[o + i] === 0x5b) {
     hEnd = s.indexOf("]", i);
     if (hEnd < 0) return fail("SIP_ERR_HEADER", "Via: unterminated IPv6 reference", "via");
     hEnd++;
     if (!isIpv6Reference(s.slice(i, hEnd))) return fail("SIP_ERR_HEADER", "Via: bad IPv6 reference", "via");
   } else {
-    hEnd = i;
-    while (hEnd < s.length) {
-      const c = s.charCodeAt(hEnd);
-      if (
-        (c >= 0x30 && c <= 0x39) ||
-        (c >= 0x41 && c <= 0x5a) ||
-        (c >= 0x61 && c <= 0x7a) ||
-        c === 0x2d ||
-        c === 0x2e
-      )
-        hEnd++;
-      else break;
-    }
+    hEnd = scanHostAt(b, o, i, n);
     if (hEnd === i) return fail("SIP_ERR_HEADER", "Via: missing sent-by host", "via");
   }
   const host = s.slice(i, hEnd);
-  i = skipWs(s, hEnd);
+  i = skipWsAt(b, o, hEnd, n);
   let port: number | undefined;
-  if (s.charCodeAt(i) === 0x3a) {
-    i = skipWs(s, i + 1);
-    let j = i;
-    while (j < s.length && s.charCodeAt(j) >= 0x30 && s.charCodeAt(j) <= 0x39) j++;
-    port = parseUint(s.slice(i, j), 65535);
+  if (b[o + i] === 0x3a) {
+    i = skipWsAt(b, o, i + 1, n);
+    const j = scanDigitsAt(b, o, i, n);
+    port = parseUintAt(b, o, i, j, 65535);
     if (port === undefined) return fail("SIP_ERR_HEADER", "Via: bad port", "via");
     i = j;
   }
   const params: Params = new Map();
-  const end = parseParams(s, i, params);
+  const end = parseParamsAt(s, b, o, i, params);
   if (end < 0) return fail("SIP_ERR_HEADER", "Via: malformed parameter", "via");
-  if (skipWs(s, end) !== s.length)
+  if (skipWsAt(b, o, end, n) !== n)
     return fail("SIP_ERR_HEADER", "Via: unexpected text after parameters", "via");
   const branch = params.get("branch");
   if (branch === null) return fail("SIP_ERR_HEADER", "Via: branch without value", "via");
@@ -99,6 +105,25 @@ export function parseVia(s: string): SipResult<Via> {
     if (rport === undefined) return fail("SIP_ERR_HEADER", "Via: bad rport", "via");
   }
   return ok({ protocol, version, transport, host, port, params, branch, received, rport });
+}
+
+/** The transport token upper-cased; the RFC 3261 §20.42 / RFC 7118 names come interned. */
+function transportName(s: string, b: Uint8Array, o: number, i: number, j: number): string {
+  switch (j - i) {
+    case 2:
+      if (equalsLowerAt(b, o, i, j, "ws")) return "WS";
+      break;
+    case 3:
+      if (equalsLowerAt(b, o, i, j, "udp")) return "UDP";
+      if (equalsLowerAt(b, o, i, j, "tcp")) return "TCP";
+      if (equalsLowerAt(b, o, i, j, "tls")) return "TLS";
+      if (equalsLowerAt(b, o, i, j, "wss")) return "WSS";
+      break;
+    case 4:
+      if (equalsLowerAt(b, o, i, j, "sctp")) return "SCTP";
+      break;
+  }
+  return s.slice(i, j).toUpperCase();
 }
 
 function isIpv6Address(s: string): boolean {

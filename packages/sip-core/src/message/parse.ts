@@ -6,11 +6,12 @@ import { HeaderLine } from "../headers/header-line.js";
 import { headerKey } from "../headers/header-names.js";
 import { entryKey, entryUsual, lookupName, nameHashStep } from "../headers/name-table.js";
 import { isToken, TOKEN, trimWs } from "../headers/scan.js";
-import { parseHeaderLine } from "../headers/typed.js";
+import { parseHeaderLineWith } from "../headers/typed.js";
 import type { CSeq } from "../headers/values.js";
 import { STRICT_PARSERS } from "../headers/typed.js";
 import { parseContentLength } from "../headers/values.js";
-import { parseUri } from "../uri/uri.js";
+import { shadow } from "../headers/byte-scan.js";
+import { parseUriAt } from "../uri/uri.js";
 import { SipParseError, type PartialMessage, type SipParseErrorCode } from "./errors.js";
 import { DEFAULT_LIMITS, type ParseOptions } from "./limits.js";
 import type { SipHeader, SipMessage } from "./types.js";
@@ -37,6 +38,8 @@ interface StartLine {
   kind: "request" | "response";
   method: string;
   uri: string;
+  /** Where the Request-URI starts in the head. */
+  uriStart: number;
   status: number;
   reason: string;
 }
@@ -64,7 +67,14 @@ function parseStartLine(line: string): StartLine | SipParseError {
     if (!/^[1-6][0-9][0-9]$/.test(code) || !(Number.isNaN(after) || after === 0x20)) {
       return new SipParseError("SIP_ERR_START_LINE", "Status-Code is not three digits 100-699");
     }
-    return { kind: "response", method: "", uri: "", status: Number(code), reason: line.slice(sp + 5) };
+    return {
+      kind: "response",
+      method: "",
+      uri: "",
+      uriStart: 0,
+      status: Number(code),
+      reason: line.slice(sp + 5),
+    };
   }
   const sp1 = line.indexOf(" ");
   const sp2 = sp1 < 0 ? -1 : line.indexOf(" ", sp1 + 1);
@@ -84,7 +94,7 @@ function parseStartLine(line: string): StartLine | SipParseError {
       "Request-Line does not end in SIP-Version (LWS in the Request-URI or after the version?)",
     );
   }
-  return { kind: "request", method, uri, status: 0, reason: "" };
+  return { kind: "request", method, uri, uriStart: sp1 + 1, status: 0, reason: "" };
 }
 
 /**
@@ -124,7 +134,7 @@ export function parseMessage(input: Uint8Array | string, options?: ParseOptions)
   let hb: Uint8Array = buf;
   let ho = start;
   if (head.length !== headEnd - start) {
-    hb = asciiShadow(head);
+    hb = shadow(head);
     ho = 0;
   }
 
@@ -145,6 +155,10 @@ export function parseMessage(input: Uint8Array | string, options?: ParseOptions)
   let pendingName = "";
   let pendingKey = "";
   let pendingValue = "";
+  // Where the pending value starts in `hb` (-1 once folding has joined lines: no longer a slice).
+  let pendingOff = -1;
+  // Value offsets in `hb`, parallel to `headers`, for the strict checks.
+  const offsets: number[] = [];
   let hasPending = false;
   let clValue: string | undefined;
   let clConflict = false;
@@ -167,10 +181,14 @@ export function parseMessage(input: Uint8Array | string, options?: ParseOptions)
       const cont = trimWs(head.slice(pos, end));
       if (!hasPending)
         firstError ??= new SipParseError("SIP_ERR_HEADER", "continuation line before any header");
-      else if (cont.length > 0) pendingValue = pendingValue.length > 0 ? pendingValue + " " + cont : cont;
+      else if (cont.length > 0) {
+        pendingValue = pendingValue.length > 0 ? pendingValue + " " + cont : cont;
+        pendingOff = -1;
+      }
     } else {
       if (hasPending) {
         headers.push(new HeaderLine(pendingName, pendingKey, pendingValue));
+        offsets.push(pendingOff);
         if (pendingKey === "content-length") {
           if (clValue === undefined) clValue = pendingValue;
           else if (clValue !== pendingValue) clConflict = true;
@@ -204,6 +222,7 @@ export function parseMessage(input: Uint8Array | string, options?: ParseOptions)
         while (vs < ve && (hb[ho + vs] === 0x20 || hb[ho + vs] === 0x09)) vs++;
         while (ve > vs && (hb[ho + ve - 1] === 0x20 || hb[ho + ve - 1] === 0x09)) ve--;
         pendingValue = head.slice(vs, ve);
+        pendingOff = ho + vs;
         hasPending = true;
         if (headers.length >= maxHeaders) {
           return failure(
@@ -221,6 +240,7 @@ export function parseMessage(input: Uint8Array | string, options?: ParseOptions)
   }
   if (hasPending) {
     headers.push(new HeaderLine(pendingName, pendingKey, pendingValue));
+    offsets.push(pendingOff);
     if (pendingKey === "content-length") {
       if (clValue === undefined) clValue = pendingValue;
       else if (clValue !== pendingValue) clConflict = true;
@@ -272,23 +292,13 @@ export function parseMessage(input: Uint8Array | string, options?: ParseOptions)
       : { kind: "response", status: sl.status, reason: sl.reason, headers, body };
 
   if (strict) {
-    const err = checkStrict(message);
+    const err = checkStrict(message, hb, offsets, ho + sl.uriStart);
     if (err !== undefined) {
       err.partial = partialOf(sl, headers);
       return { ok: false, error: err };
     }
   }
   return { ok: true, message };
-}
-
-/** Byte stand-ins for a string's UTF-16 units: ASCII as is, anything else as 0x80. */
-export function asciiShadow(s: string): Uint8Array {
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    out[i] = c < 0x80 ? c : 0x80;
-  }
-  return out;
 }
 
 /** Why the line `head[pos, end)` is not `field-name HCOLON field-value` (the error path only). */
@@ -305,10 +315,18 @@ function partialOf(sl: StartLine, headers: readonly SipHeader[]): PartialMessage
     : { kind: "response", status: sl.status, headers };
 }
 
-/** The RFC 4475 §3.1.2 checks: Request-URI, typed headers, CSeq method (RFC 3261 §8.1.1.5). */
-function checkStrict(m: SipMessage): SipParseError | undefined {
+/**
+ * The RFC 4475 §3.1.2 checks: Request-URI, typed headers, CSeq method (RFC 3261 §8.1.1.5). `hb`
+ * holds the byte stand-ins the values were sliced from, at `offsets` (-1: folded, not a slice).
+ */
+function checkStrict(
+  m: SipMessage,
+  hb: Uint8Array,
+  offsets: readonly number[],
+  uriOff: number,
+): SipParseError | undefined {
   if (m.kind === "request") {
-    const u = parseUri(m.uri);
+    const u = parseUriAt(m.uri, hb, uriOff);
     if (!u.ok) return new SipParseError("SIP_ERR_REQUEST_URI", `Request-URI: ${u.error.message}`);
     // RFC 3261 §19.1.1: headers are not allowed in a Request-URI (RFC 4475 §3.1.2.11).
     if (u.value.kind === "sip" && u.value.headers.length > 0) {
@@ -318,9 +336,13 @@ function checkStrict(m: SipMessage): SipParseError | undefined {
       );
     }
   }
-  for (const h of m.headers) {
-    if (!STRICT_PARSERS.has(h.key)) continue;
-    const r = parseHeaderLine(h);
+  const headers = m.headers;
+  for (let k = 0; k < headers.length; k++) {
+    const h = headers[k] as SipHeader;
+    const p = STRICT_PARSERS.get(h.key);
+    if (p === undefined) continue;
+    const off = offsets[k] as number;
+    const r = off < 0 ? parseHeaderLineWith(h, p) : parseHeaderLineWith(h, p, hb, off);
     if (!r.ok) return r.error;
     if (h.key === "cseq" && m.kind === "request" && (r.value as CSeq).method !== m.method) {
       return new SipParseError(

@@ -4,6 +4,14 @@
  * `parseUri(serializeUri(u))` equals `u`.
  */
 import { fail, ok, type SipResult } from "../message/errors.js";
+import {
+  equalsLowerAt,
+  isIpv4At,
+  parseUintAt,
+  scanDigitsAt,
+  scanHostAt,
+  shadow,
+} from "../headers/byte-scan.js";
 import { parseParams, serializeParams, type Params } from "../headers/scan.js";
 import {
   escapeComponent,
@@ -55,20 +63,36 @@ const MAX_URI = 8192;
 /** Parses a URI; never throws. */
 export function parseUri(s: string): SipResult<Uri> {
   if (s.length > MAX_URI) return fail("SIP_ERR_TOO_LARGE", "URI too long");
-  const colon = s.indexOf(":");
-  if (colon <= 0) return fail("SIP_ERR_URI", "URI without scheme");
-  const scheme = s.slice(0, colon).toLowerCase();
+  return parseUriAt(s, shadow(s), 0);
+}
+
+/** {@link parseUri} over byte stand-ins: `b[o + i]` is `s.charCodeAt(i)` (see `headers/byte-scan.ts`). */
+export function parseUriAt(s: string, b: Uint8Array, o: number): SipResult<Uri> {
+  const n = s.length;
+  if (n > MAX_URI) return fail("SIP_ERR_TOO_LARGE", "URI too long");
+  let colon = 0;
+  while (colon < n && b[o + colon] !== 0x3a) colon++;
+  if (colon === 0 || colon === n) return fail("SIP_ERR_URI", "URI without scheme");
   // RFC 3261 §25.1: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
-  if (!/^[a-z][a-z0-9+\-.]*$/.test(scheme)) return fail("SIP_ERR_URI", "bad URI scheme");
-  for (let i = colon + 1; i < s.length; i++) {
-    const c = s.charCodeAt(i);
+  const a0 = (b[o] as number) | 0x20;
+  if (a0 < 0x61 || a0 > 0x7a) return fail("SIP_ERR_URI", "bad URI scheme");
+  for (let i = 1; i < colon; i++) {
+    const c = b[o + i] as number;
+    const l = c | 0x20;
+    if (!((l >= 0x61 && l <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e))
+      return fail("SIP_ERR_URI", "bad URI scheme");
+  }
+  for (let i = colon + 1; i < n; i++) {
+    const c = b[o + i] as number;
     if (c <= 0x20 || c === 0x7f || c === 0x3c || c === 0x3e || c === 0x22) {
       return fail("SIP_ERR_URI", "whitespace, control character, <, > or quote in URI");
     }
   }
-  if (scheme === "sip" || scheme === "sips") return parseSipUri(s, colon + 1, scheme);
+  if (equalsLowerAt(b, o, 0, colon, "sip")) return parseSipUriAt(s, b, o, colon + 1, "sip");
+  if (equalsLowerAt(b, o, 0, colon, "sips")) return parseSipUriAt(s, b, o, colon + 1, "sips");
+  const scheme = s.slice(0, colon).toLowerCase();
   if (scheme === "tel") return parseTelUri(s, colon + 1);
-  if (colon + 1 >= s.length) return fail("SIP_ERR_URI", "empty URI");
+  if (colon + 1 >= n) return fail("SIP_ERR_URI", "empty URI");
   return ok<Uri>({ kind: "other", scheme, rest: s.slice(colon + 1) });
 }
 
@@ -80,19 +104,26 @@ export function parseSipUriString(s: string): SipResult<SipUri> {
   return ok(r.value);
 }
 
-function parseSipUri(s: string, i: number, scheme: "sip" | "sips"): SipResult<Uri> {
+function parseSipUriAt(
+  s: string,
+  b: Uint8Array,
+  o: number,
+  i: number,
+  scheme: "sip" | "sips",
+): SipResult<Uri> {
+  const n = s.length;
   let user: string | undefined;
   let password: string | undefined;
-  const at = s.indexOf("@", i);
-  if (at >= 0) {
-    const userinfo = s.slice(i, at);
-    const pc = userinfo.indexOf(":");
-    const rawUser = pc >= 0 ? userinfo.slice(0, pc) : userinfo;
-    if (rawUser.length === 0) return fail("SIP_ERR_URI", "empty user part");
-    user = unescapeComponent(rawUser);
+  let at = i;
+  while (at < n && b[o + at] !== 0x40) at++;
+  if (at < n) {
+    let pc = i;
+    while (pc < at && b[o + pc] !== 0x3a) pc++;
+    if (pc === i) return fail("SIP_ERR_URI", "empty user part");
+    user = unescapeComponent(s.slice(i, pc));
     if (user === undefined) return fail("SIP_ERR_URI", "bad %-escape in user part");
-    if (pc >= 0) {
-      password = unescapeComponent(userinfo.slice(pc + 1));
+    if (pc < at) {
+      password = unescapeComponent(s.slice(pc + 1, at));
       if (password === undefined) return fail("SIP_ERR_URI", "bad %-escape in password");
     }
     i = at + 1;
@@ -100,55 +131,44 @@ function parseSipUri(s: string, i: number, scheme: "sip" | "sips"): SipResult<Ur
   // hostport
   let hostEnd: number;
   let hostType: HostType;
-  if (s.charCodeAt(i) === 0x5b) {
+  if (b[o + i] === 0x5b) {
     hostEnd = s.indexOf("]", i);
     if (hostEnd < 0) return fail("SIP_ERR_URI", "unterminated IPv6 reference");
     hostEnd++;
     if (!isIpv6Reference(s.slice(i, hostEnd))) return fail("SIP_ERR_URI", "bad IPv6 reference");
     hostType = "ipv6";
   } else {
-    hostEnd = i;
-    while (hostEnd < s.length) {
-      const c = s.charCodeAt(hostEnd);
-      if (
-        (c >= 0x30 && c <= 0x39) ||
-        (c >= 0x41 && c <= 0x5a) ||
-        (c >= 0x61 && c <= 0x7a) ||
-        c === 0x2d ||
-        c === 0x2e
-      )
-        hostEnd++;
-      else break;
-    }
+    hostEnd = scanHostAt(b, o, i, n);
     if (hostEnd === i) return fail("SIP_ERR_URI", "missing host");
-    hostType = isIpv4(s.slice(i, hostEnd)) ? "ipv4" : "name";
+    hostType = isIpv4At(b, o, i, hostEnd) ? "ipv4" : "name";
   }
   const host = s.slice(i, hostEnd);
   i = hostEnd;
   let port: number | undefined;
-  if (s.charCodeAt(i) === 0x3a) {
-    let j = i + 1;
-    while (j < s.length && s.charCodeAt(j) >= 0x30 && s.charCodeAt(j) <= 0x39) j++;
+  if (b[o + i] === 0x3a) {
+    const j = scanDigitsAt(b, o, i + 1, n);
     if (j === i + 1 || j - i > 6) return fail("SIP_ERR_URI", "bad port");
-    port = Number(s.slice(i + 1, j));
-    if (port > 65535) return fail("SIP_ERR_URI", "port out of range");
+    port = parseUintAt(b, o, i + 1, j, 65535);
+    if (port === undefined) return fail("SIP_ERR_URI", "port out of range");
     i = j;
   }
   const params: Params = new Map();
-  while (i < s.length && s.charCodeAt(i) === 0x3b) {
+  while (i < n && b[o + i] === 0x3b) {
     let j = i + 1;
-    while (j < s.length && s.charCodeAt(j) !== 0x3b && s.charCodeAt(j) !== 0x3f) j++;
-    const p = s.slice(i + 1, j);
-    const eq = p.indexOf("=");
-    const rawName = eq >= 0 ? p.slice(0, eq) : p;
-    if (rawName.length === 0 || !allIn(rawName, PARAM_CHARS, true))
+    let eq = -1;
+    for (; j < n; j++) {
+      const c = b[o + j];
+      if (c === 0x3b || c === 0x3f) break;
+      if (c === 0x3d && eq < 0) eq = j;
+    }
+    const nameEnd = eq < 0 ? j : eq;
+    if (nameEnd === i + 1 || !allInAt(b, o, i + 1, nameEnd, PARAM_CHARS))
       return fail("SIP_ERR_URI", "bad URI parameter");
-    const name = unescapeComponent(rawName);
+    const name = unescapeComponent(s.slice(i + 1, nameEnd));
     let value: string | null | undefined = null;
     if (eq >= 0) {
-      const rawValue = p.slice(eq + 1);
-      if (!allIn(rawValue, PARAM_CHARS, true)) return fail("SIP_ERR_URI", "bad URI parameter value");
-      value = unescapeComponent(rawValue);
+      if (!allInAt(b, o, eq + 1, j, PARAM_CHARS)) return fail("SIP_ERR_URI", "bad URI parameter value");
+      value = unescapeComponent(s.slice(eq + 1, j));
     }
     if (name === undefined || value === undefined)
       return fail("SIP_ERR_URI", "bad %-escape in URI parameter");
@@ -156,7 +176,7 @@ function parseSipUri(s: string, i: number, scheme: "sip" | "sips"): SipResult<Ur
     i = j;
   }
   const headers: Array<[string, string]> = [];
-  if (i < s.length && s.charCodeAt(i) === 0x3f) {
+  if (i < n && b[o + i] === 0x3f) {
     for (const part of s.slice(i + 1).split("&")) {
       const eq = part.indexOf("=");
       if (eq <= 0) return fail("SIP_ERR_URI", "bad URI header");
@@ -169,10 +189,20 @@ function parseSipUri(s: string, i: number, scheme: "sip" | "sips"): SipResult<Ur
       if (name === undefined || value === undefined) return fail("SIP_ERR_URI", "bad %-escape in URI header");
       headers.push([name, value]);
     }
-    i = s.length;
+    i = n;
   }
-  if (i !== s.length) return fail("SIP_ERR_URI", `unexpected character at ${i} in URI`);
+  if (i !== n) return fail("SIP_ERR_URI", `unexpected character at ${i} in URI`);
   return ok<Uri>({ kind: "sip", scheme, user, password, host, hostType, port, params, headers });
+}
+
+/** Every unit of `[i, j)` is in `allowed` or is `%`. */
+function allInAt(b: Uint8Array, o: number, i: number, j: number, allowed: Uint8Array): boolean {
+  for (let k = i; k < j; k++) {
+    const c = b[o + k] as number;
+    if (c < 128 && (allowed[c] === 1 || c === 0x25)) continue;
+    return false;
+  }
+  return true;
 }
 
 function allIn(s: string, allowed: Uint8Array, percent: boolean): boolean {
@@ -197,13 +227,9 @@ function parseTelUri(s: string, i: number): SipResult<Uri> {
   return ok<Uri>({ kind: "tel", scheme: "tel", number, params });
 }
 
+/** RFC 3261 §25.1 IPv4address (dotted quad, octets 0-255 of one to three digits). */
 export function isIpv4(s: string): boolean {
-  const parts = s.split(".");
-  if (parts.length !== 4) return false;
-  for (const p of parts) {
-    if (p.length === 0 || p.length > 3 || !/^[0-9]+$/.test(p) || Number(p) > 255) return false;
-  }
-  return true;
+  return s.length <= 15 && isIpv4At(shadow(s), 0, 0, s.length);
 }
 
 /**
