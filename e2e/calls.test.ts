@@ -3,7 +3,7 @@
  * WebSocket. Every assertion is on what a real client saw or what the database recorded.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SessionState } from "sip.js";
+import { Messager, SessionState, UserAgent } from "sip.js";
 import { NodePhone, sessionState, startStack, type Stack } from "./src/index.js";
 
 const DOMAIN = "acme.test";
@@ -136,6 +136,23 @@ describe("calls through the gateway with sip.js (issue 4)", () => {
   it("answers 404 for an unknown user and for a user of another tenant", async () => {
     expect(await finalStatusOf(alice, `sip:nobody@${DOMAIN}`)).toBe(404);
     expect(await finalStatusOf(alice, "sip:mallory@other.test")).toBe(404);
+  });
+
+  it("relays an out-of-dialog MESSAGE between registered users", async () => {
+    const got = new Promise<string>((resolve) => {
+      bob.ua.delegate = { ...bob.ua.delegate, onMessage: (m) => (void m.accept(), resolve(m.request.body)) };
+    });
+    const status = await new Promise<number>((resolve) => {
+      const messager = new Messager(alice.ua, UserAgent.makeURI(`sip:bob@${DOMAIN}`)!, "hello bob");
+      void messager.message({
+        requestDelegate: {
+          onAccept: (r) => resolve(r.message.statusCode ?? 0),
+          onReject: (r) => resolve(r.message.statusCode ?? 0),
+        },
+      });
+    });
+    expect(status).toBe(200);
+    expect(await got).toBe("hello bob");
   });
 
   it("refuses a wrong password", async () => {

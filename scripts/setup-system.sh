@@ -2,6 +2,7 @@
 # Installs the system packages Hookline needs, idempotently:
 #   chromium        browser tests (Playwright drives /usr/bin/chromium; no browser download)
 #   sip-tester      SIPp, for interop and load tests
+#   openssl         self-signed certificates for the WSS test
 #   mediasoup-worker 3.8.4 from Debian experimental (pinned so nothing else comes from there),
 #                   with a fallback .deb kept in vendor/ should experimental drop it
 #   kamailio        only with --bench: the peer the gateway benchmark compares against
@@ -28,6 +29,7 @@ apt_quiet() {
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v sipp >/dev/null 2>&1 || missing+=(sip-tester)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)   # test certificates for WSS
 [ -x "$MS_BIN" ] || missing+=(mediasoup-worker)
 if [ "$want_bench" = 1 ]; then command -v kamailio >/dev/null 2>&1 || missing+=(kamailio); fi
 

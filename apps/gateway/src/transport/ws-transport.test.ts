@@ -1,0 +1,82 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import type { ParseMessageResult } from "@hookline/sip-core";
+import type { Flow } from "./types.js";
+import { WsTransport } from "./ws-transport.js";
+
+const OPTIONS =
+  "OPTIONS sip:gw SIP/2.0\r\nVia: SIP/2.0/WSS df7jal23ls0d.invalid;branch=z9hG4bK1\r\nMax-Forwards: 70\r\n" +
+  "From: <sip:a@b>;tag=1\r\nTo: <sip:gw>\r\nCall-ID: c1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+
+function selfSigned(): { cert: string; key: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), "hookline-tls-"));
+  const key = path.join(dir, "key.pem");
+  const cert = path.join(dir, "cert.pem");
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      key,
+      "-out",
+      cert,
+      "-days",
+      "1",
+      "-subj",
+      "/CN=127.0.0.1",
+    ],
+    { stdio: "ignore" },
+  );
+  return { cert: readFileSync(cert, "utf8"), key: readFileSync(key, "utf8") };
+}
+
+describe("SIP over WebSocket (RFC 7118)", () => {
+  let transport: WsTransport | undefined;
+  afterEach(() => transport?.close());
+
+  async function start(opts: { tls?: { cert: string; key: string }; allowedOrigins?: string[] } = {}) {
+    const got: Array<{ result: ParseMessageResult; flow: Flow }> = [];
+    transport = new WsTransport(
+      {
+        maxPayload: 64 * 1024,
+        allowedOrigins: opts.allowedOrigins ?? [],
+        pingIntervalMs: 30_000,
+        ...(opts.tls && { tls: opts.tls }),
+      },
+      (result, flow) => got.push({ result, flow }),
+      () => {},
+    );
+    return { got, port: await transport.listen("127.0.0.1", 0) };
+  }
+
+  it("serves WSS when a certificate and key are configured", async () => {
+    const { got, port } = await start({ tls: selfSigned() });
+    const ws = new WebSocket(`wss://127.0.0.1:${port}`, "sip", { rejectUnauthorized: false });
+    await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
+    ws.send(OPTIONS);
+    await expect.poll(() => got.length).toBe(1);
+    expect(got[0]!.flow.transport).toBe("wss");
+    expect(got[0]!.result.ok).toBe(true);
+    ws.close();
+  });
+
+  it("refuses an Origin outside the allow-list", async () => {
+    const { port } = await start({ allowedOrigins: ["https://app.example"] });
+    const status = (origin: string) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${port}`, "sip", { origin });
+        ws.once("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+        ws.once("open", () => (ws.close(), resolve(101)));
+      });
+    expect(await status("https://evil.example")).toBe(403);
+    expect(await status("https://app.example")).toBe(101);
+  });
+});
