@@ -79,7 +79,7 @@ export class SoftphonePage {
       if (m.type() === "error") console.log(`[browser] ${m.text()}`);
     });
     await page.goto(`${httpBase}/softphone`);
-    await page.waitForFunction(() => "phone" in window);
+    await page.waitForFunction(() => "phone" in globalThis);
     return new SoftphonePage(page);
   }
 
@@ -87,7 +87,7 @@ export class SoftphonePage {
     return this.page.evaluate(
       ([src, a]) => {
         const f = new Function(`return (${src as string})`)() as (p: unknown, a: unknown) => unknown;
-        return f((window as unknown as { phone: unknown }).phone, a);
+        return f((globalThis as unknown as { phone: unknown }).phone, a);
       },
       [fn.toString(), arg] as const,
     ) as Promise<T>;
