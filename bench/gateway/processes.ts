@@ -69,6 +69,14 @@ export function cpuMs(pids: number[]): number {
   return ticks * TICK_MS;
 }
 
+/** Whole-machine CPU counters (first line of /proc/stat), in ticks: busy and total. */
+export function machineTicks(): { busy: number; total: number } {
+  const f = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  const idle = (f[3] ?? 0) + (f[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
 // ─── SIPp ────────────────────────────────────────────────────────────────────
 
 export interface SippStats {
@@ -78,6 +86,8 @@ export interface SippStats {
   failed: number;
   /** Mean response time to the INVITE that got the 200 (`rtd="true"`), ms. */
   responseTimeMs: number | undefined;
+  /** Non-zero cumulative failure counters by SIPp's reason (`MaxUDPRetrans`, `UnexpectedMessage`, ...). */
+  failures: Record<string, number>;
   stderr: string;
 }
 
@@ -104,6 +114,14 @@ export function sipp(args: string[]): Sipp {
         successful: stats["SuccessfulCall(C)"] ?? 0,
         failed: stats["FailedCall(C)"] ?? 0,
         responseTimeMs: parseDuration(stats.raw["ResponseTime1(C)"]),
+        failures: Object.fromEntries(
+          Object.entries(stats)
+            .filter(
+              ([k, v]) =>
+                /^Failed.+\(C\)$/.test(k) && k !== "FailedCall(C)" && typeof v === "number" && v > 0,
+            )
+            .map(([k, v]) => [k.slice("Failed".length, -"(C)".length), v as number]),
+        ),
         stderr,
       });
     });

@@ -10,15 +10,16 @@
  * Kamailio does no authentication. Not a test: `npm run bench:gateway -w @hookline/bench`.
  *
  * Options (environment): BENCH_STEP_S (8), BENCH_HOLD_MS (500), BENCH_BUDGET_S (170),
- * BENCH_KAMAILIO_CHILDREN (2), BENCH_CPU_PROF=1 (V8 --cpu-prof of the gateway, written to
- * bench/gateway/profiles/), BENCH_RATES_GATEWAY / BENCH_RATES_KAMAILIO (comma-separated cps).
+ * BENCH_KAMAILIO_CHILDREN (2), BENCH_CPU_PROF=1 (V8 --cpu-prof of the gateway, written to a
+ * temporary folder that is printed), BENCH_RATES_GATEWAY / BENCH_RATES_KAMAILIO (comma-separated cps).
  */
 import path from "node:path";
-import { mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import {
   cpuMs,
   E2E_SIPP,
   freeUdpPort,
+  machineTicks,
   HERE,
   processTree,
   provision,
@@ -26,6 +27,7 @@ import {
   startGateway,
   startKamailio,
   stopSipp,
+  tmp,
   type Sipp,
 } from "./processes.js";
 
@@ -36,8 +38,11 @@ const KAMAILIO_CHILDREN = Number(process.env.BENCH_KAMAILIO_CHILDREN ?? 2);
 const CPU_PROF = process.env.BENCH_CPU_PROF === "1";
 const rates = (name: string, fallback: number[]) =>
   process.env[name] ? process.env[name]!.split(",").map(Number) : fallback;
-const GATEWAY_RATES = rates("BENCH_RATES_GATEWAY", [50, 100, 150, 200, 300, 400, 500, 600, 800, 1000]);
-const KAMAILIO_RATES = rates("BENCH_RATES_KAMAILIO", [100, 200, 400, 600, 800, 1000, 1300, 1600, 2000]);
+const GATEWAY_RATES = rates(
+  "BENCH_RATES_GATEWAY",
+  [50, 75, 100, 125, 150, 200, 250, 300, 400, 500, 600, 800],
+);
+const KAMAILIO_RATES = rates("BENCH_RATES_KAMAILIO", [200, 400, 600, 800, 1000, 1300, 1600, 2000]);
 const DOMAIN = "bench.test";
 
 interface Step {
@@ -46,7 +51,14 @@ interface Step {
   successful: number;
   failedPct: number;
   cpuMsPerCall: number;
+  /** The main process alone (node for Hookline, without its mediasoup worker). */
+  mainCpuMsPerCall: number;
+  /** Both cores, everything on the machine (SIPp, other work) during the step. */
+  machineBusyPct: number;
+  /** The SIPp UAS, to see when the load generators are the limit. */
+  uasCpuMsPerCall: number;
   responseTimeMs: number | undefined;
+  failures: Record<string, number>;
   ok: boolean;
 }
 
@@ -54,6 +66,8 @@ interface Target {
   name: string;
   /** The process tree whose CPU is counted. */
   pids: () => number[];
+  mainPid: number;
+  uasPid: number;
   /** SIPp arguments of the UAC for `rate` cps, `calls` calls. */
   uac: (rate: number, calls: number) => string[];
 }
@@ -64,9 +78,15 @@ const left = () => BUDGET_MS - (Date.now() - started);
 async function step(target: Target, rate: number): Promise<Step> {
   const calls = rate * STEP_S;
   const before = cpuMs(target.pids());
+  const mainBefore = cpuMs([target.mainPid]);
+  const machineBefore = machineTicks();
+  const uasBefore = cpuMs([target.uasPid]);
   const uac = sipp([...target.uac(rate, calls), "-timeout", String(STEP_S + 15), "-d", String(HOLD_MS)]);
   const s = await uac.done;
   const used = cpuMs(target.pids()) - before;
+  const mainUsed = cpuMs([target.mainPid]) - mainBefore;
+  const machineAfter = machineTicks();
+  const uasUsed = cpuMs([target.uasPid]) - uasBefore;
   // Calls still open at the timeout count as failed.
   const failed = Math.max(s.failed, calls - s.successful);
   const failedPct = (100 * failed) / calls;
@@ -76,7 +96,13 @@ async function step(target: Target, rate: number): Promise<Step> {
     successful: s.successful,
     failedPct,
     cpuMsPerCall: s.successful > 0 ? used / s.successful : NaN,
+    mainCpuMsPerCall: s.successful > 0 ? mainUsed / s.successful : NaN,
+    machineBusyPct:
+      (100 * (machineAfter.busy - machineBefore.busy)) /
+      Math.max(1, machineAfter.total - machineBefore.total),
+    uasCpuMsPerCall: s.successful > 0 ? uasUsed / s.successful : NaN,
     responseTimeMs: s.responseTimeMs,
+    failures: s.failures,
     ok: failedPct < 1,
   };
 }
@@ -94,9 +120,12 @@ async function stepUp(target: Target, list: number[], share: number): Promise<St
     steps.push(s);
     console.log(
       `  ${target.name.padEnd(9)} ${String(rate).padStart(5)} cps  ${String(s.successful).padStart(6)}/${rate * STEP_S} ok` +
-        `  failed ${s.failedPct.toFixed(2).padStart(6)} %  ${s.cpuMsPerCall.toFixed(2).padStart(6)} CPU ms/call` +
+        `  failed ${s.failedPct.toFixed(2).padStart(6)} %  ${s.cpuMsPerCall.toFixed(2).padStart(6)} CPU ms/call (main process ${s.mainCpuMsPerCall.toFixed(2)})` +
+        `  machine busy ${s.machineBusyPct.toFixed(0)} %, SIPp UAS ${s.uasCpuMsPerCall.toFixed(2)} ms/call` +
         `  setup (INVITE→200) ${s.responseTimeMs === undefined ? "?" : s.responseTimeMs < 1 ? "<1" : s.responseTimeMs.toFixed(0)} ms`,
     );
+    const reasons = Object.entries(s.failures).map(([k, v]) => `${k} ${v}`);
+    if (reasons.length > 0) console.log(`            failed calls by SIPp's reason: ${reasons.join(", ")}`);
     if (!s.ok) break;
   }
   return steps;
@@ -155,8 +184,7 @@ async function main(): Promise<void> {
   );
 
   // ── Hookline ──
-  const profileDir = path.join(HERE, "profiles");
-  if (CPU_PROF) mkdirSync(profileDir, { recursive: true });
+  const profileDir = tmp("hookline-bench-prof-");
   const gw = await startGateway(CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []);
   await provision(gw, DOMAIN, ["alice", "bob"]);
   const gwTarget = `127.0.0.1:${gw.sip}`;
@@ -165,6 +193,8 @@ async function main(): Promise<void> {
   const hookline: Target = {
     name: "Hookline",
     pids: () => processTree(gw.child.pid!),
+    mainPid: gw.child.pid!,
+    uasPid: gwUas.proc.child.pid!,
     uac: (rate, calls) => [
       "-sf",
       path.join(E2E_SIPP, "uac-call-auth.xml"),
@@ -215,6 +245,8 @@ async function main(): Promise<void> {
   const kamailio: Target = {
     name: "Kamailio",
     pids: () => processTree(kam.pid),
+    mainPid: kam.pid,
+    uasPid: kUas.proc.child.pid!,
     uac: (rate, calls) => [
       "-sf",
       path.join(HERE, "uac-call-noauth.xml"),
