@@ -131,7 +131,7 @@ export function parseParamsAt(s: string, b: Uint8Array, o: number, i: number, pa
     i = skipWsAt(b, o, i + 1, n);
     const nameEnd = scanTokenAt(b, o, i, n);
     if (nameEnd === i) return -1;
-    const name = s.slice(i, nameEnd).toLowerCase();
+    const name = paramName(s, b, o, i, nameEnd);
     i = skipWsAt(b, o, nameEnd, n);
     if (i < n && b[o + i] === 0x3d) {
       i = skipWsAt(b, o, i + 1, n);
@@ -156,6 +156,15 @@ export function parseParamsAt(s: string, b: Uint8Array, o: number, i: number, pa
       params.set(name, null);
     }
   }
+}
+
+/** Parameter names common on the wire, interned: no slice and no lower-casing for them. */
+const COMMON_PARAMS = ["branch", "tag", "transport", "lr", "ob", "rport", "received", "expires", "q", "user"];
+
+/** The lower-cased parameter name `[i, j)` (token characters). */
+function paramName(s: string, b: Uint8Array, o: number, i: number, j: number): string {
+  for (const p of COMMON_PARAMS) if (equalsLowerAt(b, o, i, j, p)) return p;
+  return s.slice(i, j).toLowerCase();
 }
 
 /**
@@ -190,7 +199,10 @@ function pushTrimmed(out: number[], b: Uint8Array, o: number, a: number, e: numb
   out.push(a, e);
 }
 
-/** Whether `[i, i + lower.length)` equals the lower-case ASCII `lower`, ignoring case. */
+/**
+ * Whether `[i, j)` equals `lower` ignoring ASCII case. `lower` must be lower-case letters (the
+ * `| 0x20` fold is exact only for letters); the units compared are token characters.
+ */
 export function equalsLowerAt(b: Uint8Array, o: number, i: number, j: number, lower: string): boolean {
   if (j - i !== lower.length) return false;
   for (let k = 0; k < lower.length; k++) {

@@ -106,7 +106,7 @@ export function parseNameAddrAt(s: string, b: Uint8Array, o: number, header: str
 function isUriLikeAt(b: Uint8Array, o: number, i: number, j: number, bracketed: boolean): boolean {
   let colon = i;
   while (colon < j && b[o + colon] !== 0x3a) colon++;
-  if (colon === i || colon >= j) return false;
+  if (colon === i || colon >= j - 1) return false;
   const c0 = (b[o + i] as number) | 0x20;
   if (c0 < 0x61 || c0 > 0x7a) return false;
   for (let k = i + 1; k < colon; k++) {
@@ -115,15 +115,23 @@ function isUriLikeAt(b: Uint8Array, o: number, i: number, j: number, bracketed: 
     if (!((l >= 0x61 && l <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e))
       return false;
   }
-  if (colon === j - 1) return false;
-  for (let k = colon + 1; k < j; k++) {
-    const c = b[o + k] as number;
-    // Non-ASCII stand-ins are >= 0x80 and pass, as the characters did.
-    if (c <= 0x20 || c === 0x7f || c === 0x3c || c === 0x3e || c === 0x22) return false;
-    if (!bracketed && (c === 0x3f || c === 0x2c)) return false;
-  }
+  // One table load per character (non-ASCII stand-ins index the zero upper half and pass, as the
+  // characters did).
+  const refuse = bracketed ? 1 : 3;
+  for (let k = colon + 1; k < j; k++)
+    if (((URI_REFUSED[b[o + k] as number] as number) & refuse) !== 0) return false;
   return true;
 }
+
+/** 1: never in a URI here (controls, SP, DEL, `<`, `>`, `"`); 2: not in a bare addr-spec (`?`, `,`). */
+const URI_REFUSED = new Uint8Array(256);
+for (let c = 0; c <= 0x20; c++) URI_REFUSED[c] = 1;
+URI_REFUSED[0x7f] = 1;
+URI_REFUSED[0x3c] = 1;
+URI_REFUSED[0x3e] = 1;
+URI_REFUSED[0x22] = 1;
+URI_REFUSED[0x3f] = 2;
+URI_REFUSED[0x2c] = 2;
 
 /** Parses one Contact value, including `*`, `expires` and `q` (RFC 3261 §20.10). */
 export function parseContact(s: string): SipResult<Contact> {

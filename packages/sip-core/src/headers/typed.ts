@@ -37,6 +37,11 @@ function list<T>(
   header: string,
 ): (v: string, b: Uint8Array, o: number) => SipResult<T[]> {
   return (v, b, o) => {
+    // No comma at all (the usual case): one element, no split (parsed values are already trimmed).
+    if (v.indexOf(",") < 0 && v.length > 0) {
+      const r = one(v, b, o);
+      return r.ok ? ok([r.value]) : r;
+    }
     const out: T[] = [];
     const parts = splitCommasAt(b, o, v.length);
     for (let k = 0; k < parts.length; k += 2) {
