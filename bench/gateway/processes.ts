@@ -88,6 +88,8 @@ export interface SippStats {
   responseTimeMs: number | undefined;
   /** Non-zero cumulative failure counters by SIPp's reason (`MaxUDPRetrans`, `UnexpectedMessage`, ...). */
   failures: Record<string, number>;
+  /** Its working folder (-trace_err logs land here). */
+  dir: string;
   stderr: string;
 }
 
@@ -122,6 +124,7 @@ export function sipp(args: string[]): Sipp {
             )
             .map(([k, v]) => [k.slice("Failed".length, -"(C)".length), v as number]),
         ),
+        dir,
         stderr,
       });
     });

@@ -10,7 +10,7 @@
  * Kamailio does no authentication. Not a test: `npm run bench:gateway -w @hookline/bench`.
  *
  * Options (environment): BENCH_STEP_S (8), BENCH_HOLD_MS (500), BENCH_BUDGET_S (170),
- * BENCH_KAMAILIO_CHILDREN (2), BENCH_CPU_PROF=1 (V8 --cpu-prof of the gateway, written to a
+ * BENCH_KAMAILIO_CHILDREN (2), BENCH_TRACE_ERR=1 (SIPp -trace_err, folder printed per step), BENCH_CPU_PROF=1 (V8 --cpu-prof of the gateway, written to a
  * temporary folder that is printed), BENCH_RATES_GATEWAY / BENCH_RATES_KAMAILIO (comma-separated cps).
  */
 import path from "node:path";
@@ -36,6 +36,7 @@ const HOLD_MS = Number(process.env.BENCH_HOLD_MS ?? 500);
 const BUDGET_MS = Number(process.env.BENCH_BUDGET_S ?? 170) * 1000;
 const KAMAILIO_CHILDREN = Number(process.env.BENCH_KAMAILIO_CHILDREN ?? 2);
 const CPU_PROF = process.env.BENCH_CPU_PROF === "1";
+const TRACE_ERR = process.env.BENCH_TRACE_ERR === "1";
 const rates = (name: string, fallback: number[]) =>
   process.env[name] ? process.env[name]!.split(",").map(Number) : fallback;
 const GATEWAY_RATES = rates(
@@ -81,8 +82,16 @@ async function step(target: Target, rate: number): Promise<Step> {
   const mainBefore = cpuMs([target.mainPid]);
   const machineBefore = machineTicks();
   const uasBefore = cpuMs([target.uasPid]);
-  const uac = sipp([...target.uac(rate, calls), "-timeout", String(STEP_S + 15), "-d", String(HOLD_MS)]);
+  const uac = sipp([
+    ...target.uac(rate, calls),
+    "-timeout",
+    String(STEP_S + 15),
+    "-d",
+    String(HOLD_MS),
+    ...(TRACE_ERR ? ["-trace_err"] : []),
+  ]);
   const s = await uac.done;
+  if (TRACE_ERR) console.log(`            SIPp UAC folder (-trace_err logs): ${s.dir}`);
   const used = cpuMs(target.pids()) - before;
   const mainUsed = cpuMs([target.mainPid]) - mainBefore;
   const machineAfter = machineTicks();
