@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createSocket } from "node:dgram";
-import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -98,7 +98,8 @@ export interface Sipp {
   readonly done: Promise<SippStats>;
 }
 
-export function sipp(args: string[]): Sipp {
+/** Runs SIPp in a temporary folder, removed when it exits unless `keep` (to read its logs). */
+export function sipp(args: string[], keep = false): Sipp {
   const dir = tmp("hookline-bench-sipp-");
   const child = spawn("sipp", [...args, "-nostdin", "-trace_stat", "-stf", "stat.csv", "-fd", "1"], {
     cwd: dir,
@@ -110,6 +111,7 @@ export function sipp(args: string[]): Sipp {
     child.on("error", reject);
     child.on("close", (code) => {
       const stats = readStats(path.join(dir, "stat.csv"));
+      if (!keep) rmSync(dir, { recursive: true, force: true });
       resolve({
         code,
         created: stats["TotalCallCreated"] ?? 0,
