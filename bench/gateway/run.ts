@@ -82,14 +82,17 @@ async function step(target: Target, rate: number): Promise<Step> {
   const mainBefore = cpuMs([target.mainPid]);
   const machineBefore = machineTicks();
   const uasBefore = cpuMs([target.uasPid]);
-  const uac = sipp([
-    ...target.uac(rate, calls),
-    "-timeout",
-    String(STEP_S + 15),
-    "-d",
-    String(HOLD_MS),
-    ...(TRACE_ERR ? ["-trace_err"] : []),
-  ]);
+  const uac = sipp(
+    [
+      ...target.uac(rate, calls),
+      "-timeout",
+      String(STEP_S + 15),
+      "-d",
+      String(HOLD_MS),
+      ...(TRACE_ERR ? ["-trace_err"] : []),
+    ],
+    TRACE_ERR,
+  );
   const s = await uac.done;
   if (TRACE_ERR) console.log(`            SIPp UAC folder (-trace_err logs): ${s.dir}`);
   const used = cpuMs(target.pids()) - before;
