@@ -6,13 +6,9 @@
  * own Call-ID and tags; calls never cross tenants.
  */
 import {
-  createCancel,
   createResponse,
-  generateCallId,
   generateTag,
-  getCSeq,
   getCallId,
-  getContacts,
   getFrom,
   getTo,
   type HeaderInput,
@@ -24,12 +20,14 @@ import {
   type Transport,
 } from "@hookline/sip-core";
 import type { Flow } from "../transport/types.js";
-import { Call, type Attempt } from "./call.js";
+import { Call } from "./call.js";
+import { CallSignals } from "./call-signals.js";
+import { Forker } from "./forking.js";
 import type { CallRecorder } from "./call-recorder.js";
 import { Leg, type LocalAddress } from "./leg.js";
 import { relayInDialog } from "./in-dialog-relay.js";
-import { contentTypeOf, isSdp, nameAddr, parseSip, passThroughHeaders, text, utf8 } from "./sip-helpers.js";
-import { MediaRefusedError, passThroughMedia, type MediaPort } from "./media-port.js";
+import { contentTypeOf, parseSip, passThroughHeaders } from "./sip-helpers.js";
+import { passThroughMedia, type MediaPort } from "./media-port.js";
 
 export interface Binding {
   contact: string;
@@ -73,6 +71,8 @@ export interface B2buaOptions {
 export class B2bua {
   readonly #o: B2buaOptions;
   readonly #media: MediaPort;
+  readonly #signals: CallSignals;
+  readonly #forker: Forker;
   /** `${Call-ID}\n${local tag}` → the call and leg of that dialog. */
   readonly #dialogs = new Map<string, { call: Call; leg: Leg }>();
   readonly #byInviteTx = new Map<InviteServerTransaction, Call>();
@@ -82,6 +82,15 @@ export class B2bua {
   constructor(options: B2buaOptions) {
     this.#o = options;
     this.#media = options.media ?? passThroughMedia;
+    this.#signals = new CallSignals(options);
+    this.#forker = new Forker({
+      ...options,
+      media: this.#media,
+      signals: this.#signals,
+      index: (call, leg) => this.#index(call, leg),
+      failCall: (call, status, reason) => this.#failCall(call, status, reason),
+      end: (call, leg, reason) => this.#end(call, leg, reason),
+    });
   }
 
   get activeCalls(): number {
@@ -115,27 +124,17 @@ export class B2bua {
       from: from.uri,
       to: to.uri,
     });
-    const aLeg = new Leg(
-      this.#o.recorder.createLeg(record, {
-        direction: "inbound",
-        sipCallId: getCallId(req) ?? "",
-        localTag: "",
-        remoteUri: from.uri,
-        transport: flow.transport,
-        source: `${flow.remoteAddress}:${flow.remotePort}`,
-      }),
-      "a",
-      flow,
-      this.#o.localAddress(flow),
-      getCallId(req) ?? "",
-      generateTag(),
-      nameAddr(to.displayName, to.uri),
-      nameAddr(from.displayName, from.uri),
-      getContacts(req)[0]?.uri ?? from.uri,
-    );
-    aLeg.remoteTag = from.tag;
-    aLeg.remoteCseq = getCSeq(req)?.seq;
-    this.#o.recorder.updateLeg(aLeg.id, { ...(from.tag && { remoteTag: from.tag }) });
+    const aTag = generateTag();
+    const aLegId = this.#o.recorder.createLeg(record, {
+      direction: "inbound",
+      sipCallId: getCallId(req) ?? "",
+      localTag: aTag,
+      remoteUri: from.uri,
+      transport: flow.transport,
+      source: `${flow.remoteAddress}:${flow.remotePort}`,
+    });
+    const aLeg = new Leg(aLegId, flow, this.#o.localAddress(flow), getCallId(req) ?? "", aTag);
+    if (from.tag) this.#o.recorder.updateLeg(aLeg.id, { remoteTag: from.tag });
     const call = new Call(record, aLeg, req, tx);
     this.#calls.add(call);
     this.#byInviteTx.set(tx, call);
@@ -143,12 +142,12 @@ export class B2bua {
     await this.#o.onNewCall?.({ id: record.id, accountId: record.accountId }, req);
     this.#o.recorder.initiated(record);
     this.#o.recorder.message(record, aLeg.id, "received", req);
-    this.#respondA(call, 100, "Trying");
+    this.#signals.respondA(call, 100, "Trying");
 
     tx.on("transaction.terminated", () => this.#byInviteTx.delete(tx));
     const ring = setTimeout(() => this.#noAnswer(call), this.#o.ringTimeoutMs);
     call.timers.add(ring);
-    await Promise.all(bindings.map((binding) => this.#fork(call, binding)));
+    await Promise.all(bindings.map((binding) => this.#forker.fork(call, binding)));
     if (call.attempts.length === 0 && !call.ended) {
       this.#failCall(call, 488, "Not Acceptable Here", call.mediaRefusal, [
         ["Warning", `399 hookline "${call.mediaRefusal}"`],
@@ -156,190 +155,12 @@ export class B2bua {
     }
   }
 
-  async #fork(call: Call, binding: Binding): Promise<void> {
-    const a = call.aInvite;
-    const from = getFrom(a)!;
-    const sipCallId = generateCallId();
-    const localTag = generateTag();
-    const legId = this.#o.recorder.createLeg(call.record, {
-      direction: "outbound",
-      sipCallId,
-      localTag,
-      remoteUri: binding.contact,
-      transport: binding.flow.transport,
-      source: `${binding.flow.remoteAddress}:${binding.flow.remotePort}`,
-    });
-    const leg = new Leg(
-      legId,
-      "b",
-      binding.flow,
-      this.#o.localAddress(binding.flow),
-      sipCallId,
-      localTag,
-      nameAddr(from.displayName, from.uri),
-      nameAddr(getTo(a)?.displayName, getTo(a)!.uri),
-      binding.contact,
-    );
-    let body = a.body;
-    if (isSdp(a)) {
-      try {
-        body = utf8(await this.#media.offer(call.record.id, call.a, leg, text(a.body)));
-      } catch (err) {
-        if (!(err instanceof MediaRefusedError)) throw err;
-        // This contact cannot be served; if none can, the caller gets 488 with the reason.
-        call.mediaRefusal = err.message;
-        this.#media.closeLeg(call.record.id, leg);
-        this.#o.recorder.updateLeg(legId, { state: "terminated" });
-        return;
-      }
-    }
-    if (call.ended) return;
-    const invite = leg.request("INVITE", {
-      cseq: 1,
-      headers: [
-        ...passThroughHeaders(a),
-        ["Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, MESSAGE, NOTIFY, UPDATE"],
-      ],
-      body,
-      ...contentTypeOf(a),
-    });
-    const tx = this.#o.layer.createClientTransaction(invite, this.#o.transportFor(binding.flow));
-    if (tx.request.method !== "INVITE") return;
-    const attempt: Attempt = {
-      leg,
-      invite,
-      tx: tx as Attempt["tx"],
-      provisional: false,
-      final: undefined,
-      cancelled: false,
-    };
-    call.attempts.push(attempt);
-    this.#index(call, leg);
-    tx.on("response.received", (res: SipResponse) => this.#onAttemptResponse(call, attempt, res));
-    tx.on("transaction.timeout", () => this.#onAttemptFailed(call, attempt, 408));
-    tx.on("transport.error", () => this.#onAttemptFailed(call, attempt, 503));
-    this.#o.recorder.message(call.record, leg.id, "sent", invite);
-    tx.start();
-  }
-
-  #onAttemptResponse(call: Call, attempt: Attempt, res: SipResponse): void {
-    this.#o.recorder.message(call.record, attempt.leg.id, "received", res);
-    // Responses with SDP wait for the media plane; the chain keeps them in arrival order.
-    call.chain = call.chain
-      .then(() => this.#handleAttemptResponse(call, attempt, res))
-      .catch((err: unknown) => console.error(`[b2bua] call ${call.record.id}:`, err));
-  }
-
-  /** The SDP to relay for a response that carries one, through the media plane (once per SDP). */
-  async #relayedAnswer(call: Call, attempt: Attempt, res: SipResponse): Promise<Uint8Array | undefined> {
-    if (!isSdp(res) || res.status < 180 || res.status >= 300) return undefined;
-    const sdp = text(res.body);
-    if (attempt.answer?.from !== sdp) {
-      attempt.answer = {
-        from: sdp,
-        to: utf8(await this.#media.answer(call.record.id, attempt.leg, call.a, sdp)),
-      };
-    }
-    return attempt.answer.to;
-  }
-
-  async #handleAttemptResponse(call: Call, attempt: Attempt, res: SipResponse): Promise<void> {
-    const leg = attempt.leg;
-    const status = res.status;
-    const body =
-      call.ended || (call.b && call.b !== leg) ? undefined : await this.#relayedAnswer(call, attempt, res);
-    if (status < 200) {
-      if (status === 100) return;
-      attempt.provisional = true;
-      if (call.b || call.ended) return;
-      leg.remoteTag ??= getTo(res)?.tag;
-      leg.refreshTarget(res);
-      if (leg.state === "trying") {
-        leg.state = "early";
-        this.#o.recorder.updateLeg(leg.id, {
-          state: "early",
-          ...(leg.remoteTag && { remoteTag: leg.remoteTag }),
-        });
-      }
-      if (attempt.cancelled) this.#sendCancel(call, attempt);
-      this.#respondA(call, status, res.reason, res, [], body);
-      if (status === 180 || status === 183) this.#o.recorder.setState(call.record, "ringing");
-      return;
-    }
-    if (status < 300) return this.#onAttemptAnswered(call, attempt, res, body);
-    attempt.final = status;
-    this.#media.closeLeg(call.record.id, leg);
-    leg.state = "terminated";
-    this.#o.recorder.updateLeg(leg.id, { state: "terminated" });
-    this.#maybeFail(call, res);
-  }
-
-  #onAttemptAnswered(call: Call, attempt: Attempt, res: SipResponse, body: Uint8Array | undefined): void {
-    const leg = attempt.leg;
-    if (call.b === leg) {
-      // A retransmitted 2xx: the ACK got lost (RFC 3261 §13.2.2.4), send it again.
-      if (call.bAcked) this.#ackB(call, undefined);
-      return;
-    }
-    attempt.final = res.status;
-    if (call.b || call.ended) {
-      // Another fork already won, or the call is gone: confirm and end this dialog at once.
-      leg.remoteTag = getTo(res)?.tag;
-      leg.refreshTarget(res);
-      const ack = leg.request("ACK", { cseq: 1 });
-      void this.#o.send(ack, leg.flow).catch(() => {});
-      this.#sendInDialog(call, leg, "BYE");
-      this.#media.closeLeg(call.record.id, leg);
-      return;
-    }
-    call.b = leg;
-    call.bAnswer = res;
-    leg.remoteTag = getTo(res)?.tag;
-    leg.refreshTarget(res);
-    leg.state = "confirmed";
-    this.#o.recorder.updateLeg(leg.id, {
-      state: "confirmed",
-      ...(leg.remoteTag && { remoteTag: leg.remoteTag }),
-    });
-    for (const other of call.attempts) {
-      if (other !== attempt && other.final === undefined) {
-        other.cancelled = true;
-        this.#sendCancel(call, other);
-      }
-    }
-    this.#clearRing(call);
-    call.a.state = "confirmed";
-    this.#o.recorder.updateLeg(call.a.id, { state: "confirmed" });
-    this.#respondA(call, res.status, res.reason, res, [], body);
-    this.#o.recorder.setState(call.record, "answered");
-    this.#retransmit2xxToA(call);
-  }
-
-  #onAttemptFailed(call: Call, attempt: Attempt, status: number): void {
-    if (attempt.final !== undefined) return;
-    attempt.final = status;
-    attempt.leg.state = "terminated";
-    this.#o.recorder.updateLeg(attempt.leg.id, { state: "terminated" });
-    if (call.b !== attempt.leg) this.#media.closeLeg(call.record.id, attempt.leg);
-    if (call.b === attempt.leg && !call.ended) return this.#end(call, attempt.leg, "transport-error");
-    this.#maybeFail(call, undefined);
-  }
-
-  /** When every fork has failed, the best final response goes to the caller (§16.7 step 6). */
-  #maybeFail(call: Call, last: SipResponse | undefined): void {
-    if (call.b || call.ended || call.attempts.some((x) => x.final === undefined)) return;
-    const statuses = call.attempts.map((x) => x.final ?? 500);
-    const best = statuses.find((s) => s >= 600) ?? statuses.find((s) => s === 486) ?? Math.min(...statuses);
-    const reason = last && last.status === best ? last.reason : undefined;
-    this.#failCall(call, best, reason);
-  }
-
   #noAnswer(call: Call): void {
     if (call.b || call.ended) return;
     for (const attempt of call.attempts) {
       if (attempt.final === undefined) {
         attempt.cancelled = true;
-        this.#sendCancel(call, attempt);
+        this.#signals.sendCancel(call, attempt);
       }
     }
     this.#failCall(call, 480, "Temporarily Unavailable");
@@ -348,7 +169,7 @@ export class B2bua {
   #failCall(call: Call, status: number, reason?: string, endReason?: string, headers?: HeaderInput[]): void {
     if (call.ended) return;
     call.ended = true;
-    this.#respondA(call, status, reason, undefined, headers);
+    this.#signals.respondA(call, status, reason, undefined, headers);
     call.a.state = "terminated";
     this.#o.recorder.updateLeg(call.a.id, { state: "terminated" });
     this.#o.recorder.setState(call.record, "failed", {
@@ -375,7 +196,7 @@ export class B2bua {
     for (const attempt of call.attempts) {
       if (attempt.final === undefined) {
         attempt.cancelled = true;
-        this.#sendCancel(call, attempt);
+        this.#signals.sendCancel(call, attempt);
       }
     }
     this.#failCall(call, 487, "Request Terminated", "cancelled");
@@ -389,28 +210,17 @@ export class B2bua {
     this.#o.recorder.message(call.record, leg.id, "received", ack);
     if (leg === call.a && !call.aAcked) {
       call.aAcked = true;
-      if (call.b && !call.bAcked) this.#ackB(call, ack);
+      if (call.b && !call.bAcked) this.#signals.ackB(call, ack);
       return;
     }
     const pending = call.pendingAck;
     if (pending && pending.from === leg) {
       call.pendingAck = undefined;
-      const relayed = pending.to.request("ACK", {
-        cseq: pending.toCseq,
-        body: ack.body,
-        ...contentTypeOf(ack),
-      });
+      const relayed = pending.to.request("ACK", { body: ack.body, ...contentTypeOf(ack) });
+      if (!relayed) return;
       this.#o.recorder.message(call.record, pending.to.id, "sent", relayed);
       void this.#o.send(relayed, pending.to.flow).catch(() => {});
     }
-  }
-
-  #ackB(call: Call, fromA: SipRequest | undefined): void {
-    const b = call.b!;
-    call.bAcked = true;
-    const ack = b.request("ACK", { cseq: 1, ...(fromA && { body: fromA.body, ...contentTypeOf(fromA) }) });
-    this.#o.recorder.message(call.record, b.id, "sent", ack);
-    void this.#o.send(ack, b.flow).catch(() => {});
   }
 
   // ─── in-dialog requests ──────────────────────────────────────────────────
@@ -432,10 +242,9 @@ export class B2bua {
       this.#o.recorder.message(call.record, leg.id, "sent", res);
       tx.respond(res);
     };
-    const cseq = getCSeq(req)?.seq ?? 0;
-    // RFC 3261 §12.2.2: a lower CSeq than the last one is out of order.
-    if (leg.remoteCseq !== undefined && cseq < leg.remoteCseq) return reply(500, "Server Internal Error");
-    leg.remoteCseq = cseq;
+    // RFC 3261 §12.2.2: out-of-order CSeq → 500; a target refresh updates the remote target.
+    const checked = leg.dialog?.receiveRequest(req);
+    if (checked && !checked.ok) return reply(checked.status, checked.reason);
     if (req.method === "BYE") {
       reply(200, "OK");
       this.#end(call, leg, leg === call.a ? "caller-hangup" : "callee-hangup");
@@ -444,7 +253,6 @@ export class B2bua {
     const other = call.other(leg);
     if (!other || other.state !== "confirmed" || call.ended)
       return reply(481, "Call/Transaction Does Not Exist");
-    if (req.method === "INVITE" || req.method === "UPDATE") leg.refreshTarget(req);
     relayInDialog(
       {
         layer: this.#o.layer,
@@ -478,7 +286,7 @@ export class B2bua {
         for (const attempt of call.attempts) {
           if (attempt.final === undefined) {
             attempt.cancelled = true;
-            this.#sendCancel(call, attempt);
+            this.#signals.sendCancel(call, attempt);
           }
         }
         call.ended = true;
@@ -486,7 +294,7 @@ export class B2bua {
         this.#forget(call);
       } else {
         const attempt = call.attempts.find((x) => x.leg === dropped);
-        if (attempt) this.#onAttemptFailed(call, attempt, 503);
+        if (attempt) this.#forker.onAttemptFailed(call, attempt, 503);
       }
     }
   }
@@ -502,13 +310,13 @@ export class B2bua {
       for (const attempt of call.attempts) {
         if (attempt.final === undefined) {
           attempt.cancelled = true;
-          this.#sendCancel(call, attempt);
+          this.#signals.sendCancel(call, attempt);
         }
       }
       this.#failCall(call, 503, "Service Unavailable", reason);
       return true;
     }
-    this.#sendInDialog(call, call.a, "BYE");
+    this.#signals.sendInDialog(call, call.a, "BYE");
     this.#end(call, call.a, reason);
     return true;
   }
@@ -520,7 +328,7 @@ export class B2bua {
     while (this.#calls.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
     for (const call of [...this.#calls]) {
       if (call.b) {
-        this.#sendInDialog(call, call.a, "BYE");
+        this.#signals.sendInDialog(call, call.a, "BYE");
         this.#end(call, call.a, "shutdown");
       } else {
         this.#noAnswer(call);
@@ -532,7 +340,7 @@ export class B2bua {
     if (call.ended) return;
     call.ended = true;
     const other = call.other(by);
-    if (other && other.state === "confirmed") this.#sendInDialog(call, other, "BYE");
+    if (other && other.state === "confirmed") this.#signals.sendInDialog(call, other, "BYE");
     if (byGone) by.state = "terminated";
     for (const leg of [call.a, call.b]) {
       if (leg) {
@@ -542,86 +350,6 @@ export class B2bua {
     }
     this.#o.recorder.setState(call.record, "completed", { reason });
     this.#forget(call);
-  }
-
-  #sendInDialog(call: Call, leg: Leg, method: string): void {
-    const req = leg.request(method);
-    this.#o.recorder.message(call.record, leg.id, "sent", req);
-    try {
-      const tx = this.#o.layer.createClientTransaction(req, this.#o.transportFor(leg.flow));
-      tx.on("response.received", (res: SipResponse) =>
-        this.#o.recorder.message(call.record, leg.id, "received", res),
-      );
-      tx.start();
-    } catch (err) {
-      console.error(`[b2bua] ${method} not sent:`, (err as Error).message);
-    }
-  }
-
-  #sendCancel(call: Call, attempt: Attempt): void {
-    // RFC 3261 §9.1: a CANCEL waits until a provisional response arrived.
-    if (!attempt.provisional || attempt.final !== undefined || attempt.tx.state === "terminated") return;
-    const cancel = createCancel(attempt.invite);
-    this.#o.recorder.message(call.record, attempt.leg.id, "sent", cancel);
-    try {
-      const tx = this.#o.layer.createClientTransaction(cancel, this.#o.transportFor(attempt.leg.flow));
-      tx.on("response.received", (res: SipResponse) =>
-        this.#o.recorder.message(call.record, attempt.leg.id, "received", res),
-      );
-      tx.start();
-    } catch {
-      // A CANCEL for this branch already exists.
-    }
-  }
-
-  #respondA(
-    call: Call,
-    status: number,
-    reason?: string,
-    from?: SipResponse,
-    headers: HeaderInput[] = [],
-    body?: Uint8Array,
-  ): void {
-    const res = createResponse(call.aInvite, status, reason, {
-      toTag: call.a.localTag,
-      headers: [
-        ...(status > 100 && status < 300 ? ([["Contact", call.a.contact]] as HeaderInput[]) : []),
-        ...(from ? passThroughHeaders(from) : []),
-        ...headers,
-      ],
-      ...(from && from.body.length > 0 && { body: body ?? from.body, ...contentTypeOf(from) }),
-    });
-    this.#o.recorder.message(call.record, call.a.id, "sent", res);
-    try {
-      call.aTx.respond(res);
-    } catch (err) {
-      console.error("[b2bua] response to caller not sent:", (err as Error).message);
-    }
-  }
-
-  /** Over UDP the UAS core retransmits its 2xx until the ACK arrives (RFC 3261 §13.3.1.4). */
-  #retransmit2xxToA(call: Call): void {
-    if (call.a.flow.transport !== "udp") return;
-    const last = call.aTx.lastResponse;
-    let interval = this.#o.t1Ms;
-    const tick = () => {
-      if (call.aAcked || call.ended || !last) return;
-      if (interval > 64 * this.#o.t1Ms) return this.#end(call, call.a, "no-ack");
-      try {
-        call.aTx.respond(last);
-      } catch {
-        return;
-      }
-      interval = Math.min(interval * 2, 4000);
-      const t = setTimeout(tick, interval);
-      call.timers.add(t);
-    };
-    const t = setTimeout(tick, interval);
-    call.timers.add(t);
-  }
-
-  #clearRing(call: Call): void {
-    call.clearTimers();
   }
 
   #index(call: Call, leg: Leg): void {

@@ -24,8 +24,6 @@ export interface Attempt {
 export interface PendingAck {
   readonly from: Leg;
   readonly to: Leg;
-  /** CSeq number of the re-INVITE the `to` leg answered. */
-  readonly toCseq: number;
 }
 
 export class Call {

@@ -3,13 +3,7 @@
  * other leg as a new request of that leg's dialog; its final response comes back the same way.
  * SDP in a re-INVITE/UPDATE (hold, resume) goes through the media plane in both directions.
  */
-import {
-  getCSeq,
-  type SipRequest,
-  type SipResponse,
-  type TransactionLayer,
-  type Transport,
-} from "@hookline/sip-core";
+import { type SipRequest, type SipResponse, type TransactionLayer, type Transport } from "@hookline/sip-core";
 import type { Flow } from "../transport/types.js";
 import { contentTypeOf, isSdp, passThroughHeaders, text, utf8 } from "./sip-helpers.js";
 import type { Call } from "./call.js";
@@ -39,6 +33,7 @@ export async function relayInDialog(
     body: offer,
     ...contentTypeOf(req),
   });
+  if (!relayed) return reply(481, "Call/Transaction Does Not Exist");
   const ctx = d.layer.createClientTransaction(relayed, d.transportFor(other.flow));
   d.recorder.message(call.record, other.id, "sent", relayed);
   let answered = false;
@@ -48,10 +43,9 @@ export async function relayInDialog(
     if (res.status < 200 || answered) return;
     answered = true;
     const ok = res.status < 300;
-    if (req.method === "INVITE" && ok) {
-      other.refreshTarget(res);
-      call.pendingAck = { from: leg, to: other, toCseq: getCSeq(relayed)?.seq ?? other.localCseq };
-    }
+    // A 2xx to a target refresh updates the remote target (RFC 3261 §12.2.1.2).
+    other.dialog?.receiveResponse(res);
+    if (req.method === "INVITE" && ok) call.pendingAck = { from: leg, to: other };
     if (!ok || !isSdp(res)) return reply(res.status, res.reason, res);
     d.media.answer(id, other, leg, text(res.body)).then(
       (sdp) => reply(res.status, res.reason, res, utf8(sdp)),

@@ -1,15 +1,19 @@
 /**
- * One side of a B2BUA call: a dialog (RFC 3261 §12) between the gateway and one endpoint. The
- * A-leg is the caller's dialog (the gateway is its UAS), a B-leg the callee's (the gateway is UAC).
- * Each leg has its own Call-ID and tags: nothing of one leg appears in the other (issue 4 part 3).
+ * One side of a B2BUA call: the gateway's dialog (RFC 3261 §12) with one endpoint. The A-leg is the
+ * caller's dialog (the gateway is its UAS), a B-leg the callee's (the gateway is UAC). Dialog state
+ * (tags, CSeq, remote target, route set) is sip-core's `Dialog`; the leg adds where it lives (flow,
+ * the gateway's own address on that transport). Each leg has its own Call-ID and tags: nothing of
+ * one leg appears in the other (issue 4 part 3).
  */
 import {
   createRequest,
+  createUacDialog,
+  createUasDialog,
   generateBranch,
-  getContacts,
+  type Dialog,
   type HeaderInput,
-  type SipMessage,
   type SipRequest,
+  type SipResponse,
 } from "@hookline/sip-core";
 import type { Flow } from "../transport/types.js";
 
@@ -22,67 +26,78 @@ export interface LocalAddress {
 
 export type LegState = "trying" | "early" | "confirmed" | "terminated";
 
+export interface LegRequestOptions {
+  headers?: HeaderInput[];
+  body?: Uint8Array;
+  contentType?: string;
+}
+
 export class Leg {
   state: LegState = "trying";
-  remoteTag: string | undefined;
-  /** Where in-dialog requests go (RFC 3261 §12.1.1 remote target, updated by target refreshes). */
-  remoteTarget: string;
-  localCseq: number;
-  remoteCseq: number | undefined;
-  /** Route set (§12.1.1); endpoints that register here rarely have one, but a proxy in between may. */
-  routeSet: string[] = [];
+  /** Set once a 1xx/2xx with a To tag establishes the dialog. */
+  dialog: Dialog | undefined;
 
   constructor(
     readonly id: string,
-    readonly role: "a" | "b",
     readonly flow: Flow,
     readonly local: LocalAddress,
     readonly sipCallId: string,
     readonly localTag: string,
-    /** Our own identity in this dialog, a name-addr without tag. */
-    readonly localUri: string,
-    /** The peer's identity, a name-addr without tag. */
-    readonly remoteUri: string,
-    remoteTarget: string,
-    localCseq = 1,
-  ) {
-    this.remoteTarget = remoteTarget;
-    this.localCseq = localCseq;
-  }
+  ) {}
 
   get contact(): string {
     const transport = this.local.transport.toLowerCase();
     return `<sip:hookline@${this.local.host}:${this.local.port};transport=${transport}>`;
   }
 
+  get remoteTag(): string | undefined {
+    return this.dialog?.id.remoteTag;
+  }
+
   via(branch = generateBranch()): string {
     return `SIP/2.0/${this.local.transport} ${this.local.host}:${this.local.port};branch=${branch};rport`;
   }
 
-  /** Updates the remote target from a Contact in a 1xx/2xx or target-refresh request (§12.2.1.2). */
-  refreshTarget(m: SipMessage): void {
-    const contact = getContacts(m)[0];
-    if (contact && !contact.star) this.remoteTarget = contact.uri;
+  /** UAS side: the caller's INVITE and the first response we send with our tag (§12.1.1). */
+  establishAsUas(invite: SipRequest, response: SipResponse): void {
+    if (this.dialog) return;
+    const r = createUasDialog(invite, response);
+    if (r.ok) this.dialog = r.dialog;
   }
 
-  /** A request within this dialog (RFC 3261 §12.2.1.1). ACK reuses the INVITE's CSeq number. */
-  request(
-    method: string,
-    opts: { cseq?: number; headers?: HeaderInput[]; body?: Uint8Array; contentType?: string } = {},
-  ): SipRequest {
-    const cseq = opts.cseq ?? (method === "ACK" || method === "CANCEL" ? this.localCseq : ++this.localCseq);
-    const to = this.remoteTag ? `${this.remoteUri};tag=${this.remoteTag}` : this.remoteUri;
+  /** UAC side: a 1xx/2xx with a To tag to the INVITE we sent (§12.1.2); later ones update it. */
+  establishAsUac(invite: SipRequest, response: SipResponse): void {
+    if (this.dialog) {
+      this.dialog.receiveResponse(response);
+      return;
+    }
+    const r = createUacDialog(invite, response);
+    if (r.ok) this.dialog = r.dialog;
+  }
+
+  /** A request within this leg's dialog (RFC 3261 §12.2.1.1); ACK reuses the last INVITE's CSeq. */
+  request(method: string, opts: LegRequestOptions = {}): SipRequest | undefined {
+    if (!this.dialog || this.dialog.state === "terminated") return undefined;
+    return this.dialog.createRequest(method, {
+      via: this.via(),
+      contact: this.contact,
+      headers: opts.headers,
+      ...(opts.body && opts.body.length > 0 && { body: opts.body, contentType: opts.contentType }),
+    });
+  }
+
+  /** The dialog-creating INVITE of a B-leg (RFC 3261 §8.1.1), before any dialog exists. */
+  initialInvite(from: string, to: string, target: string, opts: LegRequestOptions): SipRequest {
     return createRequest({
-      method,
-      uri: this.remoteTarget,
+      method: "INVITE",
+      uri: target,
       headers: [
         ["Via", this.via()],
         ["Max-Forwards", "70"],
-        ...this.routeSet.map((r): HeaderInput => ["Route", r]),
-        ["From", `${this.localUri};tag=${this.localTag}`],
+        ["From", `${from};tag=${this.localTag}`],
         ["To", to],
         ["Call-ID", this.sipCallId],
-        ["CSeq", `${cseq} ${method}`],
+        ["CSeq", "1 INVITE"],
         ["Contact", this.contact],
         ...(opts.headers ?? []),
       ],

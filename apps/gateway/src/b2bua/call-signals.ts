@@ -1,0 +1,127 @@
+/**
+ * The messages the B2BUA itself originates on a call's legs: responses to the caller, requests
+ * inside a leg's dialog, CANCEL of a forked attempt, the ACK of the callee's 2xx, and the 2xx
+ * retransmissions toward a caller over UDP. Each one is recorded on the call's trace.
+ */
+import {
+  createCancel,
+  createResponse,
+  type HeaderInput,
+  type SipRequest,
+  type SipResponse,
+  type TransactionLayer,
+  type Transport,
+} from "@hookline/sip-core";
+import type { Flow } from "../transport/types.js";
+import type { Attempt, Call } from "./call.js";
+import type { CallRecorder } from "./call-recorder.js";
+import type { Leg } from "./leg.js";
+import { contentTypeOf, passThroughHeaders } from "./sip-helpers.js";
+
+export interface CallSignalsDeps {
+  layer: TransactionLayer;
+  recorder: CallRecorder;
+  send(message: SipRequest | SipResponse, flow: Flow): Promise<void>;
+  transportFor(flow: Flow): Transport;
+  t1Ms: number;
+}
+
+export class CallSignals {
+  readonly #o: CallSignalsDeps;
+
+  constructor(deps: CallSignalsDeps) {
+    this.#o = deps;
+  }
+
+  ackB(call: Call, fromA: SipRequest | undefined): void {
+    const b = call.b!;
+    call.bAcked = true;
+    const ack = b.request("ACK", fromA && { body: fromA.body, ...contentTypeOf(fromA) });
+    if (!ack) return;
+    this.#o.recorder.message(call.record, b.id, "sent", ack);
+    void this.#o.send(ack, b.flow).catch(() => {});
+  }
+
+  sendInDialog(call: Call, leg: Leg, method: string): void {
+    const req = leg.request(method);
+    if (!req) return;
+    this.#o.recorder.message(call.record, leg.id, "sent", req);
+    try {
+      const tx = this.#o.layer.createClientTransaction(req, this.#o.transportFor(leg.flow));
+      tx.on("response.received", (res: SipResponse) =>
+        this.#o.recorder.message(call.record, leg.id, "received", res),
+      );
+      tx.start();
+    } catch (err) {
+      console.error(`[b2bua] ${method} not sent:`, (err as Error).message);
+    }
+  }
+
+  sendCancel(call: Call, attempt: Attempt): void {
+    // RFC 3261 §9.1: a CANCEL waits until a provisional response arrived.
+    if (!attempt.provisional || attempt.final !== undefined || attempt.tx.state === "terminated") return;
+    const cancel = createCancel(attempt.invite);
+    this.#o.recorder.message(call.record, attempt.leg.id, "sent", cancel);
+    try {
+      const tx = this.#o.layer.createClientTransaction(cancel, this.#o.transportFor(attempt.leg.flow));
+      tx.on("response.received", (res: SipResponse) =>
+        this.#o.recorder.message(call.record, attempt.leg.id, "received", res),
+      );
+      tx.start();
+    } catch {
+      // A CANCEL for this branch already exists.
+    }
+  }
+
+  respondA(
+    call: Call,
+    status: number,
+    reason?: string,
+    from?: SipResponse,
+    headers: HeaderInput[] = [],
+    body?: Uint8Array,
+  ): void {
+    const res = createResponse(call.aInvite, status, reason, {
+      toTag: call.a.localTag,
+      headers: [
+        ...(status > 100 && status < 300 ? ([["Contact", call.a.contact]] as HeaderInput[]) : []),
+        ...(from ? passThroughHeaders(from) : []),
+        ...headers,
+      ],
+      ...(from && from.body.length > 0 && { body: body ?? from.body, ...contentTypeOf(from) }),
+    });
+    this.#o.recorder.message(call.record, call.a.id, "sent", res);
+    if (status > 100 && status < 300) call.a.establishAsUas(call.aInvite, res);
+    if (status >= 200 && status < 300) call.a.dialog?.confirm();
+    try {
+      call.aTx.respond(res);
+    } catch (err) {
+      console.error("[b2bua] response to caller not sent:", (err as Error).message);
+    }
+  }
+
+  /**
+   * Over UDP the UAS core retransmits its 2xx until the ACK arrives, doubling up to T2, and gives
+   * up after 64*T1 (RFC 3261 §13.3.1.4): then the call ends with a BYE.
+   */
+  retransmit2xxToA(call: Call, onNoAck: () => void): void {
+    if (call.a.flow.transport !== "udp") return;
+    const last = call.aTx.lastResponse;
+    const giveUpAt = Date.now() + 64 * this.#o.t1Ms;
+    let interval = this.#o.t1Ms;
+    const tick = () => {
+      if (call.aAcked || call.ended || !last) return;
+      if (Date.now() >= giveUpAt) return onNoAck();
+      try {
+        call.aTx.respond(last);
+      } catch {
+        return;
+      }
+      interval = Math.min(interval * 2, 4000);
+      const t = setTimeout(tick, interval);
+      call.timers.add(t);
+    };
+    const t = setTimeout(tick, interval);
+    call.timers.add(t);
+  }
+}
