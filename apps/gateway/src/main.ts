@@ -18,16 +18,18 @@ if (hookline.operatorToken.created) {
 }
 
 // SIGTERM/Ctrl-C: new calls get 503, calls in progress may finish until the deadline, then BYE.
-// A second signal stops at once.
+// A second signal stops at once, unless it comes within a second of the first: Ctrl-C under
+// `npm start` reaches this process twice (from the terminal's process group and from tsx).
 const deadlineMs = Number(process.env.HOOKLINE_SHUTDOWN_DEADLINE_MS ?? 30_000);
-let stopping = false;
+let stoppingSince: number | undefined;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
-    if (stopping) {
+    if (stoppingSince !== undefined) {
+      if (Date.now() - stoppingSince < 1000) return;
       console.log(`${signal} again: stopping now`);
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     console.log(`\n${signal}: shutting down (calls may finish for ${deadlineMs / 1000} s)`);
     hookline.close(deadlineMs).then(
       () => process.exit(0),
