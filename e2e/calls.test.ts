@@ -98,6 +98,9 @@ describe("calls through the gateway with sip.js (issue 4)", () => {
     const trace = detail.body.messages.map((m) => `${m.direction[0]}:${m.method ?? m.status}`);
     // The trace is ordered: INVITE in, INVITE out, ... BYE in, BYE out.
     expect(trace[0]).toBe("r:INVITE");
+    // Headers are kept per message (lower-case names), Hookline's own stripped only when forwarded.
+    const first = detail.body.messages[0] as unknown as { headers: Record<string, string> };
+    expect(first.headers["x-customer"]).toBe("42");
     expect(trace).toContain("s:INVITE");
     expect(trace).toContain("r:180");
     expect(trace).toContain("s:180");

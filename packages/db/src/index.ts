@@ -4,6 +4,8 @@ export { newId } from "./ids.js";
 export { isUniqueViolation } from "./errors.js";
 export { createSipDirectory } from "./sip-directory.js";
 export type { NewBinding, SipDirectory } from "./sip-directory.js";
+export { createCallStore } from "./call-store.js";
+export type { CallStore } from "./call-store.js";
 export type { IdPrefix } from "./ids.js";
 export {
   accounts,

@@ -4,13 +4,11 @@
  * shared by the trace and the events, so deliveries line up with `GET /v1/calls/:id`.
  * Recording never breaks call handling: failures are logged and the call goes on.
  */
-import { eq } from "drizzle-orm";
 import {
-  callLegs,
-  callMessages,
-  calls,
+  createCallStore,
   newId,
   type CallState,
+  type CallStore,
   type Database,
   type LegState,
 } from "@hookline/db";
@@ -34,12 +32,12 @@ export interface CallRecord {
 }
 
 export class CallRecorder {
-  readonly #db: Database;
+  readonly #store: CallStore;
   readonly #bus: EventBus | undefined;
   readonly #now: () => number;
 
   constructor(db: Database, bus: EventBus | undefined, now: () => number = Date.now) {
-    this.#db = db;
+    this.#store = createCallStore(db, (err) => console.error("[calls] recording failed:", err));
     this.#bus = bus;
     this.#now = now;
   }
@@ -60,21 +58,16 @@ export class CallRecorder {
       state: "initiated",
       seq: 0,
     };
-    this.#guard(() =>
-      this.#db
-        .insert(calls)
-        .values({
-          id: record.id,
-          accountId: input.accountId,
-          domainId: input.domainId,
-          sipCallId: input.sipCallId,
-          from: input.from,
-          to: input.to,
-          state: "initiated",
-          startedAt: record.startedAt,
-        })
-        .run(),
-    );
+    this.#store.insertCall({
+      id: record.id,
+      accountId: input.accountId,
+      domainId: input.domainId,
+      sipCallId: input.sipCallId,
+      from: input.from,
+      to: input.to,
+      state: "initiated",
+      startedAt: record.startedAt,
+    });
     return record;
   }
 
@@ -95,28 +88,26 @@ export class CallRecorder {
     },
   ): string {
     const id = newId("leg");
-    this.#guard(() =>
-      this.#db
-        .insert(callLegs)
-        .values({ id, callId: call.id, ...leg, remoteTag: null, state: "trying", createdAt: this.#now() })
-        .run(),
-    );
+    this.#store.insertLeg({
+      id,
+      callId: call.id,
+      ...leg,
+      remoteTag: null,
+      state: "trying",
+      createdAt: this.#now(),
+      answeredAt: null,
+      endedAt: null,
+    });
     return id;
   }
 
   updateLeg(legId: string, patch: { state?: LegState; remoteTag?: string }): void {
     const now = this.#now();
-    this.#guard(() =>
-      this.#db
-        .update(callLegs)
-        .set({
-          ...patch,
-          ...(patch.state === "confirmed" && { answeredAt: now }),
-          ...(patch.state === "terminated" && { endedAt: now }),
-        })
-        .where(eq(callLegs.id, legId))
-        .run(),
-    );
+    this.#store.updateLeg(legId, {
+      ...patch,
+      ...(patch.state === "confirmed" && { answeredAt: now }),
+      ...(patch.state === "terminated" && { endedAt: now }),
+    });
   }
 
   /** Moves the call to a new state (forward only) and publishes `call.<state>`. */
@@ -124,22 +115,16 @@ export class CallRecorder {
     if (call.state === state || call.state === "completed" || call.state === "failed") return;
     call.state = state;
     const now = this.#now();
-    this.#guard(() =>
-      this.#db
-        .update(calls)
-        .set({
-          state,
-          ...(state === "ringing" && { ringingAt: now }),
-          ...(state === "answered" && { answeredAt: now }),
-          ...((state === "completed" || state === "failed") && {
-            endedAt: now,
-            endStatus: end?.status ?? null,
-            endReason: end?.reason ?? null,
-          }),
-        })
-        .where(eq(calls.id, call.id))
-        .run(),
-    );
+    this.#store.updateCall(call.id, {
+      state,
+      ...(state === "ringing" && { ringingAt: now }),
+      ...(state === "answered" && { answeredAt: now }),
+      ...((state === "completed" || state === "failed") && {
+        endedAt: now,
+        endStatus: end?.status ?? null,
+        endReason: end?.reason ?? null,
+      }),
+    });
     this.#lifecycle(call, `call.${state}`, end);
   }
 
@@ -148,25 +133,20 @@ export class CallRecorder {
     const seq = ++call.seq;
     const at = this.#now();
     const info = describe(m, direction);
-    this.#guard(() =>
-      this.#db
-        .insert(callMessages)
-        .values({
-          callId: call.id,
-          seq,
-          legId,
-          direction,
-          method: m.kind === "request" ? m.method : null,
-          status: m.kind === "response" ? m.status : null,
-          reason: info.reason,
-          requestUri: info.requestUri,
-          cseq: info.cseq,
-          at,
-          headers: info.headers,
-          bodySize: m.body.length,
-        })
-        .run(),
-    );
+    this.#store.insertMessage({
+      callId: call.id,
+      seq,
+      legId,
+      direction,
+      method: m.kind === "request" ? m.method : null,
+      status: m.kind === "response" ? m.status : null,
+      reason: info.reason,
+      requestUri: info.requestUri,
+      cseq: info.cseq,
+      at,
+      headers: info.headers,
+      bodySize: m.body.length,
+    });
     this.#publish({
       type: m.kind === "request" ? `sip.${m.method}` : `sip.${m.status}`,
       timestamp: new Date(at).toISOString(),

@@ -1,0 +1,98 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createCallStore } from "./call-store.js";
+import { newId } from "./ids.js";
+import { openDatabase, type OpenedDatabase } from "./open-database.js";
+import { accounts, callMessages, calls } from "./schema/index.js";
+
+let dir: string;
+let database: OpenedDatabase;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "hookline-calls-"));
+  database = openDatabase({ file: join(dir, "hookline.db") });
+});
+afterEach(() => {
+  database.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("call store", () => {
+  it("writes a call and its trace in one batch on the next tick, headers as JSON", async () => {
+    const { db } = database;
+    const acc = newId("acc");
+    db.insert(accounts).values({ id: acc, name: "A", createdAt: 1 }).run();
+    const errors: unknown[] = [];
+    const store = createCallStore(db, (e) => errors.push(e));
+    const id = newId("call");
+    store.insertCall({
+      id,
+      accountId: acc,
+      sipCallId: "c1",
+      from: "sip:a@x",
+      to: "sip:b@x",
+      state: "initiated",
+      startedAt: 1,
+    });
+    for (let seq = 1; seq <= 3; seq++) {
+      store.insertMessage({
+        callId: id,
+        seq,
+        legId: null,
+        direction: "received",
+        method: "INVITE",
+        status: null,
+        reason: null,
+        requestUri: "sip:b@x",
+        cseq: "1 INVITE",
+        at: seq,
+        headers: { "x-n": String(seq) },
+        bodySize: 0,
+      });
+    }
+    store.updateCall(id, { state: "completed", endedAt: 9 });
+    // Nothing is written synchronously...
+    expect(db.select().from(calls).all()).toHaveLength(0);
+    await new Promise((r) => setImmediate(r));
+    // ...and everything is there after one turn of the event loop.
+    expect(db.select().from(calls).all()[0]).toMatchObject({ id, state: "completed", endedAt: 9 });
+    const trace = db.select().from(callMessages).orderBy(callMessages.seq).all();
+    expect(trace.map((m) => m.headers)).toEqual([{ "x-n": "1" }, { "x-n": "2" }, { "x-n": "3" }]);
+    expect(errors).toEqual([]);
+  });
+
+  it("reports a bad row without losing the rest of its batch", async () => {
+    const errors: unknown[] = [];
+    const store = createCallStore(database.db, (e) => errors.push(e));
+    // No such account: the foreign key refuses the row.
+    store.insertCall({
+      id: "call_x",
+      accountId: "acc_missing",
+      sipCallId: "c",
+      from: "a",
+      to: "b",
+      state: "initiated",
+      startedAt: 1,
+    });
+    const acc = newId("acc");
+    database.db.insert(accounts).values({ id: acc, name: "A", createdAt: 1 }).run();
+    store.insertCall({
+      id: "call_y",
+      accountId: acc,
+      sipCallId: "c",
+      from: "a",
+      to: "b",
+      state: "initiated",
+      startedAt: 1,
+    });
+    store.flush();
+    expect(
+      database.db
+        .select()
+        .from(calls)
+        .all()
+        .map((c) => c.id),
+    ).toEqual(["call_y"]);
+  });
+});
