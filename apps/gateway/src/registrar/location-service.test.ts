@@ -96,6 +96,30 @@ describe("bindings that die with their connection", () => {
     expect(r.locations.removeConnection("ws-1")).toBe(0);
   });
 
+  it("a closed plain TCP connection keeps its binding, reached again at the contact's address", async () => {
+    await registerWithAuth(r.registrar, tcp, {
+      password: "secret",
+      transport: "TCP",
+      contacts: ["<sip:alice@127.0.0.1:5070;transport=tcp>"],
+    });
+    r.registrar.connectionClosed("tcp-1");
+    const [binding] = r.locations.lookup(DOMAIN, "alice");
+    expect(binding?.flow).toMatchObject({ transport: "tcp", remoteAddress: "127.0.0.1", remotePort: 5070 });
+  });
+
+  it("a closed TCP connection drops an RFC 5626 outbound binding (reg-id)", async () => {
+    await registerWithAuth(r.registrar, tcp, {
+      password: "secret",
+      transport: "TCP",
+      contacts: [
+        '<sip:alice@127.0.0.1:5070;transport=tcp>;reg-id=1;+sip.instance="<urn:uuid:00000000-0000-0000-0000-000000000001>"',
+      ],
+    });
+    expect(r.locations.lookup(DOMAIN, "alice")).toHaveLength(1);
+    r.registrar.connectionClosed("tcp-1");
+    expect(r.locations.lookup(DOMAIN, "alice")).toEqual([]);
+  });
+
   it("a browser reconnecting with the same +sip.instance and reg-id replaces its old flow (RFC 5626 §6)", async () => {
     const instance = ';+sip.instance="<urn:uuid:0f5b1c1e-7d1c-4a36-9d6c-2b1f0e9a3c11>";reg-id=1';
     await registerWithAuth(r.registrar, ws, {

@@ -149,13 +149,21 @@ export class LocationService {
     return { ok: true, bindings: this.bindings(update.aor) };
   }
 
-  /** Removes the bindings registered over a connection that closed (RFC 7118 §5, RFC 5626 §4.4). */
+  /**
+   * Removes the bindings that a closed connection made unreachable: WebSocket ones (RFC 7118 §5:
+   * nothing can open a connection toward a browser) and RFC 5626 outbound flows (`reg-id`,
+   * §4.4). A plain TCP phone's binding stays: it is reached again at its contact's address.
+   */
   removeConnection(connectionId: string): number {
     const aors = this.#byConnection.get(connectionId);
     if (aors === undefined) return 0;
     const gone: Binding[] = [];
     for (const aor of aors) {
-      for (const b of this.#byAor.get(aor) ?? []) if (b.source.connectionId === connectionId) gone.push(b);
+      for (const b of this.#byAor.get(aor) ?? []) {
+        if (b.source.connectionId !== connectionId) continue;
+        if (b.source.transport === "tcp" && b.regId === undefined) continue;
+        gone.push(b);
+      }
     }
     const now = this.#now();
     this.#apply({ remove: gone, save: [] }, now);
