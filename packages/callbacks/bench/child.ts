@@ -24,7 +24,9 @@ const SECRET = "whsec_" + Buffer.from("bench-secret-bench-secret").toString("bas
 let accept: (e: HooklineEvent) => Promise<string[]>;
 let stats = (): object => ({});
 if (mode === "engine") {
-  const { db } = openDatabase({ file });
+  const { db, sqlite } = openDatabase({ file });
+  if (process.env["BENCH_WAL_AUTOCHECKPOINT"])
+    sqlite.pragma(`wal_autocheckpoint = ${Number(process.env["BENCH_WAL_AUTOCHECKPOINT"])}`);
   const engine = createCallbackEngine({
     db,
     allowlist: "127.0.0.1",
