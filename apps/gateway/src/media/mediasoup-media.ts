@@ -95,6 +95,9 @@ interface CallMedia {
   closed: boolean;
 }
 
+/** Legs whose SDP had no a=ssrc, for the rate-limited warning. */
+let noSsrcLegs = 0;
+
 export class MediasoupMedia implements MediaPort {
   readonly #o: MediasoupMediaOptions;
   readonly #calls = new Map<string, Promise<CallMedia>>();
@@ -387,10 +390,13 @@ export class MediasoupMedia implements MediaPort {
     if (leg.remote.ssrc === undefined) {
       if (!leg.warnedNoSsrc) {
         leg.warnedNoSsrc = true;
-        console.warn(
-          `[media] call ${call.id} leg ${leg.ref.id}: no a=ssrc in its SDP; mediasoup 3.8.4 cannot match ` +
-            "RTP without a signalled SSRC (or mid), so audio from this leg is not relayed",
-        );
+        // Said once, then every 1000th leg: a log line per call is itself a load under traffic.
+        if (noSsrcLegs++ % 1000 === 0) {
+          console.warn(
+            `[media] call ${call.id} leg ${leg.ref.id}: no a=ssrc in its SDP; mediasoup 3.8.4 cannot match ` +
+              `RTP without a signalled SSRC (or mid), so audio from such legs is not relayed (${noSsrcLegs} so far)`,
+          );
+        }
       }
       return;
     }
