@@ -66,7 +66,7 @@ export function createConsoleApp({ db, config, now = Date.now }: CreateConsoleAp
   });
 
   app.get("/", (c) => c.html(consolePage()));
-  app.route("/", softphoneRoutes());
+  app.route("/", softphoneRoutes(config.sipWsPort));
   return app;
 }
 

@@ -11,6 +11,8 @@ export interface ConsoleConfig {
   tokenSecret: string | Uint8Array;
   /** HOOKLINE_CALLBACK_ALLOWLIST: hosts, host:ports or CIDRs exempt from the SSRF rules. */
   callbackAllowlist?: string | readonly string[];
+  /** The gateway's SIP-over-WebSocket port, the softphone page's default. Default 5066. */
+  sipWsPort?: number;
   /** Upper bound for `ttl` of `POST /v1/tokens`, seconds. Default 86400. */
   maxTokenTtlSeconds?: number;
 }

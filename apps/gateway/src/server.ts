@@ -46,10 +46,6 @@ export async function startHookline(config: Config, options: StartOptions = {}):
   const tokenSecret = ensureTokenSecret(config.dataDir);
   const allowlist = parseAllowlist(config.callbackAllowlist);
   if (!allowlist.ok) throw new Error(`HOOKLINE_CALLBACK_ALLOWLIST: ${allowlist.error}`);
-  const consoleApp = createConsoleApp({
-    db,
-    config: { operatorToken: operatorToken.token, tokenSecret, callbackAllowlist: config.callbackAllowlist },
-  });
 
   const bus = new EventBus();
   const callbacks = createCallbackEngine({
@@ -103,6 +99,16 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     },
   });
   await gateway.start();
+
+  const consoleApp = createConsoleApp({
+    db,
+    config: {
+      operatorToken: operatorToken.token,
+      tokenSecret,
+      callbackAllowlist: config.callbackAllowlist,
+      sipWsPort: gateway.ports.ws,
+    },
+  });
 
   const root = new Hono();
   root.get("/healthz", (c) => {

@@ -99,11 +99,12 @@ setInterval(async () => {
   const s = await window.phone.stats().catch(() => null);
   $("stats").textContent = s ? "received " + s.packetsReceived + " packets (" + s.codec + "), level " + s.audioLevel.toFixed(3) + ", sent " + s.packetsSent + ", via " + (s.remoteCandidate ? s.remoteCandidate.address + ":" + s.remoteCandidate.port : "-") : "";
 }, 1000);
-$("ws").value = "ws://" + location.hostname + ":5066";
+$("ws").value = "ws://" + location.hostname + ":" + document.body.dataset.wsPort;
 show();
 `;
 
-export function softphonePage(): string {
+/** The page; `wsPort` is the gateway's SIP-over-WebSocket port, the Gateway field's default. */
+export function softphonePage(wsPort = 5066): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -118,7 +119,7 @@ export function softphonePage(): string {
   pre { background: #f4f4f4; height: 14rem; overflow: auto; padding: 0.5rem; }
 </style>
 </head>
-<body>
+<body data-ws-port="${wsPort}">
 <h1>Hookline softphone</h1>
 <p>Register two of these pages (two users of one domain), then call the other user.</p>
 <div><label for="ws">Gateway</label><input id="ws"></div>

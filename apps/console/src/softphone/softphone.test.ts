@@ -10,6 +10,12 @@ describe("softphone page", () => {
     const html = await res.text();
     expect(html).toContain('{"imports": {"sip.js": "/vendor/sip.js/index.js"}}');
     expect(html).toContain("window.phone");
+    expect(html).toContain('data-ws-port="5066"');
+  });
+
+  it("defaults the Gateway field to the configured WebSocket port", async () => {
+    const html = await (await softphoneRoutes(15066).request("/softphone")).text();
+    expect(html).toContain('data-ws-port="15066"');
   });
 
   it("serves sip.js's own modules, and nothing outside its lib folder", async () => {
