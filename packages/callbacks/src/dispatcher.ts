@@ -6,7 +6,6 @@
  */
 import { and, eq, gt, lte } from "@hookline/db";
 import type { Database, Schema } from "@hookline/db";
-import { orderedId } from "./ids.js";
 import type { CircuitBreakerOptions } from "./circuit-breaker.js";
 import { CircuitBreaker } from "./circuit-breaker.js";
 import type { HttpClient, HttpResult } from "./http/client.js";
@@ -19,7 +18,8 @@ import type { GroupCommit } from "./group-commit.js";
 import type { AttemptOutcome, RetryPolicy } from "./retry-policy.js";
 import { classifyStatus, parseRetryAfter } from "./retry-policy.js";
 import { webhookHeaders } from "./signing.js";
-import { statements } from "./statements.js";
+import type { CallbackInfo } from "./delivery-log.js";
+import { DeliveryLog } from "./delivery-log.js";
 import { tables } from "./tables.js";
 
 export interface DispatcherLimits {
@@ -63,15 +63,6 @@ export interface DispatcherStats {
   pending: number;
 }
 
-interface CallbackInfo {
-  url: URL | null;
-  enabled: boolean;
-  secret: string;
-  previousSecret: string | null;
-  previousSecretExpiresAt: number | null;
-  loadedAt: number;
-}
-
 interface Slot {
   inFlight: number;
   waiting: Deque<Lane>;
@@ -82,21 +73,17 @@ interface Endpoint extends Slot {
   probeTimer: NodeJS.Timeout | null;
 }
 
-const EXCERPT_BYTES = 1024;
-const CALLBACK_CACHE_MS = 1000;
-
 export class Dispatcher {
   readonly stats: DispatcherStats = { attempts: 0, succeeded: 0, failed: 0, inFlight: 0, pending: 0 };
   readonly #o: DispatcherOptions;
   readonly #t;
-  readonly #s;
+  readonly #log: DeliveryLog;
   readonly #lanes = new Map<string, Lane>();
   readonly #known = new Set<string>();
   readonly #ready = new Deque<Lane>();
   readonly #timers = new TimerHeap();
   readonly #endpoints = new Map<string, Endpoint>();
   readonly #accounts = new Map<string, Slot>();
-  readonly #callbacks = new Map<string, CallbackInfo>();
   readonly #inFlight = new Set<Promise<void>>();
   readonly #max: number;
   readonly #perEndpoint: number;
@@ -110,7 +97,7 @@ export class Dispatcher {
   constructor(options: DispatcherOptions) {
     this.#o = options;
     this.#t = tables(options.db);
-    this.#s = statements(options.db);
+    this.#log = new DeliveryLog(options.db, options.group, options.logger);
     this.#max = options.limits?.maxConcurrency ?? 256;
     this.#perEndpoint = options.limits?.perEndpoint ?? 32;
     this.#perAccount = options.limits?.perAccount ?? 64;
@@ -254,7 +241,7 @@ export class Dispatcher {
       const head = lane.items[0];
       // A stale copy of a lane whose head was since rescheduled: the timer heap owns it now.
       if (lane.busy || !head || head.nextAttemptAt > Date.now()) continue;
-      const cb = this.#callback(head.callbackId);
+      const cb = this.#log.callback(head.callbackId);
       if (!cb || !cb.enabled || !cb.url) {
         const why = !cb ? "callback deleted" : !cb.url ? "callback url is invalid" : "callback disabled";
         this.#finishWithoutAttempt(lane, head, why);
@@ -332,15 +319,16 @@ export class Dispatcher {
 
   /** One HTTP attempt; resolves true when the delivery is finished (succeeded or failed). */
   async #attempt(d: PendingDelivery, cb: CallbackInfo): Promise<boolean> {
-    const event = d.body !== undefined ? { body: d.body } : this.#s.eventBody.get({ id: d.eventId });
+    const body = d.body ?? this.#log.eventBody(d.eventId);
     delete d.body;
-    if (!event) {
-      this.#recordFinal(d, "failed", null, "event no longer in the outbox");
+    if (body === undefined) {
+      this.#log.recordFailed(d.id, "event no longer in the outbox");
+      this.stats.failed++;
       return true;
     }
     const startedAt = Date.now();
-    const headers = webhookHeaders(cb, d.id, event.body, startedAt);
-    const res = await this.#o.client.post(cb.url as URL, event.body, headers);
+    const headers = webhookHeaders(cb, d.id, body, startedAt);
+    const res = await this.#o.client.post(cb.url as URL, body, headers);
     const outcome = this.#outcome(res);
     const attempt = d.attemptCount + 1;
     d.attemptCount = attempt;
@@ -354,7 +342,7 @@ export class Dispatcher {
     if (outcome.kind === "success") status = "succeeded";
     else if (outcome.kind === "gone") {
       error = "410 Gone: callback disabled";
-      this.#disableCallback(d.callbackId, "receiver answered 410 Gone");
+      this.#log.disableCallback(d.callbackId, "receiver answered 410 Gone");
     } else if (outcome.kind === "permanent") error = outcome.error;
     else {
       const decision = this.#o.retry.next(attempt, outcome.retryAfterMs);
@@ -370,7 +358,7 @@ export class Dispatcher {
     }
     if (status === "succeeded") this.stats.succeeded++;
     if (status === "failed") this.stats.failed++;
-    this.#recordAttempt(d, attempt, startedAt, res, status, error);
+    this.#log.recordAttempt(d, attempt, startedAt, res, status, error);
     this.#o.onAttempt?.({
       deliveryId: d.id,
       attempt,
@@ -390,105 +378,13 @@ export class Dispatcher {
     return classifyStatus(res.status, parseRetryAfter(res.headers["retry-after"], Date.now()));
   }
 
-  #recordAttempt(
-    d: PendingDelivery,
-    attempt: number,
-    startedAt: number,
-    res: HttpResult,
-    status: "pending" | "succeeded" | "failed",
-    error: string | null,
-  ): void {
-    const excerpt =
-      res.body === "" ? null : Buffer.from(res.body).subarray(0, EXCERPT_BYTES).toString("utf8");
-    const attemptError =
-      res.error ??
-      (res.status !== null && (res.status < 200 || res.status >= 300) ? `HTTP ${res.status}` : null);
-    const s = this.#s;
-    void this.#o.group
-      .run(() => {
-        s.insertAttempt.run({
-          id: orderedId("att"),
-          deliveryId: d.id,
-          attempt,
-          startedAt,
-          latencyMs: res.latencyMs,
-          statusCode: res.status,
-          responseExcerpt: excerpt,
-          error: attemptError,
-        });
-        s.updateDelivery.run({
-          id: d.id,
-          status,
-          attemptCount: attempt,
-          lastAttemptAt: startedAt,
-          lastStatusCode: res.status,
-          lastError: status === "succeeded" ? null : (error ?? attemptError),
-          nextAttemptAt: status === "pending" ? d.nextAttemptAt : null,
-          completedAt: status === "pending" ? null : Date.now(),
-        });
-      })
-      .catch(() => {});
-  }
-
-  #recordFinal(d: PendingDelivery, status: "failed", statusCode: number | null, error: string): void {
-    const { deliveries } = this.#t;
-    this.stats.failed++;
-    void this.#o.group
-      .run((tx) =>
-        tx
-          .update(deliveries)
-          .set({
-            status,
-            lastError: error,
-            lastStatusCode: statusCode,
-            nextAttemptAt: null,
-            completedAt: Date.now(),
-          })
-          .where(eq(deliveries.id, d.id))
-          .run(),
-      )
-      .catch(() => {});
-  }
-
   #finishWithoutAttempt(lane: Lane, head: PendingDelivery, why: string): void {
-    this.#recordFinal(head, "failed", null, why);
+    this.#log.recordFailed(head.id, why);
+    this.stats.failed++;
     lane.items.shift();
     this.#known.delete(head.id);
     this.stats.pending--;
     this.#schedule(lane);
-  }
-
-  #disableCallback(callbackId: string, reason: string): void {
-    const { callbacks } = this.#t;
-    this.#o.db
-      .update(callbacks)
-      .set({ enabled: false, disabledReason: reason, updatedAt: Date.now() })
-      .where(eq(callbacks.id, callbackId))
-      .run();
-    this.#callbacks.delete(callbackId);
-    this.#o.logger.warn({ callbackId, reason }, "callback disabled");
-  }
-
-  #callback(id: string): CallbackInfo | null {
-    const now = Date.now();
-    const cached = this.#callbacks.get(id);
-    if (cached && now - cached.loadedAt < CALLBACK_CACHE_MS) return cached;
-    const row = this.#s.callbackById.get({ id });
-    if (!row) {
-      this.#callbacks.delete(id);
-      return null;
-    }
-    const url = URL.canParse(row.url) ? new URL(row.url) : null;
-    const info: CallbackInfo = {
-      url,
-      enabled: row.enabled,
-      secret: row.secret,
-      previousSecret: row.previousSecret,
-      previousSecretExpiresAt: row.previousSecretExpiresAt,
-      loadedAt: now,
-    };
-    this.#callbacks.set(id, info);
-    return info;
   }
 
   #endpoint(origin: string): Endpoint {
