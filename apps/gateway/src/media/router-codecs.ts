@@ -10,6 +10,7 @@ import type { Mediasoup } from "./mediasoup.js";
 import type { SdpCodec } from "./sdp-audio.js";
 
 type RtpCodecCapability = Mediasoup.types.RtpCodecCapability;
+type Router = Mediasoup.types.Router;
 
 /** Codecs browsers and phones share; telephone-event is kept in the router but never forwarded. */
 const MEDIA = new Set(["audio/opus", "audio/pcmu", "audio/pcma", "audio/g722"]);
@@ -62,4 +63,17 @@ export function routerCodecsFor(offer: SdpCodec[]): RtpCodecCapability[] {
 export function describeCodecs(codecs: { mimeType: string }[]): string {
   const names = codecs.map((c) => c.mimeType.replace(/^audio\//, ""));
   return names.length > 0 ? names.join(", ") : "none";
+}
+
+/** The router's capability (with the router's payload type) for a codec, if it carries it. */
+export function routerCodec(
+  router: Router,
+  c: { mimeType: string; clockRate: number; channels?: number },
+): RtpCodecCapability | undefined {
+  return router.rtpCapabilities.codecs?.find((r) => sameCodec(r, c));
+}
+
+/** The media codecs of an SDP that the router carries, in the SDP's order. */
+export function routerCodecsIn(router: Router, codecs: SdpCodec[]): RtpCodecCapability[] {
+  return codecs.filter((c) => isMediaCodec(c)).flatMap((c) => routerCodec(router, c) ?? []);
 }

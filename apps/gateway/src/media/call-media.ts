@@ -1,0 +1,53 @@
+/**
+ * What the media plane holds per call and per leg: one mediasoup router per call (see
+ * mediasoup-media.ts for why), and per leg its transport, its stream in (producer) and out
+ * (consumer), and what its last SDP said.
+ */
+import type { MediaLegRef } from "../b2bua/media-port.js";
+import type { Mediasoup } from "./mediasoup.js";
+import type { AudioDescription, Direction } from "./sdp-audio.js";
+
+export type Router = Mediasoup.types.Router;
+export type WebRtcTransport = Mediasoup.types.WebRtcTransport;
+export type PlainTransport = Mediasoup.types.PlainTransport;
+export type Producer = Mediasoup.types.Producer;
+export type Consumer = Mediasoup.types.Consumer;
+export type RtpCodecCapability = Mediasoup.types.RtpCodecCapability;
+
+export interface LegMedia {
+  readonly ref: MediaLegRef;
+  readonly kind: "webrtc" | "plain";
+  transport: WebRtcTransport | PlainTransport;
+  readonly sessionId: string;
+  version: number;
+  /** The m-line's mid in this leg's SDP exchange (its own when it offered first). */
+  mid: string;
+  /** The leg's last SDP (offer or answer). */
+  remote: AudioDescription | undefined;
+  /** The leg's own direction (from its last SDP). */
+  direction: Direction;
+  connected: boolean;
+  /** Its SDP's kind differs from its transport's (see connectLeg). */
+  mismatch: boolean;
+  /** A PlainTransport latching onto the first packet's source (RFC 4961 symmetric RTP). */
+  comedia: boolean;
+  producer: Producer | undefined;
+  consumer: Consumer | undefined;
+  warnedNoSsrc: boolean;
+  rtp: { packets: number; changedAt: number; started: boolean };
+}
+
+export interface CallMedia {
+  readonly id: string;
+  readonly router: Router;
+  readonly legs: Map<string, LegMedia>;
+  /** The codec both legs use, with the router's payload type, once fixed. */
+  codec: RtpCodecCapability | undefined;
+  closed: boolean;
+}
+
+/** Where mediasoup listens, and the address written into SDP when it differs (NAT, containers). */
+export interface ListenAddress {
+  listenIp: string;
+  announcedIp?: string;
+}

@@ -1,0 +1,100 @@
+/**
+ * A leg's mediasoup transport: a WebRtcTransport (ICE-lite, DTLS-SRTP, rtcp-mux) for browsers, a
+ * PlainTransport (RTP/AVP, rtcp-mux) for phones, connected to the address its SDP names or, when
+ * that address cannot be reached, latching onto the first packet's source (comedia).
+ */
+import { MediaRefusedError, type MediaLegRef } from "../b2bua/media-port.js";
+import type { CallMedia, LegMedia, ListenAddress, PlainTransport, WebRtcTransport } from "./call-media.js";
+import { trackTransport } from "./census.js";
+import { reachable } from "./reachable.js";
+import { isWebRtc, type AudioDescription } from "./sdp-audio.js";
+
+function listenIpOf(at: ListenAddress): { ip: string; announcedIp?: string } {
+  return { ip: at.listenIp, ...(at.announcedIp && { announcedIp: at.announcedIp }) };
+}
+
+/** The call's leg for `ref`, its transport created on first sight (`sdp` when the leg offers). */
+export async function legFor(
+  call: CallMedia,
+  ref: MediaLegRef,
+  sdp: AudioDescription | undefined,
+  at: ListenAddress,
+): Promise<LegMedia> {
+  if (call.closed) throw new Error(`media: call ${call.id} has ended`);
+  const existing = call.legs.get(ref.id);
+  if (existing) return existing;
+  // An offerer is served as its SDP says; a leg offered to is served by its flow's kind.
+  const webrtc = sdp ? isWebRtc(sdp) : ref.flow.transport === "ws" || ref.flow.transport === "wss";
+  const listenIp = listenIpOf(at);
+  const comedia = !webrtc && sdp !== undefined && !reachable(sdp.address, ref.flow);
+  const transport = webrtc
+    ? await call.router.createWebRtcTransport({ listenIps: [listenIp], enableUdp: true, enableTcp: false })
+    : await call.router.createPlainTransport({ listenIp, rtcpMux: true, comedia });
+  trackTransport(transport);
+  const leg: LegMedia = {
+    ref,
+    kind: webrtc ? "webrtc" : "plain",
+    transport,
+    sessionId: String(Math.floor(Math.random() * 2 ** 52)),
+    version: 0,
+    mid: sdp?.mid ?? "0",
+    remote: undefined,
+    direction: "sendrecv",
+    connected: false,
+    mismatch: false,
+    comedia,
+    producer: undefined,
+    consumer: undefined,
+    warnedNoSsrc: false,
+    rtp: { packets: 0, changedAt: Date.now(), started: false },
+  };
+  call.legs.set(ref.id, leg);
+  return leg;
+}
+
+/** DTLS role from the leg's a=setup (RFC 5763 §5), or the RTP address (or comedia latching). */
+export async function connectLeg(
+  call: CallMedia,
+  leg: LegMedia,
+  d: AudioDescription,
+  at: ListenAddress,
+): Promise<void> {
+  if (leg.connected || leg.mismatch) return;
+  if ((leg.kind === "webrtc") !== isWebRtc(d)) {
+    // Offered WebRTC, answered plain RTP (or the reverse): signaling goes on, media does not.
+    leg.mismatch = true;
+    console.warn(
+      `[media] call ${call.id} leg ${leg.ref.id}: ${d.protocol} on a ${leg.kind} transport; no media`,
+    );
+    return;
+  }
+  if (leg.kind === "webrtc") {
+    if (!d.fingerprint) throw new MediaRefusedError("DTLS-SRTP without a=fingerprint");
+    const role = d.setup === "passive" ? "server" : "client";
+    await (leg.transport as WebRtcTransport).connect({
+      dtlsParameters: {
+        role,
+        fingerprints: [{ algorithm: d.fingerprint.algorithm as "sha-256", value: d.fingerprint.value }],
+      },
+    });
+  } else {
+    const plain = leg.transport as PlainTransport;
+    if (reachable(d.address, leg.ref.flow)) {
+      if (!leg.comedia) await plain.connect({ ip: d.address, port: d.port });
+    } else if (!leg.comedia) {
+      // Offered before its address was known: same port, now latching onto the first packet.
+      const port = plain.tuple.localPort;
+      plain.close();
+      const latched = await call.router.createPlainTransport({
+        listenIp: listenIpOf(at),
+        port,
+        rtcpMux: true,
+        comedia: true,
+      });
+      trackTransport(latched);
+      leg.transport = latched;
+      leg.comedia = true;
+    }
+  }
+  leg.connected = true;
+}

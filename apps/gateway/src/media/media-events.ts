@@ -1,0 +1,16 @@
+/** What the media plane reports about a call's RTP and its worker. */
+export type MediaEvent =
+  | { type: "media.rtp-started"; callId: string; legId: string; codec: string }
+  | { type: "media.rtp-timeout"; callId: string; legId: string; silentMs: number }
+  | { type: "media.worker-died"; callId: string };
+
+/** Logs the event and hands it to the listener; a listener that throws is logged, never rethrown. */
+export function emitMediaEvent(event: MediaEvent, listener: ((event: MediaEvent) => void) | undefined): void {
+  const where = `call ${event.callId}${"legId" in event ? ` leg ${event.legId}` : ""}`;
+  console.info(`[media] ${event.type} ${where}`);
+  try {
+    listener?.(event);
+  } catch (err) {
+    console.error("[media] event listener failed:", err);
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Watches each leg's RTP by reading its producer's packet counter: the first packets give
+ * `media.rtp-started`; a leg that should be sending and stays silent for the timeout gives
+ * `media.rtp-timeout` and ends its call. Also reads per-leg packet counts for the census.
+ */
+import type { CallMedia, Consumer, Producer } from "./call-media.js";
+import type { LegRtpStats } from "./census.js";
+import type { MediaEvent } from "./media-events.js";
+import { sends } from "./sdp-audio.js";
+
+export interface RtpWatchOptions {
+  /** The calls now (each a router that may still be being created), read on every poll. */
+  calls: () => Iterable<Promise<CallMedia>>;
+  /** No RTP from a leg that should be sending for this long ends the call. */
+  rtpTimeoutMs: number;
+  /** How often producers' packet counters are read. */
+  pollIntervalMs: number;
+  emit: (event: MediaEvent) => void;
+  endCall: (callId: string, reason: string) => void;
+}
+
+export class RtpWatch {
+  readonly #o: RtpWatchOptions;
+  readonly #timer: NodeJS.Timeout;
+  #polling = false;
+
+  constructor(options: RtpWatchOptions) {
+    this.#o = options;
+    this.#timer = setInterval(() => void this.#poll(), options.pollIntervalMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  async #poll(): Promise<void> {
+    if (this.#polling) return;
+    this.#polling = true;
+    try {
+      const timeout = this.#o.rtpTimeoutMs;
+      for (const pending of [...this.#o.calls()]) {
+        const call = await pending.catch(() => undefined);
+        if (!call || call.closed) continue;
+        for (const leg of call.legs.values()) {
+          const p = leg.producer;
+          if (!p || p.closed) continue;
+          const now = Date.now();
+          if (p.paused || !sends(leg.direction)) {
+            leg.rtp.changedAt = now;
+            continue;
+          }
+          const stats = await p.getStats().catch(() => []);
+          const packets = stats.reduce((n, s) => n + (s.packetCount ?? 0), 0);
+          if (packets > leg.rtp.packets) {
+            leg.rtp.packets = packets;
+            leg.rtp.changedAt = now;
+            if (!leg.rtp.started) {
+              leg.rtp.started = true;
+              this.#o.emit({
+                type: "media.rtp-started",
+                callId: call.id,
+                legId: leg.ref.id,
+                codec: p.rtpParameters.codecs[0]?.mimeType ?? "",
+              });
+            }
+          } else if (now - leg.rtp.changedAt >= timeout && !call.closed) {
+            this.#o.emit({
+              type: "media.rtp-timeout",
+              callId: call.id,
+              legId: leg.ref.id,
+              silentMs: now - leg.rtp.changedAt,
+            });
+            leg.rtp.changedAt = now;
+            this.#o.endCall(call.id, "media-timeout");
+            break;
+          }
+        }
+      }
+    } finally {
+      this.#polling = false;
+    }
+  }
+}
+
+/** RTP packet counts per leg, from the producers' and consumers' stats. */
+export async function callRtpStats(
+  calls: Iterable<Promise<CallMedia>>,
+): Promise<{ callId: string; legs: LegRtpStats[] }[]> {
+  const out: { callId: string; legs: LegRtpStats[] }[] = [];
+  for (const pending of [...calls]) {
+    const call = await pending.catch(() => undefined);
+    if (!call || call.closed) continue;
+    const legs: LegRtpStats[] = [];
+    for (const leg of call.legs.values()) {
+      const count = async (x: Producer | Consumer | undefined, type: string) =>
+        x && !x.closed
+          ? (await x.getStats().catch(() => []))
+              .filter((st: { type: string }) => st.type === type)
+              .reduce((n: number, st: { packetCount?: number }) => n + (st.packetCount ?? 0), 0)
+          : 0;
+      // A consumer's stats also list its producer's inbound stream: count only its own.
+      legs.push({
+        legId: leg.ref.id,
+        kind: leg.kind,
+        received: await count(leg.producer, "inbound-rtp"),
+        sent: await count(leg.consumer, "outbound-rtp"),
+      });
+    }
+    out.push({ callId: call.id, legs });
+  }
+  return out;
+}
