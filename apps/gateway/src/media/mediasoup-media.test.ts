@@ -234,6 +234,18 @@ describe("MediasoupMedia: SDP ↔ mediasoup (issue 6)", () => {
     }
   });
 
+  it("an offer queued before closeCall does not create a router after it (a CANCEL racing parallel forks)", async () => {
+    // Both forks' offers are queued on the call's chain; the call ends before they run.
+    const fork1 = media.offer("c8", ws("a8"), udp("b8"), CHROMIUM_OFFER);
+    const fork2 = media.offer("c8", ws("a8"), udp("b8x"), CHROMIUM_OFFER);
+    media.closeCall("c8");
+    const results = await Promise.allSettled([fork1, fork2]);
+    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+    expect(String((results[1] as PromiseRejectedResult).reason)).toContain("media: call c8 has ended");
+    expect(media.activeCalls).toBe(0);
+    await expect.poll(async () => mediaCensus()).toMatchObject({ routers: 0, transports: 0 });
+  });
+
   it("ends the calls of a worker that dies", async () => {
     await media.offer("c7", ws("a7"), udp("b7"), CHROMIUM_OFFER);
     const pid = pool.pids()[0]!;

@@ -58,8 +58,11 @@ export interface MediasoupMediaOptions {
 export class MediasoupMedia implements MediaPort {
   readonly #o: MediasoupMediaOptions;
   readonly #calls = new Map<string, Promise<CallMedia>>();
-  /** Per-call chain: offers of parallel forks and answers never interleave. */
-  readonly #chains = new Map<string, Promise<unknown>>();
+  /**
+   * Per-call chain: offers of parallel forks and answers never interleave. `ended` is set by
+   * closeCall, so that what is still queued then fails instead of creating a new router.
+   */
+  readonly #chains = new Map<string, { tail: Promise<unknown>; ended: boolean }>();
   readonly #watch: RtpWatch;
   readonly #untrack: () => void;
 
@@ -94,7 +97,7 @@ export class MediasoupMedia implements MediaPort {
   stop(): void {
     this.#untrack();
     this.#watch.stop();
-    for (const id of [...this.#calls.keys()]) this.closeCall(id);
+    for (const id of new Set([...this.#calls.keys(), ...this.#chains.keys()])) this.closeCall(id);
   }
 
   offer(callId: string, from: MediaLegRef, to: MediaLegRef, sdp: string): Promise<string> {
@@ -177,10 +180,13 @@ export class MediasoupMedia implements MediaPort {
   }
 
   closeCall(callId: string): void {
+    // Also when no router exists (yet): an offer queued before its first one ran, or a refused call.
+    const chain = this.#chains.get(callId);
+    if (chain) chain.ended = true;
+    this.#chains.delete(callId);
     const pending = this.#calls.get(callId);
     if (!pending) return;
     this.#calls.delete(callId);
-    this.#chains.delete(callId);
     void pending.then(
       (call) => {
         call.closed = true;
@@ -198,12 +204,15 @@ export class MediasoupMedia implements MediaPort {
   }
 
   #serial<T>(callId: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.#chains.get(callId) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
-    this.#chains.set(
-      callId,
-      next.catch(() => {}),
-    );
+    let chain = this.#chains.get(callId);
+    if (!chain) {
+      chain = { tail: Promise.resolve(), ended: false };
+      this.#chains.set(callId, chain);
+    }
+    const own = chain;
+    const run = () => (own.ended ? Promise.reject(new Error(`media: call ${callId} has ended`)) : fn());
+    const next = own.tail.then(run, run);
+    own.tail = next.catch(() => {});
     return next;
   }
 
