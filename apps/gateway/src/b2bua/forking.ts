@@ -50,6 +50,8 @@ export class Forker {
       try {
         body = utf8(await this.#o.media.offer(call.record.id, call.a, leg, text(a.body)));
       } catch (err) {
+        // The call ended while the media plane worked (a quick CANCEL): nothing left to do.
+        if (call.ended) return;
         if (!(err instanceof MediaRefusedError)) throw err;
         // This contact cannot be served; if none can, the caller gets 488 with the reason.
         call.mediaRefusal = err.message;
