@@ -130,8 +130,9 @@ export class Gateway {
       case "absorbed":
         return;
       case "invalid":
+        // SipStack.send logs a failed send; the peer may well be gone (hostile input, SPEC §6).
         if (req.method !== "ACK")
-          void this.stack.send(createResponse(req, 400, `Bad Request (${result.reason})`), flow);
+          this.stack.send(createResponse(req, 400, `Bad Request (${result.reason})`), flow).catch(() => {});
         return;
       case "ack":
         this.b2bua.onAck(req);
@@ -142,14 +143,24 @@ export class Gateway {
     const tx = result.transaction;
     const reply = (status: number, reason?: string, headers?: [string, string][]) =>
       tx.respond(createResponse(req, status, reason, { toTag: generateTag(), ...(headers && { headers }) }));
+    // An answer computed asynchronously may find its transaction ended meanwhile (the layer shut
+    // down, or the handler already answered before it failed): a throw there would be an
+    // unhandled rejection, which ends the process.
+    const late = (respond: () => void) => {
+      try {
+        respond();
+      } catch (err) {
+        console.error(`[sip] late response to ${req.method} not sent:`, (err as Error).message);
+      }
+    };
     const inDialog = getTo(req)?.tag !== undefined;
     switch (req.method) {
       case "REGISTER":
         this.#opts.registrar.handle(req, flow).then(
-          (res) => tx.respond(res),
+          (res) => late(() => tx.respond(res)),
           (err: unknown) => {
             console.error("[registrar]", err);
-            reply(500, "Server Internal Error");
+            late(() => reply(500, "Server Internal Error"));
           },
         );
         return;
@@ -158,7 +169,7 @@ export class Gateway {
         if (tx.request.method === "INVITE") {
           this.b2bua.onInvite(req, flow, tx as Parameters<B2bua["onInvite"]>[2]).catch((err: unknown) => {
             console.error("[b2bua]", err);
-            if (tx.state === "proceeding") reply(500, "Server Internal Error");
+            if (tx.state === "proceeding") late(() => reply(500, "Server Internal Error"));
           });
         }
         return;
@@ -184,7 +195,7 @@ export class Gateway {
         if (inDialog) return this.b2bua.onInDialog(req, tx);
         relayMessage(this, req, flow, tx).catch((err: unknown) => {
           console.error("[b2bua]", err);
-          reply(500, "Server Internal Error");
+          late(() => reply(500, "Server Internal Error"));
         });
         return;
       default:
