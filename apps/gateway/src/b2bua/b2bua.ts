@@ -139,7 +139,13 @@ export class B2bua {
     this.#calls.add(call);
     this.#byInviteTx.set(tx, call);
     this.#index(call, aLeg);
-    await this.#o.onNewCall?.({ id: record.id, accountId: record.accountId }, req);
+    try {
+      await this.#o.onNewCall?.({ id: record.id, accountId: record.accountId }, req);
+    } catch (err) {
+      // The call exists now: it must end through #failCall, or it stays among the active calls.
+      console.error(`[b2bua] call ${record.id}: onNewCall failed:`, err);
+      return this.#failCall(call, 500, "Server Internal Error", "internal-error");
+    }
     this.#o.recorder.initiated(record);
     this.#o.recorder.message(record, aLeg.id, "received", req);
     this.#signals.respondA(call, 100, "Trying");
@@ -149,6 +155,8 @@ export class B2bua {
     call.timers.add(ring);
     await Promise.all(bindings.map((binding) => this.#forker.fork(call, binding)));
     if (call.attempts.length === 0 && !call.ended) {
+      if (call.mediaRefusal === undefined)
+        return this.#failCall(call, 500, "Server Internal Error", "media-failed");
       this.#failCall(call, 488, "Not Acceptable Here", call.mediaRefusal, [
         ["Warning", `399 hookline "${call.mediaRefusal}"`],
       ]);

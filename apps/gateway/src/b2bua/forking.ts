@@ -52,9 +52,10 @@ export class Forker {
       } catch (err) {
         // The call ended while the media plane worked (a quick CANCEL): nothing left to do.
         if (call.ended) return;
-        if (!(err instanceof MediaRefusedError)) throw err;
-        // This contact cannot be served; if none can, the caller gets 488 with the reason.
-        call.mediaRefusal = err.message;
+        // This contact cannot be served; if none can, the caller gets 488 with the reason (a
+        // refusal) or 500 (the media plane failed, e.g. no free port).
+        if (err instanceof MediaRefusedError) call.mediaRefusal = err.message;
+        else console.error(`[b2bua] call ${call.record.id}: media for ${binding.contact} failed:`, err);
         this.#o.media.closeLeg(call.record.id, leg);
         this.#o.recorder.updateLeg(legId, { state: "terminated" });
         return;
