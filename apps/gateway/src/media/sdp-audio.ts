@@ -111,20 +111,14 @@ export function isWebRtc(a: AudioDescription): boolean {
   return a.protocol.includes("TLS") || a.protocol.includes("DTLS");
 }
 
-/** The direction the other side of a gateway sees when it mirrors `d` (sendonly stays sendonly). */
+/** Whether a party whose SDP says `d` sends media (RFC 3264 §5.1). */
 export function sends(d: Direction): boolean {
   return d === "sendrecv" || d === "sendonly";
 }
 
+/** Whether a party whose SDP says `d` receives media (RFC 3264 §5.1). */
 export function receives(d: Direction): boolean {
   return d === "sendrecv" || d === "recvonly";
-}
-
-/** RFC 3264 §6: the answer to `offered` that a party wanting `wanted` gives. */
-export function answerDirection(offered: Direction, wanted: Direction): Direction {
-  const send = sends(wanted) && receives(offered);
-  const recv = receives(wanted) && sends(offered);
-  return send && recv ? "sendrecv" : send ? "sendonly" : recv ? "recvonly" : "inactive";
 }
 
 /** mediasoup's spelling of a codec name: `opus` is lower case, telephone-event too. */
