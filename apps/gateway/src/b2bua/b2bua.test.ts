@@ -1,4 +1,12 @@
-import { parseMessage, TransactionLayer, type SipMessage, type SipRequest } from "@hookline/sip-core";
+import {
+  createCancel,
+  createResponse,
+  getCSeq,
+  parseMessage,
+  TransactionLayer,
+  type SipMessage,
+  type SipRequest,
+} from "@hookline/sip-core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { addTenant, DOMAIN, tempDatabase, type Tenant } from "../registrar/test-support.js";
 import type { Flow } from "../transport/types.js";
@@ -73,22 +81,44 @@ function b2bua(media: MediaPort, onNewCall?: () => Promise<void>): B2bua {
   });
 }
 
+const fromCaller = { reliable: true, send: (m: SipMessage) => void sent.push({ message: m, flow: caller }) };
+
 /** Starts a call the way the gateway does: a new INVITE server transaction handed to onInvite. */
-async function call(b: B2bua): Promise<void> {
+async function call(b: B2bua): Promise<SipRequest> {
   const req = invite();
-  const result = layer.receiveRequest(req, {
-    reliable: true,
-    send: (m) => void sent.push({ message: m, flow: caller }),
-  });
+  const result = layer.receiveRequest(req, fromCaller);
   if (result.kind !== "new" || result.transaction.method !== "INVITE")
     throw new Error("no INVITE transaction");
   await b.onInvite(req, caller, result.transaction as Parameters<B2bua["onInvite"]>[2]);
+  return req;
 }
 
+/** The caller CANCELs its INVITE, the way the gateway routes it (RFC 3261 §9.2). */
+function cancelFromCaller(b: B2bua, req: SipRequest): void {
+  const cancel = createCancel(req);
+  const result = layer.receiveRequest(cancel, fromCaller);
+  if (result.kind !== "new") throw new Error("no CANCEL transaction");
+  b.onCancel(cancel, result.transaction, layer.findInviteForCancel(cancel));
+}
+
+const sentToCallee = (method: string) =>
+  sent.filter((s) => s.flow === callee && s.message.kind === "request" && s.message.method === method);
+
+/** The callee answers its INVITE with `status` (responses go through the media chain: let it run). */
+async function calleeResponds(status: number): Promise<void> {
+  const inv = sentToCallee("INVITE")[0]?.message;
+  if (inv?.kind !== "request") throw new Error("the callee got no INVITE");
+  layer.receiveResponse(createResponse(inv, status, undefined, { toTag: "callee" }));
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** The final statuses the caller got to its INVITE. */
 const finalToCaller = () =>
-  sent
-    .filter((s) => s.flow === caller && s.message.kind === "response" && s.message.status >= 200)
-    .map((s) => (s.message.kind === "response" ? s.message.status : 0));
+  sent.flatMap(({ message: m, flow }) =>
+    flow === caller && m.kind === "response" && m.status >= 200 && getCSeq(m)?.method === "INVITE"
+      ? [m.status]
+      : [],
+  );
 
 describe("B2BUA: a call that fails inside the gateway is ended, not kept", () => {
   it("a media-plane failure that is not a refusal answers 500 and leaves no active call", async () => {
@@ -119,5 +149,27 @@ describe("B2BUA: a call that fails inside the gateway is ended, not kept", () =>
     await call(b);
     expect(finalToCaller()).toEqual([488]);
     expect(b.activeCalls).toBe(0);
+  });
+});
+
+describe("B2BUA: CANCEL reaches a callee that has only sent 100 Trying, or nothing yet (RFC 3261 §9.1)", () => {
+  it("a CANCEL after the callee's 100 Trying is sent to the callee at once", async () => {
+    const b = b2bua(passThroughMedia);
+    const req = await call(b);
+    await calleeResponds(100);
+    cancelFromCaller(b, req);
+    expect(finalToCaller()).toEqual([487]);
+    expect(sentToCallee("CANCEL")).toHaveLength(1);
+  });
+
+  it("a CANCEL before any provisional is sent when the callee's 180 arrives, once", async () => {
+    const b = b2bua(passThroughMedia);
+    const req = await call(b);
+    cancelFromCaller(b, req);
+    expect(sentToCallee("CANCEL")).toHaveLength(0);
+    await calleeResponds(180);
+    await calleeResponds(180);
+    expect(sentToCallee("CANCEL")).toHaveLength(1);
+    expect(finalToCaller()).toEqual([487]);
   });
 });

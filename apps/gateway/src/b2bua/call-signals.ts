@@ -58,8 +58,10 @@ export class CallSignals {
   }
 
   sendCancel(call: Call, attempt: Attempt): void {
-    // RFC 3261 §9.1: a CANCEL waits until a provisional response arrived.
-    if (!attempt.provisional || attempt.final !== undefined || attempt.tx.state === "terminated") return;
+    // RFC 3261 §9.1: a CANCEL waits until a provisional response arrived; one per branch.
+    if (!attempt.provisional || attempt.cancelSent || attempt.final !== undefined) return;
+    if (attempt.tx.state === "terminated") return;
+    attempt.cancelSent = true;
     const cancel = createCancel(attempt.invite);
     this.#o.recorder.message(call.record, attempt.leg.id, "sent", cancel);
     try {
@@ -69,7 +71,7 @@ export class CallSignals {
       );
       tx.start();
     } catch {
-      // A CANCEL for this branch already exists.
+      // Only a duplicate branch is refused here, which cancelSent already rules out.
     }
   }
 

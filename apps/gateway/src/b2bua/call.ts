@@ -15,7 +15,10 @@ export interface Attempt {
   readonly tx: InviteClientTransaction;
   provisional: boolean;
   final: number | undefined;
+  /** The attempt is to be CANCELled (sent once a provisional arrived, RFC 3261 §9.1). */
   cancelled: boolean;
+  /** The CANCEL has gone out. */
+  cancelSent?: boolean;
   /** The callee's SDP answer and what the media plane made of it for the caller. */
   answer?: { from: string; to: Uint8Array };
 }

@@ -121,9 +121,11 @@ export class Forker {
     const body =
       call.ended || (call.b && call.b !== leg) ? undefined : await this.#relayedAnswer(call, attempt, res);
     if (status < 200) {
-      if (status === 100) return;
+      // RFC 3261 §9.1: any provisional, 100 included, lets a CANCEL go; one that was wanted
+      // before (the caller cancelled, another fork won) goes now.
       attempt.provisional = true;
-      if (call.b || call.ended) return;
+      if (attempt.cancelled) this.#o.signals.sendCancel(call, attempt);
+      if (status === 100 || call.b || call.ended) return;
       leg.establishAsUac(attempt.invite, res);
       if (leg.state === "trying" && leg.dialog) {
         leg.state = "early";
@@ -132,7 +134,6 @@ export class Forker {
           ...(leg.remoteTag && { remoteTag: leg.remoteTag }),
         });
       }
-      if (attempt.cancelled) this.#o.signals.sendCancel(call, attempt);
       this.#o.signals.respondA(call, status, res.reason, res, [], body);
       if (status === 180 || status === 183) this.#o.recorder.setState(call.record, "ringing");
       return;
