@@ -122,8 +122,17 @@ export function isIpv4At(b: Uint8Array, o: number, i: number, j: number): boolea
   return dots === 3 && digits > 0;
 }
 
-/** Same grammar and result as `parseParams` in `scan.ts` (RFC 3261 §25.1 generic-param list). */
-export function parseParamsAt(s: string, b: Uint8Array, o: number, i: number, params: Params): number {
+/**
+ * Same grammar and result as `parseParams` in `scan.ts` (RFC 3261 §25.1 generic-param list).
+ * With `params` undefined the list is only checked (same end, nothing sliced or stored).
+ */
+export function parseParamsAt(
+  s: string,
+  b: Uint8Array,
+  o: number,
+  i: number,
+  params: Params | undefined,
+): number {
   const n = s.length;
   for (;;) {
     i = skipWsAt(b, o, i, n);
@@ -131,7 +140,7 @@ export function parseParamsAt(s: string, b: Uint8Array, o: number, i: number, pa
     i = skipWsAt(b, o, i + 1, n);
     const nameEnd = scanTokenAt(b, o, i, n);
     if (nameEnd === i) return -1;
-    const name = paramName(s, b, o, i, nameEnd);
+    const name = params === undefined ? "" : paramName(s, b, o, i, nameEnd);
     i = skipWsAt(b, o, nameEnd, n);
     if (i < n && b[o + i] === 0x3d) {
       i = skipWsAt(b, o, i + 1, n);
@@ -150,9 +159,9 @@ export function parseParamsAt(s: string, b: Uint8Array, o: number, i: number, pa
         }
         if (end === i) return -1;
       }
-      params.set(name, s.slice(i, end));
+      if (params !== undefined) params.set(name, s.slice(i, end));
       i = end;
-    } else {
+    } else if (params !== undefined) {
       params.set(name, null);
     }
   }

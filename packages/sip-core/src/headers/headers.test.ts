@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { SipRequest } from "../message/types.js";
 import { parseAuthValue, serializeAuthValue } from "./auth.js";
@@ -12,8 +13,16 @@ import {
 import { headerKey } from "./header-names.js";
 import { parseContact, parseNameAddr, serializeNameAddr } from "./name-addr.js";
 import { splitCommas } from "./scan.js";
+import { shadow } from "./byte-scan.js";
 import { getAuthValues, getContacts, getOptionTags } from "./typed.js";
-import { parseContentType, parseCSeq, parseDate, parseOptionTags, parseWarning } from "./values.js";
+import {
+  isContentTypeAt,
+  parseContentType,
+  parseCSeq,
+  parseDate,
+  parseOptionTags,
+  parseWarning,
+} from "./values.js";
 import { parseVia, serializeVia } from "./via.js";
 
 function value<T>(r: { ok: true; value: T } | { ok: false; error: Error }): T {
@@ -230,5 +239,36 @@ describe("header editing helpers", () => {
     ]);
     expect(getOptionTags(m, "supported")).toEqual(["100rel", "timer"]);
     expect(getAuthValues(m, "www-authenticate")[0]?.params.get("nonce")).toBe("n");
+  });
+});
+
+describe("isContentTypeAt (the parser's Content-Type check without building the value)", () => {
+  it("gives parseContentType's verdict", () => {
+    const pieces = [
+      "application",
+      "sdp",
+      "/",
+      " ",
+      "\t",
+      ";",
+      "=",
+      "charset",
+      "utf-8",
+      '"',
+      '"x"',
+      "\\",
+      "é",
+      ",",
+      "[",
+      ":",
+    ];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 10 }), (a) => {
+        const s = a.join("");
+        expect(isContentTypeAt(s, shadow(s), 0)).toBe(parseContentType(s).ok);
+      }),
+      { numRuns: 5000 },
+    );
+    expect(isContentTypeAt("application/sdp", shadow("application/sdp"), 0)).toBe(true);
   });
 });

@@ -75,6 +75,11 @@ export function lookupName(b: Uint8Array, start: number, end: number, h: number)
   }
 }
 
+/** Number of entries (entries are `0 .. entryCount() - 1`). */
+export function entryCount(): number {
+  return KEYS.length;
+}
+
 /** The canonical key of entry `e`. */
 export function entryKey(e: number): string {
   return KEYS[e] as string;

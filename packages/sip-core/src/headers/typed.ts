@@ -13,6 +13,7 @@ import { parseContactAt, parseNameAddrAt, type Contact, type NameAddr } from "./
 import {
   parseCallIdAt,
   parseContentLength,
+  isContentTypeAt,
   parseContentTypeAt,
   parseCSeqAt,
   parseDate,
@@ -30,7 +31,10 @@ import { parseViaAt, type Via } from "./via.js";
  * A typed-value parser over a value and its byte stand-ins (`b[o + i]` is `value.charCodeAt(i)`,
  * see `byte-scan.ts`); parsers that are not on the hot path ignore the bytes.
  */
-type Parser = (value: string, b: Uint8Array, o: number) => SipResult<unknown>;
+export type Parser = (value: string, b: Uint8Array, o: number) => SipResult<unknown>;
+
+/** A check of a value over byte stand-ins that builds nothing: true when its parser would accept it. */
+export type Validator = (value: string, b: Uint8Array, o: number) => boolean;
 
 function list<T>(
   one: (v: string, b: Uint8Array, o: number) => SipResult<T>,
@@ -78,6 +82,15 @@ export const STRICT_PARSERS: ReadonlyMap<string, Parser> = new Map<string, Parse
   ["date", parseDate],
   ["retry-after", parseRetryAfter],
   ["warning", list(parseWarning, "warning")],
+]);
+
+/**
+ * Strict headers the message parser only validates (a {@link Validator} with exactly its parser's
+ * verdict) and leaves to be built on first access: headers a typical consumer does not read back
+ * on every message. On a false verdict the parser runs for the error (and caches it).
+ */
+export const STRICT_VALIDATORS: ReadonlyMap<string, Validator> = new Map<string, Validator>([
+  ["content-type", isContentTypeAt],
 ]);
 
 /** Parsed on demand only: a bad value here does not make the message unparseable. */

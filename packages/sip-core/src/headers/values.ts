@@ -144,6 +144,25 @@ export function parseContentTypeAt(s: string, b: Uint8Array, o: number): SipResu
   return ok({ type, subtype, params });
 }
 
+/**
+ * Whether {@link parseContentTypeAt} accepts the value, without building it (no slices, no
+ * parameter map): the strict check of a header most messages never read back. Same scans, same
+ * verdict; the typed value is built on first access.
+ */
+export function isContentTypeAt(s: string, b: Uint8Array, o: number): boolean {
+  const n = s.length;
+  let i = skipWsAt(b, o, 0, n);
+  const tEnd = scanTokenAt(b, o, i, n);
+  if (tEnd === i) return false;
+  i = skipWsAt(b, o, tEnd, n);
+  if (b[o + i] !== 0x2f) return false;
+  i = skipWsAt(b, o, i + 1, n);
+  const sEnd = scanTokenAt(b, o, i, n);
+  if (sEnd === i) return false;
+  const end = parseParamsAt(s, b, o, sEnd, undefined);
+  return end >= 0 && skipWsAt(b, o, end, n) === n;
+}
+
 /** Option tags of Supported / Require / Proxy-Require / Unsupported (RFC 3261 §20.37, §20.32); Supported may be empty. */
 export function parseOptionTags(s: string, header = "supported"): SipResult<string[]> {
   if (trimWs(s) === "") return ok([]);

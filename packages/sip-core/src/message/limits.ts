@@ -19,7 +19,8 @@ export interface ParseOptions extends Partial<ParseLimits> {
    * Check the start line's Request-URI and the typed headers the stack relies on (Via, From, To,
    * Call-ID, CSeq and its method, Max-Forwards, Contact, Route, Record-Route, Expires,
    * Content-Type, Date, Retry-After, Warning). Default true: RFC 4475 §3.1.2 invalid messages
-   * become errors, and the parsed values are cached for the typed accessors.
+   * become errors, and the parsed values are cached for the typed accessors (Content-Type and the
+   * Request-URI are only validated; they are built when read).
    */
   strict?: boolean;
   /** Stream transports must carry Content-Length (RFC 3261 §18.3, §20.14). Default false (datagram/WebSocket). */

@@ -4,14 +4,14 @@
  */
 import { HeaderLine } from "../headers/header-line.js";
 import { headerKey } from "../headers/header-names.js";
-import { entryKey, entryUsual, lookupName, nameHashStep } from "../headers/name-table.js";
+import { entryCount, entryKey, entryUsual, lookupName, nameHashStep } from "../headers/name-table.js";
 import { isToken, TOKEN, trimWs } from "../headers/scan.js";
-import { parseHeaderLineWith } from "../headers/typed.js";
+import { parseHeaderLineWith, STRICT_PARSERS, STRICT_VALIDATORS } from "../headers/typed.js";
+import type { Parser, Validator } from "../headers/typed.js";
 import type { CSeq } from "../headers/values.js";
-import { STRICT_PARSERS } from "../headers/typed.js";
 import { parseContentLength } from "../headers/values.js";
 import { shadow } from "../headers/byte-scan.js";
-import { parseUriAt } from "../uri/uri.js";
+import { isPlainSipUriAt, parseUriAt } from "../uri/uri.js";
 import { SipParseError, type PartialMessage, type SipParseErrorCode } from "./errors.js";
 import { DEFAULT_LIMITS, type ParseOptions } from "./limits.js";
 import type { SipHeader, SipMessage } from "./types.js";
@@ -19,6 +19,21 @@ import type { SipHeader, SipMessage } from "./types.js";
 export type ParseMessageResult = { ok: true; message: SipMessage } | { ok: false; error: SipParseError };
 
 const CRLFCRLF = Buffer.from("\r\n\r\n", "latin1");
+
+/**
+ * The strict checks, numbered: the framing loop records each header's check by number (-1: none),
+ * from the name-table entry it already found, so the checks need no lookup by key.
+ */
+const CHECK_KEYS: string[] = [...STRICT_PARSERS.keys()];
+const CHECK_PARSERS: Parser[] = CHECK_KEYS.map((k) => STRICT_PARSERS.get(k) as Parser);
+const CHECK_VALIDATORS: Array<Validator | undefined> = CHECK_KEYS.map((k) => STRICT_VALIDATORS.get(k));
+/** Name-table entry → check number or -1. */
+const ENTRY_CHECK = new Int8Array(entryCount());
+for (let e = 0; e < ENTRY_CHECK.length; e++) ENTRY_CHECK[e] = CHECK_KEYS.indexOf(entryKey(e));
+/** The check number of a canonical key (names outside the name table: none of them is checked, but ask). */
+function checkOfKey(key: string): number {
+  return CHECK_KEYS.indexOf(key);
+}
 
 function toBuffer(input: Uint8Array | string): Buffer {
   if (typeof input === "string") return Buffer.from(input, "utf8");
@@ -157,8 +172,12 @@ export function parseMessage(input: Uint8Array | string, options?: ParseOptions)
   let pendingValue = "";
   // Where the pending value starts in `hb` (-1 once folding has joined lines: no longer a slice).
   let pendingOff = -1;
-  // Value offsets in `hb`, parallel to `headers`, for the strict checks.
+  let pendingCheck = -1;
+  // Value offsets in `hb` and check numbers, parallel to `headers`, for the strict checks.
   const offsets: number[] = [];
+  const checks: number[] = [];
+  // The first Content-Length line, whose value the framing parses anyway (the result is cached on it).
+  let clHeader: HeaderLine | undefined;
   let hasPending = false;
   let clValue: string | undefined;
   let clConflict = false;
@@ -187,11 +206,15 @@ export function parseMessage(input: Uint8Array | string, options?: ParseOptions)
       }
     } else {
       if (hasPending) {
-        headers.push(new HeaderLine(pendingName, pendingKey, pendingValue));
+        const h = new HeaderLine(pendingName, pendingKey, pendingValue);
+        headers.push(h);
         offsets.push(pendingOff);
+        checks.push(pendingCheck);
         if (pendingKey === "content-length") {
-          if (clValue === undefined) clValue = pendingValue;
-          else if (clValue !== pendingValue) clConflict = true;
+          if (clValue === undefined) {
+            clValue = pendingValue;
+            clHeader = h;
+          } else if (clValue !== pendingValue) clConflict = true;
         }
         hasPending = false;
       }
@@ -212,9 +235,11 @@ export function parseMessage(input: Uint8Array | string, options?: ParseOptions)
         if (found >= 0) {
           pendingName = (found & 1) === 1 ? entryUsual(found >> 1) : head.slice(pos, nameEnd);
           pendingKey = entryKey(found >> 1);
+          pendingCheck = ENTRY_CHECK[found >> 1] as number;
         } else {
           pendingName = head.slice(pos, nameEnd);
           pendingKey = headerKey(pendingName);
+          pendingCheck = checkOfKey(pendingKey);
         }
         // The value without leading/trailing SP/HTAB, sliced once.
         let vs = colon + 1;
@@ -239,11 +264,15 @@ export function parseMessage(input: Uint8Array | string, options?: ParseOptions)
     pos = nl < 0 ? headLen : nl + 1;
   }
   if (hasPending) {
-    headers.push(new HeaderLine(pendingName, pendingKey, pendingValue));
+    const h = new HeaderLine(pendingName, pendingKey, pendingValue);
+    headers.push(h);
     offsets.push(pendingOff);
+    checks.push(pendingCheck);
     if (pendingKey === "content-length") {
-      if (clValue === undefined) clValue = pendingValue;
-      else if (clValue !== pendingValue) clConflict = true;
+      if (clValue === undefined) {
+        clValue = pendingValue;
+        clHeader = h;
+      } else if (clValue !== pendingValue) clConflict = true;
     }
   }
   if (firstError !== undefined) {
@@ -276,6 +305,8 @@ export function parseMessage(input: Uint8Array | string, options?: ParseOptions)
       );
     }
     bodyLength = cl.value;
+    // The strict check and getContentLength would parse the same value with the same function.
+    if (clHeader !== undefined) HeaderLine.remember(clHeader, cl);
   } else if (options?.requireContentLength === true) {
     return failure(
       "SIP_ERR_CONTENT_LENGTH",
@@ -292,7 +323,7 @@ export function parseMessage(input: Uint8Array | string, options?: ParseOptions)
       : { kind: "response", status: sl.status, reason: sl.reason, headers, body };
 
   if (strict) {
-    const err = checkStrict(message, hb, offsets, ho + sl.uriStart);
+    const err = checkStrict(message, hb, offsets, checks, ho + sl.uriStart);
     if (err !== undefined) {
       err.partial = partialOf(sl, headers);
       return { ok: false, error: err };
@@ -317,15 +348,19 @@ function partialOf(sl: StartLine, headers: readonly SipHeader[]): PartialMessage
 
 /**
  * The RFC 4475 §3.1.2 checks: Request-URI, typed headers, CSeq method (RFC 3261 §8.1.1.5). `hb`
- * holds the byte stand-ins the values were sliced from, at `offsets` (-1: folded, not a slice).
+ * holds the byte stand-ins the values were sliced from, at `offsets` (-1: folded, not a slice);
+ * `checks` the check number of each header (-1: none).
  */
 function checkStrict(
   m: SipMessage,
   hb: Uint8Array,
   offsets: readonly number[],
+  checks: readonly number[],
   uriOff: number,
 ): SipParseError | undefined {
-  if (m.kind === "request") {
+  // The usual Request-URI (sip/sips, no ?headers) is only validated; anything else is parsed for
+  // the verdict and the error.
+  if (m.kind === "request" && !isPlainSipUriAt(m.uri, hb, uriOff)) {
     const u = parseUriAt(m.uri, hb, uriOff);
     if (!u.ok) return new SipParseError("SIP_ERR_REQUEST_URI", `Request-URI: ${u.error.message}`);
     // RFC 3261 §19.1.1: headers are not allowed in a Request-URI (RFC 4475 §3.1.2.11).
@@ -338,10 +373,14 @@ function checkStrict(
   }
   const headers = m.headers;
   for (let k = 0; k < headers.length; k++) {
+    const c = checks[k] as number;
+    if (c < 0) continue;
     const h = headers[k] as SipHeader;
-    const p = STRICT_PARSERS.get(h.key);
-    if (p === undefined) continue;
+    const p = CHECK_PARSERS[c] as Parser;
     const off = offsets[k] as number;
+    // Headers with a validator are built on first access when valid (see STRICT_VALIDATORS).
+    const v = CHECK_VALIDATORS[c];
+    if (v !== undefined && off >= 0 && v(h.value, hb, off)) continue;
     const r = off < 0 ? parseHeaderLineWith(h, p) : parseHeaderLineWith(h, p, hb, off);
     if (!r.ok) return r.error;
     if (h.key === "cseq" && m.kind === "request" && (r.value as CSeq).method !== m.method) {

@@ -1,6 +1,8 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { shadow } from "../headers/byte-scan.js";
 import { uriEquals } from "./compare.js";
-import { parseUri, serializeUri, type Uri } from "./uri.js";
+import { isPlainSipUriAt, parseUri, serializeUri, type Uri } from "./uri.js";
 
 function uri(s: string): Uri {
   const r = parseUri(s);
@@ -128,5 +130,74 @@ describe("RFC 3261 §19.1.4 URI comparison", () => {
     expect(eq("sip:bob@biloxi.com", "sip:bob@biloxi.com;transport=udp")).toBe(false);
     expect(eq("sip:carol@chicago.com;security=on", "sip:carol@chicago.com;security=off")).toBe(false);
     expect(eq("sip:carol@chicago.com", "sip:carol@chicago.com?Subject=next%20meeting")).toBe(false);
+  });
+});
+
+describe("isPlainSipUriAt (the parser's Request-URI check without building the URI)", () => {
+  const pieces = [
+    "sip:",
+    "SIPS:",
+    "sIp:",
+    "tel:",
+    "alice",
+    "bob",
+    "@",
+    ":",
+    ";",
+    "=",
+    "?",
+    "&",
+    "%",
+    "%4",
+    "%41",
+    "%zz",
+    "[",
+    "]",
+    "::1",
+    "example.com",
+    "10.0.0.1",
+    "5060",
+    "99999",
+    "transport=ws",
+    "lr",
+    "user=phone",
+    "-",
+    ".",
+    " ",
+    "<",
+    '"',
+    "é",
+    "\u0000",
+    "/",
+    "+",
+  ];
+  const candidate = fc.array(fc.constantFrom(...pieces), { maxLength: 10 }).map((a) => a.join(""));
+  const plain = (s: string): boolean => {
+    const r = parseUri(s);
+    return r.ok && r.value.kind === "sip" && r.value.headers.length === 0;
+  };
+
+  it("true only when parseUri gives a sip/sips URI without headers, and always then but for IPv6 and ?", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          candidate,
+          candidate.map((s) => "sip:" + s),
+        ),
+        (s) => {
+          const fast = isPlainSipUriAt(s, shadow(s), 0);
+          if (fast) expect(plain(s)).toBe(true);
+          else if (s.indexOf("[") < 0 && s.indexOf("?") < 0 && s.length >= 5) expect(plain(s)).toBe(false);
+        },
+      ),
+      { numRuns: 5000 },
+    );
+  });
+
+  it("decides the usual Request-URIs itself", () => {
+    for (const s of ["sip:bob@acme.sip.example", "SIP:b%41b@10.0.0.1:5060;transport=ws;lr", "sips:h.example"])
+      expect(isPlainSipUriAt(s, shadow(s), 0)).toBe(true);
+    for (const s of ["sip:b%4@h", "sip:@h", "sip:h:99999", "sip:h;=x", "sip:h;a=%g1", "sip:h?x=y", "sip:h x"])
+      expect(isPlainSipUriAt(s, shadow(s), 0)).toBe(false);
   });
 });

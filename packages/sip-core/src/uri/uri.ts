@@ -195,6 +195,82 @@ function parseSipUriAt(
   return ok<Uri>({ kind: "sip", scheme, user, password, host, hostType, port, params, headers });
 }
 
+/**
+ * Whether {@link parseUriAt} would return a sip/sips URI without ?headers (a valid Request-URI of
+ * that scheme, RFC 3261 §19.1.1, RFC 4475 §3.1.2.11), answered without building it: the message
+ * parser's Request-URI check. Same scans as `parseUriAt`/`parseSipUriAt`; false also where it does
+ * not decide (other schemes, IPv6 references, `?`), and the caller then runs the full parse for the
+ * verdict and the error. True implies the full parse succeeds; the property tests pin both ways.
+ */
+export function isPlainSipUriAt(s: string, b: Uint8Array, o: number): boolean {
+  const n = s.length;
+  if (n > MAX_URI || n < 5) return false;
+  // scheme "sip:" / "sips:" in any case
+  if (foldAt(b, o) !== 0x73 || foldAt(b, o + 1) !== 0x69 || foldAt(b, o + 2) !== 0x70) return false;
+  let i: number;
+  if (b[o + 3] === 0x3a) i = 4;
+  else if (foldAt(b, o + 3) === 0x73 && b[o + 4] === 0x3a) i = 5;
+  else return false;
+  for (let k = i; k < n; k++) {
+    const c = b[o + k] as number;
+    if (c <= 0x20 || c === 0x7f || c === 0x3c || c === 0x3e || c === 0x22) return false;
+  }
+  // userinfo: only the %-escapes can fail (unescapeComponent)
+  let at = i;
+  while (at < n && b[o + at] !== 0x40) at++;
+  if (at < n) {
+    let pc = i;
+    while (pc < at && b[o + pc] !== 0x3a) pc++;
+    if (pc === i || !escapesValidAt(b, o, i, pc)) return false;
+    if (pc < at && !escapesValidAt(b, o, pc + 1, at)) return false;
+    i = at + 1;
+  }
+  if (b[o + i] === 0x5b) return false;
+  const hostEnd = scanHostAt(b, o, i, n);
+  if (hostEnd === i) return false;
+  i = hostEnd;
+  if (b[o + i] === 0x3a) {
+    const j = scanDigitsAt(b, o, i + 1, n);
+    if (j === i + 1 || j - i > 6 || parseUintAt(b, o, i + 1, j, 65535) === undefined) return false;
+    i = j;
+  }
+  while (i < n && b[o + i] === 0x3b) {
+    let j = i + 1;
+    let eq = -1;
+    for (; j < n; j++) {
+      const c = b[o + j];
+      if (c === 0x3b || c === 0x3f) break;
+      if (c === 0x3d && eq < 0) eq = j;
+    }
+    const nameEnd = eq < 0 ? j : eq;
+    if (nameEnd === i + 1 || !allInAt(b, o, i + 1, nameEnd, PARAM_CHARS)) return false;
+    if (!escapesValidAt(b, o, i + 1, nameEnd)) return false;
+    if (eq >= 0 && (!allInAt(b, o, eq + 1, j, PARAM_CHARS) || !escapesValidAt(b, o, eq + 1, j))) return false;
+    i = j;
+  }
+  return i === n;
+}
+
+/** Whether every `%` in `[i, j)` starts a `%XX` escape inside the range (what unescapeComponent accepts). */
+function escapesValidAt(b: Uint8Array, o: number, i: number, j: number): boolean {
+  for (let k = i; k < j; k++) {
+    if (b[o + k] !== 0x25) continue;
+    if (k + 2 >= j || !isHex(b[o + k + 1] as number) || !isHex(b[o + k + 2] as number)) return false;
+    k += 2;
+  }
+  return true;
+}
+
+/** The unit at `k` with ASCII letters folded to lower case (`| 0x20`: only S and s give 0x73). */
+function foldAt(b: Uint8Array, k: number): number {
+  return (b[k] as number) | 0x20;
+}
+
+function isHex(c: number): boolean {
+  const l = c | 0x20;
+  return (c >= 0x30 && c <= 0x39) || (l >= 0x61 && l <= 0x66);
+}
+
 /** Every unit of `[i, j)` is in `allowed` or is `%`. */
 function allInAt(b: Uint8Array, o: number, i: number, j: number, allowed: Uint8Array): boolean {
   for (let k = i; k < j; k++) {
