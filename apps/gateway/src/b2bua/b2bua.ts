@@ -165,12 +165,7 @@ export class B2bua {
 
   #noAnswer(call: Call): void {
     if (call.b || call.ended) return;
-    for (const attempt of call.attempts) {
-      if (attempt.final === undefined) {
-        attempt.cancelled = true;
-        this.#signals.sendCancel(call, attempt);
-      }
-    }
+    this.#signals.cancelPending(call);
     this.#failCall(call, 480, "Temporarily Unavailable");
   }
 
@@ -201,12 +196,7 @@ export class B2bua {
     tx.respond(ok);
     this.#o.recorder.message(call.record, call.a.id, "sent", ok);
     if (call.b || call.ended) return;
-    for (const attempt of call.attempts) {
-      if (attempt.final === undefined) {
-        attempt.cancelled = true;
-        this.#signals.sendCancel(call, attempt);
-      }
-    }
+    this.#signals.cancelPending(call);
     this.#failCall(call, 487, "Request Terminated", "cancelled");
   }
 
@@ -291,12 +281,7 @@ export class B2bua {
         continue;
       }
       if (dropped === call.a) {
-        for (const attempt of call.attempts) {
-          if (attempt.final === undefined) {
-            attempt.cancelled = true;
-            this.#signals.sendCancel(call, attempt);
-          }
-        }
+        this.#signals.cancelPending(call);
         call.ended = true;
         this.#o.recorder.setState(call.record, "failed", { status: 487, reason: "connection-closed" });
         this.#forget(call);
@@ -315,12 +300,7 @@ export class B2bua {
     const call = [...this.#calls].find((c) => c.record.id === callId);
     if (!call || call.ended) return false;
     if (!call.b) {
-      for (const attempt of call.attempts) {
-        if (attempt.final === undefined) {
-          attempt.cancelled = true;
-          this.#signals.sendCancel(call, attempt);
-        }
-      }
+      this.#signals.cancelPending(call);
       this.#failCall(call, 503, "Service Unavailable", reason);
       return true;
     }

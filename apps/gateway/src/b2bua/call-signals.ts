@@ -57,6 +57,15 @@ export class CallSignals {
     }
   }
 
+  /** Every fork still without a final response (but `except`) is CANCELled, now or at its first provisional. */
+  cancelPending(call: Call, except?: Attempt): void {
+    for (const attempt of call.attempts) {
+      if (attempt === except || attempt.final !== undefined) continue;
+      attempt.cancelled = true;
+      this.sendCancel(call, attempt);
+    }
+  }
+
   sendCancel(call: Call, attempt: Attempt): void {
     // RFC 3261 §9.1: a CANCEL waits until a provisional response arrived; one per branch.
     if (!attempt.provisional || attempt.cancelSent || attempt.final !== undefined) return;

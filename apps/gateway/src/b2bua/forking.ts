@@ -171,12 +171,7 @@ export class Forker {
       state: "confirmed",
       ...(leg.remoteTag && { remoteTag: leg.remoteTag }),
     });
-    for (const other of call.attempts) {
-      if (other !== attempt && other.final === undefined) {
-        other.cancelled = true;
-        this.#o.signals.sendCancel(call, other);
-      }
-    }
+    this.#o.signals.cancelPending(call, attempt);
     call.clearTimers();
     call.a.state = "confirmed";
     this.#o.recorder.updateLeg(call.a.id, { state: "confirmed" });
