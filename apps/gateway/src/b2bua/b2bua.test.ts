@@ -1,4 +1,5 @@
 import {
+  createAckForNonSuccess,
   createCancel,
   createResponse,
   getCSeq,
@@ -134,9 +135,15 @@ describe("B2BUA: a call that fails inside the gateway is ended, not kept", () =>
 
   it("an onNewCall hook that throws answers 500 and leaves no active call", async () => {
     const b = b2bua(passThroughMedia, () => Promise.reject(new Error("database is locked")));
-    await call(b);
+    const req = await call(b);
     expect(finalToCaller()).toEqual([500]);
     expect(b.activeCalls).toBe(0);
+    // The caller ACKs the 500 (TCP: the transaction ends at once); nothing of the call is kept.
+    const res = sent.find((x) => x.message.kind === "response" && x.message.status === 500)?.message;
+    if (res?.kind !== "response") throw new Error("no 500");
+    layer.receiveRequest(createAckForNonSuccess(req, res), fromCaller);
+    expect(layer.size.server).toBe(0);
+    expect(b.pendingInvites).toBe(0);
   });
 
   it("a media refusal toward every contact still answers 488 with the reason", async () => {

@@ -97,6 +97,11 @@ export class B2bua {
     return this.#calls.size;
   }
 
+  /** Callers' INVITE transactions still remembered for CANCEL matching; zero once all have ended. */
+  get pendingInvites(): number {
+    return this.#byInviteTx.size;
+  }
+
   // ─── new calls ────────────────────────────────────────────────────────────
 
   async onInvite(req: SipRequest, flow: Flow, tx: InviteServerTransaction): Promise<void> {
@@ -138,6 +143,7 @@ export class B2bua {
     const call = new Call(record, aLeg, req, tx);
     this.#calls.add(call);
     this.#byInviteTx.set(tx, call);
+    tx.on("transaction.terminated", () => this.#byInviteTx.delete(tx));
     this.#index(call, aLeg);
     try {
       await this.#o.onNewCall?.({ id: record.id, accountId: record.accountId }, req);
@@ -150,7 +156,6 @@ export class B2bua {
     this.#o.recorder.message(record, aLeg.id, "received", req);
     this.#signals.respondA(call, 100, "Trying");
 
-    tx.on("transaction.terminated", () => this.#byInviteTx.delete(tx));
     const ring = setTimeout(() => this.#noAnswer(call), this.#o.ringTimeoutMs);
     call.timers.add(ring);
     await Promise.all(bindings.map((binding) => this.#forker.fork(call, binding)));
