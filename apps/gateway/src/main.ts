@@ -2,6 +2,10 @@
 import { loadConfig } from "./config.js";
 import { startHookline } from "./server.js";
 
+// A backstop: a promise nobody awaited must not take every call down with it. Each one is a bug
+// to fix; it is logged so that it can be.
+process.on("unhandledRejection", (reason) => console.error("[hookline] unhandled rejection:", reason));
+
 const config = loadConfig();
 const hookline = await startHookline(config);
 const { http, sip, ws } = hookline.ports;

@@ -243,7 +243,12 @@ export class B2bua {
         ...(from && from.body.length > 0 && { body: body ?? from.body, ...contentTypeOf(from) }),
       });
       this.#o.recorder.message(call.record, leg.id, "sent", res);
-      tx.respond(res);
+      try {
+        tx.respond(res);
+      } catch (err) {
+        // The transaction ended meanwhile (shutdown, a late relayed answer): nothing to answer.
+        console.warn(`[b2bua] ${req.method} ${status} not sent:`, (err as Error).message);
+      }
     };
     // RFC 3261 §12.2.2: out-of-order CSeq → 500; a target refresh updates the remote target.
     const checked = leg.dialog?.receiveRequest(req);

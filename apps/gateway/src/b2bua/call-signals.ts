@@ -128,7 +128,7 @@ export class CallSignals {
       } catch {
         return;
       }
-      interval = Math.min(interval * 2, 4000);
+      interval = Math.min(interval * 2, this.#o.layer.config.t2);
       const t = setTimeout(tick, interval);
       call.timers.add(t);
     };

@@ -54,15 +54,20 @@ export async function relayMessage(
 
   let pending = bindings.length;
   let answered = false;
+  let best: { status: number; reason: string | undefined } | undefined;
   const finish = (res: SipResponse | undefined, status: number) => {
     if (answered) return;
     if (status >= 200 && status < 300) {
       answered = true;
       return reply(status, res?.reason);
     }
+    // RFC 3261 §16.7 step 6: a 6xx wins, else the lowest failure.
+    if (!best || (status >= 600 && best.status < 600) || (best.status < 600 && status < best.status)) {
+      best = { status, reason: res?.reason };
+    }
     if (--pending === 0) {
       answered = true;
-      reply(status, res?.reason);
+      reply(best.status, best.reason);
     }
   };
   const ct = getHeader(req, "content-type");

@@ -10,7 +10,11 @@ export interface TcpOptions {
   headerTimeoutMs: number;
   /** At most this many concurrent connections from one source address. */
   maxConnectionsPerSource: number;
+  /** At most this many connections in all (accepted and opened); beyond it new ones are refused. */
+  maxConnections?: number;
 }
+
+const CONNECT_TIMEOUT_MS = 5000;
 
 interface Connection {
   readonly id: string;
@@ -81,7 +85,10 @@ export class TcpTransport {
   #accept(socket: net.Socket): void {
     const source = socket.remoteAddress ?? "?";
     const count = this.#perSource.get(source) ?? 0;
-    if (count >= this.#opts.maxConnectionsPerSource) {
+    if (
+      count >= this.#opts.maxConnectionsPerSource ||
+      this.#byId.size >= (this.#opts.maxConnections ?? 10_000)
+    ) {
       socket.destroy();
       return;
     }
@@ -90,7 +97,8 @@ export class TcpTransport {
 
   #connect(host: string, port: number): Promise<Connection> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host, port });
+      const socket = net.connect({ host, port, timeout: CONNECT_TIMEOUT_MS });
+      socket.once("timeout", () => socket.destroy(new Error(`connect to ${host}:${port} timed out`)));
       socket.once("connect", () => {
         socket.off("error", onError);
         resolve(this.#adopt(socket));

@@ -42,12 +42,15 @@ describe("SIP over WebSocket (RFC 7118)", () => {
   let transport: WsTransport | undefined;
   afterEach(() => transport?.close());
 
-  async function start(opts: { tls?: { cert: string; key: string }; allowedOrigins?: string[] } = {}) {
+  async function start(
+    opts: { tls?: { cert: string; key: string }; allowedOrigins?: string[]; maxConnections?: number } = {},
+  ) {
     const got: Array<{ result: ParseMessageResult; flow: Flow }> = [];
     transport = new WsTransport(
       {
         maxPayload: 64 * 1024,
         allowedOrigins: opts.allowedOrigins ?? [],
+        ...(opts.maxConnections !== undefined && { maxConnections: opts.maxConnections }),
         pingIntervalMs: 30_000,
         ...(opts.tls && { tls: opts.tls }),
       },
@@ -78,5 +81,18 @@ describe("SIP over WebSocket (RFC 7118)", () => {
       });
     expect(await status("https://evil.example")).toBe(403);
     expect(await status("https://app.example")).toBe(101);
+  });
+
+  it("refuses upgrades beyond the connection cap with 503", async () => {
+    const { port } = await start({ maxConnections: 1 });
+    const first = new WebSocket(`ws://127.0.0.1:${port}`, "sip");
+    await new Promise((resolve) => first.once("open", resolve));
+    const status = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}`, "sip");
+      ws.once("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+      ws.once("open", () => (ws.close(), resolve(101)));
+    });
+    expect(status).toBe(503);
+    first.close();
   });
 });

@@ -12,6 +12,8 @@ export interface WsOptions {
   maxPayload: number;
   /** Allowed Origin values; empty allows any (browsers send one, SIP endpoints often none). */
   allowedOrigins: string[];
+  /** At most this many WebSocket connections; further upgrades get 503. Default 10,000. */
+  maxConnections?: number;
   /** Interval of WebSocket pings; a connection that missed one pong is closed. */
   pingIntervalMs: number;
   /** WSS when both are given (PEM). */
@@ -64,6 +66,7 @@ export class WsTransport {
           .split(",")
           .map((s) => s.trim());
         if (!offered.includes("sip")) return cb(false, 400);
+        if (this.#sockets.size >= (this.#opts.maxConnections ?? 10_000)) return cb(false, 503);
         const allowed = this.#opts.allowedOrigins;
         if (allowed.length > 0 && !allowed.includes(info.origin)) return cb(false, 403);
         cb(true);
