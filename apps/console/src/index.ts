@@ -7,5 +7,4 @@ export { ensureOperatorToken, ensureTokenSecret } from "./operator-token.js";
 export type { OperatorToken } from "./operator-token.js";
 export { signAccountToken, verifyAccountToken } from "./tokens.js";
 export type { AccountTokenClaims, VerifyAccountTokenResult } from "./tokens.js";
-export { digestHa1 } from "./digest.js";
 export { hashPassword, verifyPassword } from "./passwords.js";

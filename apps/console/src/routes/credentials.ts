@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, asc, credentials, domains, eq, isUniqueViolation, newId } from "@hookline/db";
 import { conflictResponse, errors, IdParams, iso, jsonBody, jsonResponse, newRouter } from "../context.js";
 import type { RouteDeps } from "../context.js";
-import { digestHa1 } from "../digest.js";
+import { computeHa1 } from "@hookline/sip-core";
 import { conflict, notFound } from "../errors.js";
 
 /** RFC 3261 §25.1 `user` characters, without escapes: what fits in `sip:<user>@domain` as is. */
@@ -131,8 +131,8 @@ export function credentialRoutes({ db, now }: RouteDeps) {
       domainId: domain.id,
       username,
       realm,
-      ha1Md5: digestHa1("md5", username, realm, password),
-      ha1Sha256: digestHa1("sha256", username, realm, password),
+      ha1Md5: computeHa1("MD5", username, realm, password),
+      ha1Sha256: computeHa1("SHA-256", username, realm, password),
       createdAt: now(),
     };
     try {
