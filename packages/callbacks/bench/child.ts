@@ -75,6 +75,8 @@ if (process.env["BENCH_LOOP_STATS"]) {
     h.reset();
   }, 2000).unref();
 }
+// With --cpu-prof the profile is written on exit; the bench ends profiled processes with SIGTERM.
+process.once("SIGTERM", () => process.exit(0));
 process.stdout.write(JSON.stringify({ ready: true }) + "\n");
 if (rate <= 0) {
   const all = await Promise.all(Array.from({ length: count }, (_, i) => accept(next(i))));

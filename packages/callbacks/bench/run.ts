@@ -6,10 +6,13 @@
  * 2. The same with the naive baseline (fetch once per event, no outbox).
  * 3. Saturation: 20,000 events offered at once, deliveries/s for each.
  * Knobs: BENCH_RATE, BENCH_SECONDS, BENCH_BURST (0 skips 3), BENCH_MODES (engine,naive),
- * BENCH_LOOP_STATS=1 (children print event-loop delay to stderr).
+ * BENCH_LOOP_STATS=1 (children print event-loop delay to stderr), BENCH_CPU_PROF=<dir> (engine
+ * children run with `node --cpu-prof`; the last process of each phase ends with SIGTERM instead of
+ * SIGKILL so it writes its profile — the halfway kill stays a kill -9).
  */
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
@@ -20,6 +23,7 @@ const SECONDS = Number(process.env["BENCH_SECONDS"] ?? 30);
 const BURST = Number(process.env["BENCH_BURST"] ?? 20_000);
 const MODES = (process.env["BENCH_MODES"] ?? "engine,naive").split(",") as ("engine" | "naive")[];
 const childPath = fileURLToPath(new URL("./child.ts", import.meta.url));
+const CPU_PROF = process.env["BENCH_CPU_PROF"];
 
 interface Arrival {
   first: number;
@@ -65,7 +69,13 @@ interface Child {
 function start(mode: string, file: string, acc: string, count: number, rate: number, prefix: string): Child {
   const proc = spawn(
     process.execPath,
-    ["--import", "tsx", childPath, mode, file, acc, url, String(count), String(rate), prefix],
+    [
+      ...(CPU_PROF && mode === "engine" ? ["--cpu-prof", `--cpu-prof-dir=${CPU_PROF}`] : []),
+      "--import",
+      "tsx",
+      childPath,
+      ...[mode, file, acc, url, String(count), String(rate), prefix],
+    ],
     {
       stdio: ["ignore", "pipe", "inherit"],
     },
@@ -85,6 +95,19 @@ function start(mode: string, file: string, acc: string, count: number, rate: num
   });
   const done = new Promise<void>((r) => proc.once("exit", () => r()));
   return { proc, ids, ready, done };
+}
+
+/**
+ * CPU time (user + system, ms) a child has used, from /proc (Linux; NaN elsewhere). On a shared
+ * machine wall-clock rates move with the neighbours' load; CPU time per delivery does not as much.
+ */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, in 100 Hz ticks
+  } catch {
+    return NaN;
+  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -118,7 +141,7 @@ async function steady(mode: "engine" | "naive") {
   );
   const accepted = [...a.ids, ...b.ids];
   await drained(accepted, 30_000);
-  b.proc.kill("SIGKILL");
+  b.proc.kill(CPU_PROF ? "SIGTERM" : "SIGKILL");
   await b.done;
   const lost = accepted.filter((id) => !arrivals.has(id)).length;
   const dup = [...arrivals.values()].filter((x) => x.count > 1).length;
@@ -161,14 +184,22 @@ async function burst(mode: "engine" | "naive") {
   addCallback(t.db, { accountId: acc, url, events: ["sip.*"] });
   const c = start(mode, t.file, acc, BURST, 0, "s");
   const t0 = await c.ready;
+  const cpu0 = cpuMs(c.proc.pid);
   while (c.ids.length < BURST) await sleep(20);
   await drained(c.ids, 120_000);
+  const cpu = cpuMs(c.proc.pid) - cpu0;
   const delivered = c.ids.filter((id) => arrivals.has(id)).length;
   const perSec = Math.round(delivered / ((lastArrival - t0) / 1000));
-  c.proc.kill("SIGKILL");
+  c.proc.kill(CPU_PROF ? "SIGTERM" : "SIGKILL");
   await c.done;
   t.cleanup();
-  return { mode, offered: BURST, delivered, deliveredPerSec: perSec };
+  return {
+    mode,
+    offered: BURST,
+    delivered,
+    deliveredPerSec: perSec,
+    cpuUsPerDelivery: (cpu * 1000) / delivered,
+  };
 }
 
 console.log(
@@ -184,12 +215,20 @@ for (const mode of MODES) {
   );
 }
 const sat: Record<string, number> = {};
+const cpu: Record<string, number> = {};
 for (const mode of BURST > 0 ? MODES : []) {
   const r = await burst(mode);
   sat[mode] = r.deliveredPerSec;
-  console.log(`${mode.padEnd(6)} saturation: ${r.delivered}/${r.offered} delivered, ${r.deliveredPerSec}/s`);
+  cpu[mode] = r.cpuUsPerDelivery;
+  console.log(
+    `${mode.padEnd(6)} saturation: ${r.delivered}/${r.offered} delivered, ${r.deliveredPerSec}/s; ` +
+      `its process's CPU time ${Math.round(r.cpuUsPerDelivery)} µs per delivery (≈ ${Math.round(1e6 / r.cpuUsPerDelivery)}/s per core)`,
+  );
 }
 if (BURST > 0 && MODES.length === 2)
-  console.log(`saturation ratio engine/naive: ${((sat["engine"] ?? 0) / (sat["naive"] ?? 1)).toFixed(2)}x`);
+  console.log(
+    `saturation ratio engine/naive: ${((sat["engine"] ?? 0) / (sat["naive"] ?? 1)).toFixed(2)}x wall clock, ` +
+      `${((cpu["naive"] ?? 0) / (cpu["engine"] ?? 1)).toFixed(2)}x by CPU time per delivery`,
+  );
 server.closeAllConnections();
 server.close();

@@ -2,6 +2,13 @@
  * Which callbacks an event goes to: the account's callbacks and the call's own callbacks whose
  * event names cover the event's type and whose CEL filter (compiled once per callback, cached)
  * says yes. A filter that fails at run time counts as no match and is counted and logged.
+ *
+ * Each account's enabled callbacks are cached (rows parsed once, grouped by call). Callbacks change
+ * through the console API, in this process or another one on the same file, so before each use the
+ * cached set is checked against a one-row version query (count, max and sum of `updated_at` over the
+ * account's callbacks: a few µs, no rows built); any change reloads it. An entry is also reloaded
+ * after `CACHE_TTL_MS`, which bounds the one change the version misses (a second edit of the
+ * same row within the same millisecond).
  */
 import type { Callback, Database } from "@hookline/db";
 import type { HooklineEvent } from "./events.js";
@@ -10,6 +17,9 @@ import type { CompiledFilter } from "./filter.js";
 import { compileFilter } from "./filter.js";
 import type { Logger } from "./logger.js";
 import { statements } from "./statements.js";
+
+const CACHE_TTL_MS = 1000;
+const NONE: readonly Callback[] = [];
 
 /** Whether a subscription name (`sip.BYE`, `sip.4xx`, `sip.*`, `call.*`...) covers an event type. */
 export function nameCovers(name: string, type: string): boolean {
@@ -26,27 +36,64 @@ export function namesCover(names: readonly string[], type: string): boolean {
 
 export interface MatcherStats {
   filterErrors: number;
+  /** Times an account's callbacks were (re)loaded from the database. */
+  cacheLoads: number;
+}
+
+interface AccountCallbacks {
+  version: string;
+  loadedAt: number;
+  /** Callbacks of the account itself (no call id). */
+  account: readonly Callback[];
+  byCall: Map<string, Callback[]>;
 }
 
 export class Matcher {
-  readonly stats: MatcherStats = { filterErrors: 0 };
+  readonly stats: MatcherStats = { filterErrors: 0, cacheLoads: 0 };
   readonly #filters = new Map<string, { source: string; filter: CompiledFilter | null }>();
+  readonly #accounts = new Map<string, AccountCallbacks>();
   readonly #logger: Logger;
-  readonly #query;
+  readonly #s;
   #lastErrorLogAt = 0;
 
   constructor(db: Database, logger: Logger) {
     this.#logger = logger;
-    const s = statements(db);
-    this.#query = (accountId: string, callId: string | null): Callback[] =>
-      callId === null
-        ? s.accountCallbacks.all({ accountId })
-        : s.accountAndCallCallbacks.all({ accountId, callId });
+    this.#s = statements(db);
   }
 
   match(event: HooklineEvent): Callback[] {
-    const candidates = this.#query(event.data.accountId, eventCallId(event));
-    return candidates.filter((cb) => namesCover(cb.events, event.type) && this.#passesFilter(cb, event));
+    const cached = this.#callbacksOf(event.data.accountId);
+    const callId = eventCallId(event);
+    const ofCall = callId === null ? NONE : (cached.byCall.get(callId) ?? NONE);
+    const out: Callback[] = [];
+    for (const list of [cached.account, ofCall]) {
+      for (const cb of list) {
+        if (namesCover(cb.events, event.type) && this.#passesFilter(cb, event)) out.push(cb);
+      }
+    }
+    return out;
+  }
+
+  #callbacksOf(accountId: string): AccountCallbacks {
+    const v = this.#s.callbacksVersionOfAccount.get({ accountId });
+    const version = v ? `${v.n}:${v.max ?? 0}:${v.sum}` : "0";
+    const now = Date.now();
+    const cached = this.#accounts.get(accountId);
+    if (cached && cached.version === version && now - cached.loadedAt < CACHE_TTL_MS) return cached;
+    this.stats.cacheLoads++;
+    const account: Callback[] = [];
+    const byCall = new Map<string, Callback[]>();
+    for (const cb of this.#s.enabledCallbacksOfAccount.all({ accountId })) {
+      if (cb.callId === null) account.push(cb);
+      else {
+        const list = byCall.get(cb.callId);
+        if (list) list.push(cb);
+        else byCall.set(cb.callId, [cb]);
+      }
+    }
+    const entry: AccountCallbacks = { version, loadedAt: now, account, byCall };
+    this.#accounts.set(accountId, entry);
+    return entry;
   }
 
   #passesFilter(cb: Callback, event: HooklineEvent): boolean {

@@ -1,0 +1,57 @@
+import { eq } from "@hookline/db";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { silentLogger } from "./logger.js";
+import { Matcher } from "./matcher.js";
+import { tables } from "./tables.js";
+import type { TestDb } from "./test-support.js";
+import { addCallback, seedAccount, seedCall, sipEvent, tempDb } from "./test-support.js";
+
+let t: TestDb;
+let acc: string;
+beforeEach(() => {
+  t = tempDb();
+  acc = seedAccount(t.db);
+});
+afterEach(() => t.cleanup());
+
+const url = "http://127.0.0.1:9/hook";
+const ids = (m: Matcher, callId = "call_a") => m.match(sipEvent(acc, callId, 1)).map((c) => c.id);
+
+describe("matcher cache", () => {
+  it("sees callbacks added, edited, disabled and deleted after it cached the account, on the same connection", () => {
+    const m = new Matcher(t.db, silentLogger);
+    expect(ids(m)).toEqual([]);
+    const a = addCallback(t.db, { accountId: acc, url, events: ["sip.INVITE"] });
+    expect(ids(m)).toEqual([a.id]);
+    const loads = m.stats.cacheLoads;
+    expect(ids(m)).toEqual([a.id]);
+    expect(m.stats.cacheLoads).toBe(loads); // unchanged → served from the cache
+    const { callbacks } = tables(t.db);
+    let at = Date.now();
+    const edit = (set: Partial<typeof callbacks.$inferInsert>) =>
+      t.db
+        .update(callbacks)
+        .set({ ...set, updatedAt: ++at })
+        .where(eq(callbacks.id, a.id))
+        .run();
+    edit({ events: ["sip.BYE"] });
+    expect(ids(m)).toEqual([]);
+    edit({ events: ["sip.*"], filter: 'message.headers["x-priority"] == "low"' });
+    expect(ids(m)).toEqual([]);
+    edit({ filter: null, enabled: false });
+    expect(ids(m)).toEqual([]);
+    edit({ enabled: true });
+    expect(ids(m)).toEqual([a.id]);
+    t.db.delete(callbacks).where(eq(callbacks.id, a.id)).run();
+    expect(ids(m)).toEqual([]);
+  });
+
+  it("keeps a call's own callbacks to that call", () => {
+    seedCall(t.db, acc, "call_a");
+    const m = new Matcher(t.db, silentLogger);
+    expect(ids(m)).toEqual([]);
+    const own = addCallback(t.db, { accountId: acc, url, events: ["sip.*"], callId: "call_a" });
+    expect(ids(m, "call_a")).toEqual([own.id]);
+    expect(ids(m, "call_b")).toEqual([]);
+  });
+});
