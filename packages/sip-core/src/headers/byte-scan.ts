@@ -54,7 +54,7 @@ export function isWordAt(b: Uint8Array, o: number, i: number, j: number): boolea
   return true;
 }
 
-const WORD = new Uint8Array(128);
+const WORD = new Uint8Array(256);
 WORD.set(TOKEN);
 for (const ch of '()<>:\\"/[]?{}') WORD[ch.charCodeAt(0)] = 1;
 
@@ -167,12 +167,26 @@ export function parseParamsAt(
   }
 }
 
-/** Parameter names common on the wire, interned: no slice and no lower-casing for them. */
-const COMMON_PARAMS = ["branch", "tag", "transport", "lr", "ob", "rport", "received", "expires", "q", "user"];
+/**
+ * Parameter names common on the wire, interned (no slice and no lower-casing for them), by length:
+ * at most two candidates are compared.
+ */
+const COMMON_PARAMS: ReadonlyArray<readonly string[]> = (() => {
+  const byLength: string[][] = [];
+  for (let k = 0; k <= 9; k++) byLength.push([]);
+  for (const p of ["branch", "tag", "transport", "lr", "ob", "rport", "received", "expires", "q", "user"])
+    (byLength[p.length] as string[]).push(p);
+  return byLength;
+})();
 
 /** The lower-cased parameter name `[i, j)` (token characters). */
 function paramName(s: string, b: Uint8Array, o: number, i: number, j: number): string {
-  for (const p of COMMON_PARAMS) if (equalsLowerAt(b, o, i, j, p)) return p;
+  const candidates = COMMON_PARAMS[j - i];
+  if (candidates !== undefined)
+    for (let k = 0; k < candidates.length; k++) {
+      const p = candidates[k] as string;
+      if (equalsLowerAt(b, o, i, j, p)) return p;
+    }
   return s.slice(i, j).toLowerCase();
 }
 

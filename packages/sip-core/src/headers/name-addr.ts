@@ -36,6 +36,17 @@ export function parseNameAddr(s: string, header = "to"): SipResult<NameAddr> {
 
 /** {@link parseNameAddr} over byte stand-ins: `b[o + i]` is `s.charCodeAt(i)` (see `byte-scan.ts`). */
 export function parseNameAddrAt(s: string, b: Uint8Array, o: number, header: string): SipResult<NameAddr> {
+  return nameAddrAt(s, b, o, header, false);
+}
+
+/** {@link parseNameAddrAt}; with `contact` the value is a Contact without expires and q. */
+function nameAddrAt(
+  s: string,
+  b: Uint8Array,
+  o: number,
+  header: string,
+  contact: boolean,
+): SipResult<NameAddr | Contact> {
   const n = s.length;
   let i = skipWsAt(b, o, 0, n);
   let displayName: string | undefined;
@@ -46,7 +57,10 @@ export function parseNameAddrAt(s: string, b: Uint8Array, o: number, header: str
   if (c0 === 0x22) {
     const end = scanQuotedAt(b, o, i, n);
     if (end < 0) return fail("SIP_ERR_HEADER", `${header}: unterminated quoted display name`, header);
-    displayName = unquote(s.slice(i, end));
+    // The usual display name has no quoted-pair: one slice between the quotes.
+    let plain = true;
+    for (let k = i + 1; k < end - 1; k++) if (b[o + k] === 0x5c) plain = false;
+    displayName = plain ? s.slice(i + 1, end - 1) : unquote(s.slice(i, end));
     lt = skipWsAt(b, o, end, n);
     if (b[o + lt] !== 0x3c) return fail("SIP_ERR_HEADER", `${header}: expected < after display name`, header);
   } else if (c0 === 0x3c) {
@@ -96,6 +110,8 @@ export function parseNameAddrAt(s: string, b: Uint8Array, o: number, header: str
     return fail("SIP_ERR_HEADER", `${header}: unexpected text after the address`, header);
   const tag = params.get("tag");
   if (tag === null) return fail("SIP_ERR_HEADER", `${header}: tag without value`, header);
+  if (contact)
+    return ok({ displayName, uri, params, tag, bracketed, star: false, expires: undefined, q: undefined });
   return ok({ displayName, uri, params, tag, bracketed });
 }
 
@@ -154,9 +170,11 @@ export function parseContactAt(s: string, b: Uint8Array, o: number): SipResult<C
       q: undefined,
     });
   }
-  const r = parseNameAddrAt(s, b, o, "contact");
+  // Built as a Contact from the start (star false, no expires/q yet): most contacts carry neither.
+  const r = nameAddrAt(s, b, o, "contact", true) as SipResult<Contact>;
   if (!r.ok) return r;
   const na = r.value;
+  if (na.params.size === 0 || (!na.params.has("expires") && !na.params.has("q"))) return r;
   let expires: number | undefined;
   const e = na.params.get("expires");
   if (e !== undefined) {

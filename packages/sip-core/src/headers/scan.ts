@@ -5,7 +5,11 @@
  */
 
 /** RFC 3261 §25.1 `token` characters: alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~". */
-export const TOKEN = new Uint8Array(128);
+/**
+ * RFC 3261 §25.1 token characters: 1 for a token character. 256 entries so that a byte indexes it
+ * without a range check (the upper half, non-ASCII, is 0).
+ */
+export const TOKEN = new Uint8Array(256);
 for (let c = 0x30; c <= 0x39; c++) TOKEN[c] = 1;
 for (let c = 0x41; c <= 0x5a; c++) TOKEN[c] = 1;
 for (let c = 0x61; c <= 0x7a; c++) TOKEN[c] = 1;

@@ -114,10 +114,18 @@ function transportName(s: string, b: Uint8Array, o: number, i: number, j: number
       if (equalsLowerAt(b, o, i, j, "ws")) return "WS";
       break;
     case 3:
-      if (equalsLowerAt(b, o, i, j, "udp")) return "UDP";
-      if (equalsLowerAt(b, o, i, j, "tcp")) return "TCP";
-      if (equalsLowerAt(b, o, i, j, "tls")) return "TLS";
-      if (equalsLowerAt(b, o, i, j, "wss")) return "WSS";
+      switch ((b[o + i] as number) | 0x20) {
+        case 0x75:
+          if (equalsLowerAt(b, o, i, j, "udp")) return "UDP";
+          break;
+        case 0x74:
+          if (equalsLowerAt(b, o, i, j, "tcp")) return "TCP";
+          if (equalsLowerAt(b, o, i, j, "tls")) return "TLS";
+          break;
+        case 0x77:
+          if (equalsLowerAt(b, o, i, j, "wss")) return "WSS";
+          break;
+      }
       break;
     case 4:
       if (equalsLowerAt(b, o, i, j, "sctp")) return "SCTP";

@@ -224,7 +224,7 @@ export function parseMessage(input: Uint8Array | string, options?: ParseOptions)
       let hash = 0;
       while (nameEnd < end) {
         const c = hb[ho + nameEnd] as number;
-        if (c >= 128 || TOKEN[c] !== 1) break;
+        if (TOKEN[c] !== 1) break; // a byte: TOKEN has 256 entries
         hash = nameHashStep(hash, c);
         nameEnd++;
       }
