@@ -19,6 +19,7 @@ import {
   type TransactionLayer,
   type Transport,
 } from "@hookline/sip-core";
+import type { TenantDomain } from "../tenancy/tenant-directory.js";
 import type { Flow } from "../transport/types.js";
 import { Call } from "./call.js";
 import { CallSignals } from "./call-signals.js";
@@ -34,11 +35,7 @@ export interface Binding {
   flow: Flow;
 }
 
-export interface TenantDomain {
-  domainId: string;
-  accountId: string;
-  name: string;
-}
+export type { TenantDomain };
 
 export type AuthResult = { ok: true; username: string } | { ok: false; response: SipResponse };
 

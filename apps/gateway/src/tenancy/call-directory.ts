@@ -3,12 +3,10 @@
  * in one object: the tenant of a domain, the contacts of a user, and the caller's authentication
  * (407 + Proxy-Authenticate, RFC 3261 §22.3; the authenticated user must be the From user).
  */
-import type { SipRequest, SipResponse } from "@hookline/sip-core";
+import type { CallDirectory } from "../b2bua/b2bua.js";
 import type { SipAuthenticator } from "../auth/sip-authenticator.js";
-import type { Binding } from "../registrar/binding.js";
 import type { LocationService } from "../registrar/location-service.js";
-import type { Flow } from "../transport/types.js";
-import type { TenantDirectory, TenantDomain } from "./tenant-directory.js";
+import type { TenantDirectory } from "./tenant-directory.js";
 
 export interface CallDirectoryParts {
   readonly tenants: TenantDirectory;
@@ -16,17 +14,7 @@ export interface CallDirectoryParts {
   readonly locations: LocationService;
 }
 
-export interface TenantCallDirectory {
-  findDomain(name: string): TenantDomain | undefined;
-  lookup(domain: TenantDomain, user: string): Binding[];
-  authenticate(
-    req: SipRequest,
-    flow: Flow,
-    domain: TenantDomain,
-  ): Promise<{ ok: true; username: string } | { ok: false; response: SipResponse }>;
-}
-
-export function createCallDirectory(parts: CallDirectoryParts): TenantCallDirectory {
+export function createCallDirectory(parts: CallDirectoryParts): CallDirectory {
   const { tenants, authenticator, locations } = parts;
   return {
     findDomain: (name) => tenants.domain(name),
