@@ -19,6 +19,7 @@ import type { MediaPort } from "./b2bua/media-port.js";
 import { relayMessage } from "./b2bua/pager.js";
 import { SipStack } from "./sip/sip-stack.js";
 import { TransportLayer } from "./transport/transport-layer.js";
+import { responseFlow } from "./transport/response-flow.js";
 import type { Flow } from "./transport/types.js";
 
 export const ALLOWED_METHODS = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, MESSAGE, NOTIFY, UPDATE, REGISTER";
@@ -109,7 +110,12 @@ export class Gateway {
   transportFor(flow: Flow): Transport {
     return {
       reliable: flow.transport !== "udp",
-      send: (m) => this.stack.send(m, flow),
+      send: (m) => {
+        // RFC 3261 §18.2.2: a response whose TCP connection is gone goes to the top Via's
+        // `received` address and sent-by port, on a new connection.
+        const closed = flow.transport === "tcp" && !this.transports.tcp.isOpen(flow.connectionId);
+        return this.stack.send(m, closed && m.kind === "response" ? (responseFlow(m) ?? flow) : flow);
+      },
     };
   }
 

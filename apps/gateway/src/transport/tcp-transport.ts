@@ -45,6 +45,11 @@ export class TcpTransport {
     return this.#byId.size;
   }
 
+  /** Whether a connection is still open. */
+  isOpen(connectionId: string | undefined): boolean {
+    return connectionId !== undefined && this.#byId.has(connectionId);
+  }
+
   async listen(host: string, port: number): Promise<number> {
     const server = net.createServer((socket) => this.#accept(socket));
     this.#server = server;
