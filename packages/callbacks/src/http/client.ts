@@ -7,6 +7,7 @@
  * connection for at most that long.
  */
 import { Agent } from "undici";
+import type { Dispatcher } from "undici";
 import type { Logger } from "../logger.js";
 import type { Allowlist } from "../ssrf.js";
 import type { Resolver } from "./guarded-connector.js";
@@ -57,54 +58,91 @@ export class HttpClient {
     });
   }
 
-  /** POSTs `body`; never throws. */
-  async post(url: URL, body: string, headers: Record<string, string>): Promise<HttpResult> {
+  /**
+   * POSTs `body`; never throws. Uses undici's dispatch API with a small handler rather than
+   * `request()`: no AbortSignal, Readable body or async iterator per request (measured: those were
+   * ~10% of the engine's CPU at saturation). The total timeout aborts through the dispatch
+   * controller; a response over `maxResponseBytes` is cut there and its connection dropped.
+   */
+  post(url: URL, body: string, headers: Record<string, string>): Promise<HttpResult> {
     const started = performance.now();
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(new TimeoutError(this.#totalTimeoutMs)), this.#totalTimeoutMs);
-    let status: number | null = null;
-    let responseHeaders: Record<string, string> = {};
-    const chunks: Buffer[] = [];
-    try {
-      const res = await this.#agent.request({
-        origin: url.origin,
-        path: url.pathname + url.search,
-        method: "POST",
-        headers: { "content-type": "application/json", "user-agent": "Hookline-Webhooks/0.1", ...headers },
-        body,
-        signal: abort.signal,
-        headersTimeout: this.#headersTimeoutMs,
-        bodyTimeout: this.#totalTimeoutMs,
-      });
-      status = res.statusCode;
-      responseHeaders = flattenHeaders(res.headers);
+    const max = this.#maxResponseBytes;
+    return new Promise<HttpResult>((resolve) => {
+      let status: number | null = null;
+      let responseHeaders: Record<string, string> = {};
+      const chunks: Buffer[] = [];
       let read = 0;
-      for await (const chunk of res.body as AsyncIterable<Buffer>) {
-        const room = this.#maxResponseBytes - read;
-        chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
-        read += Math.min(chunk.length, room);
-        if (read >= this.#maxResponseBytes) {
-          // Enough: the rest is not ours to buffer. Destroying drops this connection only.
-          res.body.destroy();
-          break;
-        }
+      let controller: Dispatcher.DispatchController | null = null;
+      let reason: Error | null = null;
+      let cut = false;
+      let settled = false;
+      const finish = (error: Error | null) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        const e = reason ?? error;
+        const code = (e as { code?: unknown } | null)?.code;
+        resolve(
+          this.#result(
+            status,
+            responseHeaders,
+            started,
+            chunks,
+            e ? e.message : null,
+            e ? (typeof code === "string" ? code : "HOOKLINE_HTTP_ERROR") : null,
+          ),
+        );
+      };
+      const abort = (why: Error) => {
+        reason ??= why;
+        controller?.abort(why);
+      };
+      const timer = setTimeout(() => abort(new TimeoutError(this.#totalTimeoutMs)), this.#totalTimeoutMs);
+      const handler: Dispatcher.DispatchHandler = {
+        onRequestStart(c) {
+          controller = c;
+          if (reason) c.abort(reason);
+        },
+        onResponseStart(_c, statusCode, h) {
+          if (statusCode < 200) return; // 1xx: the final response follows
+          status = statusCode;
+          responseHeaders = flattenHeaders(h);
+        },
+        onResponseData(c, chunk) {
+          if (cut) return;
+          const room = max - read;
+          chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+          read += Math.min(chunk.length, room);
+          if (read >= max) {
+            // Enough: the rest is not ours to buffer. Aborting drops this connection only.
+            cut = true;
+            c.abort(new ResponseCutError());
+          }
+        },
+        onResponseEnd() {
+          finish(null);
+        },
+        onResponseError(_c, err) {
+          finish(cut && !reason ? null : err);
+        },
+      };
+      try {
+        this.#agent.dispatch(
+          {
+            origin: url.origin,
+            path: url.pathname + url.search,
+            method: "POST",
+            headers: { ...HEADERS, ...headers },
+            body,
+            headersTimeout: this.#headersTimeoutMs,
+            bodyTimeout: this.#totalTimeoutMs,
+          },
+          handler,
+        );
+      } catch (err) {
+        finish(err instanceof Error ? err : new Error(String(err)));
       }
-      return this.#result(status, responseHeaders, started, chunks, null, null);
-    } catch (err) {
-      const e =
-        abort.signal.aborted && abort.signal.reason instanceof TimeoutError ? abort.signal.reason : err;
-      const code = (e as { code?: unknown }).code;
-      return this.#result(
-        status,
-        responseHeaders,
-        started,
-        chunks,
-        e instanceof Error ? e.message : String(e),
-        typeof code === "string" ? code : "HOOKLINE_HTTP_ERROR",
-      );
-    } finally {
-      clearTimeout(timer);
-    }
+    });
   }
 
   #result(
@@ -131,6 +169,15 @@ export class HttpClient {
 
   async destroy(): Promise<void> {
     await this.#agent.destroy();
+  }
+}
+
+const HEADERS = { "content-type": "application/json", "user-agent": "Hookline-Webhooks/0.1" };
+
+class ResponseCutError extends Error {
+  constructor() {
+    super("response body over the read limit");
+    this.name = "ResponseCutError";
   }
 }
 
