@@ -181,20 +181,20 @@ export class Dispatcher {
     const now = Date.now();
     const { deliveries } = this.#t;
     try {
-      const rows = this.#o.db
-        .select()
-        .from(deliveries)
-        .where(
-          and(
-            eq(deliveries.status, "pending"),
-            gt(deliveries.nextAttemptAt, this.#lastPollAt - 5_000),
-            lte(deliveries.nextAttemptAt, now),
-          ),
-        )
-        .all();
+      const due = and(
+        eq(deliveries.status, "pending"),
+        gt(deliveries.nextAttemptAt, this.#lastPollAt - 5_000),
+        lte(deliveries.nextAttemptAt, now),
+      );
+      // Ids first: at saturation the window holds thousands of this process's own deliveries, and
+      // building full rows for them was ~5% of the CPU. Full rows only when something is new.
+      const ids = this.#o.db.select({ id: deliveries.id }).from(deliveries).where(due).all();
       this.#lastPollAt = now;
-      const fresh = rows.filter((r) => !this.#known.has(r.id));
-      if (fresh.length > 0) this.enqueue(fresh.map((r) => this.#fromRow(r)));
+      if (ids.some((r) => !this.#known.has(r.id))) {
+        const rows = this.#o.db.select().from(deliveries).where(due).all();
+        const fresh = rows.filter((r) => !this.#known.has(r.id));
+        if (fresh.length > 0) this.enqueue(fresh.map((r) => this.#fromRow(r)));
+      }
     } catch (err) {
       this.#o.logger.error({ err }, "outbox poll failed");
     }
