@@ -11,9 +11,18 @@ export function newWebhookSecret(): string {
   return PREFIX + randomBytes(24).toString("base64");
 }
 
+/** Decoded keys by secret: every delivery signs, and decoding the base64 each time showed in profiles. */
+const keys = new Map<string, Buffer>();
+
 function secretKey(secret: string): Buffer {
-  const b64 = secret.startsWith(PREFIX) ? secret.slice(PREFIX.length) : secret;
-  return Buffer.from(b64, "base64");
+  let key = keys.get(secret);
+  if (!key) {
+    const b64 = secret.startsWith(PREFIX) ? secret.slice(PREFIX.length) : secret;
+    key = Buffer.from(b64, "base64");
+    if (keys.size >= 10_000) keys.clear();
+    keys.set(secret, key);
+  }
+  return key;
 }
 
 export function sign(secret: string, id: string, timestampSeconds: number, body: string): string {
