@@ -39,10 +39,7 @@ const CPU_PROF = process.env.BENCH_CPU_PROF === "1";
 const TRACE_ERR = process.env.BENCH_TRACE_ERR === "1";
 const rates = (name: string, fallback: number[]) =>
   process.env[name] ? process.env[name]!.split(",").map(Number) : fallback;
-const GATEWAY_RATES = rates(
-  "BENCH_RATES_GATEWAY",
-  [50, 75, 100, 125, 150, 200, 250, 300, 400, 500, 600, 800],
-);
+const GATEWAY_RATES = rates("BENCH_RATES_GATEWAY", [100, 200, 300, 350, 400, 450, 500, 600, 800]);
 const KAMAILIO_RATES = rates("BENCH_RATES_KAMAILIO", [200, 400, 600, 800, 1000, 1300, 1600, 2000]);
 const DOMAIN = "bench.test";
 

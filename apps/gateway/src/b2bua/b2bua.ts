@@ -131,12 +131,12 @@ export class B2bua {
       direction: "inbound",
       sipCallId: getCallId(req) ?? "",
       localTag: aTag,
+      remoteTag: from.tag ?? null,
       remoteUri: from.uri,
       transport: flow.transport,
       source: `${flow.remoteAddress}:${flow.remotePort}`,
     });
     const aLeg = new Leg(aLegId, flow, this.#o.localAddress(flow), getCallId(req) ?? "", aTag);
-    if (from.tag) this.#o.recorder.updateLeg(aLeg.id, { remoteTag: from.tag });
     const call = new Call(record, aLeg, req, tx);
     this.#calls.add(call);
     this.#byInviteTx.set(tx, call);

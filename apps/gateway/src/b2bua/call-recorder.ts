@@ -82,6 +82,7 @@ export class CallRecorder {
       direction: "inbound" | "outbound";
       sipCallId: string;
       localTag: string;
+      remoteTag?: string | null;
       remoteUri: string;
       transport: string;
       source: string;
@@ -92,7 +93,7 @@ export class CallRecorder {
       id,
       callId: call.id,
       ...leg,
-      remoteTag: null,
+      remoteTag: leg.remoteTag ?? null,
       state: "trying",
       createdAt: this.#now(),
       answeredAt: null,
