@@ -69,19 +69,28 @@ function ssrcLines(ssrc: Common["ssrc"], msid?: string) {
   };
 }
 
+/** The o= line (RFC 4566 §5.2): one session per leg, its version bumped on every new offer/answer. */
+function origin(o: {
+  sessionId: string | number;
+  version: number;
+  address: string;
+}): sdpTransform.SessionDescription["origin"] {
+  return {
+    username: "hookline",
+    sessionId: o.sessionId,
+    sessionVersion: o.version,
+    netType: "IN",
+    ipVer: 4,
+    address: o.address,
+  };
+}
+
 /** SDP toward a browser: ICE-lite (RFC 8445 §2.5), DTLS-SRTP (RFC 5763), rtcp-mux, BUNDLE of one. */
 export function writeWebRtcSdp(o: WebRtcSdp): string {
   const msid = { id: "hookline", appdata: "hookline-audio" };
   const session: sdpTransform.SessionDescription = {
     version: 0,
-    origin: {
-      username: "hookline",
-      sessionId: o.sessionId,
-      sessionVersion: o.version,
-      netType: "IN",
-      ipVer: 4,
-      address: o.address,
-    },
+    origin: origin(o),
     name: "-",
     timing: { start: 0, stop: 0 },
     icelite: "ice-lite",
@@ -135,14 +144,7 @@ export function writeWebRtcSdp(o: WebRtcSdp): string {
 export function writePlainSdp(o: PlainSdp): string {
   const session: sdpTransform.SessionDescription = {
     version: 0,
-    origin: {
-      username: "hookline",
-      sessionId: o.sessionId,
-      sessionVersion: o.version,
-      netType: "IN",
-      ipVer: 4,
-      address: o.address,
-    },
+    origin: origin(o),
     name: "-",
     connection: { version: 4, ip: o.address },
     timing: { start: 0, stop: 0 },
