@@ -72,6 +72,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
   });
   await media.start();
 
+  const recorder = new CallRecorder(db, bus);
   const gateway = new Gateway({
     listenIp: config.listenIp,
     publicIp: config.publicIp,
@@ -81,7 +82,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     tls: config.tls,
     directory: createCallDirectory({ tenants, authenticator, locations }),
     registrar,
-    recorder: new CallRecorder(db, bus),
+    recorder,
     media: new MediasoupMedia({
       pool: media,
       listenIp: config.listenIp,
@@ -91,7 +92,8 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     ...(options.ringTimeoutMs !== undefined && { ringTimeoutMs: options.ringTimeoutMs }),
     onNewCall: async (call, invite) => {
       const outcome = await registerSipCallback(
-        { db, tokenSecret, allowlist: allowlist.allowlist },
+        // The per-call callback row refers to the call's row, which is written a tick later.
+        { db, tokenSecret, allowlist: allowlist.allowlist, beforeRegister: () => recorder.flush() },
         call,
         invite,
       );

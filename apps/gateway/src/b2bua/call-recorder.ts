@@ -71,6 +71,11 @@ export class CallRecorder {
     return record;
   }
 
+  /** Writes what is queued now: for callers that need the call's rows before the next tick. */
+  flush(): void {
+    this.#store.flush();
+  }
+
   /** Publishes `call.initiated`; separate from createCall so per-call callbacks can be registered first. */
   initiated(call: CallRecord): void {
     this.#lifecycle(call, "call.initiated");

@@ -13,6 +13,8 @@ export interface SipCallbackHeaderOptions {
   db: Database;
   tokenSecret: string;
   allowlist?: Allowlist;
+  /** Runs just before the callback row is written (the call's own row must exist by then). */
+  beforeRegister?: () => void;
 }
 
 export type SipCallbackOutcome = { registered: string } | { refused: string } | undefined;
@@ -39,6 +41,7 @@ export async function registerSipCallback(
   if (allowed.length > 0 && !allowed.some((h) => h.toLowerCase() === host || h.toLowerCase() === hostname)) {
     return { refused: `X-Hookline-Token does not allow callbacks to ${host}` };
   }
+  o.beforeRegister?.();
   const result = registerCallCallback(o.db, {
     accountId: call.accountId,
     callId: call.id,
