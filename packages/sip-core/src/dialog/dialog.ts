@@ -275,6 +275,28 @@ function isSips(uri: string): boolean {
 }
 
 /**
+ * What both sides take from a dialog-creating request and its 1xx/2xx (RFC 3261 §12.1): the
+ * Call-ID, the From of the request and the To of the response with their tags, and the CSeq.
+ */
+function dialogParts(request: SipRequest, response: SipResponse) {
+  if (response.status <= 100 || response.status >= 300) {
+    return { ok: false as const, reason: `a ${response.status} response does not create a dialog` };
+  }
+  const callId = getCallId(request);
+  const from = getHeader(request, "from");
+  const to = getHeader(response, "to");
+  const fromTag = getFrom(request)?.tag;
+  const toTag = getTo(response)?.tag;
+  const cseq = getCSeq(request);
+  if (callId === undefined || from === undefined || to === undefined || cseq === undefined) {
+    return { ok: false as const, reason: "missing Call-ID, From, To or CSeq" };
+  }
+  if (fromTag === undefined) return { ok: false as const, reason: "the request has no From tag" };
+  if (toTag === undefined) return { ok: false as const, reason: "the response has no To tag" };
+  return { ok: true as const, callId, from, to, fromTag, toTag, cseq };
+}
+
+/**
  * The UAC's dialog from a response to its dialog-creating request (RFC 3261 §12.1.2): early for a
  * 101–199 with a To tag, confirmed for a 2xx. Route set = Record-Route of the response, reversed;
  * remote target = its Contact; local CSeq = the request's. Never throws for what came from the wire.
@@ -284,20 +306,9 @@ export function createUacDialog(
   response: SipResponse,
   options: DialogOptions = {},
 ): DialogResult {
-  if (response.status <= 100 || response.status >= 300) {
-    return { ok: false, reason: `a ${response.status} response does not create a dialog` };
-  }
-  const callId = getCallId(request);
-  const from = getHeader(request, "from");
-  const to = getHeader(response, "to");
-  const localTag = getFrom(request)?.tag;
-  const remoteTag = getTo(response)?.tag;
-  const cseq = getCSeq(request);
-  if (callId === undefined || from === undefined || to === undefined || cseq === undefined) {
-    return { ok: false, reason: "missing Call-ID, From, To or CSeq" };
-  }
-  if (localTag === undefined) return { ok: false, reason: "the request has no From tag" };
-  if (remoteTag === undefined) return { ok: false, reason: "the response has no To tag" };
+  const parts = dialogParts(request, response);
+  if (!parts.ok) return parts;
+  const { callId, from, to, fromTag: localTag, toTag: remoteTag, cseq } = parts;
   const contact = getContacts(response)[0];
   if ((contact === undefined || contact.star) && response.status >= 200) {
     return { ok: false, reason: "a 2xx creating a dialog must carry a Contact" };
@@ -331,20 +342,9 @@ export function createUasDialog(
   response: SipResponse,
   options: DialogOptions = {},
 ): DialogResult {
-  if (response.status <= 100 || response.status >= 300) {
-    return { ok: false, reason: `a ${response.status} response does not create a dialog` };
-  }
-  const callId = getCallId(request);
-  const from = getHeader(request, "from");
-  const to = getHeader(response, "to");
-  const remoteTag = getFrom(request)?.tag;
-  const localTag = getTo(response)?.tag;
-  const cseq = getCSeq(request);
-  if (callId === undefined || from === undefined || to === undefined || cseq === undefined) {
-    return { ok: false, reason: "missing Call-ID, From, To or CSeq" };
-  }
-  if (remoteTag === undefined) return { ok: false, reason: "the request has no From tag" };
-  if (localTag === undefined) return { ok: false, reason: "the response has no To tag" };
+  const parts = dialogParts(request, response);
+  if (!parts.ok) return parts;
+  const { callId, from, to, fromTag: remoteTag, toTag: localTag, cseq } = parts;
   const contact = getContacts(request)[0];
   if (contact === undefined || contact.star) return { ok: false, reason: "the request has no Contact" };
   return {
