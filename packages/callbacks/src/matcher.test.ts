@@ -1,4 +1,4 @@
-import { eq } from "@hookline/db";
+import { eq, openDatabase } from "@hookline/db";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { silentLogger } from "./logger.js";
 import { Matcher } from "./matcher.js";
@@ -53,5 +53,42 @@ describe("matcher cache", () => {
     const own = addCallback(t.db, { accountId: acc, url, events: ["sip.*"], callId: "call_a" });
     expect(ids(m, "call_a")).toEqual([own.id]);
     expect(ids(m, "call_b")).toEqual([]);
+  });
+
+  it("sees a change written by another connection to the same file (another process)", () => {
+    const m = new Matcher(t.db, silentLogger);
+    expect(ids(m)).toEqual([]);
+    const other = openDatabase({ file: t.file });
+    try {
+      const a = addCallback(other.db, { accountId: acc, url, events: ["sip.INVITE"] });
+      expect(ids(m)).toEqual([a.id]);
+      other.db
+        .delete(tables(other.db).callbacks)
+        .where(eq(tables(other.db).callbacks.id, a.id))
+        .run();
+      expect(ids(m)).toEqual([]);
+    } finally {
+      other.close();
+    }
+  });
+
+  it("sees a call's callback registered after the call's first event, and only for that call", () => {
+    seedCall(t.db, acc, "call_a");
+    const m = new Matcher(t.db, silentLogger);
+    expect(ids(m, "call_a")).toEqual([]); // call_a's (empty) list is now cached
+    const own = addCallback(t.db, { accountId: acc, url, events: ["sip.*"], callId: "call_a" });
+    expect(ids(m, "call_a")).toEqual([own.id]);
+    expect(ids(m, "call_b")).toEqual([]);
+  });
+
+  it("does not reload an account when another account's callbacks change", () => {
+    const other = seedAccount(t.db, "acc_other");
+    const m = new Matcher(t.db, silentLogger);
+    const a = addCallback(t.db, { accountId: acc, url, events: ["sip.INVITE"] });
+    expect(ids(m)).toEqual([a.id]);
+    const loads = m.stats.cacheLoads;
+    addCallback(t.db, { accountId: other, url, events: ["sip.INVITE"] });
+    expect(ids(m)).toEqual([a.id]);
+    expect(m.stats.cacheLoads).toBe(loads);
   });
 });

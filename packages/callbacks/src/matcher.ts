@@ -3,12 +3,12 @@
  * event names cover the event's type and whose CEL filter (compiled once per callback, cached)
  * says yes. A filter that fails at run time counts as no match and is counted and logged.
  *
- * Each account's enabled callbacks are cached (rows parsed once, grouped by call). Callbacks change
- * through the console API, in this process or another one on the same file, so before each use the
- * cached set is checked against a one-row version query (count, max and sum of `updated_at` over the
- * account's callbacks: a few µs, no rows built); any change reloads it. An entry is also reloaded
- * after `CACHE_TTL_MS`, which bounds the one change the version misses (a second edit of the
- * same row within the same millisecond).
+ * Callbacks are cached per account: the account's own, parsed once, and each call's own, loaded on
+ * the call's first event. Callbacks change through the console API, the in-SIP header, or the
+ * dispatcher (410 disables one), in this process or another one on the same file, so before each
+ * use the cache is checked against the account's change counter in `callbacks_version`, which
+ * triggers bump on every write to `callbacks` (a primary-key read, about 1 µs); any change drops
+ * the account's entry.
  */
 import type { Callback, Database } from "@hookline/db";
 import type { HooklineEvent } from "./events.js";
@@ -18,7 +18,8 @@ import { compileFilter } from "./filter.js";
 import type { Logger } from "./logger.js";
 import { statements } from "./statements.js";
 
-const CACHE_TTL_MS = 1000;
+/** Calls whose callbacks one account's entry remembers before it starts over (ended calls linger). */
+const MAX_CACHED_CALLS = 4096;
 const NONE: readonly Callback[] = [];
 
 /** Whether a subscription name (`sip.BYE`, `sip.4xx`, `sip.*`, `call.*`...) covers an event type. */
@@ -40,12 +41,15 @@ export interface MatcherStats {
   cacheLoads: number;
 }
 
+const versionQuery = (db: Database) =>
+  db.$client.prepare<[string], number>("select n from callbacks_version where account_id = ?").pluck();
+
 interface AccountCallbacks {
-  version: string;
-  loadedAt: number;
+  version: number;
   /** Callbacks of the account itself (no call id). */
   account: readonly Callback[];
-  byCall: Map<string, Callback[]>;
+  /** Each call's own callbacks, by call id, filled as the call's events arrive. */
+  byCall: Map<string, readonly Callback[]>;
 }
 
 export class Matcher {
@@ -54,17 +58,20 @@ export class Matcher {
   readonly #accounts = new Map<string, AccountCallbacks>();
   readonly #logger: Logger;
   readonly #s;
+  readonly #version: ReturnType<typeof versionQuery>;
   #lastErrorLogAt = 0;
 
   constructor(db: Database, logger: Logger) {
     this.#logger = logger;
     this.#s = statements(db);
+    this.#version = versionQuery(db);
   }
 
   match(event: HooklineEvent): Callback[] {
-    const cached = this.#callbacksOf(event.data.accountId);
+    const accountId = event.data.accountId;
+    const cached = this.#callbacksOf(accountId);
     const callId = eventCallId(event);
-    const ofCall = callId === null ? NONE : (cached.byCall.get(callId) ?? NONE);
+    const ofCall = callId === null ? NONE : this.#callbacksOfCall(cached, accountId, callId);
     const out: Callback[] = [];
     for (const list of [cached.account, ofCall]) {
       for (const cb of list) {
@@ -75,25 +82,28 @@ export class Matcher {
   }
 
   #callbacksOf(accountId: string): AccountCallbacks {
-    const v = this.#s.callbacksVersionOfAccount.get({ accountId });
-    const version = v ? `${v.n}:${v.max ?? 0}:${v.sum}` : "0";
-    const now = Date.now();
+    const version = this.#version.get(accountId) ?? 0;
     const cached = this.#accounts.get(accountId);
-    if (cached && cached.version === version && now - cached.loadedAt < CACHE_TTL_MS) return cached;
+    if (cached && cached.version === version) return cached;
     this.stats.cacheLoads++;
-    const account: Callback[] = [];
-    const byCall = new Map<string, Callback[]>();
-    for (const cb of this.#s.enabledCallbacksOfAccount.all({ accountId })) {
-      if (cb.callId === null) account.push(cb);
-      else {
-        const list = byCall.get(cb.callId);
-        if (list) list.push(cb);
-        else byCall.set(cb.callId, [cb]);
-      }
-    }
-    const entry: AccountCallbacks = { version, loadedAt: now, account, byCall };
+    const entry: AccountCallbacks = {
+      version,
+      account: this.#s.enabledAccountCallbacks.all({ accountId }),
+      byCall: new Map(),
+    };
     this.#accounts.set(accountId, entry);
     return entry;
+  }
+
+  #callbacksOfCall(entry: AccountCallbacks, accountId: string, callId: string): readonly Callback[] {
+    let list = entry.byCall.get(callId);
+    if (list === undefined) {
+      if (entry.byCall.size >= MAX_CACHED_CALLS) entry.byCall.clear();
+      const rows = this.#s.enabledCallCallbacks.all({ accountId, callId });
+      list = rows.length === 0 ? NONE : rows;
+      entry.byCall.set(callId, list);
+    }
+    return list;
   }
 
   #passesFilter(cb: Callback, event: HooklineEvent): boolean {

@@ -7,7 +7,8 @@ import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import * as schema from "./schema/index.js";
 
 export type Schema = typeof schema;
-export type Database = BetterSQLite3Database<Schema>;
+/** `$client` is the raw better-sqlite3 handle, for prepared statements on hot paths. */
+export type Database = BetterSQLite3Database<Schema> & { $client: BetterSqlite3.Database };
 
 export interface OpenDatabaseOptions {
   /** SQLite file path (the gateway passes `<dataDir>/hookline.db`), or `:memory:` in tests. */

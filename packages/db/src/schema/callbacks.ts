@@ -30,7 +30,22 @@ export const callbacks = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [index("callbacks_account_idx").on(t.accountId), index("callbacks_call_idx").on(t.callId)],
+  // (account, call): the matcher loads an account's own callbacks (`call_id is null`) without
+  // walking the per-call callbacks of every call the account ever had.
+  (t) => [
+    index("callbacks_account_call_idx").on(t.accountId, t.callId),
+    index("callbacks_call_idx").on(t.callId),
+  ],
 );
+
+/**
+ * One change counter per account, bumped by triggers on every insert, update and delete of its
+ * callbacks (migration 0003), from any connection or process: the matcher compares it before each
+ * use of its cache, a primary-key read instead of a query over the callbacks themselves.
+ */
+export const callbacksVersion = sqliteTable("callbacks_version", {
+  accountId: text("account_id").primaryKey(),
+  n: integer("n").notNull(),
+});
 
 export type Callback = typeof callbacks.$inferSelect;

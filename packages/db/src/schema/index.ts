@@ -12,7 +12,7 @@ export type {
   LegState,
   MessageDirection,
 } from "./calls.js";
-export { callbacks } from "./callbacks.js";
+export { callbacks, callbacksVersion } from "./callbacks.js";
 export type { Callback, CallbackSource } from "./callbacks.js";
 // delivery.ts belongs to packages/callbacks' owner (outbox, deliveries, attempts); re-exported whole
 // so its tables join the schema (and `Database`) without touching this file.
