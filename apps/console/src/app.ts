@@ -21,13 +21,23 @@ export interface CreateConsoleAppOptions {
   config: ConsoleConfig;
   /** Clock in ms; tests may pin it. */
   now?: () => number;
+  /**
+   * The gateway's call recorder batches its writes; the calls routes call this before they read,
+   * so an API client sees a call as soon as its events do. Absent: nothing is batched here.
+   */
+  flushCallRecords?: () => void;
 }
 
 /** The console: REST API under `/v1` (SPEC §3), its OpenAPI document, and the web page at `/`. */
-export function createConsoleApp({ db, config, now = Date.now }: CreateConsoleAppOptions) {
+export function createConsoleApp({
+  db,
+  config,
+  now = Date.now,
+  flushCallRecords = () => {},
+}: CreateConsoleAppOptions) {
   const parsed = parseAllowlist(config.callbackAllowlist);
   if (!parsed.ok) throw new Error(`HOOKLINE_CALLBACK_ALLOWLIST: ${parsed.error}`);
-  const deps: RouteDeps = { db, config, allowlist: parsed.allowlist, now };
+  const deps: RouteDeps = { db, config, allowlist: parsed.allowlist, now, flushCallRecords };
 
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.onError(errorResponse);

@@ -22,6 +22,8 @@ export interface RouteDeps {
   config: ConsoleConfig;
   allowlist: Allowlist;
   now: () => number;
+  /** Writes the gateway's queued call records, so reads of calls see everything so far. */
+  flushCallRecords: () => void;
 }
 
 /** Set by the auth middleware for account-key routes. */

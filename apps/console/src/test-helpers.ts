@@ -30,12 +30,16 @@ export interface Harness {
 }
 
 /** A console app over a real SQLite file in a fresh temp dir. */
-export function harness(config: Partial<ConsoleConfig> = {}): Harness {
+export function harness(
+  config: Partial<ConsoleConfig> = {},
+  options: { flushCallRecords?: () => void } = {},
+): Harness {
   const dir = mkdtempSync(join(tmpdir(), "hookline-console-"));
   const database = openDatabase({ file: join(dir, "hookline.db") });
   const app = createConsoleApp({
     db: database.db,
     config: { operatorToken: OPERATOR, tokenSecret: TOKEN_SECRET, ...config },
+    ...options,
   });
   const call: Harness["call"] = async (method, path, token, body) => {
     const headers: Record<string, string> = {};

@@ -92,7 +92,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     ...(options.ringTimeoutMs !== undefined && { ringTimeoutMs: options.ringTimeoutMs }),
     onNewCall: async (call, invite) => {
       const outcome = await registerSipCallback(
-        // The per-call callback row refers to the call's row, which is written a tick later.
+        // The per-call callback row refers to the call's row, which is written in a later batch.
         { db, tokenSecret, allowlist: allowlist.allowlist, beforeRegister: () => recorder.flush() },
         call,
         invite,
@@ -104,6 +104,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
 
   const consoleApp = createConsoleApp({
     db,
+    flushCallRecords: () => recorder.flush(),
     config: {
       operatorToken: operatorToken.token,
       tokenSecret,
@@ -155,6 +156,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     close(deadlineMs = 0) {
       closed ??= (async () => {
         await gateway.stop(deadlineMs);
+        recorder.flush();
         locations.stop();
         await new Promise<void>((resolve) => {
           http.close(() => resolve());

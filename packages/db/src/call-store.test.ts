@@ -19,12 +19,12 @@ afterEach(() => {
 });
 
 describe("call store", () => {
-  it("writes a call and its trace in one batch on the next tick, headers as JSON", async () => {
+  it("writes a call and its trace in one batch after maxDelayMs, headers as JSON", async () => {
     const { db } = database;
     const acc = newId("acc");
     db.insert(accounts).values({ id: acc, name: "A", createdAt: 1 }).run();
     const errors: unknown[] = [];
-    const store = createCallStore(db, (e) => errors.push(e));
+    const store = createCallStore(db, { maxDelayMs: 5, onError: (e) => errors.push(e) });
     const id = newId("call");
     store.insertCall({
       id,
@@ -52,10 +52,12 @@ describe("call store", () => {
       });
     }
     store.updateCall(id, { state: "completed", endedAt: 9 });
-    // Nothing is written synchronously...
+    // Nothing is written synchronously, nor on the next turn of the event loop...
     expect(db.select().from(calls).all()).toHaveLength(0);
     await new Promise((r) => setImmediate(r));
-    // ...and everything is there after one turn of the event loop.
+    expect(db.select().from(calls).all()).toHaveLength(0);
+    await new Promise((r) => setTimeout(r, 10));
+    // ...and everything is there once the batch's delay has passed.
     expect(db.select().from(calls).all()[0]).toMatchObject({ id, state: "completed", endedAt: 9 });
     const trace = db.select().from(callMessages).orderBy(callMessages.seq).all();
     expect(trace.map((m) => m.headers)).toEqual([{ "x-n": "1" }, { "x-n": "2" }, { "x-n": "3" }]);
@@ -64,7 +66,7 @@ describe("call store", () => {
 
   it("reports a bad row without losing the rest of its batch", async () => {
     const errors: unknown[] = [];
-    const store = createCallStore(database.db, (e) => errors.push(e));
+    const store = createCallStore(database.db, { onError: (e) => errors.push(e) });
     // No such account: the foreign key refuses the row.
     store.insertCall({
       id: "call_x",
@@ -94,5 +96,30 @@ describe("call store", () => {
         .all()
         .map((c) => c.id),
     ).toEqual(["call_y"]);
+    expect(errors).toHaveLength(1);
+  });
+
+  it("writes a full batch at once, without waiting for the delay", () => {
+    const { db } = database;
+    const acc = newId("acc");
+    db.insert(accounts).values({ id: acc, name: "A", createdAt: 1 }).run();
+    const store = createCallStore(db, { maxDelayMs: 60_000, maxBatch: 3 });
+    const call = (id: string) => ({
+      id,
+      accountId: acc,
+      sipCallId: id,
+      from: "a",
+      to: "b",
+      state: "initiated" as const,
+      startedAt: 1,
+    });
+    store.insertCall(call("call_1"));
+    store.insertCall(call("call_2"));
+    expect(db.select().from(calls).all()).toHaveLength(0);
+    store.insertCall(call("call_3"));
+    expect(db.select().from(calls).all()).toHaveLength(3);
+    store.insertCall(call("call_4"));
+    store.flush();
+    expect(db.select().from(calls).all()).toHaveLength(4);
   });
 });

@@ -1,8 +1,10 @@
 /**
  * Writes of the gateway's call records (calls, legs, the per-call SIP trace), as statements
  * prepared once, applied in batches: a call produces a few dozen rows, and one transaction per
- * batch instead of one auto-commit per row is what keeps the trace from bounding calls per second.
- * A batch is written on the next turn of the event loop, so readers see it within milliseconds.
+ * batch instead of one per row (or per event-loop turn) is what keeps the trace from bounding calls
+ * per second: a commit costs ten times a row. A batch is written `maxDelayMs` after its first row
+ * or at `maxBatch` rows; a reader in this process that must see everything calls `flush()` first
+ * (the console does before it reads calls), other processes see rows within `maxDelayMs`.
  * The statements are better-sqlite3's own: drizzle's per-call parameter mapping cost as much as
  * SQLite's work here (gateway benchmark profile).
  */
@@ -19,15 +21,24 @@ export interface CallStore {
   insertLeg(row: CallLeg): void;
   updateLeg(id: string, patch: LegPatch): void;
   insertMessage(row: CallMessage): void;
-  /** Writes what is queued now (also done automatically on the next tick). */
+  /** Writes what is queued now (also done automatically `maxDelayMs` after the first queued row). */
   flush(): void;
+}
+
+export interface CallStoreOptions {
+  /** Longest a row waits for its batch, ms. Default 20. */
+  maxDelayMs?: number;
+  /** A batch this long is written at once. Default 1000. */
+  maxBatch?: number;
+  onError?: (err: unknown) => void;
 }
 
 /** `column = coalesce(@name, column)`: a patch leaves what it does not name as it is. */
 const keep = (...columns: Array<[column: string, param: string]>) =>
   columns.map(([column, param]) => `${column} = coalesce(@${param}, ${column})`).join(", ");
 
-export function createCallStore(db: Database, onError: (err: unknown) => void = console.error): CallStore {
+export function createCallStore(db: Database, options: CallStoreOptions = {}): CallStore {
+  const { maxDelayMs = 20, maxBatch = 1000, onError = console.error } = options;
   const sqlite = db.$client;
   const insertCall = sqlite.prepare(
     `insert into calls (id, account_id, domain_id, sip_call_id, "from", "to", state, started_at)
@@ -64,13 +75,14 @@ export function createCallStore(db: Database, onError: (err: unknown) => void = 
        @requestUri, @cseq, @at, @headers, @bodySize)`,
   );
   let queue: Array<() => void> = [];
-  let scheduled = false;
+  let timer: NodeJS.Timeout | undefined;
 
   const writeAll = sqlite.transaction((batch: Array<() => void>) => {
     for (const write of batch) write();
   });
   const flush = () => {
-    scheduled = false;
+    clearTimeout(timer);
+    timer = undefined;
     const batch = queue;
     queue = [];
     if (batch.length === 0) return;
@@ -89,10 +101,8 @@ export function createCallStore(db: Database, onError: (err: unknown) => void = 
   };
   const enqueue = (write: () => void) => {
     queue.push(write);
-    if (!scheduled) {
-      scheduled = true;
-      setImmediate(flush);
-    }
+    if (queue.length >= maxBatch) flush();
+    else timer ??= setTimeout(flush, maxDelayMs);
   };
 
   return {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { callLegs, callMessages, calls, newId } from "@hookline/db";
+import { callLegs, callMessages, calls, createCallStore, newId } from "@hookline/db";
 import type { CallState } from "@hookline/db";
 import { harness } from "../test-helpers.js";
 import type { Harness } from "../test-helpers.js";
@@ -61,6 +61,26 @@ function seedCall(accountId: string, state: CallState, startedAt = T0) {
 }
 
 describe("calls", () => {
+  it("writes the gateway's queued call records before it reads calls", async () => {
+    h.close();
+    let flush = () => {};
+    h = harness({}, { flushCallRecords: () => flush() });
+    const store = createCallStore(h.database.db, { maxDelayMs: 60_000 });
+    flush = store.flush;
+    const { id: accountId, apiKey } = await h.newAccount();
+    const id = newId("call");
+    const row = { accountId, sipCallId: "q@test", from: "sip:a@x", to: "sip:b@x", startedAt: T0 };
+    store.insertCall({ id, ...row, state: "initiated" });
+    expect((await h.call("GET", `/v1/calls/${id}`, apiKey)).status).toBe(200);
+    store.updateCall(id, { state: "ringing" });
+    expect((await h.call("GET", "/v1/calls", apiKey)).body.data[0]).toMatchObject({ id, state: "ringing" });
+    const cb = { url: "https://hooks.example.com/x", events: ["sip.BYE"] };
+    store.insertCall({ id: newId("call"), ...row, state: "initiated" });
+    const other = newId("call");
+    store.insertCall({ id: other, ...row, state: "initiated" });
+    expect((await h.call("POST", `/v1/calls/${other}/callbacks`, apiKey, cb)).status).toBe(201);
+  });
+
   it("lists calls newest first and shows one with legs and the trace in seq order", async () => {
     const { id: accountId, apiKey } = await h.newAccount();
     const older = seedCall(accountId, "completed", T0);

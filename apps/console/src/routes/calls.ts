@@ -160,8 +160,15 @@ const messageView = (m: CallMessage) => ({
 });
 
 export function callRoutes(deps: RouteDeps) {
-  const { db, allowlist } = deps;
+  const { db, allowlist, flushCallRecords } = deps;
   const app = newRouter();
+  // Every route here reads calls: write the gateway's queued rows first.
+  for (const path of ["/calls", "/calls/*"]) {
+    app.use(path, async (_c, next) => {
+      flushCallRecords();
+      await next();
+    });
+  }
 
   const find = (accountId: string, id: string) => {
     const row = db

@@ -37,7 +37,9 @@ export class CallRecorder {
   readonly #now: () => number;
 
   constructor(db: Database, bus: EventBus | undefined, now: () => number = Date.now) {
-    this.#store = createCallStore(db, (err) => console.error("[calls] recording failed:", err));
+    this.#store = createCallStore(db, {
+      onError: (err) => console.error("[calls] recording failed:", err),
+    });
     this.#bus = bus;
     this.#now = now;
   }
@@ -71,7 +73,7 @@ export class CallRecorder {
     return record;
   }
 
-  /** Writes what is queued now: for callers that need the call's rows before the next tick. */
+  /** Writes what is queued now: for readers that need the call's rows (they are batched). */
   flush(): void {
     this.#store.flush();
   }
