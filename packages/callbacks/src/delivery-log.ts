@@ -3,10 +3,10 @@
  * group commit, and keeps callbacks' delivery-side view (URL, secrets, enabled) in a short cache.
  */
 import type { Database } from "@hookline/db";
-import { eq } from "@hookline/db";
+import { eq, orderedId } from "@hookline/db";
 import type { GroupCommit } from "./group-commit.js";
 import type { HttpResult } from "./http/client.js";
-import { orderedId } from "./ids.js";
+
 import type { Logger } from "./logger.js";
 import type { PendingDelivery } from "./pending-delivery.js";
 import { statements } from "./statements.js";

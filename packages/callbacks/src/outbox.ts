@@ -2,8 +2,8 @@
  * The durable outbox: an accepted event and its deliveries (one per matching callback) are
  * written in a group commit before `write()` resolves; only then are they handed to the dispatcher.
  */
-import type { Callback, Database } from "@hookline/db";
-import { orderedId } from "./ids.js";
+import { orderedId, type Callback, type Database } from "@hookline/db";
+
 import type { HooklineEvent } from "./events.js";
 import { eventCallId, eventSeq } from "./events.js";
 import type { GroupCommit } from "./group-commit.js";

@@ -6,7 +6,7 @@
  */
 import {
   createCallStore,
-  newId,
+  orderedId,
   type CallState,
   type CallStore,
   type Database,
@@ -52,7 +52,7 @@ export class CallRecorder {
     to: string;
   }): CallRecord {
     const record: CallRecord = {
-      id: newId("call"),
+      id: orderedId("call", this.#now()),
       accountId: input.accountId,
       from: input.from,
       to: input.to,
@@ -95,7 +95,7 @@ export class CallRecorder {
       source: string;
     },
   ): string {
-    const id = newId("leg");
+    const id = orderedId("leg", this.#now());
     this.#store.insertLeg({
       id,
       callId: call.id,

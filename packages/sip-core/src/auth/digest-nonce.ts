@@ -1,4 +1,5 @@
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { pooledRandomBytes } from "../builders/random.js";
 
 /**
  * Self-validating nonces (RFC 7616 §3.3 and §5.4): `base64url(time ‖ random ‖ MAC)`, where the MAC
@@ -24,7 +25,7 @@ export class NonceCodec {
   issue(realm: string, now: number): string {
     const head = Buffer.alloc(TIME_BYTES + RANDOM_BYTES);
     head.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(now))), 0);
-    randomBytes(RANDOM_BYTES).copy(head, TIME_BYTES);
+    pooledRandomBytes(RANDOM_BYTES).copy(head, TIME_BYTES);
     return Buffer.concat([head, this.#mac(head, realm)]).toString("base64url");
   }
 

@@ -1,21 +1,21 @@
 /** Identifiers with crypto randomness: branch (RFC 3261 §8.1.1.7), tags (§19.3), Call-ID (§8.1.1.4). */
-import { randomBytes } from "node:crypto";
+import { pooledRandomBytes } from "./random.js";
 
 /** The RFC 3261 magic cookie that starts every branch (§8.1.1.7). */
 export const BRANCH_MAGIC_COOKIE = "z9hG4bK";
 
 /** A new Via branch: `z9hG4bK` + 96 random bits, unique across space and time (RFC 3261 §8.1.1.7). */
 export function generateBranch(): string {
-  return BRANCH_MAGIC_COOKIE + randomBytes(12).toString("base64url");
+  return BRANCH_MAGIC_COOKIE + pooledRandomBytes(12).toString("base64url");
 }
 
 /** A From/To tag with 64 random bits (RFC 3261 §19.3 asks for at least 32). */
 export function generateTag(): string {
-  return randomBytes(8).toString("hex");
+  return pooledRandomBytes(8).toString("hex");
 }
 
 /** A Call-ID with 128 random bits, optionally `@host` (RFC 3261 §8.1.1.4, §20.8). */
 export function generateCallId(host?: string): string {
-  const id = randomBytes(16).toString("hex");
+  const id = pooledRandomBytes(16).toString("hex");
   return host === undefined ? id : `${id}@${host}`;
 }
