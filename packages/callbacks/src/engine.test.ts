@@ -129,6 +129,16 @@ describe("delivery", () => {
     await until(() => r.received.length === 1);
     expect(r.received[0]!.json.type).toBe("call.answered");
   });
+
+  it("matches the events still queued for matching when it stops: none is lost", async () => {
+    addCallback(t.db, { accountId: acc, url: "http://127.0.0.1:9/hook", events: ["sip.*"] });
+    const bus = new EventBus(silentLogger);
+    const e = engine({ bus, deliver: false });
+    for (let seq = 1; seq <= 3; seq++) bus.publish(sipEvent(acc, "call_q", seq));
+    await e.stop();
+    const seqs = listDeliveries(t.db, { accountId: acc }).map((d) => d.seq);
+    expect(seqs.sort()).toEqual([1, 2, 3]);
+  });
 });
 
 describe("retries", () => {

@@ -91,4 +91,15 @@ describe("matcher cache", () => {
     expect(ids(m)).toEqual([a.id]);
     expect(m.stats.cacheLoads).toBe(loads);
   });
+
+  it("reads an account's counter once per batch: a batch's events all see the callbacks of its start", () => {
+    const m = new Matcher(t.db, silentLogger);
+    let a = "";
+    m.batch(() => {
+      expect(ids(m)).toEqual([]);
+      a = addCallback(t.db, { accountId: acc, url, events: ["sip.INVITE"] }).id;
+      expect(ids(m)).toEqual([]);
+    });
+    expect(ids(m)).toEqual([a]);
+  });
 });

@@ -60,11 +60,26 @@ export class Matcher {
   readonly #s;
   readonly #version: ReturnType<typeof versionQuery>;
   #lastErrorLogAt = 0;
+  /** Accounts whose counter was read in the current batch (see `batch`), or null outside one. */
+  #checked: Set<string> | null = null;
 
   constructor(db: Database, logger: Logger) {
     this.#logger = logger;
     this.#s = statements(db);
     this.#version = versionQuery(db);
+  }
+
+  /**
+   * Runs `fn`, in which `match` reads each account's change counter only the first time: for a
+   * batch of events taken from the queue at one moment, so they all see the callbacks of then.
+   */
+  batch(fn: () => void): void {
+    this.#checked = new Set();
+    try {
+      fn();
+    } finally {
+      this.#checked = null;
+    }
   }
 
   match(event: HooklineEvent): Callback[] {
@@ -82,8 +97,10 @@ export class Matcher {
   }
 
   #callbacksOf(accountId: string): AccountCallbacks {
-    const version = this.#version.get(accountId) ?? 0;
     const cached = this.#accounts.get(accountId);
+    if (cached && this.#checked?.has(accountId)) return cached;
+    this.#checked?.add(accountId);
+    const version = this.#version.get(accountId) ?? 0;
     if (cached && cached.version === version) return cached;
     this.stats.cacheLoads++;
     const entry: AccountCallbacks = {
