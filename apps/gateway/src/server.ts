@@ -40,7 +40,7 @@ export interface StartOptions {
 
 export async function startHookline(config: Config, options: StartOptions = {}): Promise<Hookline> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const database = openDatabase({ file: config.databaseFile });
+  const database = openDatabase({ file: config.databaseFile, backgroundCheckpoints: true });
   const db = database.db;
   const operatorToken = ensureOperatorToken(config.dataDir, config.adminToken);
   const tokenSecret = ensureTokenSecret(config.dataDir);
@@ -134,6 +134,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
         mediaWorkers: media.pids(),
         calls: gateway.b2bua.activeCalls,
         callbacks: callbacks.stats(),
+        ...(database.checkpointer && { walCheckpoints: database.checkpointer.stats }),
       },
       ok ? 200 : 503,
     );

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import BetterSqlite3 from "better-sqlite3";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import { startCheckpointer, type Checkpointer } from "./checkpointer.js";
 import * as schema from "./schema/index.js";
 
 export type Schema = typeof schema;
@@ -15,12 +16,20 @@ export interface OpenDatabaseOptions {
   file: string;
   /** How long a writer waits for another process's lock before SQLITE_BUSY. Default 5000 ms. */
   busyTimeoutMs?: number;
+  /**
+   * Checkpoint the WAL from a worker thread instead of inside commits (see checkpointer.ts): for
+   * the process whose event loop must not stall. Ignored for `:memory:`.
+   */
+  backgroundCheckpoints?: boolean;
 }
 
 export interface OpenedDatabase {
   db: Database;
   /** The raw better-sqlite3 handle, for prepared statements on hot paths inside packages/db. */
   sqlite: BetterSqlite3.Database;
+  /** Present with `backgroundCheckpoints`. */
+  checkpointer?: Checkpointer;
+  /** Tells the checkpointer (if any) to stop and closes the connection. */
   close(): void;
 }
 
@@ -55,10 +64,14 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
     sqlite.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
     const db = drizzle({ client: sqlite, schema });
     migrate(db, { migrationsFolder });
+    const checkpointer =
+      options.backgroundCheckpoints && file !== ":memory:" ? startCheckpointer(sqlite, file) : undefined;
     return {
       db,
       sqlite,
+      ...(checkpointer && { checkpointer }),
       close: () => {
+        void checkpointer?.stop();
         if (sqlite.open) sqlite.close();
       },
     };

@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startCheckpointer } from "./checkpointer.js";
+import { openDatabase } from "./open-database.js";
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "hookline-ckpt-"));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const until = async (ok: () => boolean, ms = 10_000) => {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe("background WAL checkpoints", () => {
+  it("takes checkpoints off the main connection and copies the whole WAL back", async () => {
+    const opened = openDatabase({ file: join(dir, "hookline.db"), backgroundCheckpoints: true });
+    try {
+      const { sqlite, checkpointer } = opened;
+      expect(sqlite.pragma("wal_autocheckpoint", { simple: true })).toBe(0);
+      sqlite.exec("create table t (a integer primary key, b text)");
+      const insert = sqlite.prepare("insert into t (b) values (?)");
+      // ~2,000 pages: past the 1,000 at which the main connection would have checkpointed itself.
+      sqlite.transaction(() => {
+        for (let i = 0; i < 2000; i++) insert.run("x".repeat(3000));
+      })();
+      await until(() => checkpointer!.stats.checkpoints > 0 && checkpointer!.stats.walFrames === 0);
+      expect(checkpointer!.stats.failed).toBe(false);
+      expect(sqlite.prepare("select count(*) from t").pluck().get()).toBe(2000);
+    } finally {
+      opened.close();
+    }
+  });
+
+  it("gives checkpoints back to the main connection when the worker fails", async () => {
+    const sqlite = new BetterSqlite3(join(dir, "own.db"));
+    sqlite.pragma("journal_mode = WAL");
+    const errors: unknown[] = [];
+    const c = startCheckpointer(sqlite, join(dir, "no-such-folder", "x.db"), {
+      onError: (e) => errors.push(e),
+    });
+    try {
+      await until(() => c.stats.failed);
+      expect(sqlite.pragma("wal_autocheckpoint", { simple: true })).toBe(1000);
+      expect(String(errors[0])).toMatch(/directory does not exist|unable to open/);
+    } finally {
+      sqlite.close();
+    }
+  });
+});
