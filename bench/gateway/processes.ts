@@ -95,6 +95,8 @@ export interface SippStats {
 
 export interface Sipp {
   readonly child: ChildProcess;
+  /** Its working folder (logs such as -trace_err's are written there). */
+  readonly dir: string;
   readonly done: Promise<SippStats>;
 }
 
@@ -131,7 +133,7 @@ export function sipp(args: string[], keep = false): Sipp {
       });
     });
   });
-  return { child, done };
+  return { child, dir, done };
 }
 
 function readStats(file: string): Record<string, number> & { raw: Record<string, string> } {

@@ -169,16 +169,21 @@ async function uas(register?: { target: string }): Promise<{ port: number; proc:
     ]).done;
     if (reg.code !== 0) throw new Error(`bob's REGISTER failed (${reg.code}): ${reg.stderr}`);
   }
-  const proc = sipp([
-    "-sf",
-    path.join(E2E_SIPP, "uas-answer.xml"),
-    "-t",
-    "u1",
-    "-p",
-    String(port),
-    "-s",
-    "bob",
-  ]);
+  const proc = sipp(
+    [
+      "-sf",
+      path.join(E2E_SIPP, "uas-answer.xml"),
+      "-t",
+      "u1",
+      "-p",
+      String(port),
+      "-s",
+      "bob",
+      ...(TRACE_ERR ? ["-trace_err"] : []),
+    ],
+    TRACE_ERR,
+  );
+  if (TRACE_ERR) console.log(`            SIPp UAS folder (-trace_err logs): ${proc.dir}`);
   return { port, proc };
 }
 
