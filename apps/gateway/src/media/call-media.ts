@@ -34,7 +34,8 @@ export interface LegMedia {
   producer: Producer | undefined;
   consumer: Consumer | undefined;
   warnedNoSsrc: boolean;
-  rtp: { packets: number; changedAt: number; started: boolean };
+  /** RTP seen so far: packets, when the count last moved, when it was last read. */
+  rtp: { packets: number; changedAt: number; checkedAt: number; started: boolean };
 }
 
 export interface CallMedia {

@@ -57,7 +57,7 @@ export async function produce(call: CallMedia, leg: LegMedia, codec: RtpCodecCap
       rtcp: { cname: leg.remote.cname ?? `hookline-${leg.ref.id}`, reducedSize: webrtc, mux: true },
     },
   });
-  leg.rtp = { packets: 0, changedAt: Date.now(), started: false };
+  leg.rtp = { packets: 0, changedAt: Date.now(), checkedAt: 0, started: false };
 }
 
 /** Sends `source`'s stream to `leg` (replacing what it got from another fork before). */

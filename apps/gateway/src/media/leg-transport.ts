@@ -46,7 +46,7 @@ export async function legFor(
     producer: undefined,
     consumer: undefined,
     warnedNoSsrc: false,
-    rtp: { packets: 0, changedAt: Date.now(), started: false },
+    rtp: { packets: 0, changedAt: Date.now(), checkedAt: 0, started: false },
   };
   call.legs.set(ref.id, leg);
   return leg;

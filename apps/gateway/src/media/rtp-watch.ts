@@ -1,7 +1,8 @@
 /**
  * Watches each leg's RTP by reading its producer's packet counter: the first packets give
  * `media.rtp-started`; a leg that should be sending and stays silent for the timeout gives
- * `media.rtp-timeout` and ends its call. Also reads per-leg packet counts for the census.
+ * `media.rtp-timeout` and ends its call. Also reads per-leg packet counts for the census. A leg is
+ * polled every `pollIntervalMs` until its first packets, then every quarter of the timeout.
  */
 import type { CallMedia, Consumer, Producer } from "./call-media.js";
 import type { LegRtpStats } from "./census.js";
@@ -50,6 +51,10 @@ export class RtpWatch {
             leg.rtp.changedAt = now;
             continue;
           }
+          // Once RTP flows, reading its counter a few times per timeout is enough: a thousand
+          // long calls would otherwise cost two thousand worker requests a second.
+          if (leg.rtp.started && now - leg.rtp.checkedAt < timeout / 4) continue;
+          leg.rtp.checkedAt = now;
           const stats = await p.getStats().catch(() => []);
           const packets = stats.reduce((n, s) => n + (s.packetCount ?? 0), 0);
           if (packets > leg.rtp.packets) {
