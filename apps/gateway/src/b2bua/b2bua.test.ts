@@ -37,6 +37,7 @@ let temp: ReturnType<typeof tempDatabase>;
 let tenant: Tenant;
 let layer: TransactionLayer;
 let sent: { message: SipMessage; flow: Flow }[];
+const recorders: CallRecorder[] = [];
 
 beforeEach(() => {
   temp = tempDatabase();
@@ -52,10 +53,15 @@ beforeEach(() => {
 });
 afterEach(async () => {
   layer.shutdown();
-  // Call records are written once per event-loop turn.
-  await new Promise((resolve) => setImmediate(resolve));
+  // Call records are written in batches: write what is queued before the database closes.
+  for (const r of recorders.splice(0)) r.flush();
   temp.close();
 });
+
+function recorded(r: CallRecorder): CallRecorder {
+  recorders.push(r);
+  return r;
+}
 
 function b2bua(media: MediaPort, onNewCall?: () => Promise<void>): B2bua {
   const directory: CallDirectory = {
@@ -71,7 +77,7 @@ function b2bua(media: MediaPort, onNewCall?: () => Promise<void>): B2bua {
   return new B2bua({
     layer,
     directory,
-    recorder: new CallRecorder(temp.database.db, undefined),
+    recorder: recorded(new CallRecorder(temp.database.db, undefined)),
     send: async (message, flow) => void sent.push({ message, flow }),
     transportFor,
     localAddress: () => ({ transport: "TCP", host: "127.0.0.1", port: 5060 }),
