@@ -1,5 +1,5 @@
 /**
- * What the media plane holds per call and per leg: one mediasoup router per call (see
+ * What the media plane holds per call and per leg: the mediasoup router it uses (shared, see
  * mediasoup-media.ts for why), and per leg its transport, its stream in (producer) and out
  * (consumer), and what its last SDP said.
  */

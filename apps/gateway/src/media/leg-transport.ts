@@ -27,10 +27,12 @@ export async function legFor(
   const webrtc = sdp ? isWebRtc(sdp) : ref.flow.transport === "ws" || ref.flow.transport === "wss";
   const listenIp = listenIpOf(at);
   const comedia = !webrtc && sdp !== undefined && !reachable(sdp.address, ref.flow);
-  const transport = webrtc
-    ? await call.router.createWebRtcTransport({ listenIps: [listenIp], enableUdp: true, enableTcp: false })
-    : await call.router.createPlainTransport({ listenIp, rtcpMux: true, comedia });
-  trackTransport(transport);
+  const transport = ownedBy(
+    call,
+    webrtc
+      ? await call.router.createWebRtcTransport({ listenIps: [listenIp], enableUdp: true, enableTcp: false })
+      : await call.router.createPlainTransport({ listenIp, rtcpMux: true, comedia }),
+  );
   const leg: LegMedia = {
     ref,
     kind: webrtc ? "webrtc" : "plain",
@@ -85,16 +87,31 @@ export async function connectLeg(
       // Offered before its address was known: same port, now latching onto the first packet.
       const port = plain.tuple.localPort;
       plain.close();
-      const latched = await call.router.createPlainTransport({
-        listenIp: listenIpOf(at),
-        port,
-        rtcpMux: true,
-        comedia: true,
-      });
-      trackTransport(latched);
+      const latched = ownedBy(
+        call,
+        await call.router.createPlainTransport({
+          listenIp: listenIpOf(at),
+          port,
+          rtcpMux: true,
+          comedia: true,
+        }),
+      );
       leg.transport = latched;
       leg.comedia = true;
     }
   }
   leg.connected = true;
+}
+
+/**
+ * A transport just created for `call`. The router is shared with other calls and outlives this
+ * one, so a transport whose creation finished after the call ended is closed here, not leaked.
+ */
+function ownedBy<T extends WebRtcTransport | PlainTransport>(call: CallMedia, transport: T): T {
+  trackTransport(transport);
+  if (call.closed) {
+    transport.close();
+    throw new Error(`media: call ${call.id} has ended`);
+  }
+  return transport;
 }

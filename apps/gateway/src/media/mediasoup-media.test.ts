@@ -246,6 +246,30 @@ describe("MediasoupMedia: SDP ↔ mediasoup (issue 6)", () => {
     await expect.poll(async () => mediaCensus()).toMatchObject({ routers: 0, transports: 0 });
   });
 
+  it("calls whose offers number codecs alike share a router, closed with the last of them", async () => {
+    const before = await mediaCensus();
+    await media.offer("s1", ws("sa1"), udp("sb1"), CHROMIUM_OFFER);
+    await media.offer("s2", ws("sa2"), udp("sb2"), CHROMIUM_OFFER);
+    await media.offer("s3", udp("sa3"), udp("sb3"), plainSdp(7000, { codecs: "8" }));
+    expect(media.openRouters).toBe(2);
+    expect(await mediaCensus()).toMatchObject({ routers: 2, transports: before.transports + 6 });
+    media.closeCall("s1");
+    await expect.poll(async () => mediaCensus()).toMatchObject({ routers: 2, transports: before.transports + 4 });
+    media.closeCall("s3");
+    await expect.poll(async () => mediaCensus()).toMatchObject({ routers: 1, transports: before.transports + 2 });
+
+    // A call that ends while its transport is being created on the shared router leaves none behind.
+    const late = media.offer("s4", ws("sa4"), udp("sb4"), CHROMIUM_OFFER);
+    while (media.activeCalls < 2) await Promise.resolve();
+    media.closeCall("s4");
+    await expect(late).rejects.toThrow("media: call s4 has ended");
+    // (Checked while s2 keeps the router open: closing the router would close a leaked one too.)
+    await expect.poll(async () => mediaCensus()).toMatchObject({ routers: 1, transports: before.transports + 2 });
+    media.closeCall("s2");
+    await expect.poll(async () => mediaCensus()).toMatchObject({ routers: 0, transports: before.transports });
+    expect(media.openRouters).toBe(0);
+  });
+
   it("ends the calls of a worker that dies", async () => {
     await media.offer("c7", ws("a7"), udp("b7"), CHROMIUM_OFFER);
     const pid = pool.pids()[0]!;

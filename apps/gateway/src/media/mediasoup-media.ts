@@ -3,11 +3,11 @@
  * producers and consumers, and the SDP each leg receives describes mediasoup's side of that leg,
  * so that all RTP flows endpoint → mediasoup → endpoint.
  *
- * One router per call, not per tenant: a router fixes its payload-type numbers at creation, and
+ * Routers by numbering, not per tenant: a router fixes its payload-type numbers at creation, and
  * mediasoup 3.8.4 consumers send the router's numbers while Chromium only accepts its own offer's
- * (issue 6 part 5). A router created from each call's first offer carries exactly that offer's
- * numbers; a per-tenant router would force one numbering on every caller. It also makes cleanup a
- * single `router.close()` and spreads calls over workers one by one.
+ * (issue 6 part 5). Each call gets a router created from (or shared with calls of) exactly its first
+ * offer's numbers, see router-share.ts; a per-tenant router would force one numbering on every
+ * caller. Calls are spread over workers one by one; a call's end closes its transports.
  *
  * Legs on WebSocket flows (browsers) get a WebRtcTransport (ICE-lite, DTLS-SRTP, rtcp-mux); UDP/TCP
  * legs a PlainTransport (RTP/AVP, rtcp-mux, comedia when the SDP's address cannot be reached); see
@@ -30,6 +30,7 @@ import {
   sameCodec,
   SUPPORTED_CODECS,
 } from "./router-codecs.js";
+import { RouterShare } from "./router-share.js";
 import { callRtpStats, RtpWatch } from "./rtp-watch.js";
 import { isWebRtc, parseAudio, type AudioDescription } from "./sdp-audio.js";
 import type { WorkerPool } from "./worker-pool.js";
@@ -64,10 +65,23 @@ export class MediasoupMedia implements MediaPort {
    */
   readonly #chains = new Map<string, { tail: Promise<unknown>; ended: boolean }>();
   readonly #watch: RtpWatch;
+  readonly #routers: RouterShare;
   readonly #untrack: () => void;
 
   constructor(options: MediasoupMediaOptions) {
     this.#o = options;
+    this.#routers = new RouterShare(options.pool, (callIds) => {
+      for (const callId of callIds) {
+        const pending = this.#calls.get(callId);
+        this.#calls.delete(callId);
+        void pending?.then((call) => {
+          if (call.closed) return;
+          call.closed = true;
+          this.#emit({ type: "media.worker-died", callId });
+          this.#o.endCall?.(callId, "media-worker-died");
+        });
+      }
+    });
     this.#watch = new RtpWatch({
       calls: () => this.#calls.values(),
       rtpTimeoutMs: options.rtpTimeoutMs ?? 30_000,
@@ -82,6 +96,11 @@ export class MediasoupMedia implements MediaPort {
   /** Calls holding a router now. */
   get activeCalls(): number {
     return this.#calls.size;
+  }
+
+  /** Routers open now (shared by calls that number codecs alike). */
+  get openRouters(): number {
+    return this.#routers.size;
   }
 
   /** Lets the owner hand over endCall after construction (the B2BUA exists after the media port). */
@@ -190,9 +209,11 @@ export class MediasoupMedia implements MediaPort {
     void pending.then(
       (call) => {
         call.closed = true;
-        call.router.close();
+        for (const leg of call.legs.values()) leg.transport.close();
+        call.legs.clear();
+        this.#routers.release(callId);
       },
-      () => {},
+      () => this.#routers.release(callId),
     );
   }
 
@@ -237,19 +258,13 @@ export class MediasoupMedia implements MediaPort {
         ),
       );
     }
-    const created = (async () => {
-      const worker = this.#o.pool.pick();
-      const router = await worker.createRouter({ mediaCodecs });
-      const call: CallMedia = { id: callId, router, legs: new Map(), codec: undefined, closed: false };
-      router.on("workerclose", () => {
-        if (call.closed) return;
-        call.closed = true;
-        this.#calls.delete(callId);
-        this.#emit({ type: "media.worker-died", callId });
-        this.#o.endCall?.(callId, "media-worker-died");
-      });
-      return call;
-    })();
+    const created = this.#routers.acquire(callId, mediaCodecs).then((router): CallMedia => ({
+      id: callId,
+      router,
+      legs: new Map(),
+      codec: undefined,
+      closed: false,
+    }));
     this.#calls.set(callId, created);
     created.catch(() => this.#calls.delete(callId));
     return created;
