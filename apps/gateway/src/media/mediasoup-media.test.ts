@@ -254,9 +254,13 @@ describe("MediasoupMedia: SDP ↔ mediasoup (issue 6)", () => {
     expect(media.openRouters).toBe(2);
     expect(await mediaCensus()).toMatchObject({ routers: 2, transports: before.transports + 6 });
     media.closeCall("s1");
-    await expect.poll(async () => mediaCensus()).toMatchObject({ routers: 2, transports: before.transports + 4 });
+    await expect
+      .poll(async () => mediaCensus())
+      .toMatchObject({ routers: 2, transports: before.transports + 4 });
     media.closeCall("s3");
-    await expect.poll(async () => mediaCensus()).toMatchObject({ routers: 1, transports: before.transports + 2 });
+    await expect
+      .poll(async () => mediaCensus())
+      .toMatchObject({ routers: 1, transports: before.transports + 2 });
 
     // A call that ends while its transport is being created on the shared router leaves none behind.
     const late = media.offer("s4", ws("sa4"), udp("sb4"), CHROMIUM_OFFER);
@@ -264,7 +268,9 @@ describe("MediasoupMedia: SDP ↔ mediasoup (issue 6)", () => {
     media.closeCall("s4");
     await expect(late).rejects.toThrow("media: call s4 has ended");
     // (Checked while s2 keeps the router open: closing the router would close a leaked one too.)
-    await expect.poll(async () => mediaCensus()).toMatchObject({ routers: 1, transports: before.transports + 2 });
+    await expect
+      .poll(async () => mediaCensus())
+      .toMatchObject({ routers: 1, transports: before.transports + 2 });
     media.closeCall("s2");
     await expect.poll(async () => mediaCensus()).toMatchObject({ routers: 0, transports: before.transports });
     expect(media.openRouters).toBe(0);
