@@ -4,7 +4,15 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createSocket } from "node:dgram";
-import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import {
+  createWriteStream,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -248,6 +256,8 @@ export async function provision(gw: Gateway, domain: string, users: string[]): P
 
 export interface Kamailio {
   readonly pid: number;
+  /** Its stderr (errors only, at debug=1). */
+  readonly logFile: string;
   stop(): Promise<void>;
 }
 
@@ -271,13 +281,20 @@ export async function startKamailio(port: number, uasPort: number, children: num
       pidFile,
       "-DD",
       "-E",
+      // Shared memory, MB: finished transactions linger (wait timer) and at 1,000 cps 128 MB ran
+      // out ("new_t(): out of mem", answered 500): a reference starved of memory is no reference.
       "-m",
-      "128",
+      "1024",
     ],
     { stdio: ["ignore", "ignore", "pipe"] },
   );
   let err = "";
-  child.stderr!.on("data", (c: Buffer) => (err += c.toString()));
+  const logFile = path.join(runDir, "stderr.log");
+  const log = createWriteStream(logFile);
+  child.stderr!.on("data", (c: Buffer) => {
+    if (err.length < 65536) err += c.toString();
+    log.write(c);
+  });
   // Ready when its UDP workers are forked: wait until the tree has the main process's children.
   for (let i = 0; i < 100 && processTree(child.pid!).length < 2 + children; i++) {
     if (child.exitCode !== null) throw new Error(`kamailio exited (${child.exitCode}):\n${err}`);
@@ -285,6 +302,7 @@ export async function startKamailio(port: number, uasPort: number, children: num
   }
   return {
     pid: child.pid!,
+    logFile,
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();
