@@ -1,10 +1,11 @@
 import { Webhook } from "standardwebhooks";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { CallbackEngine, CallbackEngineOptions } from "./engine.js";
 import { createCallbackEngine } from "./engine.js";
 import { EventBus } from "./event-bus.js";
 import { getDelivery, listDeliveries, replayDelivery } from "./delivery-store.js";
 import { silentLogger } from "./logger.js";
+import { Matcher } from "./matcher.js";
 import type { Receiver, Reply, TestDb } from "./test-support.js";
 import { addCallback, receiver, seedAccount, seedCall, sipEvent, tempDb, until } from "./test-support.js";
 import { tables } from "./tables.js";
@@ -128,6 +129,22 @@ describe("delivery", () => {
     ).not.toThrow();
     await until(() => r.received.length === 1);
     expect(r.received[0]!.json.type).toBe("call.answered");
+  });
+
+  it("an event whose matching throws fails alone; the rest of its batch is accepted", async () => {
+    addCallback(t.db, { accountId: acc, url: "http://127.0.0.1:9/hook", events: ["sip.*"] });
+    const e = engine({ deliver: false });
+    const spy = vi.spyOn(Matcher.prototype, "match").mockImplementationOnce(() => {
+      throw new Error("SQLITE_BUSY: database is locked");
+    });
+    try {
+      const results = await Promise.allSettled(
+        [1, 2, 3].map((seq) => e.accept(sipEvent(acc, "call_m", seq))),
+      );
+      expect(results.map((r) => r.status)).toEqual(["rejected", "fulfilled", "fulfilled"]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it("matches the events still queued for matching when it stops: none is lost", async () => {

@@ -123,7 +123,16 @@ export function createCallbackEngine(options: CallbackEngineOptions): CallbackEn
     const batch = queue;
     queue = [];
     matcher.batch(() => {
-      for (const { event, done } of batch) done(deliverTo(event, matcher.match(event)));
+      for (const { event, done } of batch) {
+        // A match that throws (database gone, SQLITE_BUSY) fails its own event, not the batch.
+        let delivered: Promise<AcceptResult>;
+        try {
+          delivered = deliverTo(event, matcher.match(event));
+        } catch (err) {
+          delivered = Promise.reject(err);
+        }
+        done(delivered);
+      }
     });
   };
   const deliverTo = async (event: HooklineEvent, callbacks: Callback[]): Promise<AcceptResult> => {
