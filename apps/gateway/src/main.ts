@@ -31,6 +31,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     if (stoppingSince !== undefined) {
       if (Date.now() - stoppingSince < 1000) return;
       console.log(`${signal} again: stopping now`);
+      hookline.flushCallRecords();
       process.exit(1);
     }
     stoppingSince = Date.now();

@@ -28,6 +28,8 @@ export interface Hookline {
   readonly gateway: Gateway;
   readonly bus: EventBus;
   readonly callbacks: CallbackEngine;
+  /** Writes the call records queued for the next batch (before an abrupt exit). */
+  flushCallRecords(): void;
   /** Graceful: new calls get 503, calls may finish until `deadlineMs`, the rest get BYE. */
   close(deadlineMs?: number): Promise<void>;
 }
@@ -154,10 +156,10 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     gateway,
     bus,
     callbacks,
+    flushCallRecords: () => recorder.flush(),
     close(deadlineMs = 0) {
       closed ??= (async () => {
         await gateway.stop(deadlineMs);
-        recorder.flush();
         locations.stop();
         await new Promise<void>((resolve) => {
           http.close(() => resolve());
@@ -165,6 +167,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
         });
         await callbacks.stop({ deadlineMs: 2000 });
         await media.close();
+        recorder.close();
         database.close();
       })();
       return closed;

@@ -122,4 +122,52 @@ describe("call store", () => {
     store.flush();
     expect(db.select().from(calls).all()).toHaveLength(4);
   });
+
+  it("keeps a batch the database refused (not a bad row) and writes it on the next try", () => {
+    const { db } = database;
+    const acc = newId("acc");
+    db.insert(accounts).values({ id: acc, name: "A", createdAt: 1 }).run();
+    const errors: unknown[] = [];
+    const store = createCallStore(db, { maxDelayMs: 60_000, onError: (e) => errors.push(e) });
+    const row = {
+      accountId: acc,
+      sipCallId: "c",
+      from: "a",
+      to: "b",
+      state: "initiated" as const,
+      startedAt: 1,
+    };
+    store.insertCall({ id: "call_1", ...row });
+    // Another connection holds the write lock: this one gives up (busy timeout 0) with SQLITE_BUSY.
+    const other = openDatabase({ file: join(dir, "hookline.db"), busyTimeoutMs: 0 });
+    database.sqlite.pragma("busy_timeout = 0");
+    other.sqlite.exec("begin immediate");
+    try {
+      store.flush();
+      expect((errors[0] as { code?: string }).code).toBe("SQLITE_BUSY");
+      expect(db.select().from(calls).all()).toHaveLength(0);
+    } finally {
+      other.sqlite.exec("rollback");
+      other.close();
+    }
+    store.insertCall({ id: "call_2", ...row });
+    store.flush();
+    expect(
+      db
+        .select()
+        .from(calls)
+        .all()
+        .map((c) => c.id),
+    ).toEqual(["call_1", "call_2"]);
+    expect(errors).toHaveLength(1);
+  });
+
+  it("after close, drops late records and says so once", () => {
+    const errors: unknown[] = [];
+    const store = createCallStore(database.db, { onError: (e) => errors.push(e) });
+    store.close();
+    store.updateCall("call_x", { state: "completed" });
+    store.updateCall("call_x", { state: "failed" });
+    expect(errors.map(String)).toEqual(["Error: call store is closed: a late call record was dropped"]);
+  });
 });

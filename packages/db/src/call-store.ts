@@ -23,6 +23,8 @@ export interface CallStore {
   insertMessage(row: CallMessage): void;
   /** Writes what is queued now (also done automatically `maxDelayMs` after the first queued row). */
   flush(): void;
+  /** Writes what is queued; later records are dropped (reported once): the database is closing. */
+  close(): void;
 }
 
 export interface CallStoreOptions {
@@ -36,6 +38,14 @@ export interface CallStoreOptions {
 /** `column = coalesce(@name, column)`: a patch leaves what it does not name as it is. */
 const keep = (...columns: Array<[column: string, param: string]>) =>
   columns.map(([column, param]) => `${column} = coalesce(@${param}, ${column})`).join(", ");
+
+/** Rows kept while the database refuses batches, and how soon a refused batch is tried again. */
+const MAX_QUEUED = 100_000;
+const RETRY_MS = 1000;
+
+const isConstraintError = (err: unknown) =>
+  typeof (err as { code?: unknown })?.code === "string" &&
+  (err as { code: string }).code.startsWith("SQLITE_CONSTRAINT");
 
 export function createCallStore(db: Database, options: CallStoreOptions = {}): CallStore {
   const { maxDelayMs = 20, maxBatch = 1000, onError = console.error } = options;
@@ -76,10 +86,16 @@ export function createCallStore(db: Database, options: CallStoreOptions = {}): C
   );
   let queue: Array<() => void> = [];
   let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+  let dropped = 0;
 
   const writeAll = sqlite.transaction((batch: Array<() => void>) => {
     for (const write of batch) write();
   });
+  const schedule = () => {
+    if (queue.length >= maxBatch) flush();
+    else timer ??= setTimeout(flush, maxDelayMs);
+  };
   const flush = () => {
     clearTimeout(timer);
     timer = undefined;
@@ -88,21 +104,36 @@ export function createCallStore(db: Database, options: CallStoreOptions = {}): C
     if (batch.length === 0) return;
     try {
       writeAll(batch);
-    } catch {
+    } catch (err) {
+      if (!isConstraintError(err)) {
+        // The database is busy or failing (SQLITE_BUSY past the busy timeout, disk full): the
+        // batch was rolled back whole; keep it for the next try, up to a bound.
+        onError(err);
+        queue = batch.concat(queue);
+        if (queue.length > MAX_QUEUED) {
+          const over = queue.splice(0, queue.length - MAX_QUEUED).length;
+          onError(new Error(`call store: ${over} queued call records dropped (the database keeps failing)`));
+        }
+        timer ??= setTimeout(flush, RETRY_MS);
+        return;
+      }
       // One bad row must not take the batch's other rows with it: write them one by one.
       for (const write of batch) {
         try {
           write();
-        } catch (err) {
-          onError(err);
+        } catch (rowErr) {
+          onError(rowErr);
         }
       }
     }
   };
   const enqueue = (write: () => void) => {
+    if (closed) {
+      if (dropped++ === 0) onError(new Error("call store is closed: a late call record was dropped"));
+      return;
+    }
     queue.push(write);
-    if (queue.length >= maxBatch) flush();
-    else timer ??= setTimeout(flush, maxDelayMs);
+    schedule();
   };
 
   return {
@@ -145,5 +176,10 @@ export function createCallStore(db: Database, options: CallStoreOptions = {}): C
     insertMessage: (row) =>
       enqueue(() => insertMessage.run({ ...row, headers: JSON.stringify(row.headers) })),
     flush,
+    close() {
+      flush();
+      closed = true;
+      clearTimeout(timer);
+    },
   };
 }

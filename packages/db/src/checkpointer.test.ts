@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
@@ -30,14 +30,50 @@ describe("background WAL checkpoints", () => {
       expect(sqlite.pragma("wal_autocheckpoint", { simple: true })).toBe(0);
       sqlite.exec("create table t (a integer primary key, b text)");
       const insert = sqlite.prepare("insert into t (b) values (?)");
-      // ~2,000 pages: past the 1,000 at which the main connection would have checkpointed itself.
+      // ~2,000 pages: past the 1,000 at which the main connection would have checkpointed itself
+      // inside this commit, copying them into the main file.
+      const size = () => statSync(join(dir, "hookline.db")).size;
       sqlite.transaction(() => {
         for (let i = 0; i < 2000; i++) insert.run("x".repeat(3000));
       })();
-      await until(() => checkpointer!.stats.checkpoints > 0 && checkpointer!.stats.walFrames === 0);
+      expect(size()).toBeLessThan(1024 * 1024);
+      // The worker copies them.
+      await until(() => size() > 6 * 1024 * 1024);
       expect(checkpointer!.stats.failed).toBe(false);
       expect(sqlite.prepare("select count(*) from t").pluck().get()).toBe(2000);
     } finally {
+      opened.close();
+    }
+  });
+
+  it("keeps the WAL bounded under writes that never pause", async () => {
+    const file = join(dir, "busy.db");
+    const opened = openDatabase({ file });
+    const { sqlite } = opened;
+    const c = startCheckpointer(sqlite, file, { intervalMs: 50, restartBytes: 1024 * 1024 });
+    try {
+      sqlite.exec("create table t (a integer primary key, b text)");
+      const insert = sqlite.prepare("insert into t (b) values (?)");
+      const write = sqlite.transaction(() => {
+        for (let i = 0; i < 20; i++) insert.run("x".repeat(1000));
+      });
+      // ~10 MB/s in small commits every 2 ms for 3 s: about 30 MB through the WAL.
+      let largest = 0;
+      const end = Date.now() + 3000;
+      await new Promise<void>((resolve) => {
+        const timer = setInterval(() => {
+          write();
+          largest = Math.max(largest, statSync(`${file}-wal`).size);
+          if (Date.now() > end) {
+            clearInterval(timer);
+            resolve();
+          }
+        }, 2);
+      });
+      expect(c.stats.mainCheckpoints).toBeGreaterThan(0);
+      expect(largest).toBeLessThan(8 * 1024 * 1024);
+    } finally {
+      await c.stop();
       opened.close();
     }
   });

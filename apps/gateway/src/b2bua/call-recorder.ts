@@ -78,6 +78,11 @@ export class CallRecorder {
     this.#store.flush();
   }
 
+  /** Writes what is queued; records after this are dropped (the database is about to close). */
+  close(): void {
+    this.#store.close();
+  }
+
   /** Publishes `call.initiated`; separate from createCall so per-call callbacks can be registered first. */
   initiated(call: CallRecord): void {
     this.#lifecycle(call, "call.initiated");
