@@ -303,11 +303,14 @@ export async function startKamailio(port: number, uasPort: number, children: num
   return {
     pid: child.pid!,
     logFile,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
+    // Resolves once its stderr is in the log file.
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once("close", resolve));
         child.kill("SIGTERM");
-      }),
+        await exited;
+      }
+      await new Promise((resolve) => log.end(resolve));
+    },
   };
 }

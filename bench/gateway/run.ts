@@ -118,7 +118,7 @@ async function step(target: Target, rate: number): Promise<Step> {
     uasCpuMsPerCall: s.successful > 0 ? uasUsed / s.successful : NaN,
     responseTimeMs: s.responseTimeMs,
     failures: s.failures,
-    ok: failedPct < 1 && (s.responseTimeMs ?? 0) < MAX_SETUP_MS,
+    ok: failedPct < 1 && (s.responseTimeMs ?? Infinity) < MAX_SETUP_MS,
   };
 }
 

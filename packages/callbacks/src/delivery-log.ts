@@ -6,7 +6,6 @@ import type { Database } from "@hookline/db";
 import { eq, orderedId } from "@hookline/db";
 import type { GroupCommit } from "./group-commit.js";
 import type { HttpResult } from "./http/client.js";
-
 import type { Logger } from "./logger.js";
 import type { PendingDelivery } from "./pending-delivery.js";
 import { statements } from "./statements.js";

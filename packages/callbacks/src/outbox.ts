@@ -3,7 +3,6 @@
  * written in a group commit before `write()` resolves; only then are they handed to the dispatcher.
  */
 import { orderedId, type Callback, type Database } from "@hookline/db";
-
 import type { HooklineEvent } from "./events.js";
 import { eventCallId, eventSeq } from "./events.js";
 import type { GroupCommit } from "./group-commit.js";

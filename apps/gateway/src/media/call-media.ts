@@ -42,6 +42,11 @@ export interface CallMedia {
   readonly id: string;
   readonly router: Router;
   readonly legs: Map<string, LegMedia>;
+  /**
+   * Every transport made for the call and not yet closed, also those no leg holds (yet or any
+   * more): the router is shared and outlives the call, so the call's end closes these.
+   */
+  readonly transports: Set<WebRtcTransport | PlainTransport>;
   /** The codec both legs use, with the router's payload type, once fixed. */
   codec: RtpCodecCapability | undefined;
   closed: boolean;

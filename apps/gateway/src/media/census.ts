@@ -58,7 +58,7 @@ export function trackMediaPlane(source: StatsSource): () => void {
   return () => sources.delete(source);
 }
 
-/** Packet counts per leg of every call that holds a router now, across this process's media planes. */
+/** Packet counts per leg of every call with media now, across this process's media planes. */
 export async function mediaCallStats(): Promise<{ callId: string; legs: LegRtpStats[] }[]> {
   const out: { callId: string; legs: LegRtpStats[] }[] = [];
   for (const s of sources) out.push(...(await s.callStats()));

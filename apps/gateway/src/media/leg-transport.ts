@@ -109,6 +109,8 @@ export async function connectLeg(
  */
 function ownedBy<T extends WebRtcTransport | PlainTransport>(call: CallMedia, transport: T): T {
   trackTransport(transport);
+  call.transports.add(transport);
+  transport.observer.once("close", () => call.transports.delete(transport));
   if (call.closed) {
     transport.close();
     throw new Error(`media: call ${call.id} has ended`);

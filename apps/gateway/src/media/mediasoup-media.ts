@@ -45,7 +45,7 @@ export interface MediasoupMediaOptions {
   announcedIp?: string;
   /** No RTP from a leg that should be sending for this long ends the call. Default 30 s. */
   rtpTimeoutMs?: number;
-  /** How often producers' packet counters are read. Default 1 s. */
+  /** How often a leg's packet counter is read until its RTP starts (then 4× per timeout). Default 1 s. */
   pollIntervalMs?: number;
   /** Ends a call from the media side (`media-timeout`, `media-worker-died`): the B2BUA's endCall. */
   endCall?: (callId: string, reason: string) => void;
@@ -61,7 +61,7 @@ export class MediasoupMedia implements MediaPort {
   readonly #calls = new Map<string, Promise<CallMedia>>();
   /**
    * Per-call chain: offers of parallel forks and answers never interleave. `ended` is set by
-   * closeCall, so that what is still queued then fails instead of creating a new router.
+   * closeCall, so that what is still queued then fails instead of setting up media again.
    */
   readonly #chains = new Map<string, { tail: Promise<unknown>; ended: boolean }>();
   readonly #watch: RtpWatch;
@@ -93,7 +93,7 @@ export class MediasoupMedia implements MediaPort {
     this.#untrack = trackMediaPlane(this);
   }
 
-  /** Calls holding a router now. */
+  /** Calls with media now (each holding a share of a router). */
   get activeCalls(): number {
     return this.#calls.size;
   }
@@ -199,17 +199,20 @@ export class MediasoupMedia implements MediaPort {
   }
 
   closeCall(callId: string): void {
-    // Also when no router exists (yet): an offer queued before its first one ran, or a refused call.
+    // Also when the call has no media (yet): an offer queued before its first one ran, or a refused call.
     const chain = this.#chains.get(callId);
     if (chain) chain.ended = true;
     this.#chains.delete(callId);
     const pending = this.#calls.get(callId);
-    if (!pending) return;
+    if (!pending) {
+      this.#routers.release(callId);
+      return;
+    }
     this.#calls.delete(callId);
     void pending.then(
       (call) => {
         call.closed = true;
-        for (const leg of call.legs.values()) leg.transport.close();
+        for (const transport of [...call.transports]) transport.close();
         call.legs.clear();
         this.#routers.release(callId);
       },
@@ -262,6 +265,7 @@ export class MediasoupMedia implements MediaPort {
       id: callId,
       router,
       legs: new Map(),
+      transports: new Set(),
       codec: undefined,
       closed: false,
     }));

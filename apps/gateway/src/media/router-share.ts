@@ -50,7 +50,11 @@ export class RouterShare {
             created.users.clear();
             this.#onWorkerClose(ids);
           }),
-        () => this.#forget(created),
+        () => {
+          this.#forget(created);
+          for (const id of created.users) this.#byCall.delete(id);
+          created.users.clear();
+        },
       );
       entry = created;
     }

@@ -10,11 +10,11 @@ import type { MediaEvent } from "./media-events.js";
 import { sends } from "./sdp-audio.js";
 
 export interface RtpWatchOptions {
-  /** The calls now (each a router that may still be being created), read on every poll. */
+  /** The calls now (each may still be waiting for its router), read on every poll. */
   calls: () => Iterable<Promise<CallMedia>>;
   /** No RTP from a leg that should be sending for this long ends the call. */
   rtpTimeoutMs: number;
-  /** How often producers' packet counters are read. */
+  /** How often a leg's packet counter is read until its RTP starts. */
   pollIntervalMs: number;
   emit: (event: MediaEvent) => void;
   endCall: (callId: string, reason: string) => void;
