@@ -222,13 +222,17 @@ for (const mode of BURST > 0 ? MODES : []) {
   cpu[mode] = r.cpuUsPerDelivery;
   console.log(
     `${mode.padEnd(6)} saturation: ${r.delivered}/${r.offered} delivered, ${r.deliveredPerSec}/s; ` +
-      `its process's CPU time ${Math.round(r.cpuUsPerDelivery)} µs per delivery (≈ ${Math.round(1e6 / r.cpuUsPerDelivery)}/s per core)`,
+      (Number.isFinite(r.cpuUsPerDelivery)
+        ? `its process's CPU time ${Math.round(r.cpuUsPerDelivery)} µs per delivery (≈ ${Math.round(1e6 / r.cpuUsPerDelivery)}/s per core)`
+        : "its process's CPU time unknown (it had exited before it was read)"),
   );
 }
 if (BURST > 0 && MODES.length === 2)
   console.log(
-    `saturation ratio engine/naive: ${((sat["engine"] ?? 0) / (sat["naive"] ?? 1)).toFixed(2)}x wall clock, ` +
-      `${((cpu["naive"] ?? 0) / (cpu["engine"] ?? 1)).toFixed(2)}x by CPU time per delivery`,
+    `saturation ratio engine/naive: ${((sat["engine"] ?? 0) / (sat["naive"] ?? 1)).toFixed(2)}x wall clock` +
+      (Number.isFinite((cpu["naive"] ?? NaN) / (cpu["engine"] ?? NaN))
+        ? `, ${((cpu["naive"] ?? 0) / (cpu["engine"] ?? 1)).toFixed(2)}x by CPU time per delivery`
+        : ""),
   );
 server.closeAllConnections();
 server.close();
