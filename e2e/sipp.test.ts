@@ -206,31 +206,27 @@ describe("SIPp interop (issue 4)", () => {
     ["tcp", "t1"],
   ] as const) {
     describe(`over ${transport.toUpperCase()}`, () => {
-      it("registers with digest auth (401, then 200)", async () => {
-        const res = await runSipp({
+      /** alice registers with `password`; the exchange is traced. */
+      const registerAlice = (password: string) =>
+        runSipp({
           scenario: "register-auth.xml",
           target,
           transport: mode,
           service: "alice",
-          auth: { user: "alice", password: "alice-secret" },
+          auth: { user: "alice", password },
           vars: { domain: DOMAIN },
           traceMessages: true,
         });
+
+      it("registers with digest auth (401, then 200)", async () => {
+        const res = await registerAlice("alice-secret");
         expect(res.errors).toBe("");
         expect(res).toMatchObject({ code: 0, successful: 1, failed: 0 });
         expect(messageFlow(res.messages)).toEqual(["REGISTER", "401", "REGISTER", "200"]);
       });
 
       it("refuses a wrong password (the scenario fails on the 403)", async () => {
-        const res = await runSipp({
-          scenario: "register-auth.xml",
-          target,
-          transport: mode,
-          service: "alice",
-          auth: { user: "alice", password: "not-the-secret" },
-          vars: { domain: DOMAIN },
-          traceMessages: true,
-        });
+        const res = await registerAlice("not-the-secret");
         expect(res).toMatchObject({ code: 1, successful: 0, failed: 1 });
         expect(messageFlow(res.messages).slice(0, 4)).toEqual(["REGISTER", "401", "REGISTER", "403"]);
       });

@@ -194,6 +194,36 @@ async function uas(register?: { target: string }): Promise<{ port: number; proc:
   return { port, proc };
 }
 
+/** SIPp arguments of a UAC calling bob as alice at `rate` cps, `calls` calls in all. */
+function uacArgs(
+  scenario: string,
+  target: string,
+  rate: number,
+  calls: number,
+  extra: string[] = [],
+): string[] {
+  return [
+    "-sf",
+    scenario,
+    target,
+    "-t",
+    "u1",
+    "-s",
+    "bob",
+    "-set",
+    "caller",
+    "alice",
+    ...extra,
+    "-set",
+    "domain",
+    DOMAIN,
+    "-r",
+    String(rate),
+    "-m",
+    String(calls),
+  ];
+}
+
 /** The three most frequent kinds of line a process wrote to stderr (ids folded), if any. */
 function summarizeLog(name: string, file: string): void {
   const lines = readFileSync(file, "utf8").split("\n").filter(Boolean);
@@ -233,29 +263,13 @@ async function main(): Promise<void> {
     pids: () => processTree(gw.child.pid!),
     mainPid: gw.child.pid!,
     uasPid: gwUas.proc.child.pid!,
-    uac: (rate, calls) => [
-      "-sf",
-      path.join(E2E_SIPP, "uac-call-auth.xml"),
-      gwTarget,
-      "-t",
-      "u1",
-      "-s",
-      "bob",
-      "-set",
-      "caller",
-      "alice",
-      "-au",
-      "alice",
-      "-ap",
-      "alice-secret",
-      "-set",
-      "domain",
-      DOMAIN,
-      "-r",
-      String(rate),
-      "-m",
-      String(calls),
-    ],
+    uac: (rate, calls) =>
+      uacArgs(path.join(E2E_SIPP, "uac-call-auth.xml"), gwTarget, rate, calls, [
+        "-au",
+        "alice",
+        "-ap",
+        "alice-secret",
+      ]),
   };
   const hSteps = await stepUp(hookline, GATEWAY_RATES, left() / 2);
   await stopSipp(gwUas.proc);
@@ -275,25 +289,7 @@ async function main(): Promise<void> {
     pids: () => processTree(kam.pid),
     mainPid: kam.pid,
     uasPid: kUas.proc.child.pid!,
-    uac: (rate, calls) => [
-      "-sf",
-      path.join(HERE, "uac-call-noauth.xml"),
-      `127.0.0.1:${kPort}`,
-      "-t",
-      "u1",
-      "-s",
-      "bob",
-      "-set",
-      "caller",
-      "alice",
-      "-set",
-      "domain",
-      DOMAIN,
-      "-r",
-      String(rate),
-      "-m",
-      String(calls),
-    ],
+    uac: (rate, calls) => uacArgs(path.join(HERE, "uac-call-noauth.xml"), `127.0.0.1:${kPort}`, rate, calls),
   };
   const kSteps = await stepUp(kamailio, KAMAILIO_RATES, left());
   await kam.stop();
