@@ -74,7 +74,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
   });
   await media.start();
 
-  const recorder = new CallRecorder(db, bus);
+  const recorder = new CallRecorder(db, bus, { writerThread: true });
   const gateway = new Gateway({
     listenIp: config.listenIp,
     publicIp: config.publicIp,

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { Worker } from "node:worker_threads";
 import { createCallStore } from "./call-store.js";
 import { newId } from "./ids.js";
 import { openDatabase, type OpenedDatabase } from "./open-database.js";
@@ -18,13 +19,16 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe("call store", () => {
+describe.each([
+  { mode: "on the event loop", writerThread: false },
+  { mode: "in a writer thread", writerThread: true },
+])("call store, $mode", ({ writerThread }) => {
   it("writes a call and its trace in one batch after maxDelayMs, headers as JSON", async () => {
     const { db } = database;
     const acc = newId("acc");
     db.insert(accounts).values({ id: acc, name: "A", createdAt: 1 }).run();
     const errors: unknown[] = [];
-    const store = createCallStore(db, { maxDelayMs: 5, onError: (e) => errors.push(e) });
+    const store = createCallStore(db, { writerThread, maxDelayMs: 5, onError: (e) => errors.push(e) });
     const id = newId("call");
     store.insertCall({
       id,
@@ -56,9 +60,10 @@ describe("call store", () => {
     expect(db.select().from(calls).all()).toHaveLength(0);
     await new Promise((r) => setImmediate(r));
     expect(db.select().from(calls).all()).toHaveLength(0);
-    await new Promise((r) => setTimeout(r, 10));
     // ...and everything is there once the batch's delay has passed.
-    expect(db.select().from(calls).all()[0]).toMatchObject({ id, state: "completed", endedAt: 9 });
+    await vi.waitFor(() =>
+      expect(db.select().from(calls).all()[0]).toMatchObject({ id, state: "completed", endedAt: 9 }),
+    );
     const trace = db.select().from(callMessages).orderBy(callMessages.seq).all();
     expect(trace.map((m) => m.headers)).toEqual([{ "x-n": "1" }, { "x-n": "2" }, { "x-n": "3" }]);
     expect(errors).toEqual([]);
@@ -66,7 +71,7 @@ describe("call store", () => {
 
   it("reports a bad row without losing the rest of its batch", async () => {
     const errors: unknown[] = [];
-    const store = createCallStore(database.db, { onError: (e) => errors.push(e) });
+    const store = createCallStore(database.db, { writerThread, onError: (e) => errors.push(e) });
     // No such account: the foreign key refuses the row.
     store.insertCall({
       id: "call_x",
@@ -89,6 +94,7 @@ describe("call store", () => {
       startedAt: 1,
     });
     store.flush();
+    await vi.waitFor(() => expect(errors).toHaveLength(1));
     expect(
       database.db
         .select()
@@ -96,14 +102,13 @@ describe("call store", () => {
         .all()
         .map((c) => c.id),
     ).toEqual(["call_y"]);
-    expect(errors).toHaveLength(1);
   });
 
-  it("writes a full batch at once, without waiting for the delay", () => {
+  it("writes a full batch at once, without waiting for the delay", async () => {
     const { db } = database;
     const acc = newId("acc");
     db.insert(accounts).values({ id: acc, name: "A", createdAt: 1 }).run();
-    const store = createCallStore(db, { maxDelayMs: 60_000, maxBatch: 3 });
+    const store = createCallStore(db, { writerThread, maxDelayMs: 60_000, maxBatch: 3 });
     const call = (id: string) => ({
       id,
       accountId: acc,
@@ -117,18 +122,20 @@ describe("call store", () => {
     store.insertCall(call("call_2"));
     expect(db.select().from(calls).all()).toHaveLength(0);
     store.insertCall(call("call_3"));
-    expect(db.select().from(calls).all()).toHaveLength(3);
+    await vi.waitFor(() => expect(db.select().from(calls).all()).toHaveLength(3));
     store.insertCall(call("call_4"));
     store.flush();
     expect(db.select().from(calls).all()).toHaveLength(4);
   });
 
-  it("keeps a batch the database refused (not a bad row) and writes it on the next try", () => {
+  it("keeps a batch the database refused (not a bad row) and writes it on the next try", async () => {
     const { db } = database;
     const acc = newId("acc");
     db.insert(accounts).values({ id: acc, name: "A", createdAt: 1 }).run();
     const errors: unknown[] = [];
-    const store = createCallStore(db, { maxDelayMs: 60_000, onError: (e) => errors.push(e) });
+    // Writers give up at once (busy timeout 0) with SQLITE_BUSY; the writer thread copies this.
+    database.sqlite.pragma("busy_timeout = 0");
+    const store = createCallStore(db, { writerThread, maxDelayMs: 60_000, onError: (e) => errors.push(e) });
     const row = {
       accountId: acc,
       sipCallId: "c",
@@ -138,13 +145,12 @@ describe("call store", () => {
       startedAt: 1,
     };
     store.insertCall({ id: "call_1", ...row });
-    // Another connection holds the write lock: this one gives up (busy timeout 0) with SQLITE_BUSY.
+    // Another connection holds the write lock.
     const other = openDatabase({ file: join(dir, "hookline.db"), busyTimeoutMs: 0 });
-    database.sqlite.pragma("busy_timeout = 0");
     other.sqlite.exec("begin immediate");
     try {
       store.flush();
-      expect((errors[0] as { code?: string }).code).toBe("SQLITE_BUSY");
+      await vi.waitFor(() => expect((errors[0] as { code?: string }).code).toBe("SQLITE_BUSY"));
       expect(db.select().from(calls).all()).toHaveLength(0);
     } finally {
       other.sqlite.exec("rollback");
@@ -164,10 +170,68 @@ describe("call store", () => {
 
   it("after close, drops late records and says so once", () => {
     const errors: unknown[] = [];
-    const store = createCallStore(database.db, { onError: (e) => errors.push(e) });
+    const store = createCallStore(database.db, { writerThread, onError: (e) => errors.push(e) });
     store.close();
     store.updateCall("call_x", { state: "completed" });
     store.updateCall("call_x", { state: "failed" });
     expect(errors.map(String)).toEqual(["Error: call store is closed: a late call record was dropped"]);
+  });
+});
+
+describe("call store in a writer thread", () => {
+  it("writes on the event loop what a dead thread had not confirmed, and everything after", async () => {
+    const { db } = database;
+    const acc = newId("acc");
+    db.insert(accounts).values({ id: acc, name: "A", createdAt: 1 }).run();
+    const errors: unknown[] = [];
+    database.sqlite.pragma("busy_timeout = 0");
+    let thread: Worker | undefined;
+    const store = createCallStore(db, {
+      writerThread: true,
+      maxDelayMs: 60_000,
+      onError: (e) => errors.push(e),
+      onWriterThread: (w) => (thread = w),
+    });
+    const row = {
+      accountId: acc,
+      sipCallId: "c",
+      from: "a",
+      to: "b",
+      state: "initiated" as const,
+      startedAt: 1,
+    };
+    // The thread is refused the first batch and keeps it for a retry a second later...
+    const other = openDatabase({ file: join(dir, "hookline.db"), busyTimeoutMs: 0 });
+    other.sqlite.exec("begin immediate");
+    store.insertCall({ id: "call_1", ...row });
+    store.flush();
+    await vi.waitFor(() => expect((errors[0] as { code?: string }).code).toBe("SQLITE_BUSY"));
+    other.sqlite.exec("rollback");
+    other.close();
+    // ...but dies before it.
+    await thread!.terminate();
+    await vi.waitFor(() =>
+      expect(
+        db
+          .select()
+          .from(calls)
+          .all()
+          .map((c) => c.id),
+      ).toEqual(["call_1"]),
+    );
+    store.insertCall({ id: "call_2", ...row });
+    store.flush();
+    expect(
+      db
+        .select()
+        .from(calls)
+        .all()
+        .map((c) => c.id),
+    ).toEqual(["call_1", "call_2"]);
+    expect(errors.map(String)).toEqual([
+      "Error: database is locked",
+      "Error: call store: the writer thread exited (1)",
+    ]);
+    store.close();
   });
 });

@@ -1,13 +1,22 @@
 /**
- * Writes of the gateway's call records (calls, legs, the per-call SIP trace), as statements
- * prepared once, applied in batches: a call produces a few dozen rows, and one transaction per
- * batch instead of one per row (or per event-loop turn) is what keeps the trace from bounding calls
- * per second: a commit costs ten times a row. A batch is written `maxDelayMs` after its first row
- * or at `maxBatch` rows; a reader in this process that must see everything calls `flush()` first
- * (the console does before it reads calls), other processes see rows within `maxDelayMs`.
- * The statements are better-sqlite3's own: drizzle's per-call parameter mapping cost as much as
- * SQLite's work here (gateway benchmark profile).
+ * Writes of the gateway's call records (calls, legs, the per-call SIP trace), in batches: a call
+ * produces a few dozen rows, and one transaction per batch instead of one per row is what keeps
+ * the trace from bounding calls per second. A batch is written `maxDelayMs` after its first row or
+ * at `maxBatch` rows; a reader in this process that must see everything calls `flush()` first (the
+ * console does before it reads calls), other processes see rows within `maxDelayMs`.
+ *
+ * With `writerThread` (the gateway) and a database file, the batches are written by a worker
+ * thread on its own connection (call-store-worker.ts): the inserts and commits were a tenth of the
+ * event loop's time at the gateway benchmark's limit. `flush()` and `close()` stay synchronous:
+ * they wait on shared counters until the thread has tried what was posted (written it, or kept it
+ * for a retry) and, for close, closed its connection. If the thread fails, the batches it had not
+ * confirmed written are written on the event loop, and so is everything after.
  */
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+import { CallRowQueue, createCallRowWriter, type CallRow } from "./call-rows.js";
+import type { WriterData, WriterReport, WriterRequest } from "./call-store-worker.js";
 import type { Database } from "./open-database.js";
 import type { calls, CallLeg, CallMessage } from "./schema/calls.js";
 
@@ -32,154 +41,193 @@ export interface CallStoreOptions {
   maxDelayMs?: number;
   /** A batch this long is written at once. Default 1000. */
   maxBatch?: number;
+  /** Write in a worker thread (ignored for an in-memory database). Default false. */
+  writerThread?: boolean;
+  /** Called with the writer thread once started (tests end it to show nothing is lost). */
+  onWriterThread?: (worker: Worker) => void;
   onError?: (err: unknown) => void;
 }
 
-/** `column = coalesce(@name, column)`: a patch leaves what it does not name as it is. */
-const keep = (...columns: Array<[column: string, param: string]>) =>
-  columns.map(([column, param]) => `${column} = coalesce(@${param}, ${column})`).join(", ");
+/** Longest `flush()` and `close()` block the event loop waiting for the writer thread. */
+const WAIT_MS = 5000;
+/** Batches kept for a failing thread's fallback: 4 s of them at the default delay. */
+const MAX_UNCONFIRMED = 200;
 
-/** Rows kept while the database refuses batches, and how soon a refused batch is tried again. */
-const MAX_QUEUED = 100_000;
-const RETRY_MS = 1000;
-
-const isConstraintError = (err: unknown) =>
-  typeof (err as { code?: unknown })?.code === "string" &&
-  (err as { code: string }).code.startsWith("SQLITE_CONSTRAINT");
+/** Where batches go: written here, or posted to the writer thread. */
+interface Sink {
+  /** `now`: an explicit flush, which also waits until the batch is written. */
+  write(rows: CallRow[], now: boolean): void;
+  close(): void;
+}
 
 export function createCallStore(db: Database, options: CallStoreOptions = {}): CallStore {
   const { maxDelayMs = 20, maxBatch = 1000, onError = console.error } = options;
   const sqlite = db.$client;
-  const insertCall = sqlite.prepare(
-    `insert into calls (id, account_id, domain_id, sip_call_id, "from", "to", state, started_at)
-     values (@id, @accountId, @domainId, @sipCallId, @from, @to, @state, @startedAt)`,
-  );
-  const updateCall = sqlite.prepare(
-    `update calls set ${keep(
-      ["state", "state"],
-      ["ringing_at", "ringingAt"],
-      ["answered_at", "answeredAt"],
-      ["ended_at", "endedAt"],
-      ["end_status", "endStatus"],
-      ["end_reason", "endReason"],
-    )} where id = @id`,
-  );
-  const insertLeg = sqlite.prepare(
-    `insert into call_legs (id, call_id, direction, sip_call_id, local_tag, remote_tag, remote_uri,
-       transport, source, state, created_at, answered_at, ended_at)
-     values (@id, @callId, @direction, @sipCallId, @localTag, @remoteTag, @remoteUri,
-       @transport, @source, @state, @createdAt, @answeredAt, @endedAt)`,
-  );
-  const updateLeg = sqlite.prepare(
-    `update call_legs set ${keep(
-      ["state", "state"],
-      ["remote_tag", "remoteTag"],
-      ["answered_at", "answeredAt"],
-      ["ended_at", "endedAt"],
-    )} where id = @id`,
-  );
-  const insertMessage = sqlite.prepare(
-    `insert into call_messages (call_id, seq, leg_id, direction, method, status, reason,
-       request_uri, cseq, at, headers, body_size)
-     values (@callId, @seq, @legId, @direction, @method, @status, @reason,
-       @requestUri, @cseq, @at, @headers, @bodySize)`,
-  );
-  let queue: Array<() => void> = [];
+  const sink: Sink =
+    options.writerThread && !sqlite.memory
+      ? threadSink(db, onError, options.onWriterThread)
+      : localSink(db, onError);
+  let batch: CallRow[] = [];
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
   let dropped = 0;
 
-  const writeAll = sqlite.transaction((batch: Array<() => void>) => {
-    for (const write of batch) write();
-  });
-  const schedule = () => {
-    if (queue.length >= maxBatch) flush();
-    else timer ??= setTimeout(flush, maxDelayMs);
-  };
-  const flush = () => {
+  const send = (now: boolean) => {
     clearTimeout(timer);
     timer = undefined;
-    const batch = queue;
-    queue = [];
-    if (batch.length === 0) return;
-    try {
-      writeAll(batch);
-    } catch (err) {
-      if (!isConstraintError(err)) {
-        // The database is busy or failing (SQLITE_BUSY past the busy timeout, disk full): the
-        // batch was rolled back whole; keep it for the next try, up to a bound.
-        onError(err);
-        queue = batch.concat(queue);
-        if (queue.length > MAX_QUEUED) {
-          const over = queue.splice(0, queue.length - MAX_QUEUED).length;
-          onError(new Error(`call store: ${over} queued call records dropped (the database keeps failing)`));
-        }
-        timer ??= setTimeout(flush, RETRY_MS);
-        return;
-      }
-      // One bad row must not take the batch's other rows with it: write them one by one.
-      for (const write of batch) {
-        try {
-          write();
-        } catch (rowErr) {
-          onError(rowErr);
-        }
-      }
-    }
+    const rows = batch;
+    batch = [];
+    if (rows.length > 0 || now) sink.write(rows, now);
   };
-  const enqueue = (write: () => void) => {
+  const enqueue = (s: CallRow["s"], p: CallRow["p"]) => {
     if (closed) {
       if (dropped++ === 0) onError(new Error("call store is closed: a late call record was dropped"));
       return;
     }
-    queue.push(write);
-    schedule();
+    batch.push({ s, p });
+    if (batch.length >= maxBatch) send(false);
+    else timer ??= setTimeout(send, maxDelayMs, false);
   };
 
   return {
     insertCall: (row) =>
-      enqueue(() =>
-        insertCall.run({
-          id: row.id,
-          accountId: row.accountId,
-          domainId: row.domainId ?? null,
-          sipCallId: row.sipCallId,
-          from: row.from,
-          to: row.to,
-          state: row.state,
-          startedAt: row.startedAt,
-        }),
-      ),
+      enqueue("insertCall", {
+        id: row.id,
+        accountId: row.accountId,
+        domainId: row.domainId ?? null,
+        sipCallId: row.sipCallId,
+        from: row.from,
+        to: row.to,
+        state: row.state,
+        startedAt: row.startedAt,
+      }),
     updateCall: (id, patch) =>
-      enqueue(() =>
-        updateCall.run({
-          id,
-          state: patch.state ?? null,
-          ringingAt: patch.ringingAt ?? null,
-          answeredAt: patch.answeredAt ?? null,
-          endedAt: patch.endedAt ?? null,
-          endStatus: patch.endStatus ?? null,
-          endReason: patch.endReason ?? null,
-        }),
-      ),
-    insertLeg: (row) => enqueue(() => insertLeg.run(row)),
+      enqueue("updateCall", {
+        id,
+        state: patch.state ?? null,
+        ringingAt: patch.ringingAt ?? null,
+        answeredAt: patch.answeredAt ?? null,
+        endedAt: patch.endedAt ?? null,
+        endStatus: patch.endStatus ?? null,
+        endReason: patch.endReason ?? null,
+      }),
+    insertLeg: (row) => enqueue("insertLeg", { ...row }),
     updateLeg: (id, patch) =>
-      enqueue(() =>
-        updateLeg.run({
-          id,
-          state: patch.state ?? null,
-          remoteTag: patch.remoteTag ?? null,
-          answeredAt: patch.answeredAt ?? null,
-          endedAt: patch.endedAt ?? null,
-        }),
-      ),
-    insertMessage: (row) =>
-      enqueue(() => insertMessage.run({ ...row, headers: JSON.stringify(row.headers) })),
-    flush,
+      enqueue("updateLeg", {
+        id,
+        state: patch.state ?? null,
+        remoteTag: patch.remoteTag ?? null,
+        answeredAt: patch.answeredAt ?? null,
+        endedAt: patch.endedAt ?? null,
+      }),
+    insertMessage: (row) => enqueue("insertMessage", { ...row, headers: JSON.stringify(row.headers) }),
+    flush: () => {
+      if (!closed) send(true);
+    },
     close() {
-      flush();
+      if (closed) return;
+      send(true);
       closed = true;
-      clearTimeout(timer);
+      sink.close();
     },
   };
+}
+
+function localSink(db: Database, onError: (err: unknown) => void): Sink {
+  const queue = new CallRowQueue(createCallRowWriter(db.$client, onError), onError);
+  return {
+    write: (rows, now) => queue.add(rows, now),
+    close: () => {
+      const lost = queue.stop();
+      if (lost > 0)
+        onError(new Error(`call store: ${lost} call records not written (the database kept failing)`));
+    },
+  };
+}
+
+function threadSink(db: Database, onError: (err: unknown) => void, started?: (worker: Worker) => void): Sink {
+  const state = new BigInt64Array(new SharedArrayBuffer(24));
+  const worker = startWriter({
+    file: db.$client.name,
+    busyTimeoutMs: db.$client.pragma("busy_timeout", { simple: true }) as number,
+    state: state.buffer as SharedArrayBuffer,
+  });
+  worker.unref();
+  started?.(worker);
+  let seq = 0;
+  /** Posted and not yet confirmed, for the event loop to write should the thread fail. */
+  let unconfirmed: { seq: number; rows: CallRow[] }[] = [];
+  let fallback: Sink | undefined;
+  let closing = false;
+
+  const confirmed = () => Number(Atomics.load(state, 0));
+  const failed = (err: unknown) => {
+    if (fallback || closing) return;
+    onError(err);
+    fallback = localSink(db, onError);
+    const left = unconfirmed.filter((b) => b.seq > confirmed()).flatMap((b) => b.rows);
+    unconfirmed = [];
+    void worker.terminate();
+    if (left.length > 0) fallback.write(left, true);
+  };
+  worker.on("message", (r: WriterReport) =>
+    onError(Object.assign(new Error(r.message), r.code && { code: r.code })),
+  );
+  worker.on("error", failed);
+  worker.on("exit", (code) => failed(new Error(`call store: the writer thread exited (${code})`)));
+
+  const wait = (index: 1 | 2, until: (value: bigint) => boolean) => {
+    const deadline = Date.now() + WAIT_MS;
+    for (let v = Atomics.load(state, index); !until(v); v = Atomics.load(state, index)) {
+      const left = deadline - Date.now();
+      if (left <= 0 || fallback) return;
+      Atomics.wait(state, index, v, left);
+    }
+  };
+
+  return {
+    write(rows, now) {
+      if (fallback) return fallback.write(rows, now);
+      seq++;
+      worker.postMessage({ seq, rows, now } satisfies WriterRequest);
+      const done = confirmed();
+      unconfirmed = unconfirmed.filter((b) => b.seq > done);
+      unconfirmed.push({ seq, rows });
+      // A thread stuck this long still holds the older batches itself.
+      if (unconfirmed.length > MAX_UNCONFIRMED) unconfirmed.shift();
+      if (now) wait(1, (v) => v >= BigInt(seq));
+    },
+    close() {
+      if (!fallback) {
+        closing = true;
+        worker.postMessage({ close: true } satisfies WriterRequest);
+        wait(2, (v) => v === 1n);
+        if (Atomics.load(state, 2) === 1n) return;
+        // Not closed in time (it may never have started): what it did not confirm is written here.
+        closing = false;
+        failed(new Error(`call store: the writer thread did not close within ${WAIT_MS} ms`));
+      }
+      fallback!.close();
+    },
+  };
+}
+
+/**
+ * The writer thread. Under tsx or vitest this module is TypeScript, which a worker cannot load
+ * by itself on Node 20: it first registers tsx's loader (`tsx/esm/api`), in the worker.
+ */
+function startWriter(data: WriterData): Worker {
+  const entry = new URL(
+    "./call-store-worker" + (import.meta.url.endsWith(".ts") ? ".ts" : ".js"),
+    import.meta.url,
+  );
+  if (entry.pathname.endsWith(".js")) return new Worker(entry, { workerData: data });
+  const tsxApi = createRequire(import.meta.url)
+    .resolve("tsx/esm/api")
+    .replace(/\.cjs$/, ".mjs");
+  return new Worker(
+    `const { workerData } = require("node:worker_threads");
+    import(workerData.tsxApi).then((tsx) => { tsx.register(); return import(workerData.entry); });`,
+    { eval: true, workerData: { ...data, tsxApi: pathToFileURL(tsxApi).href, entry: entry.href } },
+  );
 }

@@ -36,8 +36,14 @@ export class CallRecorder {
   readonly #bus: EventBus | undefined;
   readonly #now: () => number;
 
-  constructor(db: Database, bus: EventBus | undefined, now: () => number = Date.now) {
+  /** `writerThread`: the rows are written by a worker thread (the gateway; see call-store.ts). */
+  constructor(
+    db: Database,
+    bus: EventBus | undefined,
+    { now = Date.now, writerThread = false }: { now?: () => number; writerThread?: boolean } = {},
+  ) {
     this.#store = createCallStore(db, {
+      writerThread,
       onError: (err) => console.error("[calls] recording failed:", err),
     });
     this.#bus = bus;

@@ -1,0 +1,142 @@
+/**
+ * The SQL side of the call store: the statements that write calls, legs and the per-call SIP
+ * trace, a writer that applies a batch of them in one transaction, and a queue that keeps a batch
+ * the database refused and tries it again. Used on the event loop or in the writer thread
+ * (call-store-worker.ts), so it imports no more than better-sqlite3.
+ */
+import type BetterSqlite3 from "better-sqlite3";
+
+/** `column = coalesce(@name, column)`: a patch leaves what it does not name as it is. */
+const keep = (...columns: Array<[column: string, param: string]>) =>
+  columns.map(([column, param]) => `${column} = coalesce(@${param}, ${column})`).join(", ");
+
+export const CALL_STATEMENTS = {
+  insertCall: `insert into calls (id, account_id, domain_id, sip_call_id, "from", "to", state, started_at)
+     values (@id, @accountId, @domainId, @sipCallId, @from, @to, @state, @startedAt)`,
+  updateCall: `update calls set ${keep(
+    ["state", "state"],
+    ["ringing_at", "ringingAt"],
+    ["answered_at", "answeredAt"],
+    ["ended_at", "endedAt"],
+    ["end_status", "endStatus"],
+    ["end_reason", "endReason"],
+  )} where id = @id`,
+  insertLeg: `insert into call_legs (id, call_id, direction, sip_call_id, local_tag, remote_tag, remote_uri,
+       transport, source, state, created_at, answered_at, ended_at)
+     values (@id, @callId, @direction, @sipCallId, @localTag, @remoteTag, @remoteUri,
+       @transport, @source, @state, @createdAt, @answeredAt, @endedAt)`,
+  updateLeg: `update call_legs set ${keep(
+    ["state", "state"],
+    ["remote_tag", "remoteTag"],
+    ["answered_at", "answeredAt"],
+    ["ended_at", "endedAt"],
+  )} where id = @id`,
+  insertMessage: `insert into call_messages (call_id, seq, leg_id, direction, method, status, reason,
+       request_uri, cseq, at, headers, body_size)
+     values (@callId, @seq, @legId, @direction, @method, @status, @reason,
+       @requestUri, @cseq, @at, @headers, @bodySize)`,
+} as const;
+
+/**
+ * One write: which statement, and its named parameters (plain values only, so a row can be posted
+ * to the writer thread as it is).
+ */
+export interface CallRow {
+  s: keyof typeof CALL_STATEMENTS;
+  p: Record<string, string | number | null>;
+}
+
+/** Rows kept while the database refuses batches, and how soon a refused batch is tried again. */
+const MAX_QUEUED = 100_000;
+const RETRY_MS = 1000;
+
+const isConstraintError = (err: unknown) =>
+  typeof (err as { code?: unknown })?.code === "string" &&
+  (err as { code: string }).code.startsWith("SQLITE_CONSTRAINT");
+
+/**
+ * Writes a batch in one transaction (a commit costs ten times a row). A bad row (a constraint
+ * refuses it) is reported and the batch's other rows are written one by one; any other failure
+ * (SQLITE_BUSY past the busy timeout, a full disk) rolls the batch back whole and is thrown.
+ */
+export function createCallRowWriter(sqlite: BetterSqlite3.Database, onError: (err: unknown) => void) {
+  const prepared = Object.fromEntries(
+    Object.entries(CALL_STATEMENTS).map(([name, sql]) => [name, sqlite.prepare(sql)]),
+  ) as Record<CallRow["s"], BetterSqlite3.Statement>;
+  const writeAll = sqlite.transaction((batch: CallRow[]) => {
+    for (const row of batch) prepared[row.s].run(row.p);
+  });
+  return (batch: CallRow[]): void => {
+    try {
+      writeAll(batch);
+    } catch (err) {
+      if (!isConstraintError(err)) throw err;
+      for (const row of batch) {
+        try {
+          prepared[row.s].run(row.p);
+        } catch (rowErr) {
+          onError(rowErr);
+        }
+      }
+    }
+  };
+}
+
+/**
+ * Rows on their way to the database. A batch the database refused is kept (up to MAX_QUEUED rows,
+ * oldest dropped first, said once per drop) and tried again RETRY_MS later, with whatever came in
+ * meanwhile; `add(rows, true)` tries at once.
+ */
+export class CallRowQueue {
+  #rows: CallRow[] = [];
+  #retry: NodeJS.Timeout | undefined;
+  readonly #write: (batch: CallRow[]) => void;
+  readonly #onError: (err: unknown) => void;
+  readonly #onDrained: () => void;
+
+  /** `onDrained`: called whenever an attempt leaves nothing unwritten. */
+  constructor(write: (batch: CallRow[]) => void, onError: (err: unknown) => void, onDrained = () => {}) {
+    this.#write = write;
+    this.#onError = onError;
+    this.#onDrained = onDrained;
+  }
+
+  /** Rows not written yet. */
+  get size(): number {
+    return this.#rows.length;
+  }
+
+  add(rows: CallRow[], now = false): void {
+    this.#rows = this.#rows.length === 0 ? rows : this.#rows.concat(rows);
+    if (this.#retry === undefined || now) this.#attempt();
+  }
+
+  /** Stops retrying; returns how many rows were never written. */
+  stop(): number {
+    clearTimeout(this.#retry);
+    this.#retry = undefined;
+    const left = this.#rows.length;
+    this.#rows = [];
+    return left;
+  }
+
+  #attempt(): void {
+    clearTimeout(this.#retry);
+    this.#retry = undefined;
+    const rows = this.#rows;
+    try {
+      if (rows.length > 0) this.#write(rows);
+      this.#rows = [];
+      this.#onDrained();
+    } catch (err) {
+      this.#onError(err);
+      if (rows.length > MAX_QUEUED) {
+        const over = rows.splice(0, rows.length - MAX_QUEUED).length;
+        this.#onError(
+          new Error(`call store: ${over} queued call records dropped (the database keeps failing)`),
+        );
+      }
+      this.#retry = setTimeout(() => this.#attempt(), RETRY_MS);
+    }
+  }
+}
