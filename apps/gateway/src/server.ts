@@ -14,8 +14,7 @@ import { CallRecorder } from "./b2bua/call-recorder.js";
 import type { Config } from "./config.js";
 import { Gateway } from "./gateway.js";
 import { registerSipCallback } from "./hooks/sip-callback-header.js";
-import { MediasoupMedia } from "./media/mediasoup-media.js";
-import { WorkerPool } from "./media/worker-pool.js";
+import { MediaThread } from "./media/media-thread.js";
 import { LocationService } from "./registrar/location-service.js";
 import { Registrar } from "./registrar/registrar.js";
 import { createCallDirectory } from "./tenancy/call-directory.js";
@@ -66,13 +65,15 @@ export async function startHookline(config: Config, options: StartOptions = {}):
   locations.start();
   const registrar = new Registrar({ tenants, authenticator, locations });
 
-  const media = new WorkerPool({
-    ...(config.mediaWorkers !== undefined && { size: config.mediaWorkers }),
-    rtcMinPort: config.rtpMin,
-    rtcMaxPort: config.rtpMax,
+  const media = await MediaThread.start({
+    pool: {
+      ...(config.mediaWorkers !== undefined && { size: config.mediaWorkers }),
+      rtcMinPort: config.rtpMin,
+      rtcMaxPort: config.rtpMax,
+    },
+    media: { listenIp: config.listenIp, announcedIp: config.publicIp },
     onWorkerDied: (pid, err) => console.error(`[media] worker ${pid} died: ${err.message}`),
   });
-  await media.start();
 
   const recorder = new CallRecorder(db, bus, { writerThread: true });
   const gateway = new Gateway({
@@ -85,12 +86,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     directory: createCallDirectory({ tenants, authenticator, locations }),
     registrar,
     recorder,
-    media: new MediasoupMedia({
-      pool: media,
-      listenIp: config.listenIp,
-      announcedIp: config.publicIp,
-      endCall: (id, reason) => gateway.b2bua.endCall(id, reason),
-    }),
+    media,
     ...(options.ringTimeoutMs !== undefined && { ringTimeoutMs: options.ringTimeoutMs }),
     onNewCall: async (call, invite) => {
       const outcome = await registerSipCallback(
@@ -102,6 +98,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
       if (outcome && "refused" in outcome) console.warn(`[callbacks] call ${call.id}: ${outcome.refused}`);
     },
   });
+  media.setEndCall((id, reason) => gateway.b2bua.endCall(id, reason));
   await gateway.start();
 
   const consoleApp = createConsoleApp({

@@ -12,11 +12,10 @@
  * for a retry) and, for close, closed its connection. If the thread fails, the batches it had not
  * confirmed written are written on the event loop, and so is everything after.
  */
-import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { CallRowQueue, createCallRowWriter, type CallRow } from "./call-rows.js";
 import type { WriterData, WriterReport, WriterRequest } from "./call-store-worker.js";
+import { startModuleWorker } from "./module-worker.js";
 import type { Database } from "./open-database.js";
 import type { calls, CallLeg, CallMessage } from "./schema/calls.js";
 
@@ -147,11 +146,11 @@ function localSink(db: Database, onError: (err: unknown) => void): Sink {
 
 function threadSink(db: Database, onError: (err: unknown) => void, started?: (worker: Worker) => void): Sink {
   const state = new BigInt64Array(new SharedArrayBuffer(24));
-  const worker = startWriter({
+  const worker = startModuleWorker(new URL("./call-store-worker.js", import.meta.url), import.meta.url, {
     file: db.$client.name,
     busyTimeoutMs: db.$client.pragma("busy_timeout", { simple: true }) as number,
     state: state.buffer as SharedArrayBuffer,
-  });
+  } satisfies WriterData);
   worker.unref();
   started?.(worker);
   let seq = 0;
@@ -210,24 +209,4 @@ function threadSink(db: Database, onError: (err: unknown) => void, started?: (wo
       fallback!.close();
     },
   };
-}
-
-/**
- * The writer thread. Under tsx or vitest this module is TypeScript, which a worker cannot load
- * by itself on Node 20: it first registers tsx's loader (`tsx/esm/api`), in the worker.
- */
-function startWriter(data: WriterData): Worker {
-  const entry = new URL(
-    "./call-store-worker" + (import.meta.url.endsWith(".ts") ? ".ts" : ".js"),
-    import.meta.url,
-  );
-  if (entry.pathname.endsWith(".js")) return new Worker(entry, { workerData: data });
-  const tsxApi = createRequire(import.meta.url)
-    .resolve("tsx/esm/api")
-    .replace(/\.cjs$/, ".mjs");
-  return new Worker(
-    `const { workerData } = require("node:worker_threads");
-    import(workerData.tsxApi).then((tsx) => { tsx.register(); return import(workerData.entry); });`,
-    { eval: true, workerData: { ...data, tsxApi: pathToFileURL(tsxApi).href, entry: entry.href } },
-  );
 }

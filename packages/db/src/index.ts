@@ -5,6 +5,7 @@ export { isUniqueViolation } from "./errors.js";
 export { createSipDirectory } from "./sip-directory.js";
 export type { NewBinding, SipDirectory } from "./sip-directory.js";
 export { createCallStore } from "./call-store.js";
+export { startModuleWorker } from "./module-worker.js";
 export type { CallStore } from "./call-store.js";
 export type { IdPrefix } from "./ids.js";
 export {

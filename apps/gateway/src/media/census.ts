@@ -1,6 +1,7 @@
 /**
  * What the mediasoup workers of this process hold right now: tests and the benchmark check that a
- * finished call left no router or transport behind.
+ * finished call left no router or transport behind. Counts this thread's workers and asks media
+ * planes running in threads of their own (media-thread.ts) for theirs.
  */
 import type { Mediasoup } from "./mediasoup.js";
 
@@ -26,7 +27,15 @@ export async function mediaCensus(): Promise<MediaCensus> {
     const dump = (await worker.dump()) as { routerIds: string[] };
     routers += dump.routerIds.length;
   }
-  return { workers: live.size, routers, transports: openTransports };
+  const total = { workers: live.size, routers, transports: openTransports };
+  for (const s of sources) {
+    if (!s.census) continue;
+    const c = await s.census();
+    total.workers += c.workers;
+    total.routers += c.routers;
+    total.transports += c.transports;
+  }
+  return total;
 }
 
 let openTransports = 0;
@@ -48,6 +57,8 @@ export interface LegRtpStats {
 
 interface StatsSource {
   callStats(): Promise<{ callId: string; legs: LegRtpStats[] }[]>;
+  /** A media plane in another thread: its workers' census (this thread's workers are counted here). */
+  census?(): Promise<MediaCensus>;
 }
 
 const sources = new Set<StatsSource>();

@@ -1,50 +1,15 @@
 import dgram from "node:dgram";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MediaRefusedError, type MediaLegRef } from "../b2bua/media-port.js";
+import { MediaRefusedError } from "../b2bua/media-port.js";
 import { mediaCensus } from "./census.js";
 import { MediasoupMedia, type MediaEvent } from "./mediasoup-media.js";
-import { parseAudio, type AudioDescription } from "./sdp-audio.js";
+import { audio, plainSdp, udp, ws } from "./test-support.js";
 import { WorkerPool } from "./worker-pool.js";
 
 const CHROMIUM_OFFER = readFileSync(new URL("./fixtures/chromium-156-offer.sdp", import.meta.url), "utf8");
 const MIN = 43100;
 const MAX = 43399;
-
-const ws = (id: string): MediaLegRef => ({
-  id,
-  flow: { transport: "ws", remoteAddress: "127.0.0.1", remotePort: 50000, connectionId: `c-${id}` },
-});
-const udp = (id: string): MediaLegRef => ({
-  id,
-  flow: { transport: "udp", remoteAddress: "127.0.0.1", remotePort: 5070 },
-});
-
-function plainSdp(port: number, opts: { codecs?: string; ssrc?: number; direction?: string } = {}): string {
-  const codecs = opts.codecs ?? "8 101";
-  return [
-    "v=0",
-    "o=phone 1 1 IN IP4 127.0.0.1",
-    "s=-",
-    "c=IN IP4 127.0.0.1",
-    "t=0 0",
-    `m=audio ${port} RTP/AVP ${codecs}`,
-    "a=rtpmap:8 PCMA/8000",
-    "a=rtpmap:0 PCMU/8000",
-    "a=rtpmap:18 G729/8000",
-    "a=rtpmap:101 telephone-event/8000",
-    "a=fmtp:101 0-15",
-    ...(opts.ssrc ? [`a=ssrc:${opts.ssrc} cname:phone`] : []),
-    `a=${opts.direction ?? "sendrecv"}`,
-    "",
-  ].join("\r\n");
-}
-
-function audio(sdp: string): AudioDescription {
-  const r = parseAudio(sdp);
-  if (!r.ok) throw new Error(r.error);
-  return r.audio;
-}
 
 /** A Node RTP endpoint: sends 20 ms PCMA/PCMU packets and counts what it receives. */
 async function rtpEndpoint(ssrc: number, pt: number) {

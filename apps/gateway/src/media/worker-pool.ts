@@ -15,6 +15,8 @@ export interface WorkerPoolOptions {
   rtcMaxPort: number;
   logLevel?: "debug" | "warn" | "error" | "none";
   onWorkerDied?: (pid: number, error: Error) => void;
+  /** A dead worker's replacement is running (`pids()` has changed). */
+  onWorkerRestarted?: (pid: number) => void;
 }
 
 export class WorkerPool {
@@ -69,6 +71,7 @@ export class WorkerPool {
         (fresh) => {
           if (this.#closed) return fresh.close();
           this.#workers[this.#workers.indexOf(worker)] = fresh;
+          this.#opts.onWorkerRestarted?.(fresh.pid);
         },
         (err: unknown) => console.error("[media] could not restart a mediasoup worker:", err),
       );

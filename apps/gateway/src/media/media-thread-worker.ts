@@ -1,0 +1,89 @@
+/**
+ * The media plane's thread (see media-thread.ts): the mediasoup worker pool and MediasoupMedia,
+ * driven by requests from the event loop; what they report goes back as notices.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { MediaRefusedError } from "../b2bua/media-port.js";
+import { mediaCensus } from "./census.js";
+import type { MediaEvent } from "./media-events.js";
+import { MediasoupMedia, type MediasoupMediaOptions } from "./mediasoup-media.js";
+import { WorkerPool, type WorkerPoolOptions } from "./worker-pool.js";
+import type { MediaLegRef } from "../b2bua/media-port.js";
+
+export interface MediaThreadData {
+  pool: Omit<WorkerPoolOptions, "onWorkerDied" | "onWorkerRestarted">;
+  media: Pick<MediasoupMediaOptions, "listenIp" | "announcedIp" | "rtpTimeoutMs" | "pollIntervalMs">;
+}
+
+export type MediaRequest =
+  | { op: "offer" | "answer"; id: number; callId: string; from: MediaLegRef; to: MediaLegRef; sdp: string }
+  | { op: "census" | "callStats" | "stop"; id: number }
+  | { op: "closeLeg"; callId: string; leg: MediaLegRef }
+  | { op: "closeCall"; callId: string };
+
+export type MediaNotice =
+  | { type: "ready"; pids: number[] }
+  | { type: "failed"; message: string }
+  | { type: "pids"; pids: number[] }
+  | { type: "reply"; id: number; value?: unknown; error?: { message: string; refused: boolean } }
+  | { type: "endCall"; callId: string; reason: string }
+  | { type: "event"; event: MediaEvent }
+  | { type: "workerDied"; pid: number; message: string };
+
+const port = parentPort!;
+const { pool: poolOptions, media: mediaOptions } = workerData as MediaThreadData;
+const notify = (n: MediaNotice) => port.postMessage(n);
+
+const pool = new WorkerPool({
+  ...poolOptions,
+  onWorkerDied: (pid, err) => notify({ type: "workerDied", pid, message: err.message }),
+  onWorkerRestarted: () => notify({ type: "pids", pids: pool.pids() }),
+});
+
+async function serve(media: MediasoupMedia, m: MediaRequest): Promise<unknown> {
+  switch (m.op) {
+    case "offer":
+      return media.offer(m.callId, m.from, m.to, m.sdp);
+    case "answer":
+      return media.answer(m.callId, m.from, m.to, m.sdp);
+    case "census":
+      return mediaCensus();
+    case "callStats":
+      return media.callStats();
+    case "stop":
+      media.stop();
+      return pool.close();
+    case "closeLeg":
+      return media.closeLeg(m.callId, m.leg);
+    case "closeCall":
+      return media.closeCall(m.callId);
+  }
+}
+
+try {
+  await pool.start();
+} catch (err) {
+  notify({ type: "failed", message: (err as Error).message });
+  port.close();
+}
+if (pool.size > 0) {
+  const media = new MediasoupMedia({
+    ...mediaOptions,
+    pool,
+    endCall: (callId, reason) => notify({ type: "endCall", callId, reason }),
+    onEvent: (event) => notify({ type: "event", event }),
+  });
+  port.on("message", (m: MediaRequest) => {
+    if (!("id" in m)) return void serve(media, m);
+    serve(media, m).then(
+      (value) => notify({ type: "reply", id: m.id, value }),
+      (err: unknown) =>
+        notify({
+          type: "reply",
+          id: m.id,
+          error: { message: (err as Error).message, refused: err instanceof MediaRefusedError },
+        }),
+    );
+  });
+  notify({ type: "ready", pids: pool.pids() });
+}

@@ -1,0 +1,218 @@
+/**
+ * The media plane in a worker thread of its own: the gateway's event loop hands each offer and
+ * answer over and gets the SDP to relay back, while the mediasoup channel traffic (a request and
+ * its JSON per transport, connect and close), SDP parsing and writing and the RTP watch run beside
+ * it. At the gateway benchmark's limit they were about a sixth of the event loop's busy time.
+ *
+ * This is the MediaPort the B2BUA sees; MediasoupMedia (unchanged) does the work in the thread
+ * (media-thread-worker.ts). A refused offer comes back as MediaRefusedError. Should the thread
+ * die, its calls are ended (`media-thread-died`) and a fresh thread takes new calls.
+ */
+import type { Worker } from "node:worker_threads";
+import { startModuleWorker } from "@hookline/db";
+import { MediaRefusedError, type MediaLegRef, type MediaPort } from "../b2bua/media-port.js";
+import { trackMediaPlane, type LegRtpStats, type MediaCensus } from "./census.js";
+import { emitMediaEvent, type MediaEvent } from "./media-events.js";
+import type { MediaNotice, MediaRequest, MediaThreadData } from "./media-thread-worker.js";
+
+export interface MediaThreadOptions extends MediaThreadData {
+  /** Ends a call from the media side (`media-timeout`, `media-worker-died`): the B2BUA's endCall. */
+  endCall?: (callId: string, reason: string) => void;
+  onEvent?: (event: MediaEvent) => void;
+  onWorkerDied?: (pid: number, error: Error) => void;
+  /** Called with each thread started (tests end one to show that its calls are ended). */
+  onThread?: (thread: Worker) => void;
+}
+
+type CallStats = { callId: string; legs: LegRtpStats[] }[];
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+}
+
+/** A leg reference as plain data: a flow may be a richer object than the thread needs. */
+const plain = (leg: MediaLegRef): MediaLegRef => ({
+  id: leg.id,
+  flow: {
+    transport: leg.flow.transport,
+    remoteAddress: leg.flow.remoteAddress,
+    remotePort: leg.flow.remotePort,
+    ...(leg.flow.connectionId !== undefined && { connectionId: leg.flow.connectionId }),
+  },
+});
+
+export class MediaThread implements MediaPort {
+  readonly #o: MediaThreadOptions;
+  #worker!: Worker;
+  readonly #pending = new Map<number, Pending>();
+  /** Calls that got an offer and were not closed yet: the ones to end should the thread die. */
+  readonly #calls = new Set<string>();
+  #nextId = 0;
+  #pids: number[] = [];
+  #stopped = false;
+  readonly #untrack: () => void;
+
+  private constructor(options: MediaThreadOptions) {
+    this.#o = options;
+    this.#untrack = trackMediaPlane(this);
+  }
+
+  /** Starts the thread and its mediasoup workers; rejects if the workers cannot start. */
+  static async start(options: MediaThreadOptions): Promise<MediaThread> {
+    const media = new MediaThread(options);
+    try {
+      await media.#spawn();
+    } catch (err) {
+      media.#untrack();
+      throw err;
+    }
+    return media;
+  }
+
+  /** Live mediasoup workers. */
+  get size(): number {
+    return this.#pids.length;
+  }
+
+  pids(): number[] {
+    return [...this.#pids];
+  }
+
+  /** Lets the owner hand over endCall after construction (the B2BUA exists after the media port). */
+  setEndCall(endCall: (callId: string, reason: string) => void): void {
+    this.#o.endCall = endCall;
+  }
+
+  offer(callId: string, from: MediaLegRef, to: MediaLegRef, sdp: string): Promise<string> {
+    this.#calls.add(callId);
+    return this.#request({
+      op: "offer",
+      id: 0,
+      callId,
+      from: plain(from),
+      to: plain(to),
+      sdp,
+    }) as Promise<string>;
+  }
+
+  answer(callId: string, from: MediaLegRef, to: MediaLegRef, sdp: string): Promise<string> {
+    return this.#request({
+      op: "answer",
+      id: 0,
+      callId,
+      from: plain(from),
+      to: plain(to),
+      sdp,
+    }) as Promise<string>;
+  }
+
+  closeLeg(callId: string, leg: MediaLegRef): void {
+    this.#post({ op: "closeLeg", callId, leg: plain(leg) });
+  }
+
+  closeCall(callId: string): void {
+    this.#calls.delete(callId);
+    this.#post({ op: "closeCall", callId });
+  }
+
+  /** Workers, routers and transports in the thread (for mediaCensus()). */
+  census(): Promise<MediaCensus> {
+    return this.#request({ op: "census", id: 0 }) as Promise<MediaCensus>;
+  }
+
+  /** RTP packet counts per leg (for mediaCallStats()). */
+  callStats(): Promise<CallStats> {
+    return this.#request({ op: "callStats", id: 0 }) as Promise<CallStats>;
+  }
+
+  /** Closes every call's media and the workers, then the thread. */
+  async close(): Promise<void> {
+    if (this.#stopped) return;
+    await this.#request({ op: "stop", id: 0 }).catch(() => {});
+    this.#stopped = true;
+    this.#untrack();
+    this.#pids = [];
+    await this.#worker.terminate();
+  }
+
+  #spawn(): Promise<void> {
+    const data: MediaThreadData = { pool: this.#o.pool, media: this.#o.media };
+    const worker = startModuleWorker(
+      new URL("./media-thread-worker.js", import.meta.url),
+      import.meta.url,
+      data,
+    );
+    this.#worker = worker;
+    this.#o.onThread?.(worker);
+    let ready = false;
+    return new Promise((resolve, reject) => {
+      worker.on("message", (n: MediaNotice) => {
+        if (n.type === "ready") {
+          ready = true;
+          this.#pids = n.pids;
+          resolve();
+        } else if (n.type === "failed") reject(new Error(n.message));
+        else this.#notice(n);
+      });
+      worker.on("error", (err) => {
+        reject(err);
+        console.error("[media] the media thread failed:", err);
+      });
+      worker.on("exit", (code) => {
+        reject(new Error(`the media thread exited (${code}) before it was ready`));
+        if (worker === this.#worker && !this.#stopped) this.#died(code, ready);
+      });
+    });
+  }
+
+  #notice(n: Exclude<MediaNotice, { type: "ready" | "failed" }>): void {
+    switch (n.type) {
+      case "reply": {
+        const p = this.#pending.get(n.id);
+        this.#pending.delete(n.id);
+        if (!n.error) p?.resolve(n.value);
+        else p?.reject(n.error.refused ? new MediaRefusedError(n.error.message) : new Error(n.error.message));
+        return;
+      }
+      case "endCall":
+        this.#calls.delete(n.callId);
+        return this.#o.endCall?.(n.callId, n.reason);
+      case "event":
+        // Logged in the thread already; handed to the listener here.
+        return this.#o.onEvent?.(n.event);
+      case "workerDied":
+        return this.#o.onWorkerDied?.(n.pid, new Error(n.message));
+      case "pids":
+        this.#pids = n.pids;
+        return;
+    }
+  }
+
+  /** Ends the dead thread's calls; starts a new thread if that one had started (no restart loop). */
+  #died(code: number, wasReady: boolean): void {
+    console.error(`[media] the media thread exited (${code}): ending its calls`);
+    this.#pids = [];
+    for (const p of this.#pending.values()) p.reject(new Error("the media thread exited"));
+    this.#pending.clear();
+    const calls = [...this.#calls];
+    this.#calls.clear();
+    for (const callId of calls) emitMediaEvent({ type: "media.worker-died", callId }, this.#o.onEvent);
+    for (const callId of calls) this.#o.endCall?.(callId, "media-thread-died");
+    if (!wasReady) return;
+    this.#spawn().catch((err: unknown) => console.error("[media] could not restart the media thread:", err));
+  }
+
+  #request(m: Extract<MediaRequest, { id: number }>): Promise<unknown> {
+    if (this.#stopped) return Promise.reject(new Error("the media plane is closed"));
+    const id = ++this.#nextId;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#post({ ...m, id });
+    });
+  }
+
+  #post(m: MediaRequest): void {
+    if (!this.#stopped) this.#worker.postMessage(m);
+  }
+}
