@@ -43,6 +43,13 @@ export interface MatcherStats {
 
 const versionQuery = (db: Database) =>
   db.$client.prepare<[string], number>("select n from callbacks_version where account_id = ?").pluck();
+/** Whether a call has callbacks of its own: most have none, and this costs less than drizzle's query. */
+const callHasCallbacksQuery = (db: Database) =>
+  db.$client
+    .prepare<[string, string], number>(
+      "select 1 from callbacks where account_id = ? and call_id = ? and enabled = 1 limit 1",
+    )
+    .pluck();
 
 interface AccountCallbacks {
   version: number;
@@ -59,6 +66,7 @@ export class Matcher {
   readonly #logger: Logger;
   readonly #s;
   readonly #version: ReturnType<typeof versionQuery>;
+  readonly #callHasCallbacks: ReturnType<typeof callHasCallbacksQuery>;
   #lastErrorLogAt = 0;
   /** Accounts whose counter was read in the current batch (see `batch`), or null outside one. */
   #checked: Set<string> | null = null;
@@ -67,6 +75,7 @@ export class Matcher {
     this.#logger = logger;
     this.#s = statements(db);
     this.#version = versionQuery(db);
+    this.#callHasCallbacks = callHasCallbacksQuery(db);
   }
 
   /**
@@ -116,7 +125,8 @@ export class Matcher {
     let list = entry.byCall.get(callId);
     if (list === undefined) {
       if (entry.byCall.size >= MAX_CACHED_CALLS) entry.byCall.clear();
-      const rows = this.#s.enabledCallCallbacks.all({ accountId, callId });
+      const has = this.#callHasCallbacks.get(accountId, callId) !== undefined;
+      const rows = has ? this.#s.enabledCallCallbacks.all({ accountId, callId }) : [];
       list = rows.length === 0 ? NONE : rows;
       entry.byCall.set(callId, list);
     }

@@ -158,9 +158,7 @@ export class SipAuthenticator {
     const header = options.proxy ? "Proxy-Authenticate" : "WWW-Authenticate";
     // One header line per algorithm, in order of preference (RFC 8760 §2.4).
     const realm = options.domain.name;
-    const challenges = this.#offer(req).map((algorithm) =>
-      this.#digest.createChallenge({ realm, algorithm, stale }),
-    );
+    const challenges = this.#digest.createChallenges({ realm, stale }, this.#offer(req));
     const response = createResponse(req, status, undefined, {
       toTag: generateTag(),
       headers: [...challenges.map((c) => [header, c] as const), ["Server", "Hookline"]],

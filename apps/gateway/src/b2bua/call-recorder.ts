@@ -29,12 +29,18 @@ export interface CallRecord {
   readonly startedAt: number;
   state: CallState;
   seq: number;
+  /** The `call` object of its events, made anew when the state changes. */
+  info?: CallInfo;
 }
+
+type CallInfo = ReturnType<typeof callInfo>;
 
 export class CallRecorder {
   readonly #store: CallStore;
   readonly #bus: EventBus | undefined;
   readonly #now: () => number;
+  /** The last event timestamp as ISO text: events come many to a millisecond under load. */
+  #isoAt = { ms: Number.NaN, text: "" };
 
   /** `writerThread`: the rows are written by a worker thread (the gateway; see call-store.ts). */
   constructor(
@@ -123,9 +129,10 @@ export class CallRecorder {
   updateLeg(legId: string, patch: { state?: LegState; remoteTag?: string }): void {
     const now = this.#now();
     this.#store.updateLeg(legId, {
-      ...patch,
-      ...(patch.state === "confirmed" && { answeredAt: now }),
-      ...(patch.state === "terminated" && { endedAt: now }),
+      state: patch.state,
+      remoteTag: patch.remoteTag,
+      answeredAt: patch.state === "confirmed" ? now : undefined,
+      endedAt: patch.state === "terminated" ? now : undefined,
     });
   }
 
@@ -133,6 +140,7 @@ export class CallRecorder {
   setState(call: CallRecord, state: CallState, end?: { status?: number; reason?: string }): void {
     if (call.state === state || call.state === "completed" || call.state === "failed") return;
     call.state = state;
+    call.info = undefined;
     const now = this.#now();
     this.#store.updateCall(call.id, {
       state,
@@ -168,8 +176,14 @@ export class CallRecorder {
     });
     this.#publish({
       type: m.kind === "request" ? `sip.${m.method}` : `sip.${m.status}`,
-      timestamp: new Date(at).toISOString(),
-      data: { accountId: call.accountId, callId: call.id, seq, message: info, call: callInfo(call) },
+      timestamp: this.#iso(at),
+      data: {
+        accountId: call.accountId,
+        callId: call.id,
+        seq,
+        message: info,
+        call: (call.info ??= callInfo(call)),
+      },
     });
   }
 
@@ -177,17 +191,21 @@ export class CallRecorder {
     const seq = ++call.seq;
     this.#publish({
       type,
-      timestamp: new Date(this.#now()).toISOString(),
+      timestamp: this.#iso(this.#now()),
       data: {
         accountId: call.accountId,
         callId: call.id,
         seq,
-        call: {
-          ...callInfo(call),
-          ...(end && { endStatus: end.status ?? null, endReason: end.reason ?? null }),
-        },
+        call: end
+          ? { ...callInfo(call), endStatus: end.status ?? null, endReason: end.reason ?? null }
+          : (call.info ??= callInfo(call)),
       },
     });
+  }
+
+  #iso(ms: number): string {
+    if (this.#isoAt.ms !== ms) this.#isoAt = { ms, text: new Date(ms).toISOString() };
+    return this.#isoAt.text;
   }
 
   #publish(event: HooklineEvent): void {

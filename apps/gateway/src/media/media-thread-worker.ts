@@ -32,7 +32,15 @@ export type MediaNotice =
 
 const port = parentPort!;
 const { pool: poolOptions, media: mediaOptions } = workerData as MediaThreadData;
-const notify = (n: MediaNotice) => port.postMessage(n);
+/** Notices of this turn of the event loop, posted together (as the event loop posts requests). */
+let outbox: MediaNotice[] = [];
+const notify = (n: MediaNotice) => {
+  if (outbox.push(n) > 1) return;
+  setImmediate(() => {
+    port.postMessage(outbox);
+    outbox = [];
+  });
+};
 
 const pool = new WorkerPool({
   ...poolOptions,
@@ -63,7 +71,8 @@ async function serve(media: MediasoupMedia, m: MediaRequest): Promise<unknown> {
 try {
   await pool.start();
 } catch (err) {
-  notify({ type: "failed", message: (err as Error).message });
+  // Posted at once: the port closes now.
+  port.postMessage([{ type: "failed", message: (err as Error).message }] satisfies MediaNotice[]);
   port.close();
 }
 if (pool.size > 0) {
@@ -73,17 +82,21 @@ if (pool.size > 0) {
     endCall: (callId, reason) => notify({ type: "endCall", callId, reason }),
     onEvent: (event) => notify({ type: "event", event }),
   });
-  port.on("message", (m: MediaRequest) => {
-    if (!("id" in m)) return void serve(media, m);
-    serve(media, m).then(
-      (value) => notify({ type: "reply", id: m.id, value }),
-      (err: unknown) =>
-        notify({
-          type: "reply",
-          id: m.id,
-          error: { message: (err as Error).message, refused: err instanceof MediaRefusedError },
-        }),
-    );
+  port.on("message", (batch: MediaRequest[]) => {
+    for (const m of batch) handle(media, m);
   });
   notify({ type: "ready", pids: pool.pids() });
+}
+
+function handle(media: MediasoupMedia, m: MediaRequest): void {
+  if (!("id" in m)) return void serve(media, m);
+  serve(media, m).then(
+    (value) => notify({ type: "reply", id: m.id, value }),
+    (err: unknown) =>
+      notify({
+        type: "reply",
+        id: m.id,
+        error: { message: (err as Error).message, refused: err instanceof MediaRefusedError },
+      }),
+  );
 }

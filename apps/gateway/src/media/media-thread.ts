@@ -49,6 +49,8 @@ export class MediaThread implements MediaPort {
   /** Calls that got an offer and were not closed yet: the ones to end should the thread die. */
   readonly #calls = new Set<string>();
   #nextId = 0;
+  /** Requests of this turn of the event loop, posted together (a post wakes the thread). */
+  #outbox: MediaRequest[] = [];
   #pids: number[] = [];
   #stopped = false;
   readonly #untrack: () => void;
@@ -147,13 +149,15 @@ export class MediaThread implements MediaPort {
     this.#o.onThread?.(worker);
     let ready = false;
     return new Promise((resolve, reject) => {
-      worker.on("message", (n: MediaNotice) => {
-        if (n.type === "ready") {
-          ready = true;
-          this.#pids = n.pids;
-          resolve();
-        } else if (n.type === "failed") reject(new Error(n.message));
-        else this.#notice(n);
+      worker.on("message", (batch: MediaNotice[]) => {
+        for (const n of batch) {
+          if (n.type === "ready") {
+            ready = true;
+            this.#pids = n.pids;
+            resolve();
+          } else if (n.type === "failed") reject(new Error(n.message));
+          else this.#notice(n);
+        }
       });
       worker.on("error", (err) => {
         reject(err);
@@ -213,6 +217,13 @@ export class MediaThread implements MediaPort {
   }
 
   #post(m: MediaRequest): void {
-    if (!this.#stopped) this.#worker.postMessage(m);
+    if (this.#stopped) return;
+    if (this.#outbox.push(m) === 1) setImmediate(() => this.#flush());
+  }
+
+  #flush(): void {
+    const batch = this.#outbox;
+    this.#outbox = [];
+    if (!this.#stopped && batch.length > 0) this.#worker.postMessage(batch);
   }
 }

@@ -100,23 +100,36 @@ export class DigestServer {
 
   /** One WWW-/Proxy-Authenticate value with a fresh nonce and `qop="auth"` (RFC 7616 §3.3). */
   createChallenge(options: ChallengeOptions): string {
+    return this.#challenge(options, options.algorithm, this.#codec.issue(options.realm, this.#now()));
+  }
+
+  /**
+   * One challenge per algorithm (by default the configured ones, strongest first): put each in its
+   * own header field, in this order, so a client takes the first it can (RFC 8760 §2.4). They
+   * share one nonce: the client answers one of them, and its nonce count is tracked per nonce.
+   */
+  createChallenges(
+    options: Omit<ChallengeOptions, "algorithm">,
+    algorithms: readonly DigestAlgorithm[] = this.#algorithms,
+  ): string[] {
+    const nonce = this.#codec.issue(options.realm, this.#now());
+    return algorithms.map((algorithm) => this.#challenge(options, algorithm, nonce));
+  }
+
+  #challenge(
+    options: Omit<ChallengeOptions, "algorithm">,
+    algorithm: DigestAlgorithm,
+    nonce: string,
+  ): string {
     return serializeDigestChallenge({
       realm: options.realm,
-      nonce: this.#codec.issue(options.realm, this.#now()),
-      algorithm: options.algorithm,
+      nonce,
+      algorithm,
       qop: ["auth"],
       opaque: options.opaque,
       stale: options.stale ?? false,
       userhash: false,
     });
-  }
-
-  /**
-   * One challenge per configured algorithm, strongest first: put each in its own header field, in
-   * this order, so a client takes SHA-256 when it can and MD5 otherwise (RFC 8760 §2.4).
-   */
-  createChallenges(options: Omit<ChallengeOptions, "algorithm">): string[] {
-    return this.#algorithms.map((algorithm) => this.createChallenge({ ...options, algorithm }));
   }
 
   /**

@@ -194,6 +194,20 @@ describe("RFC 8760 §2.4 / RFC 7616 §3.7: several challenges, strongest first",
     expect(parseDigestChallenge(second as string)).toMatchObject({ ok: true, value: { algorithm: "MD5" } });
   });
 
+  it("challenges of one response share one nonce, in the order asked for", () => {
+    const server = serverAt({ t: 1_000_000 });
+    const nonceOf = (c: string) => {
+      const parsed = parseDigestChallenge(c);
+      if (!parsed.ok) throw new Error(parsed.error.message);
+      return parsed.value;
+    };
+    const [md5, sha] = server.createChallenges({ realm: REALM }, ["MD5", "SHA-256"]).map(nonceOf);
+    expect([md5?.algorithm, sha?.algorithm]).toEqual(["MD5", "SHA-256"]);
+    expect(md5?.nonce).toBe(sha?.nonce);
+    // ...and a later response gets another.
+    expect(nonceOf(server.createChallenges({ realm: REALM })[0]!).nonce).not.toBe(md5?.nonce);
+  });
+
   it("the client takes the first algorithm it supports", () => {
     const picked = selectDigestChallenge([
       'Digest realm="r", nonce="1", algorithm=SHA-3',
