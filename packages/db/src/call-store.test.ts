@@ -19,6 +19,28 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+const callIds = () =>
+  database.db
+    .select()
+    .from(calls)
+    .all()
+    .map((c) => c.id);
+
+/** Makes an account; returns a maker of call rows for it. */
+function accountCalls() {
+  const accountId = newId("acc");
+  database.db.insert(accounts).values({ id: accountId, name: "A", createdAt: 1 }).run();
+  return (id: string) => ({
+    id,
+    accountId,
+    sipCallId: id,
+    from: "a",
+    to: "b",
+    state: "initiated" as const,
+    startedAt: 1,
+  });
+}
+
 describe.each([
   { mode: "on the event loop", writerThread: false },
   { mode: "in a writer thread", writerThread: true },
@@ -95,29 +117,13 @@ describe.each([
     });
     store.flush();
     await vi.waitFor(() => expect(errors).toHaveLength(1));
-    expect(
-      database.db
-        .select()
-        .from(calls)
-        .all()
-        .map((c) => c.id),
-    ).toEqual(["call_y"]);
+    expect(callIds()).toEqual(["call_y"]);
   });
 
   it("writes a full batch at once, without waiting for the delay", async () => {
     const { db } = database;
-    const acc = newId("acc");
-    db.insert(accounts).values({ id: acc, name: "A", createdAt: 1 }).run();
+    const call = accountCalls();
     const store = createCallStore(db, { writerThread, maxDelayMs: 60_000, maxBatch: 3 });
-    const call = (id: string) => ({
-      id,
-      accountId: acc,
-      sipCallId: id,
-      from: "a",
-      to: "b",
-      state: "initiated" as const,
-      startedAt: 1,
-    });
     store.insertCall(call("call_1"));
     store.insertCall(call("call_2"));
     expect(db.select().from(calls).all()).toHaveLength(0);
@@ -130,21 +136,12 @@ describe.each([
 
   it("keeps a batch the database refused (not a bad row) and writes it on the next try", async () => {
     const { db } = database;
-    const acc = newId("acc");
-    db.insert(accounts).values({ id: acc, name: "A", createdAt: 1 }).run();
+    const call = accountCalls();
     const errors: unknown[] = [];
     // Writers give up at once (busy timeout 0) with SQLITE_BUSY; the writer thread copies this.
     database.sqlite.pragma("busy_timeout = 0");
     const store = createCallStore(db, { writerThread, maxDelayMs: 60_000, onError: (e) => errors.push(e) });
-    const row = {
-      accountId: acc,
-      sipCallId: "c",
-      from: "a",
-      to: "b",
-      state: "initiated" as const,
-      startedAt: 1,
-    };
-    store.insertCall({ id: "call_1", ...row });
+    store.insertCall(call("call_1"));
     // Another connection holds the write lock.
     const other = openDatabase({ file: join(dir, "hookline.db"), busyTimeoutMs: 0 });
     other.sqlite.exec("begin immediate");
@@ -156,15 +153,9 @@ describe.each([
       other.sqlite.exec("rollback");
       other.close();
     }
-    store.insertCall({ id: "call_2", ...row });
+    store.insertCall(call("call_2"));
     store.flush();
-    expect(
-      db
-        .select()
-        .from(calls)
-        .all()
-        .map((c) => c.id),
-    ).toEqual(["call_1", "call_2"]);
+    expect(callIds()).toEqual(["call_1", "call_2"]);
     expect(errors).toHaveLength(1);
   });
 
@@ -181,8 +172,7 @@ describe.each([
 describe("call store in a writer thread", () => {
   it("writes on the event loop what a dead thread had not confirmed, and everything after", async () => {
     const { db } = database;
-    const acc = newId("acc");
-    db.insert(accounts).values({ id: acc, name: "A", createdAt: 1 }).run();
+    const call = accountCalls();
     const errors: unknown[] = [];
     database.sqlite.pragma("busy_timeout = 0");
     let thread: Worker | undefined;
@@ -192,42 +182,20 @@ describe("call store in a writer thread", () => {
       onError: (e) => errors.push(e),
       onWriterThread: (w) => (thread = w),
     });
-    const row = {
-      accountId: acc,
-      sipCallId: "c",
-      from: "a",
-      to: "b",
-      state: "initiated" as const,
-      startedAt: 1,
-    };
     // The thread is refused the first batch and keeps it for a retry a second later...
     const other = openDatabase({ file: join(dir, "hookline.db"), busyTimeoutMs: 0 });
     other.sqlite.exec("begin immediate");
-    store.insertCall({ id: "call_1", ...row });
+    store.insertCall(call("call_1"));
     store.flush();
     await vi.waitFor(() => expect((errors[0] as { code?: string }).code).toBe("SQLITE_BUSY"));
     other.sqlite.exec("rollback");
     other.close();
     // ...but dies before it.
     await thread!.terminate();
-    await vi.waitFor(() =>
-      expect(
-        db
-          .select()
-          .from(calls)
-          .all()
-          .map((c) => c.id),
-      ).toEqual(["call_1"]),
-    );
-    store.insertCall({ id: "call_2", ...row });
+    await vi.waitFor(() => expect(callIds()).toEqual(["call_1"]));
+    store.insertCall(call("call_2"));
     store.flush();
-    expect(
-      db
-        .select()
-        .from(calls)
-        .all()
-        .map((c) => c.id),
-    ).toEqual(["call_1", "call_2"]);
+    expect(callIds()).toEqual(["call_1", "call_2"]);
     expect(errors.map(String)).toEqual([
       "Error: database is locked",
       "Error: call store: the writer thread exited (1)",

@@ -39,7 +39,9 @@ export const migrationsFolder = fileURLToPath(new URL("../drizzle", import.meta.
 
 /**
  * The one place that opens the database. Applies pending migrations before returning, so every
- * process (gateway, console, delivery worker) can open the same file in any order.
+ * process (gateway, console, delivery worker) can open the same file in any order. (The call
+ * store's writer thread adds a connection of its own to a file opened here, with the same
+ * settings: connection.ts.)
  */
 export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
   const { file } = options;

@@ -88,25 +88,11 @@ export class MediaThread implements MediaPort {
 
   offer(callId: string, from: MediaLegRef, to: MediaLegRef, sdp: string): Promise<string> {
     this.#calls.add(callId);
-    return this.#request({
-      op: "offer",
-      id: 0,
-      callId,
-      from: plain(from),
-      to: plain(to),
-      sdp,
-    }) as Promise<string>;
+    return this.#sdp("offer", callId, from, to, sdp);
   }
 
   answer(callId: string, from: MediaLegRef, to: MediaLegRef, sdp: string): Promise<string> {
-    return this.#request({
-      op: "answer",
-      id: 0,
-      callId,
-      from: plain(from),
-      to: plain(to),
-      sdp,
-    }) as Promise<string>;
+    return this.#sdp("answer", callId, from, to, sdp);
   }
 
   closeLeg(callId: string, leg: MediaLegRef): void {
@@ -205,6 +191,10 @@ export class MediaThread implements MediaPort {
     for (const callId of calls) this.#o.endCall?.(callId, "media-thread-died");
     if (!wasReady) return;
     this.#spawn().catch((err: unknown) => console.error("[media] could not restart the media thread:", err));
+  }
+
+  #sdp(op: "offer" | "answer", callId: string, from: MediaLegRef, to: MediaLegRef, sdp: string) {
+    return this.#request({ op, id: 0, callId, from: plain(from), to: plain(to), sdp }) as Promise<string>;
   }
 
   #request(m: Extract<MediaRequest, { id: number }>): Promise<unknown> {
