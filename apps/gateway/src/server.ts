@@ -27,7 +27,7 @@ export interface Hookline {
   readonly gateway: Gateway;
   readonly bus: EventBus;
   readonly callbacks: CallbackEngine;
-  /** Writes the call records queued for the next batch (before an abrupt exit). */
+  /** Writes the call records queued for the next batch (before an abrupt exit); waits at most 5 s. */
   flushCallRecords(): void;
   /** Graceful: new calls get 503, calls may finish until `deadlineMs`, the rest get BYE. */
   close(deadlineMs?: number): Promise<void>;

@@ -46,6 +46,17 @@ export interface CallRow {
   p: Record<string, string | number | null>;
 }
 
+/**
+ * The writer thread's shared counters (a BigInt64Array): `written`, the last batch written with
+ * nothing left over; `tried`, the last batch tried (written, or refused and kept); `closed`, 1 once
+ * its connection is closed; `dead`, 1 once the thread ends; `lost`, rows it held unwritten at close.
+ */
+export const SLOT = { written: 0, tried: 1, closed: 2, dead: 3, lost: 4 } as const;
+
+/** The report of rows given up on when the store closed. */
+export const notWritten = (rows: number) =>
+  new Error(`call store: ${rows} call records not written (the database kept failing)`);
+
 /** Rows kept while the database refuses batches, and how soon a refused batch is tried again. */
 const MAX_QUEUED = 100_000;
 const RETRY_MS = 1000;

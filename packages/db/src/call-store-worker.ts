@@ -1,18 +1,20 @@
 /**
  * The call store's writer thread (see call-store.ts): its own connection to the database file,
- * batches from the event loop written in the order they were posted. Shared with the event loop,
- * each notified when it changes (for its synchronous flush and close): `state[0]`, the sequence
- * number of the last batch written with nothing left over; `state[1]`, that of the last batch
- * tried (written or refused); `state[2]`, 1 once the connection is closed.
+ * batches from the event loop written in the order they were posted. What the event loop's
+ * synchronous flush and close wait on is shared memory (`SLOT` in call-rows.ts), notified on
+ * every change; failures come back as messages.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import BetterSqlite3 from "better-sqlite3";
-import { CallRowQueue, createCallRowWriter, type CallRow } from "./call-rows.js";
+import { CallRowQueue, createCallRowWriter, SLOT, type CallRow } from "./call-rows.js";
 import { configureConnection } from "./connection.js";
 
 export interface WriterData {
   file: string;
   busyTimeoutMs: number;
+  /** The event loop connection's settings, which the checkpointer may have changed. */
+  walAutocheckpoint: number;
+  journalSizeLimit: number;
   state: SharedArrayBuffer;
 }
 
@@ -24,8 +26,18 @@ export interface WriterReport {
   code?: string;
 }
 
-const { file, busyTimeoutMs, state: buffer } = workerData as WriterData;
-const state = new BigInt64Array(buffer);
+const data = workerData as WriterData;
+const state = new BigInt64Array(data.state);
+const set = (slot: number, value: number) => {
+  Atomics.store(state, slot, BigInt(value));
+  Atomics.notify(state, slot);
+};
+// Whatever ends this thread wakes a waiting event loop.
+process.on("exit", () => {
+  Atomics.store(state, SLOT.dead, 1n);
+  for (const slot of [SLOT.tried, SLOT.closed]) Atomics.notify(state, slot);
+});
+
 const port = parentPort!;
 const report = (err: unknown) =>
   port.postMessage({
@@ -33,27 +45,22 @@ const report = (err: unknown) =>
     code: (err as { code?: string })?.code,
   } satisfies WriterReport);
 
-const sqlite = new BetterSqlite3(file);
-configureConnection(sqlite, busyTimeoutMs);
+const sqlite = new BetterSqlite3(data.file);
+configureConnection(sqlite, data.busyTimeoutMs);
+sqlite.pragma(`wal_autocheckpoint = ${data.walAutocheckpoint}`);
+sqlite.pragma(`journal_size_limit = ${data.journalSizeLimit}`);
 let last = 0;
-const queue = new CallRowQueue(createCallRowWriter(sqlite, report), report, () => {
-  Atomics.store(state, 0, BigInt(last));
-  Atomics.notify(state, 0);
-});
+const queue = new CallRowQueue(createCallRowWriter(sqlite, report), report, () => set(SLOT.written, last));
 
 port.on("message", (m: WriterRequest) => {
   if ("close" in m) {
-    const lost = queue.stop();
-    if (lost > 0)
-      report(new Error(`call store: ${lost} call records not written (the database kept failing)`));
+    Atomics.store(state, SLOT.lost, BigInt(queue.stop()));
     sqlite.close();
-    Atomics.store(state, 2, 1n);
-    Atomics.notify(state, 2);
+    set(SLOT.closed, 1);
     port.close();
     return;
   }
   last = m.seq;
   queue.add(m.rows, m.now);
-  Atomics.store(state, 1, BigInt(m.seq));
-  Atomics.notify(state, 1);
+  set(SLOT.tried, m.seq);
 });

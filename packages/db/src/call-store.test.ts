@@ -88,6 +88,10 @@ describe.each([
     );
     const trace = db.select().from(callMessages).orderBy(callMessages.seq).all();
     expect(trace.map((m) => m.headers)).toEqual([{ "x-n": "1" }, { "x-n": "2" }, { "x-n": "3" }]);
+    // close() writes what is still queued before it returns.
+    store.updateCall(id, { endReason: "bye" });
+    store.close();
+    expect(db.select().from(calls).all()[0]).toMatchObject({ endReason: "bye" });
     expect(errors).toEqual([]);
   });
 

@@ -13,7 +13,7 @@
  * confirmed written are written on the event loop, and so is everything after.
  */
 import type { Worker } from "node:worker_threads";
-import { CallRowQueue, createCallRowWriter, type CallRow } from "./call-rows.js";
+import { CallRowQueue, createCallRowWriter, notWritten, SLOT, type CallRow } from "./call-rows.js";
 import type { WriterData, WriterReport, WriterRequest } from "./call-store-worker.js";
 import { startModuleWorker } from "./module-worker.js";
 import type { Database } from "./open-database.js";
@@ -29,7 +29,11 @@ export interface CallStore {
   insertLeg(row: CallLeg): void;
   updateLeg(id: string, patch: LegPatch): void;
   insertMessage(row: CallMessage): void;
-  /** Writes what is queued now (also done automatically `maxDelayMs` after the first queued row). */
+  /**
+   * Writes what is queued now (also done automatically `maxDelayMs` after the first queued row).
+   * With a writer thread: waits, at most 5 s, until the thread has tried it; a failure is
+   * reported when the thread's report arrives, a little later.
+   */
   flush(): void;
   /** Writes what is queued; later records are dropped (reported once): the database is closing. */
   close(): void;
@@ -49,7 +53,7 @@ export interface CallStoreOptions {
 
 /** Longest `flush()` and `close()` block the event loop waiting for the writer thread. */
 const WAIT_MS = 5000;
-/** Batches kept for a failing thread's fallback: 4 s of them at the default delay. */
+/** Batches kept for a failing thread's fallback (a thread this far behind still holds the older ones). */
 const MAX_UNCONFIRMED = 200;
 
 /** Where batches go: written here, or posted to the writer thread. */
@@ -138,34 +142,45 @@ function localSink(db: Database, onError: (err: unknown) => void): Sink {
     write: (rows, now) => queue.add(rows, now),
     close: () => {
       const lost = queue.stop();
-      if (lost > 0)
-        onError(new Error(`call store: ${lost} call records not written (the database kept failing)`));
+      if (lost > 0) onError(notWritten(lost));
     },
   };
 }
 
 function threadSink(db: Database, onError: (err: unknown) => void, started?: (worker: Worker) => void): Sink {
-  const state = new BigInt64Array(new SharedArrayBuffer(24));
+  const sqlite = db.$client;
+  const state = new BigInt64Array(new SharedArrayBuffer(8 * Object.keys(SLOT).length));
   const worker = startModuleWorker(new URL("./call-store-worker.js", import.meta.url), import.meta.url, {
-    file: db.$client.name,
-    busyTimeoutMs: db.$client.pragma("busy_timeout", { simple: true }) as number,
+    file: sqlite.name,
+    busyTimeoutMs: sqlite.pragma("busy_timeout", { simple: true }) as number,
+    walAutocheckpoint: sqlite.pragma("wal_autocheckpoint", { simple: true }) as number,
+    journalSizeLimit: sqlite.pragma("journal_size_limit", { simple: true }) as number,
     state: state.buffer as SharedArrayBuffer,
   } satisfies WriterData);
   worker.unref();
   started?.(worker);
+  const slot = (s: number) => Number(Atomics.load(state, s));
   let seq = 0;
   /** Posted and not yet confirmed, for the event loop to write should the thread fail. */
   let unconfirmed: { seq: number; rows: CallRow[] }[] = [];
+  /** Rows of batches no longer kept here (MAX_UNCONFIRMED): lost if the thread dies with them. */
+  let untracked = 0;
   let fallback: Sink | undefined;
   let closing = false;
 
-  const confirmed = () => Number(Atomics.load(state, 0));
   const failed = (err: unknown) => {
     if (fallback || closing) return;
     onError(err);
     fallback = localSink(db, onError);
-    const left = unconfirmed.filter((b) => b.seq > confirmed()).flatMap((b) => b.rows);
+    const left = unconfirmed.filter((b) => b.seq > slot(SLOT.written)).flatMap((b) => b.rows);
     unconfirmed = [];
+    if (untracked > 0) {
+      onError(
+        new Error(
+          `call store: up to ${untracked} call records posted to the failed writer thread may be lost`,
+        ),
+      );
+    }
     void worker.terminate();
     if (left.length > 0) fallback.write(left, true);
   };
@@ -175,34 +190,41 @@ function threadSink(db: Database, onError: (err: unknown) => void, started?: (wo
   worker.on("error", failed);
   worker.on("exit", (code) => failed(new Error(`call store: the writer thread exited (${code})`)));
 
-  const wait = (index: 1 | 2, until: (value: bigint) => boolean) => {
+  /** Blocks until `slot` reaches `target`, the thread ends (then falls back at once), or WAIT_MS. */
+  const wait = (s: number, target: number) => {
     const deadline = Date.now() + WAIT_MS;
-    for (let v = Atomics.load(state, index); !until(v); v = Atomics.load(state, index)) {
+    for (let v = Atomics.load(state, s); Number(v) < target; v = Atomics.load(state, s)) {
+      if (slot(SLOT.dead) === 1) return failed(new Error("call store: the writer thread ended"));
       const left = deadline - Date.now();
-      if (left <= 0 || fallback) return;
-      Atomics.wait(state, index, v, left);
+      if (left <= 0) return;
+      Atomics.wait(state, s, v, left);
     }
   };
 
   return {
     write(rows, now) {
       if (fallback) return fallback.write(rows, now);
+      // An explicit flush with nothing new since the thread's last try has nothing to wait for.
+      if (rows.length === 0 && seq <= slot(SLOT.tried)) return;
       seq++;
       worker.postMessage({ seq, rows, now } satisfies WriterRequest);
-      const done = confirmed();
+      const done = slot(SLOT.written);
       unconfirmed = unconfirmed.filter((b) => b.seq > done);
       unconfirmed.push({ seq, rows });
-      // A thread stuck this long still holds the older batches itself.
-      if (unconfirmed.length > MAX_UNCONFIRMED) unconfirmed.shift();
-      if (now) wait(1, (v) => v >= BigInt(seq));
+      if (unconfirmed.length > MAX_UNCONFIRMED) untracked += unconfirmed.shift()!.rows.length;
+      if (now) wait(SLOT.tried, seq);
     },
     close() {
       if (!fallback) {
         closing = true;
         worker.postMessage({ close: true } satisfies WriterRequest);
-        wait(2, (v) => v === 1n);
-        if (Atomics.load(state, 2) === 1n) return;
-        // Not closed in time (it may never have started): what it did not confirm is written here.
+        wait(SLOT.closed, 1);
+        if (slot(SLOT.closed) === 1) {
+          const lost = slot(SLOT.lost);
+          if (lost > 0) onError(notWritten(lost));
+          return;
+        }
+        // Not closed in time, or ended: what it did not confirm is written here.
         closing = false;
         failed(new Error(`call store: the writer thread did not close within ${WAIT_MS} ms`));
       }

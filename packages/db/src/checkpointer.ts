@@ -10,9 +10,11 @@
  * when a writer finds every frame already copied, and a commit every few ms always lands during
  * the worker's checkpoint. So the main connection also checks the WAL's size every `intervalMs`;
  * past `restartBytes` it runs one PASSIVE checkpoint itself, between two commits, which has only
- * the last few frames left to copy, and its next commit starts the log over (truncated to
- * `restartBytes` by `journal_size_limit`). If the worker fails, the main connection checkpoints
- * inside its commits again, as by default.
+ * the last few frames left to copy, and the next commit starts the log over (truncated to
+ * `restartBytes` by `journal_size_limit`). The call store's writer thread, which makes most of
+ * the gateway's commits, takes the main connection's two settings (call-store.ts). If the worker
+ * fails, the main connection checkpoints inside its commits again, as by default (the writer
+ * thread's connection does not: it keeps the settings it started with).
  */
 import { statSync } from "node:fs";
 import { createRequire } from "node:module";

@@ -1,4 +1,4 @@
-/** Per-connection settings every connection to the database needs (the gateway opens two). */
+/** Per-connection settings of every connection that writes (openDatabase's, the call store's writer thread's). */
 import type BetterSqlite3 from "better-sqlite3";
 
 export function configureConnection(sqlite: BetterSqlite3.Database, busyTimeoutMs: number): void {

@@ -15,7 +15,7 @@ export type Database = BetterSQLite3Database<Schema> & { $client: BetterSqlite3.
 export interface OpenDatabaseOptions {
   /** SQLite file path (the gateway passes `<dataDir>/hookline.db`), or `:memory:` in tests. */
   file: string;
-  /** How long a writer waits for another process's lock before SQLITE_BUSY. Default 5000 ms. */
+  /** How long a writer waits for another connection's lock before SQLITE_BUSY. Default 5000 ms. */
   busyTimeoutMs?: number;
   /**
    * Checkpoint the WAL from a worker thread instead of inside commits (see checkpointer.ts): for

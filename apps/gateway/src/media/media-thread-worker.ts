@@ -68,28 +68,35 @@ async function serve(media: MediasoupMedia, m: MediaRequest): Promise<unknown> {
   }
 }
 
+// As on the event loop (main.ts): a stray rejection is logged, not fatal to every call's media.
+process.on("unhandledRejection", (err) =>
+  console.error("[media] unhandled rejection in the media thread:", err),
+);
+
 try {
   await pool.start();
 } catch (err) {
-  // Posted at once: the port closes now.
+  // Posted at once, and the workers that did start are closed: this thread ends here.
   port.postMessage([{ type: "failed", message: (err as Error).message }] satisfies MediaNotice[]);
-  port.close();
+  await pool.close();
+  process.exit(1);
 }
-if (pool.size > 0) {
-  const media = new MediasoupMedia({
-    ...mediaOptions,
-    pool,
-    endCall: (callId, reason) => notify({ type: "endCall", callId, reason }),
-    onEvent: (event) => notify({ type: "event", event }),
-  });
-  port.on("message", (batch: MediaRequest[]) => {
-    for (const m of batch) handle(media, m);
-  });
-  notify({ type: "ready", pids: pool.pids() });
-}
+const media = new MediasoupMedia({
+  ...mediaOptions,
+  pool,
+  endCall: (callId, reason) => notify({ type: "endCall", callId, reason }),
+  onEvent: (event) => notify({ type: "event", event }),
+});
+port.on("message", (batch: MediaRequest[]) => {
+  for (const m of batch) handle(media, m);
+});
+notify({ type: "ready", pids: pool.pids() });
 
 function handle(media: MediasoupMedia, m: MediaRequest): void {
-  if (!("id" in m)) return void serve(media, m);
+  if (!("id" in m)) {
+    serve(media, m).catch((err: unknown) => console.error(`[media] ${m.op} failed:`, err));
+    return;
+  }
   serve(media, m).then(
     (value) => notify({ type: "reply", id: m.id, value }),
     (err: unknown) =>

@@ -61,4 +61,36 @@ describe("MediaThread: the media plane in a worker thread", () => {
     media.closeCall("t4");
     await expect.poll(() => mediaCensus()).toMatchObject({ routers: 0 });
   });
+
+  it("fails requests at once when a thread died and its replacement could not start", async () => {
+    const ended: string[] = [];
+    const threads: Worker[] = [];
+    const down = await MediaThread.start({
+      pool: { size: 1, rtcMinPort: MIN, rtcMaxPort: MAX },
+      media: { listenIp: "127.0.0.1" },
+      endCall: (callId) => ended.push(callId),
+      // The replacement ends before it is ready, as one whose workers cannot start would.
+      onThread: (t) => void (threads.push(t) === 2 && t.terminate()),
+    });
+    try {
+      await down.offer("d1", udp("a"), udp("b"), plainSdp(6110, { ssrc: 55 }));
+      await threads[0]!.terminate();
+      await expect.poll(() => ended).toEqual(["d1"]);
+      // Once the replacement is gone too, nothing waits for a thread that is not there...
+      await expect
+        .poll(() =>
+          down.census().then(
+            () => "answered",
+            (e: Error) => e.message,
+          ),
+        )
+        .toBe("the media thread is down");
+      await expect(down.offer("d2", udp("a"), udp("b"), plainSdp(6112))).rejects.toThrow("is down");
+      // ...and no third thread is started.
+      expect(threads).toHaveLength(2);
+      expect(down.size).toBe(0);
+    } finally {
+      await down.close();
+    }
+  });
 });

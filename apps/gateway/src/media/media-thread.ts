@@ -16,7 +16,10 @@ import { emitMediaEvent, type MediaEvent } from "./media-events.js";
 import type { MediaNotice, MediaRequest, MediaThreadData } from "./media-thread-worker.js";
 
 export interface MediaThreadOptions extends MediaThreadData {
-  /** Ends a call from the media side (`media-timeout`, `media-worker-died`): the B2BUA's endCall. */
+  /**
+   * Ends a call from the media side (`media-timeout`, `media-worker-died`, `media-thread-died`):
+   * the B2BUA's endCall.
+   */
   endCall?: (callId: string, reason: string) => void;
   onEvent?: (event: MediaEvent) => void;
   onWorkerDied?: (pid: number, error: Error) => void;
@@ -52,7 +55,11 @@ export class MediaThread implements MediaPort {
   /** Requests of this turn of the event loop, posted together (a post wakes the thread). */
   #outbox: MediaRequest[] = [];
   #pids: number[] = [];
-  #stopped = false;
+  /**
+   * `down`: the thread died and no new one could start: requests fail at once (the B2BUA answers
+   * 500) instead of waiting for a thread that is not there. `closing`/`closed`: after close().
+   */
+  #state: "starting" | "up" | "down" | "closing" | "closed" = "starting";
   readonly #untrack: () => void;
 
   private constructor(options: MediaThreadOptions) {
@@ -66,7 +73,9 @@ export class MediaThread implements MediaPort {
     try {
       await media.#spawn();
     } catch (err) {
+      media.#state = "closed";
       media.#untrack();
+      void media.#worker.terminate();
       throw err;
     }
     return media;
@@ -114,14 +123,21 @@ export class MediaThread implements MediaPort {
     return this.#request({ op: "callStats", id: 0 }) as Promise<CallStats>;
   }
 
-  /** Closes every call's media and the workers, then the thread. */
+  /** Closes every call's media and the workers (waiting at most 5 s for that), then the thread. */
   async close(): Promise<void> {
-    if (this.#stopped) return;
-    await this.#request({ op: "stop", id: 0 }).catch(() => {});
-    this.#stopped = true;
+    if (this.#state === "closing" || this.#state === "closed") return;
+    const stopping = this.#state === "up" ? this.#request({ op: "stop", id: 0 }) : undefined;
+    this.#state = "closing";
     this.#untrack();
+    if (stopping) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([stopping, new Promise((r) => (timer = setTimeout(r, 5000)))]).catch(() => {});
+      clearTimeout(timer);
+    }
+    this.#state = "closed";
     this.#pids = [];
     await this.#worker.terminate();
+    this.#failPending("the media plane is closed");
   }
 
   #spawn(): Promise<void> {
@@ -140,9 +156,10 @@ export class MediaThread implements MediaPort {
           if (n.type === "ready") {
             ready = true;
             this.#pids = n.pids;
+            if (this.#state === "starting") this.#state = "up";
             resolve();
           } else if (n.type === "failed") reject(new Error(n.message));
-          else this.#notice(n);
+          else guard("notice", () => this.#notice(n));
         }
       });
       worker.on("error", (err) => {
@@ -151,7 +168,9 @@ export class MediaThread implements MediaPort {
       });
       worker.on("exit", (code) => {
         reject(new Error(`the media thread exited (${code}) before it was ready`));
-        if (worker === this.#worker && !this.#stopped) this.#died(code, ready);
+        if (worker === this.#worker && (this.#state === "up" || this.#state === "starting")) {
+          this.#died(code, ready);
+        }
       });
     });
   }
@@ -169,7 +188,7 @@ export class MediaThread implements MediaPort {
         this.#calls.delete(n.callId);
         return this.#o.endCall?.(n.callId, n.reason);
       case "event":
-        // Logged in the thread already; handed to the listener here.
+        // Logged in the thread already; handed to the listener here (which must not throw).
         return this.#o.onEvent?.(n.event);
       case "workerDied":
         return this.#o.onWorkerDied?.(n.pid, new Error(n.message));
@@ -183,14 +202,28 @@ export class MediaThread implements MediaPort {
   #died(code: number, wasReady: boolean): void {
     console.error(`[media] the media thread exited (${code}): ending its calls`);
     this.#pids = [];
-    for (const p of this.#pending.values()) p.reject(new Error("the media thread exited"));
-    this.#pending.clear();
+    // What was queued for the dead thread: its replies will never come, its calls are ended below.
+    this.#outbox = [];
+    this.#failPending("the media thread exited");
     const calls = [...this.#calls];
     this.#calls.clear();
-    for (const callId of calls) emitMediaEvent({ type: "media.worker-died", callId }, this.#o.onEvent);
-    for (const callId of calls) this.#o.endCall?.(callId, "media-thread-died");
-    if (!wasReady) return;
+    for (const callId of calls) {
+      emitMediaEvent({ type: "media.worker-died", callId }, this.#o.onEvent);
+      guard("endCall", () => this.#o.endCall?.(callId, "media-thread-died"));
+    }
+    if (!wasReady) {
+      this.#state = "down";
+      console.error("[media] the media thread did not start: calls get no media until a restart");
+      return;
+    }
+    this.#state = "starting";
     this.#spawn().catch((err: unknown) => console.error("[media] could not restart the media thread:", err));
+  }
+
+  #failPending(reason: string): void {
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of pending) p.reject(new Error(reason));
   }
 
   #sdp(op: "offer" | "answer", callId: string, from: MediaLegRef, to: MediaLegRef, sdp: string) {
@@ -198,7 +231,10 @@ export class MediaThread implements MediaPort {
   }
 
   #request(m: Extract<MediaRequest, { id: number }>): Promise<unknown> {
-    if (this.#stopped) return Promise.reject(new Error("the media plane is closed"));
+    if (this.#state === "down") return Promise.reject(new Error("the media thread is down"));
+    if (this.#state !== "up" && this.#state !== "starting" && m.op !== "stop") {
+      return Promise.reject(new Error("the media plane is closed"));
+    }
     const id = ++this.#nextId;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
@@ -207,13 +243,22 @@ export class MediaThread implements MediaPort {
   }
 
   #post(m: MediaRequest): void {
-    if (this.#stopped) return;
+    if (this.#state === "closed") return;
     if (this.#outbox.push(m) === 1) setImmediate(() => this.#flush());
   }
 
   #flush(): void {
     const batch = this.#outbox;
     this.#outbox = [];
-    if (!this.#stopped && batch.length > 0) this.#worker.postMessage(batch);
+    if (batch.length > 0 && this.#state !== "closed") this.#worker.postMessage(batch);
+  }
+}
+
+/** A listener of ours that throws is logged: it must not take the event loop down. */
+function guard(what: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    console.error(`[media] ${what} failed:`, err);
   }
 }

@@ -11,8 +11,8 @@
  *
  * Legs on WebSocket flows (browsers) get a WebRtcTransport (ICE-lite, DTLS-SRTP, rtcp-mux); UDP/TCP
  * legs a PlainTransport (RTP/AVP, rtcp-mux, comedia when the SDP's address cannot be reached); see
- * leg-transport.ts. This file is the MediaPort the B2BUA sees: it orders each call's offers and
- * answers and decides the call's codec.
+ * leg-transport.ts. This file is the media plane's MediaPort: it orders each call's offers and
+ * answers and decides the call's codec. The gateway runs it in a thread of its own (media-thread.ts).
  */
 import { MediaRefusedError, type MediaLegRef, type MediaPort } from "../b2bua/media-port.js";
 import type { CallMedia } from "./call-media.js";

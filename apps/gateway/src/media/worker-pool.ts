@@ -16,7 +16,7 @@ export interface WorkerPoolOptions {
   logLevel?: "debug" | "warn" | "error" | "none";
   onWorkerDied?: (pid: number, error: Error) => void;
   /** A dead worker's replacement is running (`pids()` has changed). */
-  onWorkerRestarted?: (pid: number) => void;
+  onWorkerRestarted?: () => void;
 }
 
 export class WorkerPool {
@@ -71,7 +71,7 @@ export class WorkerPool {
         (fresh) => {
           if (this.#closed) return fresh.close();
           this.#workers[this.#workers.indexOf(worker)] = fresh;
-          this.#opts.onWorkerRestarted?.(fresh.pid);
+          this.#opts.onWorkerRestarted?.();
         },
         (err: unknown) => console.error("[media] could not restart a mediasoup worker:", err),
       );
