@@ -43,7 +43,8 @@ export const CALL_STATEMENTS = {
  */
 export interface CallRow {
   s: keyof typeof CALL_STATEMENTS;
-  p: Record<string, string | number | null>;
+  /** `headers` of an insertMessage row is an object, written as JSON. */
+  p: Record<string, unknown>;
 }
 
 /**
@@ -74,8 +75,12 @@ export function createCallRowWriter(sqlite: BetterSqlite3.Database, onError: (er
   const prepared = Object.fromEntries(
     Object.entries(CALL_STATEMENTS).map(([name, sql]) => [name, sqlite.prepare(sql)]),
   ) as Record<CallRow["s"], BetterSqlite3.Statement>;
+  const run = (row: CallRow) =>
+    prepared[row.s].run(
+      row.s === "insertMessage" ? { ...row.p, headers: JSON.stringify(row.p.headers) } : row.p,
+    );
   const writeAll = sqlite.transaction((batch: CallRow[]) => {
-    for (const row of batch) prepared[row.s].run(row.p);
+    for (const row of batch) run(row);
   });
   return (batch: CallRow[]): void => {
     try {
@@ -84,7 +89,7 @@ export function createCallRowWriter(sqlite: BetterSqlite3.Database, onError: (er
       if (!isConstraintError(err)) throw err;
       for (const row of batch) {
         try {
-          prepared[row.s].run(row.p);
+          run(row);
         } catch (rowErr) {
           onError(rowErr);
         }

@@ -123,7 +123,8 @@ export function createCallStore(db: Database, options: CallStoreOptions = {}): C
         answeredAt: patch.answeredAt ?? null,
         endedAt: patch.endedAt ?? null,
       }),
-    insertMessage: (row) => enqueue("insertMessage", { ...row, headers: JSON.stringify(row.headers) }),
+    // The headers go as an object: the writer makes them JSON (in the thread, off the event loop).
+    insertMessage: (row) => enqueue("insertMessage", row),
     flush: () => {
       if (!closed) send(true);
     },
