@@ -75,21 +75,32 @@ export function createCallRowWriter(sqlite: BetterSqlite3.Database, onError: (er
   const prepared = Object.fromEntries(
     Object.entries(CALL_STATEMENTS).map(([name, sql]) => [name, sqlite.prepare(sql)]),
   ) as Record<CallRow["s"], BetterSqlite3.Statement>;
-  const run = (row: CallRow) =>
-    prepared[row.s].run(
-      row.s === "insertMessage" ? { ...row.p, headers: JSON.stringify(row.p.headers) } : row.p,
-    );
-  const writeAll = sqlite.transaction((batch: CallRow[]) => {
-    for (const row of batch) run(row);
+  /** The statement's parameters, or undefined (reported) for a row that cannot be encoded. */
+  const params = (row: CallRow) => {
+    if (row.s !== "insertMessage") return row.p;
+    try {
+      return { ...row.p, headers: JSON.stringify(row.p.headers) };
+    } catch (err) {
+      onError(err);
+      return undefined;
+    }
+  };
+  const writeAll = sqlite.transaction((rows: Array<[BetterSqlite3.Statement, Record<string, unknown>]>) => {
+    for (const [statement, p] of rows) statement.run(p);
   });
   return (batch: CallRow[]): void => {
+    const rows: Array<[BetterSqlite3.Statement, Record<string, unknown>]> = [];
+    for (const row of batch) {
+      const p = params(row);
+      if (p) rows.push([prepared[row.s], p]);
+    }
     try {
-      writeAll(batch);
+      writeAll(rows);
     } catch (err) {
       if (!isConstraintError(err)) throw err;
-      for (const row of batch) {
+      for (const [statement, p] of rows) {
         try {
-          run(row);
+          statement.run(p);
         } catch (rowErr) {
           onError(rowErr);
         }

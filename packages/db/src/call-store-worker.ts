@@ -54,6 +54,7 @@ const queue = new CallRowQueue(createCallRowWriter(sqlite, report), report, () =
 
 port.on("message", (m: WriterRequest) => {
   if ("close" in m) {
+    queue.add([], true); // a last try for rows a refused batch left behind
     Atomics.store(state, SLOT.lost, BigInt(queue.stop()));
     sqlite.close();
     set(SLOT.closed, 1);

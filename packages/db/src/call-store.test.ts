@@ -163,6 +163,29 @@ describe.each([
     expect(errors).toHaveLength(1);
   });
 
+  it.each(["flush", "close"] as const)(
+    "writes what a refused batch left behind on the next %s, with nothing new queued",
+    async (how) => {
+      const { db } = database;
+      const call = accountCalls();
+      const errors: unknown[] = [];
+      database.sqlite.pragma("busy_timeout = 0");
+      const store = createCallStore(db, { writerThread, maxDelayMs: 60_000, onError: (e) => errors.push(e) });
+      store.insertCall(call("call_1"));
+      const other = openDatabase({ file: join(dir, "hookline.db"), busyTimeoutMs: 0 });
+      other.sqlite.exec("begin immediate");
+      store.flush();
+      await vi.waitFor(() => expect(errors).toHaveLength(1));
+      other.sqlite.exec("rollback");
+      other.close();
+      // The retry is a second away; an explicit flush or close does not wait for it.
+      store[how]();
+      expect(callIds()).toEqual(["call_1"]);
+      expect(errors).toHaveLength(1);
+      store.close();
+    },
+  );
+
   it("after close, drops late records and says so once", () => {
     const errors: unknown[] = [];
     const store = createCallStore(database.db, { writerThread, onError: (e) => errors.push(e) });

@@ -164,8 +164,8 @@ function threadSink(db: Database, onError: (err: unknown) => void, started?: (wo
   let seq = 0;
   /** Posted and not yet confirmed, for the event loop to write should the thread fail. */
   let unconfirmed: { seq: number; rows: CallRow[] }[] = [];
-  /** Rows of batches no longer kept here (MAX_UNCONFIRMED): lost if the thread dies with them. */
-  let untracked = 0;
+  /** Batches no longer kept here (MAX_UNCONFIRMED), up to this one: lost if the thread dies with them. */
+  let untrackedUpTo = 0;
   let fallback: Sink | undefined;
   let closing = false;
 
@@ -175,10 +175,10 @@ function threadSink(db: Database, onError: (err: unknown) => void, started?: (wo
     fallback = localSink(db, onError);
     const left = unconfirmed.filter((b) => b.seq > slot(SLOT.written)).flatMap((b) => b.rows);
     unconfirmed = [];
-    if (untracked > 0) {
+    if (untrackedUpTo > slot(SLOT.written)) {
       onError(
         new Error(
-          `call store: up to ${untracked} call records posted to the failed writer thread may be lost`,
+          "call store: call records posted to the failed writer thread may be lost (it was far behind)",
         ),
       );
     }
@@ -188,7 +188,8 @@ function threadSink(db: Database, onError: (err: unknown) => void, started?: (wo
   worker.on("message", (r: WriterReport) =>
     onError(Object.assign(new Error(r.message), r.code && { code: r.code })),
   );
-  worker.on("error", failed);
+  // The cause, even when the thread's end was noticed first (by a waiting flush).
+  worker.on("error", (err) => (fallback ? onError(err) : failed(err)));
   worker.on("exit", (code) => failed(new Error(`call store: the writer thread exited (${code})`)));
 
   /** Blocks until `slot` reaches `target`, the thread ends (then falls back at once), or WAIT_MS. */
@@ -198,21 +199,22 @@ function threadSink(db: Database, onError: (err: unknown) => void, started?: (wo
       if (slot(SLOT.dead) === 1) return failed(new Error("call store: the writer thread ended"));
       const left = deadline - Date.now();
       if (left <= 0) return;
-      Atomics.wait(state, s, v, left);
+      // In slices: the thread's end is noticed even if it comes between the check and the wait.
+      Atomics.wait(state, s, v, Math.min(left, 50));
     }
   };
 
   return {
     write(rows, now) {
       if (fallback) return fallback.write(rows, now);
-      // An explicit flush with nothing new since the thread's last try has nothing to wait for.
-      if (rows.length === 0 && seq <= slot(SLOT.tried)) return;
+      // An explicit flush with nothing new, and nothing the thread still holds, has nothing to do.
+      if (rows.length === 0 && seq <= slot(SLOT.written)) return;
       seq++;
       worker.postMessage({ seq, rows, now } satisfies WriterRequest);
       const done = slot(SLOT.written);
       unconfirmed = unconfirmed.filter((b) => b.seq > done);
       unconfirmed.push({ seq, rows });
-      if (unconfirmed.length > MAX_UNCONFIRMED) untracked += unconfirmed.shift()!.rows.length;
+      if (unconfirmed.length > MAX_UNCONFIRMED) untrackedUpTo = unconfirmed.shift()!.seq;
       if (now) wait(SLOT.tried, seq);
     },
     close() {
@@ -227,7 +229,13 @@ function threadSink(db: Database, onError: (err: unknown) => void, started?: (wo
         }
         // Not closed in time, or ended: what it did not confirm is written here.
         closing = false;
-        failed(new Error(`call store: the writer thread did not close within ${WAIT_MS} ms`));
+        failed(
+          new Error(
+            slot(SLOT.dead) === 1
+              ? "call store: the writer thread ended while closing"
+              : `call store: the writer thread did not close within ${WAIT_MS} ms`,
+          ),
+        );
       }
       fallback!.close();
     },

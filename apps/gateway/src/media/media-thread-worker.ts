@@ -68,11 +68,6 @@ async function serve(media: MediasoupMedia, m: MediaRequest): Promise<unknown> {
   }
 }
 
-// As on the event loop (main.ts): a stray rejection is logged, not fatal to every call's media.
-process.on("unhandledRejection", (err) =>
-  console.error("[media] unhandled rejection in the media thread:", err),
-);
-
 try {
   await pool.start();
 } catch (err) {
@@ -91,6 +86,11 @@ port.on("message", (batch: MediaRequest[]) => {
   for (const m of batch) handle(media, m);
 });
 notify({ type: "ready", pids: pool.pids() });
+// From now on, as on the event loop (main.ts), a stray rejection is logged, not fatal to every
+// call's media (before, a failure to start must end the thread, which start() then reports).
+process.on("unhandledRejection", (err) =>
+  console.error("[media] unhandled rejection in the media thread:", err),
+);
 
 function handle(media: MediasoupMedia, m: MediaRequest): void {
   if (!("id" in m)) {

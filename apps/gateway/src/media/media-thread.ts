@@ -168,9 +168,9 @@ export class MediaThread implements MediaPort {
       });
       worker.on("exit", (code) => {
         reject(new Error(`the media thread exited (${code}) before it was ready`));
-        if (worker === this.#worker && (this.#state === "up" || this.#state === "starting")) {
-          this.#died(code, ready);
-        }
+        if (worker !== this.#worker) return;
+        if (this.#state === "up" || this.#state === "starting") this.#died(code, ready);
+        else if (this.#state === "closing") this.#failPending("the media thread exited");
       });
     });
   }
