@@ -58,7 +58,7 @@ const MAX_UNCONFIRMED = 200;
 
 /** Where batches go: written here, or posted to the writer thread. */
 interface Sink {
-  /** `now`: an explicit flush, which also waits until the batch is written. */
+  /** `now`: an explicit flush, which also waits until the batch has been tried. */
   write(rows: CallRow[], now: boolean): void;
   close(): void;
 }

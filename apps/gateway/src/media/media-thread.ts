@@ -213,7 +213,9 @@ export class MediaThread implements MediaPort {
     }
     if (!wasReady) {
       this.#state = "down";
-      console.error("[media] the media thread did not start: calls get no media until a restart");
+      console.error(
+        "[media] the media thread did not start: calls are refused media until the gateway restarts (/healthz says degraded)",
+      );
       return;
     }
     this.#state = "starting";
