@@ -77,6 +77,22 @@ export function cpuMs(pids: number[]): number {
   return ticks * TICK_MS;
 }
 
+/**
+ * Memory of the processes in `pids`, MB: the sum of their PSS (/proc/<pid>/smaps_rollup), which
+ * splits shared pages among the processes sharing them, so Kamailio's shared memory is counted once.
+ */
+export function pssMb(pids: number[]): number {
+  let kb = 0;
+  for (const pid of pids) {
+    try {
+      kb += Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"))?.[1] ?? 0);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return kb / 1024;
+}
+
 /** Whole-machine CPU counters (first line of /proc/stat), in ticks: busy and total. */
 export function machineTicks(): { busy: number; total: number } {
   const f = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);

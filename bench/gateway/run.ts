@@ -22,6 +22,7 @@ import path from "node:path";
 import { readFileSync } from "node:fs";
 import {
   cpuMs,
+  pssMb,
   E2E_SIPP,
   freeUdpPort,
   machineTicks,
@@ -61,6 +62,8 @@ interface Step {
   machineBusyPct: number;
   /** The SIPp UAS, to see when the load generators are the limit. */
   uasCpuMsPerCall: number;
+  /** The process tree's memory (PSS) as the step's last calls end. */
+  memoryMb: number;
   responseTimeMs: number | undefined;
   failures: Record<string, number>;
   ok: boolean;
@@ -102,6 +105,7 @@ async function step(target: Target, rate: number): Promise<Step> {
   const mainUsed = cpuMs([target.mainPid]) - mainBefore;
   const machineAfter = machineTicks();
   const uasUsed = cpuMs([target.uasPid]) - uasBefore;
+  const memoryMb = pssMb(target.pids());
   // Calls still open at the timeout count as failed.
   const failed = Math.max(s.failed, calls - s.successful);
   const failedPct = (100 * failed) / calls;
@@ -116,6 +120,7 @@ async function step(target: Target, rate: number): Promise<Step> {
       (100 * (machineAfter.busy - machineBefore.busy)) /
       Math.max(1, machineAfter.total - machineBefore.total),
     uasCpuMsPerCall: s.successful > 0 ? uasUsed / s.successful : NaN,
+    memoryMb,
     responseTimeMs: s.responseTimeMs,
     failures: s.failures,
     ok: failedPct < 1 && (s.responseTimeMs ?? Infinity) < MAX_SETUP_MS,
@@ -137,6 +142,7 @@ async function stepUp(target: Target, list: number[], share: number): Promise<St
       `  ${target.name.padEnd(9)} ${String(rate).padStart(5)} cps  ${String(s.successful).padStart(6)}/${rate * STEP_S} ok` +
         `  failed ${s.failedPct.toFixed(2).padStart(6)} %  ${s.cpuMsPerCall.toFixed(2).padStart(6)} CPU ms/call (main process ${s.mainCpuMsPerCall.toFixed(2)})` +
         `  machine busy ${s.machineBusyPct.toFixed(0)} %, SIPp UAS ${s.uasCpuMsPerCall.toFixed(2)} ms/call` +
+        `  memory ${s.memoryMb.toFixed(0)} MB` +
         `  setup (INVITE→200) ${s.responseTimeMs === undefined ? "?" : s.responseTimeMs < 1 ? "<1" : s.responseTimeMs.toFixed(0)} ms` +
         (s.ok ? "" : "  → FAIL"),
     );
@@ -301,14 +307,16 @@ async function main(): Promise<void> {
   const k = best(kSteps);
   const row = (name: string, s: Step | undefined, steps: Step[], note: string) => {
     const capped = s !== undefined && s === steps.at(-1);
-    return `| ${name.padEnd(8)} | ${(s ? `${s.rate}${capped ? "+" : ""}` : "none").padStart(13)} | ${(s ? s.cpuMsPerCall.toFixed(2) : "-").padStart(15)} | ${note}`;
+    return `| ${name.padEnd(8)} | ${(s ? `${s.rate}${capped ? "+" : ""}` : "none").padStart(13)} | ${(s ? s.cpuMsPerCall.toFixed(2) : "-").padStart(15)} | ${(s ? s.memoryMb.toFixed(0) : "-").padStart(11)} | ${note}`;
   };
   console.log(`
-| target   | cps (passing) | CPU ms per call | notes
-| -------- | ------------- | --------------- | -----
+| target   | cps (passing) | CPU ms per call | memory (MB) | notes
+| -------- | ------------- | --------------- | ----------- | -----
 ${row("Hookline", h, hSteps, "every call authenticated (INVITE, 407, ACK, INVITE); B2BUA; trace to SQLite")}
 ${row("Kamailio", k, kSteps, `no authentication; stateful relay (tm), ${KAMAILIO_CHILDREN} UDP workers`)}
-("+": the highest rate tried passed — the real limit is higher.)`);
+("+": the highest rate tried passed — the real limit is higher. Memory: PSS of the process tree
+as that step's last calls end; Hookline keeps a call's transactions and dialogs up to 32 s after
+it ends, RFC 6026 timers L and M.)`);
   if (h && k) {
     const ratio = h.rate / k.rate;
     console.log(
