@@ -156,17 +156,14 @@ async function stepUp(target: Target, list: number[], share: number): Promise<St
 /** A SIPp UAS on a fresh UDP port; for Hookline it first registers bob from that same port. */
 async function uas(register?: { target: string }): Promise<{ port: number; proc: Sipp }> {
   const port = await freeUdpPort();
+  // Both SIPp instances speak as bob from the same UDP port: the registered contact is the UAS.
+  const asBob = ["-t", "u1", "-p", String(port), "-s", "bob"];
   if (register) {
     const reg = await sipp([
       "-sf",
       path.join(E2E_SIPP, "register-auth.xml"),
       register.target,
-      "-t",
-      "u1",
-      "-p",
-      String(port),
-      "-s",
-      "bob",
+      ...asBob,
       "-au",
       "bob",
       "-ap",
@@ -183,17 +180,7 @@ async function uas(register?: { target: string }): Promise<{ port: number; proc:
     if (reg.code !== 0) throw new Error(`bob's REGISTER failed (${reg.code}): ${reg.stderr}`);
   }
   const proc = sipp(
-    [
-      "-sf",
-      path.join(E2E_SIPP, "uas-answer.xml"),
-      "-t",
-      "u1",
-      "-p",
-      String(port),
-      "-s",
-      "bob",
-      ...(TRACE_ERR ? ["-trace_err"] : []),
-    ],
+    ["-sf", path.join(E2E_SIPP, "uas-answer.xml"), ...asBob, ...(TRACE_ERR ? ["-trace_err"] : [])],
     TRACE_ERR,
   );
   if (TRACE_ERR) console.log(`            SIPp UAS folder (-trace_err logs): ${proc.dir}`);

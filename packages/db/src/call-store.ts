@@ -114,7 +114,7 @@ export function createCallStore(db: Database, options: CallStoreOptions = {}): C
         endStatus: patch.endStatus ?? null,
         endReason: patch.endReason ?? null,
       }),
-    insertLeg: (row) => enqueue("insertLeg", { ...row }),
+    insertLeg: (row) => enqueue("insertLeg", row),
     updateLeg: (id, patch) =>
       enqueue("updateLeg", {
         id,
@@ -151,7 +151,7 @@ function localSink(db: Database, onError: (err: unknown) => void): Sink {
 function threadSink(db: Database, onError: (err: unknown) => void, started?: (worker: Worker) => void): Sink {
   const sqlite = db.$client;
   const state = new BigInt64Array(new SharedArrayBuffer(8 * Object.keys(SLOT).length));
-  const worker = startModuleWorker(new URL("./call-store-worker.js", import.meta.url), import.meta.url, {
+  const worker = startModuleWorker(new URL("./call-store-worker.ts", import.meta.url), {
     file: sqlite.name,
     busyTimeoutMs: sqlite.pragma("busy_timeout", { simple: true }) as number,
     walAutocheckpoint: sqlite.pragma("wal_autocheckpoint", { simple: true }) as number,

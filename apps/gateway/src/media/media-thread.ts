@@ -142,11 +142,7 @@ export class MediaThread implements MediaPort {
 
   #spawn(): Promise<void> {
     const data: MediaThreadData = { pool: this.#o.pool, media: this.#o.media };
-    const worker = startModuleWorker(
-      new URL("./media-thread-worker.js", import.meta.url),
-      import.meta.url,
-      data,
-    );
+    const worker = startModuleWorker(new URL("./media-thread-worker.ts", import.meta.url), data);
     this.#worker = worker;
     this.#o.onThread?.(worker);
     let ready = false;
