@@ -317,7 +317,7 @@ describe("SIPp interop (issue 4)", () => {
         });
         expect(res.errors).toBe("");
         expect(res).toMatchObject({ code: 0, successful: 1, failed: 0 });
-        expect(messageFlow(res.messages)).toEqual(["INVITE", "407", "ACK", "INVITE", "404", "ACK"]);
+        expect(messageFlow(res.messages)).toEqual(["INVITE", "407", "ACK", "INVITE", "100", "404", "ACK"]);
       });
     });
   }

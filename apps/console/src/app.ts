@@ -15,6 +15,7 @@ import { domainRoutes } from "./routes/domains.js";
 import { registrationRoutes } from "./routes/registrations.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { softphoneRoutes } from "./softphone/index.js";
+import { startCallRoutes, type StartCallPort } from "./routes/start-call.js";
 
 export interface CreateConsoleAppOptions {
   db: Database;
@@ -26,6 +27,8 @@ export interface CreateConsoleAppOptions {
    * so an API client sees a call as soon as its events do. Absent: nothing is batched here.
    */
   flushCallRecords?: () => void;
+  /** Starts calls for `POST /v1/calls` (the gateway's, when it runs in this process). */
+  startCall?: StartCallPort;
 }
 
 /** The console: REST API under `/v1` (SPEC §3), its OpenAPI document, and the web page at `/`. */
@@ -34,6 +37,7 @@ export function createConsoleApp({
   config,
   now = Date.now,
   flushCallRecords = () => {},
+  startCall,
 }: CreateConsoleAppOptions) {
   const parsed = parseAllowlist(config.callbackAllowlist);
   if (!parsed.ok) throw new Error(`HOOKLINE_CALLBACK_ALLOWLIST: ${parsed.error}`);
@@ -51,6 +55,7 @@ export function createConsoleApp({
   app.route("/v1", credentialRoutes(deps));
   app.route("/v1", registrationRoutes(deps));
   app.route("/v1", callbackRoutes(deps));
+  app.route("/v1", startCallRoutes(deps, startCall));
   app.route("/v1", callRoutes(deps));
   app.route("/v1", tokenRoutes(deps));
   app.route("/v1", deliveryRoutes(deps));

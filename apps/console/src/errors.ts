@@ -12,6 +12,7 @@ export type ApiErrorCode =
   | "conflict"
   | "unsupported_media_type"
   | "not_implemented"
+  | "unavailable"
   | "internal";
 
 /** An error meant for the API client: status + stable code + a message naming what was wrong. */

@@ -16,6 +16,7 @@ import { B2bua, type CallDirectory } from "./b2bua/b2bua.js";
 import type { CallRecorder } from "./b2bua/call-recorder.js";
 import type { LocalAddress } from "./b2bua/leg.js";
 import type { MediaPort } from "./b2bua/media-port.js";
+import type { CallRouter } from "./b2bua/ports.js";
 import { relayMessage } from "./b2bua/pager.js";
 import { SipStack } from "./sip/sip-stack.js";
 import { TransportLayer } from "./transport/transport-layer.js";
@@ -42,13 +43,15 @@ export interface GatewayOptions {
   recorder: CallRecorder;
   /** The media plane; SDP passes through unchanged without one. */
   media?: MediaPort;
+  /** Steers new calls (the application hook, SPEC §5); the default route without one. */
+  router?: CallRouter;
   ringTimeoutMs?: number;
   t1Ms?: number;
   onNewCall?: (call: { id: string; accountId: string }, invite: SipRequest) => Promise<void>;
 }
 
-/** Real time for the transaction layer (sip-core itself never calls setTimeout). */
-const nodeTimers: Timers = {
+/** Real time for the transaction layer and the B2BUA (sip-core itself never calls setTimeout). */
+export const nodeTimers: Timers = {
   setTimer: (ms, fn) => setTimeout(fn, ms),
   clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
@@ -79,10 +82,12 @@ export class Gateway {
       send: (m, flow) => this.stack.send(m, flow),
       transportFor: (flow) => this.transportFor(flow),
       localAddress: (flow) => this.localAddress(flow),
+      timers: nodeTimers,
       ringTimeoutMs: opts.ringTimeoutMs ?? 60_000,
       t1Ms: t1,
       ...(opts.onNewCall && { onNewCall: opts.onNewCall }),
       ...(opts.media && { media: opts.media }),
+      ...(opts.router && { router: opts.router }),
     });
     this.stack.setHandlers({
       onRequest: (req, flow) => this.#onRequest(req, flow),

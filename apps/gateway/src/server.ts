@@ -6,9 +6,18 @@ import { mkdirSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
-import { createCallbackEngine, EventBus, parseAllowlist, type CallbackEngine } from "@hookline/callbacks";
+import {
+  consoleLogger,
+  createCallbackEngine,
+  EventBus,
+  parseAllowlist,
+  type CallbackEngine,
+} from "@hookline/callbacks";
 import { openDatabase } from "@hookline/db";
 import { createConsoleApp, ensureOperatorToken, ensureTokenSecret } from "@hookline/console";
+import { ApplicationHookClient } from "./application/hook-client.js";
+import { applicationConfigReader, startCall } from "./application/outbound.js";
+import { ApplicationRouter } from "./application/router.js";
 import { SipAuthenticator } from "./auth/sip-authenticator.js";
 import { CallRecorder } from "./b2bua/call-recorder.js";
 import type { Config } from "./config.js";
@@ -76,6 +85,14 @@ export async function startHookline(config: Config, options: StartOptions = {}):
   });
 
   const recorder = new CallRecorder(db, bus, { writerThread: true });
+  const directory = createCallDirectory({ tenants, authenticator, locations });
+  const hooks = new ApplicationHookClient({ allowlist: allowlist.allowlist, logger: consoleLogger });
+  const router = new ApplicationRouter({
+    directory,
+    hooks,
+    config: applicationConfigReader(db),
+    ringTimeoutMs: options.ringTimeoutMs ?? 60_000,
+  });
   const gateway = new Gateway({
     listenIp: config.listenIp,
     publicIp: config.publicIp,
@@ -83,8 +100,9 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     wsPort: config.sipWsPort,
     wsAllowedOrigins: config.wsAllowedOrigins,
     tls: config.tls,
-    directory: createCallDirectory({ tenants, authenticator, locations }),
+    directory,
     registrar,
+    router,
     recorder,
     media,
     ...(options.ringTimeoutMs !== undefined && { ringTimeoutMs: options.ringTimeoutMs }),
@@ -104,6 +122,8 @@ export async function startHookline(config: Config, options: StartOptions = {}):
   const consoleApp = createConsoleApp({
     db,
     flushCallRecords: () => recorder.flush(),
+    startCall: (accountId, input) =>
+      startCall({ db, b2bua: gateway.b2bua, directory, router }, accountId, input),
     config: {
       operatorToken: operatorToken.token,
       tokenSecret,
@@ -163,6 +183,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
           (http as { closeAllConnections?: () => void }).closeAllConnections?.();
         });
         await callbacks.stop({ deadlineMs: 2000 });
+        await hooks.close();
         await media.close();
         recorder.close();
         database.close();

@@ -48,7 +48,15 @@ export interface CallEventData {
   accountId: string;
   callId: string;
   seq: number;
-  call: CallInfo & { endStatus?: number | null; endReason?: string | null };
+  /** `call.completed` and `call.failed` also carry how and when it ended (SPEC §5). */
+  call: CallInfo & {
+    answeredAt?: string | null;
+    endedAt?: string;
+    durationSec?: number | null;
+    reason?: string | null;
+    endStatus?: number | null;
+    endReason?: string | null;
+  };
 }
 
 export interface RegistrationInfo {

@@ -55,3 +55,13 @@ export type {
 } from "./delivery-store.js";
 export { SsrfBlockedError } from "./http/guarded-connector.js";
 export type { Resolver } from "./http/guarded-connector.js";
+export { HttpClient } from "./http/client.js";
+export type { HttpClientOptions, HttpResult } from "./http/client.js";
+export {
+  ActionSchema,
+  ApplicationAnswerSchema,
+  CallIncomingSchema,
+  DialCompletedSchema,
+  parseApplicationAnswer,
+} from "./application/actions.js";
+export type { Action, DialAction, ApplicationRequest, ParsedAnswer } from "./application/actions.js";

@@ -11,8 +11,8 @@ const keep = (...columns: Array<[column: string, param: string]>) =>
   columns.map(([column, param]) => `${column} = coalesce(@${param}, ${column})`).join(", ");
 
 export const CALL_STATEMENTS = {
-  insertCall: `insert into calls (id, account_id, domain_id, sip_call_id, "from", "to", state, started_at)
-     values (@id, @accountId, @domainId, @sipCallId, @from, @to, @state, @startedAt)`,
+  insertCall: `insert into calls (id, account_id, domain_id, sip_call_id, "from", "to", origin, state, started_at)
+     values (@id, @accountId, @domainId, @sipCallId, @from, @to, @origin, @state, @startedAt)`,
   updateCall: `update calls set ${keep(
     ["state", "state"],
     ["ringing_at", "ringingAt"],
@@ -35,6 +35,8 @@ export const CALL_STATEMENTS = {
        request_uri, cseq, at, headers, body_size)
      values (@callId, @seq, @legId, @direction, @method, @status, @reason,
        @requestUri, @cseq, @at, @headers, @bodySize)`,
+  insertHook: `insert into call_hooks (call_id, seq, at, kind, event_type, url, status, latency_ms, actions, error)
+     values (@callId, @seq, @at, @kind, @eventType, @url, @status, @latencyMs, @actions, @error)`,
 } as const;
 
 /**
@@ -43,7 +45,7 @@ export const CALL_STATEMENTS = {
  */
 export interface CallRow {
   s: keyof typeof CALL_STATEMENTS;
-  /** `headers` of an insertMessage row is an object, written as JSON. */
+  /** `headers` of an insertMessage row and `actions` of an insertHook row are written as JSON. */
   p: Record<string, unknown>;
 }
 
@@ -77,9 +79,11 @@ export function createCallRowWriter(sqlite: BetterSqlite3.Database, onError: (er
   ) as Record<CallRow["s"], BetterSqlite3.Statement>;
   /** The statement's parameters, or undefined (reported) for a row that cannot be encoded. */
   const params = (row: CallRow) => {
-    if (row.s !== "insertMessage") return row.p;
+    if (row.s !== "insertMessage" && row.s !== "insertHook") return row.p;
     try {
-      return { ...row.p, headers: JSON.stringify(row.p.headers) };
+      return row.s === "insertMessage"
+        ? { ...row.p, headers: JSON.stringify(row.p.headers) }
+        : { ...row.p, actions: row.p.actions == null ? null : JSON.stringify(row.p.actions) };
     } catch (err) {
       onError(err);
       return undefined;

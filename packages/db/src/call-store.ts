@@ -17,7 +17,7 @@ import { CallRowQueue, createCallRowWriter, notWritten, SLOT, type CallRow } fro
 import type { WriterData, WriterReport, WriterRequest } from "./call-store-worker.js";
 import { startModuleWorker } from "./module-worker.js";
 import type { Database } from "./open-database.js";
-import type { calls, CallLeg, CallMessage } from "./schema/calls.js";
+import type { calls, CallHook, CallLeg, CallMessage } from "./schema/calls.js";
 
 type NewCall = typeof calls.$inferInsert;
 type CallPatch = Partial<Omit<NewCall, "id">>;
@@ -29,6 +29,8 @@ export interface CallStore {
   insertLeg(row: CallLeg): void;
   updateLeg(id: string, patch: LegPatch): void;
   insertMessage(row: CallMessage): void;
+  /** An application-hook request on the call's timeline (SPEC §5). */
+  insertHook(row: CallHook): void;
   /**
    * Writes what is queued now (also done automatically `maxDelayMs` after the first queued row).
    * With a writer thread: waits, at most 5 s, until the thread has tried it; a failure is
@@ -101,6 +103,7 @@ export function createCallStore(db: Database, options: CallStoreOptions = {}): C
         sipCallId: row.sipCallId,
         from: row.from,
         to: row.to,
+        origin: row.origin ?? "inbound",
         state: row.state,
         startedAt: row.startedAt,
       }),
@@ -125,6 +128,7 @@ export function createCallStore(db: Database, options: CallStoreOptions = {}): C
       }),
     // The headers go as an object: the writer makes them JSON (in the thread, off the event loop).
     insertMessage: (row) => enqueue("insertMessage", row),
+    insertHook: (row) => enqueue("insertHook", row),
     flush: () => {
       if (!closed) send(true);
     },

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, asc, callLegs, callMessages, calls, desc, eq, lt } from "@hookline/db";
-import type { Call, CallLeg, CallMessage, SQL } from "@hookline/db";
+import { and, asc, callHooks, callLegs, callMessages, calls, desc, eq, lt } from "@hookline/db";
+import type { Call, CallHook, CallLeg, CallMessage, SQL } from "@hookline/db";
 import {
   CallbackUrl,
   CallbackWithSecretSchema,
@@ -23,6 +23,7 @@ const CallSchema = z
     domainId: z.string().nullable(),
     from: z.string(),
     to: z.string(),
+    origin: z.enum(["inbound", "api"]),
     state: z.enum(CALL_STATES),
     endStatus: z.number().int().nullable(),
     endReason: z.string().nullable(),
@@ -30,6 +31,8 @@ const CallSchema = z
     ringingAt: z.string().nullable(),
     answeredAt: z.string().nullable(),
     endedAt: z.string().nullable(),
+    durationSec: z.number().int().nullable(),
+    reason: z.string().nullable(),
   })
   .openapi("Call");
 
@@ -64,9 +67,32 @@ const MessageSchema = z
   })
   .openapi("CallMessage");
 
+const HookSchema = z
+  .object({
+    seq: z.number().int(),
+    kind: z.enum(["application", "fallback", "redirect", "action"]),
+    eventType: z.string(),
+    url: z.string(),
+    time: z.string(),
+    status: z.number().int().nullable(),
+    latencyMs: z.number().int(),
+    actions: z.array(z.unknown()).nullable(),
+    error: z.string().nullable(),
+  })
+  .openapi("CallHookRequest");
+
 const CallDetailSchema = CallSchema.extend({
   legs: z.array(LegSchema),
   messages: z.array(MessageSchema),
+  hooks: z.array(HookSchema),
+  timeline: z
+    .array(
+      z.union([
+        MessageSchema.extend({ type: z.literal("sip") }),
+        HookSchema.extend({ type: z.literal("hook") }),
+      ]),
+    )
+    .openapi({ description: "SIP messages and application-hook requests in `seq` order" }),
 }).openapi("CallDetail");
 
 const ListQuery = z.object({
@@ -100,7 +126,7 @@ const get = createRoute({
   method: "get",
   path: "/calls/{id}",
   tags,
-  summary: "A call with its legs and its ordered SIP messages",
+  summary: "A call with its legs and its timeline: SIP messages and application-hook requests",
   request: { params: IdParams },
   responses: { 200: jsonResponse(CallDetailSchema, "The call"), ...errors },
 });
@@ -123,6 +149,7 @@ const callView = (call: Call) => ({
   domainId: call.domainId,
   from: call.from,
   to: call.to,
+  origin: call.origin,
   state: call.state,
   endStatus: call.endStatus,
   endReason: call.endReason,
@@ -130,6 +157,23 @@ const callView = (call: Call) => ({
   ringingAt: iso(call.ringingAt),
   answeredAt: iso(call.answeredAt),
   endedAt: iso(call.endedAt),
+  durationSec:
+    call.answeredAt !== null && call.endedAt !== null
+      ? Math.round((call.endedAt - call.answeredAt) / 1000)
+      : null,
+  reason: call.endReason,
+});
+
+const hookView = (h: CallHook) => ({
+  seq: h.seq,
+  kind: h.kind,
+  eventType: h.eventType,
+  url: h.url,
+  time: iso(h.at) ?? "",
+  status: h.status,
+  latencyMs: h.latencyMs,
+  actions: h.actions,
+  error: h.error,
 });
 
 const legView = (leg: CallLeg) => ({
@@ -209,7 +253,26 @@ export function callRoutes(deps: RouteDeps) {
       .where(eq(callMessages.callId, call.id))
       .orderBy(asc(callMessages.seq))
       .all();
-    return c.json({ ...callView(call), legs: legs.map(legView), messages: messages.map(messageView) }, 200);
+    const hooks = db
+      .select()
+      .from(callHooks)
+      .where(eq(callHooks.callId, call.id))
+      .orderBy(asc(callHooks.seq))
+      .all();
+    const timeline = [
+      ...messages.map((m) => ({ type: "sip" as const, ...messageView(m) })),
+      ...hooks.map((h) => ({ type: "hook" as const, ...hookView(h) })),
+    ].sort((x, y) => x.seq - y.seq);
+    return c.json(
+      {
+        ...callView(call),
+        legs: legs.map(legView),
+        messages: messages.map(messageView),
+        hooks: hooks.map(hookView),
+        timeline,
+      },
+      200,
+    );
   });
 
   app.openapi(addCallback, (c) => {

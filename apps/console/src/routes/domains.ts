@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, asc, domains, eq, isUniqueViolation, newId } from "@hookline/db";
 import type { Domain } from "@hookline/db";
-import { checkCallbackUrl } from "@hookline/callbacks";
+import { checkCallbackUrl, newWebhookSecret } from "@hookline/callbacks";
 import { conflictResponse, errors, IdParams, iso, jsonBody, jsonResponse, newRouter } from "../context.js";
 import type { RouteDeps } from "../context.js";
 import { badRequest, conflict, notFound } from "../errors.js";
@@ -23,10 +23,19 @@ const DomainSchema = z
     name: z.string().openapi({ example: "acme.sip.example" }),
     applicationUrl: z.string().nullable(),
     fallbackUrl: z.string().nullable(),
+    applicationTimeoutMs: z.number().int(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
   .openapi("Domain");
+
+/** The hook's signing secret is shown once: when the first URL is set, and at each rotation. */
+const DomainWithSecretSchema = DomainSchema.extend({
+  secret: z
+    .string()
+    .optional()
+    .openapi({ description: "whsec_... signing the application hook's requests; shown once" }),
+}).openapi("DomainWithSecret");
 
 const HookUrl = z
   .url({ protocol: /^https?$/, error: "Invalid URL" })
@@ -34,11 +43,17 @@ const HookUrl = z
   .nullable()
   .optional();
 
+const TimeoutMs = z.number().int().min(100).max(30_000).optional();
 const CreateDomainBody = z
-  .strictObject({ name: DomainName, applicationUrl: HookUrl, fallbackUrl: HookUrl })
+  .strictObject({
+    name: DomainName,
+    applicationUrl: HookUrl,
+    fallbackUrl: HookUrl,
+    applicationTimeoutMs: TimeoutMs,
+  })
   .openapi("CreateDomain");
 const UpdateDomainBody = z
-  .strictObject({ applicationUrl: HookUrl, fallbackUrl: HookUrl })
+  .strictObject({ applicationUrl: HookUrl, fallbackUrl: HookUrl, applicationTimeoutMs: TimeoutMs })
   .openapi("UpdateDomain");
 
 const tags = ["Domains"];
@@ -48,7 +63,7 @@ const create = createRoute({
   tags,
   summary: "Create a SIP domain (unique platform-wide)",
   request: { body: jsonBody(CreateDomainBody) },
-  responses: { 201: jsonResponse(DomainSchema, "Created"), ...errors, ...conflictResponse },
+  responses: { 201: jsonResponse(DomainWithSecretSchema, "Created"), ...errors, ...conflictResponse },
 });
 const list = createRoute({
   method: "get",
@@ -69,9 +84,17 @@ const update = createRoute({
   method: "patch",
   path: "/domains/{id}",
   tags,
-  summary: "Set the application hook (applicationUrl, fallbackUrl; null clears)",
+  summary: "Set the application hook (applicationUrl, fallbackUrl, applicationTimeoutMs; null clears)",
   request: { params: IdParams, body: jsonBody(UpdateDomainBody) },
-  responses: { 200: jsonResponse(DomainSchema, "Updated"), ...errors },
+  responses: { 200: jsonResponse(DomainWithSecretSchema, "Updated"), ...errors },
+});
+const rotate = createRoute({
+  method: "post",
+  path: "/domains/{id}/rotate-secret",
+  tags,
+  summary: "A new signing secret for the application hook (the old one stops at once)",
+  request: { params: IdParams },
+  responses: { 200: jsonResponse(DomainWithSecretSchema, "Rotated"), ...errors },
 });
 const remove = createRoute({
   method: "delete",
@@ -87,6 +110,7 @@ export const domainView = (d: Domain) => ({
   name: d.name,
   applicationUrl: d.applicationUrl,
   fallbackUrl: d.fallbackUrl,
+  applicationTimeoutMs: d.applicationTimeoutMs ?? 5000,
   createdAt: iso(d.createdAt) ?? "",
   updatedAt: iso(d.updatedAt) ?? "",
 });
@@ -122,6 +146,8 @@ export function domainRoutes({ db, allowlist, now }: RouteDeps) {
       name: body.name,
       applicationUrl: body.applicationUrl ?? null,
       fallbackUrl: body.fallbackUrl ?? null,
+      applicationTimeoutMs: body.applicationTimeoutMs ?? null,
+      hookSecret: body.applicationUrl || body.fallbackUrl ? newWebhookSecret() : null,
       createdAt: t,
       updatedAt: t,
     };
@@ -131,7 +157,7 @@ export function domainRoutes({ db, allowlist, now }: RouteDeps) {
       if (isUniqueViolation(err)) throw conflict(`name: domain ${body.name} already exists`);
       throw err;
     }
-    return c.json(domainView(row), 201);
+    return c.json({ ...domainView(row), ...(row.hookSecret && { secret: row.hookSecret }) }, 201);
   });
 
   app.openapi(list, (c) => {
@@ -149,17 +175,32 @@ export function domainRoutes({ db, allowlist, now }: RouteDeps) {
   app.openapi(update, (c) => {
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
-    find(c.var.accountId, id);
+    const current = find(c.var.accountId, id);
     checkHook("applicationUrl", body.applicationUrl);
     checkHook("fallbackUrl", body.fallbackUrl);
     const patch: Partial<Domain> = { updatedAt: now() };
     if (body.applicationUrl !== undefined) patch.applicationUrl = body.applicationUrl;
     if (body.fallbackUrl !== undefined) patch.fallbackUrl = body.fallbackUrl;
+    if (body.applicationTimeoutMs !== undefined) patch.applicationTimeoutMs = body.applicationTimeoutMs;
+    const secret =
+      !current.hookSecret && (body.applicationUrl || body.fallbackUrl) ? newWebhookSecret() : undefined;
+    if (secret) patch.hookSecret = secret;
     db.update(domains)
       .set(patch)
       .where(and(eq(domains.id, id), eq(domains.accountId, c.var.accountId)))
       .run();
-    return c.json(domainView(find(c.var.accountId, id)), 200);
+    return c.json({ ...domainView(find(c.var.accountId, id)), ...(secret && { secret }) }, 200);
+  });
+
+  app.openapi(rotate, (c) => {
+    const { id } = c.req.valid("param");
+    find(c.var.accountId, id);
+    const secret = newWebhookSecret();
+    db.update(domains)
+      .set({ hookSecret: secret, updatedAt: now() })
+      .where(and(eq(domains.id, id), eq(domains.accountId, c.var.accountId)))
+      .run();
+    return c.json({ ...domainView(find(c.var.accountId, id)), secret }, 200);
   });
 
   app.openapi(remove, (c) => {

@@ -3,6 +3,7 @@ import {
   createCancel,
   createResponse,
   getCSeq,
+  FakeTimers,
   parseMessage,
   TransactionLayer,
   type SipMessage,
@@ -17,6 +18,14 @@ import { passThroughMedia, type MediaPort } from "./media-port.js";
 
 const caller: Flow = { transport: "tcp", remoteAddress: "127.0.0.1", remotePort: 5070, connectionId: "a" };
 const callee: Flow = { transport: "tcp", remoteAddress: "127.0.0.1", remotePort: 5080, connectionId: "b" };
+/** bob's contacts: `callee` and, for forking, more devices on ports 5081, 5082... */
+const devices: Flow[] = [0, 1, 2].map((i) =>
+  i === 0
+    ? callee
+    : { transport: "tcp", remoteAddress: "127.0.0.1", remotePort: 5080 + i, connectionId: `b${i}` },
+);
+const device = (i: number): Flow => devices[i]!;
+let contacts = 1;
 
 function invite(): SipRequest {
   const sdp =
@@ -36,20 +45,17 @@ function invite(): SipRequest {
 let temp: ReturnType<typeof tempDatabase>;
 let tenant: Tenant;
 let layer: TransactionLayer;
+let clock: FakeTimers;
 let sent: { message: SipMessage; flow: Flow }[];
 const recorders: CallRecorder[] = [];
 
 beforeEach(() => {
   temp = tempDatabase();
   tenant = addTenant(temp.database, DOMAIN, { alice: "secret", bob: "hunter2" });
-  layer = new TransactionLayer({
-    timers: {
-      setTimer: (ms, fn) => setTimeout(fn, ms),
-      clearTimer: (h) => clearTimeout(h as NodeJS.Timeout),
-    },
-    autoTryingMs: false,
-  });
+  clock = new FakeTimers();
+  layer = new TransactionLayer({ timers: clock, autoTryingMs: false });
   sent = [];
+  contacts = 1;
 });
 afterEach(async () => {
   layer.shutdown();
@@ -67,7 +73,12 @@ function b2bua(media: MediaPort, onNewCall?: () => Promise<void>): B2bua {
   const directory: CallDirectory = {
     findDomain: (name) =>
       name === DOMAIN ? { domainId: tenant.domainId, accountId: tenant.accountId, name } : undefined,
-    lookup: () => [{ contact: "sip:bob@127.0.0.1:5080;transport=tcp", flow: callee }],
+    lookup: () =>
+      Array.from({ length: contacts }, (_, i) => ({
+        contact: `sip:bob@127.0.0.1:${5080 + i};transport=tcp`,
+        flow: device(i),
+      })),
+    userExists: (_d, user) => user === "bob",
     authenticate: async () => ({ ok: true, username: "alice" }),
   };
   const transportFor = (flow: Flow) => ({
@@ -81,6 +92,7 @@ function b2bua(media: MediaPort, onNewCall?: () => Promise<void>): B2bua {
     send: async (message, flow) => void sent.push({ message, flow }),
     transportFor,
     localAddress: () => ({ transport: "TCP", host: "127.0.0.1", port: 5060 }),
+    timers: clock,
     ringTimeoutMs: 60_000,
     t1Ms: 500,
     media,
@@ -96,7 +108,9 @@ async function call(b: B2bua): Promise<SipRequest> {
   const result = layer.receiveRequest(req, fromCaller);
   if (result.kind !== "new" || result.transaction.method !== "INVITE")
     throw new Error("no INVITE transaction");
-  await b.onInvite(req, caller, result.transaction as Parameters<B2bua["onInvite"]>[2]);
+  // onInvite settles when the call is over: the test goes on while it rings.
+  void b.onInvite(req, caller, result.transaction as Parameters<B2bua["onInvite"]>[2]);
+  await settle();
   return req;
 }
 
@@ -108,15 +122,21 @@ function cancelFromCaller(b: B2bua, req: SipRequest): void {
   b.onCancel(cancel, result.transaction, layer.findInviteForCancel(cancel));
 }
 
-const sentToCallee = (method: string) =>
-  sent.filter((s) => s.flow === callee && s.message.kind === "request" && s.message.method === method);
+const sentToCallee = (method: string, i = 0) =>
+  sent.filter((s) => s.flow === device(i) && s.message.kind === "request" && s.message.method === method);
 
-/** The callee answers its INVITE with `status` (responses go through the media chain: let it run). */
-async function calleeResponds(status: number): Promise<void> {
-  const inv = sentToCallee("INVITE")[0]?.message;
-  if (inv?.kind !== "request") throw new Error("the callee got no INVITE");
-  layer.receiveResponse(createResponse(inv, status, undefined, { toTag: "callee" }));
-  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+/** Lets the promise chains (media plane, routing) run. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Contact `i` answers its INVITE with `status` (responses go through the media chain: let it run). */
+async function calleeResponds(status: number, i = 0): Promise<void> {
+  const inv = sentToCallee("INVITE", i)[0]?.message;
+  if (inv?.kind !== "request") throw new Error(`contact ${i} got no INVITE`);
+  const contact = [["Contact", `<sip:bob@127.0.0.1:${5080 + i};transport=tcp>`]] as [string, string][];
+  layer.receiveResponse(createResponse(inv, status, undefined, { toTag: `callee${i}`, headers: contact }));
+  await settle();
 }
 
 /** The final statuses the caller got to its INVITE. */
@@ -184,5 +204,131 @@ describe("B2BUA: CANCEL reaches a callee that has only sent 100 Trying, or nothi
     await calleeResponds(180);
     expect(sentToCallee("CANCEL")).toHaveLength(1);
     expect(finalToCaller()).toEqual([487]);
+  });
+});
+
+/** An INVITE to `user` instead of bob. */
+async function callUser(b: B2bua, user: string): Promise<SipRequest> {
+  const r = parseMessage(
+    Buffer.from(
+      `INVITE sip:${user}@${DOMAIN} SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:5070;branch=z9hG4bK-${user}${Math.random().toString(36).slice(2)}\r\n` +
+        `Max-Forwards: 70\r\nFrom: <sip:alice@${DOMAIN}>;tag=a1\r\nTo: <sip:${user}@${DOMAIN}>\r\n` +
+        `Call-ID: ${Math.random().toString(36).slice(2)}@test\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n`,
+    ),
+  );
+  if (!r.ok || r.message.kind !== "request") throw new Error("test INVITE does not parse");
+  const result = layer.receiveRequest(r.message, fromCaller);
+  if (result.kind !== "new") throw new Error("no INVITE transaction");
+  void b.onInvite(r.message, caller, result.transaction as Parameters<B2bua["onInvite"]>[2]);
+  await settle();
+  return r.message;
+}
+
+/** The call row as the API would show it. */
+function callRow(): { state: string; end_status: number | null; end_reason: string | null } {
+  for (const r of recorders) r.flush();
+  return temp.database.sqlite.prepare("select state, end_status, end_reason from calls").get() as never;
+}
+
+describe("B2BUA forking: every contact of the callee rings (RFC 3261 §16.6, §16.7)", () => {
+  it("two contacts both get the INVITE; the first 2xx wins and the other is CANCELled", async () => {
+    contacts = 2;
+    const b = b2bua(passThroughMedia);
+    await call(b);
+    expect(sentToCallee("INVITE", 0)).toHaveLength(1);
+    expect(sentToCallee("INVITE", 1)).toHaveLength(1);
+    await calleeResponds(180, 0);
+    await calleeResponds(180, 1);
+    await calleeResponds(200, 1);
+    expect(finalToCaller()).toEqual([200]);
+    expect(sentToCallee("CANCEL", 0)).toHaveLength(1);
+    expect(sentToCallee("CANCEL", 1)).toHaveLength(0);
+  });
+
+  it("three contacts: the one that answers first is bridged, the two others are CANCELled", async () => {
+    contacts = 3;
+    const b = b2bua(passThroughMedia);
+    await call(b);
+    for (const i of [0, 1, 2]) await calleeResponds(180, i);
+    await calleeResponds(200, 2);
+    expect(finalToCaller()).toEqual([200]);
+    expect([0, 1, 2].map((i) => sentToCallee("CANCEL", i).length)).toEqual([1, 1, 0]);
+    expect(b.activeCalls).toBe(1);
+  });
+
+  it("a 2xx that arrives after another contact won gets ACK, then BYE", async () => {
+    contacts = 2;
+    const b = b2bua(passThroughMedia);
+    await call(b);
+    await calleeResponds(180, 0);
+    await calleeResponds(180, 1);
+    await calleeResponds(200, 0);
+    await calleeResponds(200, 1);
+    expect(finalToCaller()).toEqual([200]);
+    const toLoser = sent
+      .filter((s) => s.flow === device(1) && s.message.kind === "request")
+      .map((s) => (s.message as SipRequest).method);
+    expect(toLoser).toEqual(["INVITE", "CANCEL", "ACK", "BYE"]);
+  });
+
+  it.each([
+    [[480, 486, 603], 603],
+    [[486, 404, 480], 486],
+    [[404, 480, 500], 404],
+  ])(
+    "when every contact fails (%j), the caller gets %i: 6xx beats 486 beats the lowest",
+    async (statuses, best) => {
+      contacts = 3;
+      const b = b2bua(passThroughMedia);
+      await call(b);
+      for (const [i, status] of statuses.entries()) await calleeResponds(status, i);
+      expect(finalToCaller()).toEqual([best]);
+      expect(b.activeCalls).toBe(0);
+      expect(callRow()).toMatchObject({ state: "failed", end_status: best });
+    },
+  );
+
+  it("the caller's CANCEL reaches every ringing branch, and the call is recorded as cancelled", async () => {
+    contacts = 3;
+    const b = b2bua(passThroughMedia);
+    const req = await call(b);
+    for (const i of [0, 1, 2]) await calleeResponds(180, i);
+    cancelFromCaller(b, req);
+    expect([0, 1, 2].map((i) => sentToCallee("CANCEL", i).length)).toEqual([1, 1, 1]);
+    expect(finalToCaller()).toEqual([487]);
+    expect(callRow()).toMatchObject({ state: "failed", end_reason: "cancelled" });
+  });
+
+  it("no answer within the ring timeout (fake time): every branch is CANCELled and the caller gets 480", async () => {
+    contacts = 2;
+    const b = b2bua(passThroughMedia);
+    await call(b);
+    await calleeResponds(180, 0);
+    await calleeResponds(180, 1);
+    clock.advance(59_999);
+    expect(sentToCallee("CANCEL", 0)).toHaveLength(0);
+    clock.advance(1);
+    expect([0, 1].map((i) => sentToCallee("CANCEL", i).length)).toEqual([1, 1]);
+    await calleeResponds(487, 0);
+    await calleeResponds(487, 1);
+    expect(finalToCaller()).toEqual([480]);
+    expect(callRow()).toMatchObject({ state: "failed", end_reason: "no-answer" });
+  });
+});
+
+describe("B2BUA default route: calls that never ring are recorded (SPEC §5)", () => {
+  it("an unknown user gets 404 and a failed call with reason unknown-user", async () => {
+    const b = b2bua(passThroughMedia);
+    await callUser(b, "nobody");
+    expect(finalToCaller()).toEqual([404]);
+    expect(callRow()).toMatchObject({ state: "failed", end_status: 404, end_reason: "unknown-user" });
+  });
+
+  it("a known user with no registered contact gets 480 and a failed call with reason offline", async () => {
+    contacts = 0;
+    const b = b2bua(passThroughMedia);
+    await callUser(b, "bob");
+    expect(finalToCaller()).toEqual([480]);
+    expect(callRow()).toMatchObject({ state: "failed", end_status: 480, end_reason: "offline" });
   });
 });

@@ -1,75 +1,74 @@
 /**
- * The B2BUA (RFC 3261 §12–§16, RFC 3264): calls between a tenant's registered users. The caller's
- * INVITE is authenticated (407), the callee's contacts are forked in parallel (first 2xx wins, the
- * others are CANCELled), provisional and final responses are relayed, and in-dialog requests
- * (BYE, INFO, re-INVITE, UPDATE, MESSAGE, NOTIFY) cross from one leg to the other. Each leg has its
- * own Call-ID and tags; calls never cross tenants.
+ * The B2BUA (RFC 3261 §12–§16, RFC 3264): calls of a tenant's users. The caller's INVITE is
+ * authenticated (407), held with 100 Trying while a {@link CallRouter} decides where it goes (the
+ * application hook, SPEC §5, or the default route), and each `dial` forks to the contacts it names.
+ * Provisional and final responses are relayed, in-dialog requests (BYE, INFO, re-INVITE, UPDATE,
+ * MESSAGE, NOTIFY) cross from one leg to the other, and every call, also one that never rang,
+ * ends in {@link B2bua.#finish}, which records its outcome. Each leg has its own Call-ID and tags;
+ * calls never cross tenants.
  */
 import {
   createResponse,
   generateTag,
   getCallId,
   getFrom,
+  getHeader,
   getTo,
   type HeaderInput,
   type InviteServerTransaction,
   type ServerTransaction,
   type SipRequest,
   type SipResponse,
-  type TransactionLayer,
-  type Transport,
 } from "@hookline/sip-core";
-import type { TenantDomain } from "../tenancy/tenant-directory.js";
 import type { Flow } from "../transport/types.js";
 import { Call } from "./call.js";
 import { CallSignals } from "./call-signals.js";
+import { defaultRouter } from "./default-route.js";
+import { Dialer } from "./dialer.js";
 import { Forker } from "./forking.js";
-import type { CallRecorder } from "./call-recorder.js";
-import { Leg, type LocalAddress } from "./leg.js";
 import { relayInDialog } from "./in-dialog-relay.js";
-import { contentTypeOf, parseSip, passThroughHeaders } from "./sip-helpers.js";
+import { Leg } from "./leg.js";
 import { passThroughMedia, type MediaPort } from "./media-port.js";
+import type {
+  B2buaOptions,
+  CallControl,
+  CallRouter,
+  DialContact,
+  IncomingCall,
+  TenantDomain,
+} from "./ports.js";
+import { contentTypeOf, isSdp, parseSip, passThroughHeaders, text, xHeaders } from "./sip-helpers.js";
+import { offeredCodecs } from "./sdp-codecs.js";
 
-export interface Binding {
-  contact: string;
-  flow: Flow;
+export type { B2buaOptions, Binding, CallDirectory, AuthResult, TenantDomain } from "./ports.js";
+
+/** How a call ends: the caller's final status (if it never got a 2xx) and the recorded reason. */
+interface Ending {
+  status?: number;
+  reason?: string | undefined;
+  /** What the call records as its end reason (`caller-hangup`, `cancelled`, `unknown-user`, ...). */
+  endReason: string;
+  /** The leg that ended it (its BYE, its connection): it gets no BYE of ours. */
+  by?: Leg | undefined;
+  headers?: HeaderInput[];
 }
 
-export type { TenantDomain };
-
-export type AuthResult = { ok: true; username: string } | { ok: false; response: SipResponse };
-
-/** What the B2BUA needs from tenancy, registrar and auth. */
-export interface CallDirectory {
-  findDomain(name: string): TenantDomain | undefined;
-  lookup(domain: TenantDomain, user: string): Binding[];
-  authenticate(req: SipRequest, flow: Flow, domain: TenantDomain): Promise<AuthResult>;
-}
-
-export interface B2buaOptions {
-  layer: TransactionLayer;
-  directory: CallDirectory;
-  recorder: CallRecorder;
-  send(message: SipRequest | SipResponse, flow: Flow): Promise<void>;
-  transportFor(flow: Flow): Transport;
-  localAddress(flow: Flow): LocalAddress;
-  /** No answer after this long: CANCEL the callee, 480 to the caller. */
-  ringTimeoutMs: number;
-  t1Ms: number;
-  /** Where SDP goes on its way between legs; pass-through when absent. */
-  media?: MediaPort;
-  /**
-   * Called with a new call's INVITE before any of its events is published, so that callbacks it
-   * registers (X-Hookline-Callback) see the whole call.
-   */
-  onNewCall?(call: { id: string; accountId: string }, invite: SipRequest): Promise<void>;
+export interface OriginateInput {
+  domain: TenantDomain;
+  from: string;
+  to: string;
+  contacts: DialContact[];
+  timeoutMs: number;
+  /** What to do once the first party answered (its actions, or asking the application). */
+  run(call: CallControl): Promise<void>;
 }
 
 export class B2bua {
   readonly #o: B2buaOptions;
   readonly #media: MediaPort;
   readonly #signals: CallSignals;
-  readonly #forker: Forker;
+  readonly #dialer: Dialer;
+  readonly #router: CallRouter;
   /** `${Call-ID}\n${local tag}` → the call and leg of that dialog. */
   readonly #dialogs = new Map<string, { call: Call; leg: Leg }>();
   readonly #byInviteTx = new Map<InviteServerTransaction, Call>();
@@ -80,13 +79,14 @@ export class B2bua {
     this.#o = options;
     this.#media = options.media ?? passThroughMedia;
     this.#signals = new CallSignals(options);
-    this.#forker = new Forker({
-      ...options,
-      media: this.#media,
+    this.#router = options.router ?? defaultRouter(options.directory, options.ringTimeoutMs);
+    this.#dialer = new Dialer({
+      forker: new Forker(options),
       signals: this.#signals,
+      media: this.#media,
+      recorder: options.recorder,
       index: (call, leg) => this.#index(call, leg),
-      failCall: (call, status, reason) => this.#failCall(call, status, reason),
-      end: (call, leg, reason) => this.#end(call, leg, reason),
+      endAnswered: (call, by, reason) => this.#finish(call, { endReason: reason, by }),
     });
   }
 
@@ -107,81 +107,141 @@ export class B2bua {
     if (this.#draining) return respond(503, "Service Unavailable", [["Retry-After", "30"]]);
     const fromUri = parseSip(getFrom(req)?.uri);
     const domain = fromUri && this.#o.directory.findDomain(fromUri.host);
+    // No tenant to record it for: an unknown domain is answered and forgotten.
     if (!fromUri || !domain) return respond(404, "Not Found");
     const auth = await this.#o.directory.authenticate(req, flow, domain);
-    if (!auth.ok) return tx.respond(auth.response);
+    // A challenge (401/407) is the first half of every call, not a call; a refusal is recorded.
+    if (!auth.ok && auth.response.status !== 403) return tx.respond(auth.response);
+    const call = this.#newCall(req, flow, tx, domain);
+    try {
+      await this.#o.onNewCall?.({ id: call.record.id, accountId: call.record.accountId }, req);
+    } catch (err) {
+      console.error(`[b2bua] call ${call.record.id}: onNewCall failed:`, err);
+      return this.#finish(call, {
+        status: 500,
+        reason: "Server Internal Error",
+        endReason: "internal-error",
+      });
+    }
+    this.#o.recorder.initiated(call.record);
+    this.#o.recorder.message(call.record, call.a!.id, "received", req);
+    if (!auth.ok) {
+      return this.#finish(call, { status: 403, reason: auth.response.reason, endReason: "forbidden" });
+    }
+    this.#signals.respondA(call, 100, "Trying");
     const target = parseSip(req.uri);
-    // Calls never cross tenants: a callee outside the caller's domain is unknown here.
-    if (!target?.user || target.host.toLowerCase() !== domain.name.toLowerCase())
-      return respond(404, "Not Found");
-    const bindings = this.#o.directory.lookup(domain, target.user);
-    if (bindings.length === 0) return respond(404, "Not Found");
+    const incoming: IncomingCall = {
+      from: getFrom(req)!.uri,
+      to: getTo(req)!.uri,
+      requestUri: req.uri,
+      // Calls never cross tenants: a callee outside the caller's domain is no user of it.
+      user: target?.user && target.host.toLowerCase() === domain.name ? target.user : undefined,
+      source: { transport: flow.transport, address: `${flow.remoteAddress}:${flow.remotePort}` },
+      headers: xHeaders(req),
+      codecs: isSdp(req) ? offeredCodecs(text(req.body)) : [],
+    };
+    await this.#steer(call, () => this.#router.route(this.#control(call), incoming));
+  }
 
+  /** A call the platform starts (SPEC §5 `POST /v1/calls`): the first party is rung without SDP. */
+  originate(input: OriginateInput): string {
+    if (this.#draining) throw new Error("the gateway is shutting down");
+    const record = this.#o.recorder.createCall({
+      accountId: input.domain.accountId,
+      domainId: input.domain.domainId,
+      sipCallId: "",
+      from: input.from,
+      to: input.to,
+      origin: "api",
+    });
+    const call = new Call(record, input.domain, undefined, undefined, this.#o.timers);
+    this.#calls.add(call);
+    this.#o.recorder.initiated(record);
+    void this.#steer(call, async () => {
+      const first = await this.#dialer.dial(
+        call,
+        { groups: [input.contacts], timeoutMs: input.timeoutMs },
+        true,
+      );
+      if (first.status !== "answered") {
+        const endReason = first.status === "canceled" ? "cancelled" : first.status;
+        return this.#finish(call, { status: first.sipStatus ?? 480, endReason });
+      }
+      await input.run(this.#control(call));
+    });
+    return record.id;
+  }
+
+  /** Runs the router (or an API call's program); whatever it leaves undecided is ended here. */
+  async #steer(call: Call, run: () => Promise<void>): Promise<void> {
+    try {
+      await run();
+    } catch (err) {
+      console.error(`[b2bua] call ${call.record.id}: routing failed:`, err);
+      return this.#finish(call, {
+        status: 500,
+        reason: "Server Internal Error",
+        endReason: "internal-error",
+      });
+    }
+    if (call.ended || call.b) return;
+    this.#finish(call, { status: 603, reason: "Decline", endReason: "no-more-actions" });
+  }
+
+  #newCall(req: SipRequest, flow: Flow, tx: InviteServerTransaction, domain: TenantDomain): Call {
     const from = getFrom(req)!;
-    const to = getTo(req)!;
+    const sipCallId = getCallId(req) ?? "";
     const record = this.#o.recorder.createCall({
       accountId: domain.accountId,
       domainId: domain.domainId,
-      sipCallId: getCallId(req) ?? "",
+      sipCallId,
       from: from.uri,
-      to: to.uri,
+      to: getTo(req)?.uri ?? req.uri,
+      origin: "inbound",
     });
     const aTag = generateTag();
     const aLegId = this.#o.recorder.createLeg(record, {
       direction: "inbound",
-      sipCallId: getCallId(req) ?? "",
+      sipCallId,
       localTag: aTag,
       remoteTag: from.tag ?? null,
       remoteUri: from.uri,
       transport: flow.transport,
       source: `${flow.remoteAddress}:${flow.remotePort}`,
     });
-    const aLeg = new Leg(aLegId, flow, this.#o.localAddress(flow), getCallId(req) ?? "", aTag);
-    const call = new Call(record, aLeg, req, tx);
+    const aLeg = new Leg(aLegId, flow, this.#o.localAddress(flow), sipCallId, aTag);
+    const call = new Call(record, domain, { invite: req, tx }, aLeg, this.#o.timers);
     this.#calls.add(call);
     this.#byInviteTx.set(tx, call);
     tx.on("transaction.terminated", () => this.#byInviteTx.delete(tx));
     this.#index(call, aLeg);
-    try {
-      await this.#o.onNewCall?.({ id: record.id, accountId: record.accountId }, req);
-    } catch (err) {
-      // The call exists now: it must end through #failCall, or it stays among the active calls.
-      console.error(`[b2bua] call ${record.id}: onNewCall failed:`, err);
-      return this.#failCall(call, 500, "Server Internal Error", "internal-error");
-    }
-    this.#o.recorder.initiated(record);
-    this.#o.recorder.message(record, aLeg.id, "received", req);
-    this.#signals.respondA(call, 100, "Trying");
-
-    const ring = setTimeout(() => this.#noAnswer(call), this.#o.ringTimeoutMs);
-    call.timers.add(ring);
-    await Promise.all(bindings.map((binding) => this.#forker.fork(call, binding)));
-    if (call.attempts.length === 0 && !call.ended) {
-      if (call.mediaRefusal === undefined)
-        return this.#failCall(call, 500, "Server Internal Error", "media-failed");
-      this.#failCall(call, 488, "Not Acceptable Here", call.mediaRefusal, [
-        ["Warning", `399 hookline "${call.mediaRefusal}"`],
-      ]);
-    }
+    return call;
   }
 
-  #noAnswer(call: Call): void {
-    if (call.b || call.ended) return;
-    this.#signals.cancelPending(call);
-    this.#failCall(call, 480, "Temporarily Unavailable");
-  }
-
-  #failCall(call: Call, status: number, reason?: string, endReason?: string, headers?: HeaderInput[]): void {
-    if (call.ended) return;
-    call.ended = true;
-    this.#signals.respondA(call, status, reason, undefined, headers);
-    call.a.state = "terminated";
-    this.#o.recorder.updateLeg(call.a.id, { state: "terminated" });
-    this.#o.recorder.setState(call.record, "failed", {
-      status,
-      reason: endReason ?? reason ?? String(status),
-    });
-    this.#forget(call);
+  /** The handle the router's actions act on (SPEC §5). */
+  #control(call: Call): CallControl {
+    return {
+      id: call.record.id,
+      accountId: call.record.accountId,
+      domain: call.domain,
+      origin: call.inbound ? "inbound" : "api",
+      get ended() {
+        return call.ended;
+      },
+      dial: (request) => this.#dialer.dial(call, request),
+      reject: (status, reason, endReason) =>
+        this.#finish(call, { status, reason, endReason: endReason ?? reason ?? String(status) }),
+      hangup: (endReason = "hangup") => this.#finish(call, { status: 603, reason: "Decline", endReason }),
+      asking: () => {
+        if (call.phase !== "asking") call.moveTo("asking");
+      },
+      pause: (ms) =>
+        new Promise<void>((resolve) => {
+          call.after(ms, resolve);
+          void call.done.then(() => resolve());
+        }),
+      hook: (entry) => this.#o.recorder.hook(call.record, entry),
+    };
   }
 
   // ─── caller's side ─────────────────────────────────────────────────────────
@@ -189,7 +249,7 @@ export class B2bua {
   /** CANCEL for a pending INVITE (RFC 3261 §9.2): 200 to the CANCEL, 487 to the INVITE. */
   onCancel(cancel: SipRequest, tx: ServerTransaction, invite: InviteServerTransaction | undefined): void {
     const call = invite && this.#byInviteTx.get(invite);
-    if (!call) {
+    if (!call?.a) {
       tx.respond(createResponse(cancel, 481, "Call/Transaction Does Not Exist", { toTag: generateTag() }));
       return;
     }
@@ -198,8 +258,7 @@ export class B2bua {
     tx.respond(ok);
     this.#o.recorder.message(call.record, call.a.id, "sent", ok);
     if (call.b || call.ended) return;
-    this.#signals.cancelPending(call);
-    this.#failCall(call, 487, "Request Terminated", "cancelled");
+    this.#finish(call, { status: 487, reason: "Request Terminated", endReason: "cancelled" });
   }
 
   /** An ACK outside any transaction: for a 2xx (§13.2.2.4), routed by its dialog. */
@@ -208,9 +267,11 @@ export class B2bua {
     if (!found) return;
     const { call, leg } = found;
     this.#o.recorder.message(call.record, leg.id, "received", ack);
-    if (leg === call.a && !call.aAcked) {
+    if (leg === call.a && call.inbound && !call.aAcked) {
       call.aAcked = true;
-      if (call.b && !call.bAcked) this.#signals.ackB(call, ack);
+      void this.#dialer
+        .ackFromCaller(call, ack.body, getHeader(ack, "content-type"))
+        .catch((err: unknown) => console.error(`[b2bua] call ${call.record.id}: ACK not relayed:`, err));
       return;
     }
     const pending = call.pendingAck;
@@ -252,7 +313,8 @@ export class B2bua {
     if (checked && !checked.ok) return reply(checked.status, checked.reason);
     if (req.method === "BYE") {
       reply(200, "OK");
-      this.#end(call, leg, leg === call.a ? "caller-hangup" : "callee-hangup");
+      const endReason = leg === call.a ? "caller-hangup" : "callee-hangup";
+      this.#finish(call, { status: 487, reason: "Request Terminated", endReason, by: leg });
       return;
     }
     const other = call.other(leg);
@@ -283,19 +345,11 @@ export class B2bua {
     for (const call of [...this.#calls]) {
       const dropped = call.legs().find((l) => l.flow.connectionId === connectionId);
       if (!dropped) continue;
-      if (call.b) {
-        if (dropped === call.a || dropped === call.b) this.#end(call, dropped, "connection-closed", true);
+      if (dropped === call.a || dropped === call.b) {
+        this.#finish(call, { status: 487, endReason: "connection-closed", by: dropped });
         continue;
       }
-      if (dropped === call.a) {
-        this.#signals.cancelPending(call);
-        call.ended = true;
-        this.#o.recorder.setState(call.record, "failed", { status: 487, reason: "connection-closed" });
-        this.#forget(call);
-      } else {
-        const attempt = call.attempts.find((x) => x.leg === dropped);
-        if (attempt) this.#forker.onAttemptFailed(call, attempt, 503);
-      }
+      call.attempts.find((x) => x.leg === dropped)?.fail?.(503);
     }
   }
 
@@ -306,13 +360,7 @@ export class B2bua {
   endCall(callId: string, reason: string): boolean {
     const call = [...this.#calls].find((c) => c.record.id === callId);
     if (!call || call.ended) return false;
-    if (!call.b) {
-      this.#signals.cancelPending(call);
-      this.#failCall(call, 503, "Service Unavailable", reason);
-      return true;
-    }
-    this.#signals.sendInDialog(call, call.a, "BYE");
-    this.#end(call, call.a, reason);
+    this.#finish(call, { status: 503, reason: "Service Unavailable", endReason: reason });
     return true;
   }
 
@@ -322,29 +370,50 @@ export class B2bua {
     const until = Date.now() + deadlineMs;
     while (this.#calls.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
     for (const call of [...this.#calls]) {
-      if (call.b) {
-        this.#signals.sendInDialog(call, call.a, "BYE");
-        this.#end(call, call.a, "shutdown");
-      } else {
-        this.#noAnswer(call);
-      }
+      this.#finish(call, { status: 480, reason: "Temporarily Unavailable", endReason: "shutdown" });
     }
   }
 
-  #end(call: Call, by: Leg, reason: string, byGone = false): void {
+  /**
+   * The one place a call ends. Before an answer: pending forks are CANCELled and the caller gets
+   * `status` (an API call's first party, waiting for its ACK, gets ACK and BYE). After: BYE to
+   * each confirmed leg but the one that ended it. Then the legs, the media and the record close.
+   */
+  #finish(call: Call, ending: Ending): void {
     if (call.ended) return;
-    call.ended = true;
-    const other = call.other(by);
-    if (other && other.state === "confirmed") this.#signals.sendInDialog(call, other, "BYE");
-    if (byGone) by.state = "terminated";
-    for (const leg of [call.a, call.b]) {
-      if (leg) {
-        leg.state = "terminated";
-        this.#o.recorder.updateLeg(leg.id, { state: "terminated" });
-      }
+    const answered = call.b !== undefined;
+    this.#signals.cancelPending(call);
+    if (!answered && call.inbound) {
+      const status = ending.status ?? 500;
+      const warning: HeaderInput[] =
+        status === 488 && call.mediaRefusal ? [["Warning", `399 hookline "${call.mediaRefusal}"`]] : [];
+      this.#signals.respondA(call, status, ending.reason, undefined, [...warning, ...(ending.headers ?? [])]);
     }
-    this.#o.recorder.setState(call.record, "completed", { reason });
-    this.#forget(call);
+    if (!answered && !call.inbound && call.a && call.a !== ending.by && !call.aAcked)
+      this.#signals.ack(call, call.a);
+    for (const leg of [call.a, call.b]) {
+      if (leg && leg !== ending.by && leg.state === "confirmed" && (answered || !call.inbound))
+        this.#signals.sendInDialog(call, leg, "BYE");
+    }
+    for (const leg of call.legs()) {
+      if (leg.state === "terminated") continue;
+      leg.end();
+      this.#o.recorder.updateLeg(leg.id, { state: "terminated" });
+    }
+    this.#o.recorder.setState(call.record, answered ? "completed" : "failed", {
+      ...(!answered && { status: ending.status ?? 500 }),
+      reason: ending.endReason,
+      answeredAt: call.answeredAt,
+    });
+    call.moveTo("ended");
+    call.clearTimers();
+    this.#media.closeCall(call.record.id);
+    this.#calls.delete(call);
+    // Keep the dialogs a little longer so late BYE/ACK retransmissions find them (64*T1).
+    const handle = this.#o.timers.setTimer(64 * this.#o.t1Ms, () => {
+      for (const leg of call.legs()) this.#dialogs.delete(`${leg.sipCallId}\n${leg.localTag}`);
+    });
+    (handle as { unref?: () => void } | undefined)?.unref?.();
   }
 
   #index(call: Call, leg: Leg): void {
@@ -354,15 +423,5 @@ export class B2bua {
   #dialogOf(req: SipRequest): { call: Call; leg: Leg } | undefined {
     const tag = getTo(req)?.tag;
     return tag ? this.#dialogs.get(`${getCallId(req)}\n${tag}`) : undefined;
-  }
-
-  #forget(call: Call): void {
-    call.clearTimers();
-    this.#media.closeCall(call.record.id);
-    this.#calls.delete(call);
-    // Keep the dialogs a little longer so late BYE/ACK retransmissions find them (64*T1).
-    setTimeout(() => {
-      for (const leg of call.legs()) this.#dialogs.delete(`${leg.sipCallId}\n${leg.localTag}`);
-    }, 64 * this.#o.t1Ms).unref();
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Records what a call carried (issue 4 part 4): the call, its legs and the ordered SIP trace in the
+ * Records what a call carried: the call, its legs and the ordered SIP trace in the
  * database, and the same moments as typed events on the bus (SPEC §4). `seq` is one counter per call
  * shared by the trace and the events, so deliveries line up with `GET /v1/calls/:id`.
  * Recording never breaks call handling: failures are logged and the call goes on.
@@ -7,8 +7,10 @@
 import {
   createCallStore,
   orderedId,
+  type CallOrigin,
   type CallState,
   type CallStore,
+  type HookKind,
   type Database,
   type LegState,
 } from "@hookline/db";
@@ -62,6 +64,7 @@ export class CallRecorder {
     sipCallId: string;
     from: string;
     to: string;
+    origin?: CallOrigin;
   }): CallRecord {
     const record: CallRecord = {
       id: orderedId("call", this.#now()),
@@ -79,6 +82,7 @@ export class CallRecorder {
       sipCallId: input.sipCallId,
       from: input.from,
       to: input.to,
+      origin: input.origin ?? "inbound",
       state: "initiated",
       startedAt: record.startedAt,
     });
@@ -137,7 +141,7 @@ export class CallRecorder {
   }
 
   /** Moves the call to a new state (forward only) and publishes `call.<state>`. */
-  setState(call: CallRecord, state: CallState, end?: { status?: number; reason?: string }): void {
+  setState(call: CallRecord, state: CallState, end?: CallEnd): void {
     if (call.state === state || call.state === "completed" || call.state === "failed") return;
     call.state = state;
     call.info = undefined;
@@ -187,17 +191,42 @@ export class CallRecorder {
     });
   }
 
-  #lifecycle(call: CallRecord, type: CallEventType, end?: { status?: number; reason?: string }): void {
+  /** An application-hook request on the call's timeline (SPEC §5), numbered with its messages. */
+  hook(
+    call: CallRecord,
+    entry: {
+      kind: HookKind;
+      eventType: string;
+      url: string;
+      status: number | null;
+      latencyMs: number;
+      actions: unknown[] | null;
+      error: string | null;
+    },
+  ): void {
+    this.#store.insertHook({ callId: call.id, seq: ++call.seq, at: this.#now(), ...entry });
+  }
+
+  #lifecycle(call: CallRecord, type: CallEventType, end?: CallEnd): void {
     const seq = ++call.seq;
+    const now = this.#now();
     this.#publish({
       type,
-      timestamp: this.#iso(this.#now()),
+      timestamp: this.#iso(now),
       data: {
         accountId: call.accountId,
         callId: call.id,
         seq,
         call: end
-          ? { ...callInfo(call), endStatus: end.status ?? null, endReason: end.reason ?? null }
+          ? {
+              ...callInfo(call),
+              answeredAt: end.answeredAt === undefined ? null : new Date(end.answeredAt).toISOString(),
+              endedAt: this.#iso(now),
+              durationSec: end.answeredAt === undefined ? null : Math.round((now - end.answeredAt) / 1000),
+              reason: end.reason ?? null,
+              endStatus: end.status ?? null,
+              endReason: end.reason ?? null,
+            }
           : (call.info ??= callInfo(call)),
       },
     });
@@ -219,6 +248,13 @@ export class CallRecorder {
       console.error("[calls] recording failed:", (err as Error).message);
     }
   }
+}
+
+/** How a call ended: its final status (a failed call's), reason and answer time. */
+export interface CallEnd {
+  status?: number;
+  reason?: string;
+  answeredAt?: number | undefined;
 }
 
 function callInfo(call: CallRecord) {

@@ -1,6 +1,6 @@
 /**
  * The messages the B2BUA itself originates on a call's legs: responses to the caller, requests
- * inside a leg's dialog, CANCEL of a forked attempt, the ACK of the callee's 2xx, and the 2xx
+ * inside a leg's dialog, CANCEL of a forked attempt, ACKs of 2xx responses, and the 2xx
  * retransmissions toward a caller over UDP. Each one is recorded on the call's trace.
  */
 import {
@@ -16,7 +16,7 @@ import type { Flow } from "../transport/types.js";
 import type { Attempt, Call } from "./call.js";
 import type { CallRecorder } from "./call-recorder.js";
 import type { Leg } from "./leg.js";
-import { contentTypeOf, passThroughHeaders } from "./sip-helpers.js";
+import { passThroughHeaders } from "./sip-helpers.js";
 
 export interface CallSignalsDeps {
   layer: TransactionLayer;
@@ -26,6 +26,11 @@ export interface CallSignalsDeps {
   t1Ms: number;
 }
 
+export interface Body {
+  body: Uint8Array;
+  contentType?: string | undefined;
+}
+
 export class CallSignals {
   readonly #o: CallSignalsDeps;
 
@@ -33,13 +38,18 @@ export class CallSignals {
     this.#o = deps;
   }
 
-  ackB(call: Call, fromA: SipRequest | undefined): void {
-    const b = call.b!;
-    call.bAcked = true;
-    const ack = b.request("ACK", fromA && { body: fromA.body, ...contentTypeOf(fromA) });
+  /** The ACK of a 2xx on `leg` (RFC 3261 §13.2.2.4), with the SDP answer when the 2xx offered. */
+  ack(call: Call, leg: Leg, body?: Body): void {
+    const ack = leg.request("ACK", body && { body: body.body, contentType: body.contentType });
     if (!ack) return;
-    this.#o.recorder.message(call.record, b.id, "sent", ack);
-    void this.#o.send(ack, b.flow).catch(() => {});
+    leg.lastAck = ack;
+    this.#o.recorder.message(call.record, leg.id, "sent", ack);
+    void this.#o.send(ack, leg.flow).catch(() => {});
+  }
+
+  /** The 2xx came again: its ACK was lost (RFC 3261 §13.2.2.4). */
+  reack(leg: Leg): void {
+    if (leg.lastAck) void this.#o.send(leg.lastAck, leg.flow).catch(() => {});
   }
 
   sendInDialog(call: Call, leg: Leg, method: string): void {
@@ -68,7 +78,8 @@ export class CallSignals {
 
   sendCancel(call: Call, attempt: Attempt): void {
     // RFC 3261 §9.1: a CANCEL waits until a provisional response arrived; one per branch.
-    if (!attempt.provisional || attempt.cancelSent || attempt.final !== undefined) return;
+    if (!attempt.cancelled || !attempt.provisional || attempt.cancelSent || attempt.final !== undefined)
+      return;
     if (attempt.tx.state === "terminated") return;
     attempt.cancelSent = true;
     const cancel = createCancel(attempt.invite);
@@ -84,28 +95,32 @@ export class CallSignals {
     }
   }
 
+  /** A response to the caller's INVITE; nothing for a call the API started (it has no caller). */
   respondA(
     call: Call,
     status: number,
     reason?: string,
     from?: SipResponse,
     headers: HeaderInput[] = [],
-    body?: Uint8Array,
+    body?: Body,
   ): void {
-    const res = createResponse(call.aInvite, status, reason, {
-      toTag: call.a.localTag,
+    const inbound = call.inbound;
+    const a = call.a;
+    if (!inbound || !a) return;
+    const res = createResponse(inbound.invite, status, reason, {
+      toTag: a.localTag,
       headers: [
-        ...(status > 100 && status < 300 ? ([["Contact", call.a.contact]] as HeaderInput[]) : []),
+        ...(status > 100 && status < 300 ? ([["Contact", a.contact]] as HeaderInput[]) : []),
         ...(from ? passThroughHeaders(from) : []),
         ...headers,
       ],
-      ...(from && from.body.length > 0 && { body: body ?? from.body, ...contentTypeOf(from) }),
+      ...(body && body.body.length > 0 && { body: body.body, contentType: body.contentType }),
     });
-    this.#o.recorder.message(call.record, call.a.id, "sent", res);
-    if (status > 100 && status < 300) call.a.establishAsUas(call.aInvite, res);
-    if (status >= 200 && status < 300) call.a.dialog?.confirm();
+    this.#o.recorder.message(call.record, a.id, "sent", res);
+    if (status > 100 && status < 300) a.establishAsUas(inbound.invite, res);
+    if (status >= 200 && status < 300) a.dialog?.confirm();
     try {
-      call.aTx.respond(res);
+      inbound.tx.respond(res);
     } catch (err) {
       console.error("[b2bua] response to caller not sent:", (err as Error).message);
     }
@@ -116,23 +131,23 @@ export class CallSignals {
    * up after 64*T1 (RFC 3261 §13.3.1.4): then the call ends with a BYE.
    */
   retransmit2xxToA(call: Call, onNoAck: () => void): void {
-    if (call.a.flow.transport !== "udp") return;
-    const last = call.aTx.lastResponse;
-    const giveUpAt = Date.now() + 64 * this.#o.t1Ms;
+    const inbound = call.inbound;
+    if (!inbound || call.a?.flow.transport !== "udp") return;
+    const last = inbound.tx.lastResponse;
+    let left = 64 * this.#o.t1Ms;
     let interval = this.#o.t1Ms;
     const tick = () => {
       if (call.aAcked || call.ended || !last) return;
-      if (Date.now() >= giveUpAt) return onNoAck();
+      left -= interval;
+      if (left <= 0) return onNoAck();
       try {
-        call.aTx.respond(last);
+        inbound.tx.respond(last);
       } catch {
         return;
       }
       interval = Math.min(interval * 2, this.#o.layer.config.t2);
-      const t = setTimeout(tick, interval);
-      call.timers.add(t);
+      call.after(interval, tick);
     };
-    const t = setTimeout(tick, interval);
-    call.timers.add(t);
+    call.after(interval, tick);
   }
 }

@@ -1,26 +1,47 @@
 /**
- * The callee side of a new call: the caller's INVITE forked to every registered contact in
- * parallel (first 2xx wins, the others are CANCELled; a 2xx that loses a race is ACKed and BYEd),
- * provisional and final responses relayed to the caller, and the best failure chosen when every
- * fork fails (RFC 3261 §16.7 step 6 rules, applied by a B2BUA).
+ * Forking a dial (RFC 3261 §16.6-like, done by a B2BUA): the INVITE of each contact, and what each
+ * of its responses means for the call. The forker decides; it sends nothing but the INVITEs and
+ * changes no call state beyond its attempts: the B2BUA carries out the {@link ForkDecision}s
+ * (relay a provisional, bridge the first 2xx, ACK+BYE a late 2xx, answer the best failure).
  */
-import { generateCallId, generateTag, getFrom, getTo, type SipResponse } from "@hookline/sip-core";
-import type { Binding, B2buaOptions } from "./b2bua.js";
+import { generateCallId, generateTag, type HeaderInput, type SipResponse } from "@hookline/sip-core";
 import type { Attempt, Call } from "./call.js";
-import type { CallSignals } from "./call-signals.js";
+import type { CallRecorder } from "./call-recorder.js";
 import { Leg } from "./leg.js";
-import { MediaRefusedError, type MediaPort } from "./media-port.js";
-import { contentTypeOf, isSdp, nameAddr, passThroughHeaders, text, utf8 } from "./sip-helpers.js";
+import type { B2buaOptions, DialContact } from "./ports.js";
+import { nameAddr } from "./sip-helpers.js";
+
+export type ForkDecision =
+  /** Nothing for the caller (a 100, a provisional after the call was decided, ...). */
+  | { kind: "none" }
+  /** A provisional on an attempt to be CANCELled: the CANCEL may go now (RFC 3261 §9.1). */
+  | { kind: "send-cancel"; attempt: Attempt }
+  /** A provisional with a To tag: relay it (RFC 3261 §16.7 step 5). */
+  | { kind: "early"; attempt: Attempt; res: SipResponse }
+  /** The first 2xx: bridge this attempt, CANCEL the others. */
+  | { kind: "answered"; attempt: Attempt; res: SipResponse }
+  /** The callee's 2xx again: its ACK was lost (RFC 3261 §13.2.2.4). */
+  | { kind: "retransmitted-2xx"; attempt: Attempt }
+  /** A 2xx after another attempt won (or the call ended): ACK, then BYE (RFC 3261 §16.7 step 5 note). */
+  | { kind: "late-2xx"; attempt: Attempt; res: SipResponse }
+  /** This attempt failed; others are still out. */
+  | { kind: "attempt-failed"; attempt: Attempt }
+  /** Every attempt failed: the best final status (§16.7 step 6) decides the dial. */
+  | { kind: "all-failed"; attempt: Attempt; status: number; reason: string | undefined };
 
 export interface ForkerDeps extends Pick<
   B2buaOptions,
-  "layer" | "recorder" | "send" | "transportFor" | "localAddress"
+  "layer" | "recorder" | "transportFor" | "localAddress"
 > {
-  media: MediaPort;
-  signals: CallSignals;
-  index(call: Call, leg: Leg): void;
-  failCall(call: Call, status: number, reason?: string): void;
-  end(call: Call, leg: Leg, reason: string): void;
+  recorder: CallRecorder;
+}
+
+export interface ForkOptions {
+  from: { displayName?: string | undefined; uri: string };
+  to: { displayName?: string | undefined; uri: string };
+  body: Uint8Array;
+  contentType?: string | undefined;
+  headers: HeaderInput[];
 }
 
 export class Forker {
@@ -30,172 +51,88 @@ export class Forker {
     this.#o = deps;
   }
 
-  async fork(call: Call, binding: Binding): Promise<void> {
-    const a = call.aInvite;
-    const from = getFrom(a)!;
-    const to = getTo(a);
+  /** A leg toward `contact`, recorded, before its INVITE (the media plane needs it for the offer). */
+  newLeg(call: Call, contact: DialContact): Leg {
     const sipCallId = generateCallId();
     const localTag = generateTag();
     const legId = this.#o.recorder.createLeg(call.record, {
       direction: "outbound",
       sipCallId,
       localTag,
-      remoteUri: binding.contact,
-      transport: binding.flow.transport,
-      source: `${binding.flow.remoteAddress}:${binding.flow.remotePort}`,
+      remoteUri: contact.contact,
+      transport: contact.flow.transport,
+      source: `${contact.flow.remoteAddress}:${contact.flow.remotePort}`,
     });
-    const leg = new Leg(legId, binding.flow, this.#o.localAddress(binding.flow), sipCallId, localTag);
-    let body = a.body;
-    if (isSdp(a)) {
-      try {
-        body = utf8(await this.#o.media.offer(call.record.id, call.a, leg, text(a.body)));
-      } catch (err) {
-        // The call ended while the media plane worked (a quick CANCEL): nothing left to do.
-        if (call.ended) return;
-        // This contact cannot be served; if none can, the caller gets 488 with the reason (a
-        // refusal) or 500 (the media plane failed, e.g. no free port).
-        if (err instanceof MediaRefusedError) call.mediaRefusal = err.message;
-        else console.error(`[b2bua] call ${call.record.id}: media for ${binding.contact} failed:`, err);
-        this.#o.media.closeLeg(call.record.id, leg);
-        this.#o.recorder.updateLeg(legId, { state: "terminated" });
-        return;
-      }
-    }
-    if (call.ended) return;
+    return new Leg(legId, contact.flow, this.#o.localAddress(contact.flow), sipCallId, localTag);
+  }
+
+  /** Sends the INVITE of `leg`; the caller wires the transaction's events to {@link decide}. */
+  invite(call: Call, leg: Leg, contact: DialContact, o: ForkOptions): Attempt | undefined {
     const invite = leg.initialInvite(
-      nameAddr(from.displayName, from.uri),
-      nameAddr(to?.displayName, to!.uri),
-      binding.contact,
+      nameAddr(o.from.displayName, o.from.uri),
+      nameAddr(o.to.displayName, o.to.uri),
+      contact.contact,
       {
         headers: [
-          ...passThroughHeaders(a),
+          ...o.headers,
           ["Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, MESSAGE, NOTIFY, UPDATE"],
         ],
-        body,
-        ...contentTypeOf(a),
+        body: o.body,
+        ...(o.contentType && { contentType: o.contentType }),
       },
     );
-    const tx = this.#o.layer.createClientTransaction(invite, this.#o.transportFor(binding.flow));
-    if (tx.request.method !== "INVITE") return;
+    const tx = this.#o.layer.createClientTransaction(invite, this.#o.transportFor(contact.flow));
+    if (tx.request.method !== "INVITE") return undefined;
     const attempt: Attempt = {
       leg,
       invite,
       tx: tx as Attempt["tx"],
+      target: contact.target,
       provisional: false,
       final: undefined,
       cancelled: false,
     };
     call.attempts.push(attempt);
-    this.#o.index(call, leg);
-    tx.on("response.received", (res: SipResponse) => this.#onAttemptResponse(call, attempt, res));
-    tx.on("transaction.timeout", () => this.onAttemptFailed(call, attempt, 408));
-    tx.on("transport.error", () => this.onAttemptFailed(call, attempt, 503));
     this.#o.recorder.message(call.record, leg.id, "sent", invite);
-    tx.start();
+    return attempt;
   }
 
-  #onAttemptResponse(call: Call, attempt: Attempt, res: SipResponse): void {
-    this.#o.recorder.message(call.record, attempt.leg.id, "received", res);
-    // Responses with SDP wait for the media plane; the chain keeps them in arrival order.
-    call.chain = call.chain
-      .then(() => this.#handleAttemptResponse(call, attempt, res))
-      .catch((err: unknown) => console.error(`[b2bua] call ${call.record.id}:`, err));
-  }
-
-  /** The SDP to relay for a response that carries one, through the media plane (once per SDP). */
-  async #relayedAnswer(call: Call, attempt: Attempt, res: SipResponse): Promise<Uint8Array | undefined> {
-    if (!isSdp(res) || res.status < 180 || res.status >= 300) return undefined;
-    const sdp = text(res.body);
-    if (attempt.answer?.from !== sdp) {
-      attempt.answer = {
-        from: sdp,
-        to: utf8(await this.#o.media.answer(call.record.id, attempt.leg, call.a, sdp)),
-      };
-    }
-    return attempt.answer.to;
-  }
-
-  async #handleAttemptResponse(call: Call, attempt: Attempt, res: SipResponse): Promise<void> {
-    const leg = attempt.leg;
+  /** What a response to an attempt means; updates the attempt and its leg's dialog only. */
+  decide(call: Call, attempt: Attempt, res: SipResponse): ForkDecision {
     const status = res.status;
-    const body =
-      call.ended || (call.b && call.b !== leg) ? undefined : await this.#relayedAnswer(call, attempt, res);
-    if (status < 200) {
-      // RFC 3261 §9.1: any provisional, 100 included, lets a CANCEL go; one that was wanted
-      // before (the caller cancelled, another fork won) goes now.
-      attempt.provisional = true;
-      if (attempt.cancelled) this.#o.signals.sendCancel(call, attempt);
-      if (status === 100 || call.b || call.ended) return;
-      leg.establishAsUac(attempt.invite, res);
-      if (leg.state === "trying" && leg.dialog) {
-        leg.state = "early";
-        this.#o.recorder.updateLeg(leg.id, {
-          state: "early",
-          ...(leg.remoteTag && { remoteTag: leg.remoteTag }),
-        });
-      }
-      this.#o.signals.respondA(call, status, res.reason, res, [], body);
-      if (status === 180 || status === 183) this.#o.recorder.setState(call.record, "ringing");
-      return;
-    }
-    if (status < 300) return this.#onAttemptAnswered(call, attempt, res, body);
-    attempt.final = status;
-    this.#o.media.closeLeg(call.record.id, leg);
-    leg.state = "terminated";
-    this.#o.recorder.updateLeg(leg.id, { state: "terminated" });
-    this.#maybeFail(call, res);
-  }
-
-  #onAttemptAnswered(call: Call, attempt: Attempt, res: SipResponse, body: Uint8Array | undefined): void {
     const leg = attempt.leg;
-    if (call.b === leg) {
-      // A retransmitted 2xx: the ACK got lost (RFC 3261 §13.2.2.4), send it again.
-      if (call.bAcked) this.#o.signals.ackB(call, undefined);
-      return;
-    }
-    attempt.final = res.status;
-    if (call.b || call.ended) {
-      // Another fork already won, or the call is gone: confirm and end this dialog at once.
+    if (status < 200) {
+      // RFC 3261 §9.1: any provisional, 100 included, lets a pending CANCEL go (the B2BUA sends it).
+      attempt.provisional = true;
+      if (attempt.cancelled) return { kind: "send-cancel", attempt };
+      if (status === 100 || call.b || call.ended || attempt.final !== undefined) return { kind: "none" };
       leg.establishAsUac(attempt.invite, res);
-      const ack = leg.request("ACK");
-      if (ack) void this.#o.send(ack, leg.flow).catch(() => {});
-      this.#o.signals.sendInDialog(call, leg, "BYE");
-      this.#o.media.closeLeg(call.record.id, leg);
-      return;
+      return { kind: "early", attempt, res };
     }
-    call.b = leg;
-    call.bAnswer = res;
-    leg.establishAsUac(attempt.invite, res);
-    leg.state = "confirmed";
-    this.#o.recorder.updateLeg(leg.id, {
-      state: "confirmed",
-      ...(leg.remoteTag && { remoteTag: leg.remoteTag }),
-    });
-    this.#o.signals.cancelPending(call, attempt);
-    call.clearTimers();
-    call.a.state = "confirmed";
-    this.#o.recorder.updateLeg(call.a.id, { state: "confirmed" });
-    this.#o.signals.respondA(call, res.status, res.reason, res, [], body);
-    this.#o.recorder.setState(call.record, "answered");
-    this.#o.signals.retransmit2xxToA(call, () => this.#o.end(call, call.a, "no-ack"));
+    if (status < 300) {
+      if (call.b === leg || call.a === leg) return { kind: "retransmitted-2xx", attempt };
+      attempt.final = status;
+      leg.establishAsUac(attempt.invite, res);
+      if (call.b || call.ended || attempt.cancelled || call.phase !== "dialing")
+        return { kind: "late-2xx", attempt, res };
+      return { kind: "answered", attempt, res };
+    }
+    return this.failed(call, attempt, status, res.reason);
   }
 
-  onAttemptFailed(call: Call, attempt: Attempt, status: number): void {
-    if (attempt.final !== undefined) return;
+  /** An attempt ended without a response (timeout 408, transport error 503) or with a failure. */
+  failed(call: Call, attempt: Attempt, status: number, reason?: string): ForkDecision {
+    if (attempt.final !== undefined) return { kind: "none" };
     attempt.final = status;
-    attempt.leg.state = "terminated";
-    this.#o.recorder.updateLeg(attempt.leg.id, { state: "terminated" });
-    if (call.b !== attempt.leg) this.#o.media.closeLeg(call.record.id, attempt.leg);
-    if (call.b === attempt.leg && !call.ended) return this.#o.end(call, attempt.leg, "transport-error");
-    this.#maybeFail(call, undefined);
+    attempt.leg.end();
+    const pending = call.attempts.some((x) => x.final === undefined);
+    if (pending || call.b) return { kind: "attempt-failed", attempt };
+    const best = bestFailure(call.attempts.map((x) => x.final ?? 500));
+    return { kind: "all-failed", attempt, status: best, reason: status === best ? reason : undefined };
   }
+}
 
-  /** When every fork has failed, the best final response goes to the caller (§16.7 step 6). */
-  #maybeFail(call: Call, last: SipResponse | undefined): void {
-    if (call.b || call.ended || call.attempts.some((x) => x.final === undefined)) return;
-    const statuses = call.attempts.map((x) => x.final ?? 500);
-    const best = statuses.find((s) => s >= 600) ?? statuses.find((s) => s === 486) ?? Math.min(...statuses);
-    const reason = last && last.status === best ? last.reason : undefined;
-    this.#o.failCall(call, best, reason);
-  }
+/** RFC 3261 §16.7 step 6, for a B2BUA: a 6xx wins, then 486 (the callee is busy), else the lowest. */
+export function bestFailure(statuses: number[]): number {
+  return statuses.find((s) => s >= 600) ?? statuses.find((s) => s === 486) ?? Math.min(...statuses);
 }

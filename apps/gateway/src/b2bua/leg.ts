@@ -3,7 +3,7 @@
  * caller's dialog (the gateway is its UAS), a B-leg the callee's (the gateway is UAC). Dialog state
  * (tags, CSeq, remote target, route set) is sip-core's `Dialog`; the leg adds where it lives (flow,
  * the gateway's own address on that transport). Each leg has its own Call-ID and tags: nothing of
- * one leg appears in the other (issue 4 part 3).
+ * one leg appears in the other.
  */
 import {
   createRequest,
@@ -36,6 +36,8 @@ export class Leg {
   state: LegState = "trying";
   /** Set once a 1xx/2xx with a To tag establishes the dialog. */
   dialog: Dialog | undefined;
+  /** The ACK we sent for this leg's 2xx, sent again if the 2xx is (RFC 3261 §13.2.2.4). */
+  lastAck: SipRequest | undefined;
 
   constructor(
     readonly id: string,
@@ -48,6 +50,12 @@ export class Leg {
   get contact(): string {
     const transport = this.local.transport.toLowerCase();
     return `<sip:hookline@${this.local.host}:${this.local.port};transport=${transport}>`;
+  }
+
+  /** The leg is over (BYE, a failure, a lost race): its dialog ends with it (RFC 3261 §12.3). */
+  end(): void {
+    this.state = "terminated";
+    this.dialog?.terminate();
   }
 
   get remoteTag(): string | undefined {

@@ -34,7 +34,17 @@ export function contentTypeOf(m: SipRequest | SipResponse): { contentType?: stri
   return ct ? { contentType: ct } : {};
 }
 
-/** The caller's `X-` headers reach the callee, except Hookline's own (issue 4 part 3). */
+/** The caller's `X-` headers reach the callee, except Hookline's own. */
 export function passThroughHeaders(m: SipRequest | SipResponse): HeaderInput[] {
   return m.headers.filter((h) => h.key.startsWith("x-") && !HOOKLINE_HEADER.test(h.key)).map((h) => h);
+}
+
+/** A message's `X-` headers (Hookline's own left out) by lower-case name, repeats joined with ", ". */
+export function xHeaders(m: SipRequest | SipResponse): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const h of m.headers) {
+    if (!h.key.startsWith("x-") || HOOKLINE_HEADER.test(h.key)) continue;
+    out[h.key] = out[h.key] === undefined ? h.value : `${out[h.key]}, ${h.value}`;
+  }
+  return out;
 }

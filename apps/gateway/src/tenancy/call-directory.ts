@@ -3,7 +3,7 @@
  * in one object: the tenant of a domain, the contacts of a user, and the caller's authentication
  * (407 + Proxy-Authenticate, RFC 3261 §22.3; the authenticated user must be the From user).
  */
-import type { CallDirectory } from "../b2bua/b2bua.js";
+import type { CallDirectory } from "../b2bua/ports.js";
 import type { SipAuthenticator } from "../auth/sip-authenticator.js";
 import type { LocationService } from "../registrar/location-service.js";
 import type { TenantDirectory } from "./tenant-directory.js";
@@ -19,6 +19,7 @@ export function createCallDirectory(parts: CallDirectoryParts): CallDirectory {
   return {
     findDomain: (name) => tenants.domain(name),
     lookup: (domain, user) => locations.lookup(domain.name, user),
+    userExists: (domain, user) => tenants.ha1(domain.domainId, user) !== undefined,
     authenticate: (req, flow, domain) =>
       Promise.resolve(authenticator.authenticate(req, flow, { proxy: true, domain })),
   };

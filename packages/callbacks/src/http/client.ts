@@ -59,13 +59,14 @@ export class HttpClient {
   }
 
   /**
-   * POSTs `body`; never throws. Uses undici's dispatch API with a small handler rather than
+   * POSTs `body`; never throws. `timeoutMs` (at most the client's total) bounds this exchange. Uses undici's dispatch API with a small handler rather than
    * `request()`: no AbortSignal, Readable body or async iterator per request (measured: those were
    * ~10% of the engine's CPU at saturation). The total timeout aborts through the dispatch
    * controller; a response over `maxResponseBytes` is cut there and its connection dropped.
    */
-  post(url: URL, body: string, headers: Record<string, string>): Promise<HttpResult> {
+  post(url: URL, body: string, headers: Record<string, string>, timeoutMs?: number): Promise<HttpResult> {
     const started = performance.now();
+    const total = Math.min(timeoutMs ?? this.#totalTimeoutMs, this.#totalTimeoutMs);
     const max = this.#maxResponseBytes;
     return new Promise<HttpResult>((resolve) => {
       let status: number | null = null;
@@ -97,7 +98,7 @@ export class HttpClient {
         reason ??= why;
         controller?.abort(why);
       };
-      const timer = setTimeout(() => abort(new TimeoutError(this.#totalTimeoutMs)), this.#totalTimeoutMs);
+      const timer = setTimeout(() => abort(new TimeoutError(total)), total);
       const handler: Dispatcher.DispatchHandler = {
         onRequestStart(c) {
           controller = c;
@@ -134,8 +135,8 @@ export class HttpClient {
             method: "POST",
             headers: { ...HEADERS, ...headers },
             body,
-            headersTimeout: this.#headersTimeoutMs,
-            bodyTimeout: this.#totalTimeoutMs,
+            headersTimeout: Math.min(this.#headersTimeoutMs, total),
+            bodyTimeout: total,
           },
           handler,
         );

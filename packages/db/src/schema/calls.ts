@@ -3,6 +3,8 @@ import { accounts } from "./accounts.js";
 import { domains } from "./sip.js";
 
 export type CallState = "initiated" | "ringing" | "answered" | "completed" | "failed";
+/** `inbound`: a SIP INVITE reached the gateway; `api`: started with `POST /v1/calls` (SPEC §5). */
+export type CallOrigin = "inbound" | "api";
 
 /** One call as the tenant sees it: the B2BUA's pair (or more) of legs. */
 export const calls = sqliteTable(
@@ -17,6 +19,7 @@ export const calls = sqliteTable(
     sipCallId: text("sip_call_id").notNull(),
     from: text("from").notNull(),
     to: text("to").notNull(),
+    origin: text("origin").$type<CallOrigin>().notNull().default("inbound"),
     state: text("state").$type<CallState>().notNull(),
     /** Final SIP status and reason when the call failed or ended with one. */
     endStatus: integer("end_status"),
@@ -88,6 +91,35 @@ export const callMessages = sqliteTable(
   (t) => [primaryKey({ columns: [t.callId, t.seq] })],
 );
 
+export type HookKind = "application" | "fallback" | "redirect" | "action";
+
+/**
+ * The application-hook requests of a call (SPEC §5), on the call's timeline beside its SIP
+ * messages: `seq` comes from the same per-call counter as `call_messages.seq`.
+ */
+export const callHooks = sqliteTable(
+  "call_hooks",
+  {
+    callId: text("call_id")
+      .notNull()
+      .references(() => calls.id, { onDelete: "cascade" }),
+    seq: integer("seq").notNull(),
+    at: integer("at").notNull(),
+    kind: text("kind").$type<HookKind>().notNull(),
+    /** `call.incoming`, `call.dial-completed`, `call.outbound-answered`. */
+    eventType: text("event_type").notNull(),
+    url: text("url").notNull(),
+    status: integer("status"),
+    latencyMs: integer("latency_ms").notNull(),
+    /** The actions the answer carried, when it was usable. */
+    actions: text("actions", { mode: "json" }).$type<unknown[]>(),
+    /** Why the answer was not usable: timeout, refused, non-2xx, invalid JSON, a bad field... */
+    error: text("error"),
+  },
+  (t) => [primaryKey({ columns: [t.callId, t.seq] })],
+);
+
 export type Call = typeof calls.$inferSelect;
+export type CallHook = typeof callHooks.$inferSelect;
 export type CallLeg = typeof callLegs.$inferSelect;
 export type CallMessage = typeof callMessages.$inferSelect;

@@ -2,12 +2,15 @@ export { accounts, apiKeys, consoleUsers } from "./accounts.js";
 export type { Account, ApiKey, ConsoleUser } from "./accounts.js";
 export { domains, credentials, registrations } from "./sip.js";
 export type { Domain, Credential, Registration, SipTransport } from "./sip.js";
-export { calls, callLegs, callMessages } from "./calls.js";
+export { calls, callLegs, callMessages, callHooks } from "./calls.js";
 export type {
   Call,
   CallLeg,
   CallMessage,
+  CallHook,
+  CallOrigin,
   CallState,
+  HookKind,
   LegDirection,
   LegState,
   MessageDirection,

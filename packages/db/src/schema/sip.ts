@@ -13,6 +13,10 @@ export const domains = sqliteTable(
     /** SPEC §5: new incoming calls are described to this URL first. */
     applicationUrl: text("application_url"),
     fallbackUrl: text("fallback_url"),
+    /** SPEC §5: how long the application may take to answer before the fallback is asked. */
+    applicationTimeoutMs: integer("application_timeout_ms"),
+    /** Signs the application hook's requests (`whsec_...`, Standard Webhooks), set with the first URL. */
+    hookSecret: text("hook_secret"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },

@@ -1,0 +1,95 @@
+/**
+ * `POST /v1/calls` (SPEC §5): the platform starts a call. The gateway does the work; the console
+ * validates the body and hands it over through the `startCall` port it was given (absent when the
+ * console runs without a gateway in its process: 503).
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { ActionSchema, checkCallbackUrl } from "@hookline/callbacks";
+import { errors, jsonBody, jsonResponse, newRouter } from "../context.js";
+import type { RouteDeps } from "../context.js";
+import { ApiError, badRequest } from "../errors.js";
+
+export interface StartCallBody {
+  to: string;
+  from?: string | undefined;
+  callerId?: string | undefined;
+  timeout?: number | undefined;
+  applicationUrl?: string | undefined;
+  actions?: z.infer<typeof ActionSchema>[] | undefined;
+}
+
+export type StartCallPort = (
+  accountId: string,
+  body: StartCallBody,
+) =>
+  | { ok: true; id: string; from: string; to: string }
+  | { ok: false; status: 400 | 404 | 503; message: string };
+
+const Party = z.string().trim().min(1).max(256);
+
+const StartCallSchema = z
+  .strictObject({
+    to: Party.openapi({
+      description: "A user (`bob`, or `sip:bob@acme.sip.example`)",
+      example: "sip:bob@acme.sip.example",
+    }),
+    from: Party.optional().openapi({ description: "The From of the first party's INVITE" }),
+    callerId: Party.optional().openapi({ description: "Shown to the first party instead of `from`" }),
+    timeout: z
+      .number()
+      .int()
+      .min(1)
+      .max(600)
+      .optional()
+      .openapi({ description: "Seconds the first party may ring (30)" }),
+    applicationUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .optional(),
+    actions: z.array(ActionSchema).min(1).max(50).optional(),
+  })
+  .refine((b) => (b.actions === undefined) !== (b.applicationUrl === undefined), {
+    message: "give either actions or applicationUrl",
+    path: ["actions"],
+  })
+  .openapi("StartCall");
+
+const StartedSchema = z
+  .object({ id: z.string(), state: z.literal("initiated"), from: z.string(), to: z.string() })
+  .openapi("StartedCall");
+
+const start = createRoute({
+  method: "post",
+  path: "/calls",
+  operationId: "startCall",
+  tags: ["Calls"],
+  summary: "Start a call: ring `to`, then run `actions` or ask `applicationUrl` (call.outbound-answered)",
+  request: { body: jsonBody(StartCallSchema) },
+  responses: {
+    201: jsonResponse(StartedSchema, "The call is ringing its first party"),
+    ...errors,
+    503: jsonResponse(z.object({ error: z.object({ code: z.string(), message: z.string() }) }), "No gateway"),
+  },
+});
+
+export function startCallRoutes({ allowlist }: RouteDeps, startCall: StartCallPort | undefined) {
+  const app = newRouter();
+  app.openapi(start, (c) => {
+    const body = c.req.valid("json");
+    if (body.applicationUrl) {
+      const r = checkCallbackUrl(body.applicationUrl, { allowlist });
+      if (!r.ok) throw badRequest(`applicationUrl: ${r.reason}`);
+    }
+    if (!startCall)
+      throw new ApiError(503, "unavailable", "calls can only be started where the gateway runs");
+    const r = startCall(c.var.accountId, body);
+    if (!r.ok)
+      throw new ApiError(
+        r.status,
+        r.status === 404 ? "not_found" : r.status === 503 ? "unavailable" : "invalid_request",
+        r.message,
+      );
+    return c.json({ id: r.id, state: "initiated" as const, from: r.from, to: r.to }, 201);
+  });
+  return app;
+}

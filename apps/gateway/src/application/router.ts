@@ -1,0 +1,271 @@
+/**
+ * Programmable calls (SPEC §5): a new call on a domain with an `applicationUrl` is described to the
+ * application (`call.incoming`), and the actions it answers are carried out in order: `dial`,
+ * `reject`, `hangup`, `redirect`, `pause`. An application that fails (timeout, refused, non-2xx,
+ * invalid JSON, an unknown action or a bad field, more than 10 redirects) is replaced by the
+ * `fallbackUrl`, and that by the default route. Every request and its answer is on the call's
+ * timeline. Calls the API starts (`POST /v1/calls`) run their actions, or ask the application with
+ * `call.outbound-answered`, once the first party answered.
+ */
+import type { Action, DialAction } from "@hookline/callbacks";
+import { finishFailedDial, ringUser } from "../b2bua/default-route.js";
+import type {
+  CallControl,
+  CallDirectory,
+  CallRouter,
+  DialContact,
+  DialOutcome,
+  HookEntry,
+  IncomingCall,
+} from "../b2bua/ports.js";
+import type { ApplicationHookClient } from "./hook-client.js";
+import { resolveTarget } from "./targets.js";
+
+/** A domain's hook settings, read fresh for each call (a PATCH applies to the next call). */
+export interface ApplicationConfig {
+  applicationUrl: string | null;
+  fallbackUrl: string | null;
+  timeoutMs: number;
+  secret: string | null;
+}
+
+export interface ApplicationRouterDeps {
+  directory: CallDirectory;
+  hooks: ApplicationHookClient;
+  config(domainId: string): ApplicationConfig | undefined;
+  /** The default route's dial timeout. */
+  ringTimeoutMs: number;
+  now?: () => number;
+}
+
+export const DEFAULT_APPLICATION_TIMEOUT_MS = 5000;
+const MAX_REDIRECTS = 10;
+const DEFAULT_DIAL_TIMEOUT_S = 30;
+
+type Payload = { type: string; timestamp: string; data: Record<string, unknown> };
+
+/** One call's program: what the application was told, and how many redirects it took. */
+interface Run {
+  call: CallControl;
+  app: ApplicationConfig;
+  incoming: IncomingCall;
+  payload: Payload;
+  redirects: number;
+}
+
+export class ApplicationRouter implements CallRouter {
+  readonly #o: ApplicationRouterDeps;
+  readonly #now: () => number;
+
+  constructor(deps: ApplicationRouterDeps) {
+    this.#o = deps;
+    this.#now = deps.now ?? Date.now;
+  }
+
+  async route(call: CallControl, incoming: IncomingCall): Promise<void> {
+    const app = this.#o.config(call.domain.domainId);
+    if (!app?.applicationUrl) return this.#defaultRoute(call, incoming);
+    const run: Run = {
+      call,
+      app,
+      incoming,
+      payload: this.#payload("call.incoming", call, incoming),
+      redirects: 0,
+    };
+    const actions = await this.#askWithFallback(run, app.applicationUrl, "application");
+    if (!actions) return this.#defaultRoute(call, incoming);
+    await this.#execute(run, actions);
+  }
+
+  /** The program of an API call whose first party answered: its actions, or the application's. */
+  async runOutbound(
+    call: CallControl,
+    incoming: IncomingCall,
+    program: { actions?: Action[] | undefined; applicationUrl?: string | undefined },
+  ): Promise<void> {
+    const domainApp = this.#o.config(call.domain.domainId);
+    const app: ApplicationConfig = {
+      applicationUrl: program.applicationUrl ?? null,
+      fallbackUrl: null,
+      timeoutMs: domainApp?.timeoutMs ?? DEFAULT_APPLICATION_TIMEOUT_MS,
+      secret: domainApp?.secret ?? null,
+    };
+    const run: Run = {
+      call,
+      app,
+      incoming,
+      payload: this.#payload("call.outbound-answered", call, incoming),
+      redirects: 0,
+    };
+    const actions =
+      program.actions ?? (app.applicationUrl && (await this.#ask(run, app.applicationUrl, "application")));
+    if (actions) await this.#execute(run, actions);
+  }
+
+  /** The application, then the fallback; undefined when both failed (the default route follows). */
+  async #askWithFallback(run: Run, url: string, kind: HookEntry["kind"]): Promise<Action[] | undefined> {
+    const actions = await this.#ask(run, url, kind);
+    if (actions || run.call.ended) return actions;
+    const fallback = run.app.fallbackUrl;
+    return fallback && fallback !== url ? this.#ask(run, fallback, "fallback") : undefined;
+  }
+
+  /** One request, recorded on the timeline with its answer or why it was not usable. */
+  async #ask(
+    run: Run,
+    url: string,
+    kind: HookEntry["kind"],
+    payload = run.payload,
+  ): Promise<Action[] | undefined> {
+    run.call.asking();
+    const answer = await this.#o.hooks.ask(
+      run.call.domain.domainId,
+      url,
+      run.app.secret,
+      payload,
+      run.app.timeoutMs,
+    );
+    run.call.hook({
+      kind,
+      eventType: payload.type,
+      url,
+      status: answer.status,
+      latencyMs: answer.latencyMs,
+      actions: answer.ok ? answer.actions : null,
+      error: answer.ok ? null : answer.error,
+    });
+    if (!answer.ok) console.warn(`[application] call ${run.call.id}: ${kind} ${url}: ${answer.error}`);
+    return answer.ok ? answer.actions : undefined;
+  }
+
+  async #execute(run: Run, actions: Action[]): Promise<void> {
+    const { call } = run;
+    let lastDial: DialOutcome | undefined;
+    for (const action of actions) {
+      if (call.ended) return;
+      switch (action.action) {
+        case "dial": {
+          lastDial = await this.#dial(run, action);
+          if (call.ended || (lastDial.status === "answered" && !action.actionUrl)) return;
+          if (action.actionUrl) return this.#afterDial(run, action.actionUrl, lastDial);
+          break;
+        }
+        case "reject":
+          return call.reject(
+            action.status ?? 603,
+            action.reason ?? (action.status ? undefined : "Decline"),
+            "rejected",
+          );
+        case "hangup":
+          return call.hangup("application-hangup");
+        case "redirect": {
+          if (++run.redirects > MAX_REDIRECTS) {
+            call.hook(
+              failedEntry("redirect", run.payload.type, action.url, `more than ${MAX_REDIRECTS} redirects`),
+            );
+            return this.#fallbackThenDefault(run, action.url);
+          }
+          const next = await this.#ask(run, action.url, "redirect");
+          return next ? this.#execute(run, next) : this.#fallbackThenDefault(run, action.url);
+        }
+        case "pause":
+          call.asking();
+          await call.pause(action.seconds * 1000);
+          break;
+      }
+    }
+    if (lastDial) finishFailedDial(call, lastDial);
+  }
+
+  /** A redirect that failed (or looped): the fallback, once, then the default route. */
+  async #fallbackThenDefault(run: Run, failedUrl: string): Promise<void> {
+    const fallback = run.app.fallbackUrl;
+    if (fallback && fallback !== failedUrl && run.call.origin === "inbound") {
+      const actions = await this.#ask(run, fallback, "fallback");
+      if (actions) return this.#execute({ ...run, app: { ...run.app, fallbackUrl: null } }, actions);
+    }
+    if (run.call.origin === "inbound") return this.#defaultRoute(run.call, run.incoming);
+    run.call.hangup("application-failed");
+  }
+
+  /** The dial's outcome to its `actionUrl`; the answer's actions continue a call not yet bridged. */
+  async #afterDial(run: Run, url: string, outcome: DialOutcome): Promise<void> {
+    const payload: Payload = {
+      type: "call.dial-completed",
+      timestamp: new Date(this.#now()).toISOString(),
+      data: {
+        ...run.payload.data,
+        dial: {
+          status: outcome.status,
+          sipStatus: outcome.sipStatus,
+          answeredBy: outcome.answeredBy,
+          durationSec: outcome.durationSec,
+        },
+      },
+    };
+    const next = await this.#ask(run, url, "action", payload);
+    if (run.call.ended) return;
+    if (next) return this.#execute(run, next);
+    finishFailedDial(run.call, outcome);
+  }
+
+  async #dial(run: Run, action: DialAction): Promise<DialOutcome> {
+    const { call } = run;
+    const targets = typeof action.to === "string" ? [action.to] : action.to;
+    const groups: DialContact[][] = [];
+    let unreachable: { status: number; reason: string } | undefined;
+    for (const target of targets) {
+      const r = resolveTarget(this.#o.directory, call.domain, target);
+      if (!r.ok) {
+        // 480 (offline) says more than 404 (unknown) when several targets fail.
+        if (!unreachable || r.status > unreachable.status) unreachable = r;
+        continue;
+      }
+      if (action.strategy === "sequential" || groups.length === 0) groups.push([...r.contacts]);
+      else groups[0]!.push(...r.contacts);
+    }
+    if (groups.length === 0) {
+      const status = unreachable?.status ?? 404;
+      return {
+        status: status === 480 ? "no-answer" : "failed",
+        sipStatus: status,
+        reason: unreachable?.reason ?? null,
+        answeredBy: null,
+        durationSec: null,
+      };
+    }
+    const callerId = action.callerId;
+    return call.dial({
+      groups,
+      timeoutMs: (action.timeout ?? DEFAULT_DIAL_TIMEOUT_S) * 1000,
+      callerId: callerId && !/^sips?:/i.test(callerId) ? `sip:${callerId}@${call.domain.name}` : callerId,
+      headers: Object.entries(action.headers ?? {}),
+    });
+  }
+
+  #defaultRoute(call: CallControl, incoming: IncomingCall): Promise<void> {
+    return ringUser(this.#o.directory, call, incoming.user, this.#o.ringTimeoutMs);
+  }
+
+  #payload(type: string, call: CallControl, incoming: IncomingCall): Payload {
+    return {
+      type,
+      timestamp: new Date(this.#now()).toISOString(),
+      data: {
+        accountId: call.accountId,
+        callId: call.id,
+        domain: call.domain.name,
+        from: incoming.from,
+        to: incoming.to,
+        requestUri: incoming.requestUri,
+        source: incoming.source,
+        headers: incoming.headers,
+        media: { codecs: incoming.codecs },
+      },
+    };
+  }
+}
+
+function failedEntry(kind: HookEntry["kind"], eventType: string, url: string, error: string): HookEntry {
+  return { kind, eventType, url, status: null, latencyMs: 0, actions: null, error };
+}

@@ -1,0 +1,139 @@
+/**
+ * What the B2BUA needs from the rest of the gateway (tenancy, registrar, auth, transports, media,
+ * the application hook), and what it offers the code that steers a call (SPEC §5). Types only:
+ * the B2BUA's files and the router all import from here, never from each other's modules.
+ */
+import type {
+  HeaderInput,
+  SipRequest,
+  SipResponse,
+  Timers,
+  TransactionLayer,
+  Transport,
+} from "@hookline/sip-core";
+import type { TenantDomain } from "../tenancy/tenant-directory.js";
+import type { Flow } from "../transport/types.js";
+import type { CallRecorder } from "./call-recorder.js";
+import type { LocalAddress } from "./leg.js";
+import type { MediaPort } from "./media-port.js";
+
+export type { TenantDomain };
+
+export interface Binding {
+  contact: string;
+  flow: Flow;
+}
+
+export type AuthResult = { ok: true; username: string } | { ok: false; response: SipResponse };
+
+/** What the B2BUA needs from tenancy, registrar and auth. */
+export interface CallDirectory {
+  findDomain(name: string): TenantDomain | undefined;
+  lookup(domain: TenantDomain, user: string): Binding[];
+  /** Whether `user` exists in the domain (has credentials), registered or not. */
+  userExists(domain: TenantDomain, user: string): boolean;
+  authenticate(req: SipRequest, flow: Flow, domain: TenantDomain): Promise<AuthResult>;
+}
+
+/** How a finished dial went (SPEC §5 `call.dial-completed`). */
+export type DialStatus = "answered" | "busy" | "no-answer" | "failed" | "canceled";
+
+export interface DialOutcome {
+  status: DialStatus;
+  /** The final SIP status that decided it (200 when answered); null when none arrived. */
+  sipStatus: number | null;
+  reason: string | null;
+  /** The target that answered. */
+  answeredBy: string | null;
+  /** Seconds from answer to hang-up, when answered. */
+  durationSec: number | null;
+}
+
+/** One contact to ring, and the target (user name or URI) it was found from. */
+export interface DialContact extends Binding {
+  target: string;
+}
+
+export interface DialRequest {
+  /** Rung group by group (`sequential` is a group per target); each group's contacts at once. */
+  groups: DialContact[][];
+  /** Per group: CANCEL after this long without an answer. */
+  timeoutMs: number;
+  /** The From URI toward the callee (default: the caller's). */
+  callerId?: string | undefined;
+  /** Extra headers (X- only) for the callee. */
+  headers?: HeaderInput[] | undefined;
+}
+
+/**
+ * A call as the router steers it: the handle the application's actions act on. `dial` resolves
+ * when the dial failed, or once an answered call ended; the rest end the call (no-ops once ended).
+ */
+export interface CallControl {
+  readonly id: string;
+  readonly accountId: string;
+  readonly domain: TenantDomain;
+  readonly origin: "inbound" | "api";
+  readonly ended: boolean;
+  dial(request: DialRequest): Promise<DialOutcome>;
+  /** A final response to the caller (or BYE to an API call's first party). */
+  reject(status: number, reason?: string, endReason?: string): void;
+  hangup(endReason?: string): void;
+  /** The phase the call is in while the application is asked (`asking`) or a pause runs. */
+  asking(): void;
+  /** Waits `ms` (fake time in tests); settles early if the call ends. */
+  pause(ms: number): Promise<void>;
+  /** An application-hook request on the call's timeline (SPEC §5). */
+  hook(entry: HookEntry): void;
+}
+
+export interface HookEntry {
+  kind: "application" | "fallback" | "redirect" | "action";
+  eventType: string;
+  url: string;
+  status: number | null;
+  latencyMs: number;
+  actions: unknown[] | null;
+  error: string | null;
+}
+
+/** What a new call looks like to the router (SPEC §5 `call.incoming`'s data). */
+export interface IncomingCall {
+  from: string;
+  to: string;
+  requestUri: string;
+  /** The called user, when the Request-URI is a user of the caller's domain. */
+  user: string | undefined;
+  source: { transport: string; address: string };
+  /** The INVITE's X- headers, lower-case. */
+  headers: Record<string, string>;
+  codecs: string[];
+}
+
+/** Steers calls: the application hook (SPEC §5) or, without one, the default route. */
+export interface CallRouter {
+  route(call: CallControl, incoming: IncomingCall): Promise<void>;
+}
+
+export interface B2buaOptions {
+  layer: TransactionLayer;
+  directory: CallDirectory;
+  recorder: CallRecorder;
+  send(message: SipRequest | SipResponse, flow: Flow): Promise<void>;
+  transportFor(flow: Flow): Transport;
+  localAddress(flow: Flow): LocalAddress;
+  /** Real time in the gateway, fake time in tests (sip-core's injected timers). */
+  timers: Timers;
+  /** No answer after this long: CANCEL the callee, 480 to the caller (the default route's dial). */
+  ringTimeoutMs: number;
+  t1Ms: number;
+  /** Where SDP goes on its way between legs; pass-through when absent. */
+  media?: MediaPort;
+  /** Steers each new call; without one, every call takes the default route. */
+  router?: CallRouter;
+  /**
+   * Called with a new call's INVITE before any of its events is published, so that callbacks it
+   * registers (X-Hookline-Callback) see the whole call.
+   */
+  onNewCall?(call: { id: string; accountId: string }, invite: SipRequest): Promise<void>;
+}
