@@ -48,6 +48,8 @@ export { serializeMessage, serializeMessageToString } from "./message/serialize.
 export { SipParseError } from "./message/errors.js";
 export type { PartialMessage, SipParseErrorCode, SipResult } from "./message/errors.js";
 export { DEFAULT_LIMITS } from "./message/limits.js";
+/** To, From, CSeq, Call-ID and Via must be in every request (RFC 3261 §8.1.1); 400 otherwise. */
+export { MANDATORY_REQUEST_HEADERS, missingMandatoryHeader } from "./message/mandatory-headers.js";
 export type { ParseLimits, ParseOptions } from "./message/limits.js";
 
 // Headers: names, compact forms, multi-value splitting (RFC 3261 §7.3), typed values (§20).
