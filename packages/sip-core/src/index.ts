@@ -86,6 +86,8 @@ export {
   getVias,
   parseHeaderLine,
 } from "./headers/typed.js";
+/** Credential header values replaced by `[redacted]` wherever a message leaves the stack (SPEC §4). */
+export { CREDENTIAL_HEADERS, REDACTED, redactHeaders, redactHeaderValue } from "./headers/redact.js";
 /** Via parsing incl. received/rport (RFC 3261 §18.2.1, RFC 3581, RFC 5118 §4.5). */
 export { parseVia, serializeVia } from "./headers/via.js";
 export type { Via } from "./headers/via.js";
