@@ -129,8 +129,10 @@ export class SipAuthenticator {
     if (credentials === undefined) return this.#challenge(req, options, false, "no credentials");
     if (!credentials.ok) return this.#refuse(req, 400, `bad credentials: ${credentials.message}`);
     const creds = credentials.value;
-    const userKey = `user:${domain.domainId}:${creds.username}`;
-    const pairKey = `pair:${source}:${domain.domainId}:${creds.username}`;
+    // The username is the sender's to choose: its first 128 characters bound each key's size.
+    const user = creds.username.slice(0, 128);
+    const userKey = `user:${domain.domainId}:${user}`;
+    const pairKey = `pair:${source}:${domain.domainId}:${user}`;
     if (this.#pairs.isBlocked(pairKey)) {
       return this.#refuse(req, 403, "Forbidden (too many failed logins for this user from this address)");
     }
