@@ -1,14 +1,15 @@
 /**
- * Issue 4 part 5 and SPEC §2: Hookline as `npm start` runs it — `tsx apps/gateway/src/main.ts` in
- * its own process, a fresh data folder, ports chosen by the OS and read from its banner. The
- * operator token is printed on the first start only; SIGTERM during a call turns new INVITEs away
- * with 503 + Retry-After, ends the call with BYE to both sides after the deadline and exits 0;
- * SIGINT exits 0 too.
- *
- * tsx itself is spawned (what `npm start` runs): `npx`/`npm exec` do not pass SIGTERM on to it.
+ * SPEC §2 and README "Running it": Hookline as `npm start` runs it, in its own process group
+ * (as a terminal's foreground job), a fresh data folder, ports chosen by the OS and read from
+ * its banner. The operator token is printed on the first start only. SIGTERM to npm's pid and
+ * Ctrl-C (SIGINT to the whole process group) both drain: new INVITEs get 503 + Retry-After,
+ * calls in progress may finish until the deadline, then BYE to both sides and exit 0, with no
+ * process of the tree left and the ports free. A second Ctrl-C stops at once.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import dgram from "node:dgram";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,7 +18,6 @@ import { Inviter, SessionState, UserAgent, type Session } from "sip.js";
 import { NodePhone, sessionState } from "./src/index.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
 const DOMAIN = "process.test";
 const DEADLINE_MS = 3000;
 
@@ -28,10 +28,10 @@ class HooklineProcess {
   stderr = "";
   #watchers: Array<() => void> = [];
 
-  constructor(dataDir: string) {
-    this.child = spawn(TSX, ["apps/gateway/src/main.ts"], {
+  constructor(dataDir: string, deadlineMs = DEADLINE_MS) {
+    this.child = spawn("npm", ["start"], {
       cwd: ROOT,
-      // Its own process group, so that cleanup can reach tsx's node and the media worker too.
+      // Its own process group, as a terminal runs a foreground job: Ctrl-C signals that group.
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
       env: {
@@ -43,7 +43,7 @@ class HooklineProcess {
         HOOKLINE_MEDIA_WORKERS: "1",
         HOOKLINE_RTP_MIN: "46000",
         HOOKLINE_RTP_MAX: "46999",
-        HOOKLINE_SHUTDOWN_DEADLINE_MS: String(DEADLINE_MS),
+        HOOKLINE_SHUTDOWN_DEADLINE_MS: String(deadlineMs),
       },
     });
     const watch = (chunk: Buffer, into: "stdout" | "stderr") => {
@@ -83,18 +83,103 @@ class HooklineProcess {
     const m = await this.waitFor(
       /http:\/\/[\d.]+:(\d+)\/[\s\S]*ws:\/\/[\d.]+:(\d+)[\s\S]*UDP and TCP [\d.]+:(\d+)/,
     );
+    this.tree();
     return { http: Number(m[1]), ws: Number(m[2]), sip: Number(m[3]) };
   }
 
-  /** Test cleanup only: the whole process group, whatever state it is in. */
-  killGroup(): void {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    try {
-      process.kill(-this.child.pid!, "SIGKILL");
-    } catch {
-      // already gone
+  /** Every pid `tree()` has seen, for cleanup: an orphan is no longer below npm. */
+  readonly #seen = new Set<number>();
+
+  /** npm's pid and every process below it (the gateway, its mediasoup workers), right now. */
+  tree(): number[] {
+    const pids = [this.child.pid!, ...descendants(this.child.pid!)];
+    for (const pid of pids) this.#seen.add(pid);
+    return pids;
+  }
+
+  /** Ctrl-C in a terminal: SIGINT to every process of the foreground process group. */
+  ctrlC(): void {
+    process.kill(-this.child.pid!, "SIGINT");
+  }
+
+  /** Test cleanup only: whatever is left of the tree and its process group, whatever its state. */
+  killTree(): void {
+    this.tree();
+    for (const target of [-this.child.pid!, ...this.#seen]) {
+      try {
+        process.kill(target, "SIGKILL");
+      } catch {
+        // already gone
+      }
     }
   }
+}
+
+/** The parent pid and name of every live process (Linux /proc). */
+function processes(): Array<{ pid: number; ppid: number; name: string }> {
+  const out: Array<{ pid: number; ppid: number; name: string }> = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      // pid (comm) state ppid ...; comm may hold spaces and parentheses.
+      const close = stat.lastIndexOf(")");
+      const [state, ppid] = stat.slice(close + 2).split(" ");
+      if (state === "Z") continue;
+      out.push({ pid: Number(entry), ppid: Number(ppid), name: stat.slice(stat.indexOf("(") + 1, close) });
+    } catch {
+      // exited while we looked
+    }
+  }
+  return out;
+}
+
+function descendants(root: number): number[] {
+  const all = processes();
+  const found: number[] = [];
+  for (let frontier = [root]; frontier.length > 0;) {
+    const next = all.filter((p) => frontier.includes(p.ppid)).map((p) => p.pid);
+    found.push(...next);
+    frontier = next;
+  }
+  return found;
+}
+
+function alive(pid: number): boolean {
+  return processes().some((p) => p.pid === pid);
+}
+
+/** The tree's mediasoup workers (pid and process group). */
+function workers(tree: number[]): Array<{ pid: number; pgid: number }> {
+  return processes()
+    .filter((p) => tree.includes(p.pid) && p.name.startsWith("mediasoup-work"))
+    .map((p) => ({
+      pid: p.pid,
+      pgid: Number(readFileSync(`/proc/${p.pid}/stat`, "utf8").split(") ")[1]!.split(" ")[2]),
+    }));
+}
+
+/** Whether each port can be bound again on 127.0.0.1 (TCP; and UDP for SIP). */
+async function portsFree(ports: { http: number; ws: number; sip: number }): Promise<boolean> {
+  const tcpFree = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once("error", () => resolve(false));
+      server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+    });
+  const udpFree = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const socket = dgram.createSocket("udp4");
+      socket.once("error", () => resolve(false));
+      socket.bind(port, "127.0.0.1", () => socket.close(() => resolve(true)));
+    });
+  const all = await Promise.all([
+    tcpFree(ports.http),
+    tcpFree(ports.ws),
+    tcpFree(ports.sip),
+    udpFree(ports.sip),
+  ]);
+  return all.every(Boolean);
 }
 
 async function api<T>(
@@ -132,17 +217,20 @@ describe("the Hookline process (npm start)", () => {
   let dataDir: string;
   const started: HooklineProcess[] = [];
   const phones: NodePhone[] = [];
+  /** The callee of the latest `liveCall`. */
+  let current: NodePhone | undefined;
+  const bob = () => current!;
 
   beforeAll(() => {
     dataDir = mkdtempSync(path.join(tmpdir(), "hookline-process-"));
   });
   afterAll(async () => {
     for (const p of phones) await p.stop();
-    for (const p of started) p.killGroup();
+    for (const p of started) p.killTree();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it("first start: console, OpenAPI and the operator token once; SIGTERM mid-call → 503 + Retry-After, BYE to both sides, exit 0", async () => {
+  it("first start: console, OpenAPI and the operator token once; regression: SIGTERM to npm's pid orphaned the gateway, now mid-call → 503 + Retry-After, BYE to both sides, exit 0, nothing left", async () => {
     const hl = new HooklineProcess(dataDir);
     started.push(hl);
     const ports = await hl.ready();
@@ -183,6 +271,10 @@ describe("the Hookline process (npm start)", () => {
     const aliceBye = byes(inviter);
     const bobBye = byes(invitation);
 
+    const tree = hl.tree();
+    const [worker] = workers(tree);
+    expect(worker).toBeDefined();
+    // SIGTERM to the pid a user sees: npm's. It must reach the gateway, not orphan it.
     process.kill(hl.child.pid!, "SIGTERM");
     await hl.waitFor(/SIGTERM: shutting down/);
 
@@ -207,22 +299,83 @@ describe("the Hookline process (npm start)", () => {
     expect(aliceBye.received).toBe(true);
     expect(bobBye.received).toBe(true);
     expect(await hl.exited).toEqual({ code: 0, signal: null });
+    // Nothing of the tree is left behind, and the ports can be taken again.
+    await expect.poll(() => tree.filter(alive), { timeout: 15_000 }).toEqual([]);
+    expect(await portsFree(ports)).toBe(true);
   });
 
-  it("second start on the same data folder: no token printed; SIGINT exits 0", async () => {
+  it("regression: Ctrl-C killed the media workers and dropped live calls; now the call lives on while the gateway drains, and npm exits 0", async () => {
     const hl = new HooklineProcess(dataDir);
     started.push(hl);
     const ports = await hl.ready();
+    // Second start on the same data folder: no token printed.
     expect(hl.stdout).not.toContain("Operator token");
     expect(hl.stdout).not.toContain("hlop_");
     expect((await fetch(`http://127.0.0.1:${ports.http}/v1/openapi.json`)).status).toBe(200);
 
-    // SIGINT to tsx, which passes it on once. (A terminal's Ctrl-C reaches the whole process
-    // group: main.ts then gets it from the terminal and again from tsx, and takes the second as
-    // "stop now", exit 1 — reported to the gateway's owner.)
-    process.kill(hl.child.pid!, "SIGINT");
+    const { inviter, invitation } = await liveCall(ports.ws);
+    const tree = hl.tree();
+    const [worker] = workers(tree);
+    // The media worker runs in a process group of its own, out of the terminal's reach.
+    expect(worker?.pgid).toBe(worker?.pid);
+    const bobBye = byes(invitation);
+
+    hl.ctrlC();
+    await hl.waitFor(/SIGINT: shutting down/);
+    // The call is still carried through the gateway: an INFO reaches bob and is answered.
+    const before = bob().infos.length;
+    await new Promise<void>((resolve, reject) =>
+      inviter.info({
+        requestDelegate: { onAccept: () => resolve(), onReject: () => reject(new Error("INFO")) },
+      }),
+    );
+    expect(bob().infos.length).toBe(before + 1);
+    expect(alive(worker!.pid)).toBe(true);
+    expect(inviter.state).toBe(SessionState.Established);
+
+    // The caller hangs up before the deadline: the BYE goes through, and the process exits 0.
+    await inviter.bye();
+    await sessionState(invitation, SessionState.Terminated);
+    expect(bobBye.received).toBe(true);
     expect(await hl.exited).toEqual({ code: 0, signal: null });
-    expect(hl.stdout).toContain("SIGINT: shutting down");
-    expect(hl.stdout).not.toContain("stopping now");
+    const output = hl.stdout + hl.stderr;
+    expect(output).not.toMatch(/worker \d+ died|media-worker-died|stopping now/);
+    await expect.poll(() => tree.filter(alive), { timeout: 15_000 }).toEqual([]);
+    expect(await portsFree(ports)).toBe(true);
   });
+
+  it("a second Ctrl-C stops at once, without waiting for the deadline, and leaves nothing behind", async () => {
+    // A deadline far beyond the test's time: only the second Ctrl-C can end this run.
+    const hl = new HooklineProcess(dataDir, 10 * 60_000);
+    started.push(hl);
+    const ports = await hl.ready();
+    await liveCall(ports.ws);
+    const tree = hl.tree();
+
+    hl.ctrlC();
+    await hl.waitFor(/SIGINT: shutting down/);
+    // Ctrl-C reaches the gateway twice (from the terminal and from npm); signals within a second
+    // of the first count as that same Ctrl-C, so the second press comes after that second.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    hl.ctrlC();
+    await hl.waitFor(/SIGINT again: stopping now/);
+    expect(await hl.exited).toEqual({ code: 1, signal: null });
+    await expect.poll(() => tree.filter(alive), { timeout: 15_000 }).toEqual([]);
+    expect(await portsFree(ports)).toBe(true);
+  });
+
+  /** Registers alice and bob on this start's WebSocket port and sets up a call between them. */
+  async function liveCall(wsPort: number): Promise<{ inviter: Session; invitation: Session }> {
+    const wsUrl = `ws://127.0.0.1:${wsPort}`;
+    const [alice, bob] = await Promise.all(
+      ["alice", "bob"].map((user) => NodePhone.register({ wsUrl, user, domain: DOMAIN })),
+    );
+    phones.push(alice!, bob!);
+    current = bob!;
+    const inviter = alice!.call(`sip:bob@${DOMAIN}`);
+    const invitation = await bob!.nextInvitation();
+    await invitation.accept();
+    await sessionState(inviter, SessionState.Established);
+    return { inviter, invitation };
+  }
 });

@@ -48,6 +48,8 @@ export { serializeMessage, serializeMessageToString } from "./message/serialize.
 export { SipParseError } from "./message/errors.js";
 export type { PartialMessage, SipParseErrorCode, SipResult } from "./message/errors.js";
 export { DEFAULT_LIMITS } from "./message/limits.js";
+/** To, From, CSeq, Call-ID and Via must be in every request (RFC 3261 §8.1.1); 400 otherwise. */
+export { MANDATORY_REQUEST_HEADERS, missingMandatoryHeader } from "./message/mandatory-headers.js";
 export type { ParseLimits, ParseOptions } from "./message/limits.js";
 
 // Headers: names, compact forms, multi-value splitting (RFC 3261 §7.3), typed values (§20).
@@ -84,6 +86,8 @@ export {
   getVias,
   parseHeaderLine,
 } from "./headers/typed.js";
+/** Credential header values replaced by `[redacted]` wherever a message leaves the stack (SPEC §4). */
+export { CREDENTIAL_HEADERS, REDACTED, redactHeaders, redactHeaderValue } from "./headers/redact.js";
 /** Via parsing incl. received/rport (RFC 3261 §18.2.1, RFC 3581, RFC 5118 §4.5). */
 export { parseVia, serializeVia } from "./headers/via.js";
 export type { Via } from "./headers/via.js";

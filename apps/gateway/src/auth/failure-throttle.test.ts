@@ -46,4 +46,16 @@ describe("FailureThrottle", () => {
     throttle.succeed("a");
     expect(throttle.isBlocked("a")).toBe(true);
   });
+
+  it("recentFailures() counts a key's failures inside the window only", () => {
+    let t = 0;
+    const throttle = new FailureThrottle({ maxFailures: 5, windowMs: 1000, now: () => t });
+    expect(throttle.recentFailures("k")).toBe(0);
+    throttle.fail("k");
+    t = 500;
+    throttle.fail("k");
+    expect(throttle.recentFailures("k")).toBe(2);
+    t = 1200;
+    expect(throttle.recentFailures("k")).toBe(1);
+  });
 });

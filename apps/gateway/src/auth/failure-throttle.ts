@@ -1,6 +1,6 @@
 /**
- * Throttling of failed authentication (SPEC §6, issue 4 part 2): after `maxFailures` failures of
- * one key (a source IP, or a username) within `windowMs`, that key is refused for `blockMs`.
+ * Throttling of failed authentication (SPEC §6): after `maxFailures` failures of one key (a
+ * source and user pair, a source, a user) within `windowMs`, that key is refused for `blockMs`.
  * Other keys are unaffected. Memory is bounded: past `maxKeys` the least recently touched key is
  * forgotten (an attacker rotating keys can only make us forget, never grow).
  */
@@ -53,6 +53,14 @@ export class FailureThrottle {
     if (state.blockedUntil > now) return true;
     if (state.blockedUntil !== 0 || this.#latest(state) <= now - this.#window) this.#keys.delete(key);
     return false;
+  }
+
+  /** Failures of `key` inside the window now (0 for a key never seen, forgotten, or blocked). */
+  recentFailures(key: string): number {
+    const state = this.#keys.get(key);
+    if (state === undefined || state.blockedUntil > this.#now()) return 0;
+    const since = this.#now() - this.#window;
+    return state.failures.filter((t) => t > since).length;
   }
 
   /** Counts one failure of `key`; returns true when this failure started a block. */

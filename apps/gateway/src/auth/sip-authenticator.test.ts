@@ -32,27 +32,50 @@ describe("throttling failed authentication (SPEC §6)", () => {
   const attacker = udp("198.51.100.9", 5060);
   const elsewhere = udp("203.0.113.50", 5060);
 
-  it("10 failures from a source → 403 for 5 minutes there, while another source is still challenged", async () => {
+  it("10 failures for one user from a source → 403 for that pair for 5 minutes, saying why", async () => {
     for (let i = 0; i < 10; i++) {
       expect((await registerWithAuth(r.registrar, attacker, { password: `guess${i}` })).status).toBe(403);
     }
-    // Even the right password is refused now, without a challenge.
-    const blocked = await r.registrar.handle(register({ user: "bob" }), attacker);
+    // Even the right password is refused now for that pair, without a challenge.
+    const blocked = await registerWithAuth(r.registrar, attacker, { password: "secret" });
     expect(blocked.status).toBe(403);
+    expect(blocked.reason).toBe("Forbidden (too many failed logins for this user from this address)");
     expect(getHeaders(blocked, "www-authenticate")).toEqual([]);
 
-    // Other sources: challenged as usual, and other users register.
-    expect((await r.registrar.handle(register({ user: "bob" }), elsewhere)).status).toBe(401);
+    // The same user from another source, and other users from everywhere, register as usual.
+    expect((await registerWithAuth(r.registrar, elsewhere, { password: "secret" })).status).toBe(200);
     expect(
       (await registerWithAuth(r.registrar, elsewhere, { user: "bob", password: "hunter2" })).status,
     ).toBe(200);
-    // The guessed-at username is throttled from every source (per-username limit).
-    expect((await registerWithAuth(r.registrar, elsewhere, { password: "secret" })).status).toBe(403);
 
     time.advance(5 * 60_000 - 1);
-    expect((await r.registrar.handle(register(), attacker)).status).toBe(403);
+    expect((await registerWithAuth(r.registrar, attacker, { password: "secret" })).status).toBe(403);
     time.advance(1);
     expect((await registerWithAuth(r.registrar, attacker, { password: "secret" })).status).toBe(200);
+  });
+
+  it("regression: a burst of wrong passwords for one user blocked every user behind that address", async () => {
+    for (let i = 0; i < 25; i++) await registerWithAuth(r.registrar, attacker, { password: `guess${i}` });
+    const bob = await registerWithAuth(r.registrar, attacker, { user: "bob", password: "hunter2" });
+    expect(bob.status).toBe(200);
+  });
+
+  it("password spraying: failures for 10 distinct users from one source block that source", async () => {
+    for (let i = 0; i < 9; i++) {
+      const res = await registerWithAuth(r.registrar, attacker, { user: `user${i}`, password: "Summer2026" });
+      expect(res.status).toBe(403);
+    }
+    // Nine distinct users: the source still works for a right password.
+    expect((await registerWithAuth(r.registrar, attacker, { user: "bob", password: "hunter2" })).status).toBe(
+      200,
+    );
+    await registerWithAuth(r.registrar, attacker, { user: "user9", password: "Summer2026" });
+    const refused = await r.registrar.handle(register({ user: "bob" }), attacker);
+    expect(refused.status).toBe(403);
+    expect(refused.reason).toBe("Forbidden (too many failed logins for different users from this address)");
+    expect(
+      (await registerWithAuth(r.registrar, elsewhere, { user: "bob", password: "hunter2" })).status,
+    ).toBe(200);
   });
 
   it("per-username: failures spread over many sources lock that user only", async () => {

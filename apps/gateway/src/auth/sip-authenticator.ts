@@ -2,8 +2,11 @@
  * Digest authentication of SIP requests for one tenant domain (RFC 3261 §22, RFC 7616, RFC 8760):
  * 401 + WWW-Authenticate for REGISTER (§22.1), 407 + Proxy-Authenticate for requests the gateway
  * handles as a proxy/B2BUA (§22.3), SHA-256 offered before MD5, `stale=true` when only the nonce
- * was too old, 403 for wrong credentials; failed attempts are throttled per source IP and per
- * username. The authenticated user must be the one the request speaks for: the To user of a
+ * was too old, 403 for wrong credentials. Failed attempts are throttled per (source, user) pair;
+ * a whole source is blocked only when it fails for many distinct users (password spraying), and a
+ * user everywhere only when many distinct sources fail for it (distributed guessing), so one
+ * user's bad password never locks out the other users behind the same address (SPEC §6). The
+ * authenticated user must be the one the request speaks for: the To user of a
  * REGISTER (§10.3 step 5: a user registers only their own AOR) and the From user otherwise.
  */
 import {
@@ -30,7 +33,7 @@ export interface SipAuthenticatorOptions {
   readonly secret: string | Uint8Array;
   /** Nonce lifetime. Default 5 minutes. */
   readonly nonceTtlMs?: number;
-  readonly throttle?: Omit<FailureThrottleOptions, "now">;
+  readonly throttle?: AuthThrottleOptions;
   /**
    * Challenges offered, one header line each, in this order. Default SHA-256 then MD5
    * (RFC 8760 §2.4). Clients that only read the first challenge and only know MD5 (SIPp 3.6)
@@ -53,6 +56,17 @@ export interface SipAuthenticatorOptions {
   readonly now?: () => number;
 }
 
+/**
+ * Failure throttling: `maxFailures` per (source, user) pair; the window, block time and memory
+ * bound apply to all three keys.
+ */
+export interface AuthThrottleOptions extends Omit<FailureThrottleOptions, "now"> {
+  /** Distinct users failing from one source within the window that block the source. Default 10. */
+  readonly maxUsersPerSource?: number;
+  /** Distinct sources failing for one user within the window that block the user. Default 10. */
+  readonly maxSourcesPerUser?: number;
+}
+
 export interface AuthenticateOptions {
   /** true: 407/Proxy-Authenticate (INVITE, MESSAGE, ...); false: 401/WWW-Authenticate (REGISTER). */
   readonly proxy: boolean;
@@ -65,7 +79,12 @@ export type AuthenticateResult =
 export class SipAuthenticator {
   readonly #directory: TenantDirectory;
   readonly #digest: DigestServer;
-  readonly #throttle: FailureThrottle;
+  /** Failures per (source, user) pair. */
+  readonly #pairs: FailureThrottle;
+  /** Distinct failing users per source: spraying one password over many users. */
+  readonly #sources: FailureThrottle;
+  /** Distinct failing sources per user: one user guessed at from many addresses. */
+  readonly #users: FailureThrottle;
   readonly #strictUri: boolean;
   readonly #algorithms: readonly DigestAlgorithm[];
   readonly #md5First: readonly RegExp[];
@@ -81,27 +100,45 @@ export class SipAuthenticator {
       algorithms: this.#algorithms,
       ...(options.nonceTtlMs !== undefined && { nonceTtlMs: options.nonceTtlMs }),
     });
-    this.#throttle = new FailureThrottle({ ...options.throttle, now });
+    const { maxUsersPerSource, maxSourcesPerUser, ...throttle } = options.throttle ?? {};
+    this.#pairs = new FailureThrottle({ ...throttle, now });
+    this.#sources = new FailureThrottle({ ...throttle, maxFailures: maxUsersPerSource ?? 10, now });
+    this.#users = new FailureThrottle({ ...throttle, maxFailures: maxSourcesPerUser ?? 10, now });
     this.#strictUri = options.strictDigestUri ?? false;
   }
 
   /** Throttle bookkeeping, for tests and /healthz. */
   get throttledKeys(): number {
-    return this.#throttle.size;
+    return this.#pairs.size + this.#sources.size + this.#users.size;
   }
 
   authenticate(req: SipRequest, flow: Flow, options: AuthenticateOptions): AuthenticateResult {
     const { domain, proxy } = options;
-    const ipKey = `ip:${flow.remoteAddress}`;
+    const source = flow.remoteAddress;
+    const sourceKey = `ip:${source}`;
     // Refused before any digest work, so a blocked source learns nothing more (not even "right").
-    if (this.#throttle.isBlocked(ipKey)) return this.#refuse(req, 403, "source throttled");
+    if (this.#sources.isBlocked(sourceKey)) {
+      return this.#refuse(
+        req,
+        403,
+        "Forbidden (too many failed logins for different users from this address)",
+      );
+    }
 
     const credentials = findCredentials(req, proxy ? "proxy-authorization" : "authorization", domain.name);
     if (credentials === undefined) return this.#challenge(req, options, false, "no credentials");
     if (!credentials.ok) return this.#refuse(req, 400, `bad credentials: ${credentials.message}`);
     const creds = credentials.value;
-    const userKey = `user:${domain.domainId}:${creds.username}`;
-    if (this.#throttle.isBlocked(userKey)) return this.#refuse(req, 403, "user throttled");
+    // The username is the sender's to choose: its first 128 characters bound each key's size.
+    const user = creds.username.slice(0, 128);
+    const userKey = `user:${domain.domainId}:${user}`;
+    const pairKey = `pair:${source}:${domain.domainId}:${user}`;
+    if (this.#pairs.isBlocked(pairKey)) {
+      return this.#refuse(req, 403, "Forbidden (too many failed logins for this user from this address)");
+    }
+    if (this.#users.isBlocked(userKey)) {
+      return this.#refuse(req, 403, "Forbidden (too many failed logins for this user from many addresses)");
+    }
 
     let result = this.#verify(req, creds, domain, false);
     if (!result.ok && result.code === "bad-response") {
@@ -120,14 +157,14 @@ export class SipAuthenticator {
           return this.#challenge(req, options, result.stale, result.message);
         case "unknown-user":
         case "bad-response":
-          this.#throttle.fail(ipKey);
-          this.#throttle.fail(userKey);
+          this.#failed(pairKey, sourceKey, userKey);
           return this.#refuse(req, 403, result.message);
         default:
           return this.#refuse(req, 400, result.message);
       }
     }
-    this.#throttle.succeed(userKey);
+    this.#pairs.succeed(pairKey);
+    this.#users.succeed(userKey);
 
     // RFC 3261 §10.3 step 5 (REGISTER: To) and the identity a call is placed as (From).
     const party = proxy ? getFrom(req) : getTo(req);
@@ -142,6 +179,18 @@ export class SipAuthenticator {
       return this.#refuse(req, 403, `${result.username} may not act as the ${header} user`);
     }
     return { ok: true, username: result.username };
+  }
+
+  /**
+   * One wrong password or unknown user. The pair counts every failure; the source and the user
+   * count a pair once per window, i.e. distinct users per source and distinct sources per user.
+   */
+  #failed(pairKey: string, sourceKey: string, userKey: string): void {
+    const firstOfPair = this.#pairs.recentFailures(pairKey) === 0;
+    if (this.#pairs.fail(pairKey)) console.warn(`[auth] blocking ${pairKey}: too many failed logins`);
+    if (!firstOfPair) return;
+    if (this.#sources.fail(sourceKey)) console.warn(`[auth] blocking ${sourceKey}: failures for many users`);
+    if (this.#users.fail(userKey)) console.warn(`[auth] blocking ${userKey}: failures from many sources`);
   }
 
   #verify(req: SipRequest, creds: DigestCredentials, domain: TenantDomain, fresh: boolean) {
@@ -173,8 +222,10 @@ export class SipAuthenticator {
     return [...this.#algorithms].sort((a, b) => Number(b === "MD5") - Number(a === "MD5"));
   }
 
+  /** A throttling reason is also the response's reason phrase, so the refused user learns why. */
   #refuse(req: SipRequest, status: 400 | 403, reason: string) {
-    const response = createResponse(req, status, undefined, {
+    const phrase = reason.startsWith("Forbidden (") ? reason : undefined;
+    const response = createResponse(req, status, phrase, {
       toTag: generateTag(),
       headers: [["Server", "Hookline"]],
     });

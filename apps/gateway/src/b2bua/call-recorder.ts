@@ -21,7 +21,7 @@ import type {
   MessageDirection,
   SipMessageInfo,
 } from "@hookline/callbacks";
-import { getCSeq, getCallId, getFrom, getTo, type SipMessage } from "@hookline/sip-core";
+import { getCSeq, getCallId, getFrom, getTo, redactHeaderValue, type SipMessage } from "@hookline/sip-core";
 
 export interface CallRecord {
   readonly id: string;
@@ -267,12 +267,17 @@ function callInfo(call: CallRecord) {
   };
 }
 
-/** The SPEC §4 `message` object: header names lower-cased, repeated headers joined with ", ". */
+/**
+ * The SPEC §4 `message` object: header names lower-cased, repeated headers joined with ", ",
+ * credentials (Authorization, Proxy-Authorization) redacted: the trace and callbacks are built
+ * from it, and credentials never leave the gateway.
+ */
 export function describe(m: SipMessage, direction: MessageDirection): SipMessageInfo {
   const headers: Record<string, string> = {};
   for (const h of m.headers) {
     const name = h.name.length === 1 ? h.key : h.name.toLowerCase();
-    headers[name] = headers[name] === undefined ? h.value : `${headers[name]}, ${h.value}`;
+    const value = redactHeaderValue(h.key, h.value);
+    headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
   }
   const cseq = getCSeq(m);
   return {

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { WorkerPool } from "./worker-pool.js";
 
@@ -56,5 +57,19 @@ describe("mediasoup worker from the Debian package", () => {
     await expect.poll(() => pool!.pids()[0], { timeout: 10_000 }).not.toBe(first);
     expect(died).toEqual([first]);
     expect(pool.size).toBe(1);
+  });
+
+  it("runs each worker in a session of its own, under the pid mediasoup spawned (Ctrl-C spares it)", async () => {
+    pool = new WorkerPool({ size: 1, rtcMinPort: 42000, rtcMaxPort: 42999 });
+    await pool.start();
+    const worker = pool.pick();
+    // /proc/<pid>/stat: pid (comm) state ppid pgrp session ...
+    const stat = readFileSync(`/proc/${worker.pid}/stat`, "utf8");
+    const [, ppid, pgrp, session] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    expect(Number(ppid)).toBe(process.pid);
+    expect(Number(pgrp)).toBe(worker.pid);
+    expect(Number(session)).toBe(worker.pid);
+    // The channel over fds 3-6 survived the wrapper's exec: the worker answers requests.
+    expect((await worker.getResourceUsage()).ru_maxrss).toBeGreaterThan(0);
   });
 });

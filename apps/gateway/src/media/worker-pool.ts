@@ -3,9 +3,11 @@
  * The call layer asks for a worker with `pick()`; a dead worker's routers are gone with it, so
  * `onWorkerDied` lets the owner of those calls end them.
  */
+import { existsSync } from "node:fs";
 import os from "node:os";
+import { fileURLToPath } from "node:url";
 import { trackWorker } from "./census.js";
-import { loadMediasoup, type Mediasoup } from "./mediasoup.js";
+import { DEFAULT_WORKER_BIN, loadMediasoup, type Mediasoup } from "./mediasoup.js";
 
 type Worker = Mediasoup.types.Worker;
 
@@ -17,6 +19,23 @@ export interface WorkerPoolOptions {
   onWorkerDied?: (pid: number, error: Error) => void;
   /** A dead worker's replacement is running (`pids()` has changed). */
   onWorkerRestarted?: () => void;
+}
+
+const OWN_SESSION = fileURLToPath(new URL("../../bin/mediasoup-worker-own-session", import.meta.url));
+
+/**
+ * Workers start through a wrapper that puts each in a session of its own (see that script): a
+ * terminal's Ctrl-C then reaches the gateway, which drains its calls, but not the workers
+ * carrying their media. A worker still ends with the gateway: it exits when its channel closes.
+ * mediasoup reads MEDIASOUP_WORKER_BIN once, when first imported, so this runs before that.
+ */
+function spawnWorkersInOwnSession(): void {
+  if (process.env.HOOKLINE_MEDIASOUP_WORKER !== undefined) return;
+  const real = process.env.MEDIASOUP_WORKER_BIN ?? DEFAULT_WORKER_BIN;
+  // A missing binary is loadMediasoup's to report, by its own name.
+  if (!existsSync(real)) return;
+  process.env.HOOKLINE_MEDIASOUP_WORKER = real;
+  process.env.MEDIASOUP_WORKER_BIN = OWN_SESSION;
 }
 
 export class WorkerPool {
@@ -55,6 +74,7 @@ export class WorkerPool {
   }
 
   async #spawn(index: number, count: number): Promise<Worker> {
+    spawnWorkersInOwnSession();
     const ms = await loadMediasoup();
     // Each worker gets its own slice of the RTP range so restarts never collide.
     const span = Math.floor((this.#opts.rtcMaxPort - this.#opts.rtcMinPort + 1) / count);

@@ -1,17 +1,20 @@
 /**
  * The gateway's SIP core: transport → parser → (this) → handlers. Stamps `received`/`rport` on
- * the top Via of requests (RFC 3261 §18.2.1, RFC 3581 §4), answers malformed requests with 400
- * (SPEC §6), and sends through the transport layer.
+ * the top Via of requests (RFC 3261 §18.2.1, RFC 3581 §4), answers malformed requests and
+ * requests without a mandatory header (RFC 3261 §8.1.1) with 400 (SPEC §6), and sends through the
+ * transport layer.
  */
 import {
   createResponse,
   getHeader,
   generateTag,
   getTopVia,
+  missingMandatoryHeader,
   serializeMessage,
   serializeVia,
   setHeader,
   type ParseMessageResult,
+  type SipHeader,
   type SipMessage,
   type SipRequest,
   type SipResponse,
@@ -56,29 +59,51 @@ export class SipStack {
     if (!result.ok) {
       this.stats.malformed++;
       const partial = result.error.partial;
-      // RFC 3261 §8.2.6 needs Via, From, To, Call-ID and CSeq to answer; without them, drop.
-      if (partial?.kind === "request" && partial.method !== "ACK" && hasResponseHeaders(partial.headers)) {
-        const req: SipRequest = {
-          kind: "request",
-          method: partial.method ?? "UNKNOWN",
-          uri: partial.uri ?? "",
-          headers: [...partial.headers],
-          body: new Uint8Array(0),
-        };
-        this.stampVia(req, flow);
-        const reason = `Bad Request (${result.error.message})`.replace(/[\r\n]/g, " ").slice(0, 200);
-        void this.send(createResponse(req, 400, reason, { toTag: generateTag() }), flow).catch(() => {});
+      if (partial?.kind === "request") {
+        this.#badRequest(
+          partial.method ?? "UNKNOWN",
+          partial.uri ?? "",
+          partial.headers,
+          result.error.message,
+          flow,
+        );
       }
       return;
     }
-    this.stats.received++;
     const m = result.message;
     if (m.kind === "request") {
+      // RFC 3261 §8.1.1: To, From, CSeq, Call-ID and Via are mandatory; a UAS cannot match or
+      // answer a request properly without them (§8.2.6.2, §17.2.3), so it is refused, not served.
+      const missing = missingMandatoryHeader(m);
+      if (missing !== undefined) {
+        this.stats.malformed++;
+        this.#badRequest(m.method, m.uri, m.headers, `missing ${missing} header`, flow);
+        return;
+      }
+      this.stats.received++;
       this.stampVia(m, flow);
       this.#handlers?.onRequest(m, flow);
     } else {
+      // A response without what matching needs finds no client transaction and is dropped there.
+      this.stats.received++;
       this.#handlers?.onResponse(m, flow);
     }
+  }
+
+  /**
+   * 400 for a request that cannot be served (SPEC §6), naming why, with whatever of Via, From,
+   * To, Call-ID and CSeq it had (RFC 3261 §8.2.6.2). Never to an ACK (§17.2.1). Without a Via a
+   * response has no address but the connection it came on (§18.2.2): over UDP it is dropped, so
+   * that a forged source address gets nothing sent to it.
+   */
+  #badRequest(method: string, uri: string, headers: readonly SipHeader[], why: string, flow: Flow): void {
+    if (method === "ACK") return;
+    const hasVia = headers.some((h) => h.key === "via");
+    if (!hasVia && flow.transport === "udp") return;
+    const req: SipRequest = { kind: "request", method, uri, headers: [...headers], body: new Uint8Array(0) };
+    this.stampVia(req, flow);
+    const reason = `Bad Request (${why})`.replace(/[\r\n]/g, " ").slice(0, 200);
+    void this.send(createResponse(req, 400, reason, { toTag: generateTag() }), flow).catch(() => {});
   }
 
   /** RFC 3261 §18.2.1 `received` and RFC 3581 §4 `rport`, so responses find their way back. */
@@ -115,11 +140,6 @@ export class SipStack {
       throw err;
     }
   }
-}
-
-function hasResponseHeaders(headers: readonly { key: string }[]): boolean {
-  const keys = new Set(headers.map((h) => h.key));
-  return ["via", "from", "to", "call-id", "cseq"].every((k) => keys.has(k));
 }
 
 /** Splits `a, b` at the first comma outside quotes/brackets, returning the tail with its comma. */

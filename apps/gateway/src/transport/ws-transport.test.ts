@@ -43,7 +43,12 @@ describe("SIP over WebSocket (RFC 7118)", () => {
   afterEach(() => transport?.close());
 
   async function start(
-    opts: { tls?: { cert: string; key: string }; allowedOrigins?: string[]; maxConnections?: number } = {},
+    opts: {
+      tls?: { cert: string; key: string };
+      allowedOrigins?: string[];
+      maxConnections?: number;
+      maxConnectionsPerSource?: number;
+    } = {},
   ) {
     const got: Array<{ result: ParseMessageResult; flow: Flow }> = [];
     transport = new WsTransport(
@@ -51,6 +56,9 @@ describe("SIP over WebSocket (RFC 7118)", () => {
         maxPayload: 64 * 1024,
         allowedOrigins: opts.allowedOrigins ?? [],
         ...(opts.maxConnections !== undefined && { maxConnections: opts.maxConnections }),
+        ...(opts.maxConnectionsPerSource !== undefined && {
+          maxConnectionsPerSource: opts.maxConnectionsPerSource,
+        }),
         pingIntervalMs: 30_000,
         ...(opts.tls && { tls: opts.tls }),
       },
@@ -94,5 +102,35 @@ describe("SIP over WebSocket (RFC 7118)", () => {
     });
     expect(status).toBe(503);
     first.close();
+  });
+
+  /** Opens an upgrade from `localAddress`: the open socket, or the refusal's HTTP status. */
+  function upgrade(port: number, localAddress = "127.0.0.1"): Promise<WebSocket | number> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}`, "sip", { localAddress });
+      ws.once("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+      ws.once("open", () => resolve(ws));
+      ws.once("error", reject);
+    });
+  }
+
+  it("regression: one source took every WebSocket slot and the next source's upgrade got 503", async () => {
+    const { port } = await start({ maxConnections: 8, maxConnectionsPerSource: 4 });
+    // A burst of simultaneous upgrades from one source: only its share is admitted.
+    const flood = await Promise.all(Array.from({ length: 12 }, () => upgrade(port)));
+    const open = flood.filter((r): r is WebSocket => typeof r !== "number");
+    expect(open).toHaveLength(4);
+    expect(flood.filter((r) => r === 429)).toHaveLength(8);
+    // Another source still gets in, up to its own share.
+    const other = await Promise.all(Array.from({ length: 4 }, () => upgrade(port, "127.0.0.2")));
+    expect(other.every((r) => typeof r !== "number")).toBe(true);
+    // The global cap still holds over all sources.
+    expect(await upgrade(port, "127.0.0.3")).toBe(503);
+    // A closed connection frees its source's slot.
+    open[0]!.close();
+    await expect.poll(() => transport!.connectionCount).toBe(7);
+    const again = await upgrade(port);
+    expect(typeof again).not.toBe("number");
+    for (const ws of [...open, ...other, again]) if (typeof ws !== "number") ws.close();
   });
 });

@@ -14,6 +14,12 @@ export interface WsOptions {
   allowedOrigins: string[];
   /** At most this many WebSocket connections; further upgrades get 503. Default 10,000. */
   maxConnections?: number;
+  /**
+   * At most this many from one source address; further upgrades from it get 429, so one source
+   * cannot take the slots of all others (SPEC §6). Default 256: above TCP's 64, because an
+   * office of browser softphones often shares one NAT address.
+   */
+  maxConnectionsPerSource?: number;
   /** Interval of WebSocket pings; a connection that missed one pong is closed. */
   pingIntervalMs: number;
   /** WSS when both are given (PEM). */
@@ -31,6 +37,9 @@ export class WsTransport {
   readonly #sockets = new Map<string, { ws: WebSocket; flow: Flow; alive: boolean }>();
   readonly #onMessage: OnMessage;
   readonly #onClosed: OnClosed;
+  /** Upgrades admitted and not yet closed, in all and per source; counted from the handshake on. */
+  #admitted = 0;
+  readonly #perSource = new Map<string, number>();
   #server: http.Server | undefined;
   #wss: WebSocketServer | undefined;
   #pinger: NodeJS.Timeout | undefined;
@@ -66,9 +75,10 @@ export class WsTransport {
           .split(",")
           .map((s) => s.trim());
         if (!offered.includes("sip")) return cb(false, 400);
-        if (this.#sockets.size >= (this.#opts.maxConnections ?? 10_000)) return cb(false, 503);
         const allowed = this.#opts.allowedOrigins;
         if (allowed.length > 0 && !allowed.includes(info.origin)) return cb(false, 403);
+        const refusal = this.#admit(info.req);
+        if (refusal !== undefined) return cb(false, refusal);
         cb(true);
       },
     });
@@ -133,6 +143,26 @@ export class WsTransport {
     const server = this.#server;
     this.#server = undefined;
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  }
+
+  /**
+   * Counts an upgrade against the caps until its socket closes, or says why not. Counted at the
+   * handshake, not at `connection`, so a burst of simultaneous upgrades cannot slip past the caps.
+   */
+  #admit(req: IncomingMessage): 429 | 503 | undefined {
+    const source = (req.socket.remoteAddress ?? "?").replace(/^::ffff:/, "");
+    const fromSource = this.#perSource.get(source) ?? 0;
+    if (fromSource >= (this.#opts.maxConnectionsPerSource ?? 256)) return 429;
+    if (this.#admitted >= (this.#opts.maxConnections ?? 10_000)) return 503;
+    this.#admitted++;
+    this.#perSource.set(source, fromSource + 1);
+    req.socket.once("close", () => {
+      this.#admitted--;
+      const left = (this.#perSource.get(source) ?? 1) - 1;
+      if (left > 0) this.#perSource.set(source, left);
+      else this.#perSource.delete(source);
+    });
+    return undefined;
   }
 
   #ping(): void {
