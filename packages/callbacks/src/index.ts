@@ -8,7 +8,7 @@ export {
 export type { EventNamesResult, CallEventType, RegistrationEventType } from "./event-names.js";
 export { compileFilter, FILTER_VARIABLES, MAX_FILTER_LENGTH } from "./filter.js";
 export type { CompiledFilter, CompileFilterResult, FilterEvaluation } from "./filter.js";
-export { checkCallbackUrl, checkAddress, parseAllowlist, EMPTY_ALLOWLIST } from "./ssrf.js";
+export { checkCallbackUrl, checkAddress, normalizeHost, parseAllowlist, EMPTY_ALLOWLIST } from "./ssrf.js";
 export type { Allowlist, AllowlistParse, AddressCheck, CallbackUrlCheck } from "./ssrf.js";
 export type {
   HooklineEvent,
