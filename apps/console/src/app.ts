@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Database } from "@hookline/db";
 import { parseAllowlist } from "@hookline/callbacks";
 import { authenticate } from "./auth.js";
+import { limitBody } from "./body-limit.js";
 import { validationHook } from "./context.js";
 import type { AppEnv, ConsoleConfig, RouteDeps } from "./context.js";
 import { ApiError, errorResponse } from "./errors.js";
@@ -46,6 +47,8 @@ export function createConsoleApp({
   );
 
   app.use("/v1/*", authenticate(db, config.operatorToken));
+  // After authentication, so an anonymous client cannot make the server buffer even 1 MiB.
+  app.use("*", limitBody());
   app.route("/v1", accountRoutes(deps));
   app.route("/v1", domainRoutes(deps));
   app.route("/v1", credentialRoutes(deps));

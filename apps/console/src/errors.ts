@@ -9,7 +9,9 @@ export type ApiErrorCode =
   | "unauthorized"
   | "forbidden"
   | "not_found"
+  | "method_not_allowed"
   | "conflict"
+  | "payload_too_large"
   | "unsupported_media_type"
   | "not_implemented"
   | "internal";
@@ -59,8 +61,12 @@ const codeForStatus = (status: number): ApiErrorCode => {
       return "forbidden";
     case 404:
       return "not_found";
+    case 405:
+      return "method_not_allowed";
     case 409:
       return "conflict";
+    case 413:
+      return "payload_too_large";
     case 415:
       return "unsupported_media_type";
     case 501:
