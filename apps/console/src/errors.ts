@@ -23,6 +23,8 @@ export class ApiError extends Error {
     readonly status: ContentfulStatusCode,
     readonly code: ApiErrorCode,
     message: string,
+    /** Response headers the status calls for, such as `Allow` on a 405. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -42,7 +44,8 @@ export function formatZodError(error: z.ZodError, target: string): string {
       if (issue.code === "unrecognized_keys") {
         return issue.keys.map((key) => `${path ? `${path}.` : ""}${key}: unknown field`);
       }
-      return [`${path || target}: ${issue.message}`];
+      // The whole JSON body is the "json" target; "body: expected object" reads better.
+      return [`${path || (target === "json" ? "body" : target)}: ${issue.message}`];
     })
     .join("; ");
 }
@@ -79,7 +82,7 @@ const codeForStatus = (status: number): ApiErrorCode => {
 /** The one place errors become HTTP responses (`app.onError`). */
 export function errorResponse(err: Error, c: Context): Response {
   if (err instanceof ApiError) {
-    return c.json<ErrorBody>({ error: { code: err.code, message: err.message } }, err.status);
+    return c.json<ErrorBody>({ error: { code: err.code, message: err.message } }, err.status, err.headers);
   }
   if (err instanceof HTTPException) {
     const status = err.status;

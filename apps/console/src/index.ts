@@ -1,4 +1,4 @@
-export { createConsoleApp } from "./app.js";
+export { createConsoleApp, notFoundResponse } from "./app.js";
 export type { ConsoleApp, CreateConsoleAppOptions } from "./app.js";
 export type { ConsoleConfig } from "./context.js";
 export { ApiError } from "./errors.js";

@@ -8,7 +8,12 @@ import { serve, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
 import { createCallbackEngine, EventBus, parseAllowlist, type CallbackEngine } from "@hookline/callbacks";
 import { openDatabase } from "@hookline/db";
-import { createConsoleApp, ensureOperatorToken, ensureTokenSecret } from "@hookline/console";
+import {
+  createConsoleApp,
+  ensureOperatorToken,
+  ensureTokenSecret,
+  notFoundResponse,
+} from "@hookline/console";
 import { SipAuthenticator } from "./auth/sip-authenticator.js";
 import { CallRecorder } from "./b2bua/call-recorder.js";
 import type { Config } from "./config.js";
@@ -113,6 +118,8 @@ export async function startHookline(config: Config, options: StartOptions = {}):
   });
 
   const root = new Hono();
+  // A mounted app's notFound is not the root's: without this, misses answer plain text (SPEC §3).
+  root.notFound(notFoundResponse);
   root.get("/healthz", (c) => {
     const parts = {
       database: safe(() => database.sqlite.prepare("select 1 as ok").get() !== undefined),
