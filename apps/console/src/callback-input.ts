@@ -3,12 +3,15 @@ import type { Callback } from "@hookline/db";
 import { checkCallbackUrl, compileFilter, validateEventNames } from "@hookline/callbacks";
 import type { Allowlist } from "@hookline/callbacks";
 import { iso } from "./context.js";
+import { displayText } from "./display-text.js";
 import { badRequest } from "./errors.js";
 
 export const CallbackUrl = z
   .url({ protocol: /^https?$/, error: "Invalid URL" })
   .max(2048)
   .openapi({ example: "https://app.example.com/hooks/sip" });
+/** Free text beside a callback, shown in the console. */
+export const Description = displayText(z.string().max(500));
 export const EventNames = z
   .array(z.string().min(1).max(64))
   .min(1)

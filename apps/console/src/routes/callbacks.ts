@@ -5,6 +5,7 @@ import {
   CallbackSchema,
   CallbackUrl,
   CallbackWithSecretSchema,
+  Description,
   EventNames,
   Filter,
   callbackView,
@@ -24,7 +25,7 @@ const CreateCallbackBody = z
     url: CallbackUrl,
     events: EventNames,
     filter: Filter.optional(),
-    description: z.string().max(500).optional(),
+    description: Description.optional(),
   })
   .openapi("CreateCallback");
 
@@ -33,7 +34,7 @@ const UpdateCallbackBody = z
     url: CallbackUrl.optional(),
     events: EventNames.optional(),
     filter: Filter.nullable().optional(),
-    description: z.string().max(500).nullable().optional(),
+    description: Description.nullable().optional(),
     enabled: z.boolean().optional(),
   })
   .openapi("UpdateCallback");

@@ -4,6 +4,7 @@ import type { Call, CallLeg, CallMessage, SQL } from "@hookline/db";
 import {
   CallbackUrl,
   CallbackWithSecretSchema,
+  Description,
   EventNames,
   Filter,
   callbackWithSecretView,
@@ -83,7 +84,7 @@ const CallCallbackBody = z
     url: CallbackUrl,
     events: EventNames,
     filter: Filter.optional(),
-    description: z.string().max(500).optional(),
+    description: Description.optional(),
   })
   .openapi("CreateCallCallback");
 
