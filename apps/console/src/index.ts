@@ -3,8 +3,4 @@ export type { ConsoleApp, CreateConsoleAppOptions } from "./app.js";
 export type { ConsoleConfig } from "./context.js";
 export { ApiError } from "./errors.js";
 export type { ApiErrorCode } from "./errors.js";
-export { ensureOperatorToken, ensureTokenSecret } from "./operator-token.js";
-export type { OperatorToken } from "./operator-token.js";
-export { signAccountToken, verifyAccountToken } from "./tokens.js";
-export type { AccountTokenClaims, VerifyAccountTokenResult } from "./tokens.js";
 export { hashPassword, verifyPassword } from "./passwords.js";

@@ -8,12 +8,8 @@ import { serve, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
 import { createCallbackEngine, EventBus, parseAllowlist, type CallbackEngine } from "@hookline/callbacks";
 import { openDatabase } from "@hookline/db";
-import {
-  createConsoleApp,
-  ensureOperatorToken,
-  ensureTokenSecret,
-  notFoundResponse,
-} from "@hookline/console";
+import { ensureOperatorToken, ensureTokenSecret } from "@hookline/auth-tokens";
+import { createConsoleApp, notFoundResponse } from "@hookline/console";
 import { SipAuthenticator } from "./auth/sip-authenticator.js";
 import { CallRecorder } from "./b2bua/call-recorder.js";
 import type { Config } from "./config.js";

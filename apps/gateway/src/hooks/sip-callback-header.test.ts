@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { parseAllowlist } from "@hookline/callbacks";
-import { signAccountToken } from "@hookline/console";
+import { signAccountToken } from "@hookline/auth-tokens";
 import { callbacks, eq } from "@hookline/db";
 import { createRequest } from "@hookline/sip-core";
 import { CallRecorder } from "../b2bua/call-recorder.js";

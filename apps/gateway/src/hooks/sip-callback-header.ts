@@ -11,7 +11,7 @@ import {
   parseCallbackHeader,
   type Allowlist,
 } from "@hookline/callbacks";
-import { verifyAccountToken } from "@hookline/console";
+import { verifyAccountToken } from "@hookline/auth-tokens";
 import type { Database } from "@hookline/db";
 import { getHeader, type SipRequest } from "@hookline/sip-core";
 
