@@ -2,9 +2,12 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Database } from "@hookline/db";
 import { parseAllowlist } from "@hookline/callbacks";
 import { authenticate } from "./auth.js";
+import { limitBody } from "./body-limit.js";
+import { noRoute, routeGate } from "./route-gate.js";
 import { validationHook } from "./context.js";
 import type { AppEnv, ConsoleConfig, RouteDeps } from "./context.js";
-import { ApiError, errorResponse } from "./errors.js";
+import type { NotFoundHandler } from "hono";
+import { errorResponse } from "./errors.js";
 import { consolePage } from "./page.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { callbackRoutes } from "./routes/callbacks.js";
@@ -31,6 +34,9 @@ export interface CreateConsoleAppOptions {
   startCall?: StartCallPort;
 }
 
+/** JSON 404 for paths outside `/v1`; an app mounting the console sets it as its own `notFound`. */
+export const notFoundResponse: NotFoundHandler = (c) => errorResponse(noRoute(c), c);
+
 /** The console: REST API under `/v1` (SPEC §3), its OpenAPI document, and the web page at `/`. */
 export function createConsoleApp({
   db,
@@ -45,11 +51,12 @@ export function createConsoleApp({
 
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.onError(errorResponse);
-  app.notFound((c) =>
-    errorResponse(new ApiError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`), c),
-  );
+  app.notFound(notFoundResponse);
 
+  app.use("/v1/*", routeGate(app));
   app.use("/v1/*", authenticate(db, config.operatorToken));
+  // After authentication, so an anonymous client cannot make the server buffer even 1 MiB.
+  app.use("*", limitBody());
   app.route("/v1", accountRoutes(deps));
   app.route("/v1", domainRoutes(deps));
   app.route("/v1", credentialRoutes(deps));

@@ -1,14 +1,18 @@
 import { z } from "@hono/zod-openapi";
 import type { Callback } from "@hookline/db";
-import { checkCallbackUrl, compileFilter, validateEventNames } from "@hookline/callbacks";
-import type { Allowlist } from "@hookline/callbacks";
+import { checkCallbackFields, createCallback } from "@hookline/callbacks";
+import type { Allowlist, CallbackFields } from "@hookline/callbacks";
 import { iso } from "./context.js";
+import type { RouteDeps } from "./context.js";
+import { displayText } from "./display-text.js";
 import { badRequest } from "./errors.js";
 
 export const CallbackUrl = z
   .url({ protocol: /^https?$/, error: "Invalid URL" })
   .max(2048)
   .openapi({ example: "https://app.example.com/hooks/sip" });
+/** Free text beside a callback, shown in the console. */
+export const Description = displayText(z.string().max(500));
 export const EventNames = z
   .array(z.string().min(1).max(64))
   .min(1)
@@ -55,28 +59,29 @@ export const callbackView = (cb: Callback) => ({
 
 export const callbackWithSecretView = (cb: Callback) => ({ ...callbackView(cb), secret: cb.secret });
 
-/** `filter: filter does not compile` reads better as `filter: does not compile`. */
-const unprefixed = (message: string, field: string) =>
-  message.startsWith(`${field} `) ? message.slice(field.length + 1) : message;
-
 /**
- * The checks zod cannot do: SSRF rules for the URL, SPEC §4 event names, and compiling the CEL
- * filter now, so a bad filter is a 400 at registration and never a failure at delivery time.
+ * The shared callback checks (`checkCallbackFields`) as a 400 naming the field; returns the URL in
+ * its stored form when one was given.
  */
-export function checkCallbackInput(
-  input: { url?: string | undefined; events?: string[] | undefined; filter?: string | null | undefined },
-  allowlist: Allowlist,
-): void {
-  if (input.url !== undefined) {
-    const r = checkCallbackUrl(input.url, { allowlist });
-    if (!r.ok) throw badRequest(`url: ${unprefixed(r.reason, "url")}`);
-  }
-  if (input.events !== undefined) {
-    const r = validateEventNames(input.events);
-    if (!r.ok) throw badRequest(`events: ${r.error}`);
-  }
-  if (input.filter !== undefined && input.filter !== null) {
-    const r = compileFilter(input.filter);
-    if (!r.ok) throw badRequest(`filter: ${unprefixed(r.error, "filter")}`);
-  }
+export function checkCallbackInput(input: CallbackFields, allowlist: Allowlist): string | undefined {
+  const r = checkCallbackFields(input, allowlist);
+  if (!r.ok) throw badRequest(`${r.field}: ${r.error}`);
+  return r.url;
+}
+
+/** `createCallback` for the API: its refusals are 400s naming the field. */
+export function createApiCallback(
+  { db, allowlist, now }: RouteDeps,
+  input: {
+    accountId: string;
+    callId: string | null;
+    url: string;
+    events: string[];
+    filter?: string | undefined;
+    description?: string | undefined;
+  },
+): Callback {
+  const r = createCallback(db, { ...input, source: "api", allowlist, now: now() });
+  if (!r.ok) throw badRequest(`${r.field}: ${r.error}`);
+  return r.callback;
 }

@@ -5,9 +5,9 @@ import type { Allowlist } from "@hookline/callbacks";
 import { ApiError, formatZodError } from "./errors.js";
 
 export interface ConsoleConfig {
-  /** Guards account management (`/v1/accounts`); see ensureOperatorToken(). */
+  /** Guards account management (`/v1/accounts`); see ensureOperatorToken() in @hookline/auth-tokens. */
   operatorToken: string;
-  /** HS256 key for account tokens (`POST /v1/tokens`); see ensureTokenSecret(). */
+  /** HS256 key for account tokens (`POST /v1/tokens`); see ensureTokenSecret() in @hookline/auth-tokens. */
   tokenSecret: string | Uint8Array;
   /** HOOKLINE_CALLBACK_ALLOWLIST: hosts, host:ports or CIDRs exempt from the SSRF rules. */
   callbackAllowlist?: string | readonly string[];

@@ -9,7 +9,9 @@ export type ApiErrorCode =
   | "unauthorized"
   | "forbidden"
   | "not_found"
+  | "method_not_allowed"
   | "conflict"
+  | "payload_too_large"
   | "unsupported_media_type"
   | "not_implemented"
   | "unavailable"
@@ -22,6 +24,8 @@ export class ApiError extends Error {
     readonly status: ContentfulStatusCode,
     readonly code: ApiErrorCode,
     message: string,
+    /** Response headers the status calls for, such as `Allow` on a 405. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -41,7 +45,8 @@ export function formatZodError(error: z.ZodError, target: string): string {
       if (issue.code === "unrecognized_keys") {
         return issue.keys.map((key) => `${path ? `${path}.` : ""}${key}: unknown field`);
       }
-      return [`${path || target}: ${issue.message}`];
+      // The whole JSON body is the "json" target; "body: expected object" reads better.
+      return [`${path || (target === "json" ? "body" : target)}: ${issue.message}`];
     })
     .join("; ");
 }
@@ -60,8 +65,12 @@ const codeForStatus = (status: number): ApiErrorCode => {
       return "forbidden";
     case 404:
       return "not_found";
+    case 405:
+      return "method_not_allowed";
     case 409:
       return "conflict";
+    case 413:
+      return "payload_too_large";
     case 415:
       return "unsupported_media_type";
     case 501:
@@ -74,7 +83,7 @@ const codeForStatus = (status: number): ApiErrorCode => {
 /** The one place errors become HTTP responses (`app.onError`). */
 export function errorResponse(err: Error, c: Context): Response {
   if (err instanceof ApiError) {
-    return c.json<ErrorBody>({ error: { code: err.code, message: err.message } }, err.status);
+    return c.json<ErrorBody>({ error: { code: err.code, message: err.message } }, err.status, err.headers);
   }
   if (err instanceof HTTPException) {
     const status = err.status;

@@ -1,10 +1,6 @@
-export { createConsoleApp } from "./app.js";
+export { createConsoleApp, notFoundResponse } from "./app.js";
 export type { ConsoleApp, CreateConsoleAppOptions } from "./app.js";
 export type { ConsoleConfig } from "./context.js";
 export { ApiError } from "./errors.js";
 export type { ApiErrorCode } from "./errors.js";
-export { ensureOperatorToken, ensureTokenSecret } from "./operator-token.js";
-export type { OperatorToken } from "./operator-token.js";
-export { signAccountToken, verifyAccountToken } from "./tokens.js";
-export type { AccountTokenClaims, VerifyAccountTokenResult } from "./tokens.js";
 export { hashPassword, verifyPassword } from "./passwords.js";

@@ -14,11 +14,6 @@ export function hashApiKey(key: string): string {
   return createHash("sha256").update(key).digest("hex");
 }
 
-/** Standard Webhooks signing secret: `whsec_` + base64 of 24 random bytes. */
-export function generateWebhookSecret(): string {
-  return `whsec_${randomBytes(24).toString("base64")}`;
-}
-
 /** Constant-time string comparison; hashing first makes the lengths equal without leaking them. */
 export function safeEqual(a: string, b: string): boolean {
   const ha = createHash("sha256").update(a).digest();

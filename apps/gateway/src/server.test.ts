@@ -85,6 +85,21 @@ describe("one Hookline process (issue 2)", () => {
     });
   });
 
+  it("answers unknown paths over HTTP in the API's JSON error shape, not plain text", async () => {
+    const base = `http://127.0.0.1:${h.ports.http}`;
+    for (const path of ["/v1/Accounts", "/nothing-here"]) {
+      const res = await fetch(`${base}${path}`, {
+        headers: { authorization: `Bearer ${h.operatorToken.token}` },
+      });
+      expect({ path, status: res.status, type: res.headers.get("content-type") }).toEqual({
+        path,
+        status: 404,
+        type: "application/json",
+      });
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("not_found");
+    }
+  });
+
   it("generates the operator token once, saved with mode 0600", () => {
     expect(h.operatorToken.created).toBe(true);
     expect(statSync(path.join(dataDir, "operator-token")).mode & 0o777).toBe(0o600);

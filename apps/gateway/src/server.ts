@@ -14,7 +14,8 @@ import {
   type CallbackEngine,
 } from "@hookline/callbacks";
 import { openDatabase } from "@hookline/db";
-import { createConsoleApp, ensureOperatorToken, ensureTokenSecret } from "@hookline/console";
+import { ensureOperatorToken, ensureTokenSecret } from "@hookline/auth-tokens";
+import { createConsoleApp, notFoundResponse } from "@hookline/console";
 import { ApplicationHookClient } from "./application/hook-client.js";
 import { applicationConfigReader, startCall } from "./application/outbound.js";
 import { ApplicationRouter } from "./application/router.js";
@@ -133,6 +134,8 @@ export async function startHookline(config: Config, options: StartOptions = {}):
   });
 
   const root = new Hono();
+  // A mounted app's notFound is not the root's: without this, misses answer plain text (SPEC §3).
+  root.notFound(notFoundResponse);
   root.get("/healthz", (c) => {
     const parts = {
       database: safe(() => database.sqlite.prepare("select 1 as ok").get() !== undefined),

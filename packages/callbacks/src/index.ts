@@ -8,7 +8,14 @@ export {
 export type { EventNamesResult, CallEventType, RegistrationEventType } from "./event-names.js";
 export { compileFilter, FILTER_VARIABLES, MAX_FILTER_LENGTH } from "./filter.js";
 export type { CompiledFilter, CompileFilterResult, FilterEvaluation } from "./filter.js";
-export { checkCallbackUrl, checkAddress, parseAllowlist, EMPTY_ALLOWLIST } from "./ssrf.js";
+export {
+  checkCallbackUrl,
+  checkAddress,
+  defaultPort,
+  normalizeHost,
+  parseAllowlist,
+  EMPTY_ALLOWLIST,
+} from "./ssrf.js";
 export type { Allowlist, AllowlistParse, AddressCheck, CallbackUrlCheck } from "./ssrf.js";
 export type {
   HooklineEvent,
@@ -35,8 +42,14 @@ export { consoleLogger, silentLogger } from "./logger.js";
 export { parseCallbackHeader } from "./callback-header.js";
 export type { CallbackHeaderResult } from "./callback-header.js";
 export { nameCovers, namesCover } from "./matcher.js";
-export { registerCallCallback } from "./register-call-callback.js";
-export type { RegisterCallCallbackInput, RegisterCallCallbackResult } from "./register-call-callback.js";
+export { checkCallbackFields, createCallback } from "./create-callback.js";
+export type {
+  CallbackField,
+  CallbackFields,
+  CheckCallbackFieldsResult,
+  CreateCallbackInput,
+  CreateCallbackResult,
+} from "./create-callback.js";
 export { newWebhookSecret, sign, webhookHeaders } from "./signing.js";
 export { RetryPolicy, DEFAULT_RETRY_SCHEDULE_MS, parseRetryAfter } from "./retry-policy.js";
 export { CircuitBreaker } from "./circuit-breaker.js";

@@ -68,6 +68,36 @@ describe("checkCallbackUrl", () => {
     expect(checkCallbackUrl("http://192.168.0.1/", { allowlist: cidr }).ok).toBe(false);
   });
 
+  it("refuses a local name written with a trailing dot (localhost. and friends)", () => {
+    for (const url of [
+      "http://localhost./",
+      "http://LOCALHOST../x",
+      "http://app.localhost./",
+      "http://printer.local./",
+      "http://intranet./",
+      "http://127.0.0.1./",
+      "http://./",
+    ]) {
+      expect({ url, ok: checkCallbackUrl(url, {}).ok }).toEqual({ url, ok: false });
+    }
+    expect(checkCallbackUrl("http://localhost./", {})).toEqual({
+      ok: false,
+      reason: 'url host "localhost" is a local name',
+    });
+    // A public FQDN with its root dot is still a public name.
+    expect(checkCallbackUrl("https://hooks.example.com./x", {}).ok).toBe(true);
+  });
+
+  it("matches allow-list hosts whichever side has the trailing dot", () => {
+    expect(checkCallbackUrl("http://localhost.:3000/", { allowlist: allow("localhost:3000") })).toMatchObject(
+      {
+        ok: true,
+        allowlisted: true,
+      },
+    );
+    expect(checkCallbackUrl("http://localhost:3000/", { allowlist: allow("localhost.:3000") }).ok).toBe(true);
+  });
+
   it("refuses malformed allow-list entries", () => {
     expect(parseAllowlist("10.0.0.0/33").ok).toBe(false);
     expect(parseAllowlist("a/b/c").ok).toBe(false);

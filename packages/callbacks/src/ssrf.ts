@@ -56,6 +56,15 @@ function stripBrackets(host: string): string {
   return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
 }
 
+/**
+ * The one spelling of a host that the rules compare: no IPv6 brackets, lower case, and no trailing
+ * dot. `localhost.` is the fully qualified `localhost` (RFC 1034 §3.1), and the WHATWG parser keeps
+ * the dot, so without this `http://localhost./` or `http://intranet./` would pass as public names.
+ */
+export function normalizeHost(host: string): string {
+  return stripBrackets(host).toLowerCase().replace(/\.+$/, "");
+}
+
 /** Why an IP address is not a public unicast address, or ok. */
 export function checkAddress(address: string): AddressCheck {
   const ip = stripBrackets(address);
@@ -116,17 +125,17 @@ export function parseAllowlist(spec: string | readonly string[] | undefined): Al
     if (parsed.pathname !== "/" || parsed.username || parsed.search) {
       return { ok: false, error: `allow-list entry "${entry}" is not a host, host:port or CIDR` };
     }
-    hosts.push({ host: stripBrackets(parsed.hostname), port: parsed.port ? Number(parsed.port) : null });
+    hosts.push({ host: normalizeHost(parsed.hostname), port: parsed.port ? Number(parsed.port) : null });
   }
   const hostMatches = (host: string, port: number) => {
-    const h = stripBrackets(host).toLowerCase();
+    const h = normalizeHost(host);
     return hosts.some((e) => e.host === h && (e.port === null || e.port === port));
   };
   const allowlist: Allowlist = {
     entries: raw,
     allowsHost: (host, port) => {
       if (hostMatches(host, port)) return true;
-      const ip = stripBrackets(host);
+      const ip = normalizeHost(host);
       const v = isIP(ip);
       return v !== 0 && cidrs.check(ip, v === 4 ? "ipv4" : "ipv6");
     },
@@ -172,7 +181,7 @@ export function checkCallbackUrl(url: string, options: { allowlist?: Allowlist }
   if (parsed.username || parsed.password) {
     return { ok: false, reason: "url must not carry credentials; the request is signed instead" };
   }
-  const host = stripBrackets(parsed.hostname).toLowerCase();
+  const host = normalizeHost(parsed.hostname);
   if (host === "") return { ok: false, reason: "url has no host" };
   const port = defaultPort(parsed);
   if (allowlist.allowsHost(host, port)) return { ok: true, url: parsed, allowlisted: true };

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { accounts, apiKeys, asc, newId } from "@hookline/db";
+import { displayText } from "../display-text.js";
 import { errors, jsonBody, jsonResponse, newRouter, iso } from "../context.js";
 import type { RouteDeps } from "../context.js";
 import { generateApiKey } from "../secrets.js";
@@ -17,7 +18,7 @@ const CreatedAccountSchema = AccountSchema.extend({
 }).openapi("CreatedAccount");
 
 const CreateAccountBody = z
-  .strictObject({ name: z.string().trim().min(1).max(200) })
+  .strictObject({ name: displayText(z.string().trim().min(1).max(200)) })
   .openapi("CreateAccount");
 
 const operator = [{ operatorToken: [] }];

@@ -97,4 +97,30 @@ describe("callbacks", () => {
     });
     expect(ok.status).toBe(201);
   });
+
+  it("stores the URL in the one normalised form the SIP path stores, on create and update", async () => {
+    h = harness();
+    const { apiKey } = await h.newAccount();
+    // Regression: the API stored the URL as typed while X-Hookline-Callback stored it normalised.
+    const created = await h.call("POST", "/v1/callbacks", apiKey, {
+      ...valid,
+      url: "HTTPS://Hooks.Example.COM:443/a/../sip",
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.url).toBe("https://hooks.example.com/sip");
+    const patched = await h.call("PATCH", `/v1/callbacks/${created.body.id}`, apiKey, {
+      url: "https://HOOKS.example.com",
+    });
+    expect(patched.body.url).toBe("https://hooks.example.com/");
+    const [row] = h.database.db.select().from(callbacks).all();
+    expect(row?.url).toBe("https://hooks.example.com/");
+  });
+
+  it("refuses localhost. like localhost (trailing dot)", async () => {
+    h = harness();
+    const { apiKey } = await h.newAccount();
+    const r = await h.call("POST", "/v1/callbacks", apiKey, { ...valid, url: "http://localhost./" });
+    expect(r.status).toBe(400);
+    expect(r.body.error.message).toBe('url: host "localhost" is a local name');
+  });
 });

@@ -1,20 +1,22 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, asc, callbacks, eq, isNull, newId } from "@hookline/db";
+import { newWebhookSecret } from "@hookline/callbacks";
+import { and, asc, callbacks, eq, isNull } from "@hookline/db";
 import type { Callback } from "@hookline/db";
 import {
   CallbackSchema,
   CallbackUrl,
   CallbackWithSecretSchema,
+  Description,
   EventNames,
   Filter,
   callbackView,
   callbackWithSecretView,
   checkCallbackInput,
+  createApiCallback,
 } from "../callback-input.js";
 import { errors, IdParams, iso, jsonBody, jsonResponse, newRouter } from "../context.js";
 import type { RouteDeps } from "../context.js";
 import { notFound } from "../errors.js";
-import { generateWebhookSecret } from "../secrets.js";
 
 /** How long the old secret keeps signing after a rotation, so receivers can switch over. */
 export const SECRET_ROTATION_GRACE_MS = 24 * 60 * 60 * 1000;
@@ -24,7 +26,7 @@ const CreateCallbackBody = z
     url: CallbackUrl,
     events: EventNames,
     filter: Filter.optional(),
-    description: z.string().max(500).optional(),
+    description: Description.optional(),
   })
   .openapi("CreateCallback");
 
@@ -33,7 +35,7 @@ const UpdateCallbackBody = z
     url: CallbackUrl.optional(),
     events: EventNames.optional(),
     filter: Filter.nullable().optional(),
-    description: z.string().max(500).nullable().optional(),
+    description: Description.nullable().optional(),
     enabled: z.boolean().optional(),
   })
   .openapi("UpdateCallback");
@@ -98,40 +100,6 @@ const rotate = createRoute({
   },
 });
 
-/** Shared with `POST /v1/calls/:id/callbacks`. */
-export function insertCallback(
-  { db, now }: RouteDeps,
-  input: {
-    accountId: string;
-    callId: string | null;
-    url: string;
-    events: string[];
-    filter?: string | undefined;
-    description?: string | undefined;
-  },
-): Callback {
-  const t = now();
-  const row: Callback = {
-    id: newId("cb"),
-    accountId: input.accountId,
-    callId: input.callId,
-    url: input.url,
-    events: input.events,
-    filter: input.filter ?? null,
-    description: input.description ?? null,
-    secret: generateWebhookSecret(),
-    previousSecret: null,
-    previousSecretExpiresAt: null,
-    enabled: true,
-    disabledReason: null,
-    source: "api",
-    createdAt: t,
-    updatedAt: t,
-  };
-  db.insert(callbacks).values(row).run();
-  return row;
-}
-
 export function callbackRoutes(deps: RouteDeps) {
   const { db, allowlist, now } = deps;
   const app = newRouter();
@@ -150,8 +118,7 @@ export function callbackRoutes(deps: RouteDeps) {
 
   app.openapi(create, (c) => {
     const body = c.req.valid("json");
-    checkCallbackInput(body, allowlist);
-    const row = insertCallback(deps, { ...body, accountId: c.var.accountId, callId: null });
+    const row = createApiCallback(deps, { ...body, accountId: c.var.accountId, callId: null });
     return c.json(callbackWithSecretView(row), 201);
   });
 
@@ -179,9 +146,9 @@ export function callbackRoutes(deps: RouteDeps) {
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
     find(c.var.accountId, id);
-    checkCallbackInput(body, allowlist);
+    const url = checkCallbackInput(body, allowlist);
     const patch: Partial<Callback> = { updatedAt: now() };
-    if (body.url !== undefined) patch.url = body.url;
+    if (url !== undefined) patch.url = url;
     if (body.events !== undefined) patch.events = body.events;
     if (body.filter !== undefined) patch.filter = body.filter;
     if (body.description !== undefined) patch.description = body.description;
@@ -205,7 +172,7 @@ export function callbackRoutes(deps: RouteDeps) {
     const { id } = c.req.valid("param");
     const current = find(c.var.accountId, id);
     const t = now();
-    const secret = generateWebhookSecret();
+    const secret = newWebhookSecret();
     const previousSecretExpiresAt = t + SECRET_ROTATION_GRACE_MS;
     db.update(callbacks)
       .set({ secret, previousSecret: current.secret, previousSecretExpiresAt, updatedAt: t })

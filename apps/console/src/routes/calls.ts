@@ -4,15 +4,15 @@ import type { Call, CallHook, CallLeg, CallMessage, SQL } from "@hookline/db";
 import {
   CallbackUrl,
   CallbackWithSecretSchema,
+  Description,
   EventNames,
   Filter,
   callbackWithSecretView,
-  checkCallbackInput,
+  createApiCallback,
 } from "../callback-input.js";
 import { conflictResponse, errors, IdParams, iso, jsonBody, jsonResponse, newRouter } from "../context.js";
 import type { RouteDeps } from "../context.js";
 import { ApiError, notFound } from "../errors.js";
-import { insertCallback } from "./callbacks.js";
 
 const CALL_STATES = ["initiated", "ringing", "answered", "completed", "failed"] as const;
 
@@ -109,7 +109,7 @@ const CallCallbackBody = z
     url: CallbackUrl,
     events: EventNames,
     filter: Filter.optional(),
-    description: z.string().max(500).optional(),
+    description: Description.optional(),
   })
   .openapi("CreateCallCallback");
 
@@ -204,7 +204,7 @@ const messageView = (m: CallMessage) => ({
 });
 
 export function callRoutes(deps: RouteDeps) {
-  const { db, allowlist, flushCallRecords } = deps;
+  const { db, flushCallRecords } = deps;
   const app = newRouter();
   // Every route here reads calls: write the gateway's queued rows first.
   for (const path of ["/calls", "/calls/*"]) {
@@ -281,8 +281,7 @@ export function callRoutes(deps: RouteDeps) {
     if (call.state === "completed" || call.state === "failed") {
       throw new ApiError(409, "conflict", `call ${call.id} has ended (${call.state})`);
     }
-    checkCallbackInput(body, allowlist);
-    const row = insertCallback(deps, { ...body, accountId: c.var.accountId, callId: call.id });
+    const row = createApiCallback(deps, { ...body, accountId: c.var.accountId, callId: call.id });
     return c.json(callbackWithSecretView(row), 201);
   });
 

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { errors, jsonBody, jsonResponse, newRouter } from "../context.js";
 import type { RouteDeps } from "../context.js";
 import { badRequest } from "../errors.js";
-import { signAccountToken } from "../tokens.js";
+import { signAccountToken } from "@hookline/auth-tokens";
 
 /** A host, optionally with a port: what a callback URL in an INVITE may point at. */
 const Host = z

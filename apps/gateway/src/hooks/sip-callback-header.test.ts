@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { parseAllowlist } from "@hookline/callbacks";
-import { signAccountToken } from "@hookline/console";
+import { signAccountToken } from "@hookline/auth-tokens";
 import { callbacks, eq } from "@hookline/db";
 import { createRequest } from "@hookline/sip-core";
 import { CallRecorder } from "../b2bua/call-recorder.js";
@@ -87,5 +87,48 @@ describe("X-Hookline-Callback in an INVITE (SPEC §4)", () => {
       ).toEqual({ refused });
     }
     expect(temp.database.db.select().from(callbacks).where(eq(callbacks.callId, call.id)).all()).toEqual([]);
+  });
+
+  it("compares the token's hosts and the URL's in one spelling, and refuses a URL that does not parse", async () => {
+    const t = addTenant(temp.database, "c.test", { u: "pw" });
+    const recorder = new CallRecorder(temp.database.db, undefined);
+    const call = recorder.createCall({
+      accountId: t.accountId,
+      domainId: t.domainId,
+      sipCallId: "c3",
+      from: "sip:u@c.test",
+      to: "sip:v@c.test",
+    });
+    const local = parseAllowlist("localhost");
+    if (!local.ok) throw new Error(local.error);
+    const opts = {
+      db: temp.database.db,
+      tokenSecret: SECRET,
+      allowlist: local.allowlist,
+      beforeRegister: () => recorder.flush(),
+    };
+    const { token } = await signAccountToken(SECRET, {
+      accountId: t.accountId,
+      ttlSeconds: 60,
+      callbackHosts: ["Localhost.:9"],
+    });
+    const send = (url: string) =>
+      registerSipCallback(
+        opts,
+        { id: call.id, accountId: t.accountId },
+        invite([
+          ["X-Hookline-Callback", `<${url}>;events="sip.BYE"`],
+          ["X-Hookline-Token", token],
+        ]),
+      );
+    expect(await send("http://LOCALHOST:9/a")).toMatchObject({ registered: expect.any(String) });
+    expect(await send("http://localhost.:9/b")).toMatchObject({ registered: expect.any(String) });
+    expect(await send("http://localhost:10/c")).toEqual({
+      refused: "X-Hookline-Token does not allow callbacks to localhost:10",
+    });
+    // Regression: this threw out of registerSipCallback instead of being refused.
+    expect(await send("not a url")).toEqual({ refused: "url: is not a valid absolute URL" });
+    const rows = temp.database.db.select().from(callbacks).where(eq(callbacks.callId, call.id)).all();
+    expect(rows.map((r) => r.url).sort()).toEqual(["http://localhost.:9/b", "http://localhost:9/a"]);
   });
 });

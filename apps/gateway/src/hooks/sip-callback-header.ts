@@ -4,8 +4,14 @@
  * signature, expiry, account and allowed hosts are checked before anything is registered; both
  * headers never leave the gateway (the B2BUA strips every `X-Hookline-*`).
  */
-import { parseCallbackHeader, registerCallCallback, type Allowlist } from "@hookline/callbacks";
-import { verifyAccountToken } from "@hookline/console";
+import {
+  createCallback,
+  defaultPort,
+  normalizeHost,
+  parseCallbackHeader,
+  type Allowlist,
+} from "@hookline/callbacks";
+import { verifyAccountToken } from "@hookline/auth-tokens";
 import type { Database } from "@hookline/db";
 import { getHeader, type SipRequest } from "@hookline/sip-core";
 
@@ -34,15 +40,18 @@ export async function registerSipCallback(
     return { refused: "X-Hookline-Token belongs to another account" };
   const parsed = parseCallbackHeader(header);
   if (!parsed.ok) return { refused: parsed.error };
-  const host = new URL(parsed.url).host.toLowerCase();
-  const hostname = new URL(parsed.url).hostname.toLowerCase();
+  let url: URL;
+  try {
+    url = new URL(parsed.url);
+  } catch {
+    return { refused: "url: is not a valid absolute URL" };
+  }
   // A token without a host list allows any (SSRF rules still apply below).
-  const allowed = verified.callbackHosts;
-  if (allowed.length > 0 && !allowed.some((h) => h.toLowerCase() === host || h.toLowerCase() === hostname)) {
-    return { refused: `X-Hookline-Token does not allow callbacks to ${host}` };
+  if (!tokenAllowsHost(verified.callbackHosts, url)) {
+    return { refused: `X-Hookline-Token does not allow callbacks to ${url.host}` };
   }
   o.beforeRegister?.();
-  const result = registerCallCallback(o.db, {
+  const result = createCallback(o.db, {
     accountId: call.accountId,
     callId: call.id,
     url: parsed.url,
@@ -52,4 +61,24 @@ export async function registerSipCallback(
     ...(o.allowlist && { allowlist: o.allowlist }),
   });
   return result.ok ? { registered: result.callback.id } : { refused: `${result.field}: ${result.error}` };
+}
+
+/**
+ * Whether the token's `callbackHosts` (`host` or `host:port`) name the URL's host, compared in the
+ * same spelling as the SSRF rules (`normalizeHost`: no brackets, lower case, no trailing dot). A
+ * host without a port allows every port; with one, the URL's port, explicit or the default.
+ */
+function tokenAllowsHost(allowed: readonly string[], url: URL): boolean {
+  if (allowed.length === 0) return true;
+  const host = normalizeHost(url.hostname);
+  const port = defaultPort(url);
+  return allowed.some((entry) => {
+    let e: URL;
+    try {
+      e = new URL(`http://${entry}`);
+    } catch {
+      return false;
+    }
+    return normalizeHost(e.hostname) === host && (e.port === "" || Number(e.port) === port);
+  });
 }

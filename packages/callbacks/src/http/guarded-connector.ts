@@ -9,7 +9,7 @@ import { isIP } from "node:net";
 import { buildConnector } from "undici";
 import type { Logger } from "../logger.js";
 import type { Allowlist } from "../ssrf.js";
-import { checkAddress } from "../ssrf.js";
+import { checkAddress, normalizeHost } from "../ssrf.js";
 
 export type Resolver = (hostname: string) => Promise<string[]>;
 
@@ -46,7 +46,9 @@ export function guardedConnector(options: GuardedConnectorOptions): buildConnect
   };
 
   return (opts, callback) => {
-    const hostname = opts.hostname.startsWith("[") ? opts.hostname.slice(1, -1) : opts.hostname;
+    // The same spelling the registration checked (`localhost.` is `localhost`), so the allow-list,
+    // the resolver and SNI all see one name.
+    const hostname = normalizeHost(opts.hostname);
     const port = Number(opts.port) || (opts.protocol === "https:" ? 443 : 80);
     const pick = async (): Promise<string> => {
       if (allowlist.allowsHost(hostname, port)) {
