@@ -2,6 +2,7 @@ export { createConsoleApp } from "./app.js";
 export type { ConsoleApp, CreateConsoleAppOptions } from "./app.js";
 export type { ConsoleConfig } from "./context.js";
 export { ApiError } from "./errors.js";
+export { databaseGuard } from "./database-guard.js";
 export type { ApiErrorCode } from "./errors.js";
 export { ensureOperatorToken, ensureTokenSecret } from "./operator-token.js";
 export type { OperatorToken } from "./operator-token.js";
