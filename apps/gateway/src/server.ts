@@ -7,12 +7,13 @@ import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
 import { createCallbackEngine, EventBus, parseAllowlist, type CallbackEngine } from "@hookline/callbacks";
-import { openDatabase } from "@hookline/db";
-import { createConsoleApp, ensureOperatorToken, ensureTokenSecret } from "@hookline/console";
+import { openDatabase, type OpenedDatabase, type WriteHealthOptions } from "@hookline/db";
+import { createConsoleApp, databaseGuard, ensureOperatorToken, ensureTokenSecret } from "@hookline/console";
 import { SipAuthenticator } from "./auth/sip-authenticator.js";
 import { CallRecorder } from "./b2bua/call-recorder.js";
 import type { Config } from "./config.js";
 import { Gateway } from "./gateway.js";
+import { healthRoutes } from "./health.js";
 import { registerSipCallback } from "./hooks/sip-callback-header.js";
 import { MediaThread } from "./media/media-thread.js";
 import { LocationService } from "./registrar/location-service.js";
@@ -27,6 +28,8 @@ export interface Hookline {
   readonly gateway: Gateway;
   readonly bus: EventBus;
   readonly callbacks: CallbackEngine;
+  /** The database (tests fill it: fillDatabase in @hookline/db). */
+  readonly database: OpenedDatabase;
   /** Writes the call records queued for the next batch (before an abrupt exit); waits at most 5 s. */
   flushCallRecords(): void;
   /** Graceful: new calls get 503, calls may finish until `deadlineMs`, the rest get BYE. */
@@ -37,11 +40,17 @@ export interface Hookline {
 export interface StartOptions {
   retrySchedule?: readonly number[];
   ringTimeoutMs?: number;
+  /** The database write health's probe and log intervals. */
+  writeHealth?: WriteHealthOptions;
 }
 
 export async function startHookline(config: Config, options: StartOptions = {}): Promise<Hookline> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const database = openDatabase({ file: config.databaseFile, backgroundCheckpoints: true });
+  const database = openDatabase({
+    file: config.databaseFile,
+    backgroundCheckpoints: true,
+    ...(options.writeHealth && { writeHealth: options.writeHealth }),
+  });
   const db = database.db;
   const operatorToken = ensureOperatorToken(config.dataDir, config.adminToken);
   const tokenSecret = ensureTokenSecret(config.dataDir);
@@ -88,6 +97,8 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     recorder,
     media,
     ...(options.ringTimeoutMs !== undefined && { ringTimeoutMs: options.ringTimeoutMs }),
+    // A call the database cannot record would run without its records and callbacks: 503.
+    canAcceptCalls: () => database.health.writable,
     onNewCall: async (call, invite) => {
       const outcome = await registerSipCallback(
         // The per-call callback row refers to the call's row, which is written in a later batch.
@@ -112,32 +123,10 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     },
   });
 
+  let draining = false;
   const root = new Hono();
-  root.get("/healthz", (c) => {
-    const parts = {
-      database: safe(() => database.sqlite.prepare("select 1 as ok").get() !== undefined),
-      sip: gateway.ports.sip > 0,
-      websocket: gateway.ports.ws > 0,
-      media: media.size > 0,
-    };
-    const ok = Object.values(parts).every(Boolean);
-    return c.json(
-      {
-        status: ok ? "ok" : "degraded",
-        parts,
-        sip: {
-          ...gateway.stack.stats,
-          tcpConnections: gateway.transports.tcp.connectionCount,
-          wsConnections: gateway.transports.ws.connectionCount,
-        },
-        mediaWorkers: media.pids(),
-        calls: gateway.b2bua.activeCalls,
-        callbacks: callbacks.stats(),
-        ...(database.checkpointer && { walCheckpoints: database.checkpointer.stats }),
-      },
-      ok ? 200 : 503,
-    );
-  });
+  root.route("/", healthRoutes({ database, gateway, media, callbacks, draining: () => draining }));
+  root.use("/v1/*", databaseGuard(database.health));
   root.route("/", consoleApp);
   const http: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: root.fetch, port: config.httpPort, hostname: config.listenIp }, () =>
@@ -153,9 +142,11 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     gateway,
     bus,
     callbacks,
+    database,
     flushCallRecords: () => recorder.flush(),
     close(deadlineMs = 0) {
       closed ??= (async () => {
+        draining = true;
         await gateway.stop(deadlineMs);
         locations.stop();
         await new Promise<void>((resolve) => {
@@ -170,12 +161,4 @@ export async function startHookline(config: Config, options: StartOptions = {}):
       return closed;
     },
   };
-}
-
-function safe(fn: () => boolean): boolean {
-  try {
-    return fn();
-  } catch {
-    return false;
-  }
 }
