@@ -14,6 +14,7 @@ import { CallRecorder } from "./b2bua/call-recorder.js";
 import type { Config } from "./config.js";
 import { Gateway } from "./gateway.js";
 import { healthRoutes } from "./health.js";
+import { HooklineMetrics } from "./metrics.js";
 import { registerSipCallback } from "./hooks/sip-callback-header.js";
 import { MediaThread } from "./media/media-thread.js";
 import { LocationService } from "./registrar/location-service.js";
@@ -23,7 +24,8 @@ import { TenantDirectory } from "./tenancy/tenant-directory.js";
 
 export interface Hookline {
   readonly config: Config;
-  readonly ports: { http: number; sip: number; ws: number };
+  /** `metrics`: the port of HOOKLINE_METRICS_LISTEN, when set. */
+  readonly ports: { http: number; sip: number; ws: number; metrics?: number };
   readonly operatorToken: { token: string; created: boolean };
   readonly gateway: Gateway;
   readonly bus: EventBus;
@@ -58,9 +60,11 @@ export async function startHookline(config: Config, options: StartOptions = {}):
   if (!allowlist.ok) throw new Error(`HOOKLINE_CALLBACK_ALLOWLIST: ${allowlist.error}`);
 
   const bus = new EventBus();
+  const metrics = new HooklineMetrics();
   const callbacks = createCallbackEngine({
     db,
     bus,
+    onAttempt: (info) => metrics.attempt(info),
     allowlist: allowlist.allowlist,
     ...(options.retrySchedule && { retrySchedule: options.retrySchedule }),
   });
@@ -111,6 +115,10 @@ export async function startHookline(config: Config, options: StartOptions = {}):
   });
   media.setEndCall((id, reason) => gateway.b2bua.endCall(id, reason));
   await gateway.start();
+  metrics.attach({ gateway, locations, media, bus, database });
+  const metricsServer = config.metricsListen
+    ? await metrics.listen(config.metricsListen.host, config.metricsListen.port)
+    : undefined;
 
   const consoleApp = createConsoleApp({
     db,
@@ -126,6 +134,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
   let draining = false;
   const root = new Hono();
   root.route("/", healthRoutes({ database, gateway, media, callbacks, draining: () => draining }));
+  root.route("/", metrics.routes(operatorToken.token));
   root.use("/v1/*", databaseGuard(database.health));
   root.route("/", consoleApp);
   const http: ServerType = await new Promise((resolve) => {
@@ -137,7 +146,11 @@ export async function startHookline(config: Config, options: StartOptions = {}):
   let closed: Promise<void> | undefined;
   return {
     config,
-    ports: { http: (http.address() as AddressInfo).port, ...gateway.ports },
+    ports: {
+      http: (http.address() as AddressInfo).port,
+      ...gateway.ports,
+      ...(metricsServer && { metrics: metricsServer.port }),
+    },
     operatorToken,
     gateway,
     bus,
@@ -153,6 +166,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
           http.close(() => resolve());
           (http as { closeAllConnections?: () => void }).closeAllConnections?.();
         });
+        await metricsServer?.close();
         await callbacks.stop({ deadlineMs: 2000 });
         await media.close();
         recorder.close();

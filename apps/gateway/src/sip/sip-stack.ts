@@ -32,6 +32,8 @@ export interface SipStackStats {
 export class SipStack {
   readonly stats: SipStackStats = { received: 0, sent: 0, malformed: 0 };
   #handlers: SipStackHandlers | undefined;
+  /** Sees every well-formed message received and every message sent (metrics.ts); must not throw. */
+  onMessage: ((message: SipMessage, direction: "received" | "sent") => void) | undefined;
   readonly #send: (flow: Flow, data: Uint8Array) => Promise<void>;
 
   constructor(send: (flow: Flow, data: Uint8Array) => Promise<void>) {
@@ -73,6 +75,7 @@ export class SipStack {
     }
     this.stats.received++;
     const m = result.message;
+    this.onMessage?.(m, "received");
     if (m.kind === "request") {
       this.stampVia(m, flow);
       this.#handlers?.onRequest(m, flow);
@@ -105,6 +108,7 @@ export class SipStack {
     if (!getHeader(message, "content-length"))
       setHeader(message, "Content-Length", String(message.body.length));
     this.stats.sent++;
+    this.onMessage?.(message, "sent");
     try {
       await this.#send(flow, serializeMessage(message));
     } catch (err) {
