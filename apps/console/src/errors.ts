@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "@hono/zod-openapi";
+import { writeFailureKind, type WriteState } from "@hookline/db";
 
 /** Stable error codes of the REST API; clients branch on these, never on messages. */
 export type ApiErrorCode =
@@ -15,6 +16,8 @@ export type ApiErrorCode =
   | "unsupported_media_type"
   | "not_implemented"
   | "unavailable"
+  | "database_full"
+  | "database_unavailable"
   | "internal";
 
 /** An error meant for the API client: status + stable code + a message naming what was wrong. */
@@ -35,6 +38,22 @@ export const badRequest = (message: string) => new ApiError(400, "invalid_reques
 export const notFound = (what: string, id: string) =>
   new ApiError(404, "not_found", `${what} ${id} not found`);
 export const conflict = (message: string) => new ApiError(409, "conflict", message);
+/**
+ * The database cannot write (SPEC §2 data folder): 503, and nothing was changed. Reads go on;
+ * the operator frees space (or fixes the disk) and writes work again.
+ */
+export const databaseCannotWrite = (state: Exclude<WriteState, "ok">) =>
+  state === "full"
+    ? new ApiError(
+        503,
+        "database_full",
+        "the database is full (no space left on its disk): nothing was changed",
+      )
+    : new ApiError(
+        503,
+        "database_unavailable",
+        "the database cannot write (a disk error): nothing was changed",
+      );
 
 /** `url: Invalid URL; events.0: ...`: each issue prefixed by the path of the field it is about. */
 export function formatZodError(error: z.ZodError, target: string): string {
@@ -83,8 +102,14 @@ const codeForStatus = (status: number): ApiErrorCode => {
 /** The one place errors become HTTP responses (`app.onError`). */
 export function errorResponse(err: Error, c: Context): Response {
   if (err instanceof ApiError) {
+    // RFC 9110 §10.2.3: tells the client when to try again.
+    if (err.status === 503) c.header("Retry-After", "60");
     return c.json<ErrorBody>({ error: { code: err.code, message: err.message } }, err.status, err.headers);
   }
+  // A write that failed for want of space (or on a disk error) is the operator's to fix, not a bug
+  // (the write health logs it: database-guard.ts).
+  const storage = writeFailureKind(err);
+  if (storage) return errorResponse(databaseCannotWrite(storage), c);
   if (err instanceof HTTPException) {
     const status = err.status;
     return c.json<ErrorBody>(

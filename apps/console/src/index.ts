@@ -2,5 +2,6 @@ export { createConsoleApp, notFoundResponse } from "./app.js";
 export type { ConsoleApp, CreateConsoleAppOptions } from "./app.js";
 export type { ConsoleConfig } from "./context.js";
 export { ApiError } from "./errors.js";
+export { databaseGuard } from "./database-guard.js";
 export type { ApiErrorCode } from "./errors.js";
 export { hashPassword, verifyPassword } from "./passwords.js";

@@ -19,6 +19,8 @@ export interface Config {
   wsAllowedOrigins: string[];
   tls: { certFile: string; keyFile: string } | undefined;
   mediaWorkers: number | undefined;
+  /** HOOKLINE_METRICS_LISTEN (`host:port`): /metrics without a token on an address of its own. */
+  metricsListen: { host: string; port: number } | undefined;
 }
 
 export class ConfigError extends Error {
@@ -40,6 +42,15 @@ function list(env: Env, name: string): string[] {
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
+}
+
+function hostPort(env: Env, name: string): { host: string; port: number } | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(raw);
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) throw new ConfigError(`${name}: not host:port (e.g. 127.0.0.1:9090): ${raw}`);
+  return { host: (m[1] ?? m[2])!, port };
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -74,5 +85,6 @@ export function loadConfig(env: Env = process.env): Config {
     wsAllowedOrigins: list(env, "HOOKLINE_WS_ORIGINS"),
     tls: cert && key ? { certFile: cert, keyFile: key } : undefined,
     mediaWorkers: workers ? Number(workers) : undefined,
+    metricsListen: hostPort(env, "HOOKLINE_METRICS_LISTEN"),
   };
 }

@@ -14,8 +14,9 @@ function request(lines: string[]): SipRequest {
 }
 
 /** A gateway that never listens: messages go in through `stack.receive`, sends are captured. */
-function gateway(registrar: RegistrarPort) {
+function gateway(registrar: RegistrarPort, canAcceptCalls?: () => boolean) {
   const g = new Gateway({
+    ...(canAcceptCalls && { canAcceptCalls }),
     listenIp: "127.0.0.1",
     publicIp: "127.0.0.1",
     sipPort: 0,
@@ -98,5 +99,34 @@ describe("Gateway: failures after the request was accepted never escape", () => 
     answer?.(ok.message);
     await settle();
     expect(unhandled).toEqual([]);
+  });
+});
+
+describe("Gateway: new calls while the database cannot write", () => {
+  it("answers a new INVITE 503 with Retry-After before the B2BUA sees it, and takes calls again after", async () => {
+    let writable = false;
+    // The directory is empty: a call reaching the B2BUA would fail there, not with 503.
+    const { g, sent } = gateway(noRegistrar, () => writable);
+    const invite = (n: number) =>
+      request([
+        `INVITE sip:bob@example.com SIP/2.0`,
+        `Via: SIP/2.0/TCP 127.0.0.1:5999;branch=z9hG4bK-full-${n}`,
+        "Max-Forwards: 70",
+        "From: <sip:alice@example.com>;tag=a",
+        "To: <sip:bob@example.com>",
+        `Call-ID: full-${n}@test`,
+        "CSeq: 1 INVITE",
+      ]);
+    g.stack.receive({ ok: true, message: invite(1) }, tcp);
+    await settle();
+    expect(sent[0]).toMatch(/^SIP\/2\.0 503 Service Unavailable\r\n/);
+    expect(sent[0]).toMatch(/\r\nRetry-After: 60\r\n/);
+    expect(g.refusedCalls).toBe(1);
+    writable = true;
+    g.stack.receive({ ok: true, message: invite(2) }, tcp);
+    await settle();
+    expect(sent.slice(1).some((m) => m.startsWith("SIP/2.0 503"))).toBe(false);
+    expect(g.refusedCalls).toBe(1);
+    g.layer.shutdown();
   });
 });

@@ -48,6 +48,12 @@ export interface GatewayOptions {
   ringTimeoutMs?: number;
   t1Ms?: number;
   onNewCall?: (call: { id: string; accountId: string }, invite: SipRequest) => Promise<void>;
+  /**
+   * Asked for each new INVITE before the B2BUA sees it; false refuses the call with 503 (the
+   * database cannot write: a call would be carried without its records and callbacks). Calls in
+   * progress are not affected.
+   */
+  canAcceptCalls?: () => boolean;
 }
 
 /** Real time for the transaction layer and the B2BUA (sip-core itself never calls setTimeout). */
@@ -63,6 +69,8 @@ export class Gateway {
   readonly b2bua: B2bua;
   readonly directory: CallDirectory;
   readonly #opts: GatewayOptions;
+  /** New calls answered 503 because `canAcceptCalls` said no. */
+  refusedCalls = 0;
 
   constructor(opts: GatewayOptions) {
     this.#opts = opts;
@@ -177,6 +185,11 @@ export class Gateway {
         return;
       case "INVITE":
         if (inDialog) return this.b2bua.onInDialog(req, tx);
+        // RFC 3261 §21.5.4: a temporary overload; Retry-After says when to try again.
+        if (this.#opts.canAcceptCalls && !this.#opts.canAcceptCalls()) {
+          this.refusedCalls++;
+          return reply(503, "Service Unavailable", [["Retry-After", "60"]]);
+        }
         if (tx.request.method === "INVITE") {
           this.b2bua.onInvite(req, flow, tx as Parameters<B2bua["onInvite"]>[2]).catch((err: unknown) => {
             console.error("[b2bua]", err);

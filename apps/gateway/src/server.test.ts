@@ -71,17 +71,27 @@ describe("one Hookline process (issue 2)", () => {
   });
   afterAll(() => h?.close());
 
-  it("serves the console page, the OpenAPI document and a health report", async () => {
+  it("serves the console page, the OpenAPI document, /healthz (alive) and /readyz (ready)", async () => {
     const base = `http://127.0.0.1:${h.ports.http}`;
     const page = await fetch(`${base}/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("Hookline");
     const doc = (await (await fetch(`${base}/v1/openapi.json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths)).toContain("/v1/domains");
-    const health = (await (await fetch(`${base}/healthz`)).json()) as { status: string; parts: object };
-    expect(health).toMatchObject({
-      status: "ok",
-      parts: { database: true, sip: true, websocket: true, media: true },
+    const health = await fetch(`${base}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: "ok", calls: 0, sip: { malformed: 0 } });
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({
+      status: "ready",
+      failing: [],
+      parts: {
+        database: { ok: true, state: "ok" },
+        media: { ok: true, workers: 1 },
+        transports: { ok: true, sip: h.ports.sip, ws: h.ports.ws },
+        draining: false,
+      },
     });
   });
 

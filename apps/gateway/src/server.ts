@@ -13,9 +13,9 @@ import {
   parseAllowlist,
   type CallbackEngine,
 } from "@hookline/callbacks";
-import { openDatabase } from "@hookline/db";
+import { openDatabase, type OpenedDatabase, type WriteHealthOptions } from "@hookline/db";
 import { ensureOperatorToken, ensureTokenSecret } from "@hookline/auth-tokens";
-import { createConsoleApp, notFoundResponse } from "@hookline/console";
+import { createConsoleApp, databaseGuard, notFoundResponse } from "@hookline/console";
 import { ApplicationHookClient } from "./application/hook-client.js";
 import { applicationConfigReader, startCall } from "./application/outbound.js";
 import { ApplicationRouter } from "./application/router.js";
@@ -23,6 +23,8 @@ import { SipAuthenticator } from "./auth/sip-authenticator.js";
 import { CallRecorder } from "./b2bua/call-recorder.js";
 import type { Config } from "./config.js";
 import { Gateway } from "./gateway.js";
+import { healthRoutes } from "./health.js";
+import { HooklineMetrics } from "./metrics.js";
 import { registerSipCallback } from "./hooks/sip-callback-header.js";
 import { MediaThread } from "./media/media-thread.js";
 import { LocationService } from "./registrar/location-service.js";
@@ -32,11 +34,14 @@ import { TenantDirectory } from "./tenancy/tenant-directory.js";
 
 export interface Hookline {
   readonly config: Config;
-  readonly ports: { http: number; sip: number; ws: number };
+  /** `metrics`: the port of HOOKLINE_METRICS_LISTEN, when set. */
+  readonly ports: { http: number; sip: number; ws: number; metrics?: number };
   readonly operatorToken: { token: string; created: boolean };
   readonly gateway: Gateway;
   readonly bus: EventBus;
   readonly callbacks: CallbackEngine;
+  /** The database (tests fill it: fillDatabase in @hookline/db). */
+  readonly database: OpenedDatabase;
   /** Writes the call records queued for the next batch (before an abrupt exit); waits at most 5 s. */
   flushCallRecords(): void;
   /** Graceful: new calls get 503, calls may finish until `deadlineMs`, the rest get BYE. */
@@ -47,11 +52,17 @@ export interface Hookline {
 export interface StartOptions {
   retrySchedule?: readonly number[];
   ringTimeoutMs?: number;
+  /** The database write health's probe and log intervals. */
+  writeHealth?: WriteHealthOptions;
 }
 
 export async function startHookline(config: Config, options: StartOptions = {}): Promise<Hookline> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const database = openDatabase({ file: config.databaseFile, backgroundCheckpoints: true });
+  const database = openDatabase({
+    file: config.databaseFile,
+    backgroundCheckpoints: true,
+    ...(options.writeHealth && { writeHealth: options.writeHealth }),
+  });
   const db = database.db;
   const operatorToken = ensureOperatorToken(config.dataDir, config.adminToken);
   const tokenSecret = ensureTokenSecret(config.dataDir);
@@ -59,9 +70,11 @@ export async function startHookline(config: Config, options: StartOptions = {}):
   if (!allowlist.ok) throw new Error(`HOOKLINE_CALLBACK_ALLOWLIST: ${allowlist.error}`);
 
   const bus = new EventBus();
+  const metrics = new HooklineMetrics();
   const callbacks = createCallbackEngine({
     db,
     bus,
+    onAttempt: (info) => metrics.attempt(info),
     allowlist: allowlist.allowlist,
     ...(options.retrySchedule && { retrySchedule: options.retrySchedule }),
   });
@@ -107,6 +120,8 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     recorder,
     media,
     ...(options.ringTimeoutMs !== undefined && { ringTimeoutMs: options.ringTimeoutMs }),
+    // A call the database cannot record would run without its records and callbacks: 503.
+    canAcceptCalls: () => database.health.writable,
     onNewCall: async (call, invite) => {
       const outcome = await registerSipCallback(
         // The per-call callback row refers to the call's row, which is written in a later batch.
@@ -119,6 +134,10 @@ export async function startHookline(config: Config, options: StartOptions = {}):
   });
   media.setEndCall((id, reason) => gateway.b2bua.endCall(id, reason));
   await gateway.start();
+  metrics.attach({ gateway, locations, media, bus, database });
+  const metricsServer = config.metricsListen
+    ? await metrics.listen(config.metricsListen.host, config.metricsListen.port)
+    : undefined;
 
   const consoleApp = createConsoleApp({
     db,
@@ -133,34 +152,13 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     },
   });
 
+  let draining = false;
   const root = new Hono();
   // A mounted app's notFound is not the root's: without this, misses answer plain text (SPEC §3).
   root.notFound(notFoundResponse);
-  root.get("/healthz", (c) => {
-    const parts = {
-      database: safe(() => database.sqlite.prepare("select 1 as ok").get() !== undefined),
-      sip: gateway.ports.sip > 0,
-      websocket: gateway.ports.ws > 0,
-      media: media.size > 0,
-    };
-    const ok = Object.values(parts).every(Boolean);
-    return c.json(
-      {
-        status: ok ? "ok" : "degraded",
-        parts,
-        sip: {
-          ...gateway.stack.stats,
-          tcpConnections: gateway.transports.tcp.connectionCount,
-          wsConnections: gateway.transports.ws.connectionCount,
-        },
-        mediaWorkers: media.pids(),
-        calls: gateway.b2bua.activeCalls,
-        callbacks: callbacks.stats(),
-        ...(database.checkpointer && { walCheckpoints: database.checkpointer.stats }),
-      },
-      ok ? 200 : 503,
-    );
-  });
+  root.route("/", healthRoutes({ database, gateway, media, callbacks, draining: () => draining }));
+  root.route("/", metrics.routes(operatorToken.token));
+  root.use("/v1/*", databaseGuard(database.health));
   root.route("/", consoleApp);
   const http: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: root.fetch, port: config.httpPort, hostname: config.listenIp }, () =>
@@ -171,20 +169,27 @@ export async function startHookline(config: Config, options: StartOptions = {}):
   let closed: Promise<void> | undefined;
   return {
     config,
-    ports: { http: (http.address() as AddressInfo).port, ...gateway.ports },
+    ports: {
+      http: (http.address() as AddressInfo).port,
+      ...gateway.ports,
+      ...(metricsServer && { metrics: metricsServer.port }),
+    },
     operatorToken,
     gateway,
     bus,
     callbacks,
+    database,
     flushCallRecords: () => recorder.flush(),
     close(deadlineMs = 0) {
       closed ??= (async () => {
+        draining = true;
         await gateway.stop(deadlineMs);
         locations.stop();
         await new Promise<void>((resolve) => {
           http.close(() => resolve());
           (http as { closeAllConnections?: () => void }).closeAllConnections?.();
         });
+        await metricsServer?.close();
         await callbacks.stop({ deadlineMs: 2000 });
         await hooks.close();
         await media.close();
@@ -194,12 +199,4 @@ export async function startHookline(config: Config, options: StartOptions = {}):
       return closed;
     },
   };
-}
-
-function safe(fn: () => boolean): boolean {
-  try {
-    return fn();
-  } catch {
-    return false;
-  }
 }

@@ -171,6 +171,12 @@ export function createCallbackEngine(options: CallbackEngineOptions): CallbackEn
         group.flush();
         const drained = deliver ? await dispatcher.stop(deadlineMs) : true;
         group.flush();
+        if (group.waiting > 0) {
+          logger.error(
+            { items: group.waiting },
+            "callback engine stopped with writes the database refused; they are lost",
+          );
+        }
         started = false;
         if (drained) await client.close();
         else {

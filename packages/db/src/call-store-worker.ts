@@ -15,11 +15,17 @@ export interface WriterData {
   /** The event loop connection's settings, which the checkpointer may have changed. */
   walAutocheckpoint: number;
   journalSizeLimit: number;
+  /** The database's size cap (OpenedDatabase.setMaxPageCount), if one was set. */
+  maxPageCount?: number;
   state: SharedArrayBuffer;
 }
 
-/** What the event loop posts: a batch (`now`: write it even while waiting to retry), or close. */
-export type WriterRequest = { seq: number; rows: CallRow[]; now: boolean } | { close: true };
+/**
+ * What the event loop posts: a batch (`now`: write it even while waiting to retry), a new size cap
+ * for this connection (SQLite's `max_page_count` is per connection), or close.
+ */
+export type WriterRequest =
+  { seq: number; rows: CallRow[]; now: boolean } | { maxPageCount: number } | { close: true };
 /** What the writer posts back: a failure, as plain data. */
 export interface WriterReport {
   message: string;
@@ -49,6 +55,7 @@ const sqlite = new BetterSqlite3(data.file);
 configureConnection(sqlite, data.busyTimeoutMs);
 sqlite.pragma(`wal_autocheckpoint = ${data.walAutocheckpoint}`);
 sqlite.pragma(`journal_size_limit = ${data.journalSizeLimit}`);
+if (data.maxPageCount !== undefined) sqlite.pragma(`max_page_count = ${data.maxPageCount}`);
 let last = 0;
 const queue = new CallRowQueue(createCallRowWriter(sqlite, report), report, () => set(SLOT.written, last));
 
@@ -59,6 +66,10 @@ port.on("message", (m: WriterRequest) => {
     sqlite.close();
     set(SLOT.closed, 1);
     port.close();
+    return;
+  }
+  if ("maxPageCount" in m) {
+    sqlite.pragma(`max_page_count = ${m.maxPageCount}`);
     return;
   }
   last = m.seq;

@@ -7,6 +7,7 @@ import { createCallStore } from "./call-store.js";
 import { newId } from "./ids.js";
 import { openDatabase, type OpenedDatabase } from "./open-database.js";
 import { accounts, callMessages, calls } from "./schema/index.js";
+import { fillDatabase } from "./testing.js";
 
 let dir: string;
 let database: OpenedDatabase;
@@ -168,6 +169,53 @@ describe.each([
       store.flush();
     }
     expect(callIds()).toEqual(ids);
+    expect(errors).toHaveLength(1);
+    store.close();
+  });
+
+  it("keeps call records while the database is full, says so once, and writes them when space returns", async () => {
+    const { db } = database;
+    const call = accountCalls();
+    const errors: unknown[] = [];
+    const store = createCallStore(db, { writerThread, maxDelayMs: 60_000, onError: (e) => errors.push(e) });
+    const { room } = fillDatabase(database);
+    const ids = Array.from({ length: 200 }, (_, i) => `call_${i}`);
+    for (const id of ids) {
+      store.insertCall(call(id));
+      store.insertMessage({
+        callId: id,
+        seq: 1,
+        legId: null,
+        direction: "received",
+        method: "INVITE",
+        status: null,
+        reason: null,
+        requestUri: "sip:b@x",
+        cseq: "1 INVITE",
+        at: 1,
+        headers: { "x-pad": "p".repeat(200) },
+        bodySize: 0,
+      });
+    }
+    store.flush();
+    await vi.waitFor(() => expect((errors[0] as { code?: string }).code).toBe("SQLITE_FULL"));
+    expect(database.health.writable).toBe(false);
+    // Still full: later batches (and the retries each second) fail without another report.
+    store.updateCall("call_0", { state: "completed", endedAt: 9 });
+    store.flush();
+    expect(callIds()).toEqual([]);
+    room();
+    store.updateCall("call_1", { state: "failed" });
+    store.flush();
+    expect(callIds().sort()).toEqual([...ids].sort());
+    expect(db.select().from(callMessages).all()).toHaveLength(200);
+    expect(
+      db
+        .select()
+        .from(calls)
+        .all()
+        .find((c) => c.id === "call_0"),
+    ).toMatchObject({ state: "completed" });
     expect(errors).toHaveLength(1);
     store.close();
   });

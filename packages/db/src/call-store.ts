@@ -18,6 +18,7 @@ import type { WriterData, WriterReport, WriterRequest } from "./call-store-worke
 import { startModuleWorker } from "./module-worker.js";
 import type { Database } from "./open-database.js";
 import type { calls, CallHook, CallLeg, CallMessage } from "./schema/calls.js";
+import { databaseWatchOf, type DatabaseWatch } from "./write-health.js";
 
 type NewCall = typeof calls.$inferInsert;
 type CallPatch = Partial<Omit<NewCall, "id">>;
@@ -66,11 +67,19 @@ interface Sink {
 }
 
 export function createCallStore(db: Database, options: CallStoreOptions = {}): CallStore {
-  const { maxDelayMs = 20, maxBatch = 1000, onError = console.error } = options;
+  const { maxDelayMs = 20, maxBatch = 1000 } = options;
   const sqlite = db.$client;
+  const watch = databaseWatchOf(db);
+  // A database that cannot write fails every retry (each second): the first failure is reported,
+  // the database's write health says the rest once a minute (write-health.ts).
+  const onError = (err: unknown) => {
+    const wasWritable = watch?.health.writable ?? true;
+    if (watch?.health.noteFailure(err) && !wasWritable) return;
+    (options.onError ?? console.error)(err);
+  };
   const sink: Sink =
     options.writerThread && !sqlite.memory
-      ? threadSink(db, onError, options.onWriterThread)
+      ? threadSink(db, onError, watch, options.onWriterThread)
       : localSink(db, onError);
   let batch: CallRow[] = [];
   let timer: NodeJS.Timeout | undefined;
@@ -152,7 +161,12 @@ function localSink(db: Database, onError: (err: unknown) => void): Sink {
   };
 }
 
-function threadSink(db: Database, onError: (err: unknown) => void, started?: (worker: Worker) => void): Sink {
+function threadSink(
+  db: Database,
+  onError: (err: unknown) => void,
+  watch: DatabaseWatch | undefined,
+  started?: (worker: Worker) => void,
+): Sink {
   const sqlite = db.$client;
   const state = new BigInt64Array(new SharedArrayBuffer(8 * Object.keys(SLOT).length));
   const worker = startModuleWorker(new URL("./call-store-worker.ts", import.meta.url), {
@@ -160,9 +174,12 @@ function threadSink(db: Database, onError: (err: unknown) => void, started?: (wo
     busyTimeoutMs: sqlite.pragma("busy_timeout", { simple: true }) as number,
     walAutocheckpoint: sqlite.pragma("wal_autocheckpoint", { simple: true }) as number,
     journalSizeLimit: sqlite.pragma("journal_size_limit", { simple: true }) as number,
+    ...(watch?.maxPageCount !== undefined && { maxPageCount: watch.maxPageCount }),
     state: state.buffer as SharedArrayBuffer,
   } satisfies WriterData);
   worker.unref();
+  const capped = (maxPageCount: number) => worker.postMessage({ maxPageCount } satisfies WriterRequest);
+  watch?.onMaxPageCount.add(capped);
   started?.(worker);
   const slot = (s: number) => Number(Atomics.load(state, s));
   let seq = 0;
@@ -222,6 +239,7 @@ function threadSink(db: Database, onError: (err: unknown) => void, started?: (wo
       if (now) wait(SLOT.tried, seq);
     },
     close() {
+      watch?.onMaxPageCount.delete(capped);
       if (!fallback) {
         closing = true;
         worker.postMessage({ close: true } satisfies WriterRequest);

@@ -2,6 +2,9 @@ export { openDatabase, migrationsFolder } from "./open-database.js";
 export type { Database, OpenDatabaseOptions, OpenedDatabase, Schema } from "./open-database.js";
 export { newId, orderedId } from "./ids.js";
 export { isUniqueViolation } from "./errors.js";
+export { fillDatabase } from "./testing.js";
+export { WriteHealth, writeFailureKind, writeHealthOf } from "./write-health.js";
+export type { WriteHealthOptions, WriteHealthStatus, WriteState } from "./write-health.js";
 export { createSipDirectory } from "./sip-directory.js";
 export type { NewBinding, SipDirectory } from "./sip-directory.js";
 export { createCallStore } from "./call-store.js";
@@ -51,5 +54,5 @@ export type {
 } from "./schema/index.js";
 // Query operators, re-exported so callers build portable queries with the same drizzle instance
 // the schema was defined with (no second copy of drizzle-orm, no raw SQL outside packages/db).
-export { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, ne, or } from "drizzle-orm";
+export { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, min, ne, or } from "drizzle-orm";
 export type { SQL } from "drizzle-orm";

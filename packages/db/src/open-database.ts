@@ -7,6 +7,13 @@ import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { startCheckpointer, type Checkpointer } from "./checkpointer.js";
 import { configureConnection } from "./connection.js";
 import * as schema from "./schema/index.js";
+import {
+  registerDatabaseWatch,
+  WriteHealth,
+  writeProbe,
+  type DatabaseWatch,
+  type WriteHealthOptions,
+} from "./write-health.js";
 
 export type Schema = typeof schema;
 /** `$client` is the raw better-sqlite3 handle, for prepared statements on hot paths. */
@@ -22,6 +29,8 @@ export interface OpenDatabaseOptions {
    * the process whose event loop must not stall. Ignored for `:memory:`.
    */
   backgroundCheckpoints?: boolean;
+  /** The write health's probe and log intervals (write-health.ts). */
+  writeHealth?: WriteHealthOptions;
 }
 
 export interface OpenedDatabase {
@@ -30,6 +39,14 @@ export interface OpenedDatabase {
   sqlite: BetterSqlite3.Database;
   /** Present with `backgroundCheckpoints`. */
   checkpointer?: Checkpointer;
+  /** Whether the database can write, as this process last saw it (write-health.ts). */
+  health: WriteHealth;
+  /**
+   * Caps the database at this many pages (SQLite's `max_page_count`) on every connection of this
+   * process, the call store's writer thread's included; past it writes fail as on a full disk.
+   * Tests fill the database with it; SQLite never lowers the cap below the current size.
+   */
+  setMaxPageCount(pages: number): void;
   /** Tells the checkpointer (if any) to stop and closes the connection. */
   close(): void;
 }
@@ -58,11 +75,22 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
     migrate(db, { migrationsFolder });
     const checkpointer =
       options.backgroundCheckpoints && file !== ":memory:" ? startCheckpointer(sqlite, file) : undefined;
+    const health = new WriteHealth(writeProbe(sqlite), options.writeHealth);
+    const watch: DatabaseWatch = { health, maxPageCount: undefined, onMaxPageCount: new Set() };
+    registerDatabaseWatch(sqlite, watch);
     return {
       db,
       sqlite,
       ...(checkpointer && { checkpointer }),
+      health,
+      setMaxPageCount(pages) {
+        watch.maxPageCount = sqlite.pragma(`max_page_count = ${Math.max(1, Math.trunc(pages))}`, {
+          simple: true,
+        }) as number;
+        for (const listener of watch.onMaxPageCount) listener(watch.maxPageCount);
+      },
       close: () => {
+        health.close();
         void checkpointer?.stop();
         if (sqlite.open) sqlite.close();
       },

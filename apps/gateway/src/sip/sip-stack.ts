@@ -35,6 +35,8 @@ export interface SipStackStats {
 export class SipStack {
   readonly stats: SipStackStats = { received: 0, sent: 0, malformed: 0 };
   #handlers: SipStackHandlers | undefined;
+  /** Sees every well-formed message received and every message sent (metrics.ts); must not throw. */
+  onMessage: ((message: SipMessage, direction: "received" | "sent") => void) | undefined;
   readonly #send: (flow: Flow, data: Uint8Array) => Promise<void>;
 
   constructor(send: (flow: Flow, data: Uint8Array) => Promise<void>) {
@@ -71,6 +73,7 @@ export class SipStack {
       return;
     }
     const m = result.message;
+    this.onMessage?.(m, "received");
     if (m.kind === "request") {
       // RFC 3261 §8.1.1: To, From, CSeq, Call-ID and Via are mandatory; a UAS cannot match or
       // answer a request properly without them (§8.2.6.2, §17.2.3), so it is refused, not served.
@@ -130,6 +133,7 @@ export class SipStack {
     if (!getHeader(message, "content-length"))
       setHeader(message, "Content-Length", String(message.body.length));
     this.stats.sent++;
+    this.onMessage?.(message, "sent");
     try {
       await this.#send(flow, serializeMessage(message));
     } catch (err) {

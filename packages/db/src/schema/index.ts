@@ -20,3 +20,4 @@ export type { Callback, CallbackSource } from "./callbacks.js";
 // delivery.ts belongs to packages/callbacks' owner (outbox, deliveries, attempts); re-exported whole
 // so its tables join the schema (and `Database`) without touching this file.
 export * from "./delivery.js";
+export { writeProbe } from "./write-probe.js";

@@ -1,0 +1,94 @@
+/**
+ * `/healthz` and `/readyz` (docs/operations.md). `/healthz` says the process answers: always 200
+ * while it does, with what it is doing (no check can fail it, so a supervisor restarts only a hung
+ * process). `/readyz` says whether it should be sent traffic: the database writes, the media plane
+ * has workers, the SIP transports are bound and the process is not draining; 503 names each part
+ * that fails.
+ */
+import { Hono } from "hono";
+import type { CallbackEngine } from "@hookline/callbacks";
+import type { OpenedDatabase } from "@hookline/db";
+import type { Gateway } from "./gateway.js";
+import type { MediaThread } from "./media/media-thread.js";
+
+export interface HealthSources {
+  database: OpenedDatabase;
+  gateway: Gateway;
+  media: MediaThread;
+  callbacks: CallbackEngine;
+  /** True once close() began: the process drains and takes no new traffic. */
+  draining: () => boolean;
+  now?: () => number;
+}
+
+export interface ReadyReport {
+  status: "ready" | "not ready";
+  /** The parts that fail, in the order below. */
+  failing: string[];
+  parts: {
+    database: { ok: boolean; state: string; since: string | null; error: string | null };
+    media: { ok: boolean; workers: number };
+    transports: { ok: boolean; sip: number; ws: number };
+    draining: boolean;
+  };
+}
+
+export function readiness(s: HealthSources): ReadyReport {
+  const write = s.database.health.status;
+  const readable = safe(() => s.database.sqlite.prepare("select 1 as ok").get() !== undefined);
+  const { sip, ws } = s.gateway.ports;
+  const parts: ReadyReport["parts"] = {
+    database: {
+      ok: readable && write.state === "ok",
+      state: readable ? write.state : "unreadable",
+      since: write.since === null ? null : new Date(write.since).toISOString(),
+      error: write.error,
+    },
+    media: { ok: s.media.size > 0, workers: s.media.size },
+    transports: { ok: sip > 0 && ws > 0, sip, ws },
+    draining: s.draining(),
+  };
+  const failing = [
+    ...(parts.database.ok ? [] : ["database"]),
+    ...(parts.media.ok ? [] : ["media"]),
+    ...(parts.transports.ok ? [] : ["transports"]),
+    ...(parts.draining ? ["draining"] : []),
+  ];
+  return { status: failing.length === 0 ? "ready" : "not ready", failing, parts };
+}
+
+export function healthRoutes(s: HealthSources): Hono {
+  const now = s.now ?? Date.now;
+  const startedAt = now();
+  const app = new Hono();
+  app.get("/healthz", (c) => {
+    const { gateway, media, callbacks, database } = s;
+    return c.json({
+      status: "ok",
+      uptimeSec: Math.round((now() - startedAt) / 1000),
+      sip: {
+        ...gateway.stack.stats,
+        tcpConnections: gateway.transports.tcp.connectionCount,
+        wsConnections: gateway.transports.ws.connectionCount,
+        refusedCalls: gateway.refusedCalls,
+      },
+      mediaWorkers: media.pids(),
+      calls: gateway.b2bua.activeCalls,
+      callbacks: callbacks.stats(),
+      ...(database.checkpointer && { walCheckpoints: database.checkpointer.stats }),
+    });
+  });
+  app.get("/readyz", (c) => {
+    const report = readiness(s);
+    return c.json(report, report.status === "ready" ? 200 : 503);
+  });
+  return app;
+}
+
+function safe(fn: () => boolean): boolean {
+  try {
+    return fn();
+  } catch {
+    return false;
+  }
+}
