@@ -33,7 +33,7 @@ describe("dependencies run one way (STYLE: an app never imports another app)", (
   it("the gateway takes tokens and secret files from @hookline/auth-tokens, and only composes the console", () => {
     // Regression: sip-callback-header.ts imported verifyAccountToken, server.ts the secret files.
     expect(consoleImports()).toEqual([
-      { file: "server.ts", names: ["createConsoleApp", "notFoundResponse"] },
+      { file: "server.ts", names: ["createConsoleApp", "databaseGuard", "notFoundResponse"] },
     ]);
   });
 });
