@@ -246,7 +246,9 @@ describe("the Hookline process (npm start)", () => {
     expect(openapi.status).toBe(200);
     expect(((await openapi.json()) as { openapi?: string }).openapi).toMatch(/^3\./);
 
-    const account = await api<{ apiKey: string }>(ports.http, token, "POST", "/v1/accounts", { name: "p" });
+    const account = await api<{ id: string; apiKey: string }>(ports.http, token, "POST", "/v1/accounts", {
+      name: "p",
+    });
     expect(account.status).toBe(201);
     const key = account.body.apiKey;
     expect((await api(ports.http, key, "POST", "/v1/domains", { name: DOMAIN })).status).toBe(201);
@@ -302,6 +304,27 @@ describe("the Hookline process (npm start)", () => {
     // Nothing of the tree is left behind, and the ports can be taken again.
     await expect.poll(() => tree.filter(alive), { timeout: 15_000 }).toEqual([]);
     expect(await portsFree(ports)).toBe(true);
+
+    // The log (docs/operations.md): JSON lines on stdout after the banner; each call's end is one
+    // line carrying its call and account ids.
+    const lines = hl.stdout
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const ended = lines.filter((l) => l.msg === "call ended");
+    expect(ended).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          level: "info",
+          component: "b2bua",
+          callId: expect.stringMatching(/^call_/),
+          accountId: account.body.id,
+          outcome: "completed",
+          reason: "shutdown",
+          from: expect.stringContaining("alice"),
+        }),
+      ]),
+    );
   });
 
   it("regression: Ctrl-C killed the media workers and dropped live calls; now the call lives on while the gateway drains, and npm exits 0", async () => {

@@ -3,6 +3,9 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "@hono/zod-openapi";
 import { writeFailureKind, type WriteState } from "@hookline/db";
+import { log } from "@hookline/log";
+
+const apiLog = log.child({ component: "api" });
 
 /** Stable error codes of the REST API; clients branch on these, never on messages. */
 export type ApiErrorCode =
@@ -117,6 +120,6 @@ export function errorResponse(err: Error, c: Context): Response {
       status,
     );
   }
-  console.error("console: unhandled error", err);
+  apiLog.error({ err, method: c.req.method, path: c.req.path }, "unhandled error");
   return c.json<ErrorBody>({ error: { code: "internal", message: "internal error" } }, 500);
 }

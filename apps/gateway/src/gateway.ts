@@ -22,6 +22,9 @@ import { SipStack } from "./sip/sip-stack.js";
 import { TransportLayer } from "./transport/transport-layer.js";
 import { responseFlow } from "./transport/response-flow.js";
 import type { Flow } from "./transport/types.js";
+import { log } from "@hookline/log";
+
+const sipLog = log.child({ component: "sip" });
 
 export const ALLOWED_METHODS = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, MESSAGE, NOTIFY, UPDATE, REGISTER";
 
@@ -169,7 +172,7 @@ export class Gateway {
       try {
         respond();
       } catch (err) {
-        console.error(`[sip] late response to ${req.method} not sent:`, (err as Error).message);
+        sipLog.warn({ method: req.method, err: (err as Error).message }, "late response not sent");
       }
     };
     const inDialog = getTo(req)?.tag !== undefined;
@@ -178,7 +181,7 @@ export class Gateway {
         this.#opts.registrar.handle(req, flow).then(
           (res) => late(() => tx.respond(res)),
           (err: unknown) => {
-            console.error("[registrar]", err);
+            sipLog.error({ err }, "REGISTER failed");
             late(() => reply(500, "Server Internal Error"));
           },
         );
@@ -192,7 +195,7 @@ export class Gateway {
         }
         if (tx.request.method === "INVITE") {
           this.b2bua.onInvite(req, flow, tx as Parameters<B2bua["onInvite"]>[2]).catch((err: unknown) => {
-            console.error("[b2bua]", err);
+            sipLog.error({ err }, "INVITE failed");
             if (tx.state === "proceeding") late(() => reply(500, "Server Internal Error"));
           });
         }
@@ -218,7 +221,7 @@ export class Gateway {
       case "MESSAGE":
         if (inDialog) return this.b2bua.onInDialog(req, tx);
         relayMessage(this, req, flow, tx).catch((err: unknown) => {
-          console.error("[b2bua]", err);
+          sipLog.error({ err, method: req.method }, "out-of-dialog request not relayed");
           late(() => reply(500, "Server Internal Error"));
         });
         return;

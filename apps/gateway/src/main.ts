@@ -1,10 +1,11 @@
 /** `npm start`: one Hookline process on the embedded defaults (SPEC §2). */
 import { loadConfig } from "./config.js";
 import { startHookline } from "./server.js";
+import { log } from "@hookline/log";
 
 // A backstop: a promise nobody awaited must not take every call down with it. Each one is a bug
 // to fix; it is logged so that it can be.
-process.on("unhandledRejection", (reason) => console.error("[hookline] unhandled rejection:", reason));
+process.on("unhandledRejection", (reason) => log.error({ err: reason }, "unhandled rejection"));
 
 const config = loadConfig();
 const hookline = await startHookline(config);
@@ -44,7 +45,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     hookline.close(deadlineMs).then(
       () => process.exit(0),
       (err: unknown) => {
-        console.error(err);
+        log.error({ err }, "shutdown failed");
         process.exit(1);
       },
     );

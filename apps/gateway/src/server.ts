@@ -6,13 +6,8 @@ import { mkdirSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
-import {
-  consoleLogger,
-  createCallbackEngine,
-  EventBus,
-  parseAllowlist,
-  type CallbackEngine,
-} from "@hookline/callbacks";
+import { createCallbackEngine, EventBus, parseAllowlist, type CallbackEngine } from "@hookline/callbacks";
+import { log } from "@hookline/log";
 import { openDatabase, type OpenedDatabase, type WriteHealthOptions } from "@hookline/db";
 import { ensureOperatorToken, ensureTokenSecret } from "@hookline/auth-tokens";
 import { createConsoleApp, databaseGuard, notFoundResponse } from "@hookline/console";
@@ -95,12 +90,15 @@ export async function startHookline(config: Config, options: StartOptions = {}):
       rtcMaxPort: config.rtpMax,
     },
     media: { listenIp: config.listenIp, announcedIp: config.publicIp },
-    onWorkerDied: (pid, err) => console.error(`[media] worker ${pid} died: ${err.message}`),
+    onWorkerDied: (pid, err) => log.error({ component: "media", pid, err }, "mediasoup worker died"),
   });
 
   const recorder = new CallRecorder(db, bus, { writerThread: true });
   const directory = createCallDirectory({ tenants, authenticator, locations });
-  const hooks = new ApplicationHookClient({ allowlist: allowlist.allowlist, logger: consoleLogger });
+  const hooks = new ApplicationHookClient({
+    allowlist: allowlist.allowlist,
+    logger: log.child({ component: "application" }),
+  });
   const router = new ApplicationRouter({
     directory,
     hooks,
@@ -129,7 +127,12 @@ export async function startHookline(config: Config, options: StartOptions = {}):
         call,
         invite,
       );
-      if (outcome && "refused" in outcome) console.warn(`[callbacks] call ${call.id}: ${outcome.refused}`);
+      if (outcome && "refused" in outcome) {
+        log.warn(
+          { component: "callbacks", callId: call.id, accountId: call.accountId, refused: outcome.refused },
+          "in-SIP callback refused",
+        );
+      }
     },
   });
   media.setEndCall((id, reason) => gateway.b2bua.endCall(id, reason));

@@ -21,7 +21,7 @@ import { GroupCommit } from "./group-commit.js";
 import type { Resolver } from "./http/guarded-connector.js";
 import { HttpClient } from "./http/client.js";
 import type { Logger } from "./logger.js";
-import { consoleLogger } from "./logger.js";
+import { callbacksLog } from "./logger.js";
 import { Matcher } from "./matcher.js";
 import { Outbox } from "./outbox.js";
 import { RetryPolicy } from "./retry-policy.js";
@@ -85,7 +85,7 @@ export class InvalidEventError extends Error {
 }
 
 export function createCallbackEngine(options: CallbackEngineOptions): CallbackEngine {
-  const logger = options.logger ?? consoleLogger;
+  const logger = options.logger ?? callbacksLog;
   const allowlist = resolveAllowlist(options.allowlist, logger);
   const group = new GroupCommit(options.db, logger, options.groupCommit);
   const matcher = new Matcher(options.db, logger);

@@ -5,7 +5,7 @@
  */
 import type { CallLifecycleEvent, HooklineEvent, RegistrationEvent, SipMessageEvent } from "./events.js";
 import type { Logger } from "./logger.js";
-import { consoleLogger } from "./logger.js";
+import { callbacksLog } from "./logger.js";
 import { TypedEmitter } from "./typed-emitter.js";
 
 export interface EventBusEvents {
@@ -18,7 +18,7 @@ export interface EventBusEvents {
 }
 
 export class EventBus extends TypedEmitter<EventBusEvents> {
-  constructor(logger: Logger = consoleLogger) {
+  constructor(logger: Logger = callbacksLog) {
     super(logger);
   }
 

@@ -38,7 +38,7 @@ export type { EventBusEvents } from "./event-bus.js";
 export { TypedEmitter } from "./typed-emitter.js";
 export type { EventMap } from "./typed-emitter.js";
 export type { Logger } from "./logger.js";
-export { consoleLogger, silentLogger } from "./logger.js";
+export { callbacksLog, silentLogger } from "./logger.js";
 export { parseCallbackHeader } from "./callback-header.js";
 export type { CallbackHeaderResult } from "./callback-header.js";
 export { nameCovers, namesCover } from "./matcher.js";

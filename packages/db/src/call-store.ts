@@ -12,6 +12,7 @@
  * for a retry) and, for close, closed its connection. If the thread fails, the batches it had not
  * confirmed written are written on the event loop, and so is everything after.
  */
+import { log } from "@hookline/log";
 import type { Worker } from "node:worker_threads";
 import { CallRowQueue, createCallRowWriter, notWritten, SLOT, type CallRow } from "./call-rows.js";
 import type { WriterData, WriterReport, WriterRequest } from "./call-store-worker.js";
@@ -75,7 +76,10 @@ export function createCallStore(db: Database, options: CallStoreOptions = {}): C
   const onError = (err: unknown) => {
     const wasWritable = watch?.health.writable ?? true;
     if (watch?.health.noteFailure(err) && !wasWritable) return;
-    (options.onError ?? console.error)(err);
+    (
+      options.onError ??
+      ((e: unknown) => log.child({ component: "db" }).error({ err: e }, "call records not written"))
+    )(err);
   };
   const sink: Sink =
     options.writerThread && !sqlite.memory

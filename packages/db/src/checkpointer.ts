@@ -16,6 +16,7 @@
  * fails, the main connection checkpoints inside its commits again, as by default (the writer
  * thread's connection does not: it keeps the settings it started with).
  */
+import { log } from "@hookline/log";
 import { statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
@@ -51,7 +52,11 @@ export interface Checkpointer {
 export function startCheckpointer(
   sqlite: BetterSqlite3.Database,
   file: string,
-  { intervalMs = 500, restartBytes = 64 * 1024 * 1024, onError = console.error }: CheckpointerOptions = {},
+  {
+    intervalMs = 500,
+    restartBytes = 64 * 1024 * 1024,
+    onError = (err: unknown) => log.child({ component: "db" }).error({ err }, "WAL checkpoint failed"),
+  }: CheckpointerOptions = {},
 ): Checkpointer {
   const stats = { walBytes: 0, mainCheckpoints: 0, failed: false };
   const worker = new Worker(WORKER_SOURCE, {

@@ -7,6 +7,9 @@
  * every `probeIntervalMs` to learn when it can again, and the log says so once a minute.
  */
 import type BetterSqlite3 from "better-sqlite3";
+import { log } from "@hookline/log";
+
+const dbLog = log.child({ component: "db" });
 
 export type WriteState = "ok" | "full" | "failing";
 
@@ -60,7 +63,7 @@ export class WriteHealth {
     this.#probe = probe;
     this.#probeIntervalMs = options.probeIntervalMs ?? 5000;
     this.#logIntervalMs = options.logIntervalMs ?? 60_000;
-    this.#log = options.log ?? ((line) => console.error(line));
+    this.#log = options.log ?? ((line) => dbLog.warn(line));
     this.#now = options.now ?? Date.now;
   }
 

@@ -134,7 +134,7 @@ export class ApplicationRouter implements CallRouter {
       actions: answer.ok ? answer.actions : null,
       error: answer.ok ? null : answer.error,
     });
-    if (!answer.ok) console.warn(`[application] call ${run.call.id}: ${kind} ${url}: ${answer.error}`);
+    if (!answer.ok) run.call.log.warn({ kind, url, error: answer.error }, "application answer not usable");
     return answer.ok ? answer.actions : undefined;
   }
 

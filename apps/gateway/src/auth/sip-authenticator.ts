@@ -26,6 +26,9 @@ import type { TenantDirectory, TenantDomain } from "../tenancy/tenant-directory.
 import type { Flow } from "../transport/types.js";
 import { FailureThrottle } from "./failure-throttle.js";
 import type { FailureThrottleOptions } from "./failure-throttle.js";
+import { log } from "@hookline/log";
+
+const authLog = log.child({ component: "auth" });
 
 export interface SipAuthenticatorOptions {
   readonly directory: TenantDirectory;
@@ -187,10 +190,16 @@ export class SipAuthenticator {
    */
   #failed(pairKey: string, sourceKey: string, userKey: string): void {
     const firstOfPair = this.#pairs.recentFailures(pairKey) === 0;
-    if (this.#pairs.fail(pairKey)) console.warn(`[auth] blocking ${pairKey}: too many failed logins`);
+    if (this.#pairs.fail(pairKey))
+      authLog.warn({ blocked: pairKey }, "blocking a source and user: too many failed logins");
     if (!firstOfPair) return;
-    if (this.#sources.fail(sourceKey)) console.warn(`[auth] blocking ${sourceKey}: failures for many users`);
-    if (this.#users.fail(userKey)) console.warn(`[auth] blocking ${userKey}: failures from many sources`);
+    if (this.#sources.fail(sourceKey))
+      authLog.warn(
+        { blocked: sourceKey },
+        "blocking a source: failed logins for many users (password spraying)",
+      );
+    if (this.#users.fail(userKey))
+      authLog.warn({ blocked: userKey }, "blocking a user: failed logins from many sources");
   }
 
   #verify(req: SipRequest, creds: DigestCredentials, domain: TenantDomain, fresh: boolean) {

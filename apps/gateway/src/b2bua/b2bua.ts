@@ -116,7 +116,7 @@ export class B2bua {
     try {
       await this.#o.onNewCall?.({ id: call.record.id, accountId: call.record.accountId }, req);
     } catch (err) {
-      console.error(`[b2bua] call ${call.record.id}: onNewCall failed:`, err);
+      call.log.error({ err }, "onNewCall failed");
       return this.#finish(call, {
         status: 500,
         reason: "Server Internal Error",
@@ -177,7 +177,7 @@ export class B2bua {
     try {
       await run();
     } catch (err) {
-      console.error(`[b2bua] call ${call.record.id}: routing failed:`, err);
+      call.log.error({ err }, "routing failed");
       return this.#finish(call, {
         status: 500,
         reason: "Server Internal Error",
@@ -225,6 +225,7 @@ export class B2bua {
       accountId: call.record.accountId,
       domain: call.domain,
       origin: call.inbound ? "inbound" : "api",
+      log: call.log,
       get ended() {
         return call.ended;
       },
@@ -271,7 +272,7 @@ export class B2bua {
       call.aAcked = true;
       void this.#dialer
         .ackFromCaller(call, ack.body, getHeader(ack, "content-type"))
-        .catch((err: unknown) => console.error(`[b2bua] call ${call.record.id}: ACK not relayed:`, err));
+        .catch((err: unknown) => call.log.error({ err }, "ACK not relayed"));
       return;
     }
     const pending = call.pendingAck;
@@ -305,7 +306,7 @@ export class B2bua {
         tx.respond(res);
       } catch (err) {
         // The transaction ended meanwhile (shutdown, a late relayed answer): nothing to answer.
-        console.warn(`[b2bua] ${req.method} ${status} not sent:`, (err as Error).message);
+        call.log.warn({ method: req.method, status, err: (err as Error).message }, "response not sent");
       }
     };
     // RFC 3261 §12.2.2: out-of-order CSeq → 500; a target refresh updates the remote target.
@@ -333,7 +334,7 @@ export class B2bua {
       req,
       reply,
     ).catch((err: unknown) => {
-      console.error(`[b2bua] call ${call.record.id}: ${req.method} not relayed:`, err);
+      call.log.error({ err, method: req.method }, "in-dialog request not relayed");
       reply(500, "Server Internal Error");
     });
   }
@@ -406,6 +407,17 @@ export class B2bua {
       answeredAt: call.answeredAt,
     });
     call.moveTo("ended");
+    call.log.info(
+      {
+        from: call.record.from,
+        to: call.record.to,
+        outcome: answered ? "completed" : "failed",
+        ...(!answered && { status: ending.status ?? 500 }),
+        reason: ending.endReason,
+        ...(call.answeredAt !== undefined && { durationSec: Math.round((Date.now() - call.answeredAt) / 1000) }),
+      },
+      "call ended",
+    );
     call.clearTimers();
     this.#media.closeCall(call.record.id);
     this.#calls.delete(call);

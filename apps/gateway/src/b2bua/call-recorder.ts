@@ -22,6 +22,9 @@ import type {
   SipMessageInfo,
 } from "@hookline/callbacks";
 import { getCSeq, getCallId, getFrom, getTo, redactHeaderValue, type SipMessage } from "@hookline/sip-core";
+import { log } from "@hookline/log";
+
+const callsLog = log.child({ component: "calls" });
 
 export interface CallRecord {
   readonly id: string;
@@ -52,7 +55,7 @@ export class CallRecorder {
   ) {
     this.#store = createCallStore(db, {
       writerThread,
-      onError: (err) => console.error("[calls] recording failed:", err),
+      onError: (err) => callsLog.error({ err }, "recording failed"),
     });
     this.#bus = bus;
     this.#now = now;
@@ -245,7 +248,7 @@ export class CallRecorder {
     try {
       fn();
     } catch (err) {
-      console.error("[calls] recording failed:", (err as Error).message);
+      callsLog.error({ err }, "recording failed");
     }
   }
 }

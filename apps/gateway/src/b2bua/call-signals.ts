@@ -63,7 +63,7 @@ export class CallSignals {
       );
       tx.start();
     } catch (err) {
-      console.error(`[b2bua] ${method} not sent:`, (err as Error).message);
+      call.log.error({ method, err: (err as Error).message }, "in-dialog request not sent");
     }
   }
 
@@ -122,7 +122,7 @@ export class CallSignals {
     try {
       inbound.tx.respond(res);
     } catch (err) {
-      console.error("[b2bua] response to caller not sent:", (err as Error).message);
+      call.log.error({ status, err: (err as Error).message }, "response to the caller not sent");
     }
   }
 

@@ -23,8 +23,11 @@ import type {
   Timers,
 } from "@hookline/sip-core";
 import { InvalidStateError } from "@hookline/sip-core";
+import { callLog, log, type Logger } from "@hookline/log";
 import type { CallRecord } from "./call-recorder.js";
 import type { Leg } from "./leg.js";
+
+const b2buaLog = log.child({ component: "b2bua" });
 
 export type CallPhase = "routing" | "asking" | "dialing" | "answered" | "ended";
 
@@ -96,6 +99,7 @@ export class Call {
   #resolveDone!: () => void;
   /** Settles once the call has ended (its outcome recorded). */
   readonly done = new Promise<void>((resolve) => (this.#resolveDone = resolve));
+  #log: Logger | undefined;
 
   constructor(
     readonly record: CallRecord,
@@ -106,6 +110,11 @@ export class Call {
   ) {
     this.a = a;
     this.offerIn = inbound && inbound.invite.body.length > 0 ? "invite" : "2xx";
+  }
+
+  /** The log's lines about this call carry its call and account ids (@hookline/log). */
+  get log(): Logger {
+    return (this.#log ??= callLog(b2buaLog, { callId: this.record.id, accountId: this.domain.accountId }));
   }
 
   get phase(): CallPhase {

@@ -113,7 +113,7 @@ export class Dialer {
         // the reason) or 500 (the media plane failed, e.g. no free port).
         if (err instanceof MediaRefusedError) call.mediaRefusal = err.message;
         else if (!call.ended)
-          console.error(`[b2bua] call ${call.record.id}: media for ${contact.contact} failed:`, err);
+          call.log.error({ err, contact: contact.contact }, "media for the callee failed");
         this.#o.media.closeLeg(call.record.id, leg);
         this.#o.recorder.updateLeg(leg.id, { state: "terminated" });
         return false;
@@ -142,7 +142,7 @@ export class Dialer {
       // Responses with SDP wait for the media plane; the chain keeps them in arrival order.
       call.chain = call.chain
         .then(() => decide(this.#o.forker.decide(call, attempt, res)))
-        .catch((err: unknown) => console.error(`[b2bua] call ${call.record.id}:`, err));
+        .catch((err: unknown) => call.log.error({ err }, "response not handled"));
     });
     attempt.tx.on("transaction.timeout", () => decide(this.failed(call, attempt, 408)));
     attempt.tx.on("transport.error", () => decide(this.failed(call, attempt, 503)));
@@ -298,7 +298,7 @@ export class Dialer {
         contentType: "application/sdp",
       };
     } catch (err) {
-      console.error(`[b2bua] call ${call.record.id}: answer not usable:`, err);
+      call.log.error({ err }, "answer not usable");
       return undefined;
     }
   }

@@ -50,7 +50,7 @@ export async function relayInDialog(
     d.media.answer(id, other, leg, text(res.body)).then(
       (sdp) => reply(res.status, res.reason, res, utf8(sdp)),
       (err: unknown) => {
-        console.error(`[b2bua] call ${id}: answer not usable:`, err);
+        call.log.error({ err }, "answer not usable");
         reply(res.status, res.reason, res);
       },
     );

@@ -3,6 +3,7 @@
  * the application hook), and what it offers the code that steers a call (SPEC §5). Types only:
  * the B2BUA's files and the router all import from here, never from each other's modules.
  */
+import type { Logger } from "@hookline/log";
 import type {
   HeaderInput,
   SipRequest,
@@ -75,6 +76,8 @@ export interface CallControl {
   readonly domain: TenantDomain;
   readonly origin: "inbound" | "api";
   readonly ended: boolean;
+  /** The log, its lines carrying the call's ids. */
+  readonly log: Logger;
   dial(request: DialRequest): Promise<DialOutcome>;
   /** A final response to the caller (or BYE to an API call's first party). */
   reject(status: number, reason?: string, endReason?: string): void;

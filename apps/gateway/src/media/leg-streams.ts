@@ -5,6 +5,9 @@
 import type { CallMedia, LegMedia, RtpCodecCapability } from "./call-media.js";
 import { sameCodec } from "./router-codecs.js";
 import { receives, sends } from "./sdp-audio.js";
+import { log } from "@hookline/log";
+
+const mediaLog = log.child({ component: "media" });
 
 /** Header extensions a producer keeps from a browser's offer (the rest need feedback we do not do). */
 export const KEPT_EXTENSIONS = new Set([
@@ -25,9 +28,9 @@ export async function produce(call: CallMedia, leg: LegMedia, codec: RtpCodecCap
       leg.warnedNoSsrc = true;
       // Said once, then every 1000th leg: a log line per call is itself a load under traffic.
       if (noSsrcLegs++ % 1000 === 0) {
-        console.warn(
-          `[media] call ${call.id} leg ${leg.ref.id}: no a=ssrc in its SDP; mediasoup 3.8.4 cannot match ` +
-            `RTP without a signalled SSRC (or mid), so audio from such legs is not relayed (${noSsrcLegs} so far)`,
+        mediaLog.warn(
+          { callId: call.id, legId: leg.ref.id, legsWithoutSsrc: noSsrcLegs },
+          "no a=ssrc in the leg's SDP; mediasoup 3.8.4 cannot match RTP without a signalled SSRC (or mid), so audio from such legs is not relayed",
         );
       }
     }

@@ -8,6 +8,9 @@ import type { CallMedia, LegMedia, ListenAddress, PlainTransport, WebRtcTranspor
 import { trackTransport } from "./census.js";
 import { reachable } from "./reachable.js";
 import { isWebRtc, type AudioDescription } from "./sdp-audio.js";
+import { log } from "@hookline/log";
+
+const mediaLog = log.child({ component: "media" });
 
 function listenIpOf(at: ListenAddress): { ip: string; announcedIp?: string } {
   return { ip: at.listenIp, ...(at.announcedIp && { announcedIp: at.announcedIp }) };
@@ -65,8 +68,9 @@ export async function connectLeg(
   if ((leg.kind === "webrtc") !== isWebRtc(d)) {
     // Offered WebRTC, answered plain RTP (or the reverse): signaling goes on, media does not.
     leg.mismatch = true;
-    console.warn(
-      `[media] call ${call.id} leg ${leg.ref.id}: ${d.protocol} on a ${leg.kind} transport; no media`,
+    mediaLog.warn(
+      { callId: call.id, legId: leg.ref.id, protocol: d.protocol, transport: leg.kind },
+      "the answer's media protocol does not fit the leg's transport; no media",
     );
     return;
   }

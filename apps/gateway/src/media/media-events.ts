@@ -1,3 +1,7 @@
+import { log } from "@hookline/log";
+
+const mediaLog = log.child({ component: "media" });
+
 /** What the media plane reports about a call's RTP and its worker. */
 export type MediaEvent =
   | { type: "media.rtp-started"; callId: string; legId: string; codec: string }
@@ -6,11 +10,10 @@ export type MediaEvent =
 
 /** Logs the event and hands it to the listener; a listener that throws is logged, never rethrown. */
 export function emitMediaEvent(event: MediaEvent, listener: ((event: MediaEvent) => void) | undefined): void {
-  const where = `call ${event.callId}${"legId" in event ? ` leg ${event.legId}` : ""}`;
-  console.info(`[media] ${event.type} ${where}`);
+  mediaLog.info({ callId: event.callId, ...("legId" in event && { legId: event.legId }) }, event.type);
   try {
     listener?.(event);
   } catch (err) {
-    console.error("[media] event listener failed:", err);
+    mediaLog.error({ err }, "media event listener failed");
   }
 }

@@ -9,6 +9,9 @@ import type { MediaEvent } from "./media-events.js";
 import { MediasoupMedia, type MediasoupMediaOptions } from "./mediasoup-media.js";
 import { WorkerPool, type WorkerPoolOptions } from "./worker-pool.js";
 import type { MediaLegRef } from "../b2bua/media-port.js";
+import { log } from "@hookline/log";
+
+const mediaLog = log.child({ component: "media" });
 
 export interface MediaThreadData {
   pool: Omit<WorkerPoolOptions, "onWorkerDied" | "onWorkerRestarted">;
@@ -88,13 +91,11 @@ port.on("message", (batch: MediaRequest[]) => {
 notify({ type: "ready", pids: pool.pids() });
 // From now on, as on the event loop (main.ts), a stray rejection is logged, not fatal to every
 // call's media (before, a failure to start must end the thread, which start() then reports).
-process.on("unhandledRejection", (err) =>
-  console.error("[media] unhandled rejection in the media thread:", err),
-);
+process.on("unhandledRejection", (err) => mediaLog.error({ err }, "unhandled rejection in the media thread"));
 
 function handle(media: MediasoupMedia, m: MediaRequest): void {
   if (!("id" in m)) {
-    serve(media, m).catch((err: unknown) => console.error(`[media] ${m.op} failed:`, err));
+    serve(media, m).catch((err: unknown) => mediaLog.error({ err, op: m.op }, "media request failed"));
     return;
   }
   serve(media, m).then(

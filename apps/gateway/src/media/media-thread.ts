@@ -14,6 +14,9 @@ import { MediaRefusedError, type MediaLegRef, type MediaPort } from "../b2bua/me
 import { trackMediaPlane, type LegRtpStats, type MediaCensus } from "./census.js";
 import { emitMediaEvent, type MediaEvent } from "./media-events.js";
 import type { MediaNotice, MediaRequest, MediaThreadData } from "./media-thread-worker.js";
+import { log } from "@hookline/log";
+
+const mediaLog = log.child({ component: "media" });
 
 export interface MediaThreadOptions extends MediaThreadData {
   /**
@@ -160,7 +163,7 @@ export class MediaThread implements MediaPort {
       });
       worker.on("error", (err) => {
         reject(err);
-        console.error("[media] the media thread failed:", err);
+        mediaLog.error({ err }, "the media thread failed");
       });
       worker.on("exit", (code) => {
         reject(new Error(`the media thread exited (${code}) before it was ready`));
@@ -196,7 +199,7 @@ export class MediaThread implements MediaPort {
 
   /** Ends the dead thread's calls; starts a new thread if that one had started (no restart loop). */
   #died(code: number, wasReady: boolean): void {
-    console.error(`[media] the media thread exited (${code}): ending its calls`);
+    mediaLog.error({ code }, "the media thread exited: ending its calls");
     this.#pids = [];
     // What was queued for the dead thread: its replies will never come, its calls are ended below.
     this.#outbox = [];
@@ -209,13 +212,13 @@ export class MediaThread implements MediaPort {
     }
     if (!wasReady) {
       this.#state = "down";
-      console.error(
-        "[media] the media thread did not start: calls are refused media until the gateway restarts (/healthz says degraded)",
+      mediaLog.error(
+        "the media thread did not start: calls are refused media until the gateway restarts (/readyz says not ready)",
       );
       return;
     }
     this.#state = "starting";
-    this.#spawn().catch((err: unknown) => console.error("[media] could not restart the media thread:", err));
+    this.#spawn().catch((err: unknown) => mediaLog.error({ err }, "could not restart the media thread"));
   }
 
   #failPending(reason: string): void {
@@ -257,6 +260,6 @@ function guard(what: string, fn: () => void): void {
   try {
     fn();
   } catch (err) {
-    console.error(`[media] ${what} failed:`, err);
+    mediaLog.error({ err }, `${what} failed`);
   }
 }

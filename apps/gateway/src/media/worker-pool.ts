@@ -8,6 +8,9 @@ import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { trackWorker } from "./census.js";
 import { DEFAULT_WORKER_BIN, loadMediasoup, type Mediasoup } from "./mediasoup.js";
+import { log } from "@hookline/log";
+
+const mediaLog = log.child({ component: "media" });
 
 type Worker = Mediasoup.types.Worker;
 
@@ -93,7 +96,7 @@ export class WorkerPool {
           this.#workers[this.#workers.indexOf(worker)] = fresh;
           this.#opts.onWorkerRestarted?.();
         },
-        (err: unknown) => console.error("[media] could not restart a mediasoup worker:", err),
+        (err: unknown) => mediaLog.error({ err }, "could not restart a mediasoup worker"),
       );
     });
     return worker;

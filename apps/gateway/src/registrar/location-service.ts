@@ -12,6 +12,9 @@ import type { Binding } from "./binding.js";
 import { reachFlow, sameBinding } from "./binding.js";
 import { fromRow, toRow } from "./binding-rows.js";
 import { publishRegistration } from "./registration-events.js";
+import { log } from "@hookline/log";
+
+const registrarLog = log.child({ component: "registrar" });
 
 /** One Contact of a REGISTER, after the registrar computed its expiry (§10.3 step 7). */
 export interface ContactChange {
@@ -191,7 +194,7 @@ export class LocationService {
       try {
         this.sweep();
       } catch (err) {
-        console.error("[registrar] sweep failed:", (err as Error).message);
+        registrarLog.error({ err }, "sweep of expired bindings failed");
       }
     }, intervalMs);
     this.#sweeper.unref();

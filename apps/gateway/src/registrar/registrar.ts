@@ -23,6 +23,9 @@ import type { Flow } from "../transport/types.js";
 import { contactValue } from "./binding.js";
 import { aorOf } from "./location-service.js";
 import type { ContactChange, LocationService } from "./location-service.js";
+import { log } from "@hookline/log";
+
+const registrarLog = log.child({ component: "registrar" });
 
 export interface RegistrarOptions {
   readonly tenants: TenantDirectory;
@@ -65,7 +68,7 @@ export class Registrar {
     try {
       return this.#handle(req, flow);
     } catch (err) {
-      console.error("[registrar] REGISTER failed:", err);
+      registrarLog.error({ err }, "REGISTER failed");
       return reply(req, { status: 500 });
     }
   }
@@ -75,7 +78,7 @@ export class Registrar {
     try {
       this.#locations.removeConnection(connectionId);
     } catch (err) {
-      console.error("[registrar] removing the bindings of a closed connection failed:", err);
+      registrarLog.error({ err, connectionId }, "removing the bindings of a closed connection failed");
     }
   }
 

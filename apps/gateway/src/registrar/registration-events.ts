@@ -2,6 +2,9 @@
 import type { EventBus, RegistrationEvent, RegistrationEventType } from "@hookline/callbacks";
 import type { Binding } from "./binding.js";
 import { formatSource } from "./binding.js";
+import { log } from "@hookline/log";
+
+const registrarLog = log.child({ component: "registrar" });
 
 export function registrationEvent(
   type: RegistrationEventType,
@@ -35,6 +38,6 @@ export function publishRegistration(
   try {
     bus.publish(registrationEvent(type, binding, now));
   } catch (err) {
-    console.error(`[registrar] publishing ${type} failed:`, (err as Error).message);
+    registrarLog.error({ err, type }, "registration event not published");
   }
 }

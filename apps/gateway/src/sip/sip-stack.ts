@@ -20,6 +20,9 @@ import {
   type SipResponse,
 } from "@hookline/sip-core";
 import type { Flow } from "../transport/types.js";
+import { log } from "@hookline/log";
+
+const sipLog = log.child({ component: "sip" });
 
 export interface SipStackHandlers {
   onRequest(request: SipRequest, flow: Flow): void;
@@ -53,7 +56,7 @@ export class SipStack {
       this.#receive(result, flow);
     } catch (err) {
       // A bug in a handler must not take the process down with one message (SPEC §6).
-      console.error("[sip] handler failed:", err);
+      sipLog.error({ err }, "handler failed");
     }
   }
 
@@ -137,9 +140,13 @@ export class SipStack {
     try {
       await this.#send(flow, serializeMessage(message));
     } catch (err) {
-      console.error(
-        `[sip] send to ${flow.transport}:${flow.remoteAddress}:${flow.remotePort} failed:`,
-        (err as Error).message,
+      sipLog.warn(
+        {
+          transport: flow.transport,
+          address: `${flow.remoteAddress}:${flow.remotePort}`,
+          err: (err as Error).message,
+        },
+        "send failed",
       );
       throw err;
     }

@@ -2,6 +2,9 @@ import net from "node:net";
 import { randomUUID } from "node:crypto";
 import { StreamFramer } from "@hookline/sip-core";
 import { flowKey, TransportError, type Flow, type OnClosed, type OnMessage } from "./types.js";
+import { log } from "@hookline/log";
+
+const sipLog = log.child({ component: "sip" });
 
 export interface TcpOptions {
   /** A connection with no traffic for this long is closed. */
@@ -53,7 +56,7 @@ export class TcpTransport {
   async listen(host: string, port: number): Promise<number> {
     const server = net.createServer((socket) => this.#accept(socket));
     this.#server = server;
-    server.on("error", (err) => console.error("[sip/tcp]", err.message));
+    server.on("error", (err) => sipLog.error({ err, transport: "tcp" }, "listener error"));
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(port, host, () => {

@@ -2,6 +2,9 @@ import dgram from "node:dgram";
 import { isIPv6 } from "node:net";
 import { parseMessage } from "@hookline/sip-core";
 import type { Flow, OnMessage } from "./types.js";
+import { log } from "@hookline/log";
+
+const sipLog = log.child({ component: "sip" });
 
 /** SIP over UDP (RFC 3261 §18): one message per datagram. */
 export class UdpTransport {
@@ -22,7 +25,7 @@ export class UdpTransport {
       this.#onMessage(parseMessage(data), flow);
     });
     // A datagram socket error (e.g. ICMP unreachable surfacing) must not end the process.
-    socket.on("error", (err) => console.error("[sip/udp]", err.message));
+    socket.on("error", (err) => sipLog.error({ err, transport: "udp" }, "socket error"));
     await new Promise<void>((resolve, reject) => {
       socket.once("error", reject);
       socket.bind(port, host, () => {
