@@ -12,4 +12,16 @@ export default tseslint.config(
       "no-constant-condition": ["error", { checkLoops: false }],
     },
   },
+  {
+    // The server logs through @hookline/log (JSON lines, docs/operations.md); main.ts prints the banner.
+    files: ["apps/*/src/**/*.ts", "packages/*/src/**/*.ts"],
+    ignores: [
+      "**/*.test.ts",
+      "**/test-*.ts",
+      "**/testing/**",
+      "apps/console/src/softphone/**",
+      "apps/gateway/src/main.ts",
+    ],
+    rules: { "no-console": "error" },
+  },
 );
