@@ -65,13 +65,7 @@ export class ApplicationRouter implements CallRouter {
   async route(call: CallControl, incoming: IncomingCall): Promise<void> {
     const app = this.#o.config(call.domain.domainId);
     if (!app?.applicationUrl) return this.#defaultRoute(call, incoming);
-    const run: Run = {
-      call,
-      app,
-      incoming,
-      payload: this.#payload("call.incoming", call, incoming),
-      redirects: 0,
-    };
+    const run = this.#run("call.incoming", call, incoming, app);
     const actions = await this.#askWithFallback(run, app.applicationUrl, "application");
     if (!actions) return this.#defaultRoute(call, incoming);
     await this.#execute(run, actions);
@@ -90,16 +84,14 @@ export class ApplicationRouter implements CallRouter {
       timeoutMs: domainApp?.timeoutMs ?? DEFAULT_APPLICATION_TIMEOUT_MS,
       secret: domainApp?.secret ?? null,
     };
-    const run: Run = {
-      call,
-      app,
-      incoming,
-      payload: this.#payload("call.outbound-answered", call, incoming),
-      redirects: 0,
-    };
+    const run = this.#run("call.outbound-answered", call, incoming, app);
     const actions =
       program.actions ?? (app.applicationUrl && (await this.#ask(run, app.applicationUrl, "application")));
     if (actions) await this.#execute(run, actions);
+  }
+
+  #run(type: string, call: CallControl, incoming: IncomingCall, app: ApplicationConfig): Run {
+    return { call, app, incoming, payload: this.#payload(type, call, incoming), redirects: 0 };
   }
 
   /** The application, then the fallback; undefined when both failed (the default route follows). */

@@ -414,7 +414,9 @@ export class B2bua {
         outcome: answered ? "completed" : "failed",
         ...(!answered && { status: ending.status ?? 500 }),
         reason: ending.endReason,
-        ...(call.answeredAt !== undefined && { durationSec: Math.round((Date.now() - call.answeredAt) / 1000) }),
+        ...(call.answeredAt !== undefined && {
+          durationSec: Math.round((Date.now() - call.answeredAt) / 1000),
+        }),
       },
       "call ended",
     );

@@ -10,7 +10,6 @@ import {
   type CallOrigin,
   type CallState,
   type CallStore,
-  type HookKind,
   type Database,
   type LegState,
 } from "@hookline/db";
@@ -23,6 +22,7 @@ import type {
 } from "@hookline/callbacks";
 import { getCSeq, getCallId, getFrom, getTo, redactHeaderValue, type SipMessage } from "@hookline/sip-core";
 import { log } from "@hookline/log";
+import type { HookEntry } from "./ports.js";
 
 const callsLog = log.child({ component: "calls" });
 
@@ -195,18 +195,7 @@ export class CallRecorder {
   }
 
   /** An application-hook request on the call's timeline (SPEC §5), numbered with its messages. */
-  hook(
-    call: CallRecord,
-    entry: {
-      kind: HookKind;
-      eventType: string;
-      url: string;
-      status: number | null;
-      latencyMs: number;
-      actions: unknown[] | null;
-      error: string | null;
-    },
-  ): void {
+  hook(call: CallRecord, entry: HookEntry): void {
     this.#store.insertHook({ callId: call.id, seq: ++call.seq, at: this.#now(), ...entry });
   }
 

@@ -6,7 +6,6 @@
  */
 import { generateCallId, generateTag, type HeaderInput, type SipResponse } from "@hookline/sip-core";
 import type { Attempt, Call } from "./call.js";
-import type { CallRecorder } from "./call-recorder.js";
 import { Leg } from "./leg.js";
 import type { B2buaOptions, DialContact } from "./ports.js";
 import { nameAddr } from "./sip-helpers.js";
@@ -29,12 +28,7 @@ export type ForkDecision =
   /** Every attempt failed: the best final status (§16.7 step 6) decides the dial. */
   | { kind: "all-failed"; attempt: Attempt; status: number; reason: string | undefined };
 
-export interface ForkerDeps extends Pick<
-  B2buaOptions,
-  "layer" | "recorder" | "transportFor" | "localAddress"
-> {
-  recorder: CallRecorder;
-}
+export type ForkerDeps = Pick<B2buaOptions, "layer" | "recorder" | "transportFor" | "localAddress">;
 
 export interface ForkOptions {
   from: { displayName?: string | undefined; uri: string };

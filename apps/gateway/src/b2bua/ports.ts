@@ -3,6 +3,7 @@
  * the application hook), and what it offers the code that steers a call (SPEC §5). Types only:
  * the B2BUA's files and the router all import from here, never from each other's modules.
  */
+import type { HookKind } from "@hookline/db";
 import type { Logger } from "@hookline/log";
 import type {
   HeaderInput,
@@ -91,7 +92,7 @@ export interface CallControl {
 }
 
 export interface HookEntry {
-  kind: "application" | "fallback" | "redirect" | "action";
+  kind: HookKind;
   eventType: string;
   url: string;
   status: number | null;
