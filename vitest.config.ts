@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // The gateway's info lines (one per call and more) would bury the test report; warnings stay.
+    env: { HOOKLINE_LOG_LEVEL: process.env.HOOKLINE_LOG_LEVEL ?? "warn" },
     reporters: ["default", "./scripts/summary-reporter.ts"],
   },
 });

@@ -44,6 +44,7 @@ class HooklineProcess {
         HOOKLINE_RTP_MIN: "46000",
         HOOKLINE_RTP_MAX: "46999",
         HOOKLINE_SHUTDOWN_DEADLINE_MS: String(deadlineMs),
+        HOOKLINE_LOG_LEVEL: "info",
       },
     });
     const watch = (chunk: Buffer, into: "stdout" | "stderr") => {
