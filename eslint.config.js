@@ -12,4 +12,9 @@ export default tseslint.config(
       "no-constant-condition": ["error", { checkLoops: false }],
     },
   },
+  // Examples are plain Node scripts a newcomer runs as they are, without TypeScript.
+  {
+    files: ["examples/**/*.mjs"],
+    languageOptions: { globals: { Buffer: "readonly", console: "readonly", process: "readonly" } },
+  },
 );
