@@ -8,6 +8,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { SessionState } from "sip.js";
+import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NodePhone, sessionState, startStack, type Stack } from "./src/index.js";
 
@@ -36,6 +37,7 @@ describe("examples/steer-app.mjs steers calls (README: Steer calls with your app
   let child: ChildProcess;
   let output = "";
   let appUrl: string;
+  let secret: string;
   let alice: NodePhone;
   let bob: NodePhone;
 
@@ -88,8 +90,9 @@ describe("examples/steer-app.mjs steers calls (README: Steer calls with your app
     );
     expect(patched.status).toBe(200);
     expect(patched.body.secret).toMatch(/^whsec_/);
+    secret = patched.body.secret!;
     child = spawn(process.execPath, [EXAMPLE], {
-      env: { PATH: process.env.PATH, PORT: String(port), HOOK_SECRET: patched.body.secret },
+      env: { PATH: process.env.PATH, PORT: String(port), HOOK_SECRET: secret },
       stdio: ["ignore", "pipe", "pipe"],
     });
     child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
@@ -119,7 +122,7 @@ describe("examples/steer-app.mjs steers calls (README: Steer calls with your app
     await sessionState(invitation, SessionState.Terminated);
 
     expect(await printed(/^call\.incoming /)).toBe(
-      `call.incoming sip:bob@${DOMAIN} -> sip:sales@${DOMAIN} via ws `,
+      `call.incoming sip:bob@${DOMAIN} -> sip:sales@${DOMAIN} via ws`,
     );
     const call = await lastCall();
     expect(call.state).toBe("completed");
@@ -134,18 +137,29 @@ describe("examples/steer-app.mjs steers calls (README: Steer calls with your app
     expect(call).toMatchObject({ state: "failed", endStatus: 603, reason: "rejected" });
   });
 
-  it("refuses a request whose signature does not verify, so only Hookline can steer", async () => {
-    const body = JSON.stringify({ type: "call.incoming", data: { to: `sip:sales@${DOMAIN}` } });
-    const forged = await fetch(appUrl, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "webhook-id": "msg_forged",
-        "webhook-timestamp": String(Math.floor(Date.now() / 1000)),
-        "webhook-signature": "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
-      },
-      body,
+  it("answers only requests signed with the domain's secret within 5 minutes", async () => {
+    const body = JSON.stringify({
+      type: "call.incoming",
+      data: { from: "sip:eve@elsewhere", to: `sip:sales@${DOMAIN}`, source: { transport: "udp" } },
     });
+    const post = (at: Date, signature?: string) =>
+      fetch(appUrl, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "webhook-id": "msg_test",
+          "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
+          "webhook-signature": signature ?? new Webhook(secret).sign("msg_test", at, body),
+        },
+        body,
+      });
+    const now = new Date();
+    const signed = await post(now);
+    expect(signed.status).toBe(200);
+    expect(await signed.json()).toEqual({ actions: [{ action: "dial", to: "alice" }] });
+    const forged = await post(now, "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
     expect(forged.status).toBe(401);
+    const replayed = await post(new Date(now.getTime() - 10 * 60_000));
+    expect(replayed.status).toBe(401);
   });
 });

@@ -10,7 +10,7 @@ const key = Buffer.from((process.env.HOOK_SECRET ?? "").replace(/^whsec_/, ""), 
 function signed({ headers: h }, body) {
   const mac = createHmac("sha256", key).update(`${h["webhook-id"]}.${h["webhook-timestamp"]}.${body}`);
   const expected = Buffer.from(`v1,${mac.digest("base64")}`);
-  const fresh = Math.abs(Date.now() / 1000 - Number(h["webhook-timestamp"])) < 300; // no replays
+  const fresh = Math.abs(Date.now() / 1000 - Number(h["webhook-timestamp"])) < 300; // at most 5 min old: no replays
   const match = (s) => s.length === expected.length && timingSafeEqual(Buffer.from(s), expected);
   return fresh && String(h["webhook-signature"]).split(" ").some(match);
 }
@@ -22,7 +22,7 @@ const server = http.createServer((req, res) => {
     if (!signed(req, body)) return res.writeHead(401).end();
     const { type, data } = JSON.parse(body);
     const user = /^sips?:([^@;>]+)/.exec(data.to)?.[1] ?? "";
-    console.log(`${type} ${data.from} -> ${data.to} via ${data.source.transport}`, data.dial ?? "");
+    console.log(`${type} ${data.from} -> ${data.to} via ${data.source.transport}`);
     const actions = forward[user]
       ? [{ action: "dial", to: forward[user] }]
       : [{ action: "reject", status: 603, reason: "Decline" }];
