@@ -24,4 +24,9 @@ export default tseslint.config(
     ],
     rules: { "no-console": "error" },
   },
+  // Examples are plain Node scripts a newcomer runs as they are, without TypeScript.
+  {
+    files: ["examples/**/*.mjs"],
+    languageOptions: { globals: { Buffer: "readonly", console: "readonly", process: "readonly" } },
+  },
 );

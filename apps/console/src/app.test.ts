@@ -1,8 +1,13 @@
 import { createHash } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { apiKeys, credentials, eq } from "@hookline/db";
+import { ActionSchema } from "@hookline/callbacks";
 import { harness, OPERATOR } from "./test-helpers.js";
 import type { Harness } from "./test-helpers.js";
+
+// The OpenAPI document is walked as plain JSON.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
 
 let h: Harness;
 beforeEach(() => {
@@ -251,6 +256,92 @@ describe("documents", () => {
     );
     expect(r.body.paths["/v1/accounts"].post.security).toEqual([{ operatorToken: [] }]);
     expect(r.body.components.schemas.CreateCallback.required).toEqual(["url", "events"]);
+  });
+
+  it("documents every /v1 route of the app, each with a unique operationId", async () => {
+    const doc = (await h.call("GET", "/v1/openapi.json", null)).body;
+    const served = new Set(
+      h.app.routes
+        .filter((r) => r.method !== "ALL" && r.path.startsWith("/v1/") && r.path !== "/v1/openapi.json")
+        .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, "{$1}")}`),
+    );
+    expect(served.size).toBeGreaterThan(20);
+    const documented = new Map<string, string | undefined>();
+    for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, Json>>)) {
+      for (const [method, op] of Object.entries(ops)) documented.set(`${method} ${path}`, op.operationId);
+    }
+    expect([...served].filter((route) => !documented.has(route))).toEqual([]);
+    expect([...documented].filter(([, id]) => !id).map(([route]) => route)).toEqual([]);
+    const ids = [...documented.values()];
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("documents the new call and domain fields", async () => {
+    const { schemas } = (await h.call("GET", "/v1/openapi.json", null)).body.components;
+    expect(Object.keys(schemas.Call.properties)).toEqual(
+      expect.arrayContaining(["origin", "durationSec", "reason", "answeredAt", "endedAt"]),
+    );
+    // An extended schema is `allOf: [{$ref: base}, {the new properties}]`.
+    expect(schemas.CallDetail.allOf[0]).toEqual({ $ref: "#/components/schemas/Call" });
+    expect(Object.keys(schemas.CallDetail.allOf[1].properties)).toEqual(
+      expect.arrayContaining(["legs", "hooks", "timeline"]),
+    );
+    expect(schemas.Domain.properties.applicationTimeoutMs).toMatchObject({ type: "integer" });
+    expect(Object.keys(schemas.UpdateDomain.properties).sort()).toEqual([
+      "applicationTimeoutMs",
+      "applicationUrl",
+      "fallbackUrl",
+    ]);
+    expect(schemas.DomainWithSecret.allOf[1].properties.secret.type).toBe("string");
+    expect(Object.keys(schemas.StartCall.properties)).toEqual(
+      expect.arrayContaining(["to", "actions", "applicationUrl"]),
+    );
+  });
+
+  it("describes the application hook as webhooks: signed requests, answered with the gateway's actions schema", async () => {
+    const doc = (await h.call("GET", "/v1/openapi.json", null)).body;
+    expect(Object.keys(doc.webhooks).sort()).toEqual([
+      "call.dial-completed",
+      "call.incoming",
+      "call.outbound-answered",
+    ]);
+    const ref = (o: Json) => doc.components.schemas[String(o.$ref).replace("#/components/schemas/", "")];
+    for (const [name, hook] of Object.entries(doc.webhooks as Record<string, { post: Json }>)) {
+      expect(hook.post.operationId).toMatch(/^\w+$/);
+      const headers = hook.post.parameters.filter((p: Json) => p.in === "header").map((p: Json) => p.name);
+      expect(headers.sort()).toEqual(["webhook-id", "webhook-signature", "webhook-timestamp"]);
+      const body = ref(hook.post.requestBody.content["application/json"].schema);
+      expect(body.properties.type.enum).toEqual([name]);
+      expect(body.required).toEqual(["type", "timestamp", "data"]);
+      expect(ref(hook.post.responses["200"].content["application/json"].schema)).toBe(
+        doc.components.schemas.ApplicationAnswer,
+      );
+    }
+    const incoming = ref(doc.webhooks["call.incoming"].post.requestBody.content["application/json"].schema);
+    expect(incoming.properties.data.required).toEqual(
+      expect.arrayContaining(["callId", "domain", "from", "to", "source", "headers", "media"]),
+    );
+    const completed = ref(
+      doc.webhooks["call.dial-completed"].post.requestBody.content["application/json"].schema,
+    );
+    expect(completed.properties.data.properties.dial.properties.status.enum).toEqual([
+      "answered",
+      "busy",
+      "no-answer",
+      "failed",
+      "canceled",
+    ]);
+
+    // The answer's schema is the one the gateway validates with, not a copy written by hand.
+    const variants: Json[] = doc.components.schemas.ApplicationAnswer.properties.actions.items.oneOf;
+    const byAction = Object.fromEntries(variants.map((v) => [v.properties.action.enum[0], v]));
+    expect(Object.keys(byAction).sort()).toEqual(
+      ActionSchema.options.map((o) => o.shape.action.value).sort(),
+    );
+    expect(byAction.dial.required).toEqual(["action", "to"]);
+    expect(byAction.reject.properties.status).toMatchObject({ minimum: 400, maximum: 699 });
+    expect(byAction.pause.properties.seconds).toMatchObject({ maximum: 30 });
+    expect(byAction.redirect.required).toEqual(["action", "url"]);
   });
 
   it("serves the console page", async () => {

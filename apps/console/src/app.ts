@@ -19,6 +19,7 @@ import { registrationRoutes } from "./routes/registrations.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { softphoneRoutes } from "./softphone/index.js";
 import { startCallRoutes, type StartCallPort } from "./routes/start-call.js";
+import { registerApplicationWebhooks } from "./openapi-webhooks.js";
 
 export interface CreateConsoleAppOptions {
   db: Database;
@@ -77,12 +78,15 @@ export function createConsoleApp({
     scheme: "bearer",
     description: "Operator token (HOOKLINE_ADMIN_TOKEN or <dataDir>/operator-token)",
   });
+  registerApplicationWebhooks(app.openAPIRegistry);
   app.doc31("/v1/openapi.json", {
     openapi: "3.1.0",
     info: {
       title: "Hookline API",
       version: "1.0.0",
-      description: "Tenants' control plane: domains, SIP credentials, callbacks, calls, tokens.",
+      description:
+        "Tenants' control plane: domains, SIP credentials, callbacks, calls, tokens. `webhooks` are " +
+        "the requests Hookline sends to a domain's application (SPEC §5) and the actions it answers.",
     },
     security: [{ apiKey: [] }],
   });

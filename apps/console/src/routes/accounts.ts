@@ -26,6 +26,7 @@ const operator = [{ operatorToken: [] }];
 const createAccount = createRoute({
   method: "post",
   path: "/accounts",
+  operationId: "createAccount",
   tags: ["Accounts"],
   summary: "Create an account and its first API key (operator token)",
   security: operator,
@@ -36,6 +37,7 @@ const createAccount = createRoute({
 const listAccounts = createRoute({
   method: "get",
   path: "/accounts",
+  operationId: "listAccounts",
   tags: ["Accounts"],
   summary: "List accounts (operator token)",
   security: operator,

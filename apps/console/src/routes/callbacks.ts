@@ -48,6 +48,7 @@ const tags = ["Callbacks"];
 const create = createRoute({
   method: "post",
   path: "/callbacks",
+  operationId: "createCallback",
   tags,
   summary: "Register an account-wide callback",
   request: { body: jsonBody(CreateCallbackBody) },
@@ -56,6 +57,7 @@ const create = createRoute({
 const list = createRoute({
   method: "get",
   path: "/callbacks",
+  operationId: "listCallbacks",
   tags,
   summary: "List callbacks (account-wide, or one call's with ?call=)",
   request: { query: ListQuery },
@@ -64,6 +66,7 @@ const list = createRoute({
 const get = createRoute({
   method: "get",
   path: "/callbacks/{id}",
+  operationId: "getCallback",
   tags,
   summary: "Get a callback with its signing secret",
   request: { params: IdParams },
@@ -72,6 +75,7 @@ const get = createRoute({
 const update = createRoute({
   method: "patch",
   path: "/callbacks/{id}",
+  operationId: "updateCallback",
   tags,
   summary: "Change url, events, filter (null clears), description or enabled",
   request: { params: IdParams, body: jsonBody(UpdateCallbackBody) },
@@ -80,6 +84,7 @@ const update = createRoute({
 const remove = createRoute({
   method: "delete",
   path: "/callbacks/{id}",
+  operationId: "deleteCallback",
   tags,
   summary: "Delete a callback",
   request: { params: IdParams },
@@ -88,6 +93,7 @@ const remove = createRoute({
 const rotate = createRoute({
   method: "post",
   path: "/callbacks/{id}/rotate-secret",
+  operationId: "rotateCallbackSecret",
   tags,
   summary: "New signing secret; the old one keeps signing for 24 hours",
   request: { params: IdParams },

@@ -117,6 +117,7 @@ const tags = ["Calls"];
 const list = createRoute({
   method: "get",
   path: "/calls",
+  operationId: "listCalls",
   tags,
   summary: "Recent calls, newest first",
   request: { query: ListQuery },
@@ -125,6 +126,7 @@ const list = createRoute({
 const get = createRoute({
   method: "get",
   path: "/calls/{id}",
+  operationId: "getCall",
   tags,
   summary: "A call with its legs and its timeline: SIP messages and application-hook requests",
   request: { params: IdParams },
@@ -133,6 +135,7 @@ const get = createRoute({
 const addCallback = createRoute({
   method: "post",
   path: "/calls/{id}/callbacks",
+  operationId: "createCallCallback",
   tags,
   summary: "Register a callback for this call only",
   request: { params: IdParams, body: jsonBody(CallCallbackBody) },

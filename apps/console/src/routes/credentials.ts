@@ -43,6 +43,7 @@ const tags = ["Credentials"];
 const create = createRoute({
   method: "post",
   path: "/credentials",
+  operationId: "createCredential",
   tags,
   summary: "Create a SIP digest credential (stores HA1 for MD5 and SHA-256)",
   request: { body: jsonBody(CreateCredentialBody) },
@@ -51,6 +52,7 @@ const create = createRoute({
 const list = createRoute({
   method: "get",
   path: "/credentials",
+  operationId: "listCredentials",
   tags,
   summary: "List credentials",
   request: { query: ListQuery },
@@ -59,6 +61,7 @@ const list = createRoute({
 const get = createRoute({
   method: "get",
   path: "/credentials/{id}",
+  operationId: "getCredential",
   tags,
   summary: "Get a credential",
   request: { params: IdParams },
@@ -67,6 +70,7 @@ const get = createRoute({
 const remove = createRoute({
   method: "delete",
   path: "/credentials/{id}",
+  operationId: "deleteCredential",
   tags,
   summary: "Delete a credential",
   request: { params: IdParams },

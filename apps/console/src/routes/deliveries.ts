@@ -58,6 +58,7 @@ const tags = ["Deliveries"];
 const list = createRoute({
   method: "get",
   path: "/deliveries",
+  operationId: "listDeliveries",
   tags,
   summary: "Deliveries, newest first",
   request: { query: ListQuery },
@@ -66,6 +67,7 @@ const list = createRoute({
 const get = createRoute({
   method: "get",
   path: "/deliveries/{id}",
+  operationId: "getDelivery",
   tags,
   summary: "A delivery with its event and every attempt",
   request: { params: IdParams },
@@ -74,6 +76,7 @@ const get = createRoute({
 const replay = createRoute({
   method: "post",
   path: "/deliveries/{id}/replay",
+  operationId: "replayDelivery",
   tags,
   summary: "Send a finished delivery again (same webhook-id)",
   request: { params: IdParams },

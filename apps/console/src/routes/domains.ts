@@ -60,6 +60,7 @@ const tags = ["Domains"];
 const create = createRoute({
   method: "post",
   path: "/domains",
+  operationId: "createDomain",
   tags,
   summary: "Create a SIP domain (unique platform-wide)",
   request: { body: jsonBody(CreateDomainBody) },
@@ -68,6 +69,7 @@ const create = createRoute({
 const list = createRoute({
   method: "get",
   path: "/domains",
+  operationId: "listDomains",
   tags,
   summary: "List the account's domains",
   responses: { 200: jsonResponse(z.object({ data: z.array(DomainSchema) }), "Domains"), ...errors },
@@ -75,6 +77,7 @@ const list = createRoute({
 const get = createRoute({
   method: "get",
   path: "/domains/{id}",
+  operationId: "getDomain",
   tags,
   summary: "Get a domain",
   request: { params: IdParams },
@@ -83,6 +86,7 @@ const get = createRoute({
 const update = createRoute({
   method: "patch",
   path: "/domains/{id}",
+  operationId: "updateDomain",
   tags,
   summary: "Set the application hook (applicationUrl, fallbackUrl, applicationTimeoutMs; null clears)",
   request: { params: IdParams, body: jsonBody(UpdateDomainBody) },
@@ -91,6 +95,7 @@ const update = createRoute({
 const rotate = createRoute({
   method: "post",
   path: "/domains/{id}/rotate-secret",
+  operationId: "rotateDomainSecret",
   tags,
   summary: "A new signing secret for the application hook (the old one stops at once)",
   request: { params: IdParams },
@@ -99,6 +104,7 @@ const rotate = createRoute({
 const remove = createRoute({
   method: "delete",
   path: "/domains/{id}",
+  operationId: "deleteDomain",
   tags,
   summary: "Delete a domain with its credentials and registrations",
   request: { params: IdParams },

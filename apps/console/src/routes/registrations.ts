@@ -27,6 +27,7 @@ const ListQuery = z.object({
 const list = createRoute({
   method: "get",
   path: "/registrations",
+  operationId: "listRegistrations",
   tags: ["Registrations"],
   summary: "Current (unexpired) bindings of the account's domains",
   request: { query: ListQuery },

@@ -27,6 +27,7 @@ const TokenSchema = z.object({ token: z.string(), expiresAt: z.string() }).opena
 const create = createRoute({
   method: "post",
   path: "/tokens",
+  operationId: "createToken",
   tags: ["Tokens"],
   summary: "A short-lived signed token (JWT, HS256) for X-Hookline-Token",
   request: { body: jsonBody(CreateTokenBody) },
