@@ -202,8 +202,8 @@ export interface Gateway {
 }
 
 /**
- * `tsx apps/gateway/src/main.ts` as `npm start` runs it, but with node as the direct child (node
- * --import tsx) so that its pid is the process doing the work.
+ * The gateway as `npm start` runs it (`exec node --import tsx apps/gateway/src/main.ts`), node
+ * being our direct child so that its pid is the process doing the work.
  */
 export async function startGateway(extraNodeArgs: string[] = []): Promise<Gateway> {
   const dataDir = tmp("hookline-bench-gw-");
