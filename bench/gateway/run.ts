@@ -120,6 +120,7 @@ async function step(target: Target, rate: number): Promise<Step> {
   // Calls still open at the timeout count as failed.
   const failed = Math.max(s.failed, calls - s.successful);
   const failedPct = (100 * failed) / calls;
+  const completed = failedPct < 1 && (!hook || (100 * hook.failed) / calls < 1);
   return {
     rate,
     created: s.created,
@@ -135,10 +136,8 @@ async function step(target: Target, rate: number): Promise<Step> {
     responseTimeMs: s.responseTimeMs,
     failures: s.failures,
     ...(hook && { hook }),
-    ok:
-      failedPct < 1 &&
-      (s.responseTimeMs ?? Infinity) < MAX_SETUP_MS &&
-      (!hook || (100 * hook.failed) / calls < 1),
+    completed,
+    ok: completed && (s.responseTimeMs ?? Infinity) < MAX_SETUP_MS,
   };
 }
 

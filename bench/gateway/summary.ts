@@ -22,6 +22,9 @@ export interface Step {
   failures: Record<string, number>;
   /** With the application hook: its requests during the step, and the application's own CPU. */
   hook?: { asked: number; failed: number; appCpuMsPerCall: number };
+  /** Under 1 % of its calls failed (and, with the hook, under 1 % went without the application). */
+  completed: boolean;
+  /** Completed, and mean call setup stayed under the limit: the target kept up with the rate. */
   ok: boolean;
 }
 
@@ -32,6 +35,8 @@ export function best(steps: Step[]): Step | undefined {
 
 export interface HookCost {
   rate: number;
+  /** Both steps at that rate also kept call setup under the limit. */
+  passed: boolean;
   /** The gateway's CPU ms per call without the hook. */
   own: number;
   /** What the hook adds to it. */
@@ -42,15 +47,25 @@ export interface HookCost {
 
 /**
  * What the hook adds to a call: the gateway's CPU ms per call with and without it at the highest
- * rate both runs passed, so that both are measured under the same load.
+ * rate both runs completed, so that both are measured under the same load. A step slower than
+ * the setup limit still counts (its calls were made, each at its CPU cost): on a busy machine
+ * the hook's round trip alone can fail the first step, and the cost is what is asked here.
  */
 export function hookCost(plain: Step[], withApp: Step[]): HookCost | undefined {
-  for (const a of withApp.filter((s) => s.ok).reverse()) {
-    const p = plain.find((s) => s.ok && s.rate === a.rate);
+  for (const a of withApp.filter((s) => s.completed).reverse()) {
+    const p = plain.find((s) => s.completed && s.rate === a.rate);
     if (!p) continue;
     const extra = a.cpuMsPerCall - p.cpuMsPerCall;
     const share = extra / p.cpuMsPerCall;
-    return { rate: a.rate, own: p.cpuMsPerCall, extra, share, appCpuMsPerCall: a.hook?.appCpuMsPerCall };
+    const passed = a.ok && p.ok;
+    return {
+      rate: a.rate,
+      passed,
+      own: p.cpuMsPerCall,
+      extra,
+      share,
+      appCpuMsPerCall: a.hook?.appCpuMsPerCall,
+    };
   }
   return undefined;
 }
@@ -87,7 +102,7 @@ export function printSummary(r: Runs): void {
   const costNote = cost
     ? `; the hook +${cost.extra.toFixed(2)} CPU ms per call at ${cost.rate} cps, ` +
       `${(100 * cost.share).toFixed(0)} % of the call's own`
-    : "; no rate passed both with and without the hook: no hook cost";
+    : "; no rate completed both with and without the hook: no hook cost";
   const row = (name: string, steps: Step[], note: string) => {
     const s = best(steps);
     const capped = s !== undefined && s === steps.at(-1);
@@ -119,7 +134,8 @@ as that step's last calls end; Hookline keeps a call's transactions and dialogs 
 it ends, RFC 6026 timers L and M. CPU: the target's process tree, not the application's.)`);
   if (cost)
     console.log(
-      `\napplication hook at ${cost.rate} cps: ${cost.own.toFixed(2)} CPU ms per call without it, ` +
+      `\napplication hook at ${cost.rate} cps${cost.passed ? "" : " (where a step was over the setup limit)"}: ` +
+        `${cost.own.toFixed(2)} CPU ms per call without it, ` +
         `${(cost.own + cost.extra).toFixed(2)} with it: +${cost.extra.toFixed(2)} ms = ` +
         `${(100 * cost.share).toFixed(0)} % of the call's own (target < 33 %: ${cost.share < 1 / 3 ? "met" : "NOT met"}); ` +
         `the application itself ${cost.appCpuMsPerCall?.toFixed(2) ?? "?"} CPU ms per call (not counted)`,
