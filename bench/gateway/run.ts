@@ -12,11 +12,11 @@
  * budget is spent. A step passes when under 1 % of its calls failed and their mean call setup
  * (INVITE → 200) stayed under MAX_SETUP_MS: past that the target is queueing work it cannot keep
  * up with (both callees absorb INVITE retransmissions, so overload shows as latency before it
- * shows as failed calls). With the hook, a call the application did not steer counts as failed
- * (the gateway takes the default route then, which is not what the row measures). The hook's cost
- * per call is the gateway's CPU ms per call with it minus without it at the highest rate both
- * completed (under 1 % failed calls, setup time aside), as a share of the call's own (the target:
- * under a third).
+ * shows as failed calls). With the hook, 1 % of calls or more that the application did not steer
+ * fail the step too (those take the default route, which is not what the row measures). The cost
+ * of the hook per call is the gateway's CPU ms per call with it minus without it at the highest
+ * rate both completed (under 1 % failed calls, setup time aside), as a share of the call's own
+ * (the target: under a third).
  * Hookline's callers authenticate every call (INVITE → 407 → INVITE with credentials); Kamailio
  * does no authentication. Not a test: `npm run bench:gateway -w @hookline/bench`.
  *
