@@ -1,6 +1,7 @@
 /**
- * The processes of the gateway benchmark — SIPp, the Hookline gateway (tsx), Kamailio — and the
- * CPU time of a process tree from /proc/<pid>/stat (utime + stime of every process in it).
+ * The processes of the gateway benchmark — SIPp, the Hookline gateway (tsx), the tenant's
+ * application, Kamailio — and the CPU time of a process tree from /proc/<pid>/stat (utime + stime
+ * of every process in it).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createSocket } from "node:dgram";
@@ -202,10 +203,14 @@ export interface Gateway {
 }
 
 /**
- * `tsx apps/gateway/src/main.ts` as `npm start` runs it, but with node as the direct child (node
- * --import tsx) so that its pid is the process doing the work.
+ * The gateway as `npm start` runs it (`exec node --import tsx apps/gateway/src/main.ts`), node
+ * being our direct child so that its pid is the process doing the work. `env` adds to its
+ * environment (HOOKLINE_CALLBACK_ALLOWLIST, to let it reach an application on 127.0.0.1).
  */
-export async function startGateway(extraNodeArgs: string[] = []): Promise<Gateway> {
+export async function startGateway(
+  extraNodeArgs: string[] = [],
+  env: Record<string, string> = {},
+): Promise<Gateway> {
   const dataDir = tmp("hookline-bench-gw-");
   const logFile = path.join(dataDir, "stderr.log");
   const child = spawn(process.execPath, [...extraNodeArgs, "--import", "tsx", "apps/gateway/src/main.ts"], {
@@ -219,6 +224,7 @@ export async function startGateway(extraNodeArgs: string[] = []): Promise<Gatewa
       HOOKLINE_SIP_WS_PORT: "0",
       HOOKLINE_MEDIA_WORKERS: "1",
       HOOKLINE_SHUTDOWN_DEADLINE_MS: "0",
+      ...env,
     },
   });
   let out = "";
@@ -249,23 +255,72 @@ export async function startGateway(extraNodeArgs: string[] = []): Promise<Gatewa
   };
 }
 
-/** One account, one domain, users with password `${user}-secret`, through the REST API. */
-export async function provision(gw: Gateway, domain: string, users: string[]): Promise<void> {
-  const call = async (token: string, p: string, body: unknown) => {
+/**
+ * One account, one domain, users with password `${user}-secret`, through the REST API; with
+ * `applicationUrl`, the domain's calls ask that application (`PATCH /v1/domains/:id`, SPEC §5).
+ */
+export async function provision(
+  gw: Gateway,
+  domain: string,
+  users: string[],
+  applicationUrl?: string,
+): Promise<void> {
+  const call = async (token: string, method: string, p: string, body: unknown, status = 201) => {
     const res = await fetch(`http://127.0.0.1:${gw.http}${p}`, {
-      method: "POST",
+      method,
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
       body: JSON.stringify(body),
     });
     const json = (await res.json()) as Record<string, unknown>;
-    if (res.status !== 201) throw new Error(`${p}: ${res.status} ${JSON.stringify(json)}`);
+    if (res.status !== status) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
     return json;
   };
-  const account = await call(gw.token, "/v1/accounts", { name: "bench" });
+  const account = await call(gw.token, "POST", "/v1/accounts", { name: "bench" });
   const key = String(account.apiKey);
-  await call(key, "/v1/domains", { name: domain });
+  const created = await call(key, "POST", "/v1/domains", { name: domain });
   for (const username of users)
-    await call(key, "/v1/credentials", { domain, username, password: `${username}-secret` });
+    await call(key, "POST", "/v1/credentials", { domain, username, password: `${username}-secret` });
+  if (applicationUrl) await call(key, "PATCH", `/v1/domains/${String(created.id)}`, { applicationUrl }, 200);
+}
+
+// ─── The tenant's application ────────────────────────────────────────────────
+
+export interface Application {
+  readonly child: ChildProcess;
+  readonly url: string;
+  /** Requests it answered so far, by event type (`call.incoming`, ...). */
+  asked(): Promise<Record<string, number>>;
+  stop(): Promise<void>;
+}
+
+/** bench/gateway/application.ts in a child node, answering every call with a dial to `callee`. */
+export async function startApplication(callee: string): Promise<Application> {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(HERE, "application.ts"), callee], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  const port = await new Promise<number>((resolve, reject) => {
+    child.on("exit", (code) => reject(new Error(`application exited (${code}) before it listened: ${out}`)));
+    child.stdout!.on("data", (c: Buffer) => {
+      out += c.toString();
+      const m = /listening (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+  });
+  child.stdout!.resume();
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    child,
+    url,
+    asked: async () => (await (await fetch(`${url}/stats`)).json()) as Record<string, number>,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
 }
 
 // ─── Kamailio ────────────────────────────────────────────────────────────────

@@ -1,22 +1,31 @@
 /**
- * Gateway benchmark (issue 4): calls per second at < 1 % failed calls and CPU ms per call,
+ * Gateway benchmark: calls per second at < 1 % failed calls and CPU ms per call,
  *
  *   SIPp UAC → Hookline gateway (tsx, SQLite in a temp folder) → SIPp UAS registered as bob
+ *   SIPp UAC → Hookline gateway, the same with an application hook (SPEC §5): each call asks a
+ *              node:http application on 127.0.0.1 (bench/gateway/application.ts), which answers
+ *              `dial` bob
  *   SIPp UAC → Kamailio (bench/gateway/kamailio.cfg, stateful relay)  → SIPp UAS
  *
- * in the same run on the same machine. The rate is stepped up (each step STEP_S seconds of new
- * calls, each call held HOLD_MS) until a step fails, or the time budget is spent. A step passes
- * when under 1 % of its calls failed and their mean call setup (INVITE → 200) stayed under
- * MAX_SETUP_MS: past that the target is queueing work it cannot keep up with (both callees absorb
- * INVITE retransmissions, so overload shows as latency before it shows as failed calls).
+ * in the same run on the same machine, each Hookline on a fresh gateway. The rate is stepped up
+ * (each step STEP_S seconds of new calls, each call held HOLD_MS) until a step fails, or the time
+ * budget is spent. A step passes when under 1 % of its calls failed and their mean call setup
+ * (INVITE → 200) stayed under MAX_SETUP_MS: past that the target is queueing work it cannot keep
+ * up with (both callees absorb INVITE retransmissions, so overload shows as latency before it
+ * shows as failed calls). With the hook, 1 % of calls or more that the application did not steer
+ * fail the step too (those take the default route, which is not what the row measures). The cost
+ * of the hook per call is the gateway's CPU ms per call with it minus without it at the highest
+ * rate both completed (under 1 % failed calls, setup time aside), as a share of the call's own
+ * (the target: under a third).
  * Hookline's callers authenticate every call (INVITE → 407 → INVITE with credentials); Kamailio
  * does no authentication. Not a test: `npm run bench:gateway -w @hookline/bench`.
  *
- * Options (environment): BENCH_STEP_S (8), BENCH_HOLD_MS (500), BENCH_BUDGET_S (240),
+ * Options (environment): BENCH_STEP_S (8), BENCH_HOLD_MS (500), BENCH_BUDGET_S (360),
  * BENCH_MAX_SETUP_MS (250, half of SIP's T1), BENCH_KAMAILIO_CHILDREN (2), BENCH_TRACE_ERR=1 (SIPp
  * -trace_err of the UAS and of each step's UAC, folders printed), BENCH_CPU_PROF=1 (V8 --cpu-prof
  * of the gateway, written to a temporary folder that is printed), BENCH_RATES_GATEWAY /
- * BENCH_RATES_KAMAILIO (comma-separated cps).
+ * BENCH_RATES_KAMAILIO (comma-separated cps; the hook's row steps through the gateway's rates),
+ * BENCH_APP=0 (no row with the application hook).
  */
 import path from "node:path";
 import { readFileSync } from "node:fs";
@@ -29,6 +38,7 @@ import {
   HERE,
   processTree,
   provision,
+  startApplication,
   sipp,
   startGateway,
   startKamailio,
@@ -36,38 +46,21 @@ import {
   tmp,
   type Sipp,
 } from "./processes.js";
+import { printSummary, summarizeLog, type Step } from "./summary.js";
 
 const STEP_S = Number(process.env.BENCH_STEP_S ?? 8);
 const HOLD_MS = Number(process.env.BENCH_HOLD_MS ?? 500);
-const BUDGET_MS = Number(process.env.BENCH_BUDGET_S ?? 240) * 1000;
+const BUDGET_MS = Number(process.env.BENCH_BUDGET_S ?? 360) * 1000;
 const MAX_SETUP_MS = Number(process.env.BENCH_MAX_SETUP_MS ?? 250);
 const KAMAILIO_CHILDREN = Number(process.env.BENCH_KAMAILIO_CHILDREN ?? 2);
 const CPU_PROF = process.env.BENCH_CPU_PROF === "1";
 const TRACE_ERR = process.env.BENCH_TRACE_ERR === "1";
+const WITH_APP = process.env.BENCH_APP !== "0";
 const rates = (name: string, fallback: number[]) =>
   process.env[name] ? process.env[name]!.split(",").map(Number) : fallback;
 const GATEWAY_RATES = rates("BENCH_RATES_GATEWAY", [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
 const KAMAILIO_RATES = rates("BENCH_RATES_KAMAILIO", [500, 1000, 1500, 2000, 2500, 3000]);
 const DOMAIN = "bench.test";
-
-interface Step {
-  rate: number;
-  created: number;
-  successful: number;
-  failedPct: number;
-  cpuMsPerCall: number;
-  /** The main process alone (node for Hookline, without its mediasoup worker). */
-  mainCpuMsPerCall: number;
-  /** Both cores, everything on the machine (SIPp, other work) during the step. */
-  machineBusyPct: number;
-  /** The SIPp UAS, to see when the load generators are the limit. */
-  uasCpuMsPerCall: number;
-  /** The process tree's memory (PSS) as the step's last calls end. */
-  memoryMb: number;
-  responseTimeMs: number | undefined;
-  failures: Record<string, number>;
-  ok: boolean;
-}
 
 interface Target {
   name: string;
@@ -77,6 +70,13 @@ interface Target {
   uasPid: number;
   /** SIPp arguments of the UAC for `rate` cps, `calls` calls. */
   uac: (rate: number, calls: number) => string[];
+  hook?: {
+    /** `call.incoming` requests the application answered so far. */
+    asked(): Promise<number>;
+    /** Hook requests the gateway gave up on so far (timeout, refused, bad answer). */
+    failed(): number;
+    appPid: number;
+  };
 }
 
 const started = Date.now();
@@ -88,6 +88,11 @@ async function step(target: Target, rate: number): Promise<Step> {
   const mainBefore = cpuMs([target.mainPid]);
   const machineBefore = machineTicks();
   const uasBefore = cpuMs([target.uasPid]);
+  const hookBefore = target.hook && {
+    asked: await target.hook.asked(),
+    failed: target.hook.failed(),
+    appCpu: cpuMs([target.hook.appPid]),
+  };
   const uac = sipp(
     [
       ...target.uac(rate, calls),
@@ -106,9 +111,17 @@ async function step(target: Target, rate: number): Promise<Step> {
   const machineAfter = machineTicks();
   const uasUsed = cpuMs([target.uasPid]) - uasBefore;
   const memoryMb = pssMb(target.pids());
+  const hook = target.hook &&
+    hookBefore && {
+      asked: (await target.hook.asked()) - hookBefore.asked,
+      failed: target.hook.failed() - hookBefore.failed,
+      appCpuMsPerCall:
+        s.successful > 0 ? (cpuMs([target.hook.appPid]) - hookBefore.appCpu) / s.successful : NaN,
+    };
   // Calls still open at the timeout count as failed.
   const failed = Math.max(s.failed, calls - s.successful);
   const failedPct = (100 * failed) / calls;
+  const completed = failedPct < 1 && (!hook || (100 * hook.failed) / calls < 1);
   return {
     rate,
     created: s.created,
@@ -123,7 +136,9 @@ async function step(target: Target, rate: number): Promise<Step> {
     memoryMb,
     responseTimeMs: s.responseTimeMs,
     failures: s.failures,
-    ok: failedPct < 1 && (s.responseTimeMs ?? Infinity) < MAX_SETUP_MS,
+    ...(hook && { hook }),
+    completed,
+    ok: completed && (s.responseTimeMs ?? Infinity) < MAX_SETUP_MS,
   };
 }
 
@@ -139,7 +154,7 @@ async function stepUp(target: Target, list: number[], share: number): Promise<St
     const s = await step(target, rate);
     steps.push(s);
     console.log(
-      `  ${target.name.padEnd(9)} ${String(rate).padStart(5)} cps  ${String(s.successful).padStart(6)}/${rate * STEP_S} ok` +
+      `  ${target.name.padEnd(12)} ${String(rate).padStart(5)} cps  ${String(s.successful).padStart(6)}/${rate * STEP_S} ok` +
         `  failed ${s.failedPct.toFixed(2).padStart(6)} %  ${s.cpuMsPerCall.toFixed(2).padStart(6)} CPU ms/call (main process ${s.mainCpuMsPerCall.toFixed(2)})` +
         `  machine busy ${s.machineBusyPct.toFixed(0)} %, SIPp UAS ${s.uasCpuMsPerCall.toFixed(2)} ms/call` +
         `  memory ${s.memoryMb.toFixed(0)} MB` +
@@ -147,6 +162,11 @@ async function stepUp(target: Target, list: number[], share: number): Promise<St
         (s.ok ? "" : "  → FAIL"),
     );
     const reasons = Object.entries(s.failures).map(([k, v]) => `${k} ${v}`);
+    if (s.hook)
+      console.log(
+        `            hook: ${s.hook.asked} call.incoming answered, ${s.hook.failed} failed;` +
+          ` the application's own CPU ${s.hook.appCpuMsPerCall.toFixed(2)} ms/call`,
+      );
     if (reasons.length > 0) console.log(`            failed calls by SIPp's reason: ${reasons.join(", ")}`);
     if (!s.ok) break;
   }
@@ -217,42 +237,28 @@ function uacArgs(
   ];
 }
 
-/** The three most frequent kinds of line a process wrote to stderr (ids folded), if any. */
-function summarizeLog(name: string, file: string): void {
-  const lines = readFileSync(file, "utf8").split("\n").filter(Boolean);
-  if (lines.length === 0) return;
-  const kinds = new Map<string, number>();
-  for (const line of lines) {
-    const kind = line
-      .replace(/\b(call|leg)_\w+/g, "$1_…")
-      .replace(/^\s*\d+\(\d+\)/, "")
-      .slice(0, 110);
-    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
-  }
-  console.log(`  ${name} stderr: ${lines.length} lines (${file}), most frequent:`);
-  for (const [kind, n] of [...kinds].sort((a, b) => b[1] - a[1]).slice(0, 3))
-    console.log(`    ${n}× ${kind}`);
-}
+/** The hook's log line (apps/gateway/src/application/router.ts): one per request it gave up on. */
+const HOOK_FAILED = "[application] call ";
 
-function best(steps: Step[]): Step | undefined {
-  return steps.filter((s) => s.ok).at(-1);
-}
-
-async function main(): Promise<void> {
-  console.log(
-    `Gateway benchmark: ${STEP_S} s per step, calls held ${HOLD_MS} ms, budget ${BUDGET_MS / 1000} s, ` +
-      `pass = < 1 % failed calls and mean setup < ${MAX_SETUP_MS} ms\n`,
-  );
-
-  // ── Hookline ──
+/** A fresh gateway, with or without the application hook, stepped up through GATEWAY_RATES. */
+async function hookline(withApp: boolean, share: number): Promise<{ steps: Step[]; profileDir: string }> {
+  const name = withApp ? "Hookline+app" : "Hookline";
+  const app = withApp ? await startApplication("bob") : undefined;
   const profileDir = tmp("hookline-bench-prof-");
-  const gw = await startGateway(CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []);
-  await provision(gw, DOMAIN, ["alice", "bob"]);
+  const gw = await startGateway(
+    CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
+    // The SSRF rules refuse loopback unless the operator allows it (SPEC §5, as callbacks).
+    app ? { HOOKLINE_CALLBACK_ALLOWLIST: new URL(app.url).host } : {},
+  );
+  await provision(gw, DOMAIN, ["alice", "bob"], app?.url);
   const gwTarget = `127.0.0.1:${gw.sip}`;
   const gwUas = await uas({ target: gwTarget });
-  console.log(`Hookline gateway pid ${gw.child.pid}, SIP ${gwTarget}, UAS (bob) on 127.0.0.1:${gwUas.port}`);
-  const hookline: Target = {
-    name: "Hookline",
+  console.log(
+    `\n${name} gateway pid ${gw.child.pid}, SIP ${gwTarget}, UAS (bob) on 127.0.0.1:${gwUas.port}` +
+      (app ? `, application pid ${app.child.pid} at ${app.url}` : ""),
+  );
+  const target: Target = {
+    name,
     pids: () => processTree(gw.child.pid!),
     mainPid: gw.child.pid!,
     uasPid: gwUas.proc.child.pid!,
@@ -263,12 +269,32 @@ async function main(): Promise<void> {
         "-ap",
         "alice-secret",
       ]),
+    ...(app && {
+      hook: {
+        asked: async () => (await app.asked())["call.incoming"] ?? 0,
+        failed: () => readFileSync(gw.logFile, "utf8").split(HOOK_FAILED).length - 1,
+        appPid: app.child.pid!,
+      },
+    }),
   };
-  const hSteps = await stepUp(hookline, GATEWAY_RATES, left() / 2);
+  const steps = await stepUp(target, GATEWAY_RATES, share);
   await stopSipp(gwUas.proc);
   const gwExit = await gw.stop();
   if (gwExit !== 0) console.log(`  (gateway exited with ${gwExit})`);
-  summarizeLog("gateway", gw.logFile);
+  await app?.stop();
+  summarizeLog(`${name} gateway`, gw.logFile);
+  return { steps, profileDir };
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `Gateway benchmark: ${STEP_S} s per step, calls held ${HOLD_MS} ms, budget ${BUDGET_MS / 1000} s, ` +
+      `pass = < 1 % failed calls and mean setup < ${MAX_SETUP_MS} ms`,
+  );
+
+  // ── Hookline, then Hookline with the application hook (each a fresh gateway) ──
+  const plain = await hookline(false, left() / (WITH_APP ? 3 : 2));
+  const withApp = WITH_APP ? await hookline(true, left() / 2) : undefined;
 
   // ── Kamailio ──
   const kUas = await uas();
@@ -289,29 +315,17 @@ async function main(): Promise<void> {
   await stopSipp(kUas.proc);
   summarizeLog("kamailio", kam.logFile);
 
-  // ── summary ──
-  const h = best(hSteps);
-  const k = best(kSteps);
-  const row = (name: string, s: Step | undefined, steps: Step[], note: string) => {
-    const capped = s !== undefined && s === steps.at(-1);
-    return `| ${name.padEnd(8)} | ${(s ? `${s.rate}${capped ? "+" : ""}` : "none").padStart(13)} | ${(s ? s.cpuMsPerCall.toFixed(2) : "-").padStart(15)} | ${(s ? s.memoryMb.toFixed(0) : "-").padStart(11)} | ${note}`;
-  };
-  console.log(`
-| target   | cps (passing) | CPU ms per call | memory (MB) | notes
-| -------- | ------------- | --------------- | ----------- | -----
-${row("Hookline", h, hSteps, "every call authenticated (INVITE, 407, ACK, INVITE); B2BUA; trace to SQLite")}
-${row("Kamailio", k, kSteps, `no authentication; stateful relay (tm), ${KAMAILIO_CHILDREN} UDP workers`)}
-("+": the highest rate tried passed — the real limit is higher. Memory: PSS of the process tree
-as that step's last calls end; Hookline keeps a call's transactions and dialogs up to 32 s after
-it ends, RFC 6026 timers L and M.)`);
-  if (h && k) {
-    const ratio = h.rate / k.rate;
+  printSummary({
+    hookline: plain.steps,
+    withApp: withApp?.steps,
+    kamailio: kSteps,
+    kamailioChildren: KAMAILIO_CHILDREN,
+  });
+  if (CPU_PROF)
     console.log(
-      `\nratio Hookline / Kamailio = ${ratio.toFixed(2)} (target ≥ 0.50: ${ratio >= 0.5 ? "met" : "NOT met"}); ` +
-        `CPU per call ${(h.cpuMsPerCall / k.cpuMsPerCall).toFixed(1)}× Kamailio's`,
+      `\nCPU profiles of the gateway: ${plain.profileDir}/*.cpuprofile` +
+        (withApp ? `, with the hook ${withApp.profileDir}/*.cpuprofile` : ""),
     );
-  }
-  if (CPU_PROF) console.log(`\nCPU profile of the gateway: ${profileDir}/*.cpuprofile`);
 }
 
 main().then(
