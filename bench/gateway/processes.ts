@@ -199,6 +199,8 @@ export interface Gateway {
   readonly token: string;
   /** Its stderr (warnings per call can be many at load): a file, not the terminal. */
   readonly logFile: string;
+  /** The gateway's JSON log lines after its banner. */
+  readonly logLines: string;
   stop(): Promise<number | null>;
 }
 
@@ -239,9 +241,13 @@ export async function startGateway(
       if (m) resolve(m);
     });
   });
-  child.stdout!.resume();
+  // After the banner, the JSON log lines (docs/operations.md) go to a file, not into memory.
+  child.stdout!.removeAllListeners("data");
+  const logLines = path.join(dataDir, "stdout.log");
+  child.stdout!.pipe(createWriteStream(logLines));
   return {
     child,
+    logLines,
     http: Number(banner[1]),
     sip: Number(banner[2]),
     token: banner[3]!,

@@ -238,7 +238,7 @@ function uacArgs(
 }
 
 /** The hook's log line (apps/gateway/src/application/router.ts): one per request it gave up on. */
-const HOOK_FAILED = "[application] call ";
+const HOOK_FAILED = '"msg":"application answer not usable"';
 
 /** A fresh gateway, with or without the application hook, stepped up through GATEWAY_RATES. */
 async function hookline(withApp: boolean, share: number): Promise<{ steps: Step[]; profileDir: string }> {
@@ -272,7 +272,7 @@ async function hookline(withApp: boolean, share: number): Promise<{ steps: Step[
     ...(app && {
       hook: {
         asked: async () => (await app.asked())["call.incoming"] ?? 0,
-        failed: () => readFileSync(gw.logFile, "utf8").split(HOOK_FAILED).length - 1,
+        failed: () => readFileSync(gw.logLines, "utf8").split(HOOK_FAILED).length - 1,
         appPid: app.child.pid!,
       },
     }),
