@@ -14,7 +14,7 @@ export default tseslint.config(
   },
   {
     // The server logs through @hookline/log (JSON lines, docs/operations.md); main.ts prints the banner.
-    files: ["apps/*/src/**/*.ts", "packages/*/src/**/*.ts"],
+    files: ["apps/*/src/**/*.{ts,tsx}", "packages/*/src/**/*.ts"],
     ignores: [
       "**/*.test.ts",
       "**/test-*.ts",
