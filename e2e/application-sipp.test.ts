@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { actions, App } from "./src/application-app.js";
 import { startStack, type Stack } from "./src/index.js";
-import { messageFlow, runSipp, startSipp, type SippResult } from "./src/sipp.js";
+import { messageFlow, runSipp, startRegisteredUas } from "./src/sipp.js";
 
 const DOMAIN = "app-sipp.test";
 
@@ -32,22 +32,6 @@ describe("programmable calls with SIPp over UDP (SPEC §5)", () => {
     await app?.close();
   });
 
-  async function bobRegistered(bobExited: Promise<SippResult>): Promise<void> {
-    let exited: SippResult | undefined;
-    void bobExited.then((r) => (exited = r));
-    for (;;) {
-      if (exited) throw new Error(`bob's SIPp exited before registering: ${JSON.stringify(exited)}`);
-      const regs = await stack.api<{ data: Array<{ aor: string }> }>(
-        "GET",
-        "/v1/registrations",
-        undefined,
-        apiKey,
-      );
-      if (regs.body.data.some((r) => r.aor === `sip:bob@${DOMAIN}`)) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
   it("a SIPp caller's call to sales is dialled by the application to bob, a SIPp UAS, with its caller id and X- header", async () => {
     app.routes["/app"] = actions({
       action: "dial",
@@ -55,18 +39,18 @@ describe("programmable calls with SIPp over UDP (SPEC §5)", () => {
       callerId: "support",
       headers: { "X-Ticket": "42" },
     });
-    const bob = startSipp({
-      scenario: "register-wait.xml",
-      oocScenario: "uas-answer.xml",
-      target,
-      transport: "u1",
-      service: "bob",
-      auth: { user: "bob", password: "bob-secret" },
-      vars: { domain: DOMAIN },
-      traceMessages: true,
-      extraArgs: ["-nd"],
-    });
-    await bobRegistered(bob.exited);
+    const bob = await startRegisteredUas(
+      { target, transport: "u1", user: "bob", domain: DOMAIN },
+      async () => {
+        const regs = await stack.api<{ data: Array<{ aor: string }> }>(
+          "GET",
+          "/v1/registrations",
+          undefined,
+          apiKey,
+        );
+        return regs.body.data.some((r) => r.aor === `sip:bob@${DOMAIN}`);
+      },
+    );
 
     const alice = await runSipp({
       scenario: "uac-call-auth.xml",

@@ -5,30 +5,28 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SessionState } from "sip.js";
 import { Webhook } from "standardwebhooks";
-import { NodePhone, Receiver, sessionState, startStack, type Received, type Stack } from "./src/index.js";
+import {
+  sessionState,
+  startTwoPhones,
+  type NodePhone,
+  Receiver,
+  type Received,
+  type Stack,
+  type TwoPhones,
+} from "./src/index.js";
 
 const DOMAIN = "hooks.test";
 
 describe("callbacks from a real call (issue 5)", () => {
-  let stack: Stack;
-  let alice: NodePhone;
-  let bob: NodePhone;
-  let key: string;
-  const receiver = new Receiver();
-  let url: string;
+  let f: TwoPhones | undefined;
+  let stack: Stack, alice: NodePhone, bob: NodePhone, key: string, receiver: Receiver, url: string;
 
   beforeAll(async () => {
-    url = await receiver.listen();
-    stack = await startStack();
-    ({ apiKey: key } = await stack.tenant(DOMAIN, ["alice", "bob"]));
-    alice = await NodePhone.register({ wsUrl: stack.wsUrl, user: "alice", domain: DOMAIN });
-    bob = await NodePhone.register({ wsUrl: stack.wsUrl, user: "bob", domain: DOMAIN });
+    f = await startTwoPhones(DOMAIN);
+    ({ stack, alice, bob, key, receiver, url } = f);
   });
   afterAll(async () => {
-    await alice?.stop();
-    await bob?.stop();
-    await stack?.close();
-    await receiver.close();
+    await f?.close();
   });
 
   it("delivers INVITE, 180, 200, ACK, BYE and call.* in seq order, signed, with the caller's X- headers", async () => {

@@ -8,38 +8,35 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SessionState } from "sip.js";
 import { getHeaders, parseDigestCredentials, type SipRequest } from "@hookline/sip-core";
-import { NodePhone, Receiver, sessionState, startStack, type Stack } from "./src/index.js";
+import {
+  sessionState,
+  startTwoPhones,
+  type NodePhone,
+  type Receiver,
+  type Stack,
+  type TwoPhones,
+} from "./src/index.js";
 
 const DOMAIN = "redact.test";
 
 describe("credentials redaction (SPEC §4)", () => {
-  let stack: Stack;
-  let alice: NodePhone;
-  let bob: NodePhone;
-  let key: string;
-  const receiver = new Receiver();
-  let url: string;
+  let f: TwoPhones | undefined;
+  let stack: Stack, alice: NodePhone, bob: NodePhone, key: string, receiver: Receiver, url: string;
   /** INVITEs as the gateway received them, before any redaction. */
   const invites: SipRequest[] = [];
 
   beforeAll(async () => {
-    url = await receiver.listen();
-    stack = await startStack();
+    f = await startTwoPhones(DOMAIN);
+    ({ stack, alice, bob, key, receiver, url } = f);
     const stackReceive = stack.h.gateway.stack.receive.bind(stack.h.gateway.stack);
     stack.h.gateway.stack.receive = (result, flow) => {
       if (result.ok && result.message.kind === "request" && result.message.method === "INVITE")
         invites.push(result.message);
       stackReceive(result, flow);
     };
-    ({ apiKey: key } = await stack.tenant(DOMAIN, ["alice", "bob"]));
-    alice = await NodePhone.register({ wsUrl: stack.wsUrl, user: "alice", domain: DOMAIN });
-    bob = await NodePhone.register({ wsUrl: stack.wsUrl, user: "bob", domain: DOMAIN });
   });
   afterAll(async () => {
-    await alice?.stop();
-    await bob?.stop();
-    await stack?.close();
-    await receiver.close();
+    await f?.close();
   });
 
   it("regression: Proxy-Authorization (digest response, nonce) leaked into sip.INVITE callbacks and the trace", async () => {

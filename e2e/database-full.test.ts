@@ -7,30 +7,27 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SessionState } from "sip.js";
 import { fillDatabase } from "@hookline/db";
-import { NodePhone, Receiver, sessionState, startStack, type Stack } from "./src/index.js";
+import {
+  sessionState,
+  startTwoPhones,
+  type NodePhone,
+  type Receiver,
+  type Stack,
+  type TwoPhones,
+} from "./src/index.js";
 
 const DOMAIN = "full.test";
 
 describe("the database's disk fills up (a full data folder)", () => {
-  let stack: Stack;
-  let alice: NodePhone;
-  let bob: NodePhone;
-  let key: string;
-  const receiver = new Receiver();
-  let url: string;
+  let f: TwoPhones | undefined;
+  let stack: Stack, alice: NodePhone, bob: NodePhone, key: string, receiver: Receiver, url: string;
 
   beforeAll(async () => {
-    url = await receiver.listen();
-    stack = await startStack({}, { writeHealth: { probeIntervalMs: 50 } });
-    ({ apiKey: key } = await stack.tenant(DOMAIN, ["alice", "bob"]));
-    alice = await NodePhone.register({ wsUrl: stack.wsUrl, user: "alice", domain: DOMAIN });
-    bob = await NodePhone.register({ wsUrl: stack.wsUrl, user: "bob", domain: DOMAIN });
+    f = await startTwoPhones(DOMAIN, { options: { writeHealth: { probeIntervalMs: 50 } } });
+    ({ stack, alice, bob, key, receiver, url } = f);
   });
   afterAll(async () => {
-    await alice?.stop();
-    await bob?.stop();
-    await stack?.close();
-    await receiver.close();
+    await f?.close();
   });
 
   const ready = async () => {

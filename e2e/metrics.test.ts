@@ -4,7 +4,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { SessionState } from "sip.js";
-import { NodePhone, Receiver, sessionState, startStack, type Stack } from "./src/index.js";
+import {
+  sessionState,
+  startTwoPhones,
+  type NodePhone,
+  type Receiver,
+  type Stack,
+  type TwoPhones,
+} from "./src/index.js";
 
 const DOMAIN = "metrics.test";
 
@@ -20,24 +27,16 @@ function parse(text: string): Map<string, number> {
 }
 
 describe("/metrics (Prometheus text format)", () => {
-  let stack: Stack;
-  let alice: NodePhone;
-  let bob: NodePhone;
-  const receiver = new Receiver();
+  let f: TwoPhones | undefined;
+  let stack: Stack, alice: NodePhone, bob: NodePhone, receiver: Receiver;
 
   beforeAll(async () => {
-    const url = await receiver.listen();
-    stack = await startStack({ HOOKLINE_METRICS_LISTEN: "127.0.0.1:0" });
-    const { apiKey } = await stack.tenant(DOMAIN, ["alice", "bob"]);
-    await stack.api("POST", "/v1/callbacks", { url, events: ["call.completed"] }, apiKey);
-    alice = await NodePhone.register({ wsUrl: stack.wsUrl, user: "alice", domain: DOMAIN });
-    bob = await NodePhone.register({ wsUrl: stack.wsUrl, user: "bob", domain: DOMAIN });
+    f = await startTwoPhones(DOMAIN, { env: { HOOKLINE_METRICS_LISTEN: "127.0.0.1:0" } });
+    ({ stack, alice, bob, receiver } = f);
+    await stack.api("POST", "/v1/callbacks", { url: f.url, events: ["call.completed"] }, f.key);
   });
   afterAll(async () => {
-    await alice?.stop();
-    await bob?.stop();
-    await stack?.close();
-    await receiver.close();
+    await f?.close();
   });
 
   const scrape = async (token?: string) => {

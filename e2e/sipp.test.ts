@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type Stack } from "./src/index.js";
-import { messageFlow, runSipp, startSipp, type SippResult } from "./src/sipp.js";
+import { messageFlow, runSipp, startRegisteredUas } from "./src/sipp.js";
 
 const DOMAIN = "sipp.test";
 
@@ -46,16 +46,11 @@ describe("SIPp interop", () => {
   const api = <T>(p: string) => stack.api<T>("GET", p, undefined, apiKey);
 
   /** Polls the API until bob has a binding over `transport`; fails early if bob's SIPp exits. */
-  async function bobRegistered(transport: string, bobExited: Promise<SippResult>): Promise<void> {
-    let exited: SippResult | undefined;
-    void bobExited.then((r) => (exited = r));
-    for (;;) {
-      if (exited) throw new Error(`bob's SIPp exited before registering: ${JSON.stringify(exited)}`);
-      const regs = await api<{ data: Registration[] }>("/v1/registrations");
-      if (regs.body.data.some((r) => r.aor === `sip:bob@${DOMAIN}` && r.transport === transport)) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  /** bob has a binding over `transport`. */
+  const bobRegistered = (transport: string) => async () => {
+    const regs = await api<{ data: Registration[] }>("/v1/registrations");
+    return regs.body.data.some((r) => r.aor === `sip:bob@${DOMAIN}` && r.transport === transport);
+  };
 
   for (const [transport, mode] of [
     ["udp", "u1"],
@@ -88,19 +83,10 @@ describe("SIPp interop", () => {
       });
 
       it("alice calls bob (a registered SIPp UAS): 407, 180, 200, ACK, BYE; the call is in the database", async () => {
-        const bob = startSipp({
-          scenario: "register-wait.xml",
-          oocScenario: "uas-answer.xml",
-          target,
-          transport: mode,
-          service: "bob",
-          auth: { user: "bob", password: "bob-secret" },
-          vars: { domain: DOMAIN },
-          traceMessages: true,
-          // Fail, don't improvise: no automatic BYE/CANCEL when something unexpected arrives.
-          extraArgs: ["-nd"],
-        });
-        await bobRegistered(transport, bob.exited);
+        const bob = await startRegisteredUas(
+          { target, transport: mode, user: "bob", domain: DOMAIN },
+          bobRegistered(transport),
+        );
 
         const alice = await runSipp({
           scenario: "uac-call-auth.xml",

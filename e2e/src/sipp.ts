@@ -144,3 +144,32 @@ export function messageFlow(messages: string): string[] {
   }
   return flow;
 }
+
+/**
+ * A SIPp UAS as a desk phone: registers `user` (password `${user}-secret`), answers one call
+ * (uas-answer.xml, without improvising: -nd), then unregisters. Resolves once `registered()` sees
+ * the binding; rejects if SIPp exits first.
+ */
+export async function startRegisteredUas(
+  o: { target: string; transport: "u1" | "t1"; user: string; domain: string },
+  registered: () => Promise<boolean>,
+): Promise<SippProcess> {
+  const uas = startSipp({
+    scenario: "register-wait.xml",
+    oocScenario: "uas-answer.xml",
+    target: o.target,
+    transport: o.transport,
+    service: o.user,
+    auth: { user: o.user, password: `${o.user}-secret` },
+    vars: { domain: o.domain },
+    traceMessages: true,
+    extraArgs: ["-nd"],
+  });
+  let exited: SippResult | undefined;
+  void uas.exited.then((r) => (exited = r));
+  for (;;) {
+    if (exited) throw new Error(`${o.user}'s SIPp exited before registering: ${JSON.stringify(exited)}`);
+    if (await registered()) return uas;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
