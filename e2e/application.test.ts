@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { SessionState } from "sip.js";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { actions, App, type Asked } from "./src/application-app.js";
+import { actions, App, lastEndedCall, type Asked } from "./src/application-app.js";
 import { NodePhone, sessionState, startStack, type Stack } from "./src/index.js";
 
 const DOMAIN = "app.test";
@@ -39,36 +39,7 @@ describe("programmable calls: the application steers each call (SPEC §5)", () =
     if (r.body.secret) secret = r.body.secret;
   };
 
-  /** The last call's detail, once it has ended. */
-  const lastCall = async () => {
-    for (let i = 0; i < 100; i++) {
-      const list = await stack.api<{ data: Array<{ id: string; state: string }> }>(
-        "GET",
-        "/v1/calls?limit=1",
-        undefined,
-        apiKey,
-      );
-      const call = list.body.data[0];
-      if (call && (call.state === "completed" || call.state === "failed")) {
-        const detail = await stack.api<{
-          state: string;
-          reason: string | null;
-          endStatus: number | null;
-          durationSec: number | null;
-          hooks: Array<{ kind: string; error: string | null; status: number | null; eventType: string }>;
-          timeline: Array<{
-            type: string;
-            method?: string | null;
-            status?: number | null;
-            direction?: string;
-          }>;
-        }>("GET", `/v1/calls/${call.id}`, undefined, apiKey);
-        return detail.body;
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error("no ended call");
-  };
+  const lastCall = () => lastEndedCall(stack, apiKey);
 
   /** alice calls `user`, the `answerer` (if any) answers; resolves once both are up, then hangs up. */
   const callAnsweredBy = async (user: string, answerer: NodePhone) => {

@@ -11,6 +11,7 @@ import { SessionState } from "sip.js";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NodePhone, sessionState, startStack, type Stack } from "./src/index.js";
+import { lastEndedCall } from "./src/application-app.js";
 
 const DOMAIN = "example.test";
 const EXAMPLE = fileURLToPath(new URL("../examples/steer-app.mjs", import.meta.url));
@@ -22,13 +23,6 @@ async function freePort(): Promise<number> {
   const { port } = probe.address() as AddressInfo;
   await new Promise<void>((r) => probe.close(() => r()));
   return port;
-}
-
-interface CallDetail {
-  state: string;
-  reason: string | null;
-  endStatus: number | null;
-  hooks: Array<{ kind: string; eventType: string; status: number | null; error: string | null }>;
 }
 
 describe("examples/steer-app.mjs steers calls (README: Steer calls with your application)", () => {
@@ -58,22 +52,7 @@ describe("examples/steer-app.mjs steers calls (README: Steer calls with your app
       child.once("exit", exited);
     });
 
-  /** The newest call once it has ended. */
-  const lastCall = async (): Promise<CallDetail> => {
-    for (let i = 0; i < 100; i++) {
-      const list = await stack.api<{ data: Array<{ id: string; state: string }> }>(
-        "GET",
-        "/v1/calls?limit=1",
-        undefined,
-        apiKey,
-      );
-      const call = list.body.data[0];
-      if (call && (call.state === "completed" || call.state === "failed"))
-        return (await stack.api<CallDetail>("GET", `/v1/calls/${call.id}`, undefined, apiKey)).body;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error("no ended call");
-  };
+  const lastCall = () => lastEndedCall(stack, apiKey);
 
   beforeAll(async () => {
     stack = await startStack();

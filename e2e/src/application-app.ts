@@ -1,6 +1,7 @@
 /** A tenant's application for the e2e tests (SPEC §5): a real node:http server answering each path. */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Stack } from "./harness.js";
 
 export interface Asked {
   path: string;
@@ -50,3 +51,30 @@ export const actions =
   (...list: object[]) =>
   (_a: Asked, res: http.ServerResponse) =>
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ actions: list }));
+
+/** A call's detail as GET /v1/calls/{id} returns it, with its application-hook requests (SPEC §5). */
+export interface EndedCall {
+  state: string;
+  reason: string | null;
+  endStatus: number | null;
+  durationSec: number | null;
+  hooks: Array<{ kind: string; error: string | null; status: number | null; eventType: string }>;
+  timeline: Array<{ type: string; method?: string | null; status?: number | null; direction?: string }>;
+}
+
+/** The account's newest call, once it has ended. */
+export async function lastEndedCall(stack: Stack, apiKey: string): Promise<EndedCall> {
+  for (let i = 0; i < 100; i++) {
+    const list = await stack.api<{ data: Array<{ id: string; state: string }> }>(
+      "GET",
+      "/v1/calls?limit=1",
+      undefined,
+      apiKey,
+    );
+    const call = list.body.data[0];
+    if (call && (call.state === "completed" || call.state === "failed"))
+      return (await stack.api<EndedCall>("GET", `/v1/calls/${call.id}`, undefined, apiKey)).body;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("no ended call");
+}
