@@ -15,7 +15,7 @@
  * answers and decides the call's codec. The gateway runs it in a thread of its own (media-thread.ts).
  */
 import { MediaRefusedError, type MediaLegRef, type MediaPort } from "../b2bua/media-port.js";
-import type { CallMedia } from "./call-media.js";
+import type { CallMedia, LegMedia, PlainTransport } from "./call-media.js";
 import { trackMediaPlane, type LegRtpStats } from "./census.js";
 import { legFor, connectLeg } from "./leg-transport.js";
 import { applyDirections, consume, produce } from "./leg-streams.js";
@@ -31,6 +31,7 @@ import {
   SUPPORTED_CODECS,
 } from "./router-codecs.js";
 import { RouterShare } from "./router-share.js";
+import { SsrcLearner } from "./ssrc-learner.js";
 import { callRtpStats, RtpWatch } from "./rtp-watch.js";
 import { isWebRtc, parseAudio, type AudioDescription } from "./sdp-audio.js";
 import type { WorkerPool } from "./worker-pool.js";
@@ -66,6 +67,9 @@ export class MediasoupMedia implements MediaPort {
   readonly #chains = new Map<string, { tail: Promise<unknown>; ended: boolean }>();
   readonly #watch: RtpWatch;
   readonly #routers: RouterShare;
+  readonly #learner = new SsrcLearner();
+  /** Transports the learner watches (a leg's transport is replaced when it starts latching). */
+  readonly #learning = new WeakSet<PlainTransport>();
   readonly #untrack: () => void;
 
   constructor(options: MediasoupMediaOptions) {
@@ -116,6 +120,7 @@ export class MediasoupMedia implements MediaPort {
   stop(): void {
     this.#untrack();
     this.#watch.stop();
+    this.#learner.stop();
     for (const id of new Set([...this.#calls.keys(), ...this.#chains.keys()])) this.closeCall(id);
   }
 
@@ -127,6 +132,7 @@ export class MediasoupMedia implements MediaPort {
       offerer.remote = d;
       offerer.direction = d.direction;
       await connectLeg(call, offerer, d, this.#o);
+      this.#learn(call, offerer);
       const target = await legFor(call, to, undefined, this.#o);
 
       const offered = routerCodecsIn(call.router, d.codecs);
@@ -164,6 +170,7 @@ export class MediasoupMedia implements MediaPort {
       answerer.remote = d;
       answerer.direction = d.direction;
       await connectLeg(call, answerer, d, this.#o);
+      this.#learn(call, answerer);
       if (!call.codec) {
         const pick = d.codecs.find(
           (c) =>
@@ -261,9 +268,12 @@ export class MediasoupMedia implements MediaPort {
         ),
       );
     }
-    const created = this.#routers.acquire(callId, mediaCodecs).then((router): CallMedia => ({
+    const acquired = this.#routers.acquire(callId, mediaCodecs);
+    const workerPid = this.#routers.pidOf(callId) ?? 0;
+    const created = acquired.then((router): CallMedia => ({
       id: callId,
       router,
+      workerPid,
       legs: new Map(),
       transports: new Set(),
       codec: undefined,
@@ -272,6 +282,33 @@ export class MediasoupMedia implements MediaPort {
     this.#calls.set(callId, created);
     created.catch(() => this.#calls.delete(callId));
     return created;
+  }
+
+  /**
+   * A plain leg whose SDP declares no SSRC latches onto its first packet (leg-transport.ts); the
+   * learner tells its SSRC, and then its producer is made and consumed by the other legs.
+   */
+  #learn(call: CallMedia, leg: LegMedia): void {
+    if (leg.kind !== "plain" || !leg.comedia || leg.remote?.ssrc !== undefined) return;
+    const transport = leg.transport as PlainTransport;
+    if (this.#learning.has(transport)) return;
+    this.#learning.add(transport);
+    this.#learner.watch({
+      pid: call.workerPid,
+      transport,
+      onSsrc: (ssrc) => {
+        this.#serial(call.id, async () => {
+          if (call.closed || call.legs.get(leg.ref.id) !== leg || leg.transport !== transport) return;
+          leg.learnedSsrc = ssrc;
+          if (!call.codec) return; // The answer's produce() uses it.
+          await produce(call, leg, call.codec);
+          for (const other of call.legs.values()) if (other !== leg) await consume(call, other, leg);
+          await applyDirections(call);
+        }).catch((err: unknown) => {
+          if (!call.closed) console.error(`[media] call ${call.id}: relaying a learnt SSRC failed:`, err);
+        });
+      },
+    });
   }
 
   #emit(event: MediaEvent): void {

@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MediasoupMedia } from "./mediasoup-media.js";
+import { audio, plainSdp, rtpPhone, udp } from "./test-support.js";
+import { parseUnmatched } from "./unmatched-rtp.js";
+import { WorkerPool } from "./worker-pool.js";
+
+const MIN = 43600;
+const MAX = 43799;
+
+type Phone = Awaited<ReturnType<typeof rtpPhone>>;
+
+describe("unmatched RTP log line (mediasoup 3.8.4 Transport::ReceiveRtpPacket, `rtp` tag)", () => {
+  it("reads the worker's pid, the SSRC and the payload type; other lines are not it", () => {
+    expect(
+      parseUnmatched(
+        "[pid:4242] RTC::Transport::ReceiveRtpPacket() | no suitable Producer for received RTP packet [ssrc:3735928559, payloadType:8]",
+      ),
+    ).toEqual({ pid: 4242, ssrc: 3735928559, payloadType: 8 });
+    expect(
+      parseUnmatched("[pid:1] RTC::Producer::MangleRtpPacket() | unknown payload type [payloadType:13]"),
+    ).toBe(undefined);
+  });
+});
+
+describe("RTP legs without a=ssrc (RFC 5576 is optional): the SSRC is learnt from the first packets", () => {
+  let pool: WorkerPool;
+  let media: MediasoupMedia;
+
+  beforeAll(async () => {
+    pool = new WorkerPool({ size: 1, rtcMinPort: MIN, rtcMaxPort: MAX });
+    await pool.start();
+    media = new MediasoupMedia({ pool, listenIp: "127.0.0.1", rtpTimeoutMs: 60_000, pollIntervalMs: 100 });
+  });
+  afterAll(async () => {
+    media?.stop();
+    await pool?.close();
+  });
+
+  /** Sets up a call between two phones that declare no SSRC; returns mediasoup's port for each. */
+  async function call(id: string, a: Phone, b: Phone) {
+    const toB = audio(
+      await media.offer(id, udp(`${id}a`), udp(`${id}b`), plainSdp(a.port, { codecs: "0 8" })),
+    );
+    const toA = audio(
+      await media.answer(id, udp(`${id}b`), udp(`${id}a`), plainSdp(b.port, { codecs: "0" })),
+    );
+    return { toA: toA.port, toB: toB.port };
+  }
+
+  it("relays both ways from the first packets on, and follows an SSRC change mid-call", async () => {
+    const a = await rtpPhone(0x1111, 0);
+    const b = await rtpPhone(0x2222, 0);
+    // A second call on the same worker: a changed SSRC then has two legs it could belong to.
+    const c = await rtpPhone(0x3333, 0);
+    const d = await rtpPhone(0x4444, 0);
+    try {
+      const ab = await call("n1", a, b);
+      const cd = await call("n2", c, d);
+      // Each side sends 25 packets (half a second of audio); what is lost while learning is the
+      // first packet or two, and the rest arrives.
+      await Promise.all([a.send(ab.toA, 25), b.send(ab.toB, 25), c.send(cd.toA, 25), d.send(cd.toB, 25)]);
+      await expect.poll(() => b.received).toBeGreaterThanOrEqual(20);
+      await expect.poll(() => a.received).toBeGreaterThanOrEqual(20);
+      await expect.poll(() => d.received).toBeGreaterThanOrEqual(20);
+      await expect.poll(() => c.received).toBeGreaterThanOrEqual(20);
+      console.log(`no a=ssrc, first 25 packets: A→B ${b.received}, B→A ${a.received}`);
+
+      // A's media server switches streams: the new SSRC from the same source is followed (while
+      // call n2 on the same worker keeps sending), and from then on everything is relayed.
+      a.ssrc = 0x5555;
+      for (let i = 0; i < 40 && b.ssrcsIn.size < 2; i++) {
+        await a.send(ab.toA, 5);
+        await c.send(cd.toA, 5);
+      }
+      await expect.poll(() => b.ssrcsIn.size).toBe(2);
+      const before = b.received;
+      await a.send(ab.toA, 20);
+      await expect.poll(() => b.received - before).toBe(20);
+      // Call n2's legs kept their streams; nothing of A's reached D.
+      expect(d.ssrcsIn.size).toBe(1);
+      expect(b.ssrcsIn.size).toBe(2);
+    } finally {
+      media.closeCall("n1");
+      media.closeCall("n2");
+      for (const p of [a, b, c, d]) p.close();
+    }
+  });
+});
