@@ -37,6 +37,8 @@ export interface LegMedia {
   learnedSsrc: number | undefined;
   /** RTP seen so far: packets, when the count last moved, when it was last read. */
   rtp: { packets: number; changedAt: number; checkedAt: number; started: boolean };
+  /** Its consumer has sent it RTP (`media.rtp-started`, direction `sent`, was reported). */
+  rtpSent: boolean;
 }
 
 export interface CallMedia {

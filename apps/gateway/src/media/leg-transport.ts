@@ -49,6 +49,7 @@ export async function legFor(
     consumer: undefined,
     learnedSsrc: undefined,
     rtp: { packets: 0, changedAt: Date.now(), checkedAt: 0, started: false },
+    rtpSent: false,
   };
   call.legs.set(ref.id, leg);
   return leg;
