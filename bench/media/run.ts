@@ -7,6 +7,10 @@
  * the relay process alike.
  *
  *   npm run bench:media -w @hookline/bench          (BENCH_MEDIA_STEPS=100,200 to choose steps)
+ *
+ * BENCH_MEDIA_NO_SSRC=1: the legs' SDP declares no a=ssrc, as most phones and carriers send it;
+ * each leg latches onto its first packet and its SSRC is learnt from the worker's report
+ * (ssrc-learner.ts), so the worker runs at log level warn with the rtp tag.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import dgram from "node:dgram";
@@ -23,6 +27,7 @@ const LOSS_LIMIT = 0.001;
 const CPU_LIMIT = 0.9;
 const DEADLINE = Date.now() + 110_000;
 const CLK_TCK = 100;
+const NO_SSRC = process.env.BENCH_MEDIA_NO_SSRC === "1";
 
 interface Stream {
   socket: dgram.Socket;
@@ -149,7 +154,12 @@ async function main(): Promise<void> {
   for (const s of [a, b]) s.on("message", () => rx.n++);
 
   // ─── mediasoup ───
-  const pool = new WorkerPool({ size: 1, rtcMinPort: 20000, rtcMaxPort: 29999, logLevel: "error" });
+  const pool = new WorkerPool({
+    size: 1,
+    rtcMinPort: 20000,
+    rtcMaxPort: 29999,
+    logLevel: NO_SSRC ? "warn" : "error",
+  });
   await pool.start();
   const pid = pool.pids()[0]!;
   const media = new MediasoupMedia({ pool, listenIp: "127.0.0.1", rtpTimeoutMs: 600_000 });
@@ -163,14 +173,17 @@ async function main(): Promise<void> {
       "t=0 0",
       `m=audio ${port} RTP/AVP 0`,
       "a=rtpmap:0 PCMU/8000",
-      `a=ssrc:${ssrc} cname:bench`,
+      ...(NO_SSRC ? [] : [`a=ssrc:${ssrc} cname:bench`]),
       "a=sendrecv",
       "",
     ].join("\r\n");
   const port = (s: string) => Number(/m=audio (\d+)/.exec(s)?.[1]);
   const flow = (p: number) => ({ transport: "udp" as const, remoteAddress: "127.0.0.1", remotePort: p });
 
-  console.log(`mediasoup worker pid ${pid}; ${PACKET_MS} ms PCMU packets, 50 packets/s each way per call`);
+  console.log(
+    `mediasoup worker pid ${pid}; ${PACKET_MS} ms PCMU packets, 50 packets/s each way per call; ` +
+      (NO_SSRC ? "no a=ssrc (learnt from the first packets)" : "a=ssrc declared"),
+  );
   const ms: StepResult[] = [];
   for (const calls of STEPS) {
     for (let i = streams.length / 2; i < calls; i++) {
@@ -184,6 +197,7 @@ async function main(): Promise<void> {
     const r = await measure(calls, streams, pid, rx);
     ms.push(r);
     report("mediasoup", r);
+    if (NO_SSRC) console.log(`  SSRC learning: ${JSON.stringify(media.ssrcLearning)}`);
     if (done(r)) break;
   }
   for (let i = 0; i < streams.length / 2; i++) media.closeCall(`call${i}`);

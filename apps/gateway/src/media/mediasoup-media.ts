@@ -102,6 +102,11 @@ export class MediasoupMedia implements MediaPort {
     return this.#calls.size;
   }
 
+  /** What SSRC learning did so far (ssrc-learner.ts). */
+  get ssrcLearning(): { first: number; changed: number; unresolved: number } {
+    return { ...this.#learner.stats };
+  }
+
   /** Routers open now (shared by calls that number codecs alike). */
   get openRouters(): number {
     return this.#routers.size;

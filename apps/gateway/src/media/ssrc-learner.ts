@@ -43,6 +43,8 @@ export class SsrcLearner {
   /** `pid ssrc` of SSRCs pinned on a leg or being pinned now (its following packets say nothing new). */
   readonly #known = new Map<string, Entry | "resolving">();
   readonly #stop: () => void;
+  /** SSRCs pinned on a leg's first packet, and on a change (from stats); changes left unpinned. */
+  readonly stats = { first: 0, changed: 0, unresolved: 0 };
 
   constructor(options: SsrcLearnerOptions = {}) {
     this.#sampleMs = options.sampleMs ?? 60;
@@ -81,6 +83,7 @@ export class SsrcLearner {
     const latched = this.#latched.get(u.pid);
     if (latched) {
       this.#latched.delete(u.pid);
+      this.stats.first++;
       this.#pin(latched, u.pid, u.ssrc);
       return;
     }
@@ -89,6 +92,7 @@ export class SsrcLearner {
     const candidates = [...(this.#legs.get(u.pid) ?? [])].filter((e) => e.ssrc !== undefined);
     if (candidates.length === 0) return;
     if (candidates.length === 1) {
+      this.stats.changed++;
       this.#pin(candidates[0]!, u.pid, u.ssrc);
       return;
     }
@@ -96,6 +100,8 @@ export class SsrcLearner {
     void this.#resolve(candidates).then(
       (entry) => {
         if (this.#known.get(k) === "resolving") this.#known.delete(k);
+        if (entry) this.stats.changed++;
+        else this.stats.unresolved++;
         if (entry) this.#pin(entry, u.pid, u.ssrc);
       },
       () => this.#known.delete(k),
