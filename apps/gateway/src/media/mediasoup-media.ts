@@ -70,6 +70,8 @@ export class MediasoupMedia implements MediaPort {
   readonly #learner = new SsrcLearner();
   /** Transports the learner watches (a leg's transport is replaced when it starts latching). */
   readonly #learning = new WeakSet<PlainTransport>();
+  /** Calls with a task queued to relay SSRCs learnt since (#relayLearnt). */
+  readonly #relaying = new WeakSet<CallMedia>();
   readonly #untrack: () => void;
 
   constructor(options: MediasoupMediaOptions) {
@@ -302,17 +304,40 @@ export class MediasoupMedia implements MediaPort {
       pid: call.workerPid,
       transport,
       onSsrc: (ssrc) => {
-        this.#serial(call.id, async () => {
-          if (call.closed || call.legs.get(leg.ref.id) !== leg || leg.transport !== transport) return;
-          leg.learnedSsrc = ssrc;
-          if (!call.codec) return; // The answer's produce() uses it.
-          await produce(call, leg, call.codec);
-          for (const other of call.legs.values()) if (other !== leg) await consume(call, other, leg);
-          await applyDirections(call);
-        }).catch((err: unknown) => {
-          if (!call.closed) console.error(`[media] call ${call.id}: relaying a learnt SSRC failed:`, err);
-        });
+        if (call.closed || call.legs.get(leg.ref.id) !== leg || leg.transport !== transport) return;
+        leg.learnedSsrc = ssrc;
+        this.#relayLearnt(call);
       },
+    });
+  }
+
+  /**
+   * Makes the producers of legs whose SSRC was just learnt, and their consumers on the other legs,
+   * in one task per call however many legs were learnt meanwhile: every request of a step is sent
+   * at once, so a leg's media waits two worker round trips after its first packet, not a queue of
+   * the call's other legs' requests (a burst of new calls would otherwise delay it by seconds).
+   */
+  #relayLearnt(call: CallMedia): void {
+    if (this.#relaying.has(call)) return;
+    this.#relaying.add(call);
+    this.#serial(call.id, async () => {
+      this.#relaying.delete(call);
+      const codec = call.codec;
+      if (call.closed || !codec) return; // Before the answer, its produce() uses the learnt SSRC.
+      const legs = [...call.legs.values()];
+      const before = legs.map((leg) => leg.producer);
+      await Promise.all(legs.map((leg) => produce(call, leg, codec)));
+      const renewed = legs.filter((leg, i) => leg.producer && leg.producer !== before[i]);
+      // One consumer per leg: a leg's new sources are consumed in turn, the legs at once.
+      await Promise.all(
+        legs.map(async (leg) => {
+          for (const source of renewed) if (source !== leg) await consume(call, leg, source);
+        }),
+      );
+      await applyDirections(call);
+    }).catch((err: unknown) => {
+      this.#relaying.delete(call);
+      if (!call.closed) console.error(`[media] call ${call.id}: relaying a learnt SSRC failed:`, err);
     });
   }
 
