@@ -122,4 +122,33 @@ describe("RTP legs without a=ssrc (RFC 5576 is optional): the SSRC is learnt fro
       b.close();
     }
   });
+
+  it("a leg whose first packet was RTCP was never learnt, and its SSRC was pinned on another leg", async () => {
+    // With rtcp-mux, RTCP latches a comedia transport too (PlainTransport::OnRtcpDataReceived)
+    // but reports no unmatched RTP: the leg's first RTP comes later, after other legs' reports.
+    const a = await rtpPhone(0x8888, 0);
+    const b = await rtpPhone(0x9999, 0);
+    try {
+      const ab = await call("n4", a, b);
+      a.sendRtcp(ab.toA);
+      await new Promise((r) => setTimeout(r, 20));
+      // B latches on RTP and is learnt (its first packet is the one learning costs).
+      await b.send(ab.toB, 5);
+      await expect.poll(() => a.received).toBeGreaterThanOrEqual(1);
+      for (let i = 0; i < 20 && b.received < 5; i++) {
+        await a.send(ab.toA, 5);
+        await b.send(ab.toB, 5);
+      }
+      expect(b.received).toBeGreaterThanOrEqual(5);
+      const before = { a: a.received, b: b.received };
+      await Promise.all([a.send(ab.toA, 20), b.send(ab.toB, 20)]);
+      await expect.poll(() => b.received - before.b).toBe(20);
+      await expect.poll(() => a.received - before.a).toBe(20);
+      expect([...b.ssrcsIn].length).toBe(1);
+    } finally {
+      media.closeCall("n4");
+      a.close();
+      b.close();
+    }
+  });
 });

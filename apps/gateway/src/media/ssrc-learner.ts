@@ -4,12 +4,16 @@
  * once the first packet has told us its SSRC, and replaced when the SSRC changes mid-call.
  *
  * How a packet is tied to its leg: such a leg's PlainTransport latches onto its first packet's
- * source (comedia, RFC 4961 symmetric RTP). Each worker writes that packet's `tuple` notification
- * and then, the packet matching no producer, its unmatched-RTP log line on its channel, in that
- * order and with nothing between (unmatched-rtp.ts reads both in that order): so the first unmatched SSRC a worker reports
- * after a leg latched is that leg's. A later new SSRC (a carrier's media server switching streams)
- * is pinned on the one leg of that worker whose transport is receiving packets its producer does
- * not count, read from two stats samples. No packet of a leg whose producer exists reaches us.
+ * source (comedia, RFC 4961 symmetric RTP). When that packet is RTP, the worker writes its `tuple`
+ * notification and then, the packet matching no producer, its unmatched-RTP log line on its
+ * channel, with nothing between (PlainTransport::OnRtpDataReceived; unmatched-rtp.ts reads both
+ * in that order): so an unmatched SSRC reported as the very next message after a leg's `tuple` is
+ * that leg's. Any other message between means the latching packet was something else (RTCP, which
+ * latches an rtcp-mux transport too): the leg then waits like a leg whose SSRC changes. An SSRC
+ * that follows no `tuple` (a carrier's media server switching streams, or such a leg's first RTP)
+ * is pinned on the worker's one latched leg, or, among several, on the one whose transport is
+ * receiving packets its producer does not count, read from two stats samples. No packet of a leg
+ * whose producer exists reaches us.
  */
 import type { PlainTransport } from "./call-media.js";
 import { tapChannel, type UnmatchedRtp } from "./unmatched-rtp.js";
@@ -25,6 +29,8 @@ export interface LearningLeg {
 interface Entry {
   readonly leg: LearningLeg;
   ssrc: number | undefined;
+  /** Its transport latched onto a source: only such a leg can report unmatched RTP. */
+  latched: boolean;
 }
 
 export interface SsrcLearnerOptions {
@@ -34,8 +40,10 @@ export interface SsrcLearnerOptions {
 
 export class SsrcLearner {
   readonly #sampleMs: number;
-  /** Per worker: the leg whose first packet was just latched and whose SSRC comes next. */
+  /** Per worker: the leg whose `tuple` was its channel's last message (its SSRC may come next). */
   readonly #latched = new Map<number, Entry>();
+  /** The worker of each channel that reported a watched leg's `tuple`. */
+  readonly #channelPid = new WeakMap<object, number>();
   /** Legs being watched, by transport id. */
   readonly #byTransport = new Map<string, Entry>();
   /** Per worker: legs being watched. */
@@ -43,23 +51,33 @@ export class SsrcLearner {
   /** `pid ssrc` of SSRCs pinned on a leg or being pinned now (its following packets say nothing new). */
   readonly #known = new Map<string, Entry | "resolving">();
   readonly #stop: () => void;
-  /** SSRCs pinned on a leg's first packet, and on a change (from stats); changes left unpinned. */
+  /** SSRCs pinned as a leg's first, and as a later one (a change); new SSRCs left unpinned (retried on their next packet). */
   readonly stats = { first: 0, changed: 0, unresolved: 0 };
 
   constructor(options: SsrcLearnerOptions = {}) {
     this.#sampleMs = options.sampleMs ?? 60;
     this.#stop = tapChannel({
       unmatched: (u) => this.#unmatched(u),
-      latched: (transportId) => {
+      latched: (transportId, channel) => {
         const entry = this.#byTransport.get(transportId);
-        if (entry && entry.ssrc === undefined) this.#latched.set(entry.leg.pid, entry);
+        const pid = entry?.leg.pid ?? this.#channelPid.get(channel);
+        if (pid === undefined) return;
+        this.#latched.delete(pid);
+        if (!entry) return;
+        this.#channelPid.set(channel, pid);
+        entry.latched = true;
+        if (entry.ssrc === undefined) this.#latched.set(pid, entry);
+      },
+      other: (from) => {
+        const pid = "pid" in from ? from.pid : this.#channelPid.get(from.channel);
+        if (pid !== undefined) this.#latched.delete(pid);
       },
     });
   }
 
   /** Watches a comedia leg until its transport closes. Register before its first packet can arrive. */
   watch(leg: LearningLeg): void {
-    const entry: Entry = { leg, ssrc: undefined };
+    const entry: Entry = { leg, ssrc: undefined, latched: false };
     let set = this.#legs.get(leg.pid);
     if (!set) this.#legs.set(leg.pid, (set = new Set()));
     set.add(entry);
@@ -87,12 +105,13 @@ export class SsrcLearner {
       this.#pin(latched, u.pid, u.ssrc);
       return;
     }
-    // A new SSRC on a worker where no leg has just latched: a leg that already sends changed its
-    // stream. Only a leg latched and pinned can have (a comedia transport ignores other sources).
-    const candidates = [...(this.#legs.get(u.pid) ?? [])].filter((e) => e.ssrc !== undefined);
+    // A new SSRC that follows no `tuple`: a leg that sends changed its stream, or a leg that
+    // latched on RTCP sends its first RTP. Only a latched leg can (a comedia transport ignores
+    // other sources).
+    const candidates = [...(this.#legs.get(u.pid) ?? [])].filter((e) => e.latched);
     if (candidates.length === 0) return;
     if (candidates.length === 1) {
-      this.stats.changed++;
+      this.#count(candidates[0]!);
       this.#pin(candidates[0]!, u.pid, u.ssrc);
       return;
     }
@@ -100,12 +119,17 @@ export class SsrcLearner {
     void this.#resolve(candidates).then(
       (entry) => {
         if (this.#known.get(k) === "resolving") this.#known.delete(k);
-        if (entry) this.stats.changed++;
+        if (entry) this.#count(entry);
         else this.stats.unresolved++;
         if (entry) this.#pin(entry, u.pid, u.ssrc);
       },
       () => this.#known.delete(k),
     );
+  }
+
+  #count(entry: Entry): void {
+    if (entry.ssrc === undefined) this.stats.first++;
+    else this.stats.changed++;
   }
 
   #pin(entry: Entry, pid: number, ssrc: number): void {

@@ -78,6 +78,15 @@ export async function rtpPhone(ssrc: number, pt: number) {
       payload.copy(p, 12);
       socket.send(p, toPort, "127.0.0.1");
     },
+    /** Sends an RTCP receiver report with no report blocks (RFC 3550 §6.4.2), as some phones do first. */
+    sendRtcp(toPort: number) {
+      const p = Buffer.alloc(8);
+      p[0] = 0x80;
+      p[1] = 201;
+      p.writeUInt16BE(1, 2);
+      p.writeUInt32BE(phone.ssrc, 4);
+      socket.send(p, toPort, "127.0.0.1");
+    },
     async send(toPort: number, count: number) {
       for (let i = 0; i < count; i++) {
         phone.sendRaw(toPort, pt, Buffer.alloc(160, 0xd5));

@@ -30,8 +30,15 @@ export interface ChannelTap {
   /** A packet matched no producer. */
   unmatched(u: UnmatchedRtp): void;
   /** A comedia PlainTransport latched onto its first packet's source (its `tuple` notification). */
-  latched(transportId: string): void;
+  latched(transportId: string, channel: object): void;
+  /**
+   * Any other message a worker wrote: a notification or response on `channel`, or another warn
+   * line of worker `pid`. After a `tuple`, it means the latching packet was not unmatched RTP.
+   */
+  other(from: { channel: object } | { pid: number }): void;
 }
+
+const PID = /^\[pid:(\d+)\]/;
 
 const listeners = new Set<ChannelTap>();
 let installed = false;
@@ -74,9 +81,13 @@ function install(): void {
   }
   Channel.prototype._processMessage = function (this: unknown, msg: unknown) {
     const n = msg as { targetId?: unknown; event?: unknown };
-    if (n.event === "tuple" && typeof n.targetId === "string" && listeners.size > 0) {
-      const id = n.targetId;
-      for (const l of listeners) guard(() => l.latched(id));
+    if (listeners.size > 0) {
+      if (n.event === "tuple" && typeof n.targetId === "string") {
+        const id = n.targetId;
+        for (const l of listeners) guard(() => l.latched(id, this as object));
+      } else {
+        for (const l of listeners) guard(() => l.other({ channel: this as object }));
+      }
     }
     processMessage.call(this, msg);
   };
@@ -98,6 +109,8 @@ function install(): void {
               for (const l of listeners) guard(() => l.unmatched(u));
               return;
             }
+            const pid = PID.exec(first);
+            if (pid) for (const l of listeners) guard(() => l.other({ pid: Number(pid[1]) }));
           }
           warn(...args);
         };
