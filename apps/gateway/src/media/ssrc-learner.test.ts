@@ -151,4 +151,27 @@ describe("RTP legs without a=ssrc (RFC 5576 is optional): the SSRC is learnt fro
       b.close();
     }
   });
+
+  it("a second leg sending an SSRC another leg of the worker already sends was never learnt", async () => {
+    // Two SIPp phones playing the same pcap send the same SSRC, each to its own transport.
+    const a = await rtpPhone(0xabcd, 0);
+    const b = await rtpPhone(0x1234, 0);
+    const c = await rtpPhone(0xabcd, 0);
+    const d = await rtpPhone(0x5678, 0);
+    try {
+      const ab = await call("n5", a, b);
+      const cd = await call("n6", c, d);
+      await Promise.all([a.send(ab.toA, 10), b.send(ab.toB, 10)]);
+      await expect.poll(() => b.received).toBeGreaterThanOrEqual(5);
+      await Promise.all([c.send(cd.toA, 25), d.send(cd.toB, 25), a.send(ab.toA, 25)]);
+      await expect.poll(() => d.received).toBeGreaterThanOrEqual(20);
+      await expect.poll(() => c.received).toBeGreaterThanOrEqual(20);
+      // And call n5 kept its stream.
+      await expect.poll(() => b.received).toBeGreaterThanOrEqual(30);
+    } finally {
+      media.closeCall("n5");
+      media.closeCall("n6");
+      for (const p of [a, b, c, d]) p.close();
+    }
+  });
 });

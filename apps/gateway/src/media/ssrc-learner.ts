@@ -87,7 +87,9 @@ export class SsrcLearner {
       set.delete(entry);
       if (set.size === 0 && this.#legs.get(leg.pid) === set) this.#legs.delete(leg.pid);
       if (this.#latched.get(leg.pid) === entry) this.#latched.delete(leg.pid);
-      if (entry.ssrc !== undefined) this.#known.delete(key(leg.pid, entry.ssrc));
+      if (entry.ssrc !== undefined && this.#known.get(key(leg.pid, entry.ssrc)) === entry) {
+        this.#known.delete(key(leg.pid, entry.ssrc));
+      }
     });
   }
 
@@ -97,7 +99,8 @@ export class SsrcLearner {
 
   #unmatched(u: UnmatchedRtp): void {
     const k = key(u.pid, u.ssrc);
-    if (this.#known.has(k)) return;
+    // Right after its leg's `tuple`, even an SSRC another leg of the worker already sends is this
+    // leg's (two phones playing the same recording, or a collision among random SSRCs).
     const latched = this.#latched.get(u.pid);
     if (latched) {
       this.#latched.delete(u.pid);
@@ -105,6 +108,7 @@ export class SsrcLearner {
       this.#pin(latched, u.pid, u.ssrc);
       return;
     }
+    if (this.#known.has(k)) return;
     // A new SSRC that follows no `tuple`: a leg that sends changed its stream, or a leg that
     // latched on RTCP sends its first RTP. Only a latched leg can (a comedia transport ignores
     // other sources).
@@ -133,7 +137,9 @@ export class SsrcLearner {
   }
 
   #pin(entry: Entry, pid: number, ssrc: number): void {
-    if (entry.ssrc !== undefined) this.#known.delete(key(pid, entry.ssrc));
+    if (entry.ssrc !== undefined && this.#known.get(key(pid, entry.ssrc)) === entry) {
+      this.#known.delete(key(pid, entry.ssrc));
+    }
     entry.ssrc = ssrc;
     this.#known.set(key(pid, ssrc), entry);
     entry.leg.onSsrc(ssrc);
