@@ -7,6 +7,16 @@
  * the relay process alike.
  *
  *   npm run bench:media -w @hookline/bench          (BENCH_MEDIA_STEPS=100,200 to choose steps)
+ *
+ * BENCH_MEDIA_NO_SSRC=1: the legs' SDP declares no a=ssrc, as most phones and carriers send it;
+ * each leg latches onto its first packet and its SSRC is learnt from the worker's report
+ * (ssrc-learner.ts), so the worker runs at log level warn with the rtp tag.
+ *
+ * Each step also reports, per new stream, how long after its first packet the first one came out
+ * of the other leg (what learning an SSRC costs in latency: two worker requests, after the first
+ * packet instead of before it), and warms up until every stream is relayed, so that the measured
+ * loss is the steady state's. BENCH_MEDIA_CPS=100: the new calls of a step start their media at
+ * that rate, as calls arrive, instead of all on the step's first tick.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import dgram from "node:dgram";
@@ -23,12 +33,30 @@ const LOSS_LIMIT = 0.001;
 const CPU_LIMIT = 0.9;
 const DEADLINE = Date.now() + 110_000;
 const CLK_TCK = 100;
+const NO_SSRC = process.env.BENCH_MEDIA_NO_SSRC === "1";
+/** New calls start their media at this many calls per second; 0: all on the step's first tick. */
+const CPS = Number(process.env.BENCH_MEDIA_CPS ?? 0);
 
 interface Stream {
   socket: dgram.Socket;
   port: number;
   buf: Buffer;
   seq: number;
+  /** When its first packet was sent, and when the first it caused came out of the other leg. */
+  firstTx?: number;
+  firstRx?: number;
+  /** Its relayed packets are told apart by source port (the mediasoup legs). */
+  tracked?: boolean;
+  /** Its media starts then (BENCH_MEDIA_CPS), not on the step's first tick. */
+  startAt?: number;
+}
+
+/** Per receiving socket, by source port: the stream whose packets come out of that port. */
+const relayedFrom = new Map<dgram.Socket, (Stream | undefined)[]>();
+
+function onRelayed(socket: dgram.Socket, port: number): void {
+  const s = relayedFrom.get(socket)?.[port];
+  if (s && s.firstRx === undefined) s.firstRx = performance.now();
 }
 
 interface StepResult {
@@ -40,6 +68,8 @@ interface StepResult {
   paceOk: boolean;
   /** CPU of this process (generator + receiver): when it nears a core, loss is the generator's. */
   genCpu: number;
+  /** Per stream new in this step: ms from its first packet to the first relayed one (Infinity: never), sorted. */
+  firstRelay: number[];
 }
 
 /** utime + stime of a process, in seconds (/proc/PID/stat fields 14 and 15). */
@@ -72,6 +102,11 @@ async function generate(streams: Stream[], ms: number): Promise<{ sent: number; 
   let sent = 0;
   for (let t = 0; t < ticks; t++) {
     for (const s of streams) {
+      if (s.seq === 0) {
+        const now = performance.now();
+        if (s.startAt !== undefined && s.startAt > now) continue;
+        s.firstTx = now;
+      }
       s.buf.writeUInt16BE(s.seq & 0xffff, 2);
       s.buf.writeUInt32BE((s.seq * 160) >>> 0, 4);
       s.seq++;
@@ -92,8 +127,18 @@ async function measure(
   rx: { n: number },
 ): Promise<StepResult> {
   // Warm-up so that latching, first packets and stats polls settle, then the measured window.
+  // Streams whose relay is known (the mediasoup legs) keep warming up until each has come out
+  // of its other leg, at most 5 s: the time that took is reported apart from steady-state loss.
+  const fresh = streams.filter((s) => s.seq === 0 && s.tracked);
+  const start = performance.now();
+  if (CPS > 0) fresh.forEach((s, i) => (s.startAt = start + (Math.floor(i / 2) * 1000) / CPS));
+  const ramp = CPS > 0 ? (fresh.length / 2 / CPS) * 1000 : 0;
   await generate(streams, 400);
+  while (performance.now() - start < ramp + 5000 && fresh.some((s) => s.firstRx === undefined)) {
+    await generate(streams, 200);
+  }
   await new Promise((r) => setTimeout(r, 200));
+  const firstRelay = fresh.map((s) => (s.firstRx ?? Infinity) - (s.firstTx ?? 0)).sort((x, y) => x - y);
   rx.n = 0;
   const cpu0 = cpuSeconds(pid);
   const gen0 = cpuSeconds(process.pid);
@@ -112,6 +157,7 @@ async function measure(
     cpu,
     paceOk,
     genCpu,
+    firstRelay,
   };
 }
 
@@ -122,6 +168,14 @@ function report(name: string, r: StepResult): void {
       `loss ${(r.loss * 100).toFixed(3).padStart(6)} %  cpu ${(r.cpu * 100).toFixed(1).padStart(5)} % of a core  ` +
       `${perCall.toFixed(3)} ms cpu/s per call  gen ${(r.genCpu * 100).toFixed(0)} %${r.paceOk ? "" : "  (generator fell behind)"}`,
   );
+  const f = r.firstRelay;
+  if (f.length > 0) {
+    const at = (q: number) => f[Math.min(f.length - 1, Math.floor(q * f.length))]!.toFixed(0);
+    console.log(
+      `  first packet relayed after: p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms over ${f.length} new streams` +
+        `; within 100 ms: ${f.filter((x) => x <= 100).length}; never: ${f.filter((x) => x === Infinity).length}`,
+    );
+  }
 }
 
 function done(r: StepResult): boolean {
@@ -146,10 +200,21 @@ async function main(): Promise<void> {
   const a = await socket();
   const b = await socket();
   const rx = { n: 0 };
-  for (const s of [a, b]) s.on("message", () => rx.n++);
+  for (const s of [a, b]) {
+    relayedFrom.set(s, []);
+    s.on("message", (_m, from) => {
+      rx.n++;
+      onRelayed(s, from.port);
+    });
+  }
 
   // ─── mediasoup ───
-  const pool = new WorkerPool({ size: 1, rtcMinPort: 20000, rtcMaxPort: 29999, logLevel: "error" });
+  const pool = new WorkerPool({
+    size: 1,
+    rtcMinPort: 20000,
+    rtcMaxPort: 29999,
+    logLevel: NO_SSRC ? "warn" : "error",
+  });
   await pool.start();
   const pid = pool.pids()[0]!;
   const media = new MediasoupMedia({ pool, listenIp: "127.0.0.1", rtpTimeoutMs: 600_000 });
@@ -163,14 +228,17 @@ async function main(): Promise<void> {
       "t=0 0",
       `m=audio ${port} RTP/AVP 0`,
       "a=rtpmap:0 PCMU/8000",
-      `a=ssrc:${ssrc} cname:bench`,
+      ...(NO_SSRC ? [] : [`a=ssrc:${ssrc} cname:bench`]),
       "a=sendrecv",
       "",
     ].join("\r\n");
   const port = (s: string) => Number(/m=audio (\d+)/.exec(s)?.[1]);
   const flow = (p: number) => ({ transport: "udp" as const, remoteAddress: "127.0.0.1", remotePort: p });
 
-  console.log(`mediasoup worker pid ${pid}; ${PACKET_MS} ms PCMU packets, 50 packets/s each way per call`);
+  console.log(
+    `mediasoup worker pid ${pid}; ${PACKET_MS} ms PCMU packets, 50 packets/s each way per call; ` +
+      (NO_SSRC ? "no a=ssrc (learnt from the first packets)" : "a=ssrc declared"),
+  );
   const ms: StepResult[] = [];
   for (const calls of STEPS) {
     for (let i = streams.length / 2; i < calls; i++) {
@@ -178,12 +246,29 @@ async function main(): Promise<void> {
       const legB = { id: `b${i}`, flow: flow(b.address().port) };
       const toB = await media.offer(`call${i}`, legA, legB, sdp(a.address().port, 1_000_000 + i));
       const toA = await media.answer(`call${i}`, legB, legA, sdp(b.address().port, 2_000_000 + i));
-      streams.push({ socket: a, port: port(toA), buf: rtpPacket(1_000_000 + i), seq: 0 });
-      streams.push({ socket: b, port: port(toB), buf: rtpPacket(2_000_000 + i), seq: 0 });
+      const fromA: Stream = {
+        socket: a,
+        port: port(toA),
+        buf: rtpPacket(1_000_000 + i),
+        seq: 0,
+        tracked: true,
+      };
+      const fromB: Stream = {
+        socket: b,
+        port: port(toB),
+        buf: rtpPacket(2_000_000 + i),
+        seq: 0,
+        tracked: true,
+      };
+      // A's packets come out of B's transport (the port B was told) to b, and the reverse.
+      relayedFrom.get(b)![fromB.port] = fromA;
+      relayedFrom.get(a)![fromA.port] = fromB;
+      streams.push(fromA, fromB);
     }
     const r = await measure(calls, streams, pid, rx);
     ms.push(r);
     report("mediasoup", r);
+    if (NO_SSRC) console.log(`  SSRC learning: ${JSON.stringify(media.ssrcLearning)}`);
     if (done(r)) break;
   }
   for (let i = 0; i < streams.length / 2; i++) media.closeCall(`call${i}`);

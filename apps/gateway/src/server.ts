@@ -21,6 +21,7 @@ import { Gateway } from "./gateway.js";
 import { healthRoutes } from "./health.js";
 import { HooklineMetrics } from "./metrics.js";
 import { registerSipCallback } from "./hooks/sip-callback-header.js";
+import { callbackEventOf } from "./media/media-events.js";
 import { MediaThread } from "./media/media-thread.js";
 import { LocationService } from "./registrar/location-service.js";
 import { Registrar } from "./registrar/registrar.js";
@@ -136,6 +137,11 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     },
   });
   media.setEndCall((id, reason) => gateway.b2bua.endCall(id, reason));
+  // SPEC §4 media.started / media.timeout, published in the call's seq order.
+  media.setOnEvent((e) => {
+    const cb = callbackEventOf(e);
+    if (cb) recorder.media(e.callId, cb.type, cb.media);
+  });
   await gateway.start();
   metrics.attach({ gateway, locations, media, bus, database });
   const metricsServer = config.metricsListen

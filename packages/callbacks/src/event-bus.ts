@@ -3,7 +3,13 @@
  * `publish()` never blocks on and never throws into the publisher: listeners run via `safeEmit`,
  * and the engine's listener only queues the event (matching and the outbox write happen later).
  */
-import type { CallLifecycleEvent, HooklineEvent, RegistrationEvent, SipMessageEvent } from "./events.js";
+import type {
+  CallLifecycleEvent,
+  HooklineEvent,
+  MediaEvent,
+  RegistrationEvent,
+  SipMessageEvent,
+} from "./events.js";
 import type { Logger } from "./logger.js";
 import { callbacksLog } from "./logger.js";
 import { TypedEmitter } from "./typed-emitter.js";
@@ -15,6 +21,7 @@ export interface EventBusEvents {
   sip: [SipMessageEvent];
   call: [CallLifecycleEvent];
   registration: [RegistrationEvent];
+  media: [MediaEvent];
 }
 
 export class EventBus extends TypedEmitter<EventBusEvents> {
@@ -26,6 +33,7 @@ export class EventBus extends TypedEmitter<EventBusEvents> {
     this.safeEmit("event", event);
     if (event.type.startsWith("sip.")) this.safeEmit("sip", event as SipMessageEvent);
     else if (event.type.startsWith("call.")) this.safeEmit("call", event as CallLifecycleEvent);
+    else if (event.type.startsWith("media.")) this.safeEmit("media", event as MediaEvent);
     else this.safeEmit("registration", event as RegistrationEvent);
   }
 }

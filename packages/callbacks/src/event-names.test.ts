@@ -19,6 +19,9 @@ describe("validateEventNames", () => {
       "registration.created",
       "registration.removed",
       "registration.*",
+      "media.started",
+      "media.timeout",
+      "media.*",
     ];
     expect(validateEventNames(names)).toEqual({ ok: true });
   });
@@ -32,6 +35,7 @@ describe("validateEventNames", () => {
     ["sip.IN VITE", "events[1]"],
     ["call.started", "events[1]"],
     ["registration.*x", "events[1]"],
+    ["media.rtp-started", "events[1]"],
     ["*", "events[1]"],
     ["", "events[1]"],
   ])("refuses %s and names the entry", (bad, where) => {

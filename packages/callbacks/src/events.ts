@@ -7,7 +7,7 @@
  * engine only checks it is a positive integer and sends one call's events to one callback in
  * `seq` order.
  */
-import type { CallEventType, RegistrationEventType } from "./event-names.js";
+import type { CallEventType, MediaEventType, RegistrationEventType } from "./event-names.js";
 
 export type MessageDirection = "received" | "sent";
 export type CallState = "initiated" | "ringing" | "answered" | "completed" | "failed";
@@ -94,7 +94,34 @@ export interface RegistrationEvent {
   data: RegistrationEventData;
 }
 
-export type HooklineEvent = SipMessageEvent | CallLifecycleEvent | RegistrationEvent;
+/** What a media event says about one leg's RTP (SPEC §4). */
+export interface MediaInfo {
+  legId: string;
+  /** `received`: RTP from the leg to the gateway; `sent`: from the gateway to the leg. */
+  direction: MessageDirection;
+  /** `PCMU`, `opus`, ... */
+  codec: string;
+  /** The leg's RTP address (where its packets come from and go to), when known. */
+  source: { address: string; port: number } | null;
+  /** `media.timeout`: how long the leg was silent. */
+  silentMs?: number;
+}
+
+export interface MediaEventData {
+  accountId: string;
+  callId: string;
+  seq: number;
+  media: MediaInfo;
+  call: CallInfo;
+}
+
+export interface MediaEvent {
+  type: MediaEventType;
+  timestamp: string;
+  data: MediaEventData;
+}
+
+export type HooklineEvent = SipMessageEvent | CallLifecycleEvent | RegistrationEvent | MediaEvent;
 
 /** The `sip.<x>` type of a SIP message: the method for a request, the code for a response. */
 export function sipEventType(message: Pick<SipMessageInfo, "method" | "status">): SipEventType {

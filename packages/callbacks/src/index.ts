@@ -3,9 +3,15 @@ export {
   validateEventName,
   CALL_EVENT_TYPES,
   REGISTRATION_EVENT_TYPES,
+  MEDIA_EVENT_TYPES,
   MAX_EVENT_NAMES,
 } from "./event-names.js";
-export type { EventNamesResult, CallEventType, RegistrationEventType } from "./event-names.js";
+export type {
+  EventNamesResult,
+  CallEventType,
+  RegistrationEventType,
+  MediaEventType,
+} from "./event-names.js";
 export { compileFilter, FILTER_VARIABLES, MAX_FILTER_LENGTH } from "./filter.js";
 export type { CompiledFilter, CompileFilterResult, FilterEvaluation } from "./filter.js";
 export {
@@ -22,6 +28,9 @@ export type {
   SipMessageEvent,
   CallLifecycleEvent,
   RegistrationEvent,
+  MediaEvent,
+  MediaEventData,
+  MediaInfo,
   SipMessageEventData,
   CallEventData,
   RegistrationEventData,

@@ -17,6 +17,8 @@ import type {
   CallEventType,
   EventBus,
   HooklineEvent,
+  MediaEventType,
+  MediaInfo,
   MessageDirection,
   SipMessageInfo,
 } from "@hookline/callbacks";
@@ -78,6 +80,7 @@ export class CallRecorder {
       state: "initiated",
       seq: 0,
     };
+    this.#live.set(record.id, record);
     this.#store.insertCall({
       id: record.id,
       accountId: input.accountId,
@@ -148,6 +151,7 @@ export class CallRecorder {
     if (call.state === state || call.state === "completed" || call.state === "failed") return;
     call.state = state;
     call.info = undefined;
+    if (state === "completed" || state === "failed") this.#live.delete(call.id);
     const now = this.#now();
     this.#store.updateCall(call.id, {
       state,
@@ -239,6 +243,24 @@ export class CallRecorder {
     } catch (err) {
       callsLog.error({ err }, "recording failed");
     }
+  }
+
+  /** Calls not yet completed or failed, by id: the media plane names a call by its id only. */
+  readonly #live = new Map<string, CallRecord>();
+
+  /**
+   * A media event of a call still going on (SPEC §4 `media.started`, `media.timeout`), published
+   * in the call's `seq` order; events of calls that have ended are dropped.
+   */
+  media(callId: string, type: MediaEventType, media: MediaInfo): void {
+    const call = this.#live.get(callId);
+    if (!call) return;
+    const seq = ++call.seq;
+    this.#publish({
+      type,
+      timestamp: this.#iso(this.#now()),
+      data: { accountId: call.accountId, callId: call.id, seq, media, call: (call.info ??= callInfo(call)) },
+    });
   }
 }
 

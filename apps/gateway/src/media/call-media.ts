@@ -33,14 +33,19 @@ export interface LegMedia {
   comedia: boolean;
   producer: Producer | undefined;
   consumer: Consumer | undefined;
-  warnedNoSsrc: boolean;
+  /** The SSRC learnt from its first packets when its SDP declared none (ssrc-learner.ts). */
+  learnedSsrc: number | undefined;
   /** RTP seen so far: packets, when the count last moved, when it was last read. */
   rtp: { packets: number; changedAt: number; checkedAt: number; started: boolean };
+  /** Its consumer has sent it RTP (`media.rtp-started`, direction `sent`, was reported). */
+  rtpSent: boolean;
 }
 
 export interface CallMedia {
   readonly id: string;
   readonly router: Router;
+  /** The worker process of the router (the one whose log reports the call's unmatched RTP). */
+  readonly workerPid: number;
   readonly legs: Map<string, LegMedia>;
   /**
    * Every transport made for the call and not yet closed, also those no leg holds (yet or any

@@ -5,9 +5,6 @@
 import type { CallMedia, LegMedia, RtpCodecCapability } from "./call-media.js";
 import { sameCodec } from "./router-codecs.js";
 import { receives, sends } from "./sdp-audio.js";
-import { log } from "@hookline/log";
-
-const mediaLog = log.child({ component: "media" });
 
 /** Header extensions a producer keeps from a browser's offer (the rest need feedback we do not do). */
 export const KEPT_EXTENSIONS = new Set([
@@ -15,27 +12,22 @@ export const KEPT_EXTENSIONS = new Set([
   "urn:ietf:params:rtp-hdrext:ssrc-audio-level",
 ]);
 
-/** Legs whose SDP had no a=ssrc, for the rate-limited warning. */
-let noSsrcLegs = 0;
-
-/** The leg's stream into mediasoup: its SSRC, CNAME, mid and payload type from its SDP. */
+/**
+ * The leg's stream into mediasoup: its SSRC (declared in its SDP, else learnt from its packets, see
+ * ssrc-learner.ts), CNAME, mid and payload type. A producer whose SSRC is no longer the leg's is
+ * replaced (a re-INVITE declaring another SSRC, a stream switch learnt mid-call).
+ */
 export async function produce(call: CallMedia, leg: LegMedia, codec: RtpCodecCapability): Promise<void> {
-  if (leg.producer || !leg.remote || leg.mismatch) return;
+  if (!leg.remote || leg.mismatch) return;
+  const ssrc = leg.remote.ssrc ?? leg.learnedSsrc;
+  if (ssrc === undefined) return;
+  if (leg.producer && !leg.producer.closed) {
+    if (leg.producer.rtpParameters.encodings?.[0]?.ssrc === ssrc) return;
+    leg.producer.close();
+  }
+  leg.producer = undefined;
   const own = leg.remote.codecs.find((c) => sameCodec(c, codec));
   if (!own) return;
-  if (leg.remote.ssrc === undefined) {
-    if (!leg.warnedNoSsrc) {
-      leg.warnedNoSsrc = true;
-      // Said once, then every 1000th leg: a log line per call is itself a load under traffic.
-      if (noSsrcLegs++ % 1000 === 0) {
-        mediaLog.warn(
-          { callId: call.id, legId: leg.ref.id, legsWithoutSsrc: noSsrcLegs },
-          "no a=ssrc in the leg's SDP; mediasoup 3.8.4 cannot match RTP without a signalled SSRC (or mid), so audio from such legs is not relayed",
-        );
-      }
-    }
-    return;
-  }
   const webrtc = leg.kind === "webrtc";
   leg.producer = await leg.transport.produce({
     kind: "audio",
@@ -56,11 +48,12 @@ export async function produce(call: CallMedia, leg: LegMedia, codec: RtpCodecCap
             .filter((e) => KEPT_EXTENSIONS.has(e.uri))
             .map((e) => ({ uri: e.uri as never, id: e.id, encrypt: false, parameters: {} }))
         : [],
-      encodings: [{ ssrc: leg.remote.ssrc }],
+      encodings: [{ ssrc }],
       rtcp: { cname: leg.remote.cname ?? `hookline-${leg.ref.id}`, reducedSize: webrtc, mux: true },
     },
   });
-  leg.rtp = { packets: 0, changedAt: Date.now(), checkedAt: 0, started: false };
+  // A replaced producer counts from zero; its leg's RTP has still started (media.started once).
+  leg.rtp = { packets: 0, changedAt: Date.now(), checkedAt: 0, started: leg.rtp.started };
 }
 
 /** Sends `source`'s stream to `leg` (replacing what it got from another fork before). */

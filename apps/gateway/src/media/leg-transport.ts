@@ -29,7 +29,7 @@ export async function legFor(
   // An offerer is served as its SDP says; a leg offered to is served by its flow's kind.
   const webrtc = sdp ? isWebRtc(sdp) : ref.flow.transport === "ws" || ref.flow.transport === "wss";
   const listenIp = listenIpOf(at);
-  const comedia = !webrtc && sdp !== undefined && !reachable(sdp.address, ref.flow);
+  const comedia = !webrtc && sdp !== undefined && mustLatch(sdp, ref);
   const transport = ownedBy(
     call,
     webrtc
@@ -50,8 +50,9 @@ export async function legFor(
     comedia,
     producer: undefined,
     consumer: undefined,
-    warnedNoSsrc: false,
+    learnedSsrc: undefined,
     rtp: { packets: 0, changedAt: Date.now(), checkedAt: 0, started: false },
+    rtpSent: false,
   };
   call.legs.set(ref.id, leg);
   return leg;
@@ -85,10 +86,10 @@ export async function connectLeg(
     });
   } else {
     const plain = leg.transport as PlainTransport;
-    if (reachable(d.address, leg.ref.flow)) {
+    if (!mustLatch(d, leg.ref)) {
       if (!leg.comedia) await plain.connect({ ip: d.address, port: d.port });
     } else if (!leg.comedia) {
-      // Offered before its address was known: same port, now latching onto the first packet.
+      // Offered before its SDP was known: same port, now latching onto the first packet.
       const port = plain.tuple.localPort;
       plain.close();
       const latched = ownedBy(
@@ -105,6 +106,15 @@ export async function connectLeg(
     }
   }
   leg.connected = true;
+}
+
+/**
+ * Whether a plain leg's transport latches onto its first packet's source (comedia) rather than
+ * sending to its SDP's address: when that address cannot be reached, and when the SDP declares no
+ * SSRC, whose first packet then tells the SSRC to the learner (ssrc-learner.ts).
+ */
+function mustLatch(d: AudioDescription, ref: MediaLegRef): boolean {
+  return !reachable(d.address, ref.flow) || d.ssrc === undefined;
 }
 
 /**

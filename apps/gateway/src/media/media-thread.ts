@@ -98,6 +98,11 @@ export class MediaThread implements MediaPort {
     this.#o.endCall = endCall;
   }
 
+  /** Lets the owner hand over the event listener after construction (the recorder comes later). */
+  setOnEvent(onEvent: (event: MediaEvent) => void): void {
+    this.#o.onEvent = onEvent;
+  }
+
   offer(callId: string, from: MediaLegRef, to: MediaLegRef, sdp: string): Promise<string> {
     this.#calls.add(callId);
     return this.#sdp("offer", callId, from, to, sdp);

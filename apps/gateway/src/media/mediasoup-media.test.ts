@@ -160,8 +160,18 @@ describe("MediasoupMedia: SDP ↔ mediasoup (issue 6)", () => {
         `RTP↔RTP through mediasoup: A→B ${phoneB.received} packets, B→A ${phoneA.received} packets`,
       );
       await expect
-        .poll(() => events.filter((e) => e.type === "media.rtp-started" && e.callId === "c6").length)
-        .toBe(2);
+        .poll(() =>
+          events
+            .filter((e) => e.type === "media.rtp-started" && e.callId === "c6")
+            .map((e) => ("direction" in e ? `${e.legId} ${e.direction} ${e.codec} ${e.source?.port}` : ""))
+            .sort(),
+        )
+        .toEqual([
+          `a6 received PCMU ${phoneA.port}`,
+          `a6 sent PCMU ${phoneA.port}`,
+          `b6 received PCMU ${phoneB.port}`,
+          `b6 sent PCMU ${phoneB.port}`,
+        ]);
 
       // A holds (sendonly): A's consumer pauses, B's audio no longer reaches A.
       const hold = audio(

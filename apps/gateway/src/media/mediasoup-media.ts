@@ -15,7 +15,7 @@
  * answers and decides the call's codec. The gateway runs it in a thread of its own (media-thread.ts).
  */
 import { MediaRefusedError, type MediaLegRef, type MediaPort } from "../b2bua/media-port.js";
-import type { CallMedia } from "./call-media.js";
+import type { CallMedia, LegMedia, PlainTransport } from "./call-media.js";
 import { trackMediaPlane, type LegRtpStats } from "./census.js";
 import { legFor, connectLeg } from "./leg-transport.js";
 import { applyDirections, consume, produce } from "./leg-streams.js";
@@ -31,9 +31,13 @@ import {
   SUPPORTED_CODECS,
 } from "./router-codecs.js";
 import { RouterShare } from "./router-share.js";
+import { SsrcLearner } from "./ssrc-learner.js";
 import { callRtpStats, RtpWatch } from "./rtp-watch.js";
 import { isWebRtc, parseAudio, type AudioDescription } from "./sdp-audio.js";
 import type { WorkerPool } from "./worker-pool.js";
+import { log } from "@hookline/log";
+
+const mediaLog = log.child({ component: "media" });
 
 export type { MediaEvent } from "./media-events.js";
 export { reachable } from "./reachable.js";
@@ -66,6 +70,11 @@ export class MediasoupMedia implements MediaPort {
   readonly #chains = new Map<string, { tail: Promise<unknown>; ended: boolean }>();
   readonly #watch: RtpWatch;
   readonly #routers: RouterShare;
+  readonly #learner = new SsrcLearner();
+  /** Transports the learner watches (a leg's transport is replaced when it starts latching). */
+  readonly #learning = new WeakSet<PlainTransport>();
+  /** Calls with a task queued to relay SSRCs learnt since (#relayLearnt). */
+  readonly #relaying = new WeakSet<CallMedia>();
   readonly #untrack: () => void;
 
   constructor(options: MediasoupMediaOptions) {
@@ -98,6 +107,11 @@ export class MediasoupMedia implements MediaPort {
     return this.#calls.size;
   }
 
+  /** What SSRC learning did so far (ssrc-learner.ts). */
+  get ssrcLearning(): { first: number; changed: number; unresolved: number } {
+    return { ...this.#learner.stats };
+  }
+
   /** Routers open now (shared by calls that number codecs alike). */
   get openRouters(): number {
     return this.#routers.size;
@@ -116,6 +130,7 @@ export class MediasoupMedia implements MediaPort {
   stop(): void {
     this.#untrack();
     this.#watch.stop();
+    this.#learner.stop();
     for (const id of new Set([...this.#calls.keys(), ...this.#chains.keys()])) this.closeCall(id);
   }
 
@@ -127,6 +142,7 @@ export class MediasoupMedia implements MediaPort {
       offerer.remote = d;
       offerer.direction = d.direction;
       await connectLeg(call, offerer, d, this.#o);
+      this.#learn(call, offerer);
       const target = await legFor(call, to, undefined, this.#o);
 
       const offered = routerCodecsIn(call.router, d.codecs);
@@ -164,6 +180,7 @@ export class MediasoupMedia implements MediaPort {
       answerer.remote = d;
       answerer.direction = d.direction;
       await connectLeg(call, answerer, d, this.#o);
+      this.#learn(call, answerer);
       if (!call.codec) {
         const pick = d.codecs.find(
           (c) =>
@@ -261,9 +278,12 @@ export class MediasoupMedia implements MediaPort {
         ),
       );
     }
-    const created = this.#routers.acquire(callId, mediaCodecs).then((router): CallMedia => ({
+    const acquired = this.#routers.acquire(callId, mediaCodecs);
+    const workerPid = this.#routers.pidOf(callId) ?? 0;
+    const created = acquired.then((router): CallMedia => ({
       id: callId,
       router,
+      workerPid,
       legs: new Map(),
       transports: new Set(),
       codec: undefined,
@@ -272,6 +292,56 @@ export class MediasoupMedia implements MediaPort {
     this.#calls.set(callId, created);
     created.catch(() => this.#calls.delete(callId));
     return created;
+  }
+
+  /**
+   * A plain leg whose SDP declares no SSRC latches onto its first packet (leg-transport.ts); the
+   * learner tells its SSRC, and then its producer is made and consumed by the other legs.
+   */
+  #learn(call: CallMedia, leg: LegMedia): void {
+    if (leg.kind !== "plain" || !leg.comedia || leg.remote?.ssrc !== undefined) return;
+    const transport = leg.transport as PlainTransport;
+    if (this.#learning.has(transport)) return;
+    this.#learning.add(transport);
+    this.#learner.watch({
+      pid: call.workerPid,
+      transport,
+      onSsrc: (ssrc) => {
+        if (call.closed || call.legs.get(leg.ref.id) !== leg || leg.transport !== transport) return;
+        leg.learnedSsrc = ssrc;
+        this.#relayLearnt(call);
+      },
+    });
+  }
+
+  /**
+   * Makes the producers of legs whose SSRC was just learnt, and their consumers on the other legs,
+   * in one task per call however many legs were learnt meanwhile: every request of a step is sent
+   * at once, so a leg's media waits two worker round trips after its first packet, not a queue of
+   * the call's other legs' requests (a burst of new calls would otherwise delay it by seconds).
+   */
+  #relayLearnt(call: CallMedia): void {
+    if (this.#relaying.has(call)) return;
+    this.#relaying.add(call);
+    this.#serial(call.id, async () => {
+      this.#relaying.delete(call);
+      const codec = call.codec;
+      if (call.closed || !codec) return; // Before the answer, its produce() uses the learnt SSRC.
+      const legs = [...call.legs.values()];
+      const before = legs.map((leg) => leg.producer);
+      await Promise.all(legs.map((leg) => produce(call, leg, codec)));
+      const renewed = legs.filter((leg, i) => leg.producer && leg.producer !== before[i]);
+      // One consumer per leg: a leg's new sources are consumed in turn, the legs at once.
+      await Promise.all(
+        legs.map(async (leg) => {
+          for (const source of renewed) if (source !== leg) await consume(call, leg, source);
+        }),
+      );
+      await applyDirections(call);
+    }).catch((err: unknown) => {
+      this.#relaying.delete(call);
+      if (!call.closed) mediaLog.error({ err, callId: call.id }, "relaying a learnt SSRC failed");
+    });
   }
 
   #emit(event: MediaEvent): void {

@@ -12,6 +12,8 @@ import type { WorkerPool } from "./worker-pool.js";
 interface Entry {
   readonly key: string;
   readonly router: Promise<Router>;
+  /** The worker process the router lives in. */
+  readonly pid: number;
   /** Call ids using it. */
   readonly users: Set<string>;
 }
@@ -39,7 +41,12 @@ export class RouterShare {
     const key = `${worker.pid} ${JSON.stringify(mediaCodecs)}`;
     let entry = this.#entries.get(key);
     if (!entry) {
-      const created: Entry = { key, router: worker.createRouter({ mediaCodecs }), users: new Set() };
+      const created: Entry = {
+        key,
+        router: worker.createRouter({ mediaCodecs }),
+        pid: worker.pid,
+        users: new Set(),
+      };
       this.#entries.set(key, created);
       created.router.then(
         (router) =>
@@ -61,6 +68,11 @@ export class RouterShare {
     entry.users.add(callId);
     this.#byCall.set(callId, entry);
     return entry.router;
+  }
+
+  /** The worker process of the call's router. */
+  pidOf(callId: string): number | undefined {
+    return this.#byCall.get(callId)?.pid;
   }
 
   /** The call is done with its router; the router closes when no call uses it. */

@@ -1,12 +1,20 @@
 /**
  * Watches each leg's RTP by reading its producer's packet counter: the first packets give
- * `media.rtp-started`; a leg that should be sending and stays silent for the timeout gives
+ * `media.rtp-started` (direction `received`), and the first its consumer sends to it the same
+ * event with direction `sent` (SPEC §4: first RTP in each direction of a leg); a leg that should be sending and stays silent for the timeout gives
  * `media.rtp-timeout` and ends its call. Also reads per-leg packet counts for the census. A leg is
  * polled every `pollIntervalMs` until its first packets, then every quarter of the timeout.
  */
-import type { CallMedia, Consumer, Producer } from "./call-media.js";
+import type {
+  CallMedia,
+  Consumer,
+  LegMedia,
+  PlainTransport,
+  Producer,
+  WebRtcTransport,
+} from "./call-media.js";
 import type { LegRtpStats } from "./census.js";
-import type { MediaEvent } from "./media-events.js";
+import type { MediaEvent, RtpSource } from "./media-events.js";
 import { sends } from "./sdp-audio.js";
 
 export interface RtpWatchOptions {
@@ -44,6 +52,7 @@ export class RtpWatch {
         const call = await pending.catch(() => undefined);
         if (!call || call.closed) continue;
         for (const leg of call.legs.values()) {
+          await this.#watchSent(call, leg);
           const p = leg.producer;
           if (!p || p.closed) continue;
           const now = Date.now();
@@ -66,7 +75,9 @@ export class RtpWatch {
                 type: "media.rtp-started",
                 callId: call.id,
                 legId: leg.ref.id,
-                codec: p.rtpParameters.codecs[0]?.mimeType ?? "",
+                direction: "received",
+                codec: codecName(p.rtpParameters.codecs[0]?.mimeType),
+                source: rtpSource(leg),
               });
             }
           } else if (now - leg.rtp.changedAt >= timeout && !call.closed) {
@@ -75,6 +86,8 @@ export class RtpWatch {
               callId: call.id,
               legId: leg.ref.id,
               silentMs: now - leg.rtp.changedAt,
+              codec: codecName(p.rtpParameters.codecs[0]?.mimeType),
+              source: rtpSource(leg),
             });
             leg.rtp.changedAt = now;
             this.#o.endCall(call.id, "media-timeout");
@@ -86,6 +99,41 @@ export class RtpWatch {
       this.#polling = false;
     }
   }
+
+  /** Until the leg's consumer has sent its first packets: reads its counter on each poll. */
+  async #watchSent(call: CallMedia, leg: LegMedia): Promise<void> {
+    const c = leg.consumer;
+    if (leg.rtpSent || !c || c.closed || c.paused) return;
+    const sent = (await c.getStats().catch(() => []))
+      .filter((st: { type: string }) => st.type === "outbound-rtp")
+      .reduce((n: number, st: { packetCount?: number }) => n + (st.packetCount ?? 0), 0);
+    if (sent === 0 || call.closed || leg.rtpSent) return;
+    leg.rtpSent = true;
+    this.#o.emit({
+      type: "media.rtp-started",
+      callId: call.id,
+      legId: leg.ref.id,
+      direction: "sent",
+      codec: codecName(c.rtpParameters.codecs[0]?.mimeType),
+      source: rtpSource(leg),
+    });
+  }
+}
+
+/** `audio/PCMU` → `PCMU`. */
+function codecName(mimeType: string | undefined): string {
+  return mimeType?.replace(/^audio\//, "") ?? "";
+}
+
+/** The leg's RTP address: a plain leg's tuple (signalled or latched), a browser's selected ICE pair. */
+export function rtpSource(leg: LegMedia): RtpSource {
+  const t =
+    leg.kind === "plain"
+      ? (leg.transport as PlainTransport).tuple
+      : (leg.transport as WebRtcTransport).iceSelectedTuple;
+  return t?.remoteIp !== undefined && t.remotePort !== undefined
+    ? { address: t.remoteIp, port: t.remotePort }
+    : null;
 }
 
 /** RTP packet counts per leg, from the producers' and consumers' stats. */

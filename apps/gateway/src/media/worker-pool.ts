@@ -83,6 +83,8 @@ export class WorkerPool {
     const span = Math.floor((this.#opts.rtcMaxPort - this.#opts.rtcMinPort + 1) / count);
     const worker = await ms.createWorker({
       logLevel: this.#opts.logLevel ?? "warn",
+      // The `rtp` tag reports unmatched packets' SSRCs, which ssrc-learner.ts reads.
+      logTags: ["rtp"],
       rtcMinPort: this.#opts.rtcMinPort + index * span,
       rtcMaxPort: this.#opts.rtcMinPort + (index + 1) * span - 1,
     });
