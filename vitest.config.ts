@@ -7,6 +7,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // A bound on waiting, never a timing assertion: worker threads and Chromium start slowly on a
+    // loaded 2-core machine.
+    expect: { poll: { timeout: 15_000 } },
     // The gateway's info lines (one per call and more) would bury the test report; warnings stay.
     env: { HOOKLINE_LOG_LEVEL: process.env.HOOKLINE_LOG_LEVEL ?? "warn" },
     reporters: ["default", "./scripts/summary-reporter.ts"],

@@ -13,6 +13,9 @@ import {
   type TwoPhones,
 } from "./src/index.js";
 
+/** Waits for what a worker thread or timer does next; a bound, not a timing assertion. */
+const waitFor = <T>(fn: () => T) => vi.waitFor(fn, { timeout: 15_000 });
+
 const DOMAIN = "metrics.test";
 
 /** `name{labels} value` lines of the Prometheus text format, by name and labels as written. */
@@ -88,7 +91,7 @@ describe("/metrics (Prometheus text format)", () => {
     expect(m2.get('hookline_calls_ended_total{outcome="completed"}')).toBe(1);
     expect(m2.get('hookline_sip_messages_total{direction="received",method="BYE",status=""}')).toBe(1);
     // The delivery's outcome is committed a moment after the receiver answered.
-    await vi.waitFor(async () => {
+    await waitFor(async () => {
       const m = parse((await scrape(stack.h.operatorToken.token)).text);
       expect(m.get('hookline_callback_deliveries_total{outcome="succeeded"}')).toBe(1);
       expect(m.get('hookline_callback_attempts_total{outcome="success"}')).toBe(1);

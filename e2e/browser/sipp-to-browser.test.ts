@@ -71,7 +71,7 @@ describe("SIPp → browser through mediasoup (issue 6)", () => {
       "-nostdin",
       `127.0.0.1:${stack.h.ports.sip}`,
     ]);
-    await expect.poll(async () => (await bob.state()).incoming, { timeout: 15_000 }).toBe(true);
+    await expect.poll(async () => (await bob.state()).incoming, { timeout: 30_000 }).toBe(true);
     await bob.answer();
 
     let seen: PhoneStats | null = null;

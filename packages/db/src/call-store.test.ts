@@ -9,6 +9,9 @@ import { openDatabase, type OpenedDatabase } from "./open-database.js";
 import { accounts, callMessages, calls } from "./schema/index.js";
 import { fillDatabase } from "./testing.js";
 
+/** Waits for what a worker thread or timer does next; a bound, not a timing assertion. */
+const waitFor = <T>(fn: () => T) => vi.waitFor(fn, { timeout: 15_000 });
+
 let dir: string;
 let database: OpenedDatabase;
 beforeEach(() => {
@@ -84,7 +87,7 @@ describe.each([
     await new Promise((r) => setImmediate(r));
     expect(db.select().from(calls).all()).toHaveLength(0);
     // ...and everything is there once the batch's delay has passed.
-    await vi.waitFor(() =>
+    await waitFor(() =>
       expect(db.select().from(calls).all()[0]).toMatchObject({ id, state: "completed", endedAt: 9 }),
     );
     const trace = db.select().from(callMessages).orderBy(callMessages.seq).all();
@@ -121,7 +124,7 @@ describe.each([
       startedAt: 1,
     });
     store.flush();
-    await vi.waitFor(() => expect(errors).toHaveLength(1));
+    await waitFor(() => expect(errors).toHaveLength(1));
     expect(callIds()).toEqual(["call_y"]);
   });
 
@@ -133,7 +136,7 @@ describe.each([
     store.insertCall(call("call_2"));
     expect(db.select().from(calls).all()).toHaveLength(0);
     store.insertCall(call("call_3"));
-    await vi.waitFor(() => expect(db.select().from(calls).all()).toHaveLength(3));
+    await waitFor(() => expect(db.select().from(calls).all()).toHaveLength(3));
     store.insertCall(call("call_4"));
     store.flush();
     expect(db.select().from(calls).all()).toHaveLength(4);
@@ -156,7 +159,7 @@ describe.each([
     other.sqlite.exec("begin immediate");
     try {
       store.flush();
-      await vi.waitFor(() => expect((errors[0] as { code?: string }).code).toBe("SQLITE_BUSY"));
+      await waitFor(() => expect((errors[0] as { code?: string }).code).toBe("SQLITE_BUSY"));
       expect(callIds()).toEqual([]);
     } finally {
       other.sqlite.exec("rollback");
@@ -198,7 +201,7 @@ describe.each([
       });
     }
     store.flush();
-    await vi.waitFor(() => expect((errors[0] as { code?: string }).code).toBe("SQLITE_FULL"));
+    await waitFor(() => expect((errors[0] as { code?: string }).code).toBe("SQLITE_FULL"));
     expect(database.health.writable).toBe(false);
     // Still full: later batches (and the retries each second) fail without another report.
     store.updateCall("call_0", { state: "completed", endedAt: 9 });
@@ -248,12 +251,12 @@ describe("call store in a writer thread", () => {
     other.sqlite.exec("begin immediate");
     store.insertCall(call("call_1"));
     store.flush();
-    await vi.waitFor(() => expect((errors[0] as { code?: string }).code).toBe("SQLITE_BUSY"));
+    await waitFor(() => expect((errors[0] as { code?: string }).code).toBe("SQLITE_BUSY"));
     other.sqlite.exec("rollback");
     other.close();
     // ...but dies before it.
     await thread!.terminate();
-    await vi.waitFor(() => expect(callIds()).toEqual(["call_1"]));
+    await waitFor(() => expect(callIds()).toEqual(["call_1"]));
     store.insertCall(call("call_2"));
     store.flush();
     expect(callIds()).toEqual(["call_1", "call_2"]);

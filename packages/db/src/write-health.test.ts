@@ -8,6 +8,9 @@ import { accounts } from "./schema/index.js";
 import { fillDatabase } from "./testing.js";
 import { WriteHealth, writeFailureKind } from "./write-health.js";
 
+/** Waits for what a worker thread or timer does next; a bound, not a timing assertion. */
+const waitFor = <T>(fn: () => T) => vi.waitFor(fn, { timeout: 15_000 });
+
 const full = () => Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" });
 
 describe("writeFailureKind", () => {
@@ -76,7 +79,7 @@ describe("write health of a real database", () => {
     await new Promise((r) => setTimeout(r, 60));
     expect(database.health.writable).toBe(false);
     room();
-    await vi.waitFor(() => expect(database.health.writable).toBe(true));
+    await waitFor(() => expect(database.health.writable).toBe(true));
     database.db
       .insert(accounts)
       .values({ id: newId("acc"), name: "after", createdAt: 1 })
