@@ -42,7 +42,7 @@ describe("callbacks from a real call (issue 5)", () => {
 
     const inviter = alice.call(`sip:bob@${DOMAIN}`, ["X-Customer: 42"]);
     const invitation = await bob.nextInvitation();
-    invitation.progress();
+    await invitation.progress();
     await invitation.accept();
     await sessionState(inviter, SessionState.Established);
     await inviter.bye();
@@ -118,18 +118,20 @@ describe("callbacks from a real call (issue 5)", () => {
       );
       expect(reg.status).toBe(201);
 
-      await new Promise<void>((resolve) =>
-        inviter.info({
-          requestOptions: {
-            body: {
-              contentDisposition: "render",
-              contentType: "application/dtmf-relay",
-              content: "Signal=1\r\nDuration=100\r\n",
+      await new Promise<void>((resolve, reject) => {
+        inviter
+          .info({
+            requestOptions: {
+              body: {
+                contentDisposition: "render",
+                contentType: "application/dtmf-relay",
+                content: "Signal=1\r\nDuration=100\r\n",
+              },
             },
-          },
-          requestDelegate: { onAccept: () => resolve() },
-        }),
-      );
+            requestDelegate: { onAccept: () => resolve() },
+          })
+          .catch(reject);
+      });
       await inviter.bye();
       await sessionState(invitation, SessionState.Terminated);
 

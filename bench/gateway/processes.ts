@@ -132,7 +132,7 @@ export function sipp(args: string[], keep = false): Sipp {
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";
-  child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
   const done = new Promise<SippStats>((resolve, reject) => {
     child.on("error", reject);
     child.on("close", (code) => {
@@ -307,7 +307,7 @@ export async function startKamailio(port: number, uasPort: number, children: num
   let err = "";
   const logFile = path.join(runDir, "stderr.log");
   const log = createWriteStream(logFile);
-  child.stderr!.on("data", (c: Buffer) => {
+  child.stderr.on("data", (c: Buffer) => {
     if (err.length < 65536) err += c.toString();
     log.write(c);
   });

@@ -84,7 +84,7 @@ describe("SIPp → browser through mediasoup (issue 6)", () => {
         { timeout: 15_000, interval: 250 },
       )
       .toBe(true);
-    const s = seen! as PhoneStats;
+    const s = seen!;
     expect(s.codec).toBe("audio/PCMA");
     expect(s.remoteCandidate!.port).toBeGreaterThanOrEqual(stack.h.config.rtpMin);
     expect(s.remoteCandidate!.port).toBeLessThanOrEqual(stack.h.config.rtpMax);

@@ -28,8 +28,8 @@ export interface MediaPort {
 }
 
 export const passThroughMedia: MediaPort = {
-  offer: async (_c, _f, _t, sdp) => sdp,
-  answer: async (_c, _f, _t, sdp) => sdp,
+  offer: (_c, _f, _t, sdp) => Promise.resolve(sdp),
+  answer: (_c, _f, _t, sdp) => Promise.resolve(sdp),
   closeLeg: () => {},
   closeCall: () => {},
 };
