@@ -1,12 +1,21 @@
 /** `npm start`: one Hookline process on the embedded defaults (SPEC §2). */
-import { loadConfig } from "./config.js";
+import { ConfigError, loadConfig } from "./config.js";
+import type { Config } from "./config.js";
 import { startHookline } from "./server.js";
 
 // A backstop: a promise nobody awaited must not take every call down with it. Each one is a bug
 // to fix; it is logged so that it can be.
 process.on("unhandledRejection", (reason) => console.error("[hookline] unhandled rejection:", reason));
 
-const config = loadConfig();
+let config: Config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  // An operator's typo, not a bug: the message names the variable and what it accepts; no stack.
+  process.stderr.write(`hookline: invalid configuration: ${err.message}\n`);
+  process.exit(1);
+}
 const hookline = await startHookline(config);
 const { http, sip, ws } = hookline.ports;
 const ip = config.listenIp;
@@ -29,7 +38,7 @@ if (hookline.operatorToken.created) {
 // would die of it and leave the gateway running), and no tsx process stands in between. The
 // mediasoup workers run in a session of their own (worker-pool.ts), so Ctrl-C leaves the media of
 // the calls being drained alone.
-const deadlineMs = Number(process.env.HOOKLINE_SHUTDOWN_DEADLINE_MS ?? 30_000);
+const deadlineMs = config.shutdownDeadlineMs;
 let stoppingSince: number | undefined;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
