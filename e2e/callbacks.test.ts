@@ -1,5 +1,5 @@
 /**
- * Issue 5 through the whole platform: a sip.js call through the gateway produces signed callbacks
+ * SPEC §4 through the whole platform: a sip.js call through the gateway produces signed callbacks
  * at a real HTTP receiver, in `seq` order, for account-wide, per-call and in-SIP registrations.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,7 +9,7 @@ import { NodePhone, Receiver, sessionState, startStack, type Received, type Stac
 
 const DOMAIN = "hooks.test";
 
-describe("callbacks from a real call (issue 5)", () => {
+describe("callbacks from a real call (SPEC §4)", () => {
   let stack: Stack;
   let alice: NodePhone;
   let bob: NodePhone;

@@ -1,6 +1,6 @@
 /**
- * Issue 4: sip.js user agents in Node register and call each other through the gateway over
- * WebSocket. Every assertion is on what a real client saw or what the database recorded.
+ * RFC 3261 and RFC 7118: sip.js user agents in Node register and call each other through the
+ * gateway over WebSocket. Every assertion is on what a real client saw or what the database recorded.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Messager, SessionState, UserAgent } from "sip.js";
@@ -8,7 +8,7 @@ import { NodePhone, sessionState, startStack, type Stack } from "./src/index.js"
 
 const DOMAIN = "acme.test";
 
-describe("calls through the gateway with sip.js (issue 4)", () => {
+describe("calls through the gateway with sip.js (RFC 3261, RFC 7118)", () => {
   let stack: Stack;
   let alice: NodePhone;
   let bob: NodePhone;

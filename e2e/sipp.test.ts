@@ -1,5 +1,5 @@
 /**
- * Issue 4, SIPp interop: real SIPp 3.6 processes (scenario files in e2e/sipp, digest auth through
+ * SIPp interop (SPEC §1): real SIPp 3.6 processes (scenario files in e2e/sipp, digest auth through
  * SIPp's `[authentication]`) register and call through an in-process Hookline over UDP and TCP.
  * Assertions are on SIPp's exit codes, its statistics, the message flow it traced, and what the
  * database recorded (through the REST API).
@@ -173,7 +173,7 @@ function messageFlow(messages: string): string[] {
 
 // ─── the tests ─────────────────────────────────────────────────────────────────
 
-describe("SIPp interop (issue 4)", () => {
+describe("SIPp interop (RFC 3261)", () => {
   let stack: Stack;
   let apiKey: string;
   let target: string;

@@ -1,5 +1,5 @@
 /**
- * Gateway benchmark (issue 4): calls per second at < 1 % failed calls and CPU ms per call,
+ * Gateway benchmark: calls per second at < 1 % failed calls and CPU ms per call,
  *
  *   SIPp UAC → Hookline gateway (tsx, SQLite in a temp folder) → SIPp UAS registered as bob
  *   SIPp UAC → Kamailio (bench/gateway/kamailio.cfg, stateful relay)  → SIPp UAS

@@ -1,5 +1,5 @@
 /**
- * Debian's Chromium driven by Playwright (issue 2: never a downloaded browser), with the flags
+ * Debian's Chromium driven by Playwright (never a downloaded browser), with the flags
  * verified for headless WebRTC on loopback and a fresh profile per launch.
  */
 import { mkdtempSync, rmSync } from "node:fs";
