@@ -32,9 +32,9 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 /** Media workers beyond this are a typo, not a machine (one per core is the default). */
-export const MAX_MEDIA_WORKERS = 256;
+const MAX_MEDIA_WORKERS = 256;
 /** A day: a drain longer than that is a typo too (and stays below setTimeout's limit). */
-export const MAX_SHUTDOWN_DEADLINE_MS = 86_400_000;
+const MAX_SHUTDOWN_DEADLINE_MS = 86_400_000;
 
 /** A decimal integer in [min, max], else a ConfigError that names the variable and the range. */
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {

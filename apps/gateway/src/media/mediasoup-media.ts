@@ -36,7 +36,6 @@ import { isWebRtc, parseAudio, type AudioDescription } from "./sdp-audio.js";
 import type { WorkerPool } from "./worker-pool.js";
 
 export type { MediaEvent } from "./media-events.js";
-export { reachable } from "./reachable.js";
 
 export interface MediasoupMediaOptions {
   pool: WorkerPool;
