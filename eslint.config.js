@@ -4,8 +4,24 @@ import tseslint from "typescript-eslint";
 export default tseslint.config(
   { ignores: ["**/dist/**", "**/node_modules/**", "data/**", "packages/db/drizzle/**"] },
   js.configs.recommended,
-  ...tseslint.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
   {
+    languageOptions: {
+      parserOptions: {
+        // Each workspace's tsconfig (tests, e2e and bench included) gives the types; the few root
+        // files that belong to no project get a default one.
+        projectService: {
+          allowDefaultProject: [
+            "eslint.config.js",
+            "vitest.config.ts",
+            "scripts/*.ts",
+            "packages/db/drizzle.config.ts",
+          ],
+          defaultProject: "tsconfig.base.json",
+        },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/consistent-type-imports": "error",
@@ -24,9 +40,22 @@ export default tseslint.config(
     ],
     rules: { "no-console": "error" },
   },
-  // Examples are plain Node scripts a newcomer runs as they are, without TypeScript.
+  // Examples are plain Node scripts a newcomer runs as they are, without TypeScript: no types to check.
+  { files: ["examples/**/*.mjs"], ...tseslint.configs.disableTypeChecked },
   {
     files: ["examples/**/*.mjs"],
     languageOptions: { globals: { Buffer: "readonly", console: "readonly", process: "readonly" } },
+  },
+  {
+    // Tests read response bodies as loose JSON and assert them field by field with expect(), which
+    // fails on any wrong shape; the promise and method rules still apply to them.
+    files: ["**/*.test.ts", "**/*.test.tsx", "**/test-helpers.ts"],
+    rules: {
+      "@typescript-eslint/no-unsafe-assignment": "off",
+      "@typescript-eslint/no-unsafe-member-access": "off",
+      "@typescript-eslint/no-unsafe-argument": "off",
+      "@typescript-eslint/no-unsafe-call": "off",
+      "@typescript-eslint/no-unsafe-return": "off",
+    },
   },
 );

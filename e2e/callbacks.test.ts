@@ -1,5 +1,5 @@
 /**
- * Issue 5 through the whole platform: a sip.js call through the gateway produces signed callbacks
+ * SPEC §4 through the whole platform: a sip.js call through the gateway produces signed callbacks
  * at a real HTTP receiver, in `seq` order, for account-wide, per-call and in-SIP registrations.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,7 +17,7 @@ import {
 
 const DOMAIN = "hooks.test";
 
-describe("callbacks from a real call (issue 5)", () => {
+describe("callbacks from a real call (SPEC §4)", () => {
   let f: TwoPhones | undefined;
   let stack: Stack, alice: NodePhone, bob: NodePhone, key: string, receiver: Receiver, url: string;
 
@@ -40,7 +40,7 @@ describe("callbacks from a real call (issue 5)", () => {
 
     const inviter = alice.call(`sip:bob@${DOMAIN}`, ["X-Customer: 42"]);
     const invitation = await bob.nextInvitation();
-    invitation.progress();
+    await invitation.progress();
     await invitation.accept();
     await sessionState(inviter, SessionState.Established);
     await inviter.bye();
@@ -116,18 +116,20 @@ describe("callbacks from a real call (issue 5)", () => {
       );
       expect(reg.status).toBe(201);
 
-      await new Promise<void>((resolve) =>
-        inviter.info({
-          requestOptions: {
-            body: {
-              contentDisposition: "render",
-              contentType: "application/dtmf-relay",
-              content: "Signal=1\r\nDuration=100\r\n",
+      await new Promise<void>((resolve, reject) => {
+        inviter
+          .info({
+            requestOptions: {
+              body: {
+                contentDisposition: "render",
+                contentType: "application/dtmf-relay",
+                content: "Signal=1\r\nDuration=100\r\n",
+              },
             },
-          },
-          requestDelegate: { onAccept: () => resolve() },
-        }),
-      );
+            requestDelegate: { onAccept: () => resolve() },
+          })
+          .catch(reject);
+      });
       await inviter.bye();
       await sessionState(invitation, SessionState.Terminated);
 

@@ -1,6 +1,6 @@
 /**
- * Issue 4: sip.js user agents in Node register and call each other through the gateway over
- * WebSocket. Every assertion is on what a real client saw or what the database recorded.
+ * RFC 3261 and RFC 7118: sip.js user agents in Node register and call each other through the
+ * gateway over WebSocket. Every assertion is on what a real client saw or what the database recorded.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Messager, SessionState, UserAgent } from "sip.js";
@@ -8,7 +8,7 @@ import { NodePhone, sessionState, startStack, type Stack } from "./src/index.js"
 
 const DOMAIN = "acme.test";
 
-describe("calls through the gateway with sip.js (issue 4)", () => {
+describe("calls through the gateway with sip.js (RFC 3261, RFC 7118)", () => {
   let stack: Stack;
   let alice: NodePhone;
   let bob: NodePhone;
@@ -47,36 +47,40 @@ describe("calls through the gateway with sip.js (issue 4)", () => {
     expect(invitation.request.getHeader("X-Customer")).toBe("42");
     expect(invitation.request.getHeader("X-Hookline-Secret")).toBeUndefined();
     expect(invitation.request.callId).not.toBe(inviter.request.callId);
-    invitation.progress();
+    await invitation.progress();
     await invitation.accept();
     await sessionState(inviter, SessionState.Established);
 
-    const info = await new Promise<number>((resolve) =>
-      inviter.info({
-        requestOptions: {
-          body: {
-            contentDisposition: "render",
-            contentType: "application/dtmf-relay",
-            content: "Signal=5\r\nDuration=160\r\n",
+    const info = await new Promise<number>((resolve, reject) => {
+      inviter
+        .info({
+          requestOptions: {
+            body: {
+              contentDisposition: "render",
+              contentType: "application/dtmf-relay",
+              content: "Signal=5\r\nDuration=160\r\n",
+            },
           },
-        },
-        requestDelegate: {
-          onAccept: (r) => resolve(r.message.statusCode ?? 0),
-          onReject: (r) => resolve(r.message.statusCode ?? 0),
-        },
-      }),
-    );
+          requestDelegate: {
+            onAccept: (r) => resolve(r.message.statusCode ?? 0),
+            onReject: (r) => resolve(r.message.statusCode ?? 0),
+          },
+        })
+        .catch(reject);
+    });
     expect(info).toBe(200);
     expect(bob.infos.map((i) => i.request.body)).toContain("Signal=5\r\nDuration=160\r\n");
 
-    const reinvite = await new Promise<number>((resolve) =>
-      inviter.invite({
-        requestDelegate: {
-          onAccept: (r) => resolve(r.message.statusCode ?? 0),
-          onReject: (r) => resolve(r.message.statusCode ?? 0),
-        },
-      }),
-    );
+    const reinvite = await new Promise<number>((resolve, reject) => {
+      inviter
+        .invite({
+          requestDelegate: {
+            onAccept: (r) => resolve(r.message.statusCode ?? 0),
+            onReject: (r) => resolve(r.message.statusCode ?? 0),
+          },
+        })
+        .catch(reject);
+    });
     expect(reinvite).toBe(200);
 
     await inviter.bye();
@@ -114,7 +118,7 @@ describe("calls through the gateway with sip.js (issue 4)", () => {
   it("cancels while ringing: the callee's invitation is cancelled", async () => {
     const inviter = alice.call(`sip:bob@${DOMAIN}`);
     const invitation = await bob.nextInvitation();
-    invitation.progress();
+    await invitation.progress();
     await new Promise((r) => setTimeout(r, 100));
     await inviter.cancel();
     await sessionState(invitation, SessionState.Terminated);
@@ -131,7 +135,7 @@ describe("calls through the gateway with sip.js (issue 4)", () => {
   it("answers 480 when nobody picks up within the ring time", async () => {
     const status = finalStatusOf(alice, `sip:bob@${DOMAIN}`);
     const invitation = await bob.nextInvitation();
-    invitation.progress();
+    await invitation.progress();
     expect(await status).toBe(480);
     await sessionState(invitation, SessionState.Terminated);
   });

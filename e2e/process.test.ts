@@ -348,11 +348,13 @@ describe("the Hookline process (npm start)", () => {
     await hl.waitFor(/SIGINT: shutting down/);
     // The call is still carried through the gateway: an INFO reaches bob and is answered.
     const before = bob().infos.length;
-    await new Promise<void>((resolve, reject) =>
-      inviter.info({
-        requestDelegate: { onAccept: () => resolve(), onReject: () => reject(new Error("INFO")) },
-      }),
-    );
+    await new Promise<void>((resolve, reject) => {
+      inviter
+        .info({
+          requestDelegate: { onAccept: () => resolve(), onReject: () => reject(new Error("INFO")) },
+        })
+        .catch(reject);
+    });
     expect(bob().infos.length).toBe(before + 1);
     expect(alive(worker!.pid)).toBe(true);
     expect(inviter.state).toBe(SessionState.Established);

@@ -133,7 +133,7 @@ export function sipp(args: string[], keep = false): Sipp {
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";
-  child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
   const done = new Promise<SippStats>((resolve, reject) => {
     child.on("error", reject);
     child.on("close", (code) => {
@@ -308,13 +308,13 @@ export async function startApplication(callee: string): Promise<Application> {
   let out = "";
   const port = await new Promise<number>((resolve, reject) => {
     child.on("exit", (code) => reject(new Error(`application exited (${code}) before it listened: ${out}`)));
-    child.stdout!.on("data", (c: Buffer) => {
+    child.stdout.on("data", (c: Buffer) => {
       out += c.toString();
       const m = /listening (\d+)/.exec(out);
       if (m) resolve(Number(m[1]));
     });
   });
-  child.stdout!.resume();
+  child.stdout.resume();
   const url = `http://127.0.0.1:${port}`;
   return {
     child,
@@ -368,7 +368,7 @@ export async function startKamailio(port: number, uasPort: number, children: num
   let err = "";
   const logFile = path.join(runDir, "stderr.log");
   const log = createWriteStream(logFile);
-  child.stderr!.on("data", (c: Buffer) => {
+  child.stderr.on("data", (c: Buffer) => {
     if (err.length < 65536) err += c.toString();
     log.write(c);
   });

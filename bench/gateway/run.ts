@@ -57,7 +57,7 @@ const CPU_PROF = process.env.BENCH_CPU_PROF === "1";
 const TRACE_ERR = process.env.BENCH_TRACE_ERR === "1";
 const WITH_APP = process.env.BENCH_APP !== "0";
 const rates = (name: string, fallback: number[]) =>
-  process.env[name] ? process.env[name]!.split(",").map(Number) : fallback;
+  process.env[name] ? process.env[name].split(",").map(Number) : fallback;
 const GATEWAY_RATES = rates("BENCH_RATES_GATEWAY", [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
 const KAMAILIO_RATES = rates("BENCH_RATES_KAMAILIO", [500, 1000, 1500, 2000, 2500, 3000]);
 const DOMAIN = "bench.test";

@@ -13,7 +13,7 @@ function bind(): Promise<dgram.Socket> {
   return new Promise((resolve) => s.bind(0, "127.0.0.1", () => resolve(s)));
 }
 
-process.on("message", async (m: { calls: number; aPort: number; bPort: number } | "close") => {
+async function onMessage(m: { calls: number; aPort: number; bPort: number } | "close"): Promise<void> {
   if (m === "close") {
     for (const s of sockets.splice(0)) s.close();
     return;
@@ -27,4 +27,12 @@ process.on("message", async (m: { calls: number; aPort: number; bPort: number } 
     ports.push([facingA.address().port, facingB.address().port]);
   }
   process.send!(ports);
+}
+
+// A relay that cannot bind its sockets ends the run: the parent sees the exit, not a hang.
+process.on("message", (m: Parameters<typeof onMessage>[0]) => {
+  onMessage(m).catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
 });

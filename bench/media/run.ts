@@ -1,5 +1,5 @@
 /**
- * Media benchmark (issue 6): concurrent bridged PCMU calls on one mediasoup worker, each with two
+ * Media benchmark: concurrent bridged PCMU calls on one mediasoup worker, each with two
  * PlainTransport legs set up through MediasoupMedia's own offer/answer, 50 packets/s each way
  * from a Node RTP generator on 127.0.0.1. Steps up the call count until loss > 0.1 %, the worker's
  * core saturates, the generator falls behind or the time is up; then the same steps through a

@@ -1,5 +1,5 @@
 /**
- * Issue 6: two Chromium softphones (sip.js on the console's /softphone page) register and call each
+ * SPEC §1: two Chromium softphones (sip.js on the console's /softphone page) register and call each
  * other through the gateway; the audio each one receives comes from mediasoup, not the other browser.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,7 +9,7 @@ import { launchChromium, SoftphonePage, type Browser, type PhoneStats } from "./
 
 const DOMAIN = "browsers.test";
 
-describe("browser ↔ browser through mediasoup (issue 6)", () => {
+describe("browser ↔ browser through mediasoup (SPEC §1)", () => {
   let stack: Stack;
   let browser: Browser;
   let alice: SoftphonePage;

@@ -1,5 +1,5 @@
 /**
- * Debian's Chromium driven by Playwright (issue 2: never a downloaded browser), with the flags
+ * Debian's Chromium driven by Playwright (never a downloaded browser), with the flags
  * verified for headless WebRTC on loopback and a fresh profile per launch.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -86,7 +86,11 @@ export class SoftphonePage {
   #run<T>(fn: (phone: PhoneApi, arg: unknown) => T | Promise<T>, arg?: unknown): Promise<T> {
     return this.page.evaluate(
       ([src, a]) => {
-        const f = new Function(`return (${src as string})`)() as (p: unknown, a: unknown) => unknown;
+        // Runs inside the page: a Playwright evaluate takes one argument, so our own test function
+        // travels as source and is rebuilt there to receive the page's phone too.
+        // eslint-disable-next-line @typescript-eslint/no-implied-eval
+        const make = new Function(`return (${src})`) as () => (p: unknown, a: unknown) => unknown;
+        const f = make();
         return f((globalThis as unknown as { phone: unknown }).phone, a);
       },
       [fn.toString(), arg] as const,

@@ -73,7 +73,7 @@ describe("SIPp without a=ssrc → browser through mediasoup", () => {
         { timeout: 15_000, interval: 250 },
       )
       .toBe(true);
-    const s = later! as PhoneStats;
+    const s = later!;
     expect(s.codec).toBe("audio/PCMA");
 
     let plain: LegRtpStats | undefined;

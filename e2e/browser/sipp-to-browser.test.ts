@@ -1,5 +1,5 @@
 /**
- * Issue 6: SIPp (a phone, plain RTP/AVP over UDP) calls a Chromium softphone through the gateway.
+ * SPEC §1: SIPp (a phone, plain RTP/AVP over UDP) calls a Chromium softphone through the gateway.
  * SIPp plays PCMA from a pcap; the browser receives it from mediasoup, and mediasoup sends the
  * browser's audio to SIPp's RTP port.
  */
@@ -24,7 +24,7 @@ function runSipp(args: string[]): Promise<{ code: number | null; output: string 
   });
 }
 
-describe("SIPp → browser through mediasoup (issue 6)", () => {
+describe("SIPp → browser through mediasoup (SPEC §1)", () => {
   let stack: Stack;
   let browser: Browser;
   let bob: SoftphonePage;
@@ -84,7 +84,7 @@ describe("SIPp → browser through mediasoup (issue 6)", () => {
         { timeout: 15_000, interval: 250 },
       )
       .toBe(true);
-    const s = seen! as PhoneStats;
+    const s = seen!;
     expect(s.codec).toBe("audio/PCMA");
     expect(s.remoteCandidate!.port).toBeGreaterThanOrEqual(stack.h.config.rtpMin);
     expect(s.remoteCandidate!.port).toBeLessThanOrEqual(stack.h.config.rtpMax);

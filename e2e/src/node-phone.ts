@@ -37,14 +37,18 @@ class CannedSdh implements SessionDescriptionHandler {
   remote: string | undefined;
   direction = "sendrecv";
   close(): void {}
-  async getDescription() {
-    return { body: CANNED_SDP(this.version++, this.direction), contentType: "application/sdp" };
+  getDescription() {
+    return Promise.resolve({
+      body: CANNED_SDP(this.version++, this.direction),
+      contentType: "application/sdp",
+    });
   }
   hasDescription(contentType: string): boolean {
     return contentType === "application/sdp";
   }
-  async setDescription(sdp: string): Promise<void> {
+  setDescription(sdp: string): Promise<void> {
     this.remote = sdp;
+    return Promise.resolve();
   }
   sendDtmf(): boolean {
     return false;

@@ -86,7 +86,7 @@ export function startSipp(o: SippOptions): SippProcess {
 
   const child = spawn("sipp", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
-  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<SippResult>((resolve, reject) => {
     child.on("error", reject);
     child.on("close", (code, signal) => {

@@ -48,7 +48,7 @@ describe("request body limit (1 MiB)", () => {
       headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
       body: stream,
       duplex: "half",
-    } as RequestInit);
+    });
     expect(res.status).toBe(413);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("payload_too_large");
     // The stream may run a couple of chunks ahead of the reader; never the 100 MiB offered.
@@ -69,7 +69,7 @@ describe("request body limit (1 MiB)", () => {
       headers: { "content-type": "application/json" },
       body: stream,
       duplex: "half",
-    } as RequestInit);
+    });
     expect(res.status).toBe(401);
     expect(state.pulled).toBeLessThanOrEqual(4 * CHUNK);
   });

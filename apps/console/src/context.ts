@@ -32,7 +32,7 @@ export type AppEnv = { Variables: { accountId: string } };
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const validationHook: Hook<any, AppEnv, any, any> = (result) => {
   if (!result.success) {
-    throw new ApiError(400, "invalid_request", formatZodError(result.error as z.ZodError, result.target));
+    throw new ApiError(400, "invalid_request", formatZodError(result.error, result.target));
   }
 };
 

@@ -23,4 +23,4 @@ export const displayText = <T extends z.ZodString>(schema: T): T =>
   schema.superRefine((value, ctx) => {
     const problem = displayTextProblem(value);
     if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
-  }) as T;
+  });

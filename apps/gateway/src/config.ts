@@ -19,6 +19,8 @@ export interface Config {
   wsAllowedOrigins: string[];
   tls: { certFile: string; keyFile: string } | undefined;
   mediaWorkers: number | undefined;
+  /** HOOKLINE_SHUTDOWN_DEADLINE_MS: how long calls in progress may finish after SIGTERM. */
+  shutdownDeadlineMs: number;
   /** HOOKLINE_METRICS_LISTEN (`host:port`): /metrics without a token on an address of its own. */
   metricsListen: { host: string; port: number } | undefined;
 }
@@ -29,12 +31,25 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-function port(env: Env, name: string, fallback: number): number {
+/** Media workers beyond this are a typo, not a machine (one per core is the default). */
+const MAX_MEDIA_WORKERS = 256;
+/** A day: a drain longer than that is a typo too (and stays below setTimeout's limit). */
+const MAX_SHUTDOWN_DEADLINE_MS = 86_400_000;
+
+/** A decimal integer in [min, max], else a ConfigError that names the variable and the range. */
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`${name}: not a port number: ${raw}`);
+  const n = /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name}: must be an integer from ${min} to ${max} (got "${raw}")`);
+  }
   return n;
+}
+
+/** 0 asks the system for a free port (tests). */
+function port(env: Env, name: string, fallback: number): number {
+  return integer(env, name, fallback, 0, 65535);
 }
 
 function list(env: Env, name: string): string[] {
@@ -49,7 +64,11 @@ function hostPort(env: Env, name: string): { host: string; port: number } | unde
   if (!raw) return undefined;
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(raw);
   const port = Number(m?.[3]);
-  if (!m || port > 65535) throw new ConfigError(`${name}: not host:port (e.g. 127.0.0.1:9090): ${raw}`);
+  if (!m || port > 65535) {
+    throw new ConfigError(
+      `${name}: must be host:port with a port from 0 to 65535, e.g. 127.0.0.1:9090 (got "${raw}")`,
+    );
+  }
   return { host: (m[1] ?? m[2])!, port };
 }
 
@@ -62,14 +81,18 @@ export function loadConfig(env: Env = process.env): Config {
       `HOOKLINE_DATABASE_URL: only SQLite files are supported yet (got ${dbUrl.split(":")[0]}:)`,
     );
   }
-  const rtpMin = port(env, "HOOKLINE_RTP_MIN", 40000);
-  const rtpMax = port(env, "HOOKLINE_RTP_MAX", 49999);
-  if (rtpMax <= rtpMin) throw new ConfigError("HOOKLINE_RTP_MAX: must be above HOOKLINE_RTP_MIN");
+  // RTP needs real ports: 0 would not give mediasoup a range.
+  const rtpMin = integer(env, "HOOKLINE_RTP_MIN", 40000, 1, 65535);
+  const rtpMax = integer(env, "HOOKLINE_RTP_MAX", 49999, 1, 65535);
+  if (rtpMax <= rtpMin)
+    throw new ConfigError(`HOOKLINE_RTP_MAX: must be above HOOKLINE_RTP_MIN (${rtpMin}), got ${rtpMax}`);
   const cert = env.HOOKLINE_TLS_CERT;
   const key = env.HOOKLINE_TLS_KEY;
   if (Boolean(cert) !== Boolean(key))
     throw new ConfigError("HOOKLINE_TLS_CERT and HOOKLINE_TLS_KEY go together");
-  const workers = env.HOOKLINE_MEDIA_WORKERS;
+  const workers = env.HOOKLINE_MEDIA_WORKERS
+    ? integer(env, "HOOKLINE_MEDIA_WORKERS", 0, 1, MAX_MEDIA_WORKERS)
+    : undefined;
   return {
     httpPort: port(env, "HOOKLINE_HTTP_PORT", 3000),
     sipWsPort: port(env, "HOOKLINE_SIP_WS_PORT", 5066),
@@ -84,7 +107,8 @@ export function loadConfig(env: Env = process.env): Config {
     callbackAllowlist: list(env, "HOOKLINE_CALLBACK_ALLOWLIST"),
     wsAllowedOrigins: list(env, "HOOKLINE_WS_ORIGINS"),
     tls: cert && key ? { certFile: cert, keyFile: key } : undefined,
-    mediaWorkers: workers ? Number(workers) : undefined,
+    mediaWorkers: workers,
+    shutdownDeadlineMs: integer(env, "HOOKLINE_SHUTDOWN_DEADLINE_MS", 30_000, 0, MAX_SHUTDOWN_DEADLINE_MS),
     metricsListen: hostPort(env, "HOOKLINE_METRICS_LISTEN"),
   };
 }

@@ -28,7 +28,7 @@ const sipLog = log.child({ component: "sip" });
 
 export const ALLOWED_METHODS = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, MESSAGE, NOTIFY, UPDATE, REGISTER";
 
-/** What REGISTER and a closed connection need (the registrar, issue 4 part 2). */
+/** What REGISTER and a closed connection need (the registrar, RFC 3261 §10). */
 export interface RegistrarPort {
   handle(req: SipRequest, flow: Flow): Promise<SipResponse>;
   connectionClosed(connectionId: string): void;

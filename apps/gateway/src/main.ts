@@ -1,5 +1,6 @@
 /** `npm start`: one Hookline process on the embedded defaults (SPEC §2). */
-import { loadConfig } from "./config.js";
+import { ConfigError, loadConfig } from "./config.js";
+import type { Config } from "./config.js";
 import { startHookline } from "./server.js";
 import { log } from "@hookline/log";
 
@@ -7,7 +8,15 @@ import { log } from "@hookline/log";
 // to fix; it is logged so that it can be.
 process.on("unhandledRejection", (reason) => log.error({ err: reason }, "unhandled rejection"));
 
-const config = loadConfig();
+let config: Config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  // An operator's typo, not a bug: the message names the variable and what it accepts; no stack.
+  process.stderr.write(`hookline: invalid configuration: ${err.message}\n`);
+  process.exit(1);
+}
 const hookline = await startHookline(config);
 const { http, sip, ws } = hookline.ports;
 const ip = config.listenIp;
@@ -30,7 +39,7 @@ if (hookline.operatorToken.created) {
 // would die of it and leave the gateway running), and no tsx process stands in between. The
 // mediasoup workers run in a session of their own (worker-pool.ts), so Ctrl-C leaves the media of
 // the calls being drained alone.
-const deadlineMs = Number(process.env.HOOKLINE_SHUTDOWN_DEADLINE_MS ?? 30_000);
+const deadlineMs = config.shutdownDeadlineMs;
 let stoppingSince: number | undefined;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {

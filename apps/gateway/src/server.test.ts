@@ -52,7 +52,7 @@ function tcpRequest(port: number, text: string): Promise<SipResponse> {
   });
 }
 
-describe("one Hookline process (issue 2)", () => {
+describe("one Hookline process (SPEC §2)", () => {
   let h: Hookline;
   let dataDir: string;
   beforeAll(async () => {

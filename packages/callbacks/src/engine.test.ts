@@ -343,7 +343,7 @@ describe("SSRF at connect time", () => {
     });
     const e = engine({
       allowlist: undefined,
-      http: { resolver: async () => ["93.184.216.34", "127.0.0.1"] },
+      http: { resolver: () => Promise.resolve(["93.184.216.34", "127.0.0.1"]) },
     });
     const { deliveryIds } = await e.accept(sipEvent(acc, "call_1", 1));
     await until(() => getDelivery(t.db, acc, deliveryIds[0]!)?.status === "failed");
@@ -354,7 +354,7 @@ describe("SSRF at connect time", () => {
   it("connects to the checked address of an allow-listed CIDR", async () => {
     const r = await recv();
     addCallback(t.db, { accountId: acc, url: `http://hooks.test:${r.port}/hook`, events: ["sip.INVITE"] });
-    const e = engine({ allowlist: "127.0.0.0/8", http: { resolver: async () => ["127.0.0.1"] } });
+    const e = engine({ allowlist: "127.0.0.0/8", http: { resolver: () => Promise.resolve(["127.0.0.1"]) } });
     await e.accept(sipEvent(acc, "call_1", 1));
     await until(() => r.received.length === 1);
     expect(r.received[0]!.headers.host).toBe(`hooks.test:${r.port}`);

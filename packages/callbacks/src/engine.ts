@@ -129,7 +129,7 @@ export function createCallbackEngine(options: CallbackEngineOptions): CallbackEn
         try {
           delivered = deliverTo(event, matcher.match(event));
         } catch (err) {
-          delivered = Promise.reject(err);
+          delivered = Promise.reject(err instanceof Error ? err : new Error(String(err)));
         }
         done(delivered);
       }
@@ -148,7 +148,12 @@ export function createCallbackEngine(options: CallbackEngineOptions): CallbackEn
     if (invalid) return Promise.reject(new InvalidEventError(invalid));
     return new Promise<AcceptResult>((resolve, reject) => {
       if (queue.length === 0) setImmediate(matchQueued);
-      queue.push({ event, done: (r) => r.then(resolve, reject) });
+      queue.push({
+        event,
+        done: (r) => {
+          r.then(resolve, reject);
+        },
+      });
     });
   };
 

@@ -14,9 +14,7 @@ describe("EventBus", () => {
     bus.on("event", () => {
       throw new Error("bad listener");
     });
-    bus.on("event", async () => {
-      throw new Error("bad async listener");
-    });
+    bus.on("event", () => Promise.reject(new Error("bad async listener")));
     bus.on("event", (e) => seen.push(e.type));
     bus.on("registration", (e) => seen.push(`reg:${e.data.registration.aor}`));
     const event: HooklineEvent = {

@@ -128,10 +128,6 @@ export function sipEventType(message: Pick<SipMessageInfo, "method" | "status">)
   return message.status === null ? `sip.${message.method}` : `sip.${message.status}`;
 }
 
-export function eventAccountId(event: HooklineEvent): string {
-  return event.data.accountId;
-}
-
 export function eventCallId(event: HooklineEvent): string | null {
   return "callId" in event.data ? event.data.callId : null;
 }

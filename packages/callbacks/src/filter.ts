@@ -57,7 +57,7 @@ export function compileFilter(expr: string): CompileFilterResult {
         error: `filter uses unknown variable "${unknown[0]}" (known: ${FILTER_VARIABLES.join(", ")})`,
       };
     }
-    program = plan(env, parsed) as (ctx: Record<string, CelInput>) => unknown;
+    program = plan(env, parsed);
   } catch (e) {
     return { ok: false, error: `filter does not compile: ${e instanceof Error ? e.message : String(e)}` };
   }

@@ -7,6 +7,9 @@ import type { Logger } from "./logger.js";
 
 export type EventMap = Record<string, unknown[]>;
 
+/** A listener may be async: `safeEmit` logs its rejection as it logs a throw. */
+export type Listener<A extends unknown[]> = (...args: A) => unknown;
+
 export class TypedEmitter<E extends EventMap> {
   readonly #emitter = new EventEmitter({ captureRejections: false });
   readonly #logger: Logger;
@@ -16,17 +19,17 @@ export class TypedEmitter<E extends EventMap> {
     this.#emitter.setMaxListeners(Infinity);
   }
 
-  on<K extends keyof E & string>(name: K, listener: (...args: E[K]) => void): this {
+  on<K extends keyof E & string>(name: K, listener: Listener<E[K]>): this {
     this.#emitter.on(name, listener as (...args: unknown[]) => void);
     return this;
   }
 
-  off<K extends keyof E & string>(name: K, listener: (...args: E[K]) => void): this {
+  off<K extends keyof E & string>(name: K, listener: Listener<E[K]>): this {
     this.#emitter.off(name, listener as (...args: unknown[]) => void);
     return this;
   }
 
-  once<K extends keyof E & string>(name: K, listener: (...args: E[K]) => void): this {
+  once<K extends keyof E & string>(name: K, listener: Listener<E[K]>): this {
     this.#emitter.once(name, listener as (...args: unknown[]) => void);
     return this;
   }

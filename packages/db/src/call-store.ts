@@ -179,7 +179,7 @@ function threadSink(
     walAutocheckpoint: sqlite.pragma("wal_autocheckpoint", { simple: true }) as number,
     journalSizeLimit: sqlite.pragma("journal_size_limit", { simple: true }) as number,
     ...(watch?.maxPageCount !== undefined && { maxPageCount: watch.maxPageCount }),
-    state: state.buffer as SharedArrayBuffer,
+    state: state.buffer,
   } satisfies WriterData);
   worker.unref();
   const capped = (maxPageCount: number) => worker.postMessage({ maxPageCount } satisfies WriterRequest);

@@ -47,8 +47,8 @@ export interface OpenedDatabase {
    * Tests fill the database with it; SQLite never lowers the cap below the current size.
    */
   setMaxPageCount(pages: number): void;
-  /** Tells the checkpointer (if any) to stop and closes the connection. */
-  close(): void;
+  /** Tells the checkpointer (if any) to stop and closes the connection (callable detached). */
+  close: () => void;
 }
 
 /** The committed, drizzle-kit generated migrations (packages/db/drizzle). */

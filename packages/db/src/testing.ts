@@ -9,7 +9,7 @@ import { writeFailureKind } from "./write-health.js";
  * in its pages with padded accounts, so that any write needing more than a few bytes fails with
  * SQLITE_FULL. `room()` lifts the cap: space has returned.
  */
-export function fillDatabase(database: OpenedDatabase): { room(): void } {
+export function fillDatabase(database: OpenedDatabase): { room: () => void } {
   const pages = database.sqlite.pragma("page_count", { simple: true }) as number;
   database.setMaxPageCount(pages);
   const pad = "x".repeat(1000);

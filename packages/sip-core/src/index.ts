@@ -1,6 +1,6 @@
 export type { SipHeader, SipMessage, SipRequest, SipResponse } from "./message/types.js";
 
-// Injected time (issue 3: no setTimeout of sip-core's own). RFC 3261 §17.1.1.1 T1/T2/T4.
+// Injected time (SPEC §1: no setTimeout of sip-core's own). RFC 3261 §17.1.1.1 T1/T2/T4.
 export { DEFAULT_TIMER_CONFIG, FakeTimers, resolveTimerConfig } from "./timers.js";
 export type { TimerConfig, TimerHandle, Timers } from "./timers.js";
 

@@ -1,5 +1,5 @@
 /**
- * Injected time for sip-core. The protocol code never calls `setTimeout` itself (issue 3): the
+ * Injected time for sip-core. The protocol code never calls `setTimeout` itself (SPEC §1): the
  * gateway hands it real timers built on its event loop, tests hand it {@link FakeTimers} and move
  * virtual time forward.
  */

@@ -66,7 +66,7 @@ describe("calls", () => {
     let flush = () => {};
     h = harness({}, { flushCallRecords: () => flush() });
     const store = createCallStore(h.database.db, { maxDelayMs: 60_000 });
-    flush = store.flush;
+    flush = () => store.flush();
     const { id: accountId, apiKey } = await h.newAccount();
     const id = newId("call");
     const row = { accountId, sipCallId: "q@test", from: "sip:a@x", to: "sip:b@x", startedAt: T0 };

@@ -3,11 +3,17 @@ import { describe, expect, it } from "vitest";
 import { Layout } from "./layout.js";
 
 describe("the console layout", () => {
-  it("escapes what it shows and marks the current page", () => {
+  it("escapes what it shows and marks the current page", async () => {
     const html = String(
-      <Layout title="<b>Calls</b>" current="/calls" user={{ userId: "u", accountId: "a", email: "x@y.test" }}>
-        <p>hi</p>
-      </Layout>,
+      await (
+        <Layout
+          title="<b>Calls</b>"
+          current="/calls"
+          user={{ userId: "u", accountId: "a", email: "x@y.test" }}
+        >
+          <p>hi</p>
+        </Layout>
+      ),
     );
     expect(html).toContain("&lt;b&gt;Calls&lt;/b&gt;");
     expect(html).toContain('<a href="/calls" aria-current="page">Calls</a>');

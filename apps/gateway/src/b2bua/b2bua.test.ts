@@ -57,7 +57,7 @@ beforeEach(() => {
   sent = [];
   contacts = 1;
 });
-afterEach(async () => {
+afterEach(() => {
   layer.shutdown();
   // Call records are written in batches: write what is queued before the database closes.
   for (const r of recorders.splice(0)) r.flush();
@@ -79,7 +79,7 @@ function b2bua(media: MediaPort, onNewCall?: () => Promise<void>): B2bua {
         flow: device(i),
       })),
     userExists: (_d, user) => user === "bob",
-    authenticate: async () => ({ ok: true, username: "alice" }),
+    authenticate: () => Promise.resolve({ ok: true, username: "alice" }),
   };
   const transportFor = (flow: Flow) => ({
     reliable: true,
@@ -89,7 +89,10 @@ function b2bua(media: MediaPort, onNewCall?: () => Promise<void>): B2bua {
     layer,
     directory,
     recorder: recorded(new CallRecorder(temp.database.db, undefined)),
-    send: async (message, flow) => void sent.push({ message, flow }),
+    send: (message, flow) => {
+      sent.push({ message, flow });
+      return Promise.resolve();
+    },
     transportFor,
     localAddress: () => ({ transport: "TCP", host: "127.0.0.1", port: 5060 }),
     timers: clock,

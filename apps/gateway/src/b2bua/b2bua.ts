@@ -326,7 +326,7 @@ export class B2bua {
         layer: this.#o.layer,
         recorder: this.#o.recorder,
         media: this.#media,
-        transportFor: this.#o.transportFor,
+        transportFor: (flow) => this.#o.transportFor(flow),
       },
       call,
       leg,

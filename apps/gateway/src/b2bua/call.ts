@@ -154,7 +154,7 @@ export class Call {
     return handle;
   }
 
-  cancelTimer(handle: TimerHandle | undefined): void {
+  cancelTimer(handle: TimerHandle): void {
     if (handle === undefined) return;
     this.clock.clearTimer(handle);
     this.#timers.delete(handle);

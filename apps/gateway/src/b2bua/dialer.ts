@@ -222,7 +222,7 @@ export class Dialer {
       state: "confirmed",
       ...(leg.remoteTag && { remoteTag: leg.remoteTag }),
     });
-    const a = call.a!;
+    const a = call.a;
     a.state = "confirmed";
     this.#o.recorder.updateLeg(a.id, { state: "confirmed" });
     this.#o.recorder.setState(call.record, "answered");

@@ -1,5 +1,5 @@
 /**
- * What the B2BUA asks of the media plane (issue 6): every SDP that crosses from one leg to the other
+ * What the B2BUA asks of the media plane (SPEC §1): every SDP that crosses from one leg to the other
  * goes through here, so that each leg's SDP names the gateway's media endpoint rather than the
  * other party's. The pass-through port leaves SDP as it is (signaling-only deployments and tests).
  */
@@ -28,8 +28,8 @@ export interface MediaPort {
 }
 
 export const passThroughMedia: MediaPort = {
-  offer: async (_c, _f, _t, sdp) => sdp,
-  answer: async (_c, _f, _t, sdp) => sdp,
+  offer: (_c, _f, _t, sdp) => Promise.resolve(sdp),
+  answer: (_c, _f, _t, sdp) => Promise.resolve(sdp),
   closeLeg: () => {},
   closeCall: () => {},
 };

@@ -21,7 +21,7 @@ export function writeLegSdp(
     payloadType: c.preferredPayloadType ?? 0,
     clockRate: c.clockRate,
     ...(c.channels !== undefined && { channels: c.channels }),
-    ...(c.parameters && { parameters: c.parameters as Record<string, unknown> }),
+    ...(c.parameters ? { parameters: c.parameters as Record<string, unknown> } : {}),
   }));
   const enc = leg.consumer?.rtpParameters.encodings?.[0];
   const ssrc =

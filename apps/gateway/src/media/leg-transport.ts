@@ -81,7 +81,7 @@ export async function connectLeg(
     await (leg.transport as WebRtcTransport).connect({
       dtlsParameters: {
         role,
-        fingerprints: [{ algorithm: d.fingerprint.algorithm as "sha-256", value: d.fingerprint.value }],
+        fingerprints: [{ algorithm: d.fingerprint.algorithm, value: d.fingerprint.value }],
       },
     });
   } else {

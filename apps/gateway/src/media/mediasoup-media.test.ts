@@ -41,7 +41,7 @@ async function rtpEndpoint(ssrc: number, pt: number) {
   };
 }
 
-describe("MediasoupMedia: SDP ↔ mediasoup (issue 6)", () => {
+describe("MediasoupMedia: SDP ↔ mediasoup (SPEC §1)", () => {
   let pool: WorkerPool;
   let media: MediasoupMedia;
   const ended: { callId: string; reason: string }[] = [];

@@ -1,11 +1,11 @@
 /**
- * The media plane (issue 6): every SDP the B2BUA relays is turned into mediasoup transports,
+ * The media plane (SPEC §1): every SDP the B2BUA relays is turned into mediasoup transports,
  * producers and consumers, and the SDP each leg receives describes mediasoup's side of that leg,
  * so that all RTP flows endpoint → mediasoup → endpoint.
  *
  * Routers by numbering, not per tenant: a router fixes its payload-type numbers at creation, and
  * mediasoup 3.8.4 consumers send the router's numbers while Chromium only accepts its own offer's
- * (issue 6 part 5). Each call gets a router created from (or shared with calls of) exactly its first
+ * (RFC 3264 §6.1). Each call gets a router created from (or shared with calls of) exactly its first
  * offer's numbers, see router-share.ts; a per-tenant router would force one numbering on every
  * caller. Calls are spread over workers one by one; a call's end closes its transports.
  *
@@ -40,7 +40,6 @@ import { log } from "@hookline/log";
 const mediaLog = log.child({ component: "media" });
 
 export type { MediaEvent } from "./media-events.js";
-export { reachable } from "./reachable.js";
 
 export interface MediasoupMediaOptions {
   pool: WorkerPool;

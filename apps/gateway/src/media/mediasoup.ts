@@ -30,7 +30,7 @@ export function loadMediasoup(): Promise<MediasoupApi> {
     // Under tsx (plain Node ESM loader) the named exports come without a `default`; vitest has both.
     loaded = import("mediasoup").then((m) => m.default ?? (m as unknown as MediasoupApi));
   }
-  return loaded!;
+  return loaded;
 }
 
 export type { Mediasoup };

@@ -2,7 +2,7 @@
  * Which codecs a call's router carries, and with which payload-type numbers.
  *
  * mediasoup 3.8.4 has no transcoding and its consumers always send the router's payload-type
- * numbers; Chromium only accepts the numbers of its own offer (issue 6 part 5). So a router is
+ * numbers; Chromium only accepts the numbers of its own offer (RFC 3264 §6.1). So a router is
  * created from the offering side's SDP, with that side's numbers, and the gateway writes the offer
  * toward the other side itself with the same numbers.
  */

@@ -79,7 +79,7 @@ export function parseAudio(sdp: string): ParseAudioResult {
     });
   }
 
-  const direction = (media.direction ?? session.direction ?? "sendrecv") as Direction;
+  const direction = media.direction ?? session.direction ?? "sendrecv";
   const ssrcLine = media.ssrcs?.find((s) => s.attribute === "cname") ?? media.ssrcs?.[0];
   const fingerprint = media.fingerprint ?? session.fingerprint;
   const ufrag = media.iceUfrag ?? session.iceUfrag;

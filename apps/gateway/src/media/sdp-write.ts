@@ -134,7 +134,7 @@ export function writeWebRtcSdp(o: WebRtcSdp): string {
           "network-id": i + 1,
         })),
         endOfCandidates: "end-of-candidates",
-      } as sdpTransform.MediaDescription,
+      },
     ],
   };
   return sdpTransform.write(session);
@@ -159,7 +159,7 @@ export function writePlainSdp(o: PlainSdp): string {
         ptime: 20,
         direction: o.direction,
         ...ssrcLines(o.ssrc),
-      } as sdpTransform.MediaDescription,
+      },
     ],
   };
   return sdpTransform.write(session);

@@ -76,7 +76,7 @@ function install(): void {
   const lib = path.dirname(require.resolve("mediasoup"));
   const { Logger } = require(path.join(lib, "Logger.js")) as { Logger: { prototype: object } };
   const { Channel } = require(path.join(lib, "Channel.js")) as {
-    Channel: { prototype: { _processMessage(msg: unknown): void } };
+    Channel: { prototype: { _processMessage: (this: unknown, msg: unknown) => void } };
   };
   const processMessage = Channel.prototype._processMessage;
   if (typeof processMessage !== "function") {
@@ -96,7 +96,9 @@ function install(): void {
   };
   const original = Object.getOwnPropertyDescriptor(Logger.prototype, "warn");
   if (!original?.get) throw new Error("mediasoup's Logger has no warn getter: not the 3.8 layout");
-  const get = original.get;
+  // The getter is only ever called with .call(this) on a Logger below.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
+  const get: (this: unknown) => unknown = original.get;
   const wrapped = new WeakMap<object, (...args: unknown[]) => void>();
   Object.defineProperty(Logger.prototype, "warn", {
     configurable: true,

@@ -71,9 +71,10 @@ export class WorkerPool {
     return w;
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.#closed = true;
     for (const w of this.#workers.splice(0)) w.close();
+    return Promise.resolve();
   }
 
   async #spawn(index: number, count: number): Promise<Worker> {

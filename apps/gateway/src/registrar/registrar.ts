@@ -64,7 +64,12 @@ export class Registrar {
     this.#default = options.defaultExpires ?? 3600;
   }
 
-  async handle(req: SipRequest, flow: Flow): Promise<SipResponse> {
+  handle(req: SipRequest, flow: Flow): Promise<SipResponse> {
+    return Promise.resolve(this.#answer(req, flow));
+  }
+
+  /** A registrar fault answers 500 rather than leaving the request unanswered. */
+  #answer(req: SipRequest, flow: Flow): SipResponse {
     try {
       return this.#handle(req, flow);
     } catch (err) {

@@ -1,4 +1,4 @@
-/** Registration changes as typed events on the bus (SPEC §4: `registration.*`, issue 4 part 4). */
+/** Registration changes as typed events on the bus (SPEC §4: `registration.*`). */
 import type { EventBus, RegistrationEvent, RegistrationEventType } from "@hookline/callbacks";
 import type { Binding } from "./binding.js";
 import { formatSource } from "./binding.js";

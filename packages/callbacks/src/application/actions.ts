@@ -103,7 +103,7 @@ export function parseApplicationAnswer(body: string): ParsedAnswer {
     .replace(/^\./, "");
   if (issue.code === "invalid_union" && issue.path.at(-1) === "action") {
     const at = issue.path.slice(0, -1);
-    const value = at.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown>)?.[k as PropertyKey], json);
+    const value = at.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown>)?.[k], json);
     return {
       ok: false,
       error: `unknown action ${JSON.stringify((value as { action?: unknown })?.action)} at ${path}`,

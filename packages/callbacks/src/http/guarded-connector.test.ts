@@ -34,9 +34,9 @@ afterEach(async () => {
 });
 
 /** Resolves every name to the test server's loopback address and records what it was asked. */
-const loopbackResolver = (asked: string[]) => async (hostname: string) => {
+const loopbackResolver = (asked: string[]) => (hostname: string) => {
   asked.push(hostname);
-  return ["127.0.0.1"];
+  return Promise.resolve(["127.0.0.1"]);
 };
 
 describe("guarded connector: trailing-dot host names (SPEC §6)", () => {

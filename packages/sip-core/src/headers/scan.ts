@@ -4,20 +4,16 @@
  * forward pass (linear time) and reports failure by returning -1 / undefined, never by throwing.
  */
 
-/** RFC 3261 §25.1 `token` characters: alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~". */
 /**
- * RFC 3261 §25.1 token characters: 1 for a token character. 256 entries so that a byte indexes it
- * without a range check (the upper half, non-ASCII, is 0).
+ * RFC 3261 §25.1 `token` characters (alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" /
+ * "'" / "~"): 1 for a token character. 256 entries so that a byte indexes it without a range check
+ * (the upper half, non-ASCII, is 0).
  */
 export const TOKEN = new Uint8Array(256);
 for (let c = 0x30; c <= 0x39; c++) TOKEN[c] = 1;
 for (let c = 0x41; c <= 0x5a; c++) TOKEN[c] = 1;
 for (let c = 0x61; c <= 0x7a; c++) TOKEN[c] = 1;
 for (const ch of "-.!%*_+`'~") TOKEN[ch.charCodeAt(0)] = 1;
-
-export function isTokenChar(c: number): boolean {
-  return c < 128 && TOKEN[c] === 1;
-}
 
 export function isToken(s: string): boolean {
   if (s.length === 0) return false;
@@ -26,38 +22,6 @@ export function isToken(s: string): boolean {
     if (c >= 128 || TOKEN[c] !== 1) return false;
   }
   return true;
-}
-
-/** RFC 3261 §25.1 `word` adds ( ) < > : \ " / [ ] ? { } to token characters (Call-ID). */
-export function isWord(s: string): boolean {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 128 && TOKEN[c] === 1) continue;
-    // ( ) < > : \ " / [ ] ? { }
-    if (
-      c === 0x28 ||
-      c === 0x29 ||
-      c === 0x3c ||
-      c === 0x3e ||
-      c === 0x3a ||
-      c === 0x5c ||
-      c === 0x22 ||
-      c === 0x2f ||
-      c === 0x5b ||
-      c === 0x5d ||
-      c === 0x3f ||
-      c === 0x7b ||
-      c === 0x7d
-    )
-      continue;
-    return false;
-  }
-  return true;
-}
-
-export function isWs(c: number): boolean {
-  return c === 0x20 || c === 0x09;
 }
 
 /** Removes leading and trailing SP/HTAB only (String.prototype.trim would also eat U+FEFF and NBSP). */

@@ -1,4 +1,4 @@
-/** Bounds that keep parsing linear and memory-bounded on hostile input (RFC 4475 §3.1.1.7 spirit, issue 3 part 2). */
+/** Bounds that keep parsing linear and memory-bounded on hostile input (RFC 4475 §3.1.1.7 spirit, SPEC §6). */
 export interface ParseLimits {
   /** Whole message including body, bytes. Default 65,535 (the largest UDP datagram payload). */
   maxMessageSize: number;

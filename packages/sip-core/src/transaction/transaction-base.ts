@@ -135,7 +135,7 @@ export abstract class TransactionBase<
   protected events(): {
     emit<K extends keyof TransactionEvents<S>>(event: K, ...args: TransactionEvents<S>[K]): void;
   } {
-    return { emit: (event, ...args) => this.emit(event as keyof E, ...(args as unknown as E[keyof E])) };
+    return { emit: (event, ...args) => this.emit(event, ...(args as unknown as E[keyof E])) };
   }
 
   #failed(error: unknown): void {

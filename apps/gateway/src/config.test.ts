@@ -1,0 +1,113 @@
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config.js";
+
+/** The error loadConfig throws for this environment, or undefined when it accepts it. */
+function refusal(env: Record<string, string>): ConfigError | undefined {
+  try {
+    loadConfig(env);
+    return undefined;
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+}
+
+describe("configuration validated at start (SPEC §2)", () => {
+  it("takes the embedded defaults from an empty environment", () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      httpPort: 3000,
+      sipWsPort: 5066,
+      sipPort: 5060,
+      rtpMin: 40000,
+      rtpMax: 49999,
+      mediaWorkers: undefined,
+      shutdownDeadlineMs: 30_000,
+      metricsListen: undefined,
+    });
+  });
+
+  const ports = ["HOOKLINE_HTTP_PORT", "HOOKLINE_SIP_WS_PORT", "HOOKLINE_SIP_PORT"];
+  it.each(ports)("%s accepts 0 to 65535 and refuses anything else, naming the range", (name) => {
+    expect(refusal({ [name]: "0" })).toBeUndefined();
+    expect(refusal({ [name]: "65535" })).toBeUndefined();
+    for (const bad of ["65536", "-1", "80.5", "http", "1e3", "0x50"]) {
+      const err = refusal({ [name]: bad });
+      expect(err?.code).toBe("CONFIG_INVALID");
+      expect(err?.message).toBe(`${name}: must be an integer from 0 to 65535 (got "${bad}")`);
+    }
+  });
+
+  it("HOOKLINE_RTP_MIN and HOOKLINE_RTP_MAX take ports from 1, MAX above MIN", () => {
+    expect(loadConfig({ HOOKLINE_RTP_MIN: "46000", HOOKLINE_RTP_MAX: "46999" })).toMatchObject({
+      rtpMin: 46000,
+      rtpMax: 46999,
+    });
+    expect(refusal({ HOOKLINE_RTP_MIN: "0" })?.message).toBe(
+      'HOOKLINE_RTP_MIN: must be an integer from 1 to 65535 (got "0")',
+    );
+    expect(refusal({ HOOKLINE_RTP_MAX: "70000" })?.message).toBe(
+      'HOOKLINE_RTP_MAX: must be an integer from 1 to 65535 (got "70000")',
+    );
+    expect(refusal({ HOOKLINE_RTP_MIN: "5000", HOOKLINE_RTP_MAX: "5000" })?.message).toBe(
+      "HOOKLINE_RTP_MAX: must be above HOOKLINE_RTP_MIN (5000), got 5000",
+    );
+  });
+
+  it("HOOKLINE_MEDIA_WORKERS is a count from 1 to 256", () => {
+    expect(loadConfig({ HOOKLINE_MEDIA_WORKERS: "4" }).mediaWorkers).toBe(4);
+    expect(loadConfig({ HOOKLINE_MEDIA_WORKERS: "" }).mediaWorkers).toBeUndefined();
+    for (const bad of ["0", "257", "two", "1.5", "-2"]) {
+      expect(refusal({ HOOKLINE_MEDIA_WORKERS: bad })?.message).toBe(
+        `HOOKLINE_MEDIA_WORKERS: must be an integer from 1 to 256 (got "${bad}")`,
+      );
+    }
+  });
+
+  it("HOOKLINE_SHUTDOWN_DEADLINE_MS is milliseconds from 0 to a day", () => {
+    expect(loadConfig({ HOOKLINE_SHUTDOWN_DEADLINE_MS: "0" }).shutdownDeadlineMs).toBe(0);
+    expect(loadConfig({ HOOKLINE_SHUTDOWN_DEADLINE_MS: "600000" }).shutdownDeadlineMs).toBe(600_000);
+    for (const bad of ["86400001", "30s", "-1", "NaN"]) {
+      expect(refusal({ HOOKLINE_SHUTDOWN_DEADLINE_MS: bad })?.message).toBe(
+        `HOOKLINE_SHUTDOWN_DEADLINE_MS: must be an integer from 0 to 86400000 (got "${bad}")`,
+      );
+    }
+  });
+
+  it("HOOKLINE_METRICS_LISTEN is host:port with a port up to 65535", () => {
+    expect(loadConfig({ HOOKLINE_METRICS_LISTEN: "[::1]:9090" }).metricsListen).toEqual({
+      host: "::1",
+      port: 9090,
+    });
+    for (const bad of ["9090", "127.0.0.1:70000", "127.0.0.1:"]) {
+      expect(refusal({ HOOKLINE_METRICS_LISTEN: bad })?.message).toBe(
+        `HOOKLINE_METRICS_LISTEN: must be host:port with a port from 0 to 65535, e.g. 127.0.0.1:9090 (got "${bad}")`,
+      );
+    }
+  });
+
+  it("HOOKLINE_DATABASE_URL takes SQLite files only; TLS cert and key go together", () => {
+    expect(refusal({ HOOKLINE_DATABASE_URL: "postgres://db/hookline" })?.message).toMatch(
+      /^HOOKLINE_DATABASE_URL: only SQLite files/,
+    );
+    expect(refusal({ HOOKLINE_TLS_CERT: "cert.pem" })?.message).toBe(
+      "HOOKLINE_TLS_CERT and HOOKLINE_TLS_KEY go together",
+    );
+  });
+
+  it("npm start's entry point prints the error and exits 1, without a stack trace", () => {
+    const main = fileURLToPath(new URL("./main.ts", import.meta.url));
+    const run = spawnSync(process.execPath, ["--import", "tsx", main], {
+      env: { ...process.env, HOOKLINE_MEDIA_WORKERS: "0", HOOKLINE_DATA_DIR: "/nonexistent/never-created" },
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim()).toBe(
+      'hookline: invalid configuration: HOOKLINE_MEDIA_WORKERS: must be an integer from 1 to 256 (got "0")',
+    );
+    expect(run.stdout).toBe("");
+  });
+});
