@@ -33,7 +33,7 @@ tr:last-child td{border-bottom:0}
 form.stack{display:grid;gap:.9rem;max-width:32rem}
 label{display:grid;gap:.25rem;font-weight:600}
 .hint{font-weight:400;color:#4a5263;font-size:13px}
-input,select,textarea{font:inherit;padding:.45rem .6rem;border:1px solid #8a93a3;border-radius:6px;background:#fff;color:inherit;width:100%}
+input,select,textarea{font:inherit;font-weight:400;padding:.45rem .6rem;border:1px solid #8a93a3;border-radius:6px;background:#fff;color:inherit;width:100%}
 input[aria-invalid=true],textarea[aria-invalid=true]{border-color:#b3261e}
 fieldset{border:1px solid #dde2ea;border-radius:6px;padding:.5rem .75rem}
 fieldset label{display:inline-flex;gap:.35rem;font-weight:400;margin-right:1rem}
