@@ -344,12 +344,15 @@ describe("documents", () => {
     expect(byAction.redirect.required).toEqual(["action", "url"]);
   });
 
-  it("serves the console page", async () => {
-    const res = await h.app.request("/");
+  it("serves the console's sign-in page, and sends / there when signed out", async () => {
+    const root = await h.app.request("/");
+    expect(root.status).toBe(303);
+    expect(root.headers.get("location")).toBe("/sign-in");
+    const res = await h.app.request("/sign-in");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/text\/html/);
     const html = await res.text();
     expect(html).toContain("Hookline");
-    expect(html).toContain('href="/v1/openapi.json"');
+    expect(html).toContain('action="/sign-in"');
   });
 });

@@ -8,8 +8,8 @@ import { validationHook } from "./context.js";
 import type { AppEnv, ConsoleConfig, RouteDeps } from "./context.js";
 import type { NotFoundHandler } from "hono";
 import { errorResponse } from "./errors.js";
-import { consolePage } from "./page.js";
 import { accountRoutes } from "./routes/accounts.js";
+import { consoleUserRoutes } from "./routes/console-users.js";
 import { callbackRoutes } from "./routes/callbacks.js";
 import { callRoutes } from "./routes/calls.js";
 import { credentialRoutes } from "./routes/credentials.js";
@@ -20,6 +20,7 @@ import { tokenRoutes } from "./routes/tokens.js";
 import { softphoneRoutes } from "./softphone/index.js";
 import { startCallRoutes, type StartCallPort } from "./routes/start-call.js";
 import { registerApplicationWebhooks } from "./openapi-webhooks.js";
+import { webRoutes } from "./web/index.js";
 
 export interface CreateConsoleAppOptions {
   db: Database;
@@ -38,7 +39,7 @@ export interface CreateConsoleAppOptions {
 /** JSON 404 for paths outside `/v1`; an app mounting the console sets it as its own `notFound`. */
 export const notFoundResponse: NotFoundHandler = (c) => errorResponse(noRoute(c), c);
 
-/** The console: REST API under `/v1` (SPEC §3), its OpenAPI document, and the web page at `/`. */
+/** The console: REST API under `/v1` (SPEC §3), its OpenAPI document, and the web console (./web). */
 export function createConsoleApp({
   db,
   config,
@@ -59,6 +60,7 @@ export function createConsoleApp({
   // After authentication, so an anonymous client cannot make the server buffer even 1 MiB.
   app.use("*", limitBody());
   app.route("/v1", accountRoutes(deps));
+  app.route("/v1", consoleUserRoutes(deps));
   app.route("/v1", domainRoutes(deps));
   app.route("/v1", credentialRoutes(deps));
   app.route("/v1", registrationRoutes(deps));
@@ -91,7 +93,7 @@ export function createConsoleApp({
     security: [{ apiKey: [] }],
   });
 
-  app.get("/", (c) => c.html(consolePage()));
+  app.route("/", webRoutes(deps));
   app.route("/", softphoneRoutes(config.sipWsPort));
   return app;
 }

@@ -10,6 +10,8 @@ export interface WebUser {
   readonly userId: string;
   readonly accountId: string;
   readonly email: string;
+  /** The session's CSRF token, which every form of the page carries (./session.ts). */
+  readonly csrfToken?: string;
 }
 
 export const NAV = [
@@ -20,7 +22,13 @@ export const NAV = [
   ["/callbacks", "Callbacks"],
   ["/deliveries", "Deliveries"],
   ["/softphone", "Softphone"],
+  ["/api-keys", "API keys"],
 ] as const;
+
+/** The hidden field every form of a signed-in page carries (./session.ts `requireWebUser`). */
+export function CsrfField(props: { user: WebUser }) {
+  return <input type="hidden" name="_csrf" value={props.user.csrfToken ?? ""} />;
+}
 
 export function Layout(props: {
   title: string;
@@ -37,6 +45,9 @@ export function Layout(props: {
         <link rel="stylesheet" href="/console.css" />
       </head>
       <body>
+        <a class="skip" href="#main">
+          Skip to content
+        </a>
         <header class="top">
           <a class="brand" href="/">
             Hookline
@@ -50,7 +61,17 @@ export function Layout(props: {
               ))}
             </nav>
           )}
-          {props.user && <span class="who">{props.user.email}</span>}
+          {props.user && (
+            <form class="who" method="post" action="/sign-out">
+              <a href="/account" aria-current={props.current === "/account" ? "page" : undefined}>
+                {props.user.email}
+              </a>
+              <CsrfField user={props.user} />
+              <button type="submit" class="link">
+                Sign out
+              </button>
+            </form>
+          )}
         </header>
         <main id="main">
           <h1>{props.title}</h1>

@@ -43,6 +43,25 @@ export const consoleUsers = sqliteTable(
   (t) => [index("console_users_account_idx").on(t.accountId)],
 );
 
+/**
+ * Signed-in console sessions, kept server-side so sign-out and a password change end them at once.
+ * The cookie carries a random token; only its SHA-256 is stored (like API keys), so a copy of the
+ * database cannot be replayed as a cookie.
+ */
+export const consoleSessions = sqliteTable(
+  "console_sessions",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => consoleUsers.id, { onDelete: "cascade" }),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [index("console_sessions_user_idx").on(t.userId)],
+);
+
 export type Account = typeof accounts.$inferSelect;
 export type ApiKey = typeof apiKeys.$inferSelect;
 export type ConsoleUser = typeof consoleUsers.$inferSelect;
+export type ConsoleSession = typeof consoleSessions.$inferSelect;

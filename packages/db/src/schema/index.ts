@@ -1,5 +1,5 @@
-export { accounts, apiKeys, consoleUsers } from "./accounts.js";
-export type { Account, ApiKey, ConsoleUser } from "./accounts.js";
+export { accounts, apiKeys, consoleUsers, consoleSessions } from "./accounts.js";
+export type { Account, ApiKey, ConsoleUser, ConsoleSession } from "./accounts.js";
 export { domains, credentials, registrations } from "./sip.js";
 export type { Domain, Credential, Registration, SipTransport } from "./sip.js";
 export { calls, callLegs, callMessages, callHooks } from "./calls.js";

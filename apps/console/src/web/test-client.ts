@@ -1,0 +1,103 @@
+/** A signed-in browser for `app.request()` tests: a cookie jar, same-origin form posts. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openDatabase, type OpenedDatabase } from "@hookline/db";
+import { createConsoleApp, type ConsoleApp } from "../app.js";
+import { createConsoleUser } from "../console-users.js";
+import { OPERATOR, TOKEN_SECRET } from "../test-helpers.js";
+
+export const ORIGIN = "http://localhost";
+
+export interface WebHarness {
+  app: ConsoleApp;
+  database: OpenedDatabase;
+  /** The app's clock (ms); tests move it forward. */
+  clock: { now: number };
+  /** A new account with one console user (email, password). */
+  tenant(email: string, password?: string): Promise<{ accountId: string; apiKey: string }>;
+  browser(): Browser;
+  close(): void;
+}
+
+export class Browser {
+  readonly cookies = new Map<string, string>();
+  constructor(private readonly app: ConsoleApp) {}
+
+  async request(path: string, init: RequestInit & { origin?: string | null } = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+    if (cookie) headers.set("cookie", cookie);
+    if (init.origin !== null && init.method && init.method !== "GET")
+      headers.set("origin", init.origin ?? ORIGIN);
+    const { origin: _origin, ...rest } = init;
+    const res = await this.app.request(path, { ...rest, headers });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair = ""] = line.split(";");
+      const [name = "", value = ""] = pair.split("=");
+      if (/max-age=0/i.test(line) || value === "") this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    return res;
+  }
+
+  get(path: string) {
+    return this.request(path);
+  }
+
+  /** A form POST (urlencoded), as a browser sends it. */
+  post(path: string, fields: Record<string, string | string[]>, init: { origin?: string | null } = {}) {
+    const body = new URLSearchParams();
+    for (const [k, v] of Object.entries(fields)) for (const one of [v].flat()) body.append(k, one);
+    return this.request(path, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body,
+      ...init,
+    });
+  }
+
+  /** The CSRF token a page's forms carry. */
+  async csrf(path = "/"): Promise<string> {
+    const html = await (await this.get(path)).text();
+    const m = /name="_csrf" value="([^"]+)"/.exec(html);
+    if (!m?.[1]) throw new Error(`no CSRF field on ${path}`);
+    return m[1];
+  }
+
+  async signIn(email: string, password: string): Promise<Response> {
+    return this.post("/sign-in", { email, password });
+  }
+}
+
+export function webHarness(): WebHarness {
+  const dir = mkdtempSync(join(tmpdir(), "hookline-web-"));
+  const database = openDatabase({ file: join(dir, "hookline.db") });
+  const clock = { now: Date.UTC(2026, 5, 1, 12) };
+  const app = createConsoleApp({
+    db: database.db,
+    config: { operatorToken: OPERATOR, tokenSecret: TOKEN_SECRET },
+    now: () => clock.now,
+  });
+  return {
+    app,
+    database,
+    clock,
+    async tenant(email, password = "correct horse battery") {
+      const res = await app.request("/v1/accounts", {
+        method: "POST",
+        headers: { authorization: `Bearer ${OPERATOR}`, "content-type": "application/json" },
+        body: JSON.stringify({ name: email }),
+      });
+      const account = (await res.json()) as { id: string; apiKey: string };
+      const r = await createConsoleUser(database.db, { accountId: account.id, email, password }, clock.now);
+      if (!r.ok) throw new Error(r.reason);
+      return { accountId: account.id, apiKey: account.apiKey };
+    },
+    browser: () => new Browser(app),
+    close() {
+      database.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
