@@ -7,6 +7,7 @@
 import {
   createCallStore,
   orderedId,
+  traceBody,
   type CallOrigin,
   type CallState,
   type CallStore,
@@ -180,6 +181,7 @@ export class CallRecorder {
       at,
       headers: info.headers,
       bodySize: m.body.length,
+      body: traceBody(m.body),
     });
     this.#publish({
       type: m.kind === "request" ? `sip.${m.method}` : `sip.${m.status}`,
