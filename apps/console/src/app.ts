@@ -20,6 +20,7 @@ import { tokenRoutes } from "./routes/tokens.js";
 import { softphoneRoutes } from "./softphone/index.js";
 import { startCallRoutes, type StartCallPort } from "./routes/start-call.js";
 import { registerApplicationWebhooks } from "./openapi-webhooks.js";
+import { callPages } from "./web/calls/index.js";
 
 export interface CreateConsoleAppOptions {
   db: Database;
@@ -93,6 +94,9 @@ export function createConsoleApp({
 
   app.get("/", (c) => c.html(consolePage()));
   app.route("/", softphoneRoutes(config.sipWsPort));
+  // The calls pages read the signed-in user (web/session.ts sets it); none set: 404.
+  app.use("/calls/*", async (c, next) => (c.get("webUser" as never) ? next() : c.notFound()));
+  app.route("/", callPages(deps));
   return app;
 }
 
