@@ -5,3 +5,6 @@ export { ApiError } from "./errors.js";
 export { databaseGuard } from "./database-guard.js";
 export type { ApiErrorCode } from "./errors.js";
 export { hashPassword, verifyPassword } from "./passwords.js";
+export { callPages } from "./web/calls/index.js";
+export type { CallPagesDeps, CallsEnv } from "./web/calls/index.js";
+export type { WebUser } from "./web/layout.js";

@@ -123,8 +123,15 @@ export function Ladder({ model }: { model: CallModel }) {
         const y = HEAD + i * ROW + ROW / 2;
         const marker = Object.entries(COLOURS).find(([, c]) => c === a.colour)?.[0] ?? "request";
         return (
-          <a href={`#e-${entryId(entry)}`} class="arrow" data-kind={entry.kind}>
+          <a
+            href={`#e-${entryId(entry)}`}
+            class="arrow"
+            data-kind={entry.kind}
+            data-leg={entry.kind === "sip" ? entry.legName : undefined}
+          >
             <title>{`#${entry.seq} ${a.label}`}</title>
+            {/* The whole row takes the click, not just the thin line and its label. */}
+            <rect x={0} y={y - ROW / 2 + 2} width={width} height={ROW} fill="transparent" />
             <text x={4} y={y + 4} fill="#374151">
               {offset(model.call, entry.at)}
             </text>

@@ -154,5 +154,6 @@ export function bodyNote(m: CallMessage): string | null {
   return kept < m.bodySize ? `body cut: first ${kept} of ${m.bodySize} bytes kept` : null;
 }
 
-/** Seconds since the call started, `+1.234s`. */
-export const offset = (call: Call, at: number) => `+${((at - call.startedAt) / 1000).toFixed(3)}s`;
+/** Seconds since the call started, `+1.234s`; a challenge before the call reads `-0.012s`. */
+export const offset = (call: Call, at: number) =>
+  `${at < call.startedAt ? "-" : "+"}${(Math.abs(at - call.startedAt) / 1000).toFixed(3)}s`;
