@@ -146,7 +146,7 @@ export class CallRecorder {
     // messages go to the trace only: they were sent before there was a call to publish events of.
     if (leg.direction === "inbound") {
       for (const held of this.#challenges.take(leg.sipCallId, this.#now())) {
-        this.#trace(call, id, held.direction, held.message, held.at);
+        this.#trace(call, id, held.direction, held.message, held.at, withoutNonces);
       }
     }
     return id;
@@ -214,9 +214,17 @@ export class CallRecorder {
   }
 
   /** One row of the call's SIP trace; returns its seq and the message as events describe it. */
-  #trace(call: CallRecord, legId: string, direction: MessageDirection, m: SipMessage, at: number) {
+  #trace(
+    call: CallRecord,
+    legId: string,
+    direction: MessageDirection,
+    m: SipMessage,
+    at: number,
+    redact: (headers: Record<string, string>) => Record<string, string> = (h) => h,
+  ) {
     const seq = ++call.seq;
     const info = describe(m, direction);
+    info.headers = redact(info.headers);
     this.#store.insertMessage({
       callId: call.id,
       seq,
@@ -281,6 +289,20 @@ export class CallRecorder {
       callsLog.error({ err }, "recording failed");
     }
   }
+}
+
+/**
+ * The gateway's own challenge with its nonce redacted: a nonce with the digest response made for it
+ * can replay a request while the nonce lives (RFC 7616 §5.13); the response is redacted already
+ * (Proxy-Authorization), and the nonce, the gateway's, has no business in a tenant's trace either.
+ */
+function withoutNonces(headers: Record<string, string>): Record<string, string> {
+  const out = { ...headers };
+  for (const name of ["www-authenticate", "proxy-authenticate"]) {
+    const value = out[name];
+    if (value !== undefined) out[name] = value.replace(/nonce="[^"]*"/gi, 'nonce="[redacted]"');
+  }
+  return out;
 }
 
 /** How a call ended: its final status (a failed call's), reason and answer time. */
