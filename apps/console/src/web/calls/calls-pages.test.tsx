@@ -1,5 +1,8 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createCallbackEngine, silentLogger } from "@hookline/callbacks";
 import type { CallStore } from "@hookline/db";
 import { harness, type Harness } from "../../test-helpers.js";
 import type { WebUser } from "../layout.js";
@@ -11,7 +14,7 @@ let alice: WebUser;
 let mallory: WebUser;
 let aliceKey: string;
 beforeEach(async () => {
-  h = harness();
+  h = harness({ callbackAllowlist: "127.0.0.1" });
   store = storeFor(h.database.db);
   const acme = await h.newAccount("Acme");
   aliceKey = acme.apiKey;
@@ -190,6 +193,75 @@ describe("the call page", () => {
     expect(api.status).toBe(200);
     expect(api.body.messages.map((m: { body: string }) => m.body.length)).toEqual([big.length, 16384]);
     expect(api.body.messages[1].bodySize).toBe(25000);
+  });
+});
+
+describe("hooks and deliveries on the call's timeline", () => {
+  it("draws the application hook and the callback deliveries the call caused, in seq order", async () => {
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => res.writeHead(200).end("ok"));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/events`;
+    const engine = createCallbackEngine({
+      db: h.database.db,
+      allowlist: "127.0.0.1",
+      logger: silentLogger,
+      pollIntervalMs: 10,
+    });
+    try {
+      expect((await h.call("POST", "/v1/callbacks", aliceKey, { url, events: ["call.*"] })).status).toBe(201);
+      engine.start();
+      const call = startCall(store, alice.accountId);
+      message(store, call, { leg: "A", dir: "received", method: "INVITE" });
+      store.insertHook({
+        callId: call.id,
+        seq: ++call.seq,
+        at: T0 + 30,
+        kind: "application",
+        eventType: "call.incoming",
+        url: "https://app.acme.test/voice",
+        status: 200,
+        latencyMs: 12,
+        actions: [{ action: "reject", status: 486 }],
+        error: null,
+      });
+      const seq = ++call.seq;
+      end(store, call, "failed", T0, 486, "Busy Here");
+      const { deliveryIds } = await engine.accept({
+        type: "call.failed",
+        timestamp: new Date(T0 + 40).toISOString(),
+        data: {
+          accountId: alice.accountId,
+          callId: call.id,
+          seq,
+          call: { id: call.id, state: "failed", from: "a", to: "b", startedAt: "" },
+        },
+      });
+      expect(deliveryIds).toHaveLength(1);
+      for (let i = 0; ; i++) {
+        const d = await h.call("GET", `/v1/deliveries/${deliveryIds[0]}`, aliceKey);
+        if (d.body.status === "succeeded") break;
+        if (i > 500) throw new Error("delivery never succeeded");
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      const page = await get(alice, `/calls/${call.id}`);
+      expect(page.text).toContain("Your application");
+      expect(arrows(page.text).map((a) => a.label)).toEqual([
+        "INVITE",
+        "call.incoming → 200",
+        "call.failed → 200",
+      ]);
+      expect(page.text).toContain("https://app.acme.test/voice");
+      expect(page.text).toContain(`<code>${deliveryIds[0]}</code>`);
+      const text = (await get(alice, `/calls/${call.id}/trace.txt`)).text;
+      expect(text).toContain("POST https://app.acme.test/voice  call.incoming");
+      expect(text).toContain("call.failed: succeeded after 1 attempt(s); last HTTP 200");
+    } finally {
+      await engine.stop({ deadlineMs: 100 });
+      await new Promise((r) => server.close(r));
+    }
   });
 });
 
