@@ -41,7 +41,7 @@ export function CallLive({ model }: { model: CallModel }) {
   const { call } = model;
   return (
     <>
-      <dl class="call-summary">
+      <dl class="call-summary card">
         <dt>State</dt>
         <dd>
           <StateBadge state={call.state} />
@@ -70,7 +70,7 @@ export function CallLive({ model }: { model: CallModel }) {
       {model.entries.length === 0 ? (
         <p>No SIP messages recorded for this call yet.</p>
       ) : (
-        <div class="ladder-scroll">
+        <div class="table-wrap">
           <Ladder model={model} />
         </div>
       )}
@@ -101,7 +101,9 @@ function Entry({ model, entry }: { model: CallModel; entry: TimelineEntry }) {
           <summary>
             {`#${m.seq} ${when} ${m.direction === "received" ? "received" : "sent"} · ${startLine(m)} · ${where}`}
           </summary>
-          <pre class="sip">{messageText(m)}</pre>
+          <div class="table-wrap">
+            <pre class="sip">{messageText(m)}</pre>
+          </div>
           {note && <p class="note">{note}</p>}
         </details>
       );

@@ -108,15 +108,15 @@ function pageLink(f: ListFilters, cursor: string | undefined): string {
 
 function Field(props: { id: string; label: string; error: string | undefined; children: unknown }) {
   return (
-    <div class={props.error ? "field field-error" : "field"}>
-      <label for={props.id}>{props.label}</label>
+    <label for={props.id}>
+      {props.label}
       {props.children}
       {props.error && (
-        <p class="error" id={`${props.id}-error`}>
+        <span class="field-error" id={`${props.id}-error`}>
           {props.error}
-        </p>
+        </span>
       )}
-    </div>
+    </label>
   );
 }
 
@@ -135,7 +135,7 @@ export function CallsListPage(props: {
     errors[k] ? { "aria-invalid": "true", "aria-describedby": `${k}-error` } : {};
   return (
     <Layout title="Calls" user={props.user} current="/calls">
-      <form method="get" action="/calls" class="filters" aria-label="Filter calls">
+      <form method="get" action="/calls" class="card actions" aria-label="Filter calls">
         <Field id="state" label="State" error={errors.state}>
           <select id="state" name="state" {...invalid("state")}>
             <option value="">Any</option>
@@ -166,12 +166,10 @@ export function CallsListPage(props: {
         <Field id="until" label="Until (UTC)" error={errors.until}>
           <input id="until" name="until" type="datetime-local" value={f.until ?? ""} {...invalid("until")} />
         </Field>
-        <div class="actions">
-          <button type="submit">Filter</button>
-          {filtered && <a href="/calls">Clear filters</a>}
-        </div>
+        <button type="submit">Filter</button>
+        {filtered && <a href="/calls">Clear filters</a>}
       </form>
-      {errors.cursor && <p class="error">{errors.cursor}</p>}
+      {errors.cursor && <p class="notice error">{errors.cursor}</p>}
       {props.calls.length === 0 ? (
         <p class="empty">
           {filtered
@@ -179,41 +177,42 @@ export function CallsListPage(props: {
             : "No calls yet. Register two softphones (Softphone page) and call one from the other: the call appears here, with its SIP ladder."}
         </p>
       ) : (
-        <table class="calls">
-          <caption class="visually-hidden">Calls, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Started</th>
-              <th scope="col">From</th>
-              <th scope="col">To</th>
-              <th scope="col">State</th>
-              <th scope="col">Duration</th>
-              <th scope="col">End reason</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.calls.map((c) => (
+        <div class="table-wrap">
+          <table class="calls">
+            <thead>
               <tr>
-                <td>
-                  <a href={`/calls/${c.id}`}>
-                    <DateTime ms={c.startedAt} />
-                  </a>
-                </td>
-                <td>{c.from}</td>
-                <td>{c.to}</td>
-                <td>
-                  <StateBadge state={c.state} />
-                </td>
-                <td>
-                  <Duration call={c} />
-                </td>
-                <td>
-                  <EndReason call={c} />
-                </td>
+                <th scope="col">Started</th>
+                <th scope="col">From</th>
+                <th scope="col">To</th>
+                <th scope="col">State</th>
+                <th scope="col">Duration</th>
+                <th scope="col">End reason</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {props.calls.map((c) => (
+                <tr>
+                  <td>
+                    <a href={`/calls/${c.id}`}>
+                      <DateTime ms={c.startedAt} />
+                    </a>
+                  </td>
+                  <td>{c.from}</td>
+                  <td>{c.to}</td>
+                  <td>
+                    <StateBadge state={c.state} />
+                  </td>
+                  <td>
+                    <Duration call={c} />
+                  </td>
+                  <td>
+                    <EndReason call={c} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       <nav class="pager" aria-label="Pages">
         {f.cursor !== undefined && <a href={pageLink(f, undefined)}>First page</a>}
