@@ -94,13 +94,14 @@ describe("programmable calls: the application steers each call (SPEC §5)", () =
     const call = await lastCall();
     expect(call.state).toBe("completed");
     expect(call.hooks).toMatchObject([{ kind: "application", status: 200, error: null }]);
-    // The caller heard 100 Trying, and nothing else, until the dial rang.
-    const toCaller = call.timeline.filter(
-      (t) => t.type === "sip" && t.direction === "sent" && t.status !== null,
-    );
+    // The timeline starts with the digest challenge (INVITE, 407); from the INVITE that answered
+    // it, the caller heard 100 Trying, and nothing else, until the dial rang.
+    expect(call.timeline.slice(0, 2).map((t) => t.method ?? t.status)).toEqual(["INVITE", 407]);
+    const timeline = call.timeline.slice(2);
+    const toCaller = timeline.filter((t) => t.type === "sip" && t.direction === "sent" && t.status !== null);
     expect(toCaller[0]?.status).toBe(100);
-    const hookAt = call.timeline.findIndex((t) => t.type === "hook");
-    const firstAfterTrying = call.timeline.findIndex(
+    const hookAt = timeline.findIndex((t) => t.type === "hook");
+    const firstAfterTrying = timeline.findIndex(
       (t, i) => i > 0 && t.type === "sip" && t.status !== null && t.status !== 100,
     );
     expect(hookAt).toBeLessThan(firstAfterTrying);

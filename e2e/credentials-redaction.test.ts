@@ -77,6 +77,12 @@ describe("credentials redaction (SPEC §4)", () => {
     const text = JSON.stringify(call.body);
     expect(text).toContain('"proxy-authorization":"[redacted]"');
     for (const s of secrets) expect(text).not.toContain(s);
+    // The trace starts with the challenge the INVITE answered, its nonce redacted too.
+    const trace = (
+      call.body as { messages: Array<{ status: number | null; headers: Record<string, string> }> }
+    ).messages;
+    expect(trace[1]?.status).toBe(407);
+    expect(trace[1]?.headers["proxy-authenticate"]).toContain('nonce="[redacted]"');
 
     // And the database files themselves.
     for (const file of readdirSync(stack.dataDir).filter((f) => f.includes(".db"))) {

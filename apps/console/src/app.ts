@@ -21,6 +21,8 @@ import { softphoneRoutes } from "./softphone/index.js";
 import { startCallRoutes, type StartCallPort } from "./routes/start-call.js";
 import { registerApplicationWebhooks } from "./openapi-webhooks.js";
 import { webRoutes } from "./web/index.js";
+import { callPages } from "./web/calls/index.js";
+import { requireWebUser } from "./web/session.js";
 
 export interface CreateConsoleAppOptions {
   db: Database;
@@ -95,6 +97,10 @@ export function createConsoleApp({
 
   app.route("/", webRoutes(deps));
   app.route("/", softphoneRoutes(config.sipWsPort));
+  // The calls pages are the signed-in user's (web/session.ts): no session, the sign-in page.
+  app.use("/calls", requireWebUser(deps));
+  app.use("/calls/*", requireWebUser(deps));
+  app.route("/", callPages(deps));
   return app;
 }
 

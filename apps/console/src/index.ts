@@ -7,3 +7,6 @@ export type { ApiErrorCode } from "./errors.js";
 export { hashPassword, verifyPassword } from "./passwords.js";
 export { createConsoleUser, MIN_PASSWORD_LENGTH } from "./console-users.js";
 export type { CreateConsoleUserResult } from "./console-users.js";
+export { callPages } from "./web/calls/index.js";
+export type { CallPagesDeps, CallsEnv } from "./web/calls/index.js";
+export type { WebUser } from "./web/layout.js";

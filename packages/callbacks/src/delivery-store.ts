@@ -15,6 +15,8 @@ export const DELIVERY_STATUSES: readonly DeliveryStatusName[] = ["pending", "suc
 export interface ListDeliveriesQuery {
   accountId: string;
   callbackId?: string;
+  /** The deliveries one call caused (its events carry its id). */
+  callId?: string;
   status?: DeliveryStatusName;
   limit?: number;
   /** `createdAt` of the last row of the previous page (newest first). */
@@ -31,6 +33,7 @@ export function listDeliveries(db: Database, q: ListDeliveriesQuery): DeliveryRo
       and(
         eq(deliveries.accountId, q.accountId),
         q.callbackId ? eq(deliveries.callbackId, q.callbackId) : undefined,
+        q.callId ? eq(deliveries.callId, q.callId) : undefined,
         q.status ? eq(deliveries.status, q.status) : undefined,
         q.before !== undefined ? lt(deliveries.createdAt, q.before) : undefined,
       ),

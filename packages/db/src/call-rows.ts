@@ -32,9 +32,9 @@ export const CALL_STATEMENTS = {
     ["ended_at", "endedAt"],
   )} where id = @id`,
   insertMessage: `insert into call_messages (call_id, seq, leg_id, direction, method, status, reason,
-       request_uri, cseq, at, headers, body_size)
+       request_uri, cseq, at, headers, body_size, body)
      values (@callId, @seq, @legId, @direction, @method, @status, @reason,
-       @requestUri, @cseq, @at, @headers, @bodySize)`,
+       @requestUri, @cseq, @at, @headers, @bodySize, @body)`,
   insertHook: `insert into call_hooks (call_id, seq, at, kind, event_type, url, status, latency_ms, actions, error)
      values (@callId, @seq, @at, @kind, @eventType, @url, @status, @latencyMs, @actions, @error)`,
 } as const;

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Worker } from "node:worker_threads";
-import { createCallStore } from "./call-store.js";
+import { createCallStore, TRACE_BODY_LIMIT, traceBody } from "./call-store.js";
 import { newId } from "./ids.js";
 import { openDatabase, type OpenedDatabase } from "./open-database.js";
 import { accounts, callMessages, calls } from "./schema/index.js";
@@ -265,5 +265,55 @@ describe("call store in a writer thread", () => {
       "Error: call store: the writer thread exited (1)",
     ]);
     store.close();
+  });
+});
+
+describe("the trace's message bodies (SPEC §4: up to 16 KiB)", () => {
+  const message = (callId: string, seq: number, body: string | null, bodySize: number) => ({
+    callId,
+    seq,
+    legId: null,
+    direction: "received" as const,
+    method: "INVITE",
+    status: null,
+    reason: null,
+    requestUri: "sip:b@x",
+    cseq: "1 INVITE",
+    at: seq,
+    headers: {},
+    bodySize,
+    body,
+  });
+
+  it("keeps an SDP whole, cuts a larger body at 16 KiB without splitting a character", () => {
+    const sdp =
+      "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
+    expect(traceBody(new TextEncoder().encode(sdp))).toBe(sdp);
+    expect(traceBody(new Uint8Array())).toBeNull();
+    // 16,383 ASCII bytes, then "é" (2 bytes) straddling the limit: it goes whole, not half.
+    const big = new TextEncoder().encode("a".repeat(TRACE_BODY_LIMIT - 1) + "é" + "b".repeat(4000));
+    const kept = traceBody(big)!;
+    expect(kept).toBe("a".repeat(TRACE_BODY_LIMIT - 1));
+    expect(kept).not.toContain("\uFFFD");
+    const exact = traceBody(new TextEncoder().encode("x".repeat(TRACE_BODY_LIMIT + 10)))!;
+    expect(new TextEncoder().encode(exact).length).toBe(TRACE_BODY_LIMIT);
+  });
+
+  it("stores the body with the row, and holds text given directly to the limit too", () => {
+    const { db } = database;
+    const call = accountCalls();
+    const store = createCallStore(db);
+    store.insertCall(call("call_b"));
+    const sdp = "v=0\r\n" + "a=x\r\n".repeat(3000); // 15,005 bytes: under the limit, kept whole
+    store.insertMessage(message("call_b", 1, sdp, sdp.length));
+    store.insertMessage(message("call_b", 2, "y".repeat(20_000), 20_000));
+    store.insertMessage(message("call_b", 3, null, 0));
+    const { body: _omitted, ...noBody } = message("call_b", 4, null, 0);
+    store.insertMessage(noBody);
+    store.close();
+    const rows = db.select().from(callMessages).orderBy(callMessages.seq).all();
+    expect(rows.map((r) => r.body?.length ?? null)).toEqual([sdp.length, TRACE_BODY_LIMIT, null, null]);
+    expect(rows[0]!.body).toBe(sdp);
+    expect(rows[1]!.bodySize).toBe(20_000);
   });
 });

@@ -24,13 +24,30 @@ import { databaseWatchOf, type DatabaseWatch } from "./write-health.js";
 type NewCall = typeof calls.$inferInsert;
 type CallPatch = Partial<Omit<NewCall, "id">>;
 type LegPatch = Partial<Omit<CallLeg, "id" | "callId">>;
+/** A trace row; `body` may be left out (a message without one). */
+type NewMessage = Omit<CallMessage, "body"> & { body?: string | null };
+
+/** The trace keeps message bodies (SDP) up to 16 KiB (SPEC §4); `bodySize` says what was cut. */
+export const TRACE_BODY_LIMIT = 16 * 1024;
+
+/**
+ * A message body as the trace keeps it: UTF-8 text of its first {@link TRACE_BODY_LIMIT} bytes,
+ * cut before a character that would not fit whole; null when there is no body.
+ */
+export function traceBody(bytes: Uint8Array): string | null {
+  if (bytes.length === 0) return null;
+  let end = Math.min(bytes.length, TRACE_BODY_LIMIT);
+  // Back off over UTF-8 continuation bytes (10xxxxxx) so no character is split (RFC 3629 §3).
+  if (end < bytes.length) while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
+  return new TextDecoder().decode(bytes.subarray(0, end));
+}
 
 export interface CallStore {
   insertCall(row: NewCall): void;
   updateCall(id: string, patch: CallPatch): void;
   insertLeg(row: CallLeg): void;
   updateLeg(id: string, patch: LegPatch): void;
-  insertMessage(row: CallMessage): void;
+  insertMessage(row: NewMessage): void;
   /** An application-hook request on the call's timeline (SPEC §5). */
   insertHook(row: CallHook): void;
   /**
@@ -54,6 +71,10 @@ export interface CallStoreOptions {
   onWriterThread?: (worker: Worker) => void;
   onError?: (err: unknown) => void;
 }
+
+/** A body given as text, held to the limit (a caller that did not go through traceBody). */
+const cut = (body: string | null) =>
+  body === null || body.length <= TRACE_BODY_LIMIT / 4 ? body : traceBody(new TextEncoder().encode(body));
 
 /** Longest `flush()` and `close()` block the event loop waiting for the writer thread. */
 const WAIT_MS = 5000;
@@ -140,7 +161,7 @@ export function createCallStore(db: Database, options: CallStoreOptions = {}): C
         endedAt: patch.endedAt ?? null,
       }),
     // The headers go as an object: the writer makes them JSON (in the thread, off the event loop).
-    insertMessage: (row) => enqueue("insertMessage", row),
+    insertMessage: (row) => enqueue("insertMessage", { ...row, body: cut(row.body ?? null) }),
     insertHook: (row) => enqueue("insertHook", row),
     flush: () => {
       if (!closed) send(true);

@@ -7,7 +7,7 @@ export { WriteHealth, writeFailureKind, writeHealthOf } from "./write-health.js"
 export type { WriteHealthOptions, WriteHealthStatus, WriteState } from "./write-health.js";
 export { createSipDirectory } from "./sip-directory.js";
 export type { NewBinding, SipDirectory } from "./sip-directory.js";
-export { createCallStore } from "./call-store.js";
+export { createCallStore, TRACE_BODY_LIMIT, traceBody } from "./call-store.js";
 export { startModuleWorker } from "./module-worker.js";
 export type { CallStore } from "./call-store.js";
 export type { IdPrefix } from "./ids.js";
@@ -56,5 +56,5 @@ export type {
 } from "./schema/index.js";
 // Query operators, re-exported so callers build portable queries with the same drizzle instance
 // the schema was defined with (no second copy of drizzle-orm, no raw SQL outside packages/db).
-export { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, min, ne, or } from "drizzle-orm";
+export { and, asc, count, desc, eq, gt, gte, inArray, isNull, like, lt, lte, min, ne, or } from "drizzle-orm";
 export type { SQL } from "drizzle-orm";

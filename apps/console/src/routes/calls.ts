@@ -1,6 +1,4 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, asc, callHooks, callLegs, callMessages, calls, desc, eq, lt } from "@hookline/db";
-import type { Call, CallHook, CallLeg, CallMessage, SQL } from "@hookline/db";
 import {
   CallbackUrl,
   CallbackWithSecretSchema,
@@ -10,11 +8,19 @@ import {
   callbackWithSecretView,
   createApiCallback,
 } from "../callback-input.js";
-import { conflictResponse, errors, IdParams, iso, jsonBody, jsonResponse, newRouter } from "../context.js";
+import { conflictResponse, errors, IdParams, jsonBody, jsonResponse, newRouter } from "../context.js";
 import type { RouteDeps } from "../context.js";
 import { ApiError, notFound } from "../errors.js";
-
-const CALL_STATES = ["initiated", "ringing", "answered", "completed", "failed"] as const;
+import {
+  CALL_STATES,
+  callRecords,
+  callView,
+  findCall,
+  hookView,
+  legView,
+  listCalls,
+  messageView,
+} from "./call-queries.js";
 
 const CallSchema = z
   .object({
@@ -64,6 +70,9 @@ const MessageSchema = z
     time: z.string(),
     headers: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
     bodySize: z.number().int(),
+    body: z.string().nullable().openapi({
+      description: "The body as text (SDP), its first 16 KiB; cut when `bodySize` is larger",
+    }),
   })
   .openapi("CallMessage");
 
@@ -146,66 +155,6 @@ const addCallback = createRoute({
   },
 });
 
-const callView = (call: Call) => ({
-  id: call.id,
-  sipCallId: call.sipCallId,
-  domainId: call.domainId,
-  from: call.from,
-  to: call.to,
-  origin: call.origin,
-  state: call.state,
-  endStatus: call.endStatus,
-  endReason: call.endReason,
-  startedAt: iso(call.startedAt) ?? "",
-  ringingAt: iso(call.ringingAt),
-  answeredAt: iso(call.answeredAt),
-  endedAt: iso(call.endedAt),
-  durationSec:
-    call.answeredAt !== null && call.endedAt !== null
-      ? Math.round((call.endedAt - call.answeredAt) / 1000)
-      : null,
-  reason: call.endReason,
-});
-
-const hookView = (h: CallHook) => ({
-  seq: h.seq,
-  kind: h.kind,
-  eventType: h.eventType,
-  url: h.url,
-  time: iso(h.at) ?? "",
-  status: h.status,
-  latencyMs: h.latencyMs,
-  actions: h.actions,
-  error: h.error,
-});
-
-const legView = (leg: CallLeg) => ({
-  id: leg.id,
-  direction: leg.direction,
-  sipCallId: leg.sipCallId,
-  remoteUri: leg.remoteUri,
-  transport: leg.transport,
-  source: leg.source,
-  state: leg.state,
-  createdAt: iso(leg.createdAt) ?? "",
-  answeredAt: iso(leg.answeredAt),
-  endedAt: iso(leg.endedAt),
-});
-
-const messageView = (m: CallMessage) => ({
-  seq: m.seq,
-  legId: m.legId,
-  direction: m.direction,
-  method: m.method,
-  status: m.status,
-  reason: m.reason,
-  requestUri: m.requestUri,
-  cseq: m.cseq,
-  time: iso(m.at) ?? "",
-  headers: m.headers,
-  bodySize: m.bodySize,
-});
-
 export function callRoutes(deps: RouteDeps) {
   const { db, flushCallRecords } = deps;
   const app = newRouter();
@@ -218,50 +167,25 @@ export function callRoutes(deps: RouteDeps) {
   }
 
   const find = (accountId: string, id: string) => {
-    const row = db
-      .select()
-      .from(calls)
-      .where(and(eq(calls.id, id), eq(calls.accountId, accountId)))
-      .get();
+    const row = findCall(db, accountId, id);
     if (!row) throw notFound("call", id);
     return row;
   };
 
   app.openapi(list, (c) => {
     const { state, limit, before } = c.req.valid("query");
-    const conditions: SQL[] = [eq(calls.accountId, c.var.accountId)];
-    if (state !== undefined) conditions.push(eq(calls.state, state));
-    if (before !== undefined) conditions.push(lt(calls.startedAt, Date.parse(before)));
-    const rows = db
-      .select()
-      .from(calls)
-      .where(and(...conditions))
-      .orderBy(desc(calls.startedAt), desc(calls.id))
-      .limit(limit)
-      .all();
+    const rows = listCalls(db, {
+      accountId: c.var.accountId,
+      state,
+      until: before === undefined ? undefined : Date.parse(before),
+      limit,
+    });
     return c.json({ data: rows.map(callView) }, 200);
   });
 
   app.openapi(get, (c) => {
     const call = find(c.var.accountId, c.req.valid("param").id);
-    const legs = db
-      .select()
-      .from(callLegs)
-      .where(eq(callLegs.callId, call.id))
-      .orderBy(asc(callLegs.createdAt))
-      .all();
-    const messages = db
-      .select()
-      .from(callMessages)
-      .where(eq(callMessages.callId, call.id))
-      .orderBy(asc(callMessages.seq))
-      .all();
-    const hooks = db
-      .select()
-      .from(callHooks)
-      .where(eq(callHooks.callId, call.id))
-      .orderBy(asc(callHooks.seq))
-      .all();
+    const { legs, messages, hooks } = callRecords(db, call.id);
     const timeline = [
       ...messages.map((m) => ({ type: "sip" as const, ...messageView(m) })),
       ...hooks.map((h) => ({ type: "hook" as const, ...hookView(h) })),

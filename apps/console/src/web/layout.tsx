@@ -19,8 +19,6 @@ export const NAV = [
   ["/calls", "Calls"],
   ["/domains", "Domains"],
   ["/credentials", "Users"],
-  ["/callbacks", "Callbacks"],
-  ["/deliveries", "Deliveries"],
   ["/softphone", "Softphone"],
   ["/api-keys", "API keys"],
 ] as const;

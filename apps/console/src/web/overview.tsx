@@ -102,7 +102,8 @@ function NextStep(props: { counts: OverviewCounts }) {
   if (c.callbacks === 0)
     return (
       <p>
-        To get events in your application, <a href="/callbacks">add a callback</a>.
+        To get events in your application, add a callback (<code>POST /v1/callbacks</code>, see{" "}
+        <a href="/v1/openapi.json">the API</a>).
       </p>
     );
   return null;

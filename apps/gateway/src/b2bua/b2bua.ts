@@ -111,7 +111,10 @@ export class B2bua {
     if (!fromUri || !domain) return respond(404, "Not Found");
     const auth = await this.#o.directory.authenticate(req, flow, domain);
     // A challenge (401/407) is the first half of every call, not a call; a refusal is recorded.
-    if (!auth.ok && auth.response.status !== 403) return tx.respond(auth.response);
+    if (!auth.ok && auth.response.status !== 403) {
+      this.#o.recorder.challenged(req, auth.response);
+      return tx.respond(auth.response);
+    }
     const call = this.#newCall(req, flow, tx, domain);
     try {
       await this.#o.onNewCall?.({ id: call.record.id, accountId: call.record.accountId }, req);

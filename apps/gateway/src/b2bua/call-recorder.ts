@@ -7,6 +7,7 @@
 import {
   createCallStore,
   orderedId,
+  traceBody,
   type CallOrigin,
   type CallState,
   type CallStore,
@@ -22,8 +23,18 @@ import type {
   MessageDirection,
   SipMessageInfo,
 } from "@hookline/callbacks";
-import { getCSeq, getCallId, getFrom, getTo, redactHeaderValue, type SipMessage } from "@hookline/sip-core";
+import {
+  getCSeq,
+  getCallId,
+  getFrom,
+  getTo,
+  redactHeaderValue,
+  type SipMessage,
+  type SipRequest,
+  type SipResponse,
+} from "@hookline/sip-core";
 import { log } from "@hookline/log";
+import { ChallengedInvites } from "./challenged-invites.js";
 import type { HookEntry } from "./ports.js";
 
 const callsLog = log.child({ component: "calls" });
@@ -46,6 +57,7 @@ export class CallRecorder {
   readonly #store: CallStore;
   readonly #bus: EventBus | undefined;
   readonly #now: () => number;
+  readonly #challenges = new ChallengedInvites();
   /** The last event timestamp as ISO text: events come many to a millisecond under load. */
   #isoAt = { ms: Number.NaN, text: "" };
 
@@ -133,7 +145,29 @@ export class CallRecorder {
       answeredAt: null,
       endedAt: null,
     });
+    // The caller's trace starts with the challenge its INVITE answered (RFC 3261 §22.2). Those
+    // messages go to the trace only: they were sent before there was a call to publish events of.
+    if (leg.direction === "inbound") {
+      for (const held of this.#challenges.take(leg.sipCallId, this.#now())) {
+        this.#trace(call, id, held.direction, held.message, held.at, withoutNonces);
+      }
+    }
     return id;
+  }
+
+  /** A caller's INVITE got a 401/407: kept briefly for the call its retry becomes (challenged-invites.ts). */
+  challenged(req: SipRequest, challenge: SipResponse): void {
+    const callId = getCallId(req);
+    if (callId === undefined) return;
+    const at = this.#now();
+    this.#challenges.add(
+      callId,
+      [
+        { direction: "received", message: req, at },
+        { direction: "sent", message: challenge, at },
+      ],
+      at,
+    );
   }
 
   updateLeg(legId: string, patch: { state?: LegState; remoteTag?: string }): void {
@@ -168,9 +202,33 @@ export class CallRecorder {
 
   /** One SIP message of one leg, received or sent by the gateway. */
   message(call: CallRecord, legId: string, direction: MessageDirection, m: SipMessage): void {
-    const seq = ++call.seq;
     const at = this.#now();
+    const { seq, info } = this.#trace(call, legId, direction, m, at);
+    this.#publish({
+      type: m.kind === "request" ? `sip.${m.method}` : `sip.${m.status}`,
+      timestamp: this.#iso(at),
+      data: {
+        accountId: call.accountId,
+        callId: call.id,
+        seq,
+        message: info,
+        call: (call.info ??= callInfo(call)),
+      },
+    });
+  }
+
+  /** One row of the call's SIP trace; returns its seq and the message as events describe it. */
+  #trace(
+    call: CallRecord,
+    legId: string,
+    direction: MessageDirection,
+    m: SipMessage,
+    at: number,
+    redact: (headers: Record<string, string>) => Record<string, string> = (h) => h,
+  ) {
+    const seq = ++call.seq;
     const info = describe(m, direction);
+    info.headers = redact(info.headers);
     this.#store.insertMessage({
       callId: call.id,
       seq,
@@ -184,18 +242,9 @@ export class CallRecorder {
       at,
       headers: info.headers,
       bodySize: m.body.length,
+      body: traceBody(m.body),
     });
-    this.#publish({
-      type: m.kind === "request" ? `sip.${m.method}` : `sip.${m.status}`,
-      timestamp: this.#iso(at),
-      data: {
-        accountId: call.accountId,
-        callId: call.id,
-        seq,
-        message: info,
-        call: (call.info ??= callInfo(call)),
-      },
-    });
+    return { seq, info };
   }
 
   /** An application-hook request on the call's timeline (SPEC §5), numbered with its messages. */
@@ -262,6 +311,20 @@ export class CallRecorder {
       data: { accountId: call.accountId, callId: call.id, seq, media, call: (call.info ??= callInfo(call)) },
     });
   }
+}
+
+/**
+ * The gateway's own challenge with its nonce redacted: a nonce with the digest response made for it
+ * can replay a request while the nonce lives (RFC 7616 §5.13); the response is redacted already
+ * (Proxy-Authorization), and the nonce, the gateway's, has no business in a tenant's trace either.
+ */
+function withoutNonces(headers: Record<string, string>): Record<string, string> {
+  const out = { ...headers };
+  for (const name of ["www-authenticate", "proxy-authenticate"]) {
+    const value = out[name];
+    if (value !== undefined) out[name] = value.replace(/nonce="[^"]*"/gi, 'nonce="[redacted]"');
+  }
+  return out;
 }
 
 /** How a call ended: its final status (a failed call's), reason and answer time. */

@@ -86,7 +86,13 @@ export const callMessages = sqliteTable(
     at: integer("at").notNull(),
     /** Header name (lower-case) → value(s), JSON. */
     headers: text("headers", { mode: "json" }).$type<Record<string, string | string[]>>().notNull(),
+    /** Size of the whole body in bytes. */
     bodySize: integer("body_size").notNull(),
+    /**
+     * The body as text (SDP and the like), its first 16 KiB (SPEC §4: the trace keeps bodies up to
+     * 16 KiB); null when the message had none. `bodySize` larger than its length: cut.
+     */
+    body: text("body"),
   },
   (t) => [primaryKey({ columns: [t.callId, t.seq] })],
 );

@@ -1,0 +1,1 @@
+ALTER TABLE `call_messages` ADD `body` text;
