@@ -110,11 +110,14 @@ describe("account isolation", () => {
     expect((await get(mallory, "/calls")).text).not.toContain(call.id);
   });
 
-  it("is mounted in the console app, and 404s there until a session middleware sets the user", async () => {
+  it("is mounted in the console app behind the sign-in: without a session, the sign-in page and no call data", async () => {
     const call = recordFullCall(store, alice.accountId);
     store.flush();
     for (const path of ["/calls", `/calls/${call.id}`, `/calls/${call.id}/trace.txt`]) {
-      expect((await h.app.request(path)).status, path).toBe(404);
+      const res = await h.app.request(path);
+      expect(res.status, path).toBe(303);
+      expect(res.headers.get("location"), path).toMatch(/^\/sign-in/);
+      expect(await res.text(), path).not.toContain(call.id);
     }
   });
 });
