@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { parseMessage } from "../message/parse.js";
 import type { SipRequest } from "../message/types.js";
 import { parseAuthValue, serializeAuthValue } from "./auth.js";
 import {
@@ -24,6 +25,26 @@ import {
   parseWarning,
 } from "./values.js";
 import { parseVia, serializeVia } from "./via.js";
+
+const INVITE_WITH = (line: string): string =>
+  [
+    "INVITE sip:b@h SIP/2.0",
+    "Via: SIP/2.0/UDP h;branch=z9hG4bK1",
+    "From: <sip:a@h>;tag=1",
+    "To: <sip:b@h>",
+    "Call-ID: c1",
+    "CSeq: 1 INVITE",
+    line,
+    "Content-Length: 0",
+    "",
+    "",
+  ].join("\r\n");
+
+function parsed(text: string): SipRequest {
+  const r = parseMessage(text);
+  if (!r.ok || r.message.kind !== "request") throw new Error(r.ok ? "not a request" : r.error.message);
+  return r.message;
+}
 
 function value<T>(r: { ok: true; value: T } | { ok: false; error: Error }): T {
   if (!r.ok) throw r.error;
@@ -193,6 +214,37 @@ describe("RFC 3261 §20.7 §20.44 auth headers", () => {
         ]),
       }),
     ).toBe('Digest realm="r", algorithm=MD5');
+  });
+  it("resolves quoted-pairs, keeps the scheme as written and lower-cases unknown names", () => {
+    const a = value(parseAuthValue('DIGEST Realm="say \\"hi\\"", X-Odd="a\\\\b", nonce="n"'));
+    expect([a.scheme, a.params.get("realm"), a.params.get("x-odd"), a.params.get("nonce")]).toEqual([
+      "DIGEST",
+      'say "hi"',
+      "a\\b",
+      "n",
+    ]);
+  });
+  it("reads credentials from the message bytes as from the string (RFC 3261 §22.4)", () => {
+    const line =
+      'Digest username="alice", realm="r", nonce="YmFz", uri="sip:b@h", response="5ab6", qop=auth, nc=00000001, cnonce="q6"';
+    const m = parsed(INVITE_WITH("Proxy-Authorization: " + line));
+    const fromBytes = getAuthValues(m, "proxy-authorization")[0];
+    expect(fromBytes?.params).toEqual(value(parseAuthValue(line)).params);
+    expect([...(fromBytes?.params.keys() ?? [])]).toEqual([
+      "username",
+      "realm",
+      "nonce",
+      "uri",
+      "response",
+      "qop",
+      "nc",
+      "cnonce",
+    ]);
+  });
+  it("a malformed Authorization line does not make the message unparseable", () => {
+    const r = parseMessage(INVITE_WITH('Authorization: Digest username="unterminated'));
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(getAuthValues(r.message, "authorization")).toEqual([]);
   });
   it("accepts an unknown scheme (RFC 4475 §3.3.7)", () => {
     expect(value(parseAuthValue("NoOneKnowsThisScheme opaque-data=here")).scheme).toBe(

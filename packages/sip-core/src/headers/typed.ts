@@ -5,7 +5,7 @@
  */
 import { fail, ok, type SipResult } from "../message/errors.js";
 import type { SipHeader, SipMessage } from "../message/types.js";
-import { parseAuthValue, type AuthValue } from "./auth.js";
+import { parseAuthValueAt, type AuthValue } from "./auth.js";
 import { HeaderLine } from "./header-line.js";
 import { headerKey } from "./header-names.js";
 import { shadow, splitCommasAt } from "./byte-scan.js";
@@ -93,12 +93,22 @@ export const STRICT_VALIDATORS: ReadonlyMap<string, Validator> = new Map<string,
   ["content-type", isContentTypeAt],
 ]);
 
+/**
+ * Parsed by the message parser while it holds the input bytes (the gateway reads credentials on
+ * every INVITE and REGISTER, RFC 3261 §22), but leniently: a bad value is cached as its error and
+ * does not make the message unparseable (another scheme or a broken line is the authenticator's
+ * call, RFC 3261 §22.4).
+ */
+export const EAGER_PARSERS: ReadonlyMap<string, Parser> = new Map<string, Parser>([
+  ["authorization", (v, b, o) => parseAuthValueAt(v, b, o, "authorization")],
+  ["proxy-authorization", (v, b, o) => parseAuthValueAt(v, b, o, "proxy-authorization")],
+]);
+
 /** Parsed on demand only: a bad value here does not make the message unparseable. */
 const LAZY_PARSERS: ReadonlyMap<string, Parser> = new Map<string, Parser>([
-  ["authorization", (v) => parseAuthValue(v, "authorization")],
-  ["proxy-authorization", (v) => parseAuthValue(v, "proxy-authorization")],
-  ["www-authenticate", (v) => parseAuthValue(v, "www-authenticate")],
-  ["proxy-authenticate", (v) => parseAuthValue(v, "proxy-authenticate")],
+  ...EAGER_PARSERS,
+  ["www-authenticate", (v, b, o) => parseAuthValueAt(v, b, o, "www-authenticate")],
+  ["proxy-authenticate", (v, b, o) => parseAuthValueAt(v, b, o, "proxy-authenticate")],
   ["supported", (v) => parseOptionTags(v, "supported")],
   ["require", (v) => parseOptionTags(v, "require")],
   ["proxy-require", (v) => parseOptionTags(v, "proxy-require")],
