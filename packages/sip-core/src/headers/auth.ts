@@ -6,6 +6,7 @@
 import { fail, ok, type SipResult } from "../message/errors.js";
 import { scanQuotedAt, scanTokenAt, shadow, skipWsAt } from "./byte-scan.js";
 import { internTable } from "./intern-table.js";
+import { WithParams } from "./param-list.js";
 import { quote, unquote } from "./scan.js";
 
 export interface AuthValue {
@@ -30,12 +31,12 @@ export function parseAuthValueAt(s: string, b: Uint8Array, o: number, header: st
   const sEnd = scanTokenAt(b, o, i, n);
   if (sEnd === i) return fail("SIP_ERR_HEADER", `${header}: missing auth scheme`, header);
   const scheme = isDigestAt(b, o, i, sEnd) ? "Digest" : s.slice(i, sEnd);
-  const params = new Map<string, string>();
+  const params: string[] = [];
   // Without any backslash (the usual credentials) a quoted-string ends at the next quote, which
   // the string search finds faster than a byte loop over nonces and digests.
   const escapes = s.indexOf("\\", sEnd) >= 0;
   i = skipWsAt(b, o, sEnd, n);
-  if (i === n) return ok({ scheme, params });
+  if (i === n) return ok(new ParsedAuthValue(scheme, params));
   if (i === sEnd) return fail("SIP_ERR_HEADER", `${header}: expected whitespace after scheme`, header);
   for (;;) {
     i = skipWsAt(b, o, i, n);
@@ -60,11 +61,21 @@ export function parseAuthValueAt(s: string, b: Uint8Array, o: number, header: st
       if (vEnd === i) return fail("SIP_ERR_HEADER", `${header}: empty value for ${name}`, header);
       value = s.slice(i, vEnd);
     }
-    params.set(name, value);
+    params.push(name, value);
     i = skipWsAt(b, o, vEnd, n);
-    if (i === n) return ok({ scheme, params });
+    if (i === n) return ok(new ParsedAuthValue(scheme, params));
     if (b[o + i] !== 0x2c) return fail("SIP_ERR_HEADER", `${header}: expected , between auth-params`, header);
     i++;
+  }
+}
+
+/** A parsed auth value: `params` built on first access (see `param-list.ts`). */
+class ParsedAuthValue extends WithParams<string> implements AuthValue {
+  constructor(
+    public scheme: string,
+    params: string[],
+  ) {
+    super(params);
   }
 }
 

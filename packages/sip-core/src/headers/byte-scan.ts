@@ -14,7 +14,7 @@
  * stand-ins as on the string. Positions `i` are string positions; `n` is `s.length`.
  */
 import { TOKEN } from "./scan.js";
-import type { Params } from "./scan.js";
+import type { ParamList } from "./param-list.js";
 
 /** Byte stand-ins for the UTF-16 units of `s`: ASCII as is, anything else as 0x80. */
 export function shadow(s: string): Uint8Array {
@@ -123,15 +123,16 @@ export function isIpv4At(b: Uint8Array, o: number, i: number, j: number): boolea
 }
 
 /**
- * Same grammar and result as `parseParams` in `scan.ts` (RFC 3261 §25.1 generic-param list).
- * With `params` undefined the list is only checked (same end, nothing sliced or stored).
+ * Same grammar and result as `parseParams` in `scan.ts` (RFC 3261 §25.1 generic-param list), the
+ * parameters pushed as `name, value` pairs onto `params` (see `param-list.ts`). With `params`
+ * undefined the list is only checked (same end, nothing sliced or stored).
  */
 export function parseParamsAt(
   s: string,
   b: Uint8Array,
   o: number,
   i: number,
-  params: Params | undefined,
+  params: ParamList | undefined,
 ): number {
   const n = s.length;
   for (;;) {
@@ -159,10 +160,10 @@ export function parseParamsAt(
         }
         if (end === i) return -1;
       }
-      if (params !== undefined) params.set(name, s.slice(i, end));
+      if (params !== undefined) params.push(name, s.slice(i, end));
       i = end;
     } else if (params !== undefined) {
-      params.set(name, null);
+      params.push(name, null);
     }
   }
 }

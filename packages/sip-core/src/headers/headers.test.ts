@@ -130,6 +130,32 @@ describe("RFC 3261 §20.42 Via", () => {
   });
 });
 
+describe("RFC 3261 §25.1 generic-param: parameters built on first access", () => {
+  it("holds every parameter in wire order, a repeated name with its last value, as a Map did", () => {
+    const v = value(parseVia("SIP/2.0/UDP h;ttl=3;Branch=z9hG4bK1;maddr=m;ttl=4;rport"));
+    expect([...v.params]).toEqual([
+      ["ttl", "4"],
+      ["branch", "z9hG4bK1"],
+      ["maddr", "m"],
+      ["rport", null],
+    ]);
+    expect([v.branch, v.rport]).toEqual(["z9hG4bK1", true]);
+  });
+  it("gives each parsed value a map of its own, which can be edited or replaced", () => {
+    const a = value(parseNameAddr("<sip:a@h>"));
+    const b = value(parseNameAddr("<sip:b@h>"));
+    a.params.set("tag", "x");
+    expect([a.params.get("tag"), b.params.size]).toEqual(["x", 0]);
+    b.params = new Map([["lr", null]]);
+    expect(serializeNameAddr(b)).toBe("<sip:b@h>;lr");
+  });
+  it("an object spread leaves params out, so callers pass it explicitly", () => {
+    const v = value(parseVia("SIP/2.0/UDP h;branch=z9hG4bK1;rport"));
+    expect(Object.keys({ ...v })).not.toContain("params");
+    expect(serializeVia({ ...v, params: v.params })).toBe("SIP/2.0/UDP h;branch=z9hG4bK1;rport");
+  });
+});
+
 describe("RFC 3261 §20.10 §20.20 §20.39 name-addr", () => {
   it("parses display names quoted, token and absent", () => {
     expect(value(parseNameAddr('"J Rosenberg \\\\\\"" <sip:jdrosen@example.com>;tag=98asjd8'))).toMatchObject(

@@ -11,6 +11,7 @@ import {
   shadow,
   skipWsAt,
 } from "./byte-scan.js";
+import { WithParams, type ParamList } from "./param-list.js";
 import { isToken, parseUint, splitCommas, UINT32_MAX, type Params, trimWs } from "./scan.js";
 
 export interface CSeq {
@@ -137,11 +138,22 @@ export function parseContentTypeAt(s: string, b: Uint8Array, o: number): SipResu
   const sEnd = scanTokenAt(b, o, i, n);
   if (sEnd === i) return fail("SIP_ERR_HEADER", "Content-Type: missing subtype", "content-type");
   const subtype = equalsLowerAt(b, o, i, sEnd, "sdp") ? "sdp" : s.slice(i, sEnd).toLowerCase();
-  const params: Params = new Map();
+  const params: ParamList = [];
   const end = parseParamsAt(s, b, o, sEnd, params);
   if (end < 0 || skipWsAt(b, o, end, n) !== n)
     return fail("SIP_ERR_HEADER", "Content-Type: malformed parameters", "content-type");
-  return ok({ type, subtype, params });
+  return ok(new ParsedContentType(type, subtype, params));
+}
+
+/** A parsed Content-Type: `params` built on first access (see `param-list.ts`). */
+class ParsedContentType extends WithParams implements ContentType {
+  constructor(
+    public type: string,
+    public subtype: string,
+    params: ParamList,
+  ) {
+    super(params);
+  }
 }
 
 /**
