@@ -6,7 +6,7 @@
 import { fail, ok, type SipResult } from "../message/errors.js";
 import { scanQuotedAt, scanTokenAt, shadow, skipWsAt } from "./byte-scan.js";
 import { internTable } from "./intern-table.js";
-import { WithParams } from "./param-list.js";
+import { LIST, lazyParams, MAP } from "./param-list.js";
 import { quote, unquote } from "./scan.js";
 
 export interface AuthValue {
@@ -70,14 +70,19 @@ export function parseAuthValueAt(s: string, b: Uint8Array, o: number, header: st
 }
 
 /** A parsed auth value: `params` built on first access (see `param-list.ts`). */
-class ParsedAuthValue extends WithParams<string> implements AuthValue {
-  constructor(
-    public scheme: string,
-    params: string[],
-  ) {
-    super(params);
+class ParsedAuthValue implements AuthValue {
+  declare scheme: string;
+  declare params: Map<string, string>;
+  declare [LIST]: string[];
+  declare [MAP]: Map<string, string> | undefined;
+
+  constructor(scheme: string, params: string[]) {
+    this.scheme = scheme;
+    this[LIST] = params;
+    this[MAP] = undefined;
   }
 }
+lazyParams(ParsedAuthValue);
 
 /** Whether `[i, j)` is `Digest` exactly as usually written (the scheme is kept as written). */
 function isDigestAt(b: Uint8Array, o: number, i: number, j: number): boolean {

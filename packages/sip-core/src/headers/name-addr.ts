@@ -6,7 +6,7 @@
  */
 import { fail, ok, type SipResult } from "../message/errors.js";
 import { parseParamsAt, scanQuotedAt, scanTokenAt, shadow, skipWsAt } from "./byte-scan.js";
-import { NO_PARAMS, paramValue, WithParams, type ParamList } from "./param-list.js";
+import { LIST, lazyParams, MAP, NO_PARAMS, paramValue, type ParamList } from "./param-list.js";
 import { isToken, parseUint, quote, UINT32_MAX, unquote, type Params } from "./scan.js";
 
 export interface NameAddr {
@@ -126,33 +126,67 @@ function nameAddrAt(
 }
 
 /** A parsed name-addr: the named fields up front, `params` built on first access (see `param-list.ts`). */
-class ParsedNameAddr extends WithParams implements NameAddr {
+class ParsedNameAddr implements NameAddr {
+  declare displayName: string | undefined;
+  declare uri: string;
+  declare params: Params;
+  declare tag: string | undefined;
+  declare bracketed: boolean;
+  declare [LIST]: readonly (string | null)[];
+  declare [MAP]: Params | undefined;
+
   constructor(
-    public displayName: string | undefined,
-    public uri: string,
+    displayName: string | undefined,
+    uri: string,
     params: readonly (string | null)[],
-    public tag: string | undefined,
-    public bracketed: boolean,
+    tag: string | undefined,
+    bracketed: boolean,
   ) {
-    super(params);
+    this.displayName = displayName;
+    this.uri = uri;
+    this.tag = tag;
+    this.bracketed = bracketed;
+    this[LIST] = params;
+    this[MAP] = undefined;
   }
 }
+lazyParams(ParsedNameAddr);
 
 /** A parsed Contact value (see {@link ParsedNameAddr}). */
-class ParsedContact extends WithParams implements Contact {
+class ParsedContact implements Contact {
+  declare displayName: string | undefined;
+  declare uri: string;
+  declare params: Params;
+  declare tag: string | undefined;
+  declare bracketed: boolean;
+  declare star: boolean;
+  declare expires: number | undefined;
+  declare q: number | undefined;
+  declare [LIST]: readonly (string | null)[];
+  declare [MAP]: Params | undefined;
+
   constructor(
-    public displayName: string | undefined,
-    public uri: string,
+    displayName: string | undefined,
+    uri: string,
     params: readonly (string | null)[],
-    public tag: string | undefined,
-    public bracketed: boolean,
-    public star: boolean,
-    public expires: number | undefined,
-    public q: number | undefined,
+    tag: string | undefined,
+    bracketed: boolean,
+    star: boolean,
+    expires: number | undefined,
+    q: number | undefined,
   ) {
-    super(params);
+    this.displayName = displayName;
+    this.uri = uri;
+    this.tag = tag;
+    this.bracketed = bracketed;
+    this.star = star;
+    this.expires = expires;
+    this.q = q;
+    this[LIST] = params;
+    this[MAP] = undefined;
   }
 }
+lazyParams(ParsedContact);
 
 /**
  * `[i, j)` is scheme ":" then no whitespace, controls, quotes or angle brackets; a bare addr-spec
@@ -204,8 +238,8 @@ export function parseContactAt(s: string, b: Uint8Array, o: number): SipResult<C
   const r = nameAddrAt(s, b, o, "contact", true) as SipResult<Contact>;
   if (!r.ok) return r;
   const na = r.value as ParsedContact;
-  const e = paramValue(WithParams.scanned(na), "expires");
-  const qv = paramValue(WithParams.scanned(na), "q");
+  const e = paramValue(na[LIST], "expires");
+  const qv = paramValue(na[LIST], "q");
   if (e === undefined && qv === undefined) return r;
   let expires: number | undefined;
   if (e !== undefined) {

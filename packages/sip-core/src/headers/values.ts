@@ -11,7 +11,7 @@ import {
   shadow,
   skipWsAt,
 } from "./byte-scan.js";
-import { WithParams, type ParamList } from "./param-list.js";
+import { LIST, lazyParams, MAP, type ParamList } from "./param-list.js";
 import { isToken, parseUint, splitCommas, UINT32_MAX, type Params, trimWs } from "./scan.js";
 
 export interface CSeq {
@@ -146,15 +146,21 @@ export function parseContentTypeAt(s: string, b: Uint8Array, o: number): SipResu
 }
 
 /** A parsed Content-Type: `params` built on first access (see `param-list.ts`). */
-class ParsedContentType extends WithParams implements ContentType {
-  constructor(
-    public type: string,
-    public subtype: string,
-    params: ParamList,
-  ) {
-    super(params);
+class ParsedContentType implements ContentType {
+  declare type: string;
+  declare subtype: string;
+  declare params: Params;
+  declare [LIST]: ParamList;
+  declare [MAP]: Params | undefined;
+
+  constructor(type: string, subtype: string, params: ParamList) {
+    this.type = type;
+    this.subtype = subtype;
+    this[LIST] = params;
+    this[MAP] = undefined;
   }
 }
+lazyParams(ParsedContentType);
 
 /**
  * Whether {@link parseContentTypeAt} accepts the value, without building it (no slices, no

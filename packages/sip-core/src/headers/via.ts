@@ -11,7 +11,7 @@ import {
   shadow,
   skipWsAt,
 } from "./byte-scan.js";
-import { paramValue, WithParams, type ParamList } from "./param-list.js";
+import { LIST, lazyParams, MAP, paramValue, type ParamList } from "./param-list.js";
 import { parseUint, type Params } from "./scan.js";
 
 export interface Via {
@@ -112,21 +112,43 @@ export function parseViaAt(s: string, b: Uint8Array, o: number): SipResult<Via> 
 }
 
 /** A parsed Via: the named fields up front, `params` built on first access (see `param-list.ts`). */
-class ParsedVia extends WithParams implements Via {
+class ParsedVia implements Via {
+  declare protocol: string;
+  declare version: string;
+  declare transport: string;
+  declare host: string;
+  declare port: number | undefined;
+  declare params: Params;
+  declare branch: string | undefined;
+  declare received: string | undefined;
+  declare rport: number | true | undefined;
+  declare [LIST]: ParamList;
+  declare [MAP]: Params | undefined;
+
   constructor(
-    public protocol: string,
-    public version: string,
-    public transport: string,
-    public host: string,
-    public port: number | undefined,
+    protocol: string,
+    version: string,
+    transport: string,
+    host: string,
+    port: number | undefined,
     params: ParamList,
-    public branch: string | undefined,
-    public received: string | undefined,
-    public rport: number | true | undefined,
+    branch: string | undefined,
+    received: string | undefined,
+    rport: number | true | undefined,
   ) {
-    super(params);
+    this.protocol = protocol;
+    this.version = version;
+    this.transport = transport;
+    this.host = host;
+    this.port = port;
+    this.branch = branch;
+    this.received = received;
+    this.rport = rport;
+    this[LIST] = params;
+    this[MAP] = undefined;
   }
 }
+lazyParams(ParsedVia);
 
 /** The transport token upper-cased; the RFC 3261 §20.42 / RFC 7118 names come interned. */
 function transportName(s: string, b: Uint8Array, o: number, i: number, j: number): string {
