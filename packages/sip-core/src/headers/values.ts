@@ -43,7 +43,7 @@ export function parseCSeqAt(s: string, b: Uint8Array, o: number): SipResult<CSeq
     e--;
   }
   if (!isTokenAt(b, o, k, e)) return fail("SIP_ERR_HEADER", "CSeq: bad method", "cseq");
-  return ok({ seq, method: methodName(s, b, o, k, e) });
+  return ok({ seq, method: methodNameAt(s, b, o, k, e) });
 }
 
 /** The RFC 3261 methods come interned (the CSeq/Request-Line comparison is then a pointer compare). */
@@ -60,7 +60,8 @@ const METHODS = [
   "MESSAGE",
 ];
 
-function methodName(s: string, b: Uint8Array, o: number, i: number, j: number): string {
+/** The method `s[i, j)` (its bytes at `b[o + i]`), interned when it is one of RFC 3261's (the Request-Line's too). */
+export function methodNameAt(s: string, b: Uint8Array, o: number, i: number, j: number): string {
   for (const m of METHODS) {
     if (m.length !== j - i) continue;
     let k = 0;
