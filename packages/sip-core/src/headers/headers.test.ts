@@ -250,13 +250,13 @@ describe("RFC 3261 §20.7 §20.44 auth headers", () => {
       "n",
     ]);
   });
-  it("reads credentials from the message bytes as from the string (RFC 3261 §22.4)", () => {
+  it("reads credentials of a parsed message as from the string (RFC 3261 §22.4)", () => {
     const line =
       'Digest username="alice", realm="r", nonce="YmFz", uri="sip:b@h", response="5ab6", qop=auth, nc=00000001, cnonce="q6"';
     const m = parsed(INVITE_WITH("Proxy-Authorization: " + line));
-    const fromBytes = getAuthValues(m, "proxy-authorization")[0];
-    expect(fromBytes?.params).toEqual(value(parseAuthValue(line)).params);
-    expect([...(fromBytes?.params.keys() ?? [])]).toEqual([
+    const fromMessage = getAuthValues(m, "proxy-authorization")[0];
+    expect(fromMessage?.params).toEqual(value(parseAuthValue(line)).params);
+    expect([...(fromMessage?.params.keys() ?? [])]).toEqual([
       "username",
       "realm",
       "nonce",

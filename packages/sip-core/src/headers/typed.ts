@@ -93,19 +93,12 @@ export const STRICT_PARSERS: ReadonlyMap<string, Parser> = new Map<string, Parse
 export const STRICT_VALIDATORS: ReadonlyMap<string, Validator> = new Map<string, Validator>();
 
 /**
- * Parsed by the message parser while it holds the input bytes (the gateway reads credentials on
- * every INVITE and REGISTER, RFC 3261 §22), but leniently: a bad value is cached as its error and
- * does not make the message unparseable (another scheme or a broken line is the authenticator's
- * call, RFC 3261 §22.4).
+ * Parsed on demand only: a bad value here does not make the message unparseable (for credentials,
+ * another scheme or a broken line is the authenticator's call, RFC 3261 §22.4).
  */
-export const EAGER_PARSERS: ReadonlyMap<string, Parser> = new Map<string, Parser>([
+const LAZY_PARSERS: ReadonlyMap<string, Parser> = new Map<string, Parser>([
   ["authorization", (v, b, o) => parseAuthValueAt(v, b, o, "authorization")],
   ["proxy-authorization", (v, b, o) => parseAuthValueAt(v, b, o, "proxy-authorization")],
-]);
-
-/** Parsed on demand only: a bad value here does not make the message unparseable. */
-const LAZY_PARSERS: ReadonlyMap<string, Parser> = new Map<string, Parser>([
-  ...EAGER_PARSERS,
   ["www-authenticate", (v, b, o) => parseAuthValueAt(v, b, o, "www-authenticate")],
   ["proxy-authenticate", (v, b, o) => parseAuthValueAt(v, b, o, "proxy-authenticate")],
   ["supported", (v) => parseOptionTags(v, "supported")],

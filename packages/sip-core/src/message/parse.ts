@@ -6,7 +6,7 @@ import { HeaderLine } from "../headers/header-line.js";
 import { headerKey } from "../headers/header-names.js";
 import { entryCount, entryKey, entryUsual, lookupName, nameHashStep } from "../headers/name-table.js";
 import { TOKEN, trimWs } from "../headers/scan.js";
-import { EAGER_PARSERS, parseHeaderLineWith, STRICT_PARSERS, STRICT_VALIDATORS } from "../headers/typed.js";
+import { parseHeaderLineWith, STRICT_PARSERS, STRICT_VALIDATORS } from "../headers/typed.js";
 import type { Parser, Validator } from "../headers/typed.js";
 import type { CSeq } from "../headers/values.js";
 import { parseContentLength } from "../headers/values.js";
@@ -25,12 +25,8 @@ const CRLFCRLF = Buffer.from("\r\n\r\n", "latin1");
  * The strict checks, numbered: the framing loop records each header's check by number (-1: none),
  * from the name-table entry it already found, so the checks need no lookup by key.
  */
-const CHECK_KEYS: string[] = [...STRICT_PARSERS.keys(), ...EAGER_PARSERS.keys()];
-const CHECK_PARSERS: Parser[] = CHECK_KEYS.map(
-  (k) => (STRICT_PARSERS.get(k) ?? EAGER_PARSERS.get(k)) as Parser,
-);
-/** Whether a failed check fails the message (strict) or is only cached on the line (eager). */
-const CHECK_FATAL: boolean[] = CHECK_KEYS.map((k) => STRICT_PARSERS.has(k));
+const CHECK_KEYS: string[] = [...STRICT_PARSERS.keys()];
+const CHECK_PARSERS: Parser[] = CHECK_KEYS.map((k) => STRICT_PARSERS.get(k) as Parser);
 const CHECK_VALIDATORS: Array<Validator | undefined> = CHECK_KEYS.map((k) => STRICT_VALIDATORS.get(k));
 /** Name-table entry → check number or -1. */
 const ENTRY_CHECK = new Int8Array(entryCount());
@@ -329,10 +325,7 @@ function checkStrict(
     const v = CHECK_VALIDATORS[c];
     if (v !== undefined && off >= 0 && v(h.value, hb, off)) continue;
     const r = off < 0 ? parseHeaderLineWith(h, p) : parseHeaderLineWith(h, p, hb, off);
-    if (!r.ok) {
-      if (CHECK_FATAL[c] === true) return r.error;
-      continue;
-    }
+    if (!r.ok) return r.error;
     if (h.key === "cseq" && m.kind === "request" && (r.value as CSeq).method !== m.method) {
       return new SipParseError(
         "SIP_ERR_CSEQ_MISMATCH",

@@ -40,22 +40,27 @@ describe("RFC 3261 §7.1 §7.2 start line: the usual line read over bytes", () =
       expect(fast(line)).toBeUndefined();
   });
   it("property: wherever the byte path answers, the string parser gives the same", () => {
-    const of = (...xs: string[]) => fc.constantFrom(...xs);
+    // Each piece is usual four times in five, so that both paths meet often.
+    const of = (usual: string[], odd: string[]) =>
+      fc.oneof(
+        { arbitrary: fc.constantFrom(...usual), weight: 4 },
+        { arbitrary: fc.constantFrom(...odd), weight: 1 },
+      );
     const request = fc
       .tuple(
-        of("INVITE", "ACK", "x-Custom.1", "IN VITE", "", "INV\u00c9TE", "SIP/", "SIP/2.0"),
-        of(" ", "  ", "\t", ""),
-        of("sip:b@h", "sips:a@[::1]:5061;lr", "tel:+1", "sip:\u00e9@h", "sip:a\nb", "", "sip:a b"),
-        of(" ", "  ", ""),
-        of("SIP/2.0", "sip/2.0", "SIP/2.1", "SIP/2.0 ", "SIP/20", ""),
+        of(["INVITE", "ACK", "x-Custom.1"], ["IN VITE", "", "INV\u00c9TE", "SIP/", "SIP/2.0"]),
+        of([" "], ["  ", "\t", ""]),
+        of(["sip:b@h", "sips:a@[::1]:5061;lr", "tel:+1", "sip:\u00e9@h"], ["sip:a\nb", "", "sip:a b"]),
+        of([" "], ["  ", ""]),
+        of(["SIP/2.0"], ["sip/2.0", "SIP/2.1", "SIP/2.0 ", "SIP/20", ""]),
       )
       .map((p) => p.join(""));
     const response = fc
       .tuple(
-        of("SIP/2.0", "sip/2.0", "SIP/3.0", "SIP/2.0 "),
-        of(" ", ""),
-        of("200", "100", "699", "700", "099", "20", "2000", "2x0"),
-        of("", " ", " OK", " Ringing \u00e9", " O\nK", "OK"),
+        of(["SIP/2.0"], ["sip/2.0", "SIP/3.0", "SIP/2.0 "]),
+        of([" "], [""]),
+        of(["200", "100", "699"], ["700", "099", "20", "2000", "2x0"]),
+        of(["", " OK", " Ringing \u00e9"], [" ", " O\nK", "OK"]),
       )
       .map((p) => p.join(""));
     let answered = 0;
@@ -70,6 +75,6 @@ describe("RFC 3261 §7.1 §7.2 start line: the usual line read over bytes", () =
       }),
       { numRuns: 3000 },
     );
-    expect(answered).toBeGreaterThan(100);
+    expect(answered).toBeGreaterThan(300);
   });
 });
