@@ -26,6 +26,25 @@ export function shadow(s: string): Uint8Array {
   return out;
 }
 
+let scratch = new Uint8Array(1024);
+
+/**
+ * {@link shadow} into one buffer reused from call to call, returned as a view of exactly
+ * `s.length` units (reads past the end give undefined, as on a fresh copy). For a caller that uses
+ * the stand-ins during its own call only and never re-enters: `parseHeaderLineWith`. A fresh
+ * `Uint8Array` over 64 bytes lives outside V8's heap, and making one cost more than parsing a long
+ * credentials line.
+ */
+export function shadowOnce(s: string): Uint8Array {
+  const n = s.length;
+  if (n > scratch.length) scratch = new Uint8Array(Math.max(n, scratch.length * 2));
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    scratch[i] = c < 0x80 ? c : 0x80;
+  }
+  return scratch.subarray(0, n);
+}
+
 /** Index of the first non-SP/HTAB at or after `i`. */
 export function skipWsAt(b: Uint8Array, o: number, i: number, n: number): number {
   while (i < n) {

@@ -5,6 +5,7 @@ import type { SipRequest } from "../message/types.js";
 import { parseAuthValue, serializeAuthValue } from "./auth.js";
 import {
   appendHeader,
+  createHeader,
   getHeader,
   getHeaders,
   prependHeader,
@@ -15,7 +16,7 @@ import { headerKey } from "./header-names.js";
 import { parseContact, parseNameAddr, serializeNameAddr } from "./name-addr.js";
 import { splitCommas } from "./scan.js";
 import { shadow } from "./byte-scan.js";
-import { getAuthValues, getContacts, getOptionTags } from "./typed.js";
+import { getAuthValues, getContacts, getOptionTags, getTopVia } from "./typed.js";
 import {
   isContentTypeAt,
   parseContentType,
@@ -266,6 +267,29 @@ describe("RFC 3261 §20.7 §20.44 auth headers", () => {
       "nc",
       "cnonce",
     ]);
+  });
+  it("values parsed on first access do not see the stand-ins of a longer value parsed before", () => {
+    const m: SipRequest = {
+      kind: "request",
+      method: "INVITE",
+      uri: "sip:b@h",
+      headers: [
+        createHeader(
+          "Authorization",
+          'Digest username="a", realm="r", nonce="n", uri="sip:b@h", response="0123456789"',
+        ),
+        createHeader("Proxy-Authorization", "Digest"),
+        createHeader("Via", "SIP/2.0/UDP h"),
+        createHeader("Contact", "<sip:c@h>"),
+      ],
+      body: new Uint8Array(0),
+    };
+    expect(getAuthValues(m, "authorization")[0]?.params.get("response")).toBe("0123456789");
+    const bare = getAuthValues(m, "proxy-authorization")[0];
+    expect([bare?.scheme, bare?.params.size]).toEqual(["Digest", 0]);
+    const via = getTopVia(m);
+    expect([via?.host, via?.port, via?.params.size]).toEqual(["h", undefined, 0]);
+    expect(getContacts(m).map((c) => [c.uri, c.params.size])).toEqual([["sip:c@h", 0]]);
   });
   it("a malformed Authorization line does not make the message unparseable", () => {
     const r = parseMessage(INVITE_WITH('Authorization: Digest username="unterminated'));

@@ -8,7 +8,7 @@ import type { SipHeader, SipMessage } from "../message/types.js";
 import { parseAuthValueAt, type AuthValue } from "./auth.js";
 import { HeaderLine } from "./header-line.js";
 import { headerKey } from "./header-names.js";
-import { shadow, splitCommasAt } from "./byte-scan.js";
+import { shadowOnce, splitCommasAt } from "./byte-scan.js";
 import { parseContactAt, parseNameAddrAt, type Contact, type NameAddr } from "./name-addr.js";
 import {
   parseCallIdAt,
@@ -135,7 +135,7 @@ export function parseHeaderLineWith(
   if (hit !== undefined) return hit;
   let r: SipResult<unknown>;
   if (p === undefined) r = ok(h.value);
-  else if (src === undefined) r = p(h.value, shadow(h.value), 0);
+  else if (src === undefined) r = p(h.value, shadowOnce(h.value), 0);
   else r = p(h.value, src, off);
   HeaderLine.remember(h, r);
   return r;
