@@ -16,7 +16,7 @@ import { headerKey } from "./header-names.js";
 import { parseContact, parseNameAddr, serializeNameAddr } from "./name-addr.js";
 import { splitCommas } from "./scan.js";
 import { shadow } from "./byte-scan.js";
-import { getAuthValues, getContacts, getOptionTags, getTopVia } from "./typed.js";
+import { getAuthValues, getContacts, getFrom, getOptionTags, getTopVia } from "./typed.js";
 import {
   isContentTypeAt,
   parseContentType,
@@ -290,6 +290,18 @@ describe("RFC 3261 §20.7 §20.44 auth headers", () => {
     const via = getTopVia(m);
     expect([via?.host, via?.port, via?.params.size]).toEqual(["h", undefined, 0]);
     expect(getContacts(m).map((c) => [c.uri, c.params.size])).toEqual([["sip:c@h", 0]]);
+  });
+  it("values with non-ASCII characters parsed on first access keep them (stand-ins, not bytes)", () => {
+    const m: SipRequest = {
+      kind: "request",
+      method: "INVITE",
+      uri: "sip:b@h",
+      headers: [createHeader("From", '"Zo\u00eb \u0122\u2603" <sip:z@h>;tag=\u00e91')],
+      body: new Uint8Array(0),
+    };
+    expect(getFrom(m)).toBeUndefined(); // a tag is a token: é is not one
+    m.headers = [createHeader("From", '"Zo\u00eb \u0122\u2603" <sip:z@h>;tag=t1')];
+    expect([getFrom(m)?.displayName, getFrom(m)?.tag]).toEqual(["Zo\u00eb \u0122\u2603", "t1"]);
   });
   it("a malformed Authorization line does not make the message unparseable", () => {
     const r = parseMessage(INVITE_WITH('Authorization: Digest username="unterminated'));
