@@ -4,7 +4,10 @@
  * list of auth-params whose values may be quoted strings containing commas.
  */
 import { fail, ok, type SipResult } from "../message/errors.js";
-import { quote, scanQuoted, scanToken, skipWs, unquote } from "./scan.js";
+import { scanQuotedAt, scanTokenAt, shadow, skipWsAt } from "./byte-scan.js";
+import { internTable } from "./intern-table.js";
+import { LIST, lazyParams, MAP } from "./param-list.js";
+import { quote, unquote } from "./scan.js";
 
 export interface AuthValue {
   /** Scheme as written, e.g. `Digest` (compare case-insensitively). */
@@ -14,41 +17,99 @@ export interface AuthValue {
 }
 
 export function parseAuthValue(s: string, header = "authorization"): SipResult<AuthValue> {
-  let i = skipWs(s, 0);
-  const sEnd = scanToken(s, i);
+  return parseAuthValueAt(s, shadow(s), 0, header);
+}
+
+/**
+ * {@link parseAuthValue} over byte stand-ins: `b[o + i]` is `s.charCodeAt(i)` (see `byte-scan.ts`);
+ * the message parser hands it the input bytes, so a credentials line costs one pass and a slice
+ * per value.
+ */
+export function parseAuthValueAt(s: string, b: Uint8Array, o: number, header: string): SipResult<AuthValue> {
+  const n = s.length;
+  let i = skipWsAt(b, o, 0, n);
+  const sEnd = scanTokenAt(b, o, i, n);
   if (sEnd === i) return fail("SIP_ERR_HEADER", `${header}: missing auth scheme`, header);
-  const scheme = s.slice(i, sEnd);
-  const params = new Map<string, string>();
-  i = skipWs(s, sEnd);
-  if (i === s.length) return ok({ scheme, params });
+  const scheme = isDigestAt(b, o, i, sEnd) ? "Digest" : s.slice(i, sEnd);
+  const params: string[] = [];
+  // Without any backslash (the usual credentials) a quoted-string ends at the next quote, which
+  // the string search finds faster than a byte loop over nonces and digests.
+  const escapes = s.indexOf("\\", sEnd) >= 0;
+  i = skipWsAt(b, o, sEnd, n);
+  if (i === n) return ok(new ParsedAuthValue(scheme, params));
   if (i === sEnd) return fail("SIP_ERR_HEADER", `${header}: expected whitespace after scheme`, header);
   for (;;) {
-    i = skipWs(s, i);
-    const nEnd = scanToken(s, i);
+    i = skipWsAt(b, o, i, n);
+    const nEnd = scanTokenAt(b, o, i, n);
     if (nEnd === i) return fail("SIP_ERR_HEADER", `${header}: malformed auth-param`, header);
-    const name = s.slice(i, nEnd).toLowerCase();
-    i = skipWs(s, nEnd);
-    if (s.charCodeAt(i) !== 0x3d)
+    const name = authParamName(s, b, o, i, nEnd);
+    i = skipWsAt(b, o, nEnd, n);
+    if (i >= n || b[o + i] !== 0x3d)
       return fail("SIP_ERR_HEADER", `${header}: expected = after ${name}`, header);
-    i = skipWs(s, i + 1);
+    i = skipWsAt(b, o, i + 1, n);
+    let value: string;
     let vEnd: number;
-    if (s.charCodeAt(i) === 0x22) {
-      vEnd = scanQuoted(s, i);
-      if (vEnd < 0) return fail("SIP_ERR_HEADER", `${header}: unterminated quoted string`, header);
+    if (i < n && b[o + i] === 0x22) {
+      vEnd = escapes ? scanQuotedAt(b, o, i, n) : s.indexOf('"', i + 1) + 1;
+      if (vEnd <= 0) return fail("SIP_ERR_HEADER", `${header}: unterminated quoted string`, header);
+      value = escapes ? unquote(s.slice(i, vEnd)) : s.slice(i + 1, vEnd - 1);
     } else {
-      vEnd = scanToken(s, i);
+      vEnd = scanTokenAt(b, o, i, n);
       // token68-ish values (base64 '/' '=') are tolerated for extension schemes
-      while (vEnd < s.length && (s.charCodeAt(vEnd) === 0x2f || s.charCodeAt(vEnd) === 0x3d))
-        vEnd = scanToken(s, vEnd + 1);
+      while (vEnd < n && (b[o + vEnd] === 0x2f || b[o + vEnd] === 0x3d))
+        vEnd = scanTokenAt(b, o, vEnd + 1, n);
       if (vEnd === i) return fail("SIP_ERR_HEADER", `${header}: empty value for ${name}`, header);
+      value = s.slice(i, vEnd);
     }
-    params.set(name, unquote(s.slice(i, vEnd)));
-    i = skipWs(s, vEnd);
-    if (i === s.length) return ok({ scheme, params });
-    if (s.charCodeAt(i) !== 0x2c)
-      return fail("SIP_ERR_HEADER", `${header}: expected , between auth-params`, header);
+    params.push(name, value);
+    i = skipWsAt(b, o, vEnd, n);
+    if (i === n) return ok(new ParsedAuthValue(scheme, params));
+    if (b[o + i] !== 0x2c) return fail("SIP_ERR_HEADER", `${header}: expected , between auth-params`, header);
     i++;
   }
+}
+
+/** A parsed auth value: `params` built on first access (see `param-list.ts`). */
+class ParsedAuthValue implements AuthValue {
+  declare scheme: string;
+  declare params: Map<string, string>;
+  declare [LIST]: string[];
+  declare [MAP]: Map<string, string> | undefined;
+
+  constructor(scheme: string, params: string[]) {
+    this.scheme = scheme;
+    this[LIST] = params;
+    this[MAP] = undefined;
+  }
+}
+lazyParams(ParsedAuthValue);
+
+/** Whether `[i, j)` is `Digest` exactly as usually written (the scheme is kept as written). */
+function isDigestAt(b: Uint8Array, o: number, i: number, j: number): boolean {
+  if (j - i !== 6) return false;
+  for (let k = 0; k < 6; k++) if (b[o + i + k] !== "Digest".charCodeAt(k)) return false;
+  return true;
+}
+
+/** RFC 3261 §25.1 / RFC 7616 §3.4 parameter names, interned (no slice, no lower-casing for them). */
+const AUTH_PARAMS = internTable([
+  "username",
+  "realm",
+  "nonce",
+  "uri",
+  "response",
+  "algorithm",
+  "cnonce",
+  "opaque",
+  "qop",
+  "nc",
+  "stale",
+  "domain",
+  "userhash",
+]);
+
+function authParamName(s: string, b: Uint8Array, o: number, i: number, j: number): string {
+  return AUTH_PARAMS(b, o + i, o + j) ?? s.slice(i, j).toLowerCase();
 }
 
 /** Params that RFC 7616 / RFC 3261 §25.1 write as tokens, not quoted strings. */

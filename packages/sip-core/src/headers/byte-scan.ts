@@ -14,7 +14,7 @@
  * stand-ins as on the string. Positions `i` are string positions; `n` is `s.length`.
  */
 import { TOKEN } from "./scan.js";
-import type { Params } from "./scan.js";
+import type { ParamList } from "./param-list.js";
 
 /** Byte stand-ins for the UTF-16 units of `s`: ASCII as is, anything else as 0x80. */
 export function shadow(s: string): Uint8Array {
@@ -24,6 +24,28 @@ export function shadow(s: string): Uint8Array {
     out[i] = c < 0x80 ? c : 0x80;
   }
   return out;
+}
+
+let scratch = Buffer.allocUnsafeSlow(1024);
+
+/**
+ * {@link shadow} into one buffer reused from call to call, returned as a view of exactly
+ * `s.length` units (reads past the end give undefined, as on a fresh copy). For a caller that uses
+ * the stand-ins during its own call only and never re-enters: `parseHeaderLineWith`. A fresh
+ * `Uint8Array` over 64 bytes lives outside V8's heap and cost more to make than parsing a long
+ * credentials line; and an ASCII string (as many bytes as units) is copied by the UTF-8 encoder,
+ * several times faster than `charCodeAt` on the sliced strings header values are.
+ */
+export function shadowOnce(s: string): Uint8Array {
+  const n = s.length;
+  if (n * 3 > scratch.length) scratch = Buffer.allocUnsafeSlow(Math.max(n * 3, scratch.length * 2));
+  if (scratch.write(s, 0, "utf8") !== n) {
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      scratch[i] = c < 0x80 ? c : 0x80;
+    }
+  }
+  return new Uint8Array(scratch.buffer, scratch.byteOffset, n);
 }
 
 /** Index of the first non-SP/HTAB at or after `i`. */
@@ -123,15 +145,16 @@ export function isIpv4At(b: Uint8Array, o: number, i: number, j: number): boolea
 }
 
 /**
- * Same grammar and result as `parseParams` in `scan.ts` (RFC 3261 §25.1 generic-param list).
- * With `params` undefined the list is only checked (same end, nothing sliced or stored).
+ * Same grammar and result as `parseParams` in `scan.ts` (RFC 3261 §25.1 generic-param list), the
+ * parameters pushed as `name, value` pairs onto `params` (see `param-list.ts`). With `params`
+ * undefined the list is only checked (same end, nothing sliced or stored).
  */
 export function parseParamsAt(
   s: string,
   b: Uint8Array,
   o: number,
   i: number,
-  params: Params | undefined,
+  params: ParamList | undefined,
 ): number {
   const n = s.length;
   for (;;) {
@@ -159,10 +182,10 @@ export function parseParamsAt(
         }
         if (end === i) return -1;
       }
-      if (params !== undefined) params.set(name, s.slice(i, end));
+      if (params !== undefined) params.push(name, s.slice(i, end));
       i = end;
     } else if (params !== undefined) {
-      params.set(name, null);
+      params.push(name, null);
     }
   }
 }

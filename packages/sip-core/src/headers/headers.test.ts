@@ -1,9 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { parseMessage } from "../message/parse.js";
 import type { SipRequest } from "../message/types.js";
 import { parseAuthValue, serializeAuthValue } from "./auth.js";
 import {
   appendHeader,
+  createHeader,
   getHeader,
   getHeaders,
   prependHeader,
@@ -14,7 +16,7 @@ import { headerKey } from "./header-names.js";
 import { parseContact, parseNameAddr, serializeNameAddr } from "./name-addr.js";
 import { splitCommas } from "./scan.js";
 import { shadow } from "./byte-scan.js";
-import { getAuthValues, getContacts, getOptionTags } from "./typed.js";
+import { getAuthValues, getContacts, getFrom, getOptionTags, getTopVia } from "./typed.js";
 import {
   isContentTypeAt,
   parseContentType,
@@ -24,6 +26,26 @@ import {
   parseWarning,
 } from "./values.js";
 import { parseVia, serializeVia } from "./via.js";
+
+const INVITE_WITH = (line: string): string =>
+  [
+    "INVITE sip:b@h SIP/2.0",
+    "Via: SIP/2.0/UDP h;branch=z9hG4bK1",
+    "From: <sip:a@h>;tag=1",
+    "To: <sip:b@h>",
+    "Call-ID: c1",
+    "CSeq: 1 INVITE",
+    line,
+    "Content-Length: 0",
+    "",
+    "",
+  ].join("\r\n");
+
+function parsed(text: string): SipRequest {
+  const r = parseMessage(text);
+  if (!r.ok || r.message.kind !== "request") throw new Error(r.ok ? "not a request" : r.error.message);
+  return r.message;
+}
 
 function value<T>(r: { ok: true; value: T } | { ok: false; error: Error }): T {
   if (!r.ok) throw r.error;
@@ -106,6 +128,32 @@ describe("RFC 3261 §20.42 Via", () => {
   it("round-trips through serializeVia", () => {
     const v = value(parseVia("SIP/2.0/WSS df7jal23ls0d.invalid;rport;branch=z9hG4bK5"));
     expect(serializeVia(v)).toBe("SIP/2.0/WSS df7jal23ls0d.invalid;rport;branch=z9hG4bK5");
+  });
+});
+
+describe("RFC 3261 §25.1 generic-param: parameters built on first access", () => {
+  it("holds every parameter in wire order, a repeated name with its last value, as a Map did", () => {
+    const v = value(parseVia("SIP/2.0/UDP h;ttl=3;Branch=z9hG4bK1;maddr=m;ttl=4;rport"));
+    expect([...v.params]).toEqual([
+      ["ttl", "4"],
+      ["branch", "z9hG4bK1"],
+      ["maddr", "m"],
+      ["rport", null],
+    ]);
+    expect([v.branch, v.rport]).toEqual(["z9hG4bK1", true]);
+  });
+  it("gives each parsed value a map of its own, which can be edited or replaced", () => {
+    const a = value(parseNameAddr("<sip:a@h>"));
+    const b = value(parseNameAddr("<sip:b@h>"));
+    a.params.set("tag", "x");
+    expect([a.params.get("tag"), b.params.size]).toEqual(["x", 0]);
+    b.params = new Map([["lr", null]]);
+    expect(serializeNameAddr(b)).toBe("<sip:b@h>;lr");
+  });
+  it("an object spread leaves params out, so callers pass it explicitly", () => {
+    const v = value(parseVia("SIP/2.0/UDP h;branch=z9hG4bK1;rport"));
+    expect(Object.keys({ ...v })).not.toContain("params");
+    expect(serializeVia({ ...v, params: v.params })).toBe("SIP/2.0/UDP h;branch=z9hG4bK1;rport");
   });
 });
 
@@ -193,6 +241,72 @@ describe("RFC 3261 §20.7 §20.44 auth headers", () => {
         ]),
       }),
     ).toBe('Digest realm="r", algorithm=MD5');
+  });
+  it("resolves quoted-pairs, keeps the scheme as written and lower-cases unknown names", () => {
+    const a = value(parseAuthValue('DIGEST Realm="say \\"hi\\"", X-Odd="a\\\\b", nonce="n"'));
+    expect([a.scheme, a.params.get("realm"), a.params.get("x-odd"), a.params.get("nonce")]).toEqual([
+      "DIGEST",
+      'say "hi"',
+      "a\\b",
+      "n",
+    ]);
+  });
+  it("reads credentials of a parsed message as from the string (RFC 3261 §22.4)", () => {
+    const line =
+      'Digest username="alice", realm="r", nonce="YmFz", uri="sip:b@h", response="5ab6", qop=auth, nc=00000001, cnonce="q6"';
+    const m = parsed(INVITE_WITH("Proxy-Authorization: " + line));
+    const fromMessage = getAuthValues(m, "proxy-authorization")[0];
+    expect(fromMessage?.params).toEqual(value(parseAuthValue(line)).params);
+    expect([...(fromMessage?.params.keys() ?? [])]).toEqual([
+      "username",
+      "realm",
+      "nonce",
+      "uri",
+      "response",
+      "qop",
+      "nc",
+      "cnonce",
+    ]);
+  });
+  it("values parsed on first access do not see the stand-ins of a longer value parsed before", () => {
+    const m: SipRequest = {
+      kind: "request",
+      method: "INVITE",
+      uri: "sip:b@h",
+      headers: [
+        createHeader(
+          "Authorization",
+          'Digest username="a", realm="r", nonce="n", uri="sip:b@h", response="0123456789"',
+        ),
+        createHeader("Proxy-Authorization", "Digest"),
+        createHeader("Via", "SIP/2.0/UDP h"),
+        createHeader("Contact", "<sip:c@h>"),
+      ],
+      body: new Uint8Array(0),
+    };
+    expect(getAuthValues(m, "authorization")[0]?.params.get("response")).toBe("0123456789");
+    const bare = getAuthValues(m, "proxy-authorization")[0];
+    expect([bare?.scheme, bare?.params.size]).toEqual(["Digest", 0]);
+    const via = getTopVia(m);
+    expect([via?.host, via?.port, via?.params.size]).toEqual(["h", undefined, 0]);
+    expect(getContacts(m).map((c) => [c.uri, c.params.size])).toEqual([["sip:c@h", 0]]);
+  });
+  it("values with non-ASCII characters parsed on first access keep them (stand-ins, not bytes)", () => {
+    const m: SipRequest = {
+      kind: "request",
+      method: "INVITE",
+      uri: "sip:b@h",
+      headers: [createHeader("From", '"Zo\u00eb \u0122\u2603" <sip:z@h>;tag=\u00e91')],
+      body: new Uint8Array(0),
+    };
+    expect(getFrom(m)).toBeUndefined(); // a tag is a token: é is not one
+    m.headers = [createHeader("From", '"Zo\u00eb \u0122\u2603" <sip:z@h>;tag=t1')];
+    expect([getFrom(m)?.displayName, getFrom(m)?.tag]).toEqual(["Zo\u00eb \u0122\u2603", "t1"]);
+  });
+  it("a malformed Authorization line does not make the message unparseable", () => {
+    const r = parseMessage(INVITE_WITH('Authorization: Digest username="unterminated'));
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(getAuthValues(r.message, "authorization")).toEqual([]);
   });
   it("accepts an unknown scheme (RFC 4475 §3.3.7)", () => {
     expect(value(parseAuthValue("NoOneKnowsThisScheme opaque-data=here")).scheme).toBe(

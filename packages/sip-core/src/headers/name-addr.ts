@@ -6,6 +6,7 @@
  */
 import { fail, ok, type SipResult } from "../message/errors.js";
 import { parseParamsAt, scanQuotedAt, scanTokenAt, shadow, skipWsAt } from "./byte-scan.js";
+import { LIST, lazyParams, MAP, NO_PARAMS, paramValue, type ParamList } from "./param-list.js";
 import { isToken, parseUint, quote, UINT32_MAX, unquote, type Params } from "./scan.js";
 
 export interface NameAddr {
@@ -13,7 +14,10 @@ export interface NameAddr {
   displayName: string | undefined;
   /** The URI as written (parse it with `parseUri`). */
   uri: string;
-  /** Header parameters (outside `<>`), lower-cased names, values as written. */
+  /**
+   * Header parameters (outside `<>`), lower-cased names, values as written. On a parsed value an
+   * accessor that builds the map on first access: an object spread leaves it out.
+   */
   params: Params;
   /** `tag` parameter (RFC 3261 §19.3). */
   tag: string | undefined;
@@ -103,17 +107,86 @@ function nameAddrAt(
     uri = s.slice(i, j);
     i = j;
   }
-  const params: Params = new Map();
-  const end = parseParamsAt(s, b, o, i, params);
-  if (end < 0) return fail("SIP_ERR_HEADER", `${header}: malformed parameter`, header);
-  if (skipWsAt(b, o, end, n) !== n)
-    return fail("SIP_ERR_HEADER", `${header}: unexpected text after the address`, header);
-  const tag = params.get("tag");
+  let params: readonly (string | null)[] = NO_PARAMS;
+  let end = skipWsAt(b, o, i, n);
+  if (end < n) {
+    // Only a value with parameters gets a list of its own.
+    const list: ParamList = [];
+    end = parseParamsAt(s, b, o, end, list);
+    if (end < 0) return fail("SIP_ERR_HEADER", `${header}: malformed parameter`, header);
+    if (skipWsAt(b, o, end, n) !== n)
+      return fail("SIP_ERR_HEADER", `${header}: unexpected text after the address`, header);
+    params = list;
+  }
+  const tag = paramValue(params, "tag");
   if (tag === null) return fail("SIP_ERR_HEADER", `${header}: tag without value`, header);
   if (contact)
-    return ok({ displayName, uri, params, tag, bracketed, star: false, expires: undefined, q: undefined });
-  return ok({ displayName, uri, params, tag, bracketed });
+    return ok(new ParsedContact(displayName, uri, params, tag, bracketed, false, undefined, undefined));
+  return ok(new ParsedNameAddr(displayName, uri, params, tag, bracketed));
 }
+
+/** A parsed name-addr: the named fields up front, `params` built on first access (see `param-list.ts`). */
+class ParsedNameAddr implements NameAddr {
+  declare displayName: string | undefined;
+  declare uri: string;
+  declare params: Params;
+  declare tag: string | undefined;
+  declare bracketed: boolean;
+  declare [LIST]: readonly (string | null)[];
+  declare [MAP]: Params | undefined;
+
+  constructor(
+    displayName: string | undefined,
+    uri: string,
+    params: readonly (string | null)[],
+    tag: string | undefined,
+    bracketed: boolean,
+  ) {
+    this.displayName = displayName;
+    this.uri = uri;
+    this.tag = tag;
+    this.bracketed = bracketed;
+    this[LIST] = params;
+    this[MAP] = undefined;
+  }
+}
+lazyParams(ParsedNameAddr);
+
+/** A parsed Contact value (see {@link ParsedNameAddr}). */
+class ParsedContact implements Contact {
+  declare displayName: string | undefined;
+  declare uri: string;
+  declare params: Params;
+  declare tag: string | undefined;
+  declare bracketed: boolean;
+  declare star: boolean;
+  declare expires: number | undefined;
+  declare q: number | undefined;
+  declare [LIST]: readonly (string | null)[];
+  declare [MAP]: Params | undefined;
+
+  constructor(
+    displayName: string | undefined,
+    uri: string,
+    params: readonly (string | null)[],
+    tag: string | undefined,
+    bracketed: boolean,
+    star: boolean,
+    expires: number | undefined,
+    q: number | undefined,
+  ) {
+    this.displayName = displayName;
+    this.uri = uri;
+    this.tag = tag;
+    this.bracketed = bracketed;
+    this.star = star;
+    this.expires = expires;
+    this.q = q;
+    this[LIST] = params;
+    this[MAP] = undefined;
+  }
+}
+lazyParams(ParsedContact);
 
 /**
  * `[i, j)` is scheme ":" then no whitespace, controls, quotes or angle brackets; a bare addr-spec
@@ -159,46 +232,30 @@ export function parseContactAt(s: string, b: Uint8Array, o: number): SipResult<C
   const n = s.length;
   const a = skipWsAt(b, o, 0, n);
   if (b[o + a] === 0x2a && skipWsAt(b, o, a + 1, n) === n) {
-    return ok({
-      displayName: undefined,
-      uri: "*",
-      params: new Map(),
-      tag: undefined,
-      bracketed: false,
-      star: true,
-      expires: undefined,
-      q: undefined,
-    });
+    return ok(new ParsedContact(undefined, "*", NO_PARAMS, undefined, false, true, undefined, undefined));
   }
   // Built as a Contact from the start (star false, no expires/q yet): most contacts carry neither.
   const r = nameAddrAt(s, b, o, "contact", true) as SipResult<Contact>;
   if (!r.ok) return r;
-  const na = r.value;
-  if (na.params.size === 0 || (!na.params.has("expires") && !na.params.has("q"))) return r;
+  const na = r.value as ParsedContact;
+  const e = paramValue(na[LIST], "expires");
+  const qv = paramValue(na[LIST], "q");
+  if (e === undefined && qv === undefined) return r;
   let expires: number | undefined;
-  const e = na.params.get("expires");
   if (e !== undefined) {
     expires = e === null ? undefined : parseUint(e, UINT32_MAX);
     if (expires === undefined) return fail("SIP_ERR_HEADER", "contact: bad expires parameter", "contact");
   }
   let q: number | undefined;
-  const qv = na.params.get("q");
   if (qv !== undefined) {
     // qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )
     if (qv === null || !/^(0(\.[0-9]{0,3})?|1(\.0{0,3})?)$/.test(qv))
       return fail("SIP_ERR_HEADER", "contact: bad q parameter", "contact");
     q = Number(qv);
   }
-  return ok({
-    displayName: na.displayName,
-    uri: na.uri,
-    params: na.params,
-    tag: na.tag,
-    bracketed: na.bracketed,
-    star: false,
-    expires,
-    q,
-  });
+  na.expires = expires;
+  na.q = q;
+  return r;
 }
 
 /** Serializes a name-addr, always with `<>` (safe for any URI). */

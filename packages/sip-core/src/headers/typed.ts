@@ -5,15 +5,14 @@
  */
 import { fail, ok, type SipResult } from "../message/errors.js";
 import type { SipHeader, SipMessage } from "../message/types.js";
-import { parseAuthValue, type AuthValue } from "./auth.js";
+import { parseAuthValueAt, type AuthValue } from "./auth.js";
 import { HeaderLine } from "./header-line.js";
 import { headerKey } from "./header-names.js";
-import { shadow, splitCommasAt } from "./byte-scan.js";
+import { shadowOnce, splitCommasAt } from "./byte-scan.js";
 import { parseContactAt, parseNameAddrAt, type Contact, type NameAddr } from "./name-addr.js";
 import {
   parseCallIdAt,
   parseContentLength,
-  isContentTypeAt,
   parseContentTypeAt,
   parseCSeqAt,
   parseDate,
@@ -87,18 +86,21 @@ export const STRICT_PARSERS: ReadonlyMap<string, Parser> = new Map<string, Parse
 /**
  * Strict headers the message parser only validates (a {@link Validator} with exactly its parser's
  * verdict) and leaves to be built on first access: headers a typical consumer does not read back
- * on every message. On a false verdict the parser runs for the error (and caches it).
+ * on every message. On a false verdict the parser runs for the error (and caches it). None at
+ * present: Content-Type (`isContentTypeAt`) was one until the gateway read it on every INVITE,
+ * where building it once over the input bytes is cheaper than validating and building it later.
  */
-export const STRICT_VALIDATORS: ReadonlyMap<string, Validator> = new Map<string, Validator>([
-  ["content-type", isContentTypeAt],
-]);
+export const STRICT_VALIDATORS: ReadonlyMap<string, Validator> = new Map<string, Validator>();
 
-/** Parsed on demand only: a bad value here does not make the message unparseable. */
+/**
+ * Parsed on demand only: a bad value here does not make the message unparseable (for credentials,
+ * another scheme or a broken line is the authenticator's call, RFC 3261 §22.4).
+ */
 const LAZY_PARSERS: ReadonlyMap<string, Parser> = new Map<string, Parser>([
-  ["authorization", (v) => parseAuthValue(v, "authorization")],
-  ["proxy-authorization", (v) => parseAuthValue(v, "proxy-authorization")],
-  ["www-authenticate", (v) => parseAuthValue(v, "www-authenticate")],
-  ["proxy-authenticate", (v) => parseAuthValue(v, "proxy-authenticate")],
+  ["authorization", (v, b, o) => parseAuthValueAt(v, b, o, "authorization")],
+  ["proxy-authorization", (v, b, o) => parseAuthValueAt(v, b, o, "proxy-authorization")],
+  ["www-authenticate", (v, b, o) => parseAuthValueAt(v, b, o, "www-authenticate")],
+  ["proxy-authenticate", (v, b, o) => parseAuthValueAt(v, b, o, "proxy-authenticate")],
   ["supported", (v) => parseOptionTags(v, "supported")],
   ["require", (v) => parseOptionTags(v, "require")],
   ["proxy-require", (v) => parseOptionTags(v, "proxy-require")],
@@ -133,7 +135,7 @@ export function parseHeaderLineWith(
   if (hit !== undefined) return hit;
   let r: SipResult<unknown>;
   if (p === undefined) r = ok(h.value);
-  else if (src === undefined) r = p(h.value, shadow(h.value), 0);
+  else if (src === undefined) r = p(h.value, shadowOnce(h.value), 0);
   else r = p(h.value, src, off);
   HeaderLine.remember(h, r);
   return r;

@@ -11,6 +11,7 @@ import {
   shadow,
   skipWsAt,
 } from "./byte-scan.js";
+import { LIST, lazyParams, MAP, type ParamList } from "./param-list.js";
 import { isToken, parseUint, splitCommas, UINT32_MAX, type Params, trimWs } from "./scan.js";
 
 export interface CSeq {
@@ -42,7 +43,7 @@ export function parseCSeqAt(s: string, b: Uint8Array, o: number): SipResult<CSeq
     e--;
   }
   if (!isTokenAt(b, o, k, e)) return fail("SIP_ERR_HEADER", "CSeq: bad method", "cseq");
-  return ok({ seq, method: methodName(s, b, o, k, e) });
+  return ok({ seq, method: methodNameAt(s, b, o, k, e) });
 }
 
 /** The RFC 3261 methods come interned (the CSeq/Request-Line comparison is then a pointer compare). */
@@ -59,7 +60,8 @@ const METHODS = [
   "MESSAGE",
 ];
 
-function methodName(s: string, b: Uint8Array, o: number, i: number, j: number): string {
+/** The method `s[i, j)` (its bytes at `b[o + i]`), interned when it is one of RFC 3261's (the Request-Line's too). */
+export function methodNameAt(s: string, b: Uint8Array, o: number, i: number, j: number): string {
   for (const m of METHODS) {
     if (m.length !== j - i) continue;
     let k = 0;
@@ -137,12 +139,29 @@ export function parseContentTypeAt(s: string, b: Uint8Array, o: number): SipResu
   const sEnd = scanTokenAt(b, o, i, n);
   if (sEnd === i) return fail("SIP_ERR_HEADER", "Content-Type: missing subtype", "content-type");
   const subtype = equalsLowerAt(b, o, i, sEnd, "sdp") ? "sdp" : s.slice(i, sEnd).toLowerCase();
-  const params: Params = new Map();
+  const params: ParamList = [];
   const end = parseParamsAt(s, b, o, sEnd, params);
   if (end < 0 || skipWsAt(b, o, end, n) !== n)
     return fail("SIP_ERR_HEADER", "Content-Type: malformed parameters", "content-type");
-  return ok({ type, subtype, params });
+  return ok(new ParsedContentType(type, subtype, params));
 }
+
+/** A parsed Content-Type: `params` built on first access (see `param-list.ts`). */
+class ParsedContentType implements ContentType {
+  declare type: string;
+  declare subtype: string;
+  declare params: Params;
+  declare [LIST]: ParamList;
+  declare [MAP]: Params | undefined;
+
+  constructor(type: string, subtype: string, params: ParamList) {
+    this.type = type;
+    this.subtype = subtype;
+    this[LIST] = params;
+    this[MAP] = undefined;
+  }
+}
+lazyParams(ParsedContentType);
 
 /**
  * Whether {@link parseContentTypeAt} accepts the value, without building it (no slices, no

@@ -11,6 +11,7 @@ import {
   shadow,
   skipWsAt,
 } from "./byte-scan.js";
+import { LIST, lazyParams, MAP, paramValue, type ParamList } from "./param-list.js";
 import { parseUint, type Params } from "./scan.js";
 
 export interface Via {
@@ -23,7 +24,10 @@ export interface Via {
   /** sent-by host as written (IPv6 references keep brackets). */
   host: string;
   port: number | undefined;
-  /** All parameters, lower-cased names, values as written. */
+  /**
+   * All parameters, lower-cased names, values as written. On a parsed Via an accessor that builds
+   * the map on first access: an object spread leaves it out (`{ ...via, params }`).
+   */
   params: Params;
   /** `branch` (RFC 3261 §8.1.1.7); starts with `z9hG4bK` for RFC 3261 elements. */
   branch: string | undefined;
@@ -85,27 +89,66 @@ export function parseViaAt(s: string, b: Uint8Array, o: number): SipResult<Via> 
     if (port === undefined) return fail("SIP_ERR_HEADER", "Via: bad port", "via");
     i = j;
   }
-  const params: Params = new Map();
+  const params: ParamList = [];
   const end = parseParamsAt(s, b, o, i, params);
   if (end < 0) return fail("SIP_ERR_HEADER", "Via: malformed parameter", "via");
   if (skipWsAt(b, o, end, n) !== n)
     return fail("SIP_ERR_HEADER", "Via: unexpected text after parameters", "via");
-  const branch = params.get("branch");
+  const branch = paramValue(params, "branch");
   if (branch === null) return fail("SIP_ERR_HEADER", "Via: branch without value", "via");
-  const received = params.get("received");
+  const received = paramValue(params, "received");
   if (received === null) return fail("SIP_ERR_HEADER", "Via: received without value", "via");
   if (received !== undefined && !isIpv4(received) && !isIpv6Address(received)) {
     return fail("SIP_ERR_HEADER", "Via: received is not an IP address", "via");
   }
-  const rportRaw = params.get("rport");
+  const rportRaw = paramValue(params, "rport");
   let rport: number | true | undefined;
   if (rportRaw === null) rport = true;
   else if (rportRaw !== undefined) {
     rport = parseUint(rportRaw, 65535);
     if (rport === undefined) return fail("SIP_ERR_HEADER", "Via: bad rport", "via");
   }
-  return ok({ protocol, version, transport, host, port, params, branch, received, rport });
+  return ok(new ParsedVia(protocol, version, transport, host, port, params, branch, received, rport));
 }
+
+/** A parsed Via: the named fields up front, `params` built on first access (see `param-list.ts`). */
+class ParsedVia implements Via {
+  declare protocol: string;
+  declare version: string;
+  declare transport: string;
+  declare host: string;
+  declare port: number | undefined;
+  declare params: Params;
+  declare branch: string | undefined;
+  declare received: string | undefined;
+  declare rport: number | true | undefined;
+  declare [LIST]: ParamList;
+  declare [MAP]: Params | undefined;
+
+  constructor(
+    protocol: string,
+    version: string,
+    transport: string,
+    host: string,
+    port: number | undefined,
+    params: ParamList,
+    branch: string | undefined,
+    received: string | undefined,
+    rport: number | true | undefined,
+  ) {
+    this.protocol = protocol;
+    this.version = version;
+    this.transport = transport;
+    this.host = host;
+    this.port = port;
+    this.branch = branch;
+    this.received = received;
+    this.rport = rport;
+    this[LIST] = params;
+    this[MAP] = undefined;
+  }
+}
+lazyParams(ParsedVia);
 
 /** The transport token upper-cased; the RFC 3261 §20.42 / RFC 7118 names come interned. */
 function transportName(s: string, b: Uint8Array, o: number, i: number, j: number): string {

@@ -5,7 +5,7 @@
 import { HeaderLine } from "../headers/header-line.js";
 import { headerKey } from "../headers/header-names.js";
 import { entryCount, entryKey, entryUsual, lookupName, nameHashStep } from "../headers/name-table.js";
-import { isToken, TOKEN, trimWs } from "../headers/scan.js";
+import { TOKEN, trimWs } from "../headers/scan.js";
 import { parseHeaderLineWith, STRICT_PARSERS, STRICT_VALIDATORS } from "../headers/typed.js";
 import type { Parser, Validator } from "../headers/typed.js";
 import type { CSeq } from "../headers/values.js";
@@ -13,6 +13,7 @@ import { parseContentLength } from "../headers/values.js";
 import { shadow } from "../headers/byte-scan.js";
 import { isPlainSipUriAt, parseUriAt } from "../uri/uri.js";
 import { SipParseError, type PartialMessage, type SipParseErrorCode } from "./errors.js";
+import { parseStartLine, usualStartLine, type StartLine } from "./start-line.js";
 import { DEFAULT_LIMITS, type ParseOptions } from "./limits.js";
 import type { SipHeader, SipMessage } from "./types.js";
 
@@ -47,69 +48,6 @@ function failure(
   partial?: PartialMessage,
 ): ParseMessageResult {
   return { ok: false, error: new SipParseError(code, message, header, partial) };
-}
-
-interface StartLine {
-  kind: "request" | "response";
-  method: string;
-  uri: string;
-  /** Where the Request-URI starts in the head. */
-  uriStart: number;
-  status: number;
-  reason: string;
-}
-
-const VERSION_RE = /^SIP\/[0-9]+\.[0-9]+$/i;
-
-function isSip20(v: string): boolean {
-  return v === "SIP/2.0" || v.toUpperCase() === "SIP/2.0";
-}
-
-/** RFC 3261 §7.1 / §7.2: exactly one SP between elements (RFC 4475 §3.1.2.9, §3.1.2.10). */
-function parseStartLine(line: string): StartLine | SipParseError {
-  if (line.length >= 4 && line.charCodeAt(0) === 0x53 && line.startsWith("SIP/")) {
-    const sp = line.indexOf(" ");
-    if (sp < 0) return new SipParseError("SIP_ERR_START_LINE", "Status-Line without status code");
-    const version = line.slice(0, sp);
-    if (!isSip20(version)) {
-      return new SipParseError(
-        VERSION_RE.test(version) ? "SIP_ERR_VERSION" : "SIP_ERR_START_LINE",
-        `unsupported version ${version}`,
-      );
-    }
-    const code = line.slice(sp + 1, sp + 4);
-    const after = line.charCodeAt(sp + 4);
-    if (!/^[1-6][0-9][0-9]$/.test(code) || !(Number.isNaN(after) || after === 0x20)) {
-      return new SipParseError("SIP_ERR_START_LINE", "Status-Code is not three digits 100-699");
-    }
-    return {
-      kind: "response",
-      method: "",
-      uri: "",
-      uriStart: 0,
-      status: Number(code),
-      reason: line.slice(sp + 5),
-    };
-  }
-  const sp1 = line.indexOf(" ");
-  const sp2 = sp1 < 0 ? -1 : line.indexOf(" ", sp1 + 1);
-  if (sp1 <= 0 || sp2 < 0)
-    return new SipParseError("SIP_ERR_START_LINE", "Request-Line needs Method SP Request-URI SP SIP-Version");
-  const method = line.slice(0, sp1);
-  const uri = line.slice(sp1 + 1, sp2);
-  const version = line.slice(sp2 + 1);
-  if (!isToken(method)) return new SipParseError("SIP_ERR_START_LINE", "Method is not a token");
-  if (uri.length === 0)
-    return new SipParseError("SIP_ERR_START_LINE", "more than one SP between Request-Line elements");
-  if (!isSip20(version)) {
-    if (VERSION_RE.test(version))
-      return new SipParseError("SIP_ERR_VERSION", `unsupported version ${version}`);
-    return new SipParseError(
-      "SIP_ERR_START_LINE",
-      "Request-Line does not end in SIP-Version (LWS in the Request-URI or after the version?)",
-    );
-  }
-  return { kind: "request", method, uri, uriStart: sp1 + 1, status: 0, reason: "" };
 }
 
 /**
@@ -157,12 +95,17 @@ export function parseMessage(input: Uint8Array | string, options?: ParseOptions)
   let lineEnd = head.indexOf("\r");
   if (lineEnd < 0) lineEnd = head.length;
   if (lineEnd > maxLine) return failure("SIP_ERR_TOO_LARGE", "start line too long");
-  const firstLine = head.slice(0, lineEnd);
-  if (firstLine.indexOf("\n") >= 0 || (lineEnd < head.length && head.charCodeAt(lineEnd + 1) !== 10)) {
+  if (lineEnd < head.length && head.charCodeAt(lineEnd + 1) !== 10) {
     return failure("SIP_ERR_START_LINE", "bare CR or LF in the start line");
   }
-  const sl = parseStartLine(firstLine);
-  if (sl instanceof SipParseError) return { ok: false, error: sl };
+  let sl = usualStartLine(head, hb, ho, lineEnd);
+  if (sl === undefined) {
+    const firstLine = head.slice(0, lineEnd);
+    if (firstLine.indexOf("\n") >= 0) return failure("SIP_ERR_START_LINE", "bare CR or LF in the start line");
+    const parsed = parseStartLine(firstLine);
+    if (parsed instanceof SipParseError) return { ok: false, error: parsed };
+    sl = parsed;
+  }
 
   // Header lines, unfolding continuation lines (RFC 3261 §7.3.1).
   const headers: SipHeader[] = [];

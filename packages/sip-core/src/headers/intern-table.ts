@@ -1,0 +1,51 @@
+/**
+ * Interned lower-case names (parameter names: `branch`, `tag`, `nonce`, ...) found by their bytes
+ * without slicing or lower-casing: one hash pass over the name, one probe, one comparison. Names
+ * compare case-insensitively (RFC 3261 §7.3.1, §19.1.4, §25.1). The `| 0x20` fold is exact on
+ * token characters (it only merges letter cases; `_` and `^` fold onto characters that are not
+ * token characters), so the table must hold token names only.
+ */
+
+/** A lookup `b[start, end)` → the interned lower-case name, or undefined for a name not in the table. */
+export type InternLookup = (b: Uint8Array, start: number, end: number) => string | undefined;
+
+export function internTable(words: readonly string[]): InternLookup {
+  let size = 16;
+  while (size < words.length * 4) size *= 2;
+  const mask = size - 1;
+  const slots = new Int16Array(size);
+  const codes = new Uint8Array(words.reduce((n, w) => n + w.length, 0));
+  const at: number[] = [];
+  const len: number[] = [];
+  words.forEach((w, e) => {
+    if (w !== w.toLowerCase()) throw new TypeError(`intern table words are lower-case: ${w}`);
+    const a = e === 0 ? 0 : (at[e - 1] as number) + (len[e - 1] as number);
+    let h = 0;
+    for (let k = 0; k < w.length; k++) {
+      codes[a + k] = w.charCodeAt(k) | 0x20;
+      h = (Math.imul(h, 31) + (w.charCodeAt(k) | 0x20)) | 0;
+    }
+    at.push(a);
+    len.push(w.length);
+    let slot = h & mask;
+    while (slots[slot] !== 0) slot = (slot + 1) & mask;
+    slots[slot] = e + 1;
+  });
+  return (b, start, end) => {
+    const n = end - start;
+    let h = 0;
+    for (let k = start; k < end; k++) h = (Math.imul(h, 31) + ((b[k] as number) | 0x20)) | 0;
+    let slot = h & mask;
+    for (;;) {
+      const e = (slots[slot] as number) - 1;
+      if (e < 0) return undefined;
+      if (len[e] === n) {
+        const a = at[e] as number;
+        let k = 0;
+        while (k < n && ((b[start + k] as number) | 0x20) === codes[a + k]) k++;
+        if (k === n) return words[e];
+      }
+      slot = (slot + 1) & mask;
+    }
+  };
+}
