@@ -65,7 +65,7 @@ describe("the console's call page in Chromium", () => {
   it("shows a call live, then its whole ladder on both legs, and opens a message with its SDP", async () => {
     const inviter = alice.call(`sip:bob@${DOMAIN}`);
     const invitation = await bob.nextInvitation();
-    invitation.progress();
+    await invitation.progress();
     await invitation.accept();
     await sessionState(inviter, SessionState.Established);
     const list = await stack.api<{ data: Array<{ id: string }> }>("GET", "/v1/calls", undefined, apiKey);

@@ -13,12 +13,9 @@ import { domainRoutes } from "../routes/domains.js";
 
 type InternalEnv = { Bindings: { accountId: string }; Variables: { accountId: string } };
 
-// Answers are read field by field by the pages, like the REST tests do.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
-
-export type ApiResult =
-  { ok: true; status: number; body: Json } | { ok: false; status: number; errors: FieldErrors };
+/** A route's answer: its body as the route's OpenAPI schema describes it (`T`), or the field errors. */
+export type ApiResult<T> =
+  { ok: true; status: number; body: T } | { ok: false; status: number; errors: FieldErrors };
 
 /** Field name → message; `_` holds what names no field. */
 export type FieldErrors = Record<string, string>;
@@ -38,12 +35,12 @@ export function fieldErrors(message: string): FieldErrors {
   return out;
 }
 
-export type AccountApi = (
+export type AccountApi = <T = unknown>(
   accountId: string,
   method: "GET" | "POST" | "PATCH" | "DELETE",
   path: string,
   body?: unknown,
-) => Promise<ApiResult>;
+) => Promise<ApiResult<T>>;
 
 export function accountApi(deps: RouteDeps): AccountApi {
   const api = new OpenAPIHono<InternalEnv>();
@@ -56,7 +53,12 @@ export function accountApi(deps: RouteDeps): AccountApi {
   api.route("/v1", credentialRoutes(deps));
   api.route("/v1", callbackRoutes(deps));
 
-  return async (accountId, method, path, body) => {
+  return async <T>(
+    accountId: string,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<ApiResult<T>> => {
     const res = await api.request(
       path,
       {
@@ -69,8 +71,9 @@ export function accountApi(deps: RouteDeps): AccountApi {
       { accountId },
     );
     const text = await res.text();
-    const json: Json = text ? JSON.parse(text) : null;
-    if (res.ok) return { ok: true, status: res.status, body: json };
-    return { ok: false, status: res.status, errors: fieldErrors(json?.error?.message ?? res.statusText) };
+    const json: unknown = text ? JSON.parse(text) : null;
+    if (res.ok) return { ok: true, status: res.status, body: json as T };
+    const message = (json as { error?: { message?: string } } | null)?.error?.message;
+    return { ok: false, status: res.status, errors: fieldErrors(message ?? res.statusText) };
   };
 }

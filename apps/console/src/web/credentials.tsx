@@ -119,8 +119,8 @@ export function credentialPages(api: AccountApi) {
     extra: { errors?: FieldErrors; values?: Record<string, string>; created?: string } = {},
   ) => {
     const [creds, doms] = await Promise.all([
-      api(user.accountId, "GET", "/v1/credentials"),
-      api(user.accountId, "GET", "/v1/domains"),
+      api<{ data: CredentialView[] }>(user.accountId, "GET", "/v1/credentials"),
+      api<{ data: { id: string; name: string }[] }>(user.accountId, "GET", "/v1/domains"),
     ]);
     return (
       <CredentialsPage
@@ -138,7 +138,7 @@ export function credentialPages(api: AccountApi) {
     const user = c.get("webUser");
     const form = await formText(c.req);
     const values = { domain: str(form["domain"]), username: str(form["username"]) };
-    const r = await api(user.accountId, "POST", "/v1/credentials", {
+    const r = await api<CredentialView>(user.accountId, "POST", "/v1/credentials", {
       ...values,
       password: raw(form["password"]),
     });

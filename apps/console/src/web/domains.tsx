@@ -10,6 +10,9 @@ import { CsrfField, Layout, type WebUser } from "./layout.js";
 import { notFoundPage } from "./not-found.js";
 import type { WebEnv } from "./session.js";
 
+/** A domain as the API answers it; `secret` only when it was just made. */
+type DomainAnswer = DomainView & { secret?: string };
+
 interface DomainView {
   id: string;
   name: string;
@@ -167,8 +170,8 @@ const urlField = (v: string, empty: null | undefined) => (v === "" ? empty : v);
 export function domainPages(api: AccountApi) {
   const app = new Hono<WebEnv>();
   const listOf = async (accountId: string) => {
-    const r = await api(accountId, "GET", "/v1/domains");
-    return r.ok ? (r.body.data as DomainView[]) : [];
+    const r = await api<{ data: DomainView[] }>(accountId, "GET", "/v1/domains");
+    return r.ok ? r.body.data : [];
   };
 
   app.get("/domains", async (c) => {
@@ -184,7 +187,7 @@ export function domainPages(api: AccountApi) {
       applicationUrl: str(form["applicationUrl"]),
       fallbackUrl: str(form["fallbackUrl"]),
     };
-    const r = await api(user.accountId, "POST", "/v1/domains", {
+    const r = await api<DomainAnswer>(user.accountId, "POST", "/v1/domains", {
       name: values.name,
       applicationUrl: urlField(values.applicationUrl, undefined),
       fallbackUrl: urlField(values.fallbackUrl, undefined),
@@ -201,7 +204,11 @@ export function domainPages(api: AccountApi) {
 
   app.get("/domains/:id", async (c) => {
     const user = c.get("webUser");
-    const r = await api(user.accountId, "GET", `/v1/domains/${encodeURIComponent(c.req.param("id"))}`);
+    const r = await api<DomainAnswer>(
+      user.accountId,
+      "GET",
+      `/v1/domains/${encodeURIComponent(c.req.param("id"))}`,
+    );
     if (!r.ok) return notFoundPage(c, user);
     return c.html(<DomainPage user={user} domain={r.body} saved={c.req.query("saved") === "1"} />);
   });
@@ -211,7 +218,7 @@ export function domainPages(api: AccountApi) {
     const path = `/v1/domains/${encodeURIComponent(c.req.param("id"))}`;
     const form = await formText(c.req);
     const timeout = str(form["applicationTimeoutMs"]);
-    const r = await api(user.accountId, "PATCH", path, {
+    const r = await api<DomainAnswer>(user.accountId, "PATCH", path, {
       applicationUrl: urlField(str(form["applicationUrl"]), null),
       fallbackUrl: urlField(str(form["fallbackUrl"]), null),
       // Sent as typed when not a number, so the API names the field.
@@ -220,7 +227,7 @@ export function domainPages(api: AccountApi) {
     });
     if (!r.ok) {
       if (r.status === 404) return notFoundPage(c, user);
-      const current = await api(user.accountId, "GET", path);
+      const current = await api<DomainView>(user.accountId, "GET", path);
       if (!current.ok) return notFoundPage(c, user);
       return c.html(<DomainPage user={user} domain={current.body} errors={r.errors} />, 400);
     }
@@ -230,7 +237,7 @@ export function domainPages(api: AccountApi) {
 
   app.post("/domains/:id/rotate-secret", async (c) => {
     const user = c.get("webUser");
-    const r = await api(
+    const r = await api<DomainAnswer>(
       user.accountId,
       "POST",
       `/v1/domains/${encodeURIComponent(c.req.param("id"))}/rotate-secret`,
@@ -241,7 +248,11 @@ export function domainPages(api: AccountApi) {
 
   app.post("/domains/:id/delete", async (c) => {
     const user = c.get("webUser");
-    const r = await api(user.accountId, "DELETE", `/v1/domains/${encodeURIComponent(c.req.param("id"))}`);
+    const r = await api<DomainAnswer>(
+      user.accountId,
+      "DELETE",
+      `/v1/domains/${encodeURIComponent(c.req.param("id"))}`,
+    );
     if (!r.ok) return notFoundPage(c, user);
     return c.redirect("/domains", 303);
   });

@@ -109,7 +109,7 @@ export function callPages(deps: CallPagesDeps) {
         // The page already shows everything up to `after`: the first look sends only what is newer.
         if (sent === undefined && model.lastSeq <= after && isLive(call)) sent = sig;
         if (sig !== sent) {
-          const html = String(<CallLive model={model} />);
+          const html = String(await (<CallLive model={model} />));
           await stream.writeSSE({
             event: "update",
             id: String(model.lastSeq),
