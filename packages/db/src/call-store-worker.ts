@@ -26,10 +26,11 @@ export interface WriterData {
  */
 export type WriterRequest =
   { seq: number; rows: CallRow[]; now: boolean } | { maxPageCount: number } | { close: true };
-/** What the writer posts back: a failure, as plain data. */
+/** What the writer posts back: a failure, as plain data, with when the write was tried. */
 export interface WriterReport {
   message: string;
   code?: string;
+  triedAt: number;
 }
 
 const data = workerData as WriterData;
@@ -49,6 +50,7 @@ const report = (err: unknown) =>
   port.postMessage({
     message: err instanceof Error ? err.message : String(err),
     code: (err as { code?: string })?.code,
+    triedAt: Date.now(),
   } satisfies WriterReport);
 
 const sqlite = new BetterSqlite3(data.file);

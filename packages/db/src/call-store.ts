@@ -96,7 +96,9 @@ export function createCallStore(db: Database, options: CallStoreOptions = {}): C
   // the database's write health says the rest once a minute (write-health.ts).
   const onError = (err: unknown) => {
     const wasWritable = watch?.health.writable ?? true;
-    if (watch?.health.noteFailure(err) && !wasWritable) return;
+    const triedAt = (err as { triedAt?: number } | undefined)?.triedAt;
+    // Already said, or stale (tried before the database wrote again): nothing new to report.
+    if (watch?.health.noteFailure(err, triedAt) && (!wasWritable || watch.health.writable)) return;
     (
       options.onError ??
       ((e: unknown) => log.child({ component: "db" }).error({ err: e }, "call records not written"))
@@ -232,7 +234,7 @@ function threadSink(
     if (left.length > 0) fallback.write(left, true);
   };
   worker.on("message", (r: WriterReport) =>
-    onError(Object.assign(new Error(r.message), r.code && { code: r.code })),
+    onError(Object.assign(new Error(r.message), { triedAt: r.triedAt }, r.code && { code: r.code })),
   );
   // The cause, even when the thread's end was noticed first (by a waiting flush).
   worker.on("error", (err) => (fallback ? onError(err) : failed(err)));

@@ -53,6 +53,21 @@ describe("write health", () => {
     expect(lines[2]).toMatch(/writes again after 90 s/);
     health.close();
   });
+
+  it("a failure another thread tried before the database wrote again does not make it full again", () => {
+    let now = 1000;
+    const health = new WriteHealth(() => {}, { log: () => {}, now: () => now });
+    health.noteFailure(full(), 1000);
+    now = 2000;
+    health.noteWritten();
+    // The writer thread's report of a retry it made at 1500 arrives late: the database is still ok.
+    expect(health.noteFailure(full(), 1500)).toBe(true);
+    expect(health.writable).toBe(true);
+    // A write tried after the recovery that fails is news.
+    expect(health.noteFailure(full(), 2000)).toBe(true);
+    expect(health.writable).toBe(false);
+    health.close();
+  });
 });
 
 describe("write health of a real database", () => {

@@ -50,6 +50,8 @@ export class WriteHealth {
   #error: string | null = null;
   #failures = 0;
   #loggedAt = 0;
+  /** When the database last wrote again after failing: failures of writes tried before are stale. */
+  #recoveredAt = -Infinity;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   readonly #probe: () => void;
@@ -78,10 +80,13 @@ export class WriteHealth {
   /**
    * Reports a failed write. Returns true when the error says the database cannot write (it is
    * then counted, and logged at most once per `logIntervalMs`); false for any other error.
+   * `triedAt` is when the write was tried, for a writer on another thread whose report may arrive
+   * after a later write succeeded: a failure tried before the database wrote again is stale.
    */
-  noteFailure(err: unknown): boolean {
+  noteFailure(err: unknown, triedAt?: number): boolean {
     const kind = writeFailureKind(err);
     if (!kind) return false;
+    if (triedAt !== undefined && triedAt < this.#recoveredAt) return true;
     const now = this.#now();
     this.#failures++;
     this.#error = err instanceof Error ? err.message : String(err);
@@ -109,6 +114,7 @@ export class WriteHealth {
       `[db] the database writes again after ${seconds} s (${this.#failures} writes had failed); accepting calls`,
     );
     this.#state = "ok";
+    this.#recoveredAt = this.#now();
     this.#since = null;
     this.#error = null;
     this.#failures = 0;
