@@ -32,8 +32,10 @@ export class EventBus extends TypedEmitter<EventBusEvents> {
   publish(event: HooklineEvent): void {
     this.safeEmit("event", event);
     if (event.type.startsWith("sip.")) this.safeEmit("sip", event as SipMessageEvent);
-    else if (event.type.startsWith("call.")) this.safeEmit("call", event as CallLifecycleEvent);
-    else if (event.type.startsWith("media.")) this.safeEmit("media", event as MediaEvent);
+    else if (event.type.startsWith("call.")) {
+      // `call.dtmf` is not a step of the call's life: "call" listeners follow its states only.
+      if (event.type !== "call.dtmf") this.safeEmit("call", event as CallLifecycleEvent);
+    } else if (event.type.startsWith("media.")) this.safeEmit("media", event as MediaEvent);
     else this.safeEmit("registration", event as RegistrationEvent);
   }
 }

@@ -15,6 +15,7 @@ describe("validateEventNames", () => {
       "sip.*",
       "call.initiated",
       "call.failed",
+      "call.dtmf",
       "call.*",
       "registration.created",
       "registration.removed",

@@ -4,7 +4,7 @@
  * - `sip.<METHOD>`: any RFC 3261 §25.1 token (methods are case-sensitive, RFC 3261 §7.1);
  * - `sip.<code>`: a final or provisional status code 100–699; `sip.<1-6>xx`: a class;
  * - `sip.*`, `call.*`, `registration.*`, `media.*`: every event of that family;
- * - `call.initiated|ringing|answered|completed|failed`;
+ * - `call.initiated|ringing|answered|completed|failed`, `call.dtmf` (a digit from either leg);
  * - `registration.created|refreshed|expired|removed`;
  * - `media.started` (first RTP in each direction of a leg), `media.timeout` (no RTP from a leg).
  *
@@ -20,6 +20,8 @@ export const CALL_EVENT_TYPES = [
   "call.failed",
 ] as const;
 export type CallEventType = (typeof CALL_EVENT_TYPES)[number];
+
+export const DTMF_EVENT_TYPE = "call.dtmf";
 
 export const REGISTRATION_EVENT_TYPES = [
   "registration.created",
@@ -52,7 +54,7 @@ export function validateEventName(name: string): { ok: true } | { ok: false; err
     return { ok: true };
   }
   if ((MEDIA_EVENT_TYPES as readonly string[]).includes(name)) return { ok: true };
-  if ((CALL_EVENT_TYPES as readonly string[]).includes(name)) return { ok: true };
+  if ((CALL_EVENT_TYPES as readonly string[]).includes(name) || name === DTMF_EVENT_TYPE) return { ok: true };
   if ((REGISTRATION_EVENT_TYPES as readonly string[]).includes(name)) return { ok: true };
   if (name.startsWith("sip.")) {
     const rest = name.slice(4);

@@ -121,7 +121,24 @@ export interface MediaEvent {
   data: MediaEventData;
 }
 
-export type HooklineEvent = SipMessageEvent | CallLifecycleEvent | RegistrationEvent | MediaEvent;
+/** A digit one leg sent (SPEC §4 `call.dtmf`), reported once however many packets carried it. */
+export interface DtmfInfo {
+  legId: string;
+  /** `0`–`9`, `*`, `#`, `A`–`D`. */
+  digit: string;
+  /** As the sender gave it, or null when it gave none. */
+  durationMs: number | null;
+  /** How it was sent: SIP INFO (`application/dtmf-relay` or `application/dtmf`). */
+  method: "info";
+}
+
+export interface DtmfEvent {
+  type: "call.dtmf";
+  timestamp: string;
+  data: { accountId: string; callId: string; seq: number; dtmf: DtmfInfo; call: CallInfo };
+}
+
+export type HooklineEvent = SipMessageEvent | CallLifecycleEvent | RegistrationEvent | MediaEvent | DtmfEvent;
 
 /** The `sip.<x>` type of a SIP message: the method for a request, the code for a response. */
 export function sipEventType(message: Pick<SipMessageInfo, "method" | "status">): SipEventType {

@@ -30,6 +30,8 @@ export type {
   RegistrationEvent,
   MediaEvent,
   MediaEventData,
+  DtmfEvent,
+  DtmfInfo,
   MediaInfo,
   SipMessageEventData,
   CallEventData,

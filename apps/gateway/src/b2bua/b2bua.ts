@@ -27,6 +27,7 @@ import { defaultRouter } from "./default-route.js";
 import { Dialer } from "./dialer.js";
 import { Forker } from "./forking.js";
 import { relayInDialog } from "./in-dialog-relay.js";
+import { infoDigit } from "./dtmf-info.js";
 import { Leg } from "./leg.js";
 import { passThroughMedia, type MediaPort } from "./media-port.js";
 import type {
@@ -324,6 +325,8 @@ export class B2bua {
     const other = call.other(leg);
     if (!other || other.state !== "confirmed" || call.ended)
       return reply(481, "Call/Transaction Does Not Exist");
+    const digit = req.method === "INFO" ? infoDigit(req) : undefined;
+    if (digit) this.#o.recorder.dtmf(call.record, { legId: leg.id, ...digit, method: "info" });
     relayInDialog(
       {
         layer: this.#o.layer,

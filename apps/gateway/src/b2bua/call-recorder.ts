@@ -16,6 +16,7 @@ import {
 } from "@hookline/db";
 import type {
   CallEventType,
+  DtmfInfo,
   EventBus,
   HooklineEvent,
   MediaEventType,
@@ -309,6 +310,16 @@ export class CallRecorder {
       type,
       timestamp: this.#iso(this.#now()),
       data: { accountId: call.accountId, callId: call.id, seq, media, call: (call.info ??= callInfo(call)) },
+    });
+  }
+
+  /** A digit one leg sent (SPEC §4 `call.dtmf`), numbered after the message that carried it. */
+  dtmf(call: CallRecord, dtmf: DtmfInfo): void {
+    const seq = ++call.seq;
+    this.#publish({
+      type: "call.dtmf",
+      timestamp: this.#iso(this.#now()),
+      data: { accountId: call.accountId, callId: call.id, seq, dtmf, call: (call.info ??= callInfo(call)) },
     });
   }
 }
