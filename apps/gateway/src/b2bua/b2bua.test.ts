@@ -3,6 +3,7 @@ import {
   createCancel,
   createResponse,
   getCSeq,
+  getHeader,
   FakeTimers,
   parseMessage,
   TransactionLayer,
@@ -14,7 +15,7 @@ import { addTenant, DOMAIN, tempDatabase, type Tenant } from "../registrar/test-
 import type { Flow } from "../transport/types.js";
 import { B2bua, type CallDirectory } from "./b2bua.js";
 import { CallRecorder } from "./call-recorder.js";
-import { passThroughMedia, type MediaPort } from "./media-port.js";
+import { MediaRefusedError, passThroughMedia, type MediaPort } from "./media-port.js";
 
 const caller: Flow = { transport: "tcp", remoteAddress: "127.0.0.1", remotePort: 5070, connectionId: "a" };
 const callee: Flow = { transport: "tcp", remoteAddress: "127.0.0.1", remotePort: 5080, connectionId: "b" };
@@ -174,16 +175,68 @@ describe("B2BUA: a call that fails inside the gateway is ended, not kept", () =>
     expect(layer.size.server).toBe(0);
     expect(b.pendingInvites).toBe(0);
   });
+});
 
-  it("a media refusal toward every contact still answers 488 with the reason", async () => {
-    const { MediaRefusedError } = await import("./media-port.js");
+describe("B2BUA: SDP the media plane refuses gets 488 with a Warning (RFC 3261 §21.4.26, §20.43)", () => {
+  const warningToCaller = () =>
+    sent.flatMap(({ message: m, flow }) =>
+      flow === caller && m.kind === "response" && m.status === 488 ? [getHeader(m, "warning")] : [],
+    );
+
+  it("a media refusal toward every contact answers 488 with the refusal as Warning and reason", async () => {
     const media: MediaPort = {
       ...passThroughMedia,
-      offer: () => Promise.reject(new MediaRefusedError("no common audio codec")),
+      offer: () => Promise.reject(new MediaRefusedError("SDES keys", 302)),
     };
     const b = b2bua(media);
     await call(b);
     expect(finalToCaller()).toEqual([488]);
+    expect(warningToCaller()).toEqual(['302 hookline "SDES keys"']);
+    expect(callRow()).toMatchObject({ state: "failed", end_status: 488, end_reason: "SDES keys" });
+    expect(b.activeCalls).toBe(0);
+  });
+
+  it("an offer with no codec the gateway relays is refused before routing: nobody rings", async () => {
+    const codecs = { offered: ["G729/8000"], other: ["PCMU/8000"], otherIs: "gateway" as const };
+    const b = b2bua({ ...passThroughMedia, refuseOffer: () => new MediaRefusedError("x", 305, codecs) });
+    await call(b);
+    const text = "no common codec: caller offered G729/8000; the gateway relays PCMU/8000 (no transcoding)";
+    expect(finalToCaller()).toEqual([488]);
+    expect(warningToCaller()).toEqual([`305 hookline "${text}"`]);
+    expect(sentToCallee("INVITE")).toHaveLength(0);
+    expect(callRow()).toMatchObject({ state: "failed", end_status: 488, end_reason: text });
+  });
+
+  it("a callee answering a codec the caller did not offer is ACKed and BYEd; the caller gets 488", async () => {
+    const codecs = { offered: ["PCMU/8000"], other: ["G729/8000"], otherIs: "answer" as const };
+    const media: MediaPort = {
+      ...passThroughMedia,
+      answer: () => Promise.reject(new MediaRefusedError("x", 305, codecs)),
+    };
+    const b = b2bua(media);
+    await call(b);
+    const inv = sentToCallee("INVITE")[0]?.message;
+    if (inv?.kind !== "request") throw new Error("the callee got no INVITE");
+    const answer =
+      "v=0\r\no=- 2 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4002 RTP/AVP 18\r\n";
+    const ok = createResponse(inv, 200, "OK", {
+      toTag: "callee0",
+      headers: [["Contact", "<sip:bob@127.0.0.1:5080;transport=tcp>"]],
+      body: answer,
+      contentType: "application/sdp",
+    });
+    layer.receiveResponse(ok);
+    await settle();
+    expect(sentToCallee("ACK")).toHaveLength(1);
+    expect(sentToCallee("BYE")).toHaveLength(1);
+    // The 2xx again (its ACK lost): ACKed again, and the dial is not failed twice.
+    layer.receiveResponse(ok);
+    await settle();
+    expect(sentToCallee("ACK")).toHaveLength(2);
+    const text = "no common codec: caller offered PCMU/8000; callee answered G729/8000";
+    expect(finalToCaller()).toEqual([488]);
+    expect(warningToCaller()).toEqual([`305 hookline "${text}"`]);
+    expect(callRow()).toMatchObject({ state: "failed", end_status: 488, end_reason: text });
     expect(b.activeCalls).toBe(0);
   });
 });
