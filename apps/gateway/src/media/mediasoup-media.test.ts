@@ -140,12 +140,17 @@ describe("MediasoupMedia: SDP ↔ mediasoup (SPEC §1)", () => {
     expect(media.activeCalls).toBe(0);
   });
 
-  it("Chromium offer, a G722-only phone answers: Chromium's answer is G722 9; a phone answering G729 is refused", async () => {
+  it("Chromium offer, a G722 phone without a=ssrc answers: G722 9 and no MID (such a browser heard nothing); G729 is refused", async () => {
     await media.offer("c9", ws("a9"), udp("b9"), CHROMIUM_OFFER);
     const g722 = audio(await media.answer("c9", udp("b9"), ws("a9"), plainSdp(6010, { codecs: "9" })));
     expect(g722.codecs.map((c) => `${c.payloadType} ${c.mimeType}/${c.clockRate}`)).toEqual([
       "9 audio/G722/8000",
     ]);
+    // Regression (a browser calling a phone without a=ssrc heard nothing): the phone's SSRC is
+    // learnt later, so the answer names none, and without MID negotiated Chromium takes the
+    // unsignalled stream by payload type instead of dropping it.
+    expect(g722.ssrc).toBeUndefined();
+    expect(g722.extmaps.map((e) => e.uri)).toEqual(["urn:ietf:params:rtp-hdrext:ssrc-audio-level"]);
     media.closeCall("c9");
 
     await media.offer("c10", ws("a10"), udp("b10"), CHROMIUM_OFFER);
