@@ -28,16 +28,19 @@ const devices: Flow[] = [0, 1, 2].map((i) =>
 const device = (i: number): Flow => devices[i]!;
 let contacts = 1;
 
-function invite(): SipRequest {
-  const sdp =
-    "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
+const OFFER =
+  "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
+
+/** The caller's INVITE; with `sdp` empty, a late offer (RFC 3261 §13.2.1). */
+function invite(sdp = OFFER): SipRequest {
   const text =
     `INVITE sip:bob@${DOMAIN} SIP/2.0\r\n` +
     `Via: SIP/2.0/TCP 127.0.0.1:5070;branch=z9hG4bK-${Math.random().toString(36).slice(2)}\r\n` +
     `Max-Forwards: 70\r\nFrom: <sip:alice@${DOMAIN}>;tag=a1\r\nTo: <sip:bob@${DOMAIN}>\r\n` +
     `Call-ID: ${Math.random().toString(36).slice(2)}@test\r\nCSeq: 1 INVITE\r\n` +
     `Contact: <sip:alice@127.0.0.1:5070;transport=tcp>\r\n` +
-    `Content-Type: application/sdp\r\nContent-Length: ${sdp.length}\r\n\r\n${sdp}`;
+    (sdp ? "Content-Type: application/sdp\r\n" : "") +
+    `Content-Length: ${sdp.length}\r\n\r\n${sdp}`;
   const r = parseMessage(Buffer.from(text));
   if (!r.ok || r.message.kind !== "request") throw new Error("test INVITE does not parse");
   return r.message;
@@ -107,8 +110,8 @@ function b2bua(media: MediaPort, onNewCall?: () => Promise<void>): B2bua {
 const fromCaller = { reliable: true, send: (m: SipMessage) => void sent.push({ message: m, flow: caller }) };
 
 /** Starts a call the way the gateway does: a new INVITE server transaction handed to onInvite. */
-async function call(b: B2bua): Promise<SipRequest> {
-  const req = invite();
+async function call(b: B2bua, sdp?: string): Promise<SipRequest> {
+  const req = invite(sdp);
   const result = layer.receiveRequest(req, fromCaller);
   if (result.kind !== "new" || result.transaction.method !== "INVITE")
     throw new Error("no INVITE transaction");
@@ -238,6 +241,35 @@ describe("B2BUA: SDP the media plane refuses gets 488 with a Warning (RFC 3261 �
     expect(warningToCaller()).toEqual([`305 hookline "${text}"`]);
     expect(callRow()).toMatchObject({ state: "failed", end_status: 488, end_reason: text });
     expect(b.activeCalls).toBe(0);
+  });
+
+  it("a late-offer callee whose 2xx offers no codec the gateway relays gets a declining ACK and BYE", async () => {
+    const codecs = { offered: ["G729/8000"], other: ["PCMU/8000"], otherIs: "gateway" as const };
+    const b = b2bua({
+      ...passThroughMedia,
+      offer: () => Promise.reject(new MediaRefusedError("x", 305, codecs)),
+    });
+    await call(b, "");
+    const inv = sentToCallee("INVITE")[0]?.message;
+    if (inv?.kind !== "request") throw new Error("the callee got no INVITE");
+    expect(inv.body.length).toBe(0);
+    layer.receiveResponse(
+      createResponse(inv, 200, "OK", {
+        toTag: "callee0",
+        headers: [["Contact", "<sip:bob@127.0.0.1:5080;transport=tcp>"]],
+        body: OFFER.replace("RTP/AVP 0", "RTP/AVP 18"),
+        contentType: "application/sdp",
+      }),
+    );
+    await settle();
+    const ack = sentToCallee("ACK")[0]?.message;
+    // RFC 3261 §13.2.2.4: a valid answer in the ACK (every stream declined), then BYE.
+    expect(ack && Buffer.from(ack.body).toString()).toMatch(/^m=audio 0 RTP\/AVP 18\r$/m);
+    expect(sentToCallee("BYE")).toHaveLength(1);
+    expect(finalToCaller()).toEqual([488]);
+    expect(warningToCaller()).toEqual([
+      '305 hookline "no common codec: callee offered G729/8000; the gateway relays PCMU/8000 (no transcoding)"',
+    ]);
   });
 });
 
