@@ -2,8 +2,10 @@ import {
   createAckForNonSuccess,
   createCancel,
   createResponse,
+  getCallId,
   getCSeq,
   getHeader,
+  getTo,
   FakeTimers,
   parseMessage,
   TransactionLayer,
@@ -241,6 +243,52 @@ describe("B2BUA: SDP the media plane refuses gets 488 with a Warning (RFC 3261 Â
     expect(warningToCaller()).toEqual([`305 hookline "${text}"`]);
     expect(callRow()).toMatchObject({ state: "failed", end_status: 488, end_reason: text });
     expect(b.activeCalls).toBe(0);
+  });
+
+  it("a re-INVITE offering without the call's codec gets 488 and a Warning; the call goes on", async () => {
+    const codecs = { offered: ["PCMU/8000"], other: ["PCMA/8000"], otherIs: "call" as const };
+    let offers = 0;
+    const b = b2bua({
+      ...passThroughMedia,
+      offer: (_c, _f, _t, sdp) =>
+        ++offers === 1 ? Promise.resolve(sdp) : Promise.reject(new MediaRefusedError("x", 305, codecs)),
+    });
+    const req = await call(b);
+    const inv = sentToCallee("INVITE")[0]?.message;
+    if (inv?.kind !== "request") throw new Error("the callee got no INVITE");
+    const contact: [string, string][] = [["Contact", "<sip:bob@127.0.0.1:5080;transport=tcp>"]];
+    layer.receiveResponse(
+      createResponse(inv, 200, "OK", {
+        toTag: "callee0",
+        headers: contact,
+        body: OFFER,
+        contentType: "application/sdp",
+      }),
+    );
+    await settle();
+    const ok = sent.find(
+      (x) => x.flow === caller && x.message.kind === "response" && x.message.status === 200,
+    );
+    const toTag = ok && getTo(ok.message)?.tag;
+    const reinvite = parseMessage(
+      Buffer.from(
+        `INVITE sip:bob@127.0.0.1:5060;transport=tcp SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:5070;branch=z9hG4bK-re\r\n` +
+          `Max-Forwards: 70\r\nFrom: <sip:alice@${DOMAIN}>;tag=a1\r\nTo: <sip:bob@${DOMAIN}>;tag=${toTag}\r\n` +
+          `Call-ID: ${getCallId(req)}\r\nCSeq: 2 INVITE\r\nContact: <sip:alice@127.0.0.1:5070;transport=tcp>\r\n` +
+          `Content-Type: application/sdp\r\nContent-Length: ${OFFER.length}\r\n\r\n${OFFER}`,
+      ),
+    );
+    if (!reinvite.ok || reinvite.message.kind !== "request") throw new Error("re-INVITE does not parse");
+    const result = layer.receiveRequest(reinvite.message, fromCaller);
+    if (result.kind !== "new") throw new Error("no re-INVITE transaction");
+    b.onInDialog(reinvite.message, result.transaction);
+    await settle();
+    expect(warningToCaller()).toEqual([
+      '305 hookline "no common codec: caller offered PCMU/8000; the call uses PCMA/8000"',
+    ]);
+    expect(sentToCallee("INVITE")).toHaveLength(1);
+    expect(sentToCallee("BYE")).toHaveLength(0);
+    expect(b.activeCalls).toBe(1);
   });
 
   it("a late-offer callee whose 2xx offers no codec the gateway relays gets a declining ACK and BYE", async () => {

@@ -306,9 +306,15 @@ export class B2bua {
     }
     const { call, leg } = found;
     this.#o.recorder.message(call.record, leg.id, "received", req);
-    const reply = (status: number, reason?: string, from?: SipResponse, body?: Uint8Array) => {
+    const reply = (
+      status: number,
+      reason?: string,
+      from?: SipResponse,
+      body?: Uint8Array,
+      headers: HeaderInput[] = [],
+    ) => {
       const res = createResponse(req, status, reason, {
-        headers: [["Contact", leg.contact], ...(from ? passThroughHeaders(from) : [])],
+        headers: [["Contact", leg.contact], ...(from ? passThroughHeaders(from) : []), ...headers],
         ...(from && from.body.length > 0 && { body: body ?? from.body, ...contentTypeOf(from) }),
       });
       this.#o.recorder.message(call.record, leg.id, "sent", res);
