@@ -2,7 +2,10 @@ import {
   createAckForNonSuccess,
   createCancel,
   createResponse,
+  getCallId,
   getCSeq,
+  getHeader,
+  getTo,
   FakeTimers,
   parseMessage,
   TransactionLayer,
@@ -14,7 +17,7 @@ import { addTenant, DOMAIN, tempDatabase, type Tenant } from "../registrar/test-
 import type { Flow } from "../transport/types.js";
 import { B2bua, type CallDirectory } from "./b2bua.js";
 import { CallRecorder } from "./call-recorder.js";
-import { passThroughMedia, type MediaPort } from "./media-port.js";
+import { MediaRefusedError, passThroughMedia, type MediaPort } from "./media-port.js";
 
 const caller: Flow = { transport: "tcp", remoteAddress: "127.0.0.1", remotePort: 5070, connectionId: "a" };
 const callee: Flow = { transport: "tcp", remoteAddress: "127.0.0.1", remotePort: 5080, connectionId: "b" };
@@ -27,16 +30,19 @@ const devices: Flow[] = [0, 1, 2].map((i) =>
 const device = (i: number): Flow => devices[i]!;
 let contacts = 1;
 
-function invite(): SipRequest {
-  const sdp =
-    "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
+const OFFER =
+  "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
+
+/** The caller's INVITE; with `sdp` empty, a late offer (RFC 3261 §13.2.1). */
+function invite(sdp = OFFER): SipRequest {
   const text =
     `INVITE sip:bob@${DOMAIN} SIP/2.0\r\n` +
     `Via: SIP/2.0/TCP 127.0.0.1:5070;branch=z9hG4bK-${Math.random().toString(36).slice(2)}\r\n` +
     `Max-Forwards: 70\r\nFrom: <sip:alice@${DOMAIN}>;tag=a1\r\nTo: <sip:bob@${DOMAIN}>\r\n` +
     `Call-ID: ${Math.random().toString(36).slice(2)}@test\r\nCSeq: 1 INVITE\r\n` +
     `Contact: <sip:alice@127.0.0.1:5070;transport=tcp>\r\n` +
-    `Content-Type: application/sdp\r\nContent-Length: ${sdp.length}\r\n\r\n${sdp}`;
+    (sdp ? "Content-Type: application/sdp\r\n" : "") +
+    `Content-Length: ${sdp.length}\r\n\r\n${sdp}`;
   const r = parseMessage(Buffer.from(text));
   if (!r.ok || r.message.kind !== "request") throw new Error("test INVITE does not parse");
   return r.message;
@@ -106,8 +112,8 @@ function b2bua(media: MediaPort, onNewCall?: () => Promise<void>): B2bua {
 const fromCaller = { reliable: true, send: (m: SipMessage) => void sent.push({ message: m, flow: caller }) };
 
 /** Starts a call the way the gateway does: a new INVITE server transaction handed to onInvite. */
-async function call(b: B2bua): Promise<SipRequest> {
-  const req = invite();
+async function call(b: B2bua, sdp?: string): Promise<SipRequest> {
+  const req = invite(sdp);
   const result = layer.receiveRequest(req, fromCaller);
   if (result.kind !== "new" || result.transaction.method !== "INVITE")
     throw new Error("no INVITE transaction");
@@ -174,17 +180,144 @@ describe("B2BUA: a call that fails inside the gateway is ended, not kept", () =>
     expect(layer.size.server).toBe(0);
     expect(b.pendingInvites).toBe(0);
   });
+});
 
-  it("a media refusal toward every contact still answers 488 with the reason", async () => {
-    const { MediaRefusedError } = await import("./media-port.js");
+describe("B2BUA: SDP the media plane refuses gets 488 with a Warning (RFC 3261 §21.4.26, §20.43)", () => {
+  const warningToCaller = () =>
+    sent.flatMap(({ message: m, flow }) =>
+      flow === caller && m.kind === "response" && m.status === 488 ? [getHeader(m, "warning")] : [],
+    );
+
+  it("a media refusal toward every contact answers 488 with the refusal as Warning and reason", async () => {
     const media: MediaPort = {
       ...passThroughMedia,
-      offer: () => Promise.reject(new MediaRefusedError("no common audio codec")),
+      offer: () => Promise.reject(new MediaRefusedError("SDES keys", 302)),
     };
     const b = b2bua(media);
     await call(b);
     expect(finalToCaller()).toEqual([488]);
+    expect(warningToCaller()).toEqual(['302 hookline "SDES keys"']);
+    expect(callRow()).toMatchObject({ state: "failed", end_status: 488, end_reason: "SDES keys" });
     expect(b.activeCalls).toBe(0);
+  });
+
+  it("an offer with no codec the gateway relays is refused before routing: nobody rings", async () => {
+    const codecs = { offered: ["G729/8000"], other: ["PCMU/8000"], otherIs: "gateway" as const };
+    const b = b2bua({ ...passThroughMedia, refuseOffer: () => new MediaRefusedError("x", 305, codecs) });
+    await call(b);
+    const text = "no common codec: caller offered G729/8000; the gateway relays PCMU/8000 (no transcoding)";
+    expect(finalToCaller()).toEqual([488]);
+    expect(warningToCaller()).toEqual([`305 hookline "${text}"`]);
+    expect(sentToCallee("INVITE")).toHaveLength(0);
+    expect(callRow()).toMatchObject({ state: "failed", end_status: 488, end_reason: text });
+  });
+
+  it("a callee answering a codec the caller did not offer is ACKed and BYEd; the caller gets 488", async () => {
+    const codecs = { offered: ["PCMU/8000"], other: ["G729/8000"], otherIs: "answer" as const };
+    const media: MediaPort = {
+      ...passThroughMedia,
+      answer: () => Promise.reject(new MediaRefusedError("x", 305, codecs)),
+    };
+    const b = b2bua(media);
+    await call(b);
+    const inv = sentToCallee("INVITE")[0]?.message;
+    if (inv?.kind !== "request") throw new Error("the callee got no INVITE");
+    const answer =
+      "v=0\r\no=- 2 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4002 RTP/AVP 18\r\n";
+    const ok = createResponse(inv, 200, "OK", {
+      toTag: "callee0",
+      headers: [["Contact", "<sip:bob@127.0.0.1:5080;transport=tcp>"]],
+      body: answer,
+      contentType: "application/sdp",
+    });
+    layer.receiveResponse(ok);
+    await settle();
+    expect(sentToCallee("ACK")).toHaveLength(1);
+    expect(sentToCallee("BYE")).toHaveLength(1);
+    // The 2xx again (its ACK lost): ACKed again, and the dial is not failed twice.
+    layer.receiveResponse(ok);
+    await settle();
+    expect(sentToCallee("ACK")).toHaveLength(2);
+    const text = "no common codec: caller offered PCMU/8000; callee answered G729/8000";
+    expect(finalToCaller()).toEqual([488]);
+    expect(warningToCaller()).toEqual([`305 hookline "${text}"`]);
+    expect(callRow()).toMatchObject({ state: "failed", end_status: 488, end_reason: text });
+    expect(b.activeCalls).toBe(0);
+  });
+
+  it("a re-INVITE offering without the call's codec gets 488 and a Warning; the call goes on", async () => {
+    const codecs = { offered: ["PCMU/8000"], other: ["PCMA/8000"], otherIs: "call" as const };
+    let offers = 0;
+    const b = b2bua({
+      ...passThroughMedia,
+      offer: (_c, _f, _t, sdp) =>
+        ++offers === 1 ? Promise.resolve(sdp) : Promise.reject(new MediaRefusedError("x", 305, codecs)),
+    });
+    const req = await call(b);
+    const inv = sentToCallee("INVITE")[0]?.message;
+    if (inv?.kind !== "request") throw new Error("the callee got no INVITE");
+    const contact: [string, string][] = [["Contact", "<sip:bob@127.0.0.1:5080;transport=tcp>"]];
+    layer.receiveResponse(
+      createResponse(inv, 200, "OK", {
+        toTag: "callee0",
+        headers: contact,
+        body: OFFER,
+        contentType: "application/sdp",
+      }),
+    );
+    await settle();
+    const ok = sent.find(
+      (x) => x.flow === caller && x.message.kind === "response" && x.message.status === 200,
+    );
+    const toTag = ok && getTo(ok.message)?.tag;
+    const reinvite = parseMessage(
+      Buffer.from(
+        `INVITE sip:bob@127.0.0.1:5060;transport=tcp SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:5070;branch=z9hG4bK-re\r\n` +
+          `Max-Forwards: 70\r\nFrom: <sip:alice@${DOMAIN}>;tag=a1\r\nTo: <sip:bob@${DOMAIN}>;tag=${toTag}\r\n` +
+          `Call-ID: ${getCallId(req)}\r\nCSeq: 2 INVITE\r\nContact: <sip:alice@127.0.0.1:5070;transport=tcp>\r\n` +
+          `Content-Type: application/sdp\r\nContent-Length: ${OFFER.length}\r\n\r\n${OFFER}`,
+      ),
+    );
+    if (!reinvite.ok || reinvite.message.kind !== "request") throw new Error("re-INVITE does not parse");
+    const result = layer.receiveRequest(reinvite.message, fromCaller);
+    if (result.kind !== "new") throw new Error("no re-INVITE transaction");
+    b.onInDialog(reinvite.message, result.transaction);
+    await settle();
+    expect(warningToCaller()).toEqual([
+      '305 hookline "no common codec: caller offered PCMU/8000; the call uses PCMA/8000"',
+    ]);
+    expect(sentToCallee("INVITE")).toHaveLength(1);
+    expect(sentToCallee("BYE")).toHaveLength(0);
+    expect(b.activeCalls).toBe(1);
+  });
+
+  it("a late-offer callee whose 2xx offers no codec the gateway relays gets a declining ACK and BYE", async () => {
+    const codecs = { offered: ["G729/8000"], other: ["PCMU/8000"], otherIs: "gateway" as const };
+    const b = b2bua({
+      ...passThroughMedia,
+      offer: () => Promise.reject(new MediaRefusedError("x", 305, codecs)),
+    });
+    await call(b, "");
+    const inv = sentToCallee("INVITE")[0]?.message;
+    if (inv?.kind !== "request") throw new Error("the callee got no INVITE");
+    expect(inv.body.length).toBe(0);
+    layer.receiveResponse(
+      createResponse(inv, 200, "OK", {
+        toTag: "callee0",
+        headers: [["Contact", "<sip:bob@127.0.0.1:5080;transport=tcp>"]],
+        body: OFFER.replace("RTP/AVP 0", "RTP/AVP 18"),
+        contentType: "application/sdp",
+      }),
+    );
+    await settle();
+    const ack = sentToCallee("ACK")[0]?.message;
+    // RFC 3261 §13.2.2.4: a valid answer in the ACK (every stream declined), then BYE.
+    expect(ack && Buffer.from(ack.body).toString()).toMatch(/^m=audio 0 RTP\/AVP 18\r$/m);
+    expect(sentToCallee("BYE")).toHaveLength(1);
+    expect(finalToCaller()).toEqual([488]);
+    expect(warningToCaller()).toEqual([
+      '305 hookline "no common codec: callee offered G729/8000; the gateway relays PCMU/8000 (no transcoding)"',
+    ]);
   });
 });
 

@@ -39,7 +39,7 @@ import type {
   TenantDomain,
 } from "./ports.js";
 import { contentTypeOf, isSdp, parseSip, passThroughHeaders, text, xHeaders } from "./sip-helpers.js";
-import { offeredCodecs } from "./sdp-codecs.js";
+import { mediaRefusal, offeredCodecs, warningValue } from "./sdp-codecs.js";
 
 export type { B2buaOptions, Binding, CallDirectory, AuthResult, TenantDomain } from "./ports.js";
 
@@ -131,6 +131,13 @@ export class B2bua {
     this.#o.recorder.message(call.record, call.a!.id, "received", req);
     if (!auth.ok) {
       return this.#finish(call, { status: 403, reason: auth.response.reason, endReason: "forbidden" });
+    }
+    // An offer no callee could be bridged to (no codec the media plane relays; it does not
+    // transcode) is refused at once, as a proxy checking SDP before relaying would: nobody rings.
+    const refused = isSdp(req) ? this.#media.refuseOffer?.(text(req.body)) : undefined;
+    if (refused) {
+      call.mediaRefusal = mediaRefusal(refused, "caller");
+      return this.#finish(call, { status: 488, reason: "Not Acceptable Here", endReason: "media-refused" });
     }
     this.#signals.respondA(call, 100, "Trying");
     const target = parseSip(req.uri);
@@ -300,9 +307,15 @@ export class B2bua {
     }
     const { call, leg } = found;
     this.#o.recorder.message(call.record, leg.id, "received", req);
-    const reply = (status: number, reason?: string, from?: SipResponse, body?: Uint8Array) => {
+    const reply = (
+      status: number,
+      reason?: string,
+      from?: SipResponse,
+      body?: Uint8Array,
+      headers: HeaderInput[] = [],
+    ) => {
       const res = createResponse(req, status, reason, {
-        headers: [["Contact", leg.contact], ...(from ? passThroughHeaders(from) : [])],
+        headers: [["Contact", leg.contact], ...(from ? passThroughHeaders(from) : []), ...headers],
         ...(from && from.body.length > 0 && { body: body ?? from.body, ...contentTypeOf(from) }),
       });
       this.#o.recorder.message(call.record, leg.id, "sent", res);
@@ -390,12 +403,14 @@ export class B2bua {
     if (call.ended) return;
     const answered = call.b !== undefined;
     this.#signals.cancelPending(call);
+    // A 488 says why in a Warning (RFC 3261 §20.43), and the call records the same text.
+    const refusal = !answered && ending.status === 488 ? call.mediaRefusal : undefined;
     if (!answered && call.inbound) {
       const status = ending.status ?? 500;
-      const warning: HeaderInput[] =
-        status === 488 && call.mediaRefusal ? [["Warning", `399 hookline "${call.mediaRefusal}"`]] : [];
+      const warning: HeaderInput[] = refusal ? [["Warning", warningValue(refusal)]] : [];
       this.#signals.respondA(call, status, ending.reason, undefined, [...warning, ...(ending.headers ?? [])]);
     }
+    const endReason = refusal?.text ?? ending.endReason;
     if (!answered && !call.inbound && call.a && call.a !== ending.by && !call.aAcked)
       this.#signals.ack(call, call.a);
     for (const leg of [call.a, call.b]) {
@@ -409,7 +424,7 @@ export class B2bua {
     }
     this.#o.recorder.setState(call.record, answered ? "completed" : "failed", {
       ...(!answered && { status: ending.status ?? 500 }),
-      reason: ending.endReason,
+      reason: endReason,
       answeredAt: call.answeredAt,
     });
     call.moveTo("ended");
@@ -419,7 +434,7 @@ export class B2bua {
         to: call.record.to,
         outcome: answered ? "completed" : "failed",
         ...(!answered && { status: ending.status ?? 500 }),
-        reason: ending.endReason,
+        reason: endReason,
         ...(call.answeredAt !== undefined && {
           durationSec: Math.round((Date.now() - call.answeredAt) / 1000),
         }),

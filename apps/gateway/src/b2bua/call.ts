@@ -26,6 +26,7 @@ import { InvalidStateError } from "@hookline/sip-core";
 import { callLog, log, type Logger } from "@hookline/log";
 import type { CallRecord } from "./call-recorder.js";
 import type { Leg } from "./leg.js";
+import type { MediaRefusal } from "./sdp-codecs.js";
 
 const b2buaLog = log.child({ component: "b2bua" });
 
@@ -90,8 +91,11 @@ export class Call {
   /** For an API call: the first party's 2xx (its SDP offer), ACKed once the answer is known. */
   aOffer: SipResponse | undefined;
   pendingAck: PendingAck | undefined;
-  /** Why the media plane refused the caller's offer toward some contact (488 if toward all). */
-  mediaRefusal: string | undefined;
+  /**
+   * Why the media plane refused the call's SDP (the caller's offer, or a callee's answer): a 488
+   * that ends the call carries it as its Warning and records its text as the reason.
+   */
+  mediaRefusal: MediaRefusal | undefined;
   answeredAt: number | undefined;
   /** Serialises the asynchronous media work of responses so they reach the caller in order. */
   chain: Promise<void> = Promise.resolve();

@@ -12,6 +12,7 @@ import { bestFailure, type ForkDecision, type Forker } from "./forking.js";
 import type { Leg } from "./leg.js";
 import { MediaRefusedError, type MediaPort } from "./media-port.js";
 import type { DialContact, DialOutcome, DialRequest, DialStatus } from "./ports.js";
+import { declineAll, mediaRefusal, type MediaRefusal } from "./sdp-codecs.js";
 import { contentTypeOf, isSdp, passThroughHeaders, text, utf8 } from "./sip-helpers.js";
 
 export interface DialerDeps {
@@ -111,7 +112,7 @@ export class Dialer {
       } catch (err) {
         // This contact cannot be served; if none can, the dial fails with 488 (a refusal, with
         // the reason) or 500 (the media plane failed, e.g. no free port).
-        if (err instanceof MediaRefusedError) call.mediaRefusal = err.message;
+        if (err instanceof MediaRefusedError) call.mediaRefusal = mediaRefusal(err, "caller");
         else if (!call.ended)
           call.log.error({ err, contact: contact.contact }, "media for the callee failed");
         this.#o.media.closeLeg(call.record.id, leg);
@@ -133,7 +134,9 @@ export class Dialer {
     });
     if (!attempt) return false;
     this.#o.index(call, leg);
-    const decide = (d: ForkDecision) => {
+    const decide = async (decision: ForkDecision) => {
+      const d =
+        decision.kind === "answered" ? await this.#vet(call, decision.attempt, decision.res) : decision;
       this.#apply(call, d);
       done(d);
     };
@@ -144,9 +147,9 @@ export class Dialer {
         .then(() => decide(this.#o.forker.decide(call, attempt, res)))
         .catch((err: unknown) => call.log.error({ err }, "response not handled"));
     });
-    attempt.tx.on("transaction.timeout", () => decide(this.failed(call, attempt, 408)));
-    attempt.tx.on("transport.error", () => decide(this.failed(call, attempt, 503)));
-    attempt.fail = (status) => decide(this.failed(call, attempt, status));
+    attempt.tx.on("transaction.timeout", () => void decide(this.failed(call, attempt, 408)));
+    attempt.tx.on("transport.error", () => void decide(this.failed(call, attempt, 503)));
+    attempt.fail = (status) => void decide(this.failed(call, attempt, status));
     attempt.tx.start();
     return true;
   }
@@ -158,6 +161,42 @@ export class Dialer {
       return { kind: "none" };
     }
     return this.#o.forker.failed(call, attempt, status);
+  }
+
+  /**
+   * A callee's 2xx whose SDP the media plane refuses (an answer naming no codec the offer had, an
+   * offer with none the gateway relays) bridges nothing: its dialog is confirmed and ended at once
+   * (ACK, with an answer declining every stream when the 2xx offered, then BYE: RFC 3261
+   * §13.2.2.4) and the attempt counts as a 488, so that the dial fails with 488 and the Warning
+   * unless another contact answers. The SDP for the caller is kept on the attempt for #answered.
+   */
+  async #vet(call: Call, attempt: Attempt, res: SipResponse): Promise<ForkDecision> {
+    if (!call.inbound || !call.a) return { kind: "answered", attempt, res };
+    let refusal: MediaRefusal | undefined;
+    try {
+      await this.#sdpForCaller(call, attempt, res);
+    } catch (err) {
+      if (!(err instanceof MediaRefusedError)) call.log.error({ err }, "media for the answer failed");
+      refusal = err instanceof MediaRefusedError ? mediaRefusal(err, offererOf(call)) : undefined;
+      const declined = call.offerIn === "2xx" ? declineAll(text(res.body)) : undefined;
+      this.#o.signals.ack(
+        call,
+        attempt.leg,
+        declined ? { body: utf8(declined), contentType: "application/sdp" } : undefined,
+      );
+      this.#o.signals.sendInDialog(call, attempt.leg, "BYE");
+      if (refusal) call.mediaRefusal = refusal;
+      attempt.final = undefined;
+      return this.#o.forker.failed(
+        call,
+        attempt,
+        refusal ? 488 : 500,
+        refusal ? "Not Acceptable Here" : undefined,
+      );
+    }
+    // The call ended or another fork won while the media plane worked: this 2xx comes too late.
+    if (call.ended || call.b || call.phase !== "dialing") return { kind: "late-2xx", attempt, res };
+    return { kind: "answered", attempt, res };
   }
 
   #apply(call: Call, d: ForkDecision): void {
@@ -202,8 +241,15 @@ export class Dialer {
       });
     }
     if (!call.inbound) return;
-    // Early media only where the INVITE offered (without 100rel a 18x carries no offer of its own).
-    const body = call.offerIn === "invite" ? await this.#answerFor(call, attempt, res) : undefined;
+    // Early media only where the INVITE offered (without 100rel a 18x carries no offer of its own);
+    // an early answer the media plane refuses is relayed without it (the 2xx decides the call).
+    const body =
+      call.offerIn === "invite"
+        ? await this.#sdpForCaller(call, attempt, res).catch((err: unknown) => {
+            call.log.warn({ err: (err as Error).message }, "early answer not usable; relayed without SDP");
+            return undefined;
+          })
+        : undefined;
     if (call.ended || call.b) return;
     this.#o.signals.respondA(call, res.status, res.reason, res, [], body);
     if (res.status === 180 || res.status === 183) this.#o.recorder.setState(call.record, "ringing");
@@ -236,15 +282,7 @@ export class Dialer {
       this.#o.signals.ack(call, a, sdp);
       return;
     }
-    const body =
-      call.offerIn === "invite"
-        ? await this.#answerFor(call, attempt, res)
-        : isSdp(res)
-          ? {
-              body: utf8(await this.#o.media.offer(call.record.id, leg, a, text(res.body))),
-              contentType: "application/sdp",
-            }
-          : undefined;
+    const body = await this.#sdpForCaller(call, attempt, res);
     if (call.ended) return;
     this.#o.signals.respondA(call, res.status, res.reason, res, [], body);
     this.#o.signals.retransmit2xxToA(call, () => this.#o.endAnswered(call, a, "no-ack"));
@@ -278,15 +316,20 @@ export class Dialer {
     this.#o.signals.ack(call, b, ackBody.length > 0 ? { body: ackBody, contentType } : undefined);
   }
 
-  /** The SDP the callee's answer becomes for the caller (computed once per distinct SDP). */
-  async #answerFor(call: Call, attempt: Attempt, res: SipResponse) {
+  /**
+   * The SDP a callee's response becomes for the caller (computed once per distinct SDP): the
+   * answer to the caller's offer, or, when the INVITE came without SDP, the 2xx's offer.
+   */
+  async #sdpForCaller(call: Call, attempt: Attempt, res: SipResponse) {
     if (!isSdp(res)) return undefined;
     const sdp = text(res.body);
     if (attempt.answer?.from !== sdp) {
-      attempt.answer = {
-        from: sdp,
-        to: utf8(await this.#o.media.answer(call.record.id, attempt.leg, call.a!, sdp)),
-      };
+      const id = call.record.id;
+      const relayed =
+        call.offerIn === "invite"
+          ? await this.#o.media.answer(id, attempt.leg, call.a!, sdp)
+          : await this.#o.media.offer(id, attempt.leg, call.a!, sdp);
+      attempt.answer = { from: sdp, to: utf8(relayed) };
     }
     return { body: attempt.answer.to, ...contentTypeOf(res) };
   }
@@ -302,6 +345,11 @@ export class Dialer {
       return undefined;
     }
   }
+}
+
+/** The side whose SDP offered: the caller's INVITE, or (an INVITE without SDP) the callee's 2xx. */
+function offererOf(call: Call): "caller" | "callee" {
+  return call.offerIn === "invite" ? "caller" : "callee";
 }
 
 function outcome(status: DialStatus, sipStatus: number | null, reason: string | null): DialOutcome {

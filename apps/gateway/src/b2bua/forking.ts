@@ -105,6 +105,8 @@ export class Forker {
     }
     if (status < 300) {
       if (call.b === leg || call.a === leg) return { kind: "retransmitted-2xx", attempt };
+      // The 2xx again after its SDP was refused (ACK and BYE went out, see Dialer): ACK it again.
+      if (attempt.final !== undefined && attempt.final >= 300) return { kind: "retransmitted-2xx", attempt };
       attempt.final = status;
       leg.establishAsUac(attempt.invite, res);
       if (call.b || call.ended || attempt.cancelled || call.phase !== "dialing")

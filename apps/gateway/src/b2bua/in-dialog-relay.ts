@@ -1,15 +1,23 @@
 /**
  * A request inside a confirmed call (INFO, re-INVITE, UPDATE, MESSAGE, NOTIFY, ...) crosses to the
  * other leg as a new request of that leg's dialog; its final response comes back the same way.
- * SDP in a re-INVITE/UPDATE (hold, resume) goes through the media plane in both directions.
+ * SDP in a re-INVITE/UPDATE (hold, resume) goes through the media plane in both directions; an
+ * offer it refuses (without the call's codec: no transcoding) gets 488 and a Warning.
  */
-import { type SipRequest, type SipResponse, type TransactionLayer, type Transport } from "@hookline/sip-core";
+import {
+  type HeaderInput,
+  type SipRequest,
+  type SipResponse,
+  type TransactionLayer,
+  type Transport,
+} from "@hookline/sip-core";
 import type { Flow } from "../transport/types.js";
 import { contentTypeOf, isSdp, passThroughHeaders, text, utf8 } from "./sip-helpers.js";
 import type { Call } from "./call.js";
 import type { CallRecorder } from "./call-recorder.js";
 import type { Leg } from "./leg.js";
-import type { MediaPort } from "./media-port.js";
+import { MediaRefusedError, type MediaPort } from "./media-port.js";
+import { mediaRefusal, warningValue } from "./sdp-codecs.js";
 
 export interface RelayDeps {
   layer: TransactionLayer;
@@ -24,10 +32,26 @@ export async function relayInDialog(
   leg: Leg,
   other: Leg,
   req: SipRequest,
-  reply: (status: number, reason?: string, from?: SipResponse, body?: Uint8Array) => void,
+  reply: (
+    status: number,
+    reason?: string,
+    from?: SipResponse,
+    body?: Uint8Array,
+    headers?: HeaderInput[],
+  ) => void,
 ): Promise<void> {
   const id = call.record.id;
-  const offer = isSdp(req) ? utf8(await d.media.offer(id, leg, other, text(req.body))) : req.body;
+  let offer = req.body;
+  if (isSdp(req)) {
+    try {
+      offer = utf8(await d.media.offer(id, leg, other, text(req.body)));
+    } catch (err) {
+      if (!(err instanceof MediaRefusedError)) throw err;
+      // RFC 3261 §14.2: the new offer is refused, the session goes on as it was.
+      const refusal = mediaRefusal(err, leg === call.a ? "caller" : "callee");
+      return reply(488, "Not Acceptable Here", undefined, undefined, [["Warning", warningValue(refusal)]]);
+    }
+  }
   const relayed = other.request(req.method, {
     headers: passThroughHeaders(req),
     body: offer,

@@ -7,7 +7,15 @@ import { KEPT_EXTENSIONS } from "./leg-streams.js";
 import type { Direction } from "./sdp-audio.js";
 import { writePlainSdp, writeWebRtcSdp, type WriteCodec } from "./sdp-write.js";
 
-/** Writes the leg's next SDP version; `address` is the one mediasoup is reached at. */
+const MID_EXTENSION = "urn:ietf:params:rtp-hdrext:sdes:mid";
+
+/**
+ * Writes the leg's next SDP version. An answer to a browser that cannot name the SSRC it will
+ * receive (the other leg's is learnt from its first packets, ssrc-learner.ts) leaves out the MID
+ * header extension: with MID negotiated, Chromium demuxes an unsignalled SSRC only by a MID the
+ * consumer does not send (RFC 8843 BUNDLE demultiplexing), and drops it; without, it takes it by
+ * payload type. `address` is the one mediasoup is reached at.
+ */
 export function writeLegSdp(
   leg: LegMedia,
   codecs: RtpCodecCapability[],
@@ -63,7 +71,9 @@ export function writeLegSdp(
     // RFC 8842 §5.3: offers say actpass; the answer takes the role the offerer left.
     setup: type === "offer" ? "actpass" : leg.remote?.setup === "passive" ? "active" : "passive",
     ...(type === "answer" && {
-      extmaps: (leg.remote?.extmaps ?? []).filter((e) => KEPT_EXTENSIONS.has(e.uri) && leg.producer),
+      extmaps: (leg.remote?.extmaps ?? []).filter(
+        (e) => KEPT_EXTENSIONS.has(e.uri) && leg.producer && (ssrc || e.uri !== MID_EXTENSION),
+      ),
     }),
   });
 }

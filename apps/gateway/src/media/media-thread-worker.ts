@@ -24,11 +24,19 @@ export type MediaRequest =
   | { op: "closeLeg"; callId: string; leg: MediaLegRef }
   | { op: "closeCall"; callId: string };
 
+/** An error as it crosses the thread: a refusal keeps its Warning code and codecs. */
+export interface RefusalData {
+  message: string;
+  refused: boolean;
+  warnCode?: MediaRefusedError["warnCode"];
+  codecs?: MediaRefusedError["codecs"];
+}
+
 export type MediaNotice =
   | { type: "ready"; pids: number[] }
   | { type: "failed"; message: string }
   | { type: "pids"; pids: number[] }
-  | { type: "reply"; id: number; value?: unknown; error?: { message: string; refused: boolean } }
+  | { type: "reply"; id: number; value?: unknown; error?: RefusalData }
   | { type: "endCall"; callId: string; reason: string }
   | { type: "event"; event: MediaEvent }
   | { type: "workerDied"; pid: number; message: string };
@@ -104,7 +112,10 @@ function handle(media: MediasoupMedia, m: MediaRequest): void {
       notify({
         type: "reply",
         id: m.id,
-        error: { message: (err as Error).message, refused: err instanceof MediaRefusedError },
+        error:
+          err instanceof MediaRefusedError
+            ? { message: err.message, refused: true, warnCode: err.warnCode, codecs: err.codecs }
+            : { message: (err as Error).message, refused: false },
       }),
   );
 }

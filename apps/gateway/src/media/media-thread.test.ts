@@ -43,10 +43,14 @@ describe("MediaThread: the media plane in a worker thread", () => {
     await expect.poll(() => mediaCensus()).toMatchObject({ routers: 0, transports: before.transports });
   });
 
-  it("refuses an offer it cannot serve with a MediaRefusedError, across the thread", async () => {
+  it("refuses an offer it cannot serve with a MediaRefusedError, its Warning code and codecs across the thread", async () => {
     const refused = media.offer("t2", udp("a"), udp("b"), plainSdp(6104, { codecs: "18" }));
     await expect(refused).rejects.toBeInstanceOf(MediaRefusedError);
-    await expect(refused).rejects.toThrow(/no common audio codec/);
+    await expect(refused).rejects.toThrow(/^no common codec: the offer has G729\/8000/);
+    await expect(refused).rejects.toMatchObject({
+      warnCode: 305,
+      codecs: { offered: ["G729/8000"], otherIs: "gateway" },
+    });
     media.closeCall("t2");
   });
 

@@ -11,6 +11,7 @@
 import type { Worker } from "node:worker_threads";
 import { startModuleWorker } from "@hookline/db";
 import { MediaRefusedError, type MediaLegRef, type MediaPort } from "../b2bua/media-port.js";
+import { refuseOffer } from "./codec-choice.js";
 import { trackMediaPlane, type LegRtpStats, type MediaCensus } from "./census.js";
 import { emitMediaEvent, type MediaEvent } from "./media-events.js";
 import type { MediaNotice, MediaRequest, MediaThreadData } from "./media-thread-worker.js";
@@ -103,6 +104,11 @@ export class MediaThread implements MediaPort {
     this.#o.onEvent = onEvent;
   }
 
+  /** Pure, so checked here on the event loop: no round trip to the thread for a call refused at once. */
+  refuseOffer(sdp: string): MediaRefusedError | undefined {
+    return refuseOffer(sdp);
+  }
+
   offer(callId: string, from: MediaLegRef, to: MediaLegRef, sdp: string): Promise<string> {
     this.#calls.add(callId);
     return this.#sdp("offer", callId, from, to, sdp);
@@ -185,7 +191,9 @@ export class MediaThread implements MediaPort {
         const p = this.#pending.get(n.id);
         this.#pending.delete(n.id);
         if (!n.error) p?.resolve(n.value);
-        else p?.reject(n.error.refused ? new MediaRefusedError(n.error.message) : new Error(n.error.message));
+        else if (n.error.refused)
+          p?.reject(new MediaRefusedError(n.error.message, n.error.warnCode, n.error.codecs));
+        else p?.reject(new Error(n.error.message));
         return;
       }
       case "endCall":

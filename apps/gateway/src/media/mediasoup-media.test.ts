@@ -129,14 +129,42 @@ describe("MediasoupMedia: SDP ↔ mediasoup (SPEC §1)", () => {
       .offer("c4", udp("a4"), ws("b4"), plainSdp(6004, { codecs: "18" }))
       .catch((e) => e);
     expect(err).toBeInstanceOf(MediaRefusedError);
+    expect((err as MediaRefusedError).warnCode).toBe(305);
     expect((err as Error).message).toBe(
-      "no common audio codec: the offer has G729, the gateway relays opus, PCMU, PCMA, G722",
+      "no common codec: the offer has G729/8000; the gateway relays opus/48000/2, PCMU/8000, PCMA/8000, G722/8000",
     );
     const srtp = await media
       .offer("c5", udp("a5"), udp("b5"), plainSdp(6006).replace("RTP/AVP", "RTP/SAVP"))
       .catch((e) => e);
     expect((srtp as Error).message).toContain("SDES");
     expect(media.activeCalls).toBe(0);
+  });
+
+  it("Chromium offer, a G722 phone without a=ssrc answers: G722 9 and no MID (such a browser heard nothing); G729 is refused", async () => {
+    await media.offer("c9", ws("a9"), udp("b9"), CHROMIUM_OFFER);
+    const g722 = audio(await media.answer("c9", udp("b9"), ws("a9"), plainSdp(6010, { codecs: "9" })));
+    expect(g722.codecs.map((c) => `${c.payloadType} ${c.mimeType}/${c.clockRate}`)).toEqual([
+      "9 audio/G722/8000",
+    ]);
+    // Regression (a browser calling a phone without a=ssrc heard nothing): the phone's SSRC is
+    // learnt later, so the answer names none, and without MID negotiated Chromium takes the
+    // unsignalled stream by payload type instead of dropping it.
+    expect(g722.ssrc).toBeUndefined();
+    expect(g722.extmaps.map((e) => e.uri)).toEqual(["urn:ietf:params:rtp-hdrext:ssrc-audio-level"]);
+    media.closeCall("c9");
+
+    await media.offer("c10", ws("a10"), udp("b10"), CHROMIUM_OFFER);
+    const err = await media
+      .answer("c10", udp("b10"), ws("a10"), plainSdp(6012, { codecs: "18" }))
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MediaRefusedError);
+    expect((err as MediaRefusedError).codecs).toEqual({
+      offered: ["opus/48000/2", "G722/8000", "PCMU/8000", "PCMA/8000"],
+      other: ["G729/8000"],
+      otherIs: "answer",
+    });
+    media.closeCall("c10");
+    await expect.poll(async () => mediaCensus()).toMatchObject({ routers: 0, transports: 0 });
   });
 
   it("bridges two RTP legs both ways, pauses on hold, reports first RTP and ends a silent call with media-timeout", async () => {

@@ -22,18 +22,18 @@ import { applyDirections, consume, produce } from "./leg-streams.js";
 import { writeLegSdp } from "./leg-sdp.js";
 import { emitMediaEvent, type MediaEvent } from "./media-events.js";
 import {
-  describeCodecs,
-  isMediaCodec,
-  routerCodec,
-  routerCodecsFor,
-  routerCodecsIn,
-  sameCodec,
-  SUPPORTED_CODECS,
-} from "./router-codecs.js";
+  answerCodec,
+  audioCodecNames,
+  keepsCallCodec,
+  noRelayedCodec,
+  parseServable,
+  refuseOffer,
+} from "./codec-choice.js";
+import { routerCodec, routerCodecsFor, routerCodecsIn } from "./router-codecs.js";
 import { RouterShare } from "./router-share.js";
 import { SsrcLearner } from "./ssrc-learner.js";
 import { callRtpStats, RtpWatch } from "./rtp-watch.js";
-import { isWebRtc, parseAudio, type AudioDescription } from "./sdp-audio.js";
+import type { AudioDescription } from "./sdp-audio.js";
 import type { WorkerPool } from "./worker-pool.js";
 import { log } from "@hookline/log";
 
@@ -133,6 +133,10 @@ export class MediasoupMedia implements MediaPort {
     for (const id of new Set([...this.#calls.keys(), ...this.#chains.keys()])) this.closeCall(id);
   }
 
+  refuseOffer(sdp: string): MediaRefusedError | undefined {
+    return refuseOffer(sdp);
+  }
+
   offer(callId: string, from: MediaLegRef, to: MediaLegRef, sdp: string): Promise<string> {
     return this.#serial(callId, async () => {
       const d = this.#parse(sdp);
@@ -145,14 +149,18 @@ export class MediasoupMedia implements MediaPort {
       const target = await legFor(call, to, undefined, this.#o);
 
       const offered = routerCodecsIn(call.router, d.codecs);
-      if (call.codec && !offered.some((c) => sameCodec(c, call.codec!))) {
-        throw new MediaRefusedError(
-          `no common audio codec: the call uses ${describeCodecs([call.codec])}, the offer has ${describeCodecs(d.codecs)}`,
-        );
-      }
+      const refused = call.codec ? keepsCallCodec(d.codecs, call.codec) : undefined;
+      if (refused) throw refused;
       if (offered.length === 0) {
-        throw new MediaRefusedError(
-          `no common audio codec: the offer has ${describeCodecs(d.codecs)}, the gateway relays ${SUPPORTED_CODECS}`,
+        // Codecs the gateway relays, but not in the numbering the call's first offer fixed.
+        const other = audioCodecNames(call.router.rtpCapabilities.codecs ?? []);
+        throw (
+          noRelayedCodec(d.codecs) ??
+          new MediaRefusedError(
+            `no common codec: the offer has ${audioCodecNames(d.codecs).join(", ")}; the call's router carries ${other.join(", ")}`,
+            305,
+            { offered: audioCodecNames(d.codecs), other, otherIs: "call" },
+          )
         );
       }
       // A browser needs the consumer's SSRC in the offer, so the codec is fixed now; an RTP
@@ -181,15 +189,11 @@ export class MediasoupMedia implements MediaPort {
       await connectLeg(call, answerer, d, this.#o);
       this.#learn(call, answerer);
       if (!call.codec) {
-        const pick = d.codecs.find(
-          (c) =>
-            isMediaCodec(c) &&
-            offerer.remote?.codecs.some((o) => sameCodec(o, c)) &&
-            routerCodec(call.router, c),
+        const pick = answerCodec(
+          offerer.remote?.codecs ?? [],
+          d.codecs,
+          (c) => !!routerCodec(call.router, c),
         );
-        if (!pick) {
-          throw new MediaRefusedError(`no common audio codec: the answer has ${describeCodecs(d.codecs)}`);
-        }
         call.codec = routerCodec(call.router, pick);
       }
       const codec = call.codec!;
@@ -257,26 +261,15 @@ export class MediasoupMedia implements MediaPort {
   }
 
   #parse(sdp: string): AudioDescription {
-    const parsed = parseAudio(sdp);
-    if (!parsed.ok) throw new MediaRefusedError(parsed.error);
-    const d = parsed.audio;
-    if (!isWebRtc(d) && (d.hasCrypto || d.protocol.includes("SAVP"))) {
-      throw new MediaRefusedError("SRTP with SDES keys (RFC 4568) is not supported on RTP legs");
-    }
-    return d;
+    return parseServable(sdp);
   }
 
   #callFor(callId: string, offer: AudioDescription): Promise<CallMedia> {
     const existing = this.#calls.get(callId);
     if (existing) return existing;
+    const refused = noRelayedCodec(offer.codecs);
+    if (refused) return Promise.reject(refused);
     const mediaCodecs = routerCodecsFor(offer.codecs);
-    if (!mediaCodecs.some((c) => isMediaCodec(c))) {
-      return Promise.reject(
-        new MediaRefusedError(
-          `no common audio codec: the offer has ${describeCodecs(offer.codecs)}, the gateway relays ${SUPPORTED_CODECS}`,
-        ),
-      );
-    }
     const acquired = this.#routers.acquire(callId, mediaCodecs);
     const workerPid = this.#routers.pidOf(callId) ?? 0;
     const created = acquired.then((router): CallMedia => ({

@@ -17,8 +17,6 @@ const MEDIA = new Set(["audio/opus", "audio/pcmu", "audio/pcma", "audio/g722"]);
 const TELEPHONE_EVENT = "audio/telephone-event";
 const TELEPHONE_EVENT_RATES = new Set([8000, 16000, 32000, 48000]);
 
-export const SUPPORTED_CODECS = "opus, PCMU, PCMA, G722";
-
 export function isMediaCodec(c: { mimeType: string; clockRate: number; channels?: number }): boolean {
   const mime = c.mimeType.toLowerCase();
   if (!MEDIA.has(mime)) return false;
@@ -58,11 +56,6 @@ export function routerCodecsFor(offer: SdpCodec[]): RtpCodecCapability[] {
     });
   }
   return out;
-}
-
-export function describeCodecs(codecs: { mimeType: string }[]): string {
-  const names = codecs.map((c) => c.mimeType.replace(/^audio\//, ""));
-  return names.length > 0 ? names.join(", ") : "none";
 }
 
 /** The router's capability (with the router's payload type) for a codec, if it carries it. */

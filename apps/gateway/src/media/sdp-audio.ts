@@ -40,11 +40,18 @@ export interface AudioDescription {
 
 export type ParseAudioResult = { ok: true; audio: AudioDescription } | { ok: false; error: string };
 
-/** RFC 3551 §6 static payload types an SDP may use without an rtpmap line. */
+/**
+ * RFC 3551 §6 static audio payload types an SDP may use without an rtpmap line (those the gateway
+ * does not relay are named too, so that a refusal can say what was offered).
+ */
 const STATIC: Record<number, { codec: string; rate: number; encoding?: number }> = {
   0: { codec: "PCMU", rate: 8000 },
+  3: { codec: "GSM", rate: 8000 },
+  4: { codec: "G723", rate: 8000 },
   8: { codec: "PCMA", rate: 8000 },
   9: { codec: "G722", rate: 8000 },
+  13: { codec: "CN", rate: 8000 },
+  18: { codec: "G729", rate: 8000 },
 };
 
 const DIRECTIONS = new Set<string>(["sendrecv", "sendonly", "recvonly", "inactive"]);
