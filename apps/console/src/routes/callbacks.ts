@@ -150,6 +150,16 @@ const sendTest = createRoute({
   },
 });
 
+/** A name an event really carries, for a family (`call.*`) or a class (`sip.4xx`) (SPEC §4). */
+const FAMILY_SAMPLE: Record<string, string> = {
+  "sip.*": "sip.BYE",
+  "call.*": "call.completed",
+  "registration.*": "registration.created",
+  "media.*": "media.started",
+};
+const concreteEvent = (name: string) =>
+  FAMILY_SAMPLE[name] ?? (/^sip\.[1-6]xx$/.test(name) ? `${name.slice(0, 5)}00` : name);
+
 export function callbackRoutes(deps: RouteDeps) {
   const { db, allowlist, now } = deps;
   const app = newRouter();
@@ -170,7 +180,8 @@ export function callbackRoutes(deps: RouteDeps) {
   app.openapi(checkFilter, (c) => {
     const { filter, type } = c.req.valid("json");
     const compiled = compileFilter(filter);
-    if (!compiled.ok) throw new ApiError(400, "invalid_request", `filter: ${compiled.error}`);
+    if (!compiled.ok)
+      throw new ApiError(400, "invalid_request", `filter: ${compiled.error.replace(/^filter /, "")}`);
     const event = sampleEvent(c.var.accountId, type, now());
     const r = compiled.filter.evaluate(event);
     // An evaluation error counts as no match at run time (filter.ts); say so here.
@@ -248,10 +259,7 @@ export function callbackRoutes(deps: RouteDeps) {
     const cb = find(c.var.accountId, id);
     const body: unknown = await c.req.json().catch(() => ({}));
     const parsed = TestBody.safeParse(body ?? {});
-    const type =
-      (parsed.success ? parsed.data.type : undefined) ??
-      cb.events.find((e) => !e.endsWith("*") && !e.endsWith("xx")) ??
-      "sip.BYE";
+    const type = (parsed.success ? parsed.data.type : undefined) ?? concreteEvent(cb.events[0] ?? "sip.BYE");
     const event = sampleEvent(c.var.accountId, type, now());
     const d = enqueueDelivery(db, { accountId: c.var.accountId, callbackId: cb.id, event }, now());
     return c.json({ deliveryId: d.id, eventType: d.eventType }, 202);
