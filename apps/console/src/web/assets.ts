@@ -61,6 +61,7 @@ fieldset.events{display:grid;gap:.5rem}
 .event-group{display:flex;flex-wrap:wrap;gap:.25rem 0}
 .event-group .family{flex-basis:100%;font-weight:600}
 .filter-field{display:grid;gap:.25rem}
+fieldset.events>label{display:grid;font-weight:600;margin:0}
 @media (max-width:40rem){.who{margin-left:0}main{padding:1rem .75rem}}
 `;
 
