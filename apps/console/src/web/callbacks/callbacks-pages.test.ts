@@ -123,6 +123,8 @@ describe("callbacks pages", () => {
       .set({ status: "failed", completedAt: 1 })
       .where(eq(deliveries.id, dId))
       .run();
+    expect(await (await b.get("/")).text()).toContain('href="/deliveries?status=failed"');
+    expect(await (await b.get("/deliveries?status=failed")).text()).toContain(`href="/deliveries/${dId}"`);
     const all = await b.post("/deliveries/replay", { _csrf: csrf, callback: id, back: "//evil.example" });
     expect(all.status).toBe(303);
     expect(all.headers.get("location")).toBe("/deliveries?replayed=1");
