@@ -2,7 +2,7 @@
  * Reading and replaying deliveries for the REST API (`GET /v1/deliveries`, `GET /v1/deliveries/:id`,
  * `POST /v1/deliveries/:id/replay`). Always scoped to an account: another account's id is "not found".
  */
-import { and, asc, desc, eq, lt } from "@hookline/db";
+import { and, asc, desc, eq, lt, orderedId } from "@hookline/db";
 import type { Database, Schema } from "@hookline/db";
 import { tables } from "./tables.js";
 
@@ -98,4 +98,70 @@ export function replayDelivery(db: Database, accountId: string, id: string): Rep
     .where(and(eq(deliveries.id, id), eq(deliveries.accountId, accountId)))
     .get();
   return { ok: false, code: exists ? "pending" : "not_found" };
+}
+
+/**
+ * Puts every dead letter (status `failed`) of the account, or of one callback, back to pending;
+ * returns how many. Same ids, so the same `webhook-id` on each.
+ */
+export function replayDeadLetters(db: Database, accountId: string, callbackId?: string): number {
+  const { deliveries } = tables(db);
+  const now = Date.now();
+  return db
+    .update(deliveries)
+    .set({ status: "pending", nextAttemptAt: now, completedAt: null, lastError: null })
+    .where(
+      and(
+        eq(deliveries.accountId, accountId),
+        eq(deliveries.status, "failed"),
+        callbackId ? eq(deliveries.callbackId, callbackId) : undefined,
+      ),
+    )
+    .returning({ id: deliveries.id })
+    .all().length;
+}
+
+/**
+ * Records one event for one callback only (the console's "send a test event"): an outbox event and
+ * a pending delivery, written together; the engine's outbox poll signs and sends it like any other.
+ */
+export function enqueueDelivery(
+  db: Database,
+  input: { accountId: string; callbackId: string; event: { type: string; timestamp: string; data: object } },
+  now = Date.now(),
+): DeliveryRow {
+  const { deliveries, outboxEvents } = tables(db);
+  const eventId = orderedId("evt", now);
+  const { type, timestamp, data } = input.event;
+  const body = JSON.stringify({ type, timestamp, data });
+  return db.transaction((tx) => {
+    tx.insert(outboxEvents)
+      .values({
+        id: eventId,
+        accountId: input.accountId,
+        callId: null,
+        seq: null,
+        type,
+        body,
+        createdAt: now,
+      })
+      .run();
+    return tx
+      .insert(deliveries)
+      .values({
+        id: orderedId("dlv", now),
+        eventId,
+        callbackId: input.callbackId,
+        accountId: input.accountId,
+        callId: null,
+        seq: null,
+        eventType: type,
+        status: "pending",
+        attemptCount: 0,
+        nextAttemptAt: now,
+        createdAt: now,
+      })
+      .returning()
+      .get();
+  });
 }

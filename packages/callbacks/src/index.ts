@@ -68,7 +68,14 @@ export type { BreakerState, CircuitBreakerOptions } from "./circuit-breaker.js";
 export { createCallbackEngine, InvalidEventError } from "./engine.js";
 export type { CallbackEngine, CallbackEngineOptions, CallbackEngineStats, AcceptResult } from "./engine.js";
 export type { AttemptInfo, DispatcherLimits } from "./dispatcher.js";
-export { listDeliveries, getDelivery, replayDelivery, DELIVERY_STATUSES } from "./delivery-store.js";
+export {
+  listDeliveries,
+  getDelivery,
+  replayDelivery,
+  replayDeadLetters,
+  enqueueDelivery,
+  DELIVERY_STATUSES,
+} from "./delivery-store.js";
 export type {
   DeliveryRow,
   DeliveryAttemptRow,

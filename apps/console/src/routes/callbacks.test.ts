@@ -123,4 +123,15 @@ describe("callbacks", () => {
     expect(r.status).toBe(400);
     expect(r.body.error.message).toBe('url: host "localhost" is a local name');
   });
+
+  it("checks a filter against the sample event: a compile error names filter, else true or false", async () => {
+    h = harness();
+    const { apiKey } = await h.newAccount();
+    const check = (filter: string) => h.call("POST", "/v1/callbacks/check-filter", apiKey, { filter });
+    const broken = await check("message.direction ==");
+    expect(broken.status).toBe(400);
+    expect(broken.body.error.message).toMatch(/^filter: /);
+    expect((await check(valid.filter)).body.match).toBe(true);
+    expect((await check('message.direction == "sent"')).body.match).toBe(false);
+  });
 });

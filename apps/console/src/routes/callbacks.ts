@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { newWebhookSecret } from "@hookline/callbacks";
+import { compileFilter, enqueueDelivery, newWebhookSecret } from "@hookline/callbacks";
 import { and, asc, callbacks, eq, isNull } from "@hookline/db";
 import type { Callback } from "@hookline/db";
 import {
@@ -16,7 +16,8 @@ import {
 } from "../callback-input.js";
 import { errors, IdParams, iso, jsonBody, jsonResponse, newRouter } from "../context.js";
 import type { RouteDeps } from "../context.js";
-import { notFound } from "../errors.js";
+import { ApiError, notFound } from "../errors.js";
+import { sampleEvent } from "./callback-sample.js";
 
 /** How long the old secret keeps signing after a rotation, so receivers can switch over. */
 export const SECRET_ROTATION_GRACE_MS = 24 * 60 * 60 * 1000;
@@ -106,6 +107,59 @@ const rotate = createRoute({
   },
 });
 
+const CheckFilterBody = z
+  .strictObject({
+    filter: z.string().openapi({ example: 'message.direction == "received"' }),
+    type: z.string().max(64).optional().openapi({ description: "The sample event's type (default sip.BYE)" }),
+  })
+  .openapi("CheckFilter");
+const checkFilter = createRoute({
+  method: "post",
+  path: "/callbacks/check-filter",
+  operationId: "checkCallbackFilter",
+  tags,
+  summary: "Compile a CEL filter and evaluate it against a sample event (SPEC §4)",
+  request: { body: jsonBody(CheckFilterBody) },
+  responses: {
+    200: jsonResponse(
+      z.object({ match: z.boolean(), event: z.unknown() }).openapi("FilterCheck"),
+      "Compiles; whether the sample event matches",
+    ),
+    ...errors,
+  },
+});
+const TestBody = z
+  .strictObject({ type: z.string().max(64).optional().openapi({ example: "sip.BYE" }) })
+  .openapi("TestEvent");
+const sendTest = createRoute({
+  method: "post",
+  path: "/callbacks/{id}/test",
+  operationId: "sendCallbackTestEvent",
+  tags,
+  summary: "Deliver a signed sample event to this callback only, recorded as a delivery",
+  request: {
+    params: IdParams,
+    body: { required: false, content: { "application/json": { schema: TestBody } } },
+  },
+  responses: {
+    202: jsonResponse(
+      z.object({ deliveryId: z.string(), eventType: z.string() }).openapi("TestDelivery"),
+      "Queued; the engine sends it on its next outbox poll",
+    ),
+    ...errors,
+  },
+});
+
+/** A name an event really carries, for a family (`call.*`) or a class (`sip.4xx`) (SPEC §4). */
+const FAMILY_SAMPLE: Record<string, string> = {
+  "sip.*": "sip.BYE",
+  "call.*": "call.completed",
+  "registration.*": "registration.created",
+  "media.*": "media.started",
+};
+const concreteEvent = (name: string) =>
+  FAMILY_SAMPLE[name] ?? (/^sip\.[1-6]xx$/.test(name) ? `${name.slice(0, 5)}00` : name);
+
 export function callbackRoutes(deps: RouteDeps) {
   const { db, allowlist, now } = deps;
   const app = newRouter();
@@ -121,6 +175,19 @@ export function callbackRoutes(deps: RouteDeps) {
   };
   const scoped = (accountId: string, id: string) =>
     and(eq(callbacks.id, id), eq(callbacks.accountId, accountId));
+
+  // Before `/callbacks/{id}` routes, though the methods differ.
+  app.openapi(checkFilter, (c) => {
+    const { filter, type } = c.req.valid("json");
+    const compiled = compileFilter(filter);
+    if (!compiled.ok)
+      throw new ApiError(400, "invalid_request", `filter: ${compiled.error.replace(/^filter /, "")}`);
+    const event = sampleEvent(c.var.accountId, type, now());
+    const r = compiled.filter.evaluate(event);
+    // An evaluation error counts as no match at run time (filter.ts); say so here.
+    if (!r.ok) throw new ApiError(400, "invalid_request", `filter: on the sample event: ${r.error}`);
+    return c.json({ match: r.match, event }, 200);
+  });
 
   app.openapi(create, (c) => {
     const body = c.req.valid("json");
@@ -185,6 +252,17 @@ export function callbackRoutes(deps: RouteDeps) {
       .where(scoped(c.var.accountId, id))
       .run();
     return c.json({ secret, previousSecretExpiresAt: iso(previousSecretExpiresAt) ?? "" }, 200);
+  });
+
+  app.openapi(sendTest, async (c) => {
+    const { id } = c.req.valid("param");
+    const cb = find(c.var.accountId, id);
+    const body: unknown = await c.req.json().catch(() => ({}));
+    const parsed = TestBody.safeParse(body ?? {});
+    const type = (parsed.success ? parsed.data.type : undefined) ?? concreteEvent(cb.events[0] ?? "sip.BYE");
+    const event = sampleEvent(c.var.accountId, type, now());
+    const d = enqueueDelivery(db, { accountId: c.var.accountId, callbackId: cb.id, event }, now());
+    return c.json({ deliveryId: d.id, eventType: d.eventType }, 202);
   });
 
   return app;

@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createCallbackEngine, silentLogger } from "@hookline/callbacks";
+import { createCallbackEngine, sign, silentLogger } from "@hookline/callbacks";
 import type { CallbackEngine } from "@hookline/callbacks";
 import { harness } from "../test-helpers.js";
 import type { Harness } from "../test-helpers.js";
@@ -121,5 +121,55 @@ describe("deliveries", () => {
     const r = await h.call("POST", `/v1/deliveries/${deliveryIds[0]}/replay`, apiKey);
     expect(r.status).toBe(409);
     expect(r.body.error.code).toBe("conflict");
+  });
+
+  it("sends a signed test event to one callback, records it, and replays every dead letter", async () => {
+    let healthy = false;
+    const got: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString()));
+      req.on("end", () => {
+        got.push({ headers: req.headers, body });
+        res.writeHead(healthy ? 200 : 500);
+        res.end(healthy ? "ok" : "down");
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    closeReceiver = () => new Promise((r) => server.close(() => r()));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    const { id: accountId, apiKey } = await h.newAccount();
+    const other = await h.newAccount("Other");
+    const { body: cb } = await h.call("POST", "/v1/callbacks", apiKey, { url, events: ["sip.*", "sip.BYE"] });
+    engine = createCallbackEngine({
+      db: h.database.db,
+      allowlist: "127.0.0.1",
+      retrySchedule: [0],
+      logger: silentLogger,
+      pollIntervalMs: 20,
+    });
+    engine.start();
+
+    expect((await h.call("POST", `/v1/callbacks/${cb.id}/test`, other.apiKey, {})).status).toBe(404);
+    const sent = await h.call("POST", `/v1/callbacks/${cb.id}/test`, apiKey, {});
+    expect(sent.status).toBe(202);
+    expect(sent.body.eventType).toBe("sip.BYE");
+    const id: string = sent.body.deliveryId;
+    await until(async () => (await h.call("GET", `/v1/deliveries/${id}`, apiKey)).body.status === "failed");
+    const first = got[0]!;
+    expect(first.headers["webhook-id"]).toBe(id);
+    const ts = Number(first.headers["webhook-timestamp"]);
+    expect(first.headers["webhook-signature"]).toBe(sign(cb.secret, id, ts, first.body));
+    expect(JSON.parse(first.body)).toMatchObject({ type: "sip.BYE", data: { accountId, test: true } });
+
+    expect((await h.call("POST", "/v1/deliveries/replay", other.apiKey, {})).body.replayed).toBe(0);
+    healthy = true;
+    const all = await h.call("POST", "/v1/deliveries/replay", apiKey, { callback: cb.id });
+    expect(all.status).toBe(202);
+    expect(all.body.replayed).toBe(1);
+    await until(
+      async () => (await h.call("GET", `/v1/deliveries/${id}`, apiKey)).body.status === "succeeded",
+    );
+    expect(got.map((g) => g.headers["webhook-id"])).toEqual([id, id]);
   });
 });

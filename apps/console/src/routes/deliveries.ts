@@ -1,9 +1,15 @@
 // The delivery log (SPEC §3): list, one delivery with every attempt, replay (same webhook-id).
 // Mounted under /v1 with account-key auth already applied (c.var.accountId is set).
 import { createRoute, z } from "@hono/zod-openapi";
-import { DELIVERY_STATUSES, getDelivery, listDeliveries, replayDelivery } from "@hookline/callbacks";
+import {
+  DELIVERY_STATUSES,
+  getDelivery,
+  listDeliveries,
+  replayDeadLetters,
+  replayDelivery,
+} from "@hookline/callbacks";
 import type { DeliveryAttemptRow, DeliveryRow } from "@hookline/callbacks";
-import { errors, IdParams, iso, jsonResponse, newRouter } from "../context.js";
+import { errors, IdParams, iso, jsonBody, jsonResponse, newRouter } from "../context.js";
 import type { RouteDeps } from "../context.js";
 import { ApiError, notFound } from "../errors.js";
 
@@ -90,6 +96,24 @@ const replay = createRoute({
   },
 });
 
+const ReplayAllBody = z
+  .strictObject({
+    callback: z.string().max(64).optional().openapi({ description: "Only this callback's dead letters" }),
+  })
+  .openapi("ReplayDeadLetters");
+const replayAll = createRoute({
+  method: "post",
+  path: "/deliveries/replay",
+  operationId: "replayDeadLetters",
+  tags,
+  summary: "Send every dead letter (status failed) again, of the account or of one callback",
+  request: { body: jsonBody(ReplayAllBody) },
+  responses: {
+    202: jsonResponse(z.object({ replayed: z.number().int() }).openapi("ReplayedCount"), "Pending again"),
+    ...errors,
+  },
+});
+
 const deliveryView = (d: DeliveryRow) => ({
   id: d.id,
   callbackId: d.callbackId,
@@ -137,6 +161,11 @@ export function deliveryRoutes(deps: RouteDeps) {
     const d = getDelivery(db, c.var.accountId, id);
     if (!d) throw notFound("delivery", id);
     return c.json({ ...deliveryView(d), event: d.event, attempts: d.attempts.map(attemptView) }, 200);
+  });
+
+  app.openapi(replayAll, (c) => {
+    const { callback } = c.req.valid("json");
+    return c.json({ replayed: replayDeadLetters(db, c.var.accountId, callback) }, 202);
   });
 
   app.openapi(replay, (c) => {

@@ -9,6 +9,7 @@ import type { RouteDeps } from "../context.js";
 import { errorResponse } from "../errors.js";
 import { callbackRoutes } from "../routes/callbacks.js";
 import { credentialRoutes } from "../routes/credentials.js";
+import { deliveryRoutes } from "../routes/deliveries.js";
 import { domainRoutes } from "../routes/domains.js";
 
 type InternalEnv = { Bindings: { accountId: string }; Variables: { accountId: string } };
@@ -52,6 +53,7 @@ export function accountApi(deps: RouteDeps): AccountApi {
   api.route("/v1", domainRoutes(deps));
   api.route("/v1", credentialRoutes(deps));
   api.route("/v1", callbackRoutes(deps));
+  api.route("/v1", deliveryRoutes(deps));
 
   return async <T>(
     accountId: string,

@@ -49,6 +49,19 @@ button.link{background:none;color:inherit;padding:0;text-decoration:underline}
 .secret{font-family:ui-monospace,monospace;background:#f1f3f7;padding:.35rem .5rem;border-radius:4px;word-break:break-all;display:block}
 .empty{color:#4a5263}
 code{background:#f1f3f7;padding:0 .25rem;border-radius:4px}
+.badge{display:inline-block;padding:0 .5rem;border-radius:999px;font-size:13px;border:1px solid currentColor}
+.badge-succeeded{color:#1b6b34}.badge-failed{color:#b3261e}.badge-pending{color:#4a5263}
+.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0 0 1rem}
+.facts dt{font-weight:600;color:#4a5263}.facts dd{margin:0;word-break:break-all}
+form.filters{display:flex;gap:.5rem;align-items:end}
+form.filters label{grid-auto-flow:column;align-items:center}
+.pager{display:flex;gap:1rem;margin:1rem 0}
+pre.code{background:#fff;border:1px solid #dde2ea;border-radius:6px;padding:.75rem;overflow-x:auto;font-size:13px;white-space:pre-wrap;word-break:break-all}
+fieldset.events{display:grid;gap:.5rem}
+.event-group{display:flex;flex-wrap:wrap;gap:.25rem 0}
+.event-group .family{flex-basis:100%;font-weight:600}
+.filter-field{display:grid;gap:.25rem}
+fieldset.events>label{display:grid;font-weight:600;margin:0}
 @media (max-width:40rem){.who{margin-left:0}main{padding:1rem .75rem}}
 `;
 

@@ -12,6 +12,8 @@ import { assetRoutes } from "./assets.js";
 import { authPages } from "./auth-pages.js";
 import { domainPages } from "./domains.js";
 import { credentialPages } from "./credentials.js";
+import { callbackPages } from "./callbacks/index.js";
+import { deliveryPages } from "./deliveries/index.js";
 import { overviewPage } from "./overview.js";
 import { requireWebUser } from "./session.js";
 import type { WebEnv } from "./session.js";
@@ -28,6 +30,10 @@ const SIGNED_IN = [
   "/domains/*",
   "/credentials",
   "/credentials/*",
+  "/callbacks",
+  "/callbacks/*",
+  "/deliveries",
+  "/deliveries/*",
 ];
 
 export function webRoutes(deps: RouteDeps) {
@@ -42,5 +48,7 @@ export function webRoutes(deps: RouteDeps) {
   app.route("/", apiKeyPages(deps));
   app.route("/", domainPages(api));
   app.route("/", credentialPages(api));
+  app.route("/", callbackPages(api));
+  app.route("/", deliveryPages(api));
   return app;
 }

@@ -19,6 +19,8 @@ export const NAV = [
   ["/calls", "Calls"],
   ["/domains", "Domains"],
   ["/credentials", "Users"],
+  ["/callbacks", "Callbacks"],
+  ["/deliveries", "Deliveries"],
   ["/softphone", "Softphone"],
   ["/api-keys", "API keys"],
 ] as const;

@@ -31,6 +31,8 @@ export interface OverviewCounts {
   /** Deliveries of the last 24 hours that ended (succeeded or failed). */
   deliveriesDone: number;
   deliveriesSucceeded: number;
+  /** Of those, the dead letters. */
+  deliveriesFailed: number;
 }
 
 /** Simple counts, each on an index that starts with the account id. */
@@ -75,6 +77,7 @@ export function overviewCounts(deps: SessionDeps, accountId: string): OverviewCo
     ),
     deliveriesDone: of("succeeded") + of("failed"),
     deliveriesSucceeded: of("succeeded"),
+    deliveriesFailed: of("failed"),
   };
 }
 
@@ -102,8 +105,7 @@ function NextStep(props: { counts: OverviewCounts }) {
   if (c.callbacks === 0)
     return (
       <p>
-        To get events in your application, add a callback (<code>POST /v1/callbacks</code>, see{" "}
-        <a href="/v1/openapi.json">the API</a>).
+        To get events in your application, <a href="/callbacks/new">add a callback</a>.
       </p>
     );
   return null;
@@ -135,6 +137,13 @@ export function overviewPage(deps: SessionDeps) {
             {counts.deliveriesDone > 0 && `, ${counts.deliveriesSucceeded} of ${counts.deliveriesDone}`})
           </li>
         </ul>
+        {counts.deliveriesFailed > 0 && (
+          <p class="notice error">
+            {`${counts.deliveriesFailed} ${counts.deliveriesFailed === 1 ? "delivery" : "deliveries"} failed in 24 h: `}
+            <a href="/deliveries?status=failed">see the callbacks failing</a>, fix the endpoint, then replay
+            them.
+          </p>
+        )}
         <NextStep counts={counts} />
       </Layout>,
     );
