@@ -111,6 +111,11 @@ function finished(s) {
   if (s !== session) return;
   session = undefined;
   st.held = st.muted = false;
+  // sip.js ends an outgoing session before it hands over the final response (onReject): let that
+  // land first, so a refused call is logged with its status rather than as cancelled.
+  setTimeout(concluded, 0);
+}
+function concluded() {
   st.ended++;
   if (st.call === "failed") return render();
   const why = st.call === "answered" ? "ended" : entry && entry.direction === "in" ? (st.call === "incoming" ? "missed" : "declined") : "cancelled";
