@@ -322,7 +322,7 @@ if (picker) picker.onchange = () => {
 };
 setInterval(async () => {
   const s = await window.phone.stats().catch(() => null);
-  $("stats").textContent = s ? "Received " + s.packetsReceived + " packets (" + s.codec + "), level " + s.audioLevel.toFixed(3) + ", sent " + s.packetsSent : "";
+  $("stats").textContent = s && s.codec ? "Received " + s.packetsReceived + " packets (" + s.codec + "), level " + s.audioLevel.toFixed(3) + ", sent " + s.packetsSent : "";
 }, 1000);
 $("ws").value = "ws://" + location.hostname + ":" + root.dataset.wsPort;
 render();

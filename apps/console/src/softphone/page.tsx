@@ -28,10 +28,11 @@ const CSS = `
 [data-ringing="1"] #call-status{animation:pulse 1s ease-in-out infinite alternate}
 @keyframes pulse{to{background:#ffd866}}
 @media (prefers-reduced-motion:reduce){[data-ringing="1"] #call-status{animation:none;outline:3px solid #5c3c00}}
-button:disabled{background:#c9ced8;color:#3b4250;cursor:not-allowed}
+button:disabled,button.secondary:disabled,button.danger:disabled{background:#c9ced8;color:#3b4250;cursor:not-allowed}
 button.secondary{background:#4a5263}
 #keypad{display:grid;grid-template-columns:repeat(3,minmax(3rem,4.5rem));gap:.4rem;margin:.75rem 0}
 #keypad button{font-size:1.1rem;padding:.5rem 0}
+details{margin:1rem 0}
 #log{background:#f1f3f7;max-height:12rem;overflow:auto;padding:.5rem;font-size:12px;white-space:pre-wrap}
 .mono{font-family:ui-monospace,monospace}
 `;
