@@ -20,6 +20,7 @@ const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];
 const CSS = `
 .phone{display:grid;grid-template-columns:repeat(auto-fit,minmax(18rem,1fr));gap:1rem;align-items:start}
 .phone .card{margin:0}
+.phone h2{margin-top:0}
 .phone form.stack{max-width:none}
 .state{display:block;font-size:1.1rem;font-weight:600;padding:.5rem .75rem;border-radius:6px;background:#f1f3f7;margin:.25rem 0 .75rem}
 .state[data-state=registered],.state[data-state=answered]{background:#e3f4e8;color:#14532d}
@@ -164,12 +165,12 @@ export function SoftphonePage(props: {
           <audio id="remote" autoplay></audio>
         </section>
       </div>
-      <h2>Calls from this page</h2>
+      <h2 id="calls-h">Calls from this page</h2>
       <p id="calls-empty" class="empty">
         No calls yet. They are listed here until the page is reloaded; every call is also in{" "}
         {props.user ? <a href="/calls">Calls</a> : "the console's Calls page"}.
       </p>
-      <div id="calls-table" class="table-wrap" hidden>
+      <div id="calls-table" class="table-wrap" hidden tabindex={0} role="region" aria-labelledby="calls-h">
         <table>
           <thead>
             <tr>
