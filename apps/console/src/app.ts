@@ -96,7 +96,7 @@ export function createConsoleApp({
   });
 
   app.route("/", webRoutes(deps));
-  app.route("/", softphoneRoutes(config.sipWsPort));
+  app.route("/", softphoneRoutes(config.sipWsPort, deps));
   // The calls pages are the signed-in user's (web/session.ts): no session, the sign-in page.
   app.use("/calls", requireWebUser(deps));
   app.use("/calls/*", requireWebUser(deps));

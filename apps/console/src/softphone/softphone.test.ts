@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import { webHarness, type WebHarness } from "../web/test-client.js";
 import { softphoneRoutes } from "./index.js";
 
 describe("softphone page", () => {
@@ -25,5 +26,48 @@ describe("softphone page", () => {
     expect(await js.text()).toContain("export");
     expect((await app.request("/vendor/sip.js/..%2Fpackage.json")).status).toBe(404);
     expect((await app.request("/vendor/sip.js/index.d.ts")).status).toBe(404);
+  });
+
+  it("starts with every call button disabled: nothing makes sense before registering", async () => {
+    const html = await (await app.request("/softphone")).text();
+    for (const id of ["call", "hangup", "answer", "decline", "mute", "hold", "unregister"]) {
+      expect(html, id).toMatch(new RegExp(`<button id="${id}"[^>]* disabled`));
+    }
+    expect(html).not.toMatch(/<button id="register"[^>]* disabled/);
+    expect(html).toContain('data-state="unregistered"');
+  });
+});
+
+describe("softphone page in the console", () => {
+  let h: WebHarness;
+  afterEach(() => h?.close());
+
+  it("offers the signed-in account's SIP users, and no other account's", async () => {
+    h = webHarness();
+    const a = await h.tenant("ops@acme.test");
+    const b = await h.tenant("ops@other.test");
+    const post = (key: string, path: string, body: unknown) =>
+      h.app.request(path, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    expect((await post(a.apiKey, "/v1/domains", { name: "acme.sip.test" })).status).toBe(201);
+    expect((await post(b.apiKey, "/v1/domains", { name: "other.sip.test" })).status).toBe(201);
+    const cred = { domain: "acme.sip.test", username: "alice", password: "alice-secret" };
+    expect((await post(a.apiKey, "/v1/credentials", cred)).status).toBe(201);
+    const other = { domain: "other.sip.test", username: "mallory", password: "mallory-secret" };
+    expect((await post(b.apiKey, "/v1/credentials", other)).status).toBe(201);
+
+    const anonymous = await (await h.app.request("/softphone")).text();
+    expect(anonymous).not.toContain('id="credential"');
+    expect(anonymous).not.toContain("alice@acme.sip.test");
+
+    const browser = h.browser();
+    await browser.signIn("ops@acme.test", "correct horse battery");
+    const html = await (await browser.get("/softphone")).text();
+    expect(html).toContain('<option value="alice@acme.sip.test">');
+    expect(html).not.toContain("mallory");
+    expect(html).toContain('aria-current="page">Softphone</a>');
   });
 });
