@@ -42,8 +42,9 @@ export interface OutboundCallEnded extends OutboundCallStarted {
 
 /**
  * Toll-fraud guard (per account and per trunk). `admitOutbound` is asked once before the first
- * INVITE goes to the trunk; `onCallStarted` follows only an admitted call, and every started call
- * gets exactly one `onCallEnded`.
+ * INVITE goes to the trunk; `onCallStarted` follows an admitted call as its first INVITE leaves
+ * (so a ringing call counts toward concurrency), and every started call gets exactly one
+ * `onCallEnded`, answered or not.
  */
 export interface TrunkAdmission {
   admitOutbound(request: AdmitOutboundRequest): AdmitOutboundResult;
