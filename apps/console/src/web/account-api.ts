@@ -10,6 +10,7 @@ import { errorResponse } from "../errors.js";
 import { callbackRoutes } from "../routes/callbacks.js";
 import { credentialRoutes } from "../routes/credentials.js";
 import { domainRoutes } from "../routes/domains.js";
+import { trunkRoutes } from "../routes/trunks.js";
 
 type InternalEnv = { Bindings: { accountId: string }; Variables: { accountId: string } };
 
@@ -52,6 +53,7 @@ export function accountApi(deps: RouteDeps): AccountApi {
   api.route("/v1", domainRoutes(deps));
   api.route("/v1", credentialRoutes(deps));
   api.route("/v1", callbackRoutes(deps));
+  api.route("/v1", trunkRoutes(deps));
 
   return async <T>(
     accountId: string,

@@ -12,6 +12,7 @@ import { assetRoutes } from "./assets.js";
 import { authPages } from "./auth-pages.js";
 import { domainPages } from "./domains.js";
 import { credentialPages } from "./credentials.js";
+import { trunkPages } from "./trunks.js";
 import { overviewPage } from "./overview.js";
 import { requireWebUser } from "./session.js";
 import type { WebEnv } from "./session.js";
@@ -28,6 +29,8 @@ const SIGNED_IN = [
   "/domains/*",
   "/credentials",
   "/credentials/*",
+  "/trunks",
+  "/trunks/*",
 ];
 
 export function webRoutes(deps: RouteDeps) {
@@ -42,5 +45,6 @@ export function webRoutes(deps: RouteDeps) {
   app.route("/", apiKeyPages(deps));
   app.route("/", domainPages(api));
   app.route("/", credentialPages(api));
+  app.route("/", trunkPages(api));
   return app;
 }

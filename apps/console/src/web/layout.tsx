@@ -19,6 +19,7 @@ export const NAV = [
   ["/calls", "Calls"],
   ["/domains", "Domains"],
   ["/credentials", "Users"],
+  ["/trunks", "Trunks"],
   ["/softphone", "Softphone"],
   ["/api-keys", "API keys"],
 ] as const;
