@@ -27,6 +27,8 @@ import { LocationService } from "./registrar/location-service.js";
 import { Registrar } from "./registrar/registrar.js";
 import { createCallDirectory } from "./tenancy/call-directory.js";
 import { TenantDirectory } from "./tenancy/tenant-directory.js";
+import { InboundTrunkGate } from "./trunks/inbound.js";
+import { TrunkDirectory } from "./trunks/trunk-directory.js";
 
 export interface Hookline {
   readonly config: Config;
@@ -106,6 +108,13 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     config: applicationConfigReader(db),
     ringTimeoutMs: options.ringTimeoutMs ?? 60_000,
   });
+  const trunkDirectory = new TrunkDirectory(db, tokenSecret);
+  const trunks = new InboundTrunkGate({
+    directory: trunkDirectory,
+    isTenantDomain: (host) => tenants.domain(host) !== undefined,
+    secret: `trunk-nonce:${tokenSecret}`,
+    logger: log.child({ component: "trunks" }),
+  });
   const gateway = new Gateway({
     listenIp: config.listenIp,
     publicIp: config.publicIp,
@@ -116,6 +125,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     directory,
     registrar,
     router,
+    trunks,
     recorder,
     media,
     ...(options.ringTimeoutMs !== undefined && { ringTimeoutMs: options.ringTimeoutMs }),

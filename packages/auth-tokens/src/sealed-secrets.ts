@@ -36,3 +36,7 @@ export function openSecret(secret: string | Uint8Array, sealed: string, context:
 function sealKey(secret: string | Uint8Array): Buffer {
   return Buffer.from(hkdfSync("sha256", secret, Buffer.alloc(0), "hookline sealed secrets v1", 32));
 }
+
+/** The sealing context of a trunk's digest password (written by the API, opened by the gateway). */
+export const trunkSecretContext = (trunkId: string, side: "outbound" | "inbound") =>
+  `trunk:${trunkId}:${side}`;

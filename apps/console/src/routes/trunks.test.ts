@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { openSecret } from "@hookline/auth-tokens";
+import { openSecret, trunkSecretContext } from "@hookline/auth-tokens";
 import { eq, trunks } from "@hookline/db";
 import { harness, TOKEN_SECRET } from "../test-helpers.js";
 import type { Harness } from "../test-helpers.js";
-import { sealContext } from "./trunks.js";
 
 let h: Harness;
 afterEach(() => h.close());
@@ -61,7 +60,11 @@ describe("trunks", () => {
     const row = h.database.db.select().from(trunks).where(eq(trunks.id, created.body.id)).get();
     expect(row?.outboundPasswordSealed).not.toContain("carrier-secret");
     expect(
-      openSecret(TOKEN_SECRET, row?.outboundPasswordSealed ?? "", sealContext(created.body.id, "outbound")),
+      openSecret(
+        TOKEN_SECRET,
+        row?.outboundPasswordSealed ?? "",
+        trunkSecretContext(created.body.id, "outbound"),
+      ),
     ).toBe("carrier-secret");
   });
 

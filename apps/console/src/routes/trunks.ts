@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { sealSecret } from "@hookline/auth-tokens";
+import { sealSecret, trunkSecretContext } from "@hookline/auth-tokens";
 import { and, asc, eq, isUniqueViolation, newId, trunks } from "@hookline/db";
 import type { Trunk } from "@hookline/db";
 import { conflictResponse, errors, IdParams, iso, jsonBody, jsonResponse, newRouter } from "../context.js";
@@ -105,9 +105,6 @@ function blankTrunk(id: string, accountId: string, name: string, t: number): Tru
   };
 }
 
-/** Sealing context: the row and the field, so a sealed value does not open anywhere else. */
-export const sealContext = (trunkId: string, side: "outbound" | "inbound") => `trunk:${trunkId}:${side}`;
-
 export function trunkRoutes({ db, config, now }: RouteDeps) {
   const app = newRouter();
 
@@ -128,7 +125,7 @@ export function trunkRoutes({ db, config, now }: RouteDeps) {
       });
     }
     const seal = (side: "outbound" | "inbound", password: string) =>
-      sealSecret(config.tokenSecret, password, sealContext(current.id, side));
+      sealSecret(config.tokenSecret, password, trunkSecretContext(current.id, side));
     const outCreds = body.outbound?.credentials;
     if (outCreds !== undefined) {
       next.outboundUsername = outCreds?.username ?? null;
