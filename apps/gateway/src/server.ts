@@ -28,6 +28,7 @@ import { Registrar } from "./registrar/registrar.js";
 import { createCallDirectory } from "./tenancy/call-directory.js";
 import { TenantDirectory } from "./tenancy/tenant-directory.js";
 import { InboundTrunkGate } from "./trunks/inbound.js";
+import { TrunkCalls } from "./trunks/outbound.js";
 import { TrunkDirectory } from "./trunks/trunk-directory.js";
 
 export interface Hookline {
@@ -102,13 +103,16 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     allowlist: allowlist.allowlist,
     logger: log.child({ component: "application" }),
   });
+  const trunkDirectory = new TrunkDirectory(db, tokenSecret);
+  // The trunk guards (target health, toll-fraud admission) plug in here (trunks/ports.ts).
+  const trunkCalls = new TrunkCalls({ directory: trunkDirectory });
   const router = new ApplicationRouter({
     directory,
     hooks,
     config: applicationConfigReader(db),
     ringTimeoutMs: options.ringTimeoutMs ?? 60_000,
+    trunks: trunkCalls,
   });
-  const trunkDirectory = new TrunkDirectory(db, tokenSecret);
   const trunks = new InboundTrunkGate({
     directory: trunkDirectory,
     isTenantDomain: (host) => tenants.domain(host) !== undefined,

@@ -155,6 +155,7 @@ export class B2bua {
       source: trunk.kind === "call" ? { ...source, trunk: trunk.trunk } : source,
       headers: xHeaders(req),
       codecs: isSdp(req) ? offeredCodecs(text(req.body)) : [],
+      privacy: /\b(id|header|user)\b/i.test(getHeader(req, "privacy") ?? ""),
     };
     await this.#steer(call, () => this.#router.route(this.#control(call), incoming));
   }

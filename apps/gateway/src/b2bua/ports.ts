@@ -54,6 +54,8 @@ export interface DialOutcome {
 /** One contact to ring, and the target (user name or URI) it was found from. */
 export interface DialContact extends Binding {
   target: string;
+  /** Digest credentials answering the contact's 401/407 once (a trunk's outbound credentials). */
+  auth?: { username: string; password: string } | undefined;
 }
 
 export interface DialRequest {
@@ -113,6 +115,8 @@ export interface IncomingCall {
   /** The INVITE's X- headers, lower-case. */
   headers: Record<string, string>;
   codecs: string[];
+  /** The caller asked to hide its identity (`Privacy: id` or `header`, RFC 3323 §4.2). */
+  privacy?: boolean;
 }
 
 /**

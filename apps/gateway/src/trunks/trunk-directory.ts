@@ -88,6 +88,16 @@ export class TrunkDirectory {
     return this.#db.select().from(numbers).where(eq(numbers.number, e164)).get();
   }
 
+  /** The number assigned to `user` of a domain (the user's caller id through a trunk). */
+  numberOfUser(domainId: string, user: string): string | undefined {
+    return this.#db
+      .select({ number: numbers.number })
+      .from(numbers)
+      .where(and(eq(numbers.domainId, domainId), eq(numbers.user, user)))
+      .orderBy(asc(numbers.number))
+      .get()?.number;
+  }
+
   /** Where a number's calls go: its domain, else the account's first domain. */
   domainOf(n: PhoneNumber): TenantDomain | undefined {
     const columns = { domainId: domains.id, accountId: domains.accountId, name: domains.name };
