@@ -17,6 +17,8 @@ import { deliveryRoutes } from "./routes/deliveries.js";
 import { domainRoutes } from "./routes/domains.js";
 import { registrationRoutes } from "./routes/registrations.js";
 import { tokenRoutes } from "./routes/tokens.js";
+import { numberRoutes } from "./routes/numbers.js";
+import { trunkRoutes } from "./routes/trunks.js";
 import { softphoneRoutes } from "./softphone/index.js";
 import { startCallRoutes, type StartCallPort } from "./routes/start-call.js";
 import { registerApplicationWebhooks } from "./openapi-webhooks.js";
@@ -71,6 +73,8 @@ export function createConsoleApp({
   app.route("/v1", callRoutes(deps));
   app.route("/v1", tokenRoutes(deps));
   app.route("/v1", deliveryRoutes(deps));
+  app.route("/v1", trunkRoutes(deps));
+  app.route("/v1", numberRoutes(deps));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
     type: "http",

@@ -16,7 +16,7 @@ import { B2bua, type CallDirectory } from "./b2bua/b2bua.js";
 import type { CallRecorder } from "./b2bua/call-recorder.js";
 import type { LocalAddress } from "./b2bua/leg.js";
 import type { MediaPort } from "./b2bua/media-port.js";
-import type { CallRouter } from "./b2bua/ports.js";
+import type { CallRouter, InboundTrunks } from "./b2bua/ports.js";
 import { relayMessage } from "./b2bua/pager.js";
 import { SipStack } from "./sip/sip-stack.js";
 import { TransportLayer } from "./transport/transport-layer.js";
@@ -48,6 +48,8 @@ export interface GatewayOptions {
   media?: MediaPort;
   /** Steers new calls (the application hook, SPEC §5); the default route without one. */
   router?: CallRouter;
+  /** Carriers' and PBXs' INVITEs (SPEC §3 trunks); without it every INVITE is a user's call. */
+  trunks?: InboundTrunks;
   ringTimeoutMs?: number;
   t1Ms?: number;
   onNewCall?: (call: { id: string; accountId: string }, invite: SipRequest) => Promise<void>;
@@ -99,6 +101,7 @@ export class Gateway {
       ...(opts.onNewCall && { onNewCall: opts.onNewCall }),
       ...(opts.media && { media: opts.media }),
       ...(opts.router && { router: opts.router }),
+      ...(opts.trunks && { trunks: opts.trunks }),
     });
     this.stack.setHandlers({
       onRequest: (req, flow) => this.#onRequest(req, flow),

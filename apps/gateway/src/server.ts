@@ -27,6 +27,9 @@ import { LocationService } from "./registrar/location-service.js";
 import { Registrar } from "./registrar/registrar.js";
 import { createCallDirectory } from "./tenancy/call-directory.js";
 import { TenantDirectory } from "./tenancy/tenant-directory.js";
+import { InboundTrunkGate } from "./trunks/inbound.js";
+import { TrunkCalls } from "./trunks/outbound.js";
+import { TrunkDirectory } from "./trunks/trunk-directory.js";
 
 export interface Hookline {
   readonly config: Config;
@@ -100,11 +103,21 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     allowlist: allowlist.allowlist,
     logger: log.child({ component: "application" }),
   });
+  const trunkDirectory = new TrunkDirectory(db, tokenSecret);
+  // The trunk guards (target health, toll-fraud admission) plug in here (trunks/ports.ts).
+  const trunkCalls = new TrunkCalls({ directory: trunkDirectory });
   const router = new ApplicationRouter({
     directory,
     hooks,
     config: applicationConfigReader(db),
     ringTimeoutMs: options.ringTimeoutMs ?? 60_000,
+    trunks: trunkCalls,
+  });
+  const trunks = new InboundTrunkGate({
+    directory: trunkDirectory,
+    isTenantDomain: (host) => tenants.domain(host) !== undefined,
+    secret: `trunk-nonce:${tokenSecret}`,
+    logger: log.child({ component: "trunks" }),
   });
   const gateway = new Gateway({
     listenIp: config.listenIp,
@@ -116,6 +129,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     directory,
     registrar,
     router,
+    trunks,
     recorder,
     media,
     ...(options.ringTimeoutMs !== undefined && { ringTimeoutMs: options.ringTimeoutMs }),

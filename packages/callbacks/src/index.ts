@@ -95,4 +95,10 @@ export {
   DialCompletedSchema,
   parseApplicationAnswer,
 } from "./application/actions.js";
-export type { Action, DialAction, ApplicationRequest, ParsedAnswer } from "./application/actions.js";
+export type {
+  Action,
+  DialAction,
+  DialTarget,
+  ApplicationRequest,
+  ParsedAnswer,
+} from "./application/actions.js";

@@ -2,7 +2,20 @@ import { randomFillSync } from "node:crypto";
 
 /** Prefixes of the text ids, one per table (Stripe-style: the id says what it names). */
 export type IdPrefix =
-  "acc" | "key" | "usr" | "dom" | "cred" | "reg" | "call" | "leg" | "cb" | "evt" | "dlv" | "att";
+  | "acc"
+  | "key"
+  | "usr"
+  | "dom"
+  | "cred"
+  | "reg"
+  | "call"
+  | "leg"
+  | "cb"
+  | "evt"
+  | "dlv"
+  | "att"
+  | "trk"
+  | "num";
 
 const ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 

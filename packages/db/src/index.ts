@@ -27,6 +27,8 @@ export {
   outboxEvents,
   deliveries,
   deliveryAttempts,
+  trunks,
+  numbers,
 } from "./schema/index.js";
 export type {
   Account,
@@ -53,6 +55,12 @@ export type {
   Delivery,
   DeliveryAttempt,
   DeliveryStatus,
+  Trunk,
+  PhoneNumber,
+  TrunkTargetRow,
+  TrunkNumberFormat,
+  TrunkFraudLimits,
+  TrunkCallerId,
 } from "./schema/index.js";
 // Query operators, re-exported so callers build portable queries with the same drizzle instance
 // the schema was defined with (no second copy of drizzle-orm, no raw SQL outside packages/db).

@@ -11,6 +11,7 @@ import { callbackRoutes } from "../routes/callbacks.js";
 import { credentialRoutes } from "../routes/credentials.js";
 import { deliveryRoutes } from "../routes/deliveries.js";
 import { domainRoutes } from "../routes/domains.js";
+import { trunkRoutes } from "../routes/trunks.js";
 
 type InternalEnv = { Bindings: { accountId: string }; Variables: { accountId: string } };
 
@@ -54,6 +55,7 @@ export function accountApi(deps: RouteDeps): AccountApi {
   api.route("/v1", credentialRoutes(deps));
   api.route("/v1", callbackRoutes(deps));
   api.route("/v1", deliveryRoutes(deps));
+  api.route("/v1", trunkRoutes(deps));
 
   return async <T>(
     accountId: string,

@@ -14,6 +14,7 @@ import { domainPages } from "./domains.js";
 import { credentialPages } from "./credentials.js";
 import { callbackPages } from "./callbacks/index.js";
 import { deliveryPages } from "./deliveries/index.js";
+import { trunkPages } from "./trunks.js";
 import { overviewPage } from "./overview.js";
 import { requireWebUser } from "./session.js";
 import type { WebEnv } from "./session.js";
@@ -34,6 +35,8 @@ const SIGNED_IN = [
   "/callbacks/*",
   "/deliveries",
   "/deliveries/*",
+  "/trunks",
+  "/trunks/*",
 ];
 
 export function webRoutes(deps: RouteDeps) {
@@ -50,5 +53,6 @@ export function webRoutes(deps: RouteDeps) {
   app.route("/", credentialPages(api));
   app.route("/", callbackPages(api));
   app.route("/", deliveryPages(api));
+  app.route("/", trunkPages(api));
   return app;
 }

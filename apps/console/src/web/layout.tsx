@@ -21,6 +21,7 @@ export const NAV = [
   ["/credentials", "Users"],
   ["/callbacks", "Callbacks"],
   ["/deliveries", "Deliveries"],
+  ["/trunks", "Trunks"],
   ["/softphone", "Softphone"],
   ["/api-keys", "API keys"],
 ] as const;

@@ -7,7 +7,7 @@
  * timeline. Calls the API starts (`POST /v1/calls`) run their actions, or ask the application with
  * `call.outbound-answered`, once the first party answered.
  */
-import type { Action, DialAction } from "@hookline/callbacks";
+import type { Action, DialAction, DialTarget } from "@hookline/callbacks";
 import { finishFailedDial, ringUser } from "../b2bua/default-route.js";
 import type {
   CallControl,
@@ -18,8 +18,9 @@ import type {
   HookEntry,
   IncomingCall,
 } from "../b2bua/ports.js";
+import type { TrunkCalls } from "../trunks/outbound.js";
 import type { ApplicationHookClient } from "./hook-client.js";
-import { resolveTarget } from "./targets.js";
+import { resolveTarget, type Resolved } from "./targets.js";
 
 /** A domain's hook settings, read fresh for each call (a PATCH applies to the next call). */
 export interface ApplicationConfig {
@@ -35,6 +36,8 @@ export interface ApplicationRouterDeps {
   config(domainId: string): ApplicationConfig | undefined;
   /** The default route's dial timeout. */
   ringTimeoutMs: number;
+  /** Calls out through trunks (SPEC §3); without it, numbers and trunk hosts are unreachable. */
+  trunks?: TrunkCalls;
   now?: () => number;
 }
 
@@ -203,11 +206,21 @@ export class ApplicationRouter implements CallRouter {
 
   async #dial(run: Run, action: DialAction): Promise<DialOutcome> {
     const { call } = run;
-    const targets = typeof action.to === "string" ? [action.to] : action.to;
+    const targets = Array.isArray(action.to) ? action.to : [action.to];
+    const trunks = this.#o.trunks;
+    const timeoutMs = (action.timeout ?? DEFAULT_DIAL_TIMEOUT_S) * 1000;
+    const headers = Object.entries(action.headers ?? {});
+    if (targets.length === 1 && trunks) {
+      // One trunk target: its outbound targets in priority order, failing over (trunks/outbound.ts).
+      const r = trunks.resolve(call.accountId, targets[0]!);
+      if (r && !r.ok) return unreachableOutcome(r.status, r.reason);
+      if (r)
+        return trunks.dial(call, r.route, { timeoutMs, caller: this.#caller(run, action.callerId), headers });
+    }
     const groups: DialContact[][] = [];
     let unreachable: { status: number; reason: string } | undefined;
     for (const target of targets) {
-      const r = resolveTarget(this.#o.directory, call.domain, target);
+      const r = await this.#resolve(call, target);
       if (!r.ok) {
         // 480 (offline) says more than 404 (unknown) when several targets fail.
         if (!unreachable || r.status > unreachable.status) unreachable = r;
@@ -216,27 +229,74 @@ export class ApplicationRouter implements CallRouter {
       if (action.strategy === "sequential" || groups.length === 0) groups.push([...r.contacts]);
       else groups[0]!.push(...r.contacts);
     }
-    if (groups.length === 0) {
-      const status = unreachable?.status ?? 404;
-      return {
-        status: status === 480 ? "no-answer" : "failed",
-        sipStatus: status,
-        reason: unreachable?.reason ?? null,
-        answeredBy: null,
-        durationSec: null,
-      };
-    }
+    if (groups.length === 0)
+      return unreachableOutcome(unreachable?.status ?? 404, unreachable?.reason ?? null);
     const callerId = action.callerId;
     return call.dial({
       groups,
-      timeoutMs: (action.timeout ?? DEFAULT_DIAL_TIMEOUT_S) * 1000,
+      timeoutMs,
       callerId: callerId && !/^sips?:/i.test(callerId) ? `sip:${callerId}@${call.domain.name}` : callerId,
-      headers: Object.entries(action.headers ?? {}),
+      headers,
     });
   }
 
-  #defaultRoute(call: CallControl, incoming: IncomingCall): Promise<void> {
-    return ringUser(this.#o.directory, call, incoming.user, this.#o.ringTimeoutMs);
+  /** A target among several: a trunk's comes as its first usable outbound target (no failover). */
+  async #resolve(call: CallControl, target: DialTarget): Promise<Resolved> {
+    const r = this.#o.trunks?.resolve(call.accountId, target);
+    if (r && !r.ok) return r;
+    if (r) {
+      const [first] = await this.#o.trunks!.contacts(r.route);
+      return first
+        ? { ok: true, contacts: [first] }
+        : { ok: false, status: 480, reason: "no trunk target is up" };
+    }
+    if (typeof target !== "string") return { ok: false, status: 404, reason: "no trunk for the number" };
+    return resolveTarget(this.#o.directory, call.domain, target);
+  }
+
+  /** Who calls, for a trunk's caller id rules. */
+  #caller(run: Run, callerId: string | undefined) {
+    const from = run.incoming.from;
+    const user = /^sips?:([^@;>]+)@([^;>]+)/i.exec(from);
+    const own = user && user[2]!.toLowerCase() === run.call.domain.name ? user[1] : undefined;
+    return {
+      from,
+      callerId,
+      number: this.#o.trunks?.numberOf(run.call.domain.domainId, own),
+      privacy: run.incoming.privacy ?? false,
+    };
+  }
+
+  /**
+   * The default route; a user dialling a number that is no user of the domain goes out through
+   * the account's default trunk (SPEC §3 trunks). Calls that came in through a trunk never do.
+   */
+  async #defaultRoute(call: CallControl, incoming: IncomingCall): Promise<void> {
+    const user = incoming.user;
+    const trunks = this.#o.trunks;
+    if (
+      trunks &&
+      user &&
+      !incoming.source.trunk &&
+      call.origin === "inbound" &&
+      !this.#o.directory.userExists(call.domain, user)
+    ) {
+      const route = trunks.defaultRoute(call.accountId, user);
+      if (route) {
+        const run = this.#run("call.incoming", call, incoming, {
+          applicationUrl: null,
+          fallbackUrl: null,
+          timeoutMs: 0,
+          secret: null,
+        });
+        const outcome = await trunks.dial(call, route, {
+          timeoutMs: this.#o.ringTimeoutMs,
+          caller: this.#caller(run, undefined),
+        });
+        return finishFailedDial(call, outcome);
+      }
+    }
+    return ringUser(this.#o.directory, call, user, this.#o.ringTimeoutMs);
   }
 
   #payload(type: string, call: CallControl, incoming: IncomingCall): Payload {
@@ -256,6 +316,16 @@ export class ApplicationRouter implements CallRouter {
       },
     };
   }
+}
+
+function unreachableOutcome(status: number, reason: string | null): DialOutcome {
+  return {
+    status: status === 480 ? "no-answer" : "failed",
+    sipStatus: status,
+    reason,
+    answeredBy: null,
+    durationSec: null,
+  };
 }
 
 function failedEntry(kind: HookEntry["kind"], eventType: string, url: string, error: string): HookEntry {

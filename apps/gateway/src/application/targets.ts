@@ -1,7 +1,7 @@
 /**
  * Where a `dial` target rings (SPEC §5): a user name or a `sip:` URI of the call's domain rings
  * that user's registered contacts; a `sip:` URI whose host is an IP address is sent there directly
- * (UDP unless it says `transport=tcp`). Other hosts need a trunk and are not reachable yet.
+ * (UDP unless it says `transport=tcp`). Numbers and other hosts go through trunks (trunks/outbound.ts).
  */
 import { isIP } from "node:net";
 import { parseUri } from "@hookline/sip-core";

@@ -106,11 +106,18 @@ export class B2bua {
     const respond = (status: number, reason?: string, headers?: HeaderInput[]) =>
       tx.respond(createResponse(req, status, reason, { toTag: generateTag(), ...(headers && { headers }) }));
     if (this.#draining) return respond(503, "Service Unavailable", [["Retry-After", "30"]]);
+    // A carrier's or PBX's INVITE (SPEC §3 trunks) finds its tenant by source and number instead.
+    const trunk = this.#o.trunks?.classify(req, flow) ?? { kind: "not-trunk" };
+    if (trunk.kind === "respond") return respond(trunk.status, trunk.reason, trunk.headers);
     const fromUri = parseSip(getFrom(req)?.uri);
-    const domain = fromUri && this.#o.directory.findDomain(fromUri.host);
+    const domain =
+      trunk.kind === "call" ? trunk.domain : fromUri && this.#o.directory.findDomain(fromUri.host);
     // No tenant to record it for: an unknown domain is answered and forgotten.
     if (!fromUri || !domain) return respond(404, "Not Found");
-    const auth = await this.#o.directory.authenticate(req, flow, domain);
+    const auth =
+      trunk.kind === "call"
+        ? { ok: true as const, username: trunk.trunk }
+        : await this.#o.directory.authenticate(req, flow, domain);
     // A challenge (401/407) is the first half of every call, not a call; a refusal is recorded.
     if (!auth.ok && auth.response.status !== 403) {
       this.#o.recorder.challenged(req, auth.response);
@@ -141,15 +148,22 @@ export class B2bua {
     }
     this.#signals.respondA(call, 100, "Trying");
     const target = parseSip(req.uri);
+    const source = { transport: flow.transport, address: `${flow.remoteAddress}:${flow.remotePort}` };
     const incoming: IncomingCall = {
       from: getFrom(req)!.uri,
-      to: getTo(req)!.uri,
+      to: trunk.kind === "call" ? trunk.number : getTo(req)!.uri,
       requestUri: req.uri,
       // Calls never cross tenants: a callee outside the caller's domain is no user of it.
-      user: target?.user && target.host.toLowerCase() === domain.name ? target.user : undefined,
-      source: { transport: flow.transport, address: `${flow.remoteAddress}:${flow.remotePort}` },
+      user:
+        trunk.kind === "call"
+          ? trunk.user
+          : target?.user && target.host.toLowerCase() === domain.name
+            ? target.user
+            : undefined,
+      source: trunk.kind === "call" ? { ...source, trunk: trunk.trunk } : source,
       headers: xHeaders(req),
       codecs: isSdp(req) ? offeredCodecs(text(req.body)) : [],
+      privacy: /\b(id|header|user)\b/i.test(getHeader(req, "privacy") ?? ""),
     };
     await this.#steer(call, () => this.#router.route(this.#control(call), incoming));
   }

@@ -43,8 +43,9 @@ const NEXT: Record<CallPhase, readonly CallPhase[]> = {
 /** One forked branch toward one of a dial's contacts (RFC 3261 §16.6-like parallel forking). */
 export interface Attempt {
   readonly leg: Leg;
-  readonly invite: SipRequest;
-  readonly tx: InviteClientTransaction;
+  /** The INVITE in flight: replaced, with its transaction, by its authorized retry (RFC 3261 §22.2). */
+  invite: SipRequest;
+  tx: InviteClientTransaction;
   /** What the tenant dialled: a user name or a `sip:` URI (the dial outcome's `answeredBy`). */
   readonly target: string;
   provisional: boolean;
@@ -55,6 +56,9 @@ export interface Attempt {
   cancelSent?: boolean;
   /** The callee's SDP and what the media plane made of it for the caller. */
   answer?: { from: string; to: Uint8Array };
+  /** Credentials for one answer to a 401/407 (a trunk's), and whether it was given. */
+  auth?: { username: string; password: string } | undefined;
+  authAnswered?: boolean;
   /** Ends the attempt from outside its transaction (its connection closed): 503. */
   fail?: (status: number) => void;
 }

@@ -6,6 +6,7 @@
  */
 import { generateCallId, generateTag, type HeaderInput, type SipResponse } from "@hookline/sip-core";
 import type { Attempt, Call } from "./call.js";
+import { authorizedInvite, RetryableInvite } from "./challenge-answer.js";
 import { Leg } from "./leg.js";
 import type { B2buaOptions, DialContact } from "./ports.js";
 import { nameAddr } from "./sip-helpers.js";
@@ -80,7 +81,9 @@ export class Forker {
     const attempt: Attempt = {
       leg,
       invite,
-      tx: tx as Attempt["tx"],
+      // With credentials, the transaction may be replaced by its authorized retry.
+      tx: (contact.auth ? new RetryableInvite(tx as Attempt["tx"]) : tx) as Attempt["tx"],
+      auth: contact.auth,
       target: contact.target,
       provisional: false,
       final: undefined,
@@ -113,7 +116,25 @@ export class Forker {
         return { kind: "late-2xx", attempt, res };
       return { kind: "answered", attempt, res };
     }
+    if ((status === 401 || status === 407) && this.#answerChallenge(call, attempt, res))
+      return { kind: "none" };
     return this.failed(call, attempt, status, res.reason);
+  }
+
+  /** A carrier's challenge, answered once with the contact's credentials (RFC 3261 §22.2). */
+  #answerChallenge(call: Call, attempt: Attempt, res: SipResponse): boolean {
+    const tx: unknown = attempt.tx;
+    if (!attempt.auth || attempt.authAnswered || !(tx instanceof RetryableInvite)) return false;
+    if (attempt.cancelled || call.ended || call.b) return false;
+    const next = authorizedInvite(attempt.invite, res, attempt.auth);
+    if (!next) return false;
+    attempt.authAnswered = true;
+    const retry = this.#o.layer.createClientTransaction(next, this.#o.transportFor(attempt.leg.flow));
+    if (retry.request.method !== "INVITE") return false;
+    attempt.invite = next;
+    this.#o.recorder.message(call.record, attempt.leg.id, "sent", next);
+    tx.replace(retry as Attempt["tx"]);
+    return true;
   }
 
   /** An attempt ended without a response (timeout 408, transport error 503) or with a failure. */

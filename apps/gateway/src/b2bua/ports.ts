@@ -54,6 +54,8 @@ export interface DialOutcome {
 /** One contact to ring, and the target (user name or URI) it was found from. */
 export interface DialContact extends Binding {
   target: string;
+  /** Digest credentials answering the contact's 401/407 once (a trunk's outbound credentials). */
+  auth?: { username: string; password: string } | undefined;
 }
 
 export interface DialRequest {
@@ -108,10 +110,27 @@ export interface IncomingCall {
   requestUri: string;
   /** The called user, when the Request-URI is a user of the caller's domain. */
   user: string | undefined;
-  source: { transport: string; address: string };
+  /** `trunk`: the name of the trunk a carrier's call came through. */
+  source: { transport: string; address: string; trunk?: string };
   /** The INVITE's X- headers, lower-case. */
   headers: Record<string, string>;
   codecs: string[];
+  /** The caller asked to hide its identity (`Privacy: id` or `header`, RFC 3323 §4.2). */
+  privacy?: boolean;
+}
+
+/**
+ * What an INVITE from a carrier or PBX is (SPEC §3 trunks), decided before the caller's domain is
+ * looked up: not a trunk's (a user's call), an answer that records nothing (a challenge, a refusal
+ * of a source no trunk allows, an unknown number), or a call of the number's account.
+ */
+export type TrunkInboundDecision =
+  | { kind: "not-trunk" }
+  | { kind: "respond"; status: number; reason: string; headers?: HeaderInput[] }
+  | { kind: "call"; domain: TenantDomain; trunk: string; number: string; user: string | undefined };
+
+export interface InboundTrunks {
+  classify(req: SipRequest, flow: Flow): TrunkInboundDecision;
 }
 
 /** Steers calls: the application hook (SPEC §5) or, without one, the default route. */
@@ -135,6 +154,8 @@ export interface B2buaOptions {
   media?: MediaPort;
   /** Steers each new call; without one, every call takes the default route. */
   router?: CallRouter;
+  /** Recognises carriers' and PBXs' INVITEs (SPEC §3); without it, every INVITE is a user's. */
+  trunks?: InboundTrunks;
   /**
    * Called with a new call's INVITE before any of its events is published, so that callbacks it
    * registers (X-Hookline-Callback) see the whole call.

@@ -7,12 +7,21 @@
 import { z } from "zod";
 
 const Target = z.string().trim().min(1).max(256);
+/** A phone number through a trunk (SPEC §3 trunks): the named one, else the account's default. */
+const NumberTarget = z.strictObject({
+  number: z
+    .string()
+    .trim()
+    .regex(/^\+[1-9]\d{1,14}$/, "must be an E.164 number such as +15551234567"),
+  trunk: z.string().trim().min(1).max(64).optional(),
+});
+const DialTarget = z.union([Target, NumberTarget]);
 const Url = z.url({ protocol: /^https?$/ }).max(2048);
 
 export const DialActionSchema = z.strictObject({
   action: z.literal("dial"),
-  /** A user name, a `sip:` URI, or a list of them. */
-  to: z.union([Target, z.array(Target).min(1).max(10)]),
+  /** A user name, a `sip:` URI, a `{number, trunk?}`, or a list of them. */
+  to: z.union([DialTarget, z.array(DialTarget).min(1).max(10)]),
   strategy: z.enum(["simultaneous", "sequential"]).optional(),
   /** Seconds each target (sequential) or all of them (simultaneous) may ring. Default 30. */
   timeout: z.number().int().min(1).max(600).optional(),
@@ -51,6 +60,7 @@ export const ApplicationAnswerSchema = z.object({ actions: z.array(ActionSchema)
 
 export type Action = z.infer<typeof ActionSchema>;
 export type DialAction = z.infer<typeof DialActionSchema>;
+export type DialTarget = z.infer<typeof DialTarget>;
 
 /** The body of every application-hook request (signed like a callback). */
 export const CallIncomingSchema = z.object({
@@ -63,7 +73,8 @@ export const CallIncomingSchema = z.object({
     from: z.string(),
     to: z.string(),
     requestUri: z.string(),
-    source: z.object({ transport: z.string(), address: z.string() }),
+    /** `trunk`: the trunk a carrier's call came through (SPEC §3). */
+    source: z.object({ transport: z.string(), address: z.string(), trunk: z.string().optional() }),
     headers: z.record(z.string(), z.string()),
     media: z.object({ codecs: z.array(z.string()) }),
   }),

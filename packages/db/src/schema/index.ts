@@ -21,3 +21,12 @@ export type { Callback, CallbackSource } from "./callbacks.js";
 // so its tables join the schema (and `Database`) without touching this file.
 export * from "./delivery.js";
 export { writeProbe } from "./write-probe.js";
+export { trunks, numbers } from "./trunks.js";
+export type {
+  Trunk,
+  PhoneNumber,
+  TrunkTargetRow,
+  TrunkNumberFormat,
+  TrunkFraudLimits,
+  TrunkCallerId,
+} from "./trunks.js";

@@ -1,0 +1,215 @@
+/**
+ * Calls out through a trunk (SPEC §3 trunks, §5 `dial`): a `{number, trunk?}` target (the account's
+ * default trunk when none is named), a `sip:` URI on one of a trunk's target hosts, or a user
+ * dialling a number when the domain has no application. The INVITE goes to the trunk's targets in
+ * priority order, skipping those the health guard reports down, and fails over to the next on 503
+ * or a timeout (Timer B, RFC 3261 §17.1.1.2); the carrier's 401/407 is answered once with the
+ * trunk's credentials (b2bua/challenge-answer.ts). The fraud guard admits the call first and hears
+ * of its start and end. Caller id: From and P-Asserted-Identity (RFC 3325) carry the caller's
+ * number; a caller asking for privacy gets an anonymous From and `Privacy: id` (RFC 3323).
+ */
+import { lookup } from "node:dns/promises";
+import { isIP } from "node:net";
+import type { DialTarget } from "@hookline/callbacks";
+import { parseUri, type HeaderInput } from "@hookline/sip-core";
+import type { CallControl, DialContact, DialOutcome } from "../b2bua/ports.js";
+import { fromE164, looksLikePhoneNumber, toE164 } from "./number-format.js";
+import { admitAll, alwaysUp, type TrunkAdmission, type TrunkHealth, type TrunkTarget } from "./ports.js";
+import type { TrunkDirectory, TrunkRecord } from "./trunk-directory.js";
+
+/** A trunk and what to call on it: an E.164 number, or the user part of a `sip:` URI on its host. */
+export interface TrunkRoute {
+  trunk: TrunkRecord;
+  destination: string;
+}
+
+export type TrunkResolution =
+  { ok: true; route: TrunkRoute } | { ok: false; status: 404; reason: string } | undefined;
+
+/** Who is calling, as the caller id rules need it. */
+export interface TrunkCaller {
+  /** The caller's From URI (its user may be a number). */
+  from: string;
+  /** An explicit caller id (the dial's `callerId`). */
+  callerId?: string | undefined;
+  /** The caller's own number (a number assigned to the calling user), when known. */
+  number?: string | undefined;
+  /** The caller asked for privacy (`Privacy: id`, RFC 3323). */
+  privacy: boolean;
+}
+
+export interface TrunkDialOptions {
+  timeoutMs: number;
+  caller: TrunkCaller;
+  headers?: HeaderInput[] | undefined;
+}
+
+export interface TrunkCallsOptions {
+  directory: TrunkDirectory;
+  health?: TrunkHealth;
+  admission?: TrunkAdmission;
+  /** Host name → IP (A/AAAA; RFC 3263 SRV/NAPTR are not followed). Default node:dns lookup. */
+  resolveHost?: (host: string) => Promise<string | undefined>;
+}
+
+const E164 = /^\+[1-9]\d{1,14}$/;
+
+export class TrunkCalls {
+  readonly #o: TrunkCallsOptions;
+  readonly #health: TrunkHealth;
+  readonly #admission: TrunkAdmission;
+
+  constructor(options: TrunkCallsOptions) {
+    this.#o = options;
+    this.#health = options.health ?? alwaysUp;
+    this.#admission = options.admission ?? admitAll;
+  }
+
+  /** The trunk route a dial target names; undefined when the target is no trunk's. */
+  resolve(accountId: string, target: DialTarget): TrunkResolution {
+    const d = this.#o.directory;
+    if (typeof target !== "string") {
+      const trunk = target.trunk ? d.byName(accountId, target.trunk) : d.defaultTrunk(accountId);
+      if (!trunk)
+        return {
+          ok: false,
+          status: 404,
+          reason: target.trunk ? `no trunk ${target.trunk}` : "no default trunk",
+        };
+      return { ok: true, route: { trunk, destination: target.number } };
+    }
+    if (!/^sips?:/i.test(target)) return undefined;
+    const uri = parseUri(target);
+    if (!uri.ok || uri.value.kind !== "sip" || !uri.value.user) return undefined;
+    const trunk = d.byTargetHost(accountId, uri.value.host);
+    return trunk ? { ok: true, route: { trunk, destination: uri.value.user } } : undefined;
+  }
+
+  /** A number a user dialled with no application (SPEC §5 default route): the default trunk's. */
+  defaultRoute(accountId: string, user: string): TrunkRoute | undefined {
+    if (!looksLikePhoneNumber(user)) return undefined;
+    const trunk = this.#o.directory.defaultTrunk(accountId);
+    const number = trunk && toE164(user, trunk.numberFormat);
+    return trunk && number ? { trunk, destination: number } : undefined;
+  }
+
+  /** The caller's own number: one assigned to the calling user in the call's domain. */
+  numberOf(domainId: string, user: string | undefined): string | undefined {
+    return user ? this.#o.directory.numberOfUser(domainId, user) : undefined;
+  }
+
+  /** Dials the route: admission, then the up targets in order with failover on 503 and timeout. */
+  async dial(call: CallControl, route: TrunkRoute, o: TrunkDialOptions): Promise<DialOutcome> {
+    const { trunk, destination } = route;
+    const admitted = this.#admission.admitOutbound({
+      accountId: call.accountId,
+      trunkId: trunk.id,
+      destination,
+    });
+    if (!admitted.ok) {
+      call.log.warn(
+        { trunk: trunk.id, status: admitted.status, reason: admitted.reason },
+        "trunk call refused",
+      );
+      return failure(admitted.status, admitted.reason);
+    }
+    const contacts = await this.contacts(route);
+    if (contacts.length === 0) return failure(503, `no outbound target of trunk ${trunk.name} is up`);
+    const started = { accountId: call.accountId, trunkId: trunk.id, callId: call.id, destination };
+    this.#admission.onCallStarted(started);
+    let last: DialOutcome = failure(503, "Service Unavailable");
+    try {
+      for (const contact of contacts) {
+        if (call.ended) break;
+        const caller = callerIdentity(trunk, contact, o.caller);
+        last = await call.dial({
+          groups: [[contact]],
+          timeoutMs: o.timeoutMs,
+          callerId: caller.from,
+          headers: [...caller.headers, ...(o.headers ?? [])],
+        });
+        // RFC 3261 §16.7-like: only an overloaded (503) or silent (408, Timer B) target fails over.
+        if (last.sipStatus !== 503 && last.sipStatus !== 408) break;
+        call.log.info(
+          { trunk: trunk.id, target: contact.contact, status: last.sipStatus },
+          "trunk target failed over",
+        );
+      }
+    } finally {
+      this.#admission.onCallEnded({ ...started, durationSec: last.durationSec ?? 0 });
+    }
+    return last;
+  }
+
+  /** One contact per usable target, in priority order (ties keep their stored order). */
+  async contacts(route: TrunkRoute): Promise<DialContact[]> {
+    const { trunk, destination } = route;
+    const user = E164.test(destination) ? fromE164(destination, trunk.numberFormat) : destination;
+    const ordered = trunk.outboundTargets
+      .map((t, i) => ({ t, i }))
+      .sort((a, b) => a.t.priority - b.t.priority || a.i - b.i)
+      .map(({ t }) => t)
+      .filter((t) => t.transport !== "tls" && this.#health.isTargetUp(trunk.id, t));
+    const auth =
+      trunk.outboundUsername && trunk.outboundPassword !== null
+        ? { username: trunk.outboundUsername, password: trunk.outboundPassword }
+        : undefined;
+    const out: DialContact[] = [];
+    for (const t of ordered) {
+      const ip = await this.#address(t);
+      if (!ip) continue;
+      const host = isIP(t.host) === 6 ? `[${t.host}]` : t.host;
+      const transport = t.transport === "tcp" ? "tcp" : "udp";
+      out.push({
+        contact: `sip:${user}@${host}:${t.port}${transport === "tcp" ? ";transport=tcp" : ""}`,
+        target: `sip:${user}@${host}`,
+        flow: { transport, remoteAddress: ip, remotePort: t.port },
+        auth,
+      });
+    }
+    return out;
+  }
+
+  async #address(t: TrunkTarget): Promise<string | undefined> {
+    if (isIP(t.host)) return t.host;
+    const resolve =
+      this.#o.resolveHost ??
+      ((h: string) =>
+        lookup(h).then(
+          (r) => r.address,
+          () => undefined,
+        ));
+    return resolve(t.host);
+  }
+}
+
+/**
+ * From, P-Asserted-Identity and Privacy toward the carrier. The number: the dial's caller id when
+ * it is one, else the caller's own (its From user when that is a number, or its assigned number),
+ * else the trunk's; with privacy, From is anonymous (RFC 3323 §4.1.1.3) and PAI still says who.
+ */
+export function callerIdentity(
+  trunk: TrunkRecord,
+  contact: DialContact,
+  caller: TrunkCaller,
+): { from: string; headers: HeaderInput[] } {
+  const fromUser = /^sips?:([^@;>]+)@/i.exec(caller.from)?.[1];
+  const candidates = [caller.callerId, fromUser, caller.number, trunk.callerId.number ?? undefined];
+  // Only numbers already in E.164: a short user name (an extension) is no caller id.
+  const number = candidates
+    .map((c) => c?.replace(/[\s().-]/g, ""))
+    .find((c) => c !== undefined && E164.test(c));
+  const host = /@([^;>]+)$/.exec(contact.target)?.[1] ?? contact.flow.remoteAddress;
+  const identity = number ? `sip:${number}@${host}` : caller.from;
+  const headers: HeaderInput[] = [];
+  if (trunk.callerId.assertIdentity && number) headers.push(["P-Asserted-Identity", `<${identity}>`]);
+  if (caller.privacy) {
+    headers.push(["Privacy", "id"]);
+    return { from: "sip:anonymous@anonymous.invalid", headers };
+  }
+  return { from: identity, headers };
+}
+
+function failure(status: number, reason: string): DialOutcome {
+  return { status: "failed", sipStatus: status, reason, answeredBy: null, durationSec: null };
+}
