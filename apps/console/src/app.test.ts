@@ -304,9 +304,12 @@ describe("documents", () => {
       "call.dial-completed",
       "call.incoming",
       "call.outbound-answered",
+      "trunk.down",
+      "trunk.up",
     ]);
     const ref = (o: Json) => doc.components.schemas[String(o.$ref).replace("#/components/schemas/", "")];
-    for (const [name, hook] of Object.entries(doc.webhooks as Record<string, { post: Json }>)) {
+    const hooks = Object.entries(doc.webhooks as Record<string, { post: Json }>);
+    for (const [name, hook] of hooks.filter(([n]) => n.startsWith("call."))) {
       expect(hook.post.operationId).toMatch(/^\w+$/);
       const headers = hook.post.parameters.filter((p: Json) => p.in === "header").map((p: Json) => p.name);
       expect(headers.sort()).toEqual(["webhook-id", "webhook-signature", "webhook-timestamp"]);
@@ -342,6 +345,22 @@ describe("documents", () => {
     expect(byAction.reject.properties.status).toMatchObject({ minimum: 400, maximum: 699 });
     expect(byAction.pause.properties.seconds).toMatchObject({ maximum: 30 });
     expect(byAction.redirect.required).toEqual(["action", "url"]);
+  });
+
+  it("describes trunk.up and trunk.down (SPEC §4) as signed callback webhooks", async () => {
+    const doc = (await h.call("GET", "/v1/openapi.json", null)).body;
+    const ref = (o: Json) => doc.components.schemas[String(o.$ref).replace("#/components/schemas/", "")];
+    for (const name of ["trunk.up", "trunk.down"]) {
+      const post = doc.webhooks[name].post;
+      expect(post.operationId).toMatch(/^trunk(Up|Down)$/);
+      const headers = post.parameters.filter((p: Json) => p.in === "header").map((p: Json) => p.name);
+      expect(headers.sort()).toEqual(["webhook-id", "webhook-signature", "webhook-timestamp"]);
+      const body = ref(post.requestBody.content["application/json"].schema);
+      expect(body.properties.type.enum).toEqual([name]);
+      const trunk = body.properties.data.properties.trunk;
+      expect(trunk.required).toEqual(["id", "name", "target", "state", "since", "lastError"]);
+      expect(trunk.properties.state.enum).toEqual(["up", "down"]);
+    }
   });
 
   it("serves the console's sign-in page, and sends / there when signed out", async () => {

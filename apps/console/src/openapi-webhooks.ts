@@ -1,11 +1,17 @@
 /**
  * The application hook (SPEC §5) as OpenAPI 3.1 `webhooks`: the requests Hookline sends to a
  * domain's `applicationUrl` and the answer it expects. The schemas are the zod schemas the gateway
- * validates with (`@hookline/callbacks`), so the document cannot drift from what runs.
+ * validates with (`@hookline/callbacks`), so the document cannot drift from what runs. Callback
+ * deliveries (SPEC §4) that are not about a call, `trunk.up` and `trunk.down`, are described too.
  */
 import { z } from "@hono/zod-openapi";
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { ApplicationAnswerSchema, CallIncomingSchema, DialCompletedSchema } from "@hookline/callbacks";
+import {
+  ApplicationAnswerSchema,
+  CallIncomingSchema,
+  DialCompletedSchema,
+  TrunkEventSchema,
+} from "@hookline/callbacks";
 
 /** Standard Webhooks headers, the same as on every callback (SPEC §4), keyed by the domain's secret. */
 const SignatureHeaders = z.object({
@@ -89,5 +95,53 @@ export function registerApplicationWebhooks(registry: OpenAPIHono["openAPIRegist
     "outboundAnswered",
     "The first party of a POST /v1/calls call with an applicationUrl answered",
     outboundAnswered,
+  );
+
+  registerTrunkWebhooks(registry);
+}
+
+/** `trunk.up` and `trunk.down` (SPEC §4), delivered to callbacks subscribed to them or to `trunk.*`. */
+function registerTrunkWebhooks(registry: OpenAPIHono["openAPIRegistry"]): void {
+  const trunkEvent = (type: "trunk.up" | "trunk.down", description: string) =>
+    registry.register(
+      type === "trunk.up" ? "TrunkUp" : "TrunkDown",
+      TrunkEventSchema.extend({ type: z.literal(type) }).describe(description),
+    );
+  const webhook = (type: "trunk.up" | "trunk.down", operationId: string, summary: string, body: z.ZodType) =>
+    registry.registerWebhook({
+      method: "post",
+      path: type,
+      operationId,
+      tags: ["Callbacks"],
+      summary,
+      security: [],
+      request: {
+        headers: SignatureHeaders.extend({
+          "webhook-signature": SignatureHeaders.shape["webhook-signature"].describe(
+            'v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">, keyed by the ' +
+              "base64 after whsec_ in the callback's secret (shown by POST /v1/callbacks)",
+          ),
+        }),
+        body: { required: true, content: { "application/json": { schema: body } } },
+      },
+      responses: {
+        200: {
+          description:
+            "Any 2xx acknowledges the delivery; anything else, or no answer, is retried with the same " +
+            "webhook-id (SPEC §4: at least once)",
+        },
+      },
+    });
+  webhook(
+    "trunk.up",
+    "trunkUp",
+    "An outbound target of a trunk that was down answers OPTIONS pings again; calls use it again",
+    trunkEvent("trunk.up", "A trunk's outbound target is up again"),
+  );
+  webhook(
+    "trunk.down",
+    "trunkDown",
+    "An outbound target of a trunk stopped answering OPTIONS pings (or answers 503); calls skip it",
+    trunkEvent("trunk.down", "A trunk's outbound target is down"),
   );
 }

@@ -38,6 +38,34 @@ describe("EventBus", () => {
   });
 });
 
+describe("EventBus: trunk events (SPEC §4 trunk.*)", () => {
+  it("sends trunk.up and trunk.down to the trunk channel, not to registration", () => {
+    const bus = new EventBus();
+    const seen: string[] = [];
+    bus.on("trunk", (e) => seen.push(`trunk:${e.type}:${e.data.trunk.name}:${e.data.trunk.state}`));
+    bus.on("registration", (e) => seen.push(`reg:${e.type}`));
+    const event: HooklineEvent = {
+      type: "trunk.down",
+      timestamp: "2026-01-01T00:00:00.000Z",
+      data: {
+        accountId: "acc_1",
+        trunk: {
+          id: "trk_1",
+          name: "carrier-a",
+          target: { host: "127.0.0.1", port: 5060, transport: "udp" },
+          state: "down",
+          since: "2026-01-01T00:00:00.000Z",
+          lastError: "timeout",
+        },
+      },
+    };
+    bus.publish(event);
+    expect(seen).toEqual(["trunk:trunk.down:carrier-a:down"]);
+    expect(nameCovers("trunk.*", "trunk.up")).toBe(true);
+    expect(nameCovers("trunk.*", "registration.created")).toBe(false);
+  });
+});
+
 describe("event names", () => {
   it("maps messages to types and covers classes and wildcards", () => {
     expect(sipEventType({ method: "INVITE", status: null })).toBe("sip.INVITE");

@@ -9,6 +9,7 @@ import type {
   MediaEvent,
   RegistrationEvent,
   SipMessageEvent,
+  TrunkEvent,
 } from "./events.js";
 import type { Logger } from "./logger.js";
 import { callbacksLog } from "./logger.js";
@@ -22,6 +23,7 @@ export interface EventBusEvents {
   call: [CallLifecycleEvent];
   registration: [RegistrationEvent];
   media: [MediaEvent];
+  trunk: [TrunkEvent];
 }
 
 export class EventBus extends TypedEmitter<EventBusEvents> {
@@ -36,6 +38,7 @@ export class EventBus extends TypedEmitter<EventBusEvents> {
       // `call.dtmf` is not a step of the call's life: "call" listeners follow its states only.
       if (event.type !== "call.dtmf") this.safeEmit("call", event as CallLifecycleEvent);
     } else if (event.type.startsWith("media.")) this.safeEmit("media", event as MediaEvent);
+    else if (event.type.startsWith("trunk.")) this.safeEmit("trunk", event as TrunkEvent);
     else this.safeEmit("registration", event as RegistrationEvent);
   }
 }

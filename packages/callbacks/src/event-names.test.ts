@@ -23,6 +23,9 @@ describe("validateEventNames", () => {
       "media.started",
       "media.timeout",
       "media.*",
+      "trunk.up",
+      "trunk.down",
+      "trunk.*",
     ];
     expect(validateEventNames(names)).toEqual({ ok: true });
   });
@@ -37,6 +40,8 @@ describe("validateEventNames", () => {
     ["call.started", "events[1]"],
     ["registration.*x", "events[1]"],
     ["media.rtp-started", "events[1]"],
+    ["trunk.degraded", "events[1]"],
+    ["trunk", "events[1]"],
     ["*", "events[1]"],
     ["", "events[1]"],
   ])("refuses %s and names the entry", (bad, where) => {

@@ -3,10 +3,11 @@
  *
  * - `sip.<METHOD>`: any RFC 3261 §25.1 token (methods are case-sensitive, RFC 3261 §7.1);
  * - `sip.<code>`: a final or provisional status code 100–699; `sip.<1-6>xx`: a class;
- * - `sip.*`, `call.*`, `registration.*`, `media.*`: every event of that family;
+ * - `sip.*`, `call.*`, `registration.*`, `media.*`, `trunk.*`: every event of that family;
  * - `call.initiated|ringing|answered|completed|failed`, `call.dtmf` (a digit from either leg);
  * - `registration.created|refreshed|expired|removed`;
- * - `media.started` (first RTP in each direction of a leg), `media.timeout` (no RTP from a leg).
+ * - `media.started` (first RTP in each direction of a leg), `media.timeout` (no RTP from a leg);
+ * - `trunk.up`, `trunk.down`: an outbound target of a trunk answers OPTIONS again, or stopped.
  *
  * A `*` anywhere else is refused even though RFC 3261 allows it in a token: `sip.IN*` reads like a
  * glob and would silently match nothing.
@@ -34,6 +35,11 @@ export type RegistrationEventType = (typeof REGISTRATION_EVENT_TYPES)[number];
 export const MEDIA_EVENT_TYPES = ["media.started", "media.timeout"] as const;
 export type MediaEventType = (typeof MEDIA_EVENT_TYPES)[number];
 
+export const TRUNK_EVENT_TYPES = ["trunk.up", "trunk.down"] as const;
+export type TrunkEventType = (typeof TRUNK_EVENT_TYPES)[number];
+
+const FAMILIES = ["sip.*", "call.*", "registration.*", "media.*", "trunk.*"];
+
 export const MAX_EVENT_NAMES = 64;
 const MAX_NAME_LENGTH = 64;
 
@@ -50,9 +56,8 @@ export function validateEventName(name: string): { ok: true } | { ok: false; err
   if (name.length > MAX_NAME_LENGTH) {
     return { ok: false, error: `event name "${name.slice(0, 20)}…" is longer than ${MAX_NAME_LENGTH}` };
   }
-  if (name === "sip.*" || name === "call.*" || name === "registration.*" || name === "media.*") {
-    return { ok: true };
-  }
+  if (FAMILIES.includes(name)) return { ok: true };
+  if ((TRUNK_EVENT_TYPES as readonly string[]).includes(name)) return { ok: true };
   if ((MEDIA_EVENT_TYPES as readonly string[]).includes(name)) return { ok: true };
   if ((CALL_EVENT_TYPES as readonly string[]).includes(name) || name === DTMF_EVENT_TYPE) return { ok: true };
   if ((REGISTRATION_EVENT_TYPES as readonly string[]).includes(name)) return { ok: true };

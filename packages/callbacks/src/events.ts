@@ -7,7 +7,7 @@
  * engine only checks it is a positive integer and sends one call's events to one callback in
  * `seq` order.
  */
-import type { CallEventType, MediaEventType, RegistrationEventType } from "./event-names.js";
+import type { CallEventType, MediaEventType, RegistrationEventType, TrunkEventType } from "./event-names.js";
 
 export type MessageDirection = "received" | "sent";
 export type CallState = "initiated" | "ringing" | "answered" | "completed" | "failed";
@@ -138,7 +138,38 @@ export interface DtmfEvent {
   data: { accountId: string; callId: string; seq: number; dtmf: DtmfInfo; call: CallInfo };
 }
 
-export type HooklineEvent = SipMessageEvent | CallLifecycleEvent | RegistrationEvent | MediaEvent | DtmfEvent;
+/** One outbound target of a trunk, as configured on it. */
+export interface TrunkTargetInfo {
+  host: string;
+  port: number;
+  transport: "udp" | "tcp" | "tls";
+}
+
+/** What `trunk.up` / `trunk.down` say about one target of a trunk (OPTIONS pings, RFC 3261 §11). */
+export interface TrunkHealthInfo {
+  id: string;
+  name: string;
+  target: TrunkTargetInfo;
+  state: "up" | "down";
+  /** ISO 8601 time the target entered this state. */
+  since: string;
+  /** What the last failed ping got (`timeout`, `503 Service Unavailable`, a transport error), or null. */
+  lastError: string | null;
+}
+
+export interface TrunkEventData {
+  accountId: string;
+  trunk: TrunkHealthInfo;
+}
+
+export interface TrunkEvent {
+  type: TrunkEventType;
+  timestamp: string;
+  data: TrunkEventData;
+}
+
+export type HooklineEvent =
+  SipMessageEvent | CallLifecycleEvent | RegistrationEvent | MediaEvent | DtmfEvent | TrunkEvent;
 
 /** The `sip.<x>` type of a SIP message: the method for a request, the code for a response. */
 export function sipEventType(message: Pick<SipMessageInfo, "method" | "status">): SipEventType {

@@ -48,6 +48,29 @@ describe("compileFilter", () => {
     expect(compiled(`"x-priority" in message.headers`).evaluate(event)).toEqual({ ok: true, match: true });
   });
 
+  it("sees a trunk event's trunk (SPEC §4 trunk.*)", () => {
+    const down = {
+      type: "trunk.down",
+      timestamp: "2026-01-01T00:00:00.000Z",
+      data: {
+        accountId: "acc_1",
+        trunk: {
+          id: "trk_1",
+          name: "carrier-a",
+          target: { host: "127.0.0.2", port: 5060, transport: "udp" },
+          state: "down",
+          since: "2026-01-01T00:00:00.000Z",
+          lastError: "timeout",
+        },
+      },
+    };
+    const f = compiled(`trunk.name == "carrier-a" && trunk.target.port == 5060`);
+    expect(f.evaluate(down)).toEqual({ ok: true, match: true });
+    expect(compiled(`trunk.state == "up"`).evaluate(down)).toEqual({ ok: true, match: false });
+    // A call event has no trunk: null, so a filter written for trunks says no without an error.
+    expect(compiled(`trunk == null`).evaluate(event)).toEqual({ ok: true, match: true });
+  });
+
   it.each([
     [`message.direction ==`, "does not compile"],
     [`foo == 1`, `unknown variable "foo"`],

@@ -2,7 +2,7 @@
  * CEL filters over an event (SPEC §4), compiled once with `@bufbuild/cel`.
  *
  * The expression sees the event's `type` and `timestamp`, and its `data` fields at top level
- * (`accountId`, `callId`, `seq`, `message`, `call`, `registration`, `media`), so the SPEC example
+ * (`accountId`, `callId`, `seq`, `message`, `call`, `registration`, `media`, `trunk`), so the SPEC example
  * `message.direction == "received" && message.headers["x-priority"] == "high"` works as written;
  * `data` is bound too. `@bufbuild/cel` 0.6 has no complete type checker, so "does not compile"
  * means: does not parse, cannot be planned, or names a variable that does not exist.
@@ -23,6 +23,7 @@ export const FILTER_VARIABLES = [
   "call",
   "registration",
   "media",
+  "trunk",
 ] as const;
 
 export const MAX_FILTER_LENGTH = 4096;
@@ -76,6 +77,7 @@ export function compileFilter(expr: string): CompileFilterResult {
         call: data["call"] ?? null,
         registration: data["registration"] ?? null,
         media: data["media"] ?? null,
+        trunk: data["trunk"] ?? null,
       };
       let result: unknown;
       try {

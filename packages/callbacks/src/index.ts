@@ -4,6 +4,7 @@ export {
   CALL_EVENT_TYPES,
   REGISTRATION_EVENT_TYPES,
   MEDIA_EVENT_TYPES,
+  TRUNK_EVENT_TYPES,
   MAX_EVENT_NAMES,
 } from "./event-names.js";
 export type {
@@ -11,6 +12,7 @@ export type {
   CallEventType,
   RegistrationEventType,
   MediaEventType,
+  TrunkEventType,
 } from "./event-names.js";
 export { compileFilter, FILTER_VARIABLES, MAX_FILTER_LENGTH } from "./filter.js";
 export type { CompiledFilter, CompileFilterResult, FilterEvaluation } from "./filter.js";
@@ -33,6 +35,10 @@ export type {
   DtmfEvent,
   DtmfInfo,
   MediaInfo,
+  TrunkEvent,
+  TrunkEventData,
+  TrunkHealthInfo,
+  TrunkTargetInfo,
   SipMessageEventData,
   CallEventData,
   RegistrationEventData,
@@ -44,6 +50,7 @@ export type {
   CallState,
 } from "./events.js";
 export { sipEventType } from "./events.js";
+export { TrunkEventSchema } from "./trunk-event-schema.js";
 export { EventBus } from "./event-bus.js";
 export type { EventBusEvents } from "./event-bus.js";
 export { TypedEmitter } from "./typed-emitter.js";
