@@ -3,7 +3,7 @@
  * arguments (alice calling bob), the same for every target.
  */
 import path from "node:path";
-import { E2E_SIPP, freeUdpPort, sipp, type Sipp } from "./processes.js";
+import { E2E_SIPP, freeUdpPort, HERE, sipp, type Sipp } from "./processes.js";
 
 export const DOMAIN = "bench.test";
 /** The users both Hookline and the full peer know, each with password `${user}-secret`. */
@@ -49,7 +49,7 @@ export async function uas(o: UasOptions = {}): Promise<{ port: number; proc: Sip
   const proc = sipp(
     [
       "-sf",
-      path.join(E2E_SIPP, "uas-answer.xml"),
+      path.join(HERE, "uas-answer.xml"),
       ...asBob,
       ...(o.traceErr ? ["-trace_err"] : []),
       ...(o.traceMsg ? ["-trace_msg"] : []),

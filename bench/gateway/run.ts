@@ -72,7 +72,7 @@ const WITH_APP = process.env.BENCH_APP !== "0";
 const rates = (name: string, fallback: number[]) =>
   process.env[name] ? process.env[name].split(",").map(Number) : fallback;
 const GATEWAY_RATES = rates("BENCH_RATES_GATEWAY", [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1200]);
-const KAMAILIO_RATES = rates("BENCH_RATES_KAMAILIO", [1000, 1500, 2000, 2500, 3000]);
+const KAMAILIO_RATES = rates("BENCH_RATES_KAMAILIO", [500, 1000, 1500, 2000, 2500, 3000]);
 /** rtpengine's ports: clear of Hookline's default RTP range (40000–49999). */
 const RTPENGINE_PORTS = { min: 20000, max: 29999 };
 const UAC_AUTH = path.join(HERE, "uac-call-auth.xml");
