@@ -3,23 +3,26 @@
  * step of every row, the full peer's figures from the same run, Hookline's ratios against them,
  * the peer's pre-flight, the machine and the command. Each run rewrites it whole.
  */
-import { execFileSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import path from "node:path";
 import { ROOT } from "./processes.js";
 import { fmt, ratios, summaryRows, TABLE_NOTE, type Runs, type Step } from "./summary.js";
 
+/** A tool's version from what it prints (on stdout or stderr, with any exit code). */
 function version(cmd: string, args: string[], pattern: RegExp): string {
-  try {
-    const out = execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-    return pattern.exec(out)?.[1] ?? "?";
-  } catch (err) {
-    // SIPp prints its version and exits non-zero.
-    const stdout = (err as { stdout?: unknown }).stdout;
-    const out = typeof stdout === "string" ? stdout : "";
-    return pattern.exec(out)?.[1] ?? "?";
-  }
+  const r = spawnSync(cmd, args, { encoding: "utf8" });
+  return pattern.exec(`${r.stdout ?? ""}${r.stderr ?? ""}`)?.[1] ?? "?";
+}
+
+/** The command as run, with the BENCH_* options that were set. */
+function command(): string {
+  const env = Object.entries(process.env)
+    .filter(([k]) => k.startsWith("BENCH_"))
+    .map(([k, v]) => `${k}=${v ?? ""} `)
+    .join("");
+  return `${env}npm run bench:gateway -w @hookline/bench`;
 }
 
 function machine(): string[] {
@@ -56,7 +59,7 @@ export function writeReport(r: Runs, o: { settings: string; rtpengine: string; s
   const lines = [
     "# Benchmark report: the gateway against its like-for-like peer",
     "",
-    `Written by \`npm run bench\` (the gateway part: \`npm run bench:gateway -w @hookline/bench\`) on ` +
+    `Written by \`npm run bench\` (its gateway part: \`${command()}\`) on ` +
       `${new Date().toISOString()}, ${o.seconds.toFixed(0)} s. Committed as the latest figures; ` +
       "a run rewrites it (README, Benchmarks).",
     "",

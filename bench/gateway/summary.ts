@@ -166,7 +166,7 @@ export const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(di
 export function summaryRows(r: Runs): string[] {
   const cost = r.withApp && hookCost(r.hookline, r.withApp);
   const costNote = cost
-    ? `; the hook +${cost.extra.toFixed(2)} CPU ms per call at ${cost.rate} cps, ` +
+    ? `; the hook ${cost.extra >= 0 ? "+" : "−"}${Math.abs(cost.extra).toFixed(2)} CPU ms per call at ${cost.rate} cps, ` +
       `${(100 * cost.share).toFixed(0)} % of the call's own`
     : "; no rate completed both with and without the hook: no hook cost";
   const row = (name: string, steps: Step[], note: string) => {
