@@ -5,13 +5,16 @@
 #   openssl         self-signed certificates for the WSS test
 #   mediasoup-worker 3.8.4 from Debian experimental (pinned so nothing else comes from there),
 #                   with a fallback .deb kept in vendor/ should experimental drop it
-#   kamailio        only with --bench: the peer the gateway benchmark compares against
+#   kamailio, kamailio-sqlite-modules, rtpengine-daemon
+#                   only with --bench: the peer the gateway benchmark compares against (Kamailio
+#                   with digest auth against SQLite, media anchored in rtpengine, userspace only)
 # Safe to run again: it installs only what is missing and says what it does.
 set -u
 cd "$(dirname "$0")/.."
 
 MS_VERSION="3.8.4~dfsg1-1"
 MS_BIN="/usr/lib/x86_64-linux-gnu/mediasoup/mediasoup-worker"
+KAM_SQLITE="/usr/lib/x86_64-linux-gnu/kamailio/modules/db_sqlite.so"
 FALLBACK_DEB="vendor/mediasoup-worker_3.8.4~dfsg1-1_amd64.deb"
 want_bench=0
 [ "${1:-}" = "--bench" ] && want_bench=1
@@ -31,10 +34,14 @@ missing=()
 command -v sipp >/dev/null 2>&1 || missing+=(sip-tester)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)   # test certificates for WSS
 [ -x "$MS_BIN" ] || missing+=(mediasoup-worker)
-if [ "$want_bench" = 1 ]; then command -v kamailio >/dev/null 2>&1 || missing+=(kamailio); fi
+if [ "$want_bench" = 1 ]; then
+  command -v kamailio >/dev/null 2>&1 || missing+=(kamailio)
+  [ -f "$KAM_SQLITE" ] || missing+=(kamailio-sqlite-modules)
+  command -v rtpengine >/dev/null 2>&1 || missing+=(rtpengine-daemon)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
-  say "system packages present: chromium, sipp, mediasoup-worker$([ $want_bench = 1 ] && echo ', kamailio')"
+  say "system packages present: chromium, sipp, mediasoup-worker$([ $want_bench = 1 ] && echo ', kamailio (sqlite), rtpengine')"
   exit 0
 fi
 say "missing: ${missing[*]}"
@@ -45,7 +52,7 @@ if ! command -v apt-get >/dev/null 2>&1; then
   - Chromium at /usr/bin/chromium (or set HOOKLINE_CHROMIUM to its path)
   - SIPp (the 'sipp' command)
   - mediasoup-worker 3.8.4 (set MEDIASOUP_WORKER_BIN to it); built from mediasoup 3.8.4's worker/
-$([ $want_bench = 1 ] && echo '  - Kamailio (for npm run bench)')
+$([ $want_bench = 1 ] && echo '  - Kamailio with its SQLite modules, and rtpengine (for npm run bench)')
 MSG
   exit 1
 fi
@@ -99,7 +106,7 @@ $SUDO apt-get update -q >/tmp/hookline-apt-update.log 2>&1 || say "apt-get updat
 
 if [ ${#apt_pkgs[@]} -gt 0 ]; then
   say "apt-get install --no-install-recommends ${apt_pkgs[*]}"
-  # policy-rc.d keeps kamailio's package from starting a system service.
+  # policy-rc.d keeps kamailio's and rtpengine's packages from starting a system service.
   echo -e '#!/bin/sh\nexit 101' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null; $SUDO chmod +x /usr/sbin/policy-rc.d
   apt_quiet install -y --no-install-recommends "${apt_pkgs[@]}" || fail "apt-get install ${apt_pkgs[*]}"
   $SUDO rm -f /usr/sbin/policy-rc.d
@@ -116,5 +123,9 @@ fi
 [ -x /usr/bin/chromium ] && say "chromium: $(/usr/bin/chromium --version 2>/dev/null)" || fail "chromium not at /usr/bin/chromium"
 command -v sipp >/dev/null && say "sipp: $(sipp -v 2>&1 | grep -o 'v[0-9][0-9.]*' | head -1)" || fail "sipp not installed"
 [ -x "$MS_BIN" ] && say "mediasoup-worker: $MS_BIN" || fail "mediasoup-worker not at $MS_BIN"
-if [ "$want_bench" = 1 ]; then command -v kamailio >/dev/null && say "kamailio: installed" || fail "kamailio not installed"; fi
+if [ "$want_bench" = 1 ]; then
+  command -v kamailio >/dev/null && say "kamailio: installed" || fail "kamailio not installed"
+  [ -f "$KAM_SQLITE" ] && say "kamailio sqlite modules: $KAM_SQLITE" || fail "kamailio-sqlite-modules not installed"
+  command -v rtpengine >/dev/null && say "rtpengine: $(rtpengine --version 2>&1 | head -n1)" || fail "rtpengine-daemon not installed"
+fi
 exit $failed

@@ -338,18 +338,28 @@ export interface Kamailio {
   stop(): Promise<void>;
 }
 
-export async function startKamailio(port: number, uasPort: number, children: number): Promise<Kamailio> {
-  const runDir = tmp("hookline-bench-kam-");
+/**
+ * Kamailio in the foreground with `cfg` (the bare relay, bench/gateway/kamailio.cfg, unless told),
+ * each of `defines` passed as `-A NAME="value"` beside the UAS, its runtime files in `runDir`.
+ */
+export async function startKamailio(
+  port: number,
+  uasPort: number,
+  children: number,
+  o: { cfg?: string; defines?: Record<string, string>; runDir?: string } = {},
+): Promise<Kamailio> {
+  const runDir = o.runDir ?? tmp("hookline-bench-kam-");
   const pidFile = path.join(runDir, "kamailio.pid");
   const child = spawn(
     "kamailio",
     [
       "-f",
-      path.join(HERE, "kamailio.cfg"),
+      o.cfg ?? path.join(HERE, "kamailio.cfg"),
       "-l",
       `udp:127.0.0.1:${port}`,
       "-A",
       `UAS="127.0.0.1:${uasPort}"`,
+      ...Object.entries(o.defines ?? {}).flatMap(([name, value]) => ["-A", `${name}="${value}"`]),
       "-n",
       String(children),
       "-Y",

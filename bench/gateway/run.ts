@@ -1,38 +1,45 @@
 /**
- * Gateway benchmark: calls per second at < 1 % failed calls and CPU ms per call,
+ * Gateway benchmark: calls per second at < 1 % failed calls, CPU ms per call and memory, for
  *
- *   SIPp UAC → Hookline gateway (tsx, SQLite in a temp folder) → SIPp UAS registered as bob
- *   SIPp UAC → Hookline gateway, the same with an application hook (SPEC §5): each call asks a
- *              node:http application on 127.0.0.1 (bench/gateway/application.ts), which answers
- *              `dial` bob
- *   SIPp UAC → Kamailio (bench/gateway/kamailio.cfg, stateful relay)  → SIPp UAS
+ *   Kamailio, the full peer: SIPp UAC → Kamailio (bench/gateway/kamailio-peer.cfg: digest auth of
+ *              every INVITE against SQLite, stateful relay with Record-Route, media anchored in
+ *              rtpengine, SIP traced to files) → SIPp UAS; checked first at a low rate
+ *              (bench/gateway/preflight.ts)
+ *   Hookline:  SIPp UAC → Hookline gateway (tsx, SQLite in a temp folder; digest auth, media
+ *              anchored in mediasoup, SIP trace recorded) → SIPp UAS registered as bob
+ *   Hookline+app: the same with an application hook (SPEC §5): each call asks a node:http
+ *              application on 127.0.0.1 (bench/gateway/application.ts), which answers `dial` bob
+ *   Kamailio bare relay: SIPp UAC → Kamailio (bench/gateway/kamailio.cfg, stateful relay, no auth,
+ *              no media) → SIPp UAS, an informative row
  *
- * in the same run on the same machine, each Hookline on a fresh gateway. The rate is stepped up
- * (each step STEP_S seconds of new calls, each call held HOLD_MS) until a step fails, or the time
- * budget is spent. A step passes when under 1 % of its calls failed and their mean call setup
- * (INVITE → 200) stayed under MAX_SETUP_MS: past that the target is queueing work it cannot keep
- * up with (both callees absorb INVITE retransmissions, so overload shows as latency before it
- * shows as failed calls). With the hook, 1 % of calls or more that the application did not steer
- * fail the step too (those take the default route, which is not what the row measures). The cost
- * of the hook per call is the gateway's CPU ms per call with it minus without it at the highest
- * rate both completed (under 1 % failed calls, setup time aside), as a share of the call's own
- * (the target: under a third).
- * Hookline's callers authenticate every call (INVITE → 407 → INVITE with credentials); Kamailio
- * does no authentication. Not a test: `npm run bench:gateway -w @hookline/bench`.
+ * in the same run on the same machine, each on fresh processes, Hookline and the full peer
+ * through the same steps. Each caller offers SDP and sends no RTP: media is anchored, not relayed,
+ * on both sides alike. The rate is stepped up (each step STEP_S seconds of new calls, each call
+ * held HOLD_MS) until a step fails, or the row's share of the time budget is spent; a fresh
+ * gateway is warmed up first (WARMUP_S at WARMUP_CPS, not measured). A step passes when under 1 %
+ * of its calls failed and their mean call setup (INVITE → 200) stayed under MAX_SETUP_MS: past
+ * that the target is queueing work it cannot keep up with (both callees absorb INVITE
+ * retransmissions, so overload shows as latency before it shows as failed calls). With the hook,
+ * 1 % of calls or more that the application did not steer fail the step too. The cost of the hook
+ * per call is the gateway's CPU ms per call with it minus without it at the highest rate both
+ * completed, as a share of the call's own (the target: under a third).
+ * The figures, the ratios against the full peer and the machine go to bench/REPORT.md (report.ts).
+ * Not a test: `npm run bench:gateway -w @hookline/bench`.
  *
- * Options (environment): BENCH_STEP_S (8), BENCH_HOLD_MS (500), BENCH_BUDGET_S (360),
- * BENCH_MAX_SETUP_MS (250, half of SIP's T1), BENCH_KAMAILIO_CHILDREN (2), BENCH_TRACE_ERR=1 (SIPp
- * -trace_err of the UAS and of each step's UAC, folders printed), BENCH_CPU_PROF=1 (V8 --cpu-prof
- * of the gateway, written to a temporary folder that is printed), BENCH_RATES_GATEWAY /
- * BENCH_RATES_KAMAILIO (comma-separated cps; the hook's row steps through the gateway's rates),
- * BENCH_APP=0 (no row with the application hook).
+ * Options (environment): BENCH_STEP_S (8), BENCH_HOLD_MS (500), BENCH_BUDGET_S (420, for all rows),
+ * BENCH_MAX_SETUP_MS (250, half of SIP's T1), BENCH_KAMAILIO_CHILDREN (2, both Kamailios),
+ * BENCH_WARMUP_S (4), BENCH_WARMUP_CPS (100), BENCH_RTPENGINE_DELETE_DELAY (0 s; the daemon's own
+ * default is 30), BENCH_TRACE_ERR=1 (SIPp -trace_err of the UAS and of each step's UAC, folders
+ * printed), BENCH_CPU_PROF=1 (V8 --cpu-prof of the gateway, written to a temporary folder that is
+ * printed), BENCH_RATES_GATEWAY (comma-separated cps of Hookline, Hookline+app and the full peer),
+ * BENCH_RATES_KAMAILIO (the bare relay's), BENCH_APP=0 (no row with the application hook),
+ * BENCH_REPORT (the report's path; bench/REPORT.md).
  */
 import path from "node:path";
 import { readFileSync } from "node:fs";
 import {
   cpuMs,
   pssMb,
-  E2E_SIPP,
   freeUdpPort,
   machineTicks,
   HERE,
@@ -44,27 +51,36 @@ import {
   startKamailio,
   stopSipp,
   tmp,
-  type Sipp,
 } from "./processes.js";
+import { AUTH, DOMAIN, USERS, uacArgs, uas } from "./calls.js";
+import { startPeer } from "./peer.js";
+import { preflightPeer, type PreflightResult } from "./preflight.js";
 import { printSummary, summarizeLog, type Step } from "./summary.js";
+import { writeReport } from "./report.js";
 
 const STEP_S = Number(process.env.BENCH_STEP_S ?? 8);
 const HOLD_MS = Number(process.env.BENCH_HOLD_MS ?? 500);
-const BUDGET_MS = Number(process.env.BENCH_BUDGET_S ?? 360) * 1000;
+const BUDGET_MS = Number(process.env.BENCH_BUDGET_S ?? 420) * 1000;
 const MAX_SETUP_MS = Number(process.env.BENCH_MAX_SETUP_MS ?? 250);
 const KAMAILIO_CHILDREN = Number(process.env.BENCH_KAMAILIO_CHILDREN ?? 2);
+const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 4);
+const WARMUP_CPS = Number(process.env.BENCH_WARMUP_CPS ?? 100);
+const DELETE_DELAY = Number(process.env.BENCH_RTPENGINE_DELETE_DELAY ?? 0);
 const CPU_PROF = process.env.BENCH_CPU_PROF === "1";
 const TRACE_ERR = process.env.BENCH_TRACE_ERR === "1";
 const WITH_APP = process.env.BENCH_APP !== "0";
 const rates = (name: string, fallback: number[]) =>
   process.env[name] ? process.env[name].split(",").map(Number) : fallback;
-const GATEWAY_RATES = rates("BENCH_RATES_GATEWAY", [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
+const GATEWAY_RATES = rates("BENCH_RATES_GATEWAY", [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1200]);
 const KAMAILIO_RATES = rates("BENCH_RATES_KAMAILIO", [500, 1000, 1500, 2000, 2500, 3000]);
-const DOMAIN = "bench.test";
+/** rtpengine's ports: clear of Hookline's default RTP range (40000–49999). */
+const RTPENGINE_PORTS = { min: 20000, max: 29999 };
+const UAC_AUTH = path.join(HERE, "uac-call-auth.xml");
+const UAC_NOAUTH = path.join(HERE, "uac-call-noauth.xml");
 
 interface Target {
   name: string;
-  /** The process tree whose CPU is counted. */
+  /** The processes whose CPU and memory are counted. */
   pids: () => number[];
   mainPid: number;
   uasPid: number;
@@ -82,8 +98,8 @@ interface Target {
 const started = Date.now();
 const left = () => BUDGET_MS - (Date.now() - started);
 
-async function step(target: Target, rate: number): Promise<Step> {
-  const calls = rate * STEP_S;
+async function step(target: Target, rate: number, seconds = STEP_S): Promise<Step> {
+  const calls = rate * seconds;
   const before = cpuMs(target.pids());
   const mainBefore = cpuMs([target.mainPid]);
   const machineBefore = machineTicks();
@@ -97,7 +113,7 @@ async function step(target: Target, rate: number): Promise<Step> {
     [
       ...target.uac(rate, calls),
       "-timeout",
-      String(STEP_S + 15),
+      String(seconds + 15),
       "-d",
       String(HOLD_MS),
       ...(TRACE_ERR ? ["-trace_err"] : []),
@@ -173,75 +189,12 @@ async function stepUp(target: Target, list: number[], share: number): Promise<St
   return steps;
 }
 
-/** A SIPp UAS on a fresh UDP port; for Hookline it first registers bob from that same port. */
-async function uas(register?: { target: string }): Promise<{ port: number; proc: Sipp }> {
-  const port = await freeUdpPort();
-  // Both SIPp instances speak as bob from the same UDP port: the registered contact is the UAS.
-  const asBob = ["-t", "u1", "-p", String(port), "-s", "bob"];
-  if (register) {
-    const reg = await sipp([
-      "-sf",
-      path.join(E2E_SIPP, "register-auth.xml"),
-      register.target,
-      ...asBob,
-      "-au",
-      "bob",
-      "-ap",
-      "bob-secret",
-      "-set",
-      "domain",
-      DOMAIN,
-      "-m",
-      "1",
-      "-timeout",
-      "10",
-      "-timeout_error",
-    ]).done;
-    if (reg.code !== 0) throw new Error(`bob's REGISTER failed (${reg.code}): ${reg.stderr}`);
-  }
-  const proc = sipp(
-    ["-sf", path.join(E2E_SIPP, "uas-answer.xml"), ...asBob, ...(TRACE_ERR ? ["-trace_err"] : [])],
-    TRACE_ERR,
-  );
-  if (TRACE_ERR) console.log(`            SIPp UAS folder (-trace_err logs): ${proc.dir}`);
-  return { port, proc };
-}
-
-/** SIPp arguments of a UAC calling bob as alice at `rate` cps, `calls` calls in all. */
-function uacArgs(
-  scenario: string,
-  target: string,
-  rate: number,
-  calls: number,
-  extra: string[] = [],
-): string[] {
-  return [
-    "-sf",
-    scenario,
-    target,
-    "-t",
-    "u1",
-    "-s",
-    "bob",
-    "-set",
-    "caller",
-    "alice",
-    ...extra,
-    "-set",
-    "domain",
-    DOMAIN,
-    "-r",
-    String(rate),
-    "-m",
-    String(calls),
-  ];
-}
-
 /** The hook's log line (apps/gateway/src/application/router.ts): one per request it gave up on. */
 const HOOK_FAILED = '"msg":"application answer not usable"';
 
-/** A fresh gateway, with or without the application hook, stepped up through GATEWAY_RATES. */
+/** A fresh gateway, with or without the application hook, warmed up, stepped up through GATEWAY_RATES. */
 async function hookline(withApp: boolean, share: number): Promise<{ steps: Step[]; profileDir: string }> {
+  const until = Date.now() + share;
   const name = withApp ? "Hookline+app" : "Hookline";
   const app = withApp ? await startApplication("bob") : undefined;
   const profileDir = tmp("hookline-bench-prof-");
@@ -250,9 +203,10 @@ async function hookline(withApp: boolean, share: number): Promise<{ steps: Step[
     // The SSRF rules refuse loopback unless the operator allows it (SPEC §5, as callbacks).
     app ? { HOOKLINE_CALLBACK_ALLOWLIST: new URL(app.url).host } : {},
   );
-  await provision(gw, DOMAIN, ["alice", "bob"], app?.url);
+  await provision(gw, DOMAIN, USERS, app?.url);
   const gwTarget = `127.0.0.1:${gw.sip}`;
-  const gwUas = await uas({ target: gwTarget });
+  const gwUas = await uas({ register: { target: gwTarget }, traceErr: TRACE_ERR });
+  if (TRACE_ERR) console.log(`            SIPp UAS folder (-trace_err logs): ${gwUas.proc.dir}`);
   console.log(
     `\n${name} gateway pid ${gw.child.pid}, SIP ${gwTarget}, UAS (bob) on 127.0.0.1:${gwUas.port}` +
       (app ? `, application pid ${app.child.pid} at ${app.url}` : ""),
@@ -262,13 +216,7 @@ async function hookline(withApp: boolean, share: number): Promise<{ steps: Step[
     pids: () => processTree(gw.child.pid!),
     mainPid: gw.child.pid!,
     uasPid: gwUas.proc.child.pid!,
-    uac: (rate, calls) =>
-      uacArgs(path.join(E2E_SIPP, "uac-call-auth.xml"), gwTarget, rate, calls, [
-        "-au",
-        "alice",
-        "-ap",
-        "alice-secret",
-      ]),
+    uac: (rate, calls) => uacArgs(UAC_AUTH, gwTarget, rate, calls, AUTH),
     ...(app && {
       hook: {
         asked: async () => (await app.asked())["call.incoming"] ?? 0,
@@ -277,7 +225,12 @@ async function hookline(withApp: boolean, share: number): Promise<{ steps: Step[
       },
     }),
   };
-  const steps = await stepUp(target, GATEWAY_RATES, share);
+  // JIT, pools and caches warm before the first measured step, as a server that has been up a while.
+  const warm = await step(target, WARMUP_CPS, WARMUP_S);
+  console.log(
+    `  ${name.padEnd(12)} warm-up ${WARMUP_CPS} cps for ${WARMUP_S} s: ${warm.successful} calls (not counted)`,
+  );
+  const steps = await stepUp(target, GATEWAY_RATES, until - Date.now());
   await stopSipp(gwUas.proc);
   const gwExit = await gw.stop();
   if (gwExit !== 0) console.log(`  (gateway exited with ${gwExit})`);
@@ -286,41 +239,108 @@ async function hookline(withApp: boolean, share: number): Promise<{ steps: Step[
   return { steps, profileDir };
 }
 
-async function main(): Promise<void> {
+/** The full peer: checked at a low rate, then stepped up through the same rates as Hookline. */
+async function fullPeer(share: number): Promise<{ steps: Step[]; preflight: PreflightResult }> {
+  const until = Date.now() + share;
+  const uasPort = await freeUdpPort();
+  const port = await freeUdpPort();
+  const peer = await startPeer({
+    port,
+    uasPort,
+    children: KAMAILIO_CHILDREN,
+    domain: DOMAIN,
+    users: USERS,
+    ngPort: await freeUdpPort(),
+    rtpMin: RTPENGINE_PORTS.min,
+    rtpMax: RTPENGINE_PORTS.max,
+    deleteDelay: DELETE_DELAY,
+  });
+  const target = `127.0.0.1:${port}`;
   console.log(
-    `Gateway benchmark: ${STEP_S} s per step, calls held ${HOLD_MS} ms, budget ${BUDGET_MS / 1000} s, ` +
-      `pass = < 1 % failed calls and mean setup < ${MAX_SETUP_MS} ms`,
+    `\nKamailio full peer pid ${peer.kamailioPid} (${KAMAILIO_CHILDREN} UDP workers), SIP ${target}, ` +
+      `rtpengine pid ${peer.rtpengine.pid} (ng 127.0.0.1:${peer.rtpengine.ngPort}, RTP ` +
+      `${RTPENGINE_PORTS.min}–${RTPENGINE_PORTS.max}, delete delay ${DELETE_DELAY} s), run folder ${peer.runDir}`,
   );
+  try {
+    const preflight = await preflightPeer(peer, target, uasPort, UAC_AUTH);
+    console.log(`  pre-flight at a low rate:\n${preflight.lines.map((l) => `    ${l}`).join("\n")}`);
+    if (!preflight.ok) {
+      console.log("  the full peer failed its pre-flight: not measured");
+      return { steps: [], preflight };
+    }
+    const callee = await uas({ port: uasPort, traceErr: TRACE_ERR });
+    const steps = await stepUp(
+      {
+        name: "Kamailio+",
+        pids: () => peer.pids(),
+        mainPid: peer.kamailioPid,
+        uasPid: callee.proc.child.pid!,
+        uac: (rate, calls) => uacArgs(UAC_AUTH, target, rate, calls, AUTH),
+      },
+      GATEWAY_RATES,
+      until - Date.now(),
+    );
+    await stopSipp(callee.proc);
+    return { steps, preflight };
+  } finally {
+    await peer.stop();
+    summarizeLog("kamailio (full peer)", peer.logFile);
+  }
+}
 
-  // ── Hookline, then Hookline with the application hook (each a fresh gateway) ──
-  const plain = await hookline(false, left() / (WITH_APP ? 3 : 2));
-  const withApp = WITH_APP ? await hookline(true, left() / 2) : undefined;
-
-  // ── Kamailio ──
-  const kUas = await uas();
+/** The bare stateful relay: no auth, no media, no trace; an informative row. */
+async function bareRelay(share: number): Promise<Step[]> {
+  const kUas = await uas({ traceErr: TRACE_ERR });
   const kPort = await freeUdpPort();
   const kam = await startKamailio(kPort, kUas.port, KAMAILIO_CHILDREN);
   console.log(
-    `\nKamailio pid ${kam.pid} (${KAMAILIO_CHILDREN} UDP workers), SIP 127.0.0.1:${kPort}, UAS on 127.0.0.1:${kUas.port}`,
+    `\nKamailio bare relay pid ${kam.pid} (${KAMAILIO_CHILDREN} UDP workers), SIP 127.0.0.1:${kPort}, UAS on 127.0.0.1:${kUas.port}`,
   );
-  const kamailio: Target = {
-    name: "Kamailio",
-    pids: () => processTree(kam.pid),
-    mainPid: kam.pid,
-    uasPid: kUas.proc.child.pid!,
-    uac: (rate, calls) => uacArgs(path.join(HERE, "uac-call-noauth.xml"), `127.0.0.1:${kPort}`, rate, calls),
-  };
-  const kSteps = await stepUp(kamailio, KAMAILIO_RATES, left());
+  const steps = await stepUp(
+    {
+      name: "Kamailio",
+      pids: () => processTree(kam.pid),
+      mainPid: kam.pid,
+      uasPid: kUas.proc.child.pid!,
+      uac: (rate, calls) => uacArgs(UAC_NOAUTH, `127.0.0.1:${kPort}`, rate, calls),
+    },
+    KAMAILIO_RATES,
+    share,
+  );
   await kam.stop();
   await stopSipp(kUas.proc);
-  summarizeLog("kamailio", kam.logFile);
+  summarizeLog("kamailio (bare relay)", kam.logFile);
+  return steps;
+}
 
-  printSummary({
+async function main(): Promise<void> {
+  const settings =
+    `${STEP_S} s per step, calls held ${HOLD_MS} ms, budget ${BUDGET_MS / 1000} s, ` +
+    `pass = < 1 % failed calls and mean setup < ${MAX_SETUP_MS} ms`;
+  console.log(`Gateway benchmark: ${settings}`);
+  // Each row gets an equal share of what is left when it starts.
+  let rows = WITH_APP ? 4 : 3;
+  const share = () => left() / rows--;
+  const peer = await fullPeer(share());
+  const plain = await hookline(false, share());
+  const withApp = WITH_APP ? await hookline(true, share()) : undefined;
+  const bare = await bareRelay(share());
+
+  const runs = {
     hookline: plain.steps,
     withApp: withApp?.steps,
-    kamailio: kSteps,
+    peer: peer.steps,
+    preflight: peer.preflight,
+    kamailio: bare,
     kamailioChildren: KAMAILIO_CHILDREN,
+  };
+  printSummary(runs);
+  const report = writeReport(runs, {
+    settings,
+    rtpengine: `rtpengine userspace (--table=-1), ng on 127.0.0.1, RTP ${RTPENGINE_PORTS.min}–${RTPENGINE_PORTS.max}, delete delay ${DELETE_DELAY} s`,
+    seconds: (Date.now() - started) / 1000,
   });
+  console.log(`\nreport written to ${report}`);
   if (CPU_PROF)
     console.log(
       `\nCPU profiles of the gateway: ${plain.profileDir}/*.cpuprofile` +

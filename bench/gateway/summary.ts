@@ -91,28 +91,96 @@ export interface Runs {
   hookline: Step[];
   /** Undefined when the run had no row with the application hook (BENCH_APP=0). */
   withApp: Step[] | undefined;
+  /** The full peer: Kamailio with digest auth, rtpengine and siptrace. */
+  peer: Step[];
+  preflight: { ok: boolean; lines: string[] };
+  /** The bare stateful relay. */
   kamailio: Step[];
   kamailioChildren: number;
 }
 
-export function printSummary(r: Runs): void {
+export interface Ratio {
+  what: string;
+  hookline: number;
+  peer: number;
+  ratio: number;
+  target: string;
+  met: boolean;
+  /** Where each figure was taken. */
+  note: string;
+}
+
+/**
+ * Hookline's ratios against the full peer: calls per second (≥ 1.5×), CPU ms per call at the
+ * highest rate both passed, i.e. under the same load (≤ 0.75×), memory at each one's top rate
+ * (≤ 1×). Empty when either has no passing step.
+ */
+export function ratios(r: Runs): Ratio[] {
   const h = best(r.hookline);
-  const k = best(r.kamailio);
+  const p = best(r.peer);
+  if (!h || !p) return [];
+  const same = [...r.hookline]
+    .reverse()
+    .filter((s) => s.ok)
+    .map((s) => [s, r.peer.find((q) => q.ok && q.rate === s.rate)] as const)
+    .find(([, q]) => q !== undefined);
+  const capped = (steps: Step[], s: Step) => (s === steps.at(-1) ? " (highest rate tried)" : "");
+  const out: Ratio[] = [
+    {
+      what: "calls/s passing",
+      hookline: h.rate,
+      peer: p.rate,
+      ratio: h.rate / p.rate,
+      target: "≥ 1.5×",
+      met: h.rate / p.rate >= 1.5,
+      note: `highest passing step of each${capped(r.hookline, h)}${capped(r.peer, p)}`,
+    },
+  ];
+  if (same) {
+    const [hs, ps] = same as readonly [Step, Step];
+    out.push({
+      what: "CPU ms per call",
+      hookline: hs.cpuMsPerCall,
+      peer: ps.cpuMsPerCall,
+      ratio: hs.cpuMsPerCall / ps.cpuMsPerCall,
+      target: "≤ 0.75×",
+      met: hs.cpuMsPerCall / ps.cpuMsPerCall <= 0.75,
+      note: `at ${hs.rate} cps, the highest rate both passed`,
+    });
+  }
+  out.push({
+    what: "memory (PSS) at top rate, MB",
+    hookline: h.memoryMb,
+    peer: p.memoryMb,
+    ratio: h.memoryMb / p.memoryMb,
+    target: "≤ 1×",
+    met: h.memoryMb <= p.memoryMb,
+    note: `at ${h.rate} cps (Hookline) and ${p.rate} cps (peer)`,
+  });
+  return out;
+}
+
+export const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "-");
+
+/** The summary table's rows, markdown. */
+export function summaryRows(r: Runs): string[] {
   const cost = r.withApp && hookCost(r.hookline, r.withApp);
   const costNote = cost
-    ? `; the hook +${cost.extra.toFixed(2)} CPU ms per call at ${cost.rate} cps, ` +
+    ? `; the hook ${cost.extra >= 0 ? "+" : "−"}${Math.abs(cost.extra).toFixed(2)} CPU ms per call at ${cost.rate} cps, ` +
       `${(100 * cost.share).toFixed(0)} % of the call's own`
     : "; no rate completed both with and without the hook: no hook cost";
   const row = (name: string, steps: Step[], note: string) => {
     const s = best(steps);
     const capped = s !== undefined && s === steps.at(-1);
-    return `| ${name.padEnd(12)} | ${(s ? `${s.rate}${capped ? "+" : ""}` : "none").padStart(13)} | ${(s ? s.cpuMsPerCall.toFixed(2) : "-").padStart(15)} | ${(s ? s.memoryMb.toFixed(0) : "-").padStart(11)} | ${note}`;
+    return `| ${name.padEnd(19)} | ${(s ? `${s.rate}${capped ? "+" : ""}` : "none").padStart(13)} | ${(s ? fmt(s.cpuMsPerCall) : "-").padStart(15)} | ${(s ? fmt(s.memoryMb, 0) : "-").padStart(11)} | ${note} |`;
   };
-  const rows = [
+  return [
+    "| target              | cps (passing) | CPU ms per call | memory (MB) | notes |",
+    "| ------------------- | ------------- | --------------- | ----------- | ----- |",
     row(
       "Hookline",
       r.hookline,
-      "every call authenticated (INVITE, 407, ACK, INVITE); B2BUA; trace to SQLite",
+      "every INVITE challenged (407) then authenticated; B2BUA; media anchored in mediasoup; trace to SQLite",
     ),
     ...(r.withApp
       ? [
@@ -123,15 +191,29 @@ export function printSummary(r: Runs): void {
           ),
         ]
       : []),
-    row("Kamailio", r.kamailio, `no authentication; stateful relay (tm), ${r.kamailioChildren} UDP workers`),
+    row(
+      "Kamailio full peer",
+      r.peer,
+      `every INVITE challenged (auth_db, SQLite); stateful relay with Record-Route; media anchored in rtpengine; siptrace to files; ${r.kamailioChildren} UDP workers + rtpengine` +
+        (r.preflight.ok ? "" : "; FAILED its pre-flight, not measured"),
+    ),
+    row(
+      "Kamailio bare relay",
+      r.kamailio,
+      `no authentication, no media, no trace; stateful relay (tm), ${r.kamailioChildren} UDP workers`,
+    ),
   ];
-  console.log(`
-| target       | cps (passing) | CPU ms per call | memory (MB) | notes
-| ------------ | ------------- | --------------- | ----------- | -----
-${rows.join("\n")}
-("+": the highest rate tried passed — the real limit is higher. Memory: PSS of the process tree
-as that step's last calls end; Hookline keeps a call's transactions and dialogs up to 32 s after
-it ends, RFC 6026 timers L and M. CPU: the target's process tree, not the application's.)`);
+}
+
+export const TABLE_NOTE =
+  '"+": the highest rate tried passed — the real limit is higher. Memory: PSS of the process tree ' +
+  "as that step's last calls end (the full peer: Kamailio's tree and rtpengine); Hookline keeps a " +
+  "call's transactions and dialogs up to 32 s after it ends, RFC 6026 timers L and M. CPU: the " +
+  "target's processes, not the application's nor SIPp's.";
+
+export function printSummary(r: Runs): void {
+  const cost = r.withApp && hookCost(r.hookline, r.withApp);
+  console.log(`\n${summaryRows(r).join("\n")}\n(${TABLE_NOTE})`);
   if (cost)
     console.log(
       `\napplication hook at ${cost.rate} cps${cost.passed ? "" : " (where a step was over the setup limit)"}: ` +
@@ -140,11 +222,11 @@ it ends, RFC 6026 timers L and M. CPU: the target's process tree, not the applic
         `${(100 * cost.share).toFixed(0)} % of the call's own (target < 33 %: ${cost.share < 1 / 3 ? "met" : "NOT met"}); ` +
         `the application itself ${cost.appCpuMsPerCall?.toFixed(2) ?? "?"} CPU ms per call (not counted)`,
     );
-  if (h && k) {
-    const ratio = h.rate / k.rate;
+  const rs = ratios(r);
+  if (rs.length === 0) console.log("\nno ratio against the full peer: one of them passed no step");
+  for (const x of rs)
     console.log(
-      `\nratio Hookline / Kamailio = ${ratio.toFixed(2)} (target ≥ 0.50: ${ratio >= 0.5 ? "met" : "NOT met"}); ` +
-        `CPU per call ${(h.cpuMsPerCall / k.cpuMsPerCall).toFixed(1)}× Kamailio's`,
+      `\nHookline / full peer, ${x.what}: ${fmt(x.hookline)} / ${fmt(x.peer)} = ${fmt(x.ratio)}× ` +
+        `(target ${x.target}: ${x.met ? "met" : "NOT met"}; ${x.note})`,
     );
-  }
 }
