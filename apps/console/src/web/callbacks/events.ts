@@ -33,7 +33,7 @@ export const EVENT_GROUPS: readonly { family: string; label: string; names: read
   {
     family: "call.*",
     label: "Calls",
-    names: ["call.initiated", "call.ringing", "call.answered", "call.completed", "call.failed"],
+    names: ["call.initiated", "call.ringing", "call.answered", "call.completed", "call.failed", "call.dtmf"],
   },
   {
     family: "registration.*",
@@ -41,6 +41,7 @@ export const EVENT_GROUPS: readonly { family: string; label: string; names: read
     names: ["registration.created", "registration.refreshed", "registration.expired", "registration.removed"],
   },
   { family: "media.*", label: "Media", names: ["media.started", "media.timeout"] },
+  { family: "trunk.*", label: "Trunks", names: ["trunk.up", "trunk.down"] },
 ];
 
 const PICKED = new Set(EVENT_GROUPS.flatMap((g) => [g.family, ...g.names]));
