@@ -129,6 +129,10 @@ window.phone = {
     problem("");
     if (manager) await manager.disconnect().catch(() => {});
     setReg("registering");
+    // Resolves once the registrar accepts (sip.js's register() only sends the REGISTER), so a
+    // caller of register() can call at once; rejects on a refusal.
+    let outcome;
+    const accepted = new Promise((resolve, reject) => (outcome = { resolve, reject }));
     const m = (manager = new Web.SessionManager(wsUrl, {
       aor: "sip:" + user + "@" + domain,
       media: { constraints: { audio: true, video: false }, remote: { audio: $("remote") } },
@@ -140,6 +144,7 @@ window.phone = {
             log("register refused:", statusText(r));
             if (manager === m) manager = undefined;
             m.disconnect().catch(() => {});
+            outcome.reject(new Error("refused: " + statusText(r)));
           },
         },
       },
@@ -151,9 +156,9 @@ window.phone = {
         sessionDescriptionHandlerFactoryOptions: { peerConnectionConfiguration: { iceServers: [] }, iceGatheringTimeout: 2000 },
       },
       delegate: {
-        onRegistered: () => { setReg("registered", user + "@" + domain); log("registered as", user + "@" + domain); },
+        onRegistered: () => { setReg("registered", user + "@" + domain); log("registered as", user + "@" + domain); outcome.resolve(); },
         onUnregistered: () => { if (st.reg !== "failed") setReg("unregistered"); log("unregistered"); },
-        onServerDisconnect: (e) => { if (manager === m) setReg("failed", "lost the connection to the gateway"); log("disconnected", e ? e.message : ""); },
+        onServerDisconnect: (e) => { if (manager === m) setReg("failed", "lost the connection to the gateway"); log("disconnected", e ? e.message : ""); outcome.reject(new Error("lost the connection to the gateway")); },
         onCallReceived: (s) => {
           // One call at a time: a second caller hears busy (RFC 3261 §21.4.24).
           if (session) { s.reject({ statusCode: 486 }).catch(() => {}); return; }
@@ -181,6 +186,7 @@ window.phone = {
       setReg("failed", "cannot reach the gateway at " + wsUrl);
       throw e;
     }
+    await accepted;
   },
   async unregister() {
     const m = manager;
@@ -303,7 +309,7 @@ window.phone = {
 };
 
 const report = (what) => (e) => { log(what + " failed:", e.message); if (!st.lastError) problem(what + " failed: " + e.message); };
-$("register-form").onsubmit = (ev) => { ev.preventDefault(); window.phone.register($("ws").value, $("user").value, $("domain").value, $("password").value).catch(report("register")); };
+$("register-form").onsubmit = (ev) => { ev.preventDefault(); window.phone.register($("ws").value, $("user").value, $("domain").value, $("password").value).catch((e) => log("register failed:", e.message)); };
 $("unregister").onclick = () => window.phone.unregister().catch(report("unregister"));
 $("call-form").onsubmit = (ev) => { ev.preventDefault(); window.phone.call($("target").value.trim()).catch(() => {}); };
 $("answer").onclick = () => window.phone.answer().catch(report("answer"));
