@@ -73,6 +73,7 @@ export class Dialer {
           }
           if (decision.kind === "answered") {
             call.cancelTimer(timer);
+            request.onAnswered?.();
             const answered = () =>
               settle({
                 status: "answered",

@@ -48,6 +48,11 @@ export interface TrunkCallsOptions {
   directory: TrunkDirectory;
   health?: TrunkHealth;
   admission?: TrunkAdmission;
+  /**
+   * Told at the 2xx of a trunk call, so the fraud guard counts its minutes from then while it is
+   * in progress (FraudGuard.onCallAnswered; not part of the admission port).
+   */
+  onCallAnswered?: (call: { callId: string }) => void;
   /** Host name → IP (A/AAAA; RFC 3263 SRV/NAPTR are not followed). Default node:dns lookup. */
   resolveHost?: (host: string) => Promise<string | undefined>;
 }
@@ -111,7 +116,9 @@ export class TrunkCalls {
         { trunk: trunk.id, status: admitted.status, reason: admitted.reason },
         "trunk call refused",
       );
-      return failure(admitted.status, admitted.reason);
+      // The record says why (SPEC §5: refused by limits); a 503 says when to retry (§20.33).
+      const { reason, retryAfterSec } = admitted;
+      return { ...failure(admitted.status, reason), endReason: reason, retryAfterSec };
     }
     const contacts = await this.contacts(route);
     if (contacts.length === 0) return failure(503, `no outbound target of trunk ${trunk.name} is up`);
@@ -127,6 +134,7 @@ export class TrunkCalls {
           timeoutMs: o.timeoutMs,
           callerId: caller.from,
           headers: [...caller.headers, ...(o.headers ?? [])],
+          onAnswered: () => this.#o.onCallAnswered?.({ callId: call.id }),
         });
         // RFC 3261 §16.7-like: only an overloaded (503) or silent (408, Timer B) target fails over.
         if (last.sipStatus !== 503 && last.sipStatus !== 408) break;
@@ -165,6 +173,7 @@ export class TrunkCalls {
         target: `sip:${user}@${host}`,
         flow: { transport, remoteAddress: ip, remotePort: t.port },
         auth,
+        trunkId: trunk.id,
       });
     }
     return out;
