@@ -91,6 +91,8 @@ describe("trunk guards in the running gateway", () => {
   const carriers: Carrier[] = [];
   /** The trunk each dialled number goes out through (the application's choice). */
   const trunkOf: Record<string, string> = {};
+  /** Numbers dialled as one target of a list (`[{number, trunk}, "nobody"]`). */
+  const asList = new Set<string>();
 
   const carrier = async () => {
     const c = await new Carrier().listen();
@@ -117,7 +119,9 @@ describe("trunk guards in the running gateway", () => {
     const url = await app.listen();
     app.routes["/app"] = (a, res) => {
       const number = /^sip:([^@]+)@/.exec(String(a.json.data.to))?.[1] ?? "";
-      const to = { number, trunk: trunkOf[number] };
+      const one = { number, trunk: trunkOf[number] };
+      // A list of targets takes another path through the router: the guard must hold there too.
+      const to = asList.has(number) ? [one, "nobody"] : one;
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify({ actions: [{ action: "dial", to }] }));
     };
@@ -221,6 +225,10 @@ describe("trunk guards in the running gateway", () => {
     const second = await refusal(alice, DOMAIN, "+15550100002");
     expect(second.status).toBe(503);
     expect(second.retryAfter).toBe("5");
+    expect(c.invites).toHaveLength(1);
+    trunkOf["+15550100004"] = "carrier-one";
+    asList.add("+15550100004");
+    expect((await refusal(alice, DOMAIN, "+15550100004")).status).toBe(503);
     expect(c.invites).toHaveLength(1);
     const row = await recorded(apiKey, "+15550100002");
     expect(row).toMatchObject({

@@ -73,7 +73,7 @@ export class Dialer {
           }
           if (decision.kind === "answered") {
             call.cancelTimer(timer);
-            request.onAnswered?.();
+            request.onAnswered?.(decision.attempt.target);
             const answered = () =>
               settle({
                 status: "answered",

@@ -73,8 +73,8 @@ export interface DialRequest {
   callerId?: string | undefined;
   /** Extra headers (X- only) for the callee. */
   headers?: HeaderInput[] | undefined;
-  /** Told once, at the 2xx that answers the dial (before the dial settles, at the call's end). */
-  onAnswered?: (() => void) | undefined;
+  /** Told once, at the 2xx that answers the dial, with the answering contact's `target`. */
+  onAnswered?: ((target: string) => void) | undefined;
 }
 
 /**

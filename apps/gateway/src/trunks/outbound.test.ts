@@ -117,7 +117,7 @@ describe("TrunkCalls.dial and the fraud guard", () => {
     const outcome = await calls({ ok: true }).dial(
       call((r) => {
         request = r;
-        r.onAnswered?.();
+        r.onAnswered?.("sip:+15557770001@203.0.113.10");
         return Promise.resolve({
           status: "answered",
           sipStatus: 200,
