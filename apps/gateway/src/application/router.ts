@@ -250,8 +250,10 @@ export class ApplicationRouter implements CallRouter {
       });
       return outcome;
     } finally {
-      for (const t of tickets)
-        t.ticket.ended(outcome?.answeredBy === t.target ? (outcome.durationSec ?? 0) : 0);
+      // The guard counts a call once (by its id), however many trunk targets it rang.
+      const byTrunk = tickets.some((t) => t.target === outcome?.answeredBy);
+      const sec = byTrunk ? (outcome?.durationSec ?? 0) : 0;
+      for (const t of tickets) t.ticket.ended(sec);
     }
   }
 
