@@ -9,6 +9,14 @@ import type { Harness } from "./test-helpers.js";
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
+const NO_LIMITS = {
+  allowedPrefixes: [],
+  deniedPrefixes: [],
+  maxConcurrentCalls: null,
+  callsPerSecond: null,
+  dailyOutboundMinutes: null,
+};
+
 let h: Harness;
 beforeEach(() => {
   h = harness();
@@ -28,7 +36,7 @@ describe("accounts (operator token)", () => {
 
     const list = await h.call("GET", "/v1/accounts", OPERATOR);
     expect(list.body.data).toEqual([
-      { id: created.body.id, name: "Acme", createdAt: created.body.createdAt },
+      { id: created.body.id, name: "Acme", fraudLimits: NO_LIMITS, createdAt: created.body.createdAt },
     ]);
     expect(JSON.stringify(list.body)).not.toContain("hk_");
   });
@@ -40,6 +48,47 @@ describe("accounts (operator token)", () => {
       expect(r.status).toBe(401);
       expect(r.body.error.code).toBe("unauthorized");
     }
+  });
+
+  it("sets account-level toll-fraud limits with PATCH; given fields replace, omitted ones stay", async () => {
+    const acc = await h.newAccount();
+    const path = `/v1/accounts/${acc.id}`;
+    const first = await h.call("PATCH", path, OPERATOR, {
+      fraudLimits: { deniedPrefixes: ["882", "+979"], maxConcurrentCalls: 4 },
+    });
+    expect(first.status).toBe(200);
+    expect(first.body.fraudLimits).toEqual({
+      ...NO_LIMITS,
+      deniedPrefixes: ["+882", "+979"],
+      maxConcurrentCalls: 4,
+    });
+    const second = await h.call("PATCH", path, OPERATOR, {
+      fraudLimits: { dailyOutboundMinutes: 600, maxConcurrentCalls: null },
+    });
+    expect(second.body.fraudLimits).toEqual({
+      ...NO_LIMITS,
+      deniedPrefixes: ["+882", "+979"],
+      dailyOutboundMinutes: 600,
+    });
+    const list = await h.call("GET", "/v1/accounts", OPERATOR);
+    expect(list.body.data.find((a: Json) => a.id === acc.id).fraudLimits).toEqual(second.body.fraudLimits);
+  });
+
+  it("answers a bad account limit with 400 naming the field, an unknown account with 404", async () => {
+    const acc = await h.newAccount();
+    const path = `/v1/accounts/${acc.id}`;
+    const bad = await h.call("PATCH", path, OPERATOR, { fraudLimits: { maxConcurrentCalls: -1 } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain("fraudLimits.maxConcurrentCalls");
+    const prefix = await h.call("PATCH", path, OPERATOR, { fraudLimits: { allowedPrefixes: ["+1-900"] } });
+    expect(prefix.status).toBe(400);
+    expect(prefix.body.error.message).toContain("fraudLimits.allowedPrefixes");
+    const unknown = await h.call("PATCH", path, OPERATOR, { fraudLimits: { limit: 1 } });
+    expect(unknown.status).toBe(400);
+    const missing = await h.call("PATCH", "/v1/accounts/acc_nope", OPERATOR, { fraudLimits: {} });
+    expect(missing.status).toBe(404);
+    const withKey = await h.call("PATCH", path, acc.apiKey, { fraudLimits: {} });
+    expect(withKey.status).toBe(401);
   });
 
   it("refuses the operator token on account routes", async () => {

@@ -38,6 +38,8 @@ export interface CreateConsoleAppOptions {
   flushCallRecords?: () => void;
   /** Starts calls for `POST /v1/calls` (the gateway's, when it runs in this process). */
   startCall?: StartCallPort;
+  /** Trunk health from the gateway's OPTIONS monitor (when it runs in this process). */
+  trunkHealth?: RouteDeps["trunkHealth"];
 }
 
 /** JSON 404 for paths outside `/v1`; an app mounting the console sets it as its own `notFound`. */
@@ -50,10 +52,11 @@ export function createConsoleApp({
   now = Date.now,
   flushCallRecords = () => {},
   startCall,
+  trunkHealth,
 }: CreateConsoleAppOptions) {
   const parsed = parseAllowlist(config.callbackAllowlist);
   if (!parsed.ok) throw new Error(`HOOKLINE_CALLBACK_ALLOWLIST: ${parsed.error}`);
-  const deps: RouteDeps = { db, config, allowlist: parsed.allowlist, now, flushCallRecords };
+  const deps: RouteDeps = { db, config, allowlist: parsed.allowlist, now, flushCallRecords, trunkHealth };
 
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.onError(errorResponse);

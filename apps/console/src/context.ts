@@ -24,6 +24,23 @@ export interface RouteDeps {
   now: () => number;
   /** Writes the gateway's queued call records, so reads of calls see everything so far. */
   flushCallRecords: () => void;
+  /** A trunk's OPTIONS health, from the gateway's monitor; absent when no gateway runs here. */
+  trunkHealth?: ((trunkId: string) => TrunkHealthView) | undefined;
+}
+
+type HealthState = "unknown" | "up" | "down";
+
+/** SPEC §3 trunks: health as `GET /v1/trunks/:id` shows it. */
+export interface TrunkHealthView {
+  state: HealthState;
+  targets: Array<{
+    host: string;
+    port: number;
+    transport: "udp" | "tcp" | "tls";
+    state: HealthState;
+    since: string | null;
+    lastError: string | null;
+  }>;
 }
 
 /** Set by the auth middleware for account-key routes. */

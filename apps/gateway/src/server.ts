@@ -29,7 +29,9 @@ import { createCallDirectory } from "./tenancy/call-directory.js";
 import { TenantDirectory } from "./tenancy/tenant-directory.js";
 import { InboundTrunkGate } from "./trunks/inbound.js";
 import { TrunkCalls } from "./trunks/outbound.js";
+import type { OptionsStack } from "./trunks/health-options.js";
 import { TrunkDirectory } from "./trunks/trunk-directory.js";
+import { TrunkGuards, type TrunkHealthSettings } from "./trunks/trunk-guards.js";
 
 export interface Hookline {
   readonly config: Config;
@@ -53,6 +55,8 @@ export interface StartOptions {
   ringTimeoutMs?: number;
   /** The database write health's probe and log intervals. */
   writeHealth?: WriteHealthOptions;
+  /** Trunk OPTIONS pings (trunks/health.ts has the defaults) and how soon trunk edits are followed. */
+  trunkHealth?: TrunkHealthSettings;
 }
 
 export async function startHookline(config: Config, options: StartOptions = {}): Promise<Hookline> {
@@ -104,8 +108,20 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     logger: log.child({ component: "application" }),
   });
   const trunkDirectory = new TrunkDirectory(db, tokenSecret);
-  // The trunk guards (target health, toll-fraud admission) plug in here (trunks/ports.ts).
-  const trunkCalls = new TrunkCalls({ directory: trunkDirectory });
+  // The trunk guards: target health by OPTIONS and toll-fraud admission (trunks/ports.ts).
+  const trunkGuards = new TrunkGuards({
+    db,
+    directory: trunkDirectory,
+    publish: (e) => bus.publish(e),
+    stack: (): OptionsStack => gateway,
+    health: options.trunkHealth,
+  });
+  const trunkCalls = new TrunkCalls({
+    directory: trunkDirectory,
+    health: trunkGuards.health,
+    admission: trunkGuards.fraud,
+    onCallAnswered: (c) => trunkGuards.fraud.onCallAnswered(c),
+  });
   const router = new ApplicationRouter({
     directory,
     hooks,
@@ -157,6 +173,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     if (cb) recorder.media(e.callId, cb.type, cb.media);
   });
   await gateway.start();
+  trunkGuards.start();
   metrics.attach({ gateway, locations, media, bus, database });
   const metricsServer = config.metricsListen
     ? await metrics.listen(config.metricsListen.host, config.metricsListen.port)
@@ -165,6 +182,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
   const consoleApp = createConsoleApp({
     db,
     flushCallRecords: () => recorder.flush(),
+    trunkHealth: (trunkId) => trunkGuards.healthOf(trunkId),
     startCall: (accountId, input) =>
       startCall({ db, b2bua: gateway.b2bua, directory, router }, accountId, input),
     config: {
@@ -206,6 +224,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     close(deadlineMs = 0) {
       closed ??= (async () => {
         draining = true;
+        trunkGuards.stop();
         await gateway.stop(deadlineMs);
         locations.stop();
         await new Promise<void>((resolve) => {

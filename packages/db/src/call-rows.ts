@@ -22,9 +22,9 @@ export const CALL_STATEMENTS = {
     ["end_reason", "endReason"],
   )} where id = @id`,
   insertLeg: `insert into call_legs (id, call_id, direction, sip_call_id, local_tag, remote_tag, remote_uri,
-       transport, source, state, created_at, answered_at, ended_at)
+       transport, source, trunk_id, state, created_at, answered_at, ended_at)
      values (@id, @callId, @direction, @sipCallId, @localTag, @remoteTag, @remoteUri,
-       @transport, @source, @state, @createdAt, @answeredAt, @endedAt)`,
+       @transport, @source, @trunkId, @state, @createdAt, @answeredAt, @endedAt)`,
   updateLeg: `update call_legs set ${keep(
     ["state", "state"],
     ["remote_tag", "remoteTag"],

@@ -6,6 +6,7 @@ export { fillDatabase } from "./testing.js";
 export { WriteHealth, writeFailureKind, writeHealthOf } from "./write-health.js";
 export type { WriteHealthOptions, WriteHealthStatus, WriteState } from "./write-health.js";
 export { createSipDirectory } from "./sip-directory.js";
+export { outboundTrunkMinutesSince } from "./trunk-minutes.js";
 export type { NewBinding, SipDirectory } from "./sip-directory.js";
 export { createCallStore, TRACE_BODY_LIMIT, traceBody } from "./call-store.js";
 export { startModuleWorker } from "./module-worker.js";
@@ -13,6 +14,7 @@ export type { CallStore } from "./call-store.js";
 export type { IdPrefix } from "./ids.js";
 export {
   accounts,
+  NO_FRAUD_LIMITS,
   apiKeys,
   consoleUsers,
   consoleSessions,

@@ -94,7 +94,8 @@ const Prefix = z
   .regex(/^\+?\d{1,15}$/, "must be digits, optionally after +")
   .transform((p) => (p.startsWith("+") ? p : `+${p}`));
 
-const FraudLimits = z.strictObject({
+/** Toll-fraud limits of a trunk, or of an account over all its trunks (`PATCH /v1/accounts/:id`). */
+export const FraudLimits = z.strictObject({
   allowedPrefixes: z.array(Prefix).max(256).optional(),
   deniedPrefixes: z.array(Prefix).max(256).optional(),
   maxConcurrentCalls: z.number().int().min(1).max(100_000).nullable().optional(),
@@ -122,6 +123,34 @@ export const UpdateTrunkBody = z
   .strictObject({ name: TrunkName.optional(), ...trunkFields })
   .openapi("UpdateTrunk");
 export type TrunkBody = z.infer<typeof UpdateTrunkBody>;
+
+export const FraudLimitsSchema = z
+  .object({
+    allowedPrefixes: z.array(z.string()),
+    deniedPrefixes: z.array(z.string()),
+    maxConcurrentCalls: z.number().int().nullable(),
+    callsPerSecond: z.number().nullable(),
+    dailyOutboundMinutes: z.number().int().nullable(),
+  })
+  .openapi("FraudLimits");
+
+const HealthState = z.enum(["unknown", "up", "down"]);
+
+export const TrunkHealthSchema = z
+  .object({
+    state: HealthState.openapi({ description: "down only when every target is down" }),
+    targets: z.array(
+      z.object({
+        host: z.string(),
+        port: z.number().int(),
+        transport: z.enum(["udp", "tcp", "tls"]),
+        state: HealthState,
+        since: z.string().nullable(),
+        lastError: z.string().nullable(),
+      }),
+    ),
+  })
+  .openapi("TrunkHealth");
 
 export const TrunkSchema = z
   .object({
@@ -153,12 +182,9 @@ export const TrunkSchema = z
     }),
     codecs: z.array(z.string()),
     callerId: z.object({ number: z.string().nullable(), assertIdentity: z.boolean() }),
-    fraudLimits: z.object({
-      allowedPrefixes: z.array(z.string()),
-      deniedPrefixes: z.array(z.string()),
-      maxConcurrentCalls: z.number().int().nullable(),
-      callsPerSecond: z.number().nullable(),
-      dailyOutboundMinutes: z.number().int().nullable(),
+    fraudLimits: FraudLimitsSchema,
+    health: TrunkHealthSchema.nullable().openapi({
+      description: "OPTIONS pings to each outbound target; null when no gateway runs in this process",
     }),
     createdAt: z.string(),
     updatedAt: z.string(),

@@ -197,3 +197,56 @@ describe("numbers", () => {
     expect(r.body.error.message.startsWith(`${field}: `)).toBe(true);
   });
 });
+
+describe("trunk health in the API", () => {
+  it("is null when no gateway runs in the process", async () => {
+    h = harness();
+    const { apiKey } = await h.newAccount();
+    const created = await h.call("POST", "/v1/trunks", apiKey, carrier);
+    expect(created.body.health).toBeNull();
+  });
+
+  it("shows the monitor's state per trunk, in GET and in the list", async () => {
+    const asked: string[] = [];
+    h = harness(
+      {},
+      {
+        trunkHealth: (id) => {
+          asked.push(id);
+          return {
+            state: "down",
+            targets: [
+              {
+                host: "203.0.113.9",
+                port: 5080,
+                transport: "tcp",
+                state: "down",
+                since: "2026-12-05T21:00:00.000Z",
+                lastError: "timeout",
+              },
+            ],
+          };
+        },
+      },
+    );
+    const { apiKey } = await h.newAccount();
+    const created = await h.call("POST", "/v1/trunks", apiKey, carrier);
+    const one = await h.call("GET", `/v1/trunks/${created.body.id}`, apiKey);
+    expect(one.body.health).toEqual({
+      state: "down",
+      targets: [
+        {
+          host: "203.0.113.9",
+          port: 5080,
+          transport: "tcp",
+          state: "down",
+          since: "2026-12-05T21:00:00.000Z",
+          lastError: "timeout",
+        },
+      ],
+    });
+    const list = await h.call("GET", "/v1/trunks", apiKey);
+    expect(list.body.data[0].health.state).toBe("down");
+    expect(asked).toContain(created.body.id);
+  });
+});

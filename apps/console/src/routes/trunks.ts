@@ -3,7 +3,7 @@ import { sealSecret, trunkSecretContext } from "@hookline/auth-tokens";
 import { and, asc, eq, isUniqueViolation, newId, trunks } from "@hookline/db";
 import type { Trunk } from "@hookline/db";
 import { conflictResponse, errors, IdParams, iso, jsonBody, jsonResponse, newRouter } from "../context.js";
-import type { RouteDeps } from "../context.js";
+import type { RouteDeps, TrunkHealthView } from "../context.js";
 import { conflict, notFound } from "../errors.js";
 import { CreateTrunkBody, TrunkSchema, UpdateTrunkBody } from "./trunk-schemas.js";
 import type { TrunkBody } from "./trunk-schemas.js";
@@ -55,7 +55,7 @@ const remove = createRoute({
 });
 
 /** Picks fields explicitly: sealed passwords never leave the server. */
-export const trunkView = (t: Trunk) => ({
+export const trunkView = (t: Trunk, health: TrunkHealthView | null) => ({
   id: t.id,
   name: t.name,
   default: t.isDefault,
@@ -73,6 +73,7 @@ export const trunkView = (t: Trunk) => ({
   codecs: t.codecs,
   callerId: t.callerId,
   fraudLimits: t.fraudLimits,
+  health,
   createdAt: iso(t.createdAt) ?? "",
   updatedAt: iso(t.updatedAt) ?? "",
 });
@@ -105,8 +106,9 @@ function blankTrunk(id: string, accountId: string, name: string, t: number): Tru
   };
 }
 
-export function trunkRoutes({ db, config, now }: RouteDeps) {
+export function trunkRoutes({ db, config, now, trunkHealth }: RouteDeps) {
   const app = newRouter();
+  const view = (t: Trunk) => trunkView(t, trunkHealth ? trunkHealth(t.id) : null);
 
   /** `body` over `current`: each given field replaces, sub-objects field by field. */
   const apply = (current: Trunk, body: TrunkBody): Trunk => {
@@ -174,7 +176,7 @@ export function trunkRoutes({ db, config, now }: RouteDeps) {
     const body = c.req.valid("json");
     const row = apply(blankTrunk(newId("trk"), c.var.accountId, body.name, now()), body);
     save(row, true);
-    return c.json(trunkView(row), 201);
+    return c.json(view(row), 201);
   });
 
   app.openapi(list, (c) => {
@@ -184,16 +186,16 @@ export function trunkRoutes({ db, config, now }: RouteDeps) {
       .where(eq(trunks.accountId, c.var.accountId))
       .orderBy(asc(trunks.name))
       .all();
-    return c.json({ data: rows.map(trunkView) }, 200);
+    return c.json({ data: rows.map(view) }, 200);
   });
 
-  app.openapi(get, (c) => c.json(trunkView(find(c.var.accountId, c.req.valid("param").id)), 200));
+  app.openapi(get, (c) => c.json(view(find(c.var.accountId, c.req.valid("param").id)), 200));
 
   app.openapi(update, (c) => {
     const { id } = c.req.valid("param");
     const row = apply(find(c.var.accountId, id), c.req.valid("json"));
     save(row, false);
-    return c.json(trunkView(find(c.var.accountId, id)), 200);
+    return c.json(view(find(c.var.accountId, id)), 200);
   });
 
   app.openapi(remove, (c) => {

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDatabase, type OpenedDatabase } from "@hookline/db";
 import { createConsoleApp, type ConsoleApp } from "../app.js";
+import type { RouteDeps } from "../context.js";
 import { createConsoleUser } from "../console-users.js";
 import { OPERATOR, TOKEN_SECRET } from "../test-helpers.js";
 
@@ -70,7 +71,7 @@ export class Browser {
   }
 }
 
-export function webHarness(): WebHarness {
+export function webHarness(options: { trunkHealth?: RouteDeps["trunkHealth"] } = {}): WebHarness {
   const dir = mkdtempSync(join(tmpdir(), "hookline-web-"));
   const database = openDatabase({ file: join(dir, "hookline.db") });
   const clock = { now: Date.UTC(2026, 5, 1, 12) };
@@ -78,6 +79,7 @@ export function webHarness(): WebHarness {
     db: database.db,
     config: { operatorToken: OPERATOR, tokenSecret: TOKEN_SECRET },
     now: () => clock.now,
+    ...options,
   });
   return {
     app,

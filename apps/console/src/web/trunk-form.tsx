@@ -27,6 +27,18 @@ export interface TrunkView {
     callsPerSecond: number | null;
     dailyOutboundMinutes: number | null;
   };
+  /** OPTIONS health (SPEC §3 trunks); null when no gateway runs beside the console. */
+  health: {
+    state: string;
+    targets: {
+      host: string;
+      port: number;
+      transport: string;
+      state: string;
+      since: string | null;
+      lastError: string | null;
+    }[];
+  } | null;
 }
 
 export type Values = Record<string, string>;

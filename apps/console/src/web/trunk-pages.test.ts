@@ -66,8 +66,42 @@ describe("trunk pages", () => {
     const list = await (await b.get("/trunks")).text();
     expect(list).toContain("carrier-a");
     expect(list).not.toContain("(default)");
+    expect(list).toContain("not monitored here");
 
     expect((await b.post(`${page}/delete`, { _csrf: csrf })).status).toBe(303);
     expect((await b.get(page)).status).toBe(404);
+  });
+
+  it("shows each trunk's health from the gateway's monitor, in the list and on its page", async () => {
+    h = webHarness({
+      trunkHealth: () => ({
+        state: "down",
+        targets: [
+          {
+            host: "203.0.113.9",
+            port: 5060,
+            transport: "udp",
+            state: "down",
+            since: "2026-06-01T11:59:00.000Z",
+            lastError: "timeout",
+          },
+        ],
+      }),
+    });
+    const { apiKey } = await h.tenant("ops@acme.test");
+    const b = h.browser();
+    await b.signIn("ops@acme.test", PASSWORD);
+    const created = await h.app.request("/v1/trunks", {
+      method: "POST",
+      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "carrier-a", outbound: { targets: [{ host: "203.0.113.9" }] } }),
+    });
+    const { id } = (await created.json()) as { id: string };
+    const list = await (await b.get("/trunks")).text();
+    expect(list).toContain('<span class="state state-down">down</span>');
+    const page = await (await b.get(`/trunks/${id}`)).text();
+    expect(page).toContain("203.0.113.9:5060/udp");
+    expect(page).toContain("2026-06-01T11:59:00.000Z");
+    expect(page).toContain("timeout");
   });
 });

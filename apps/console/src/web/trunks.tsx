@@ -13,6 +13,45 @@ import type { WebEnv } from "./session.js";
 import { bodyOf, FIELDS, TrunkForm, valuesOf } from "./trunk-form.js";
 import type { TrunkView, Values } from "./trunk-form.js";
 
+/** A trunk's or target's state in words; without a gateway in the process there is none to show. */
+function HealthState(props: { state: string | undefined }) {
+  if (props.state === undefined) return <span class="muted">not monitored here</span>;
+  return <span class={`state state-${props.state}`}>{props.state}</span>;
+}
+
+/** Each outbound target's OPTIONS state, since when, and the last failed ping. */
+function HealthTable(props: { health: TrunkView["health"] }) {
+  const h = props.health;
+  if (!h || h.targets.length === 0)
+    return <p class="empty">No health yet: the targets have not been pinged.</p>;
+  return (
+    <div class="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Target</th>
+            <th scope="col">State</th>
+            <th scope="col">Since</th>
+            <th scope="col">Last error</th>
+          </tr>
+        </thead>
+        <tbody>
+          {h.targets.map((x) => (
+            <tr>
+              <td>{`${x.host}:${x.port}/${x.transport}`}</td>
+              <td>
+                <HealthState state={x.state} />
+              </td>
+              <td>{x.since ?? ""}</td>
+              <td>{x.lastError ?? ""}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 function TrunksPage(props: { user: WebUser; trunks: TrunkView[]; errors?: FieldErrors; values?: Values }) {
   return (
     <Layout title="Trunks" user={props.user} current="/trunks">
@@ -26,6 +65,7 @@ function TrunksPage(props: { user: WebUser; trunks: TrunkView[]; errors?: FieldE
                 <th scope="col">Trunk</th>
                 <th scope="col">Outbound targets</th>
                 <th scope="col">Inbound sources</th>
+                <th scope="col">Health</th>
               </tr>
             </thead>
             <tbody>
@@ -37,6 +77,9 @@ function TrunksPage(props: { user: WebUser; trunks: TrunkView[]; errors?: FieldE
                   </td>
                   <td>{t.outbound.targets.map((x) => `${x.host}:${x.port}/${x.transport}`).join(", ")}</td>
                   <td>{t.inbound.addresses.join(", ")}</td>
+                  <td>
+                    <HealthState state={t.health?.state} />
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -73,6 +116,10 @@ function TrunkPage(props: {
           Saved.
         </p>
       )}
+      <h2>
+        Health: <HealthState state={t.health?.state} />
+      </h2>
+      <HealthTable health={t.health} />
       <TrunkForm
         user={user}
         action={`/trunks/${t.id}`}

@@ -18,9 +18,9 @@ import type {
   HookEntry,
   IncomingCall,
 } from "../b2bua/ports.js";
-import type { TrunkCalls } from "../trunks/outbound.js";
+import type { TrunkCalls, TrunkTicket } from "../trunks/outbound.js";
 import type { ApplicationHookClient } from "./hook-client.js";
-import { resolveTarget, type Resolved } from "./targets.js";
+import { resolveTarget } from "./targets.js";
 
 /** A domain's hook settings, read fresh for each call (a PATCH applies to the next call). */
 export interface ApplicationConfig {
@@ -44,6 +44,10 @@ export interface ApplicationRouterDeps {
 export const DEFAULT_APPLICATION_TIMEOUT_MS = 5000;
 const MAX_REDIRECTS = 10;
 const DEFAULT_DIAL_TIMEOUT_S = 30;
+
+/** A dial target resolved: its contacts (a trunk's admitted by the fraud guard), or why not. */
+type ResolvedTarget =
+  { ok: true; contacts: DialContact[]; ticket?: TrunkTicket } | { ok: false; status: number; reason: string };
 
 type Payload = { type: string; timestamp: string; data: Record<string, unknown> };
 
@@ -219,8 +223,10 @@ export class ApplicationRouter implements CallRouter {
     }
     const groups: DialContact[][] = [];
     let unreachable: { status: number; reason: string } | undefined;
+    const tickets: Array<{ target: string; ticket: TrunkTicket }> = [];
     for (const target of targets) {
       const r = await this.#resolve(call, target);
+      if (r.ok && r.ticket) tickets.push({ target: r.contacts[0]!.target, ticket: r.ticket });
       if (!r.ok) {
         // 480 (offline) says more than 404 (unknown) when several targets fail.
         if (!unreachable || r.status > unreachable.status) unreachable = r;
@@ -232,23 +238,44 @@ export class ApplicationRouter implements CallRouter {
     if (groups.length === 0)
       return unreachableOutcome(unreachable?.status ?? 404, unreachable?.reason ?? null);
     const callerId = action.callerId;
-    return call.dial({
-      groups,
-      timeoutMs,
-      callerId: callerId && !/^sips?:/i.test(callerId) ? `sip:${callerId}@${call.domain.name}` : callerId,
-      headers,
-    });
+    for (const t of tickets) t.ticket.started();
+    let outcome: DialOutcome | undefined;
+    try {
+      outcome = await call.dial({
+        groups,
+        timeoutMs,
+        callerId: callerId && !/^sips?:/i.test(callerId) ? `sip:${callerId}@${call.domain.name}` : callerId,
+        headers,
+        onAnswered: (by) => tickets.find((t) => t.target === by)?.ticket.answered(),
+      });
+      return outcome;
+    } finally {
+      // The guard counts a call once (by its id), however many trunk targets it rang.
+      const byTrunk = tickets.some((t) => t.target === outcome?.answeredBy);
+      const sec = byTrunk ? (outcome?.durationSec ?? 0) : 0;
+      for (const t of tickets) t.ticket.ended(sec);
+    }
   }
 
-  /** A target among several: a trunk's comes as its first usable outbound target (no failover). */
-  async #resolve(call: CallControl, target: DialTarget): Promise<Resolved> {
-    const r = this.#o.trunks?.resolve(call.accountId, target);
+  /**
+   * A target among several: a trunk's comes as its first usable outbound target (no failover),
+   * once the fraud guard admits it (a refusal makes it unreachable, with the guard's status).
+   */
+  async #resolve(call: CallControl, target: DialTarget): Promise<ResolvedTarget> {
+    const trunks = this.#o.trunks;
+    const r = trunks?.resolve(call.accountId, target);
     if (r && !r.ok) return r;
-    if (r) {
-      const [first] = await this.#o.trunks!.contacts(r.route);
-      return first
-        ? { ok: true, contacts: [first] }
-        : { ok: false, status: 480, reason: "no trunk target is up" };
+    if (r && trunks) {
+      const [first] = await trunks.contacts(r.route);
+      if (!first) return { ok: false, status: 480, reason: "no trunk target is up" };
+      const admitted = trunks.admitBeside(call, r.route);
+      if (!admitted.ok)
+        return {
+          ok: false,
+          status: admitted.outcome.sipStatus ?? 403,
+          reason: admitted.outcome.reason ?? "",
+        };
+      return { ok: true, contacts: [first], ticket: admitted.ticket };
     }
     if (typeof target !== "string") return { ok: false, status: 404, reason: "no trunk for the number" };
     return resolveTarget(this.#o.directory, call.domain, target);

@@ -255,8 +255,13 @@ export class B2bua {
         return call.ended;
       },
       dial: (request) => this.#dialer.dial(call, request),
-      reject: (status, reason, endReason) =>
-        this.#finish(call, { status, reason, endReason: endReason ?? reason ?? String(status) }),
+      reject: (status, reason, endReason, headers) =>
+        this.#finish(call, {
+          status,
+          reason,
+          endReason: endReason ?? reason ?? String(status),
+          ...(headers && { headers }),
+        }),
       hangup: (endReason = "hangup") => this.#finish(call, { status: 603, reason: "Decline", endReason }),
       asking: () => {
         if (call.phase !== "asking") call.moveTo("asking");

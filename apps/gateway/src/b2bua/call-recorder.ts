@@ -133,6 +133,8 @@ export class CallRecorder {
       remoteUri: string;
       transport: string;
       source: string;
+      /** The trunk an outbound leg goes out through (its minutes count toward the trunk's cap). */
+      trunkId?: string | null | undefined;
     },
   ): string {
     const id = orderedId("leg", this.#now());
@@ -141,6 +143,7 @@ export class CallRecorder {
       callId: call.id,
       ...leg,
       remoteTag: leg.remoteTag ?? null,
+      trunkId: leg.trunkId ?? null,
       state: "trying",
       createdAt: this.#now(),
       answeredAt: null,

@@ -22,10 +22,12 @@ export async function ringUser(
 export function finishFailedDial(call: CallControl, outcome: DialOutcome): void {
   if (call.ended || outcome.status === "answered") return;
   const status = outcome.status === "no-answer" ? 480 : (outcome.sipStatus ?? 480);
+  const retryAfter = outcome.retryAfterSec;
   call.reject(
     status,
     outcome.status === "no-answer" ? "Temporarily Unavailable" : (outcome.reason ?? undefined),
-    outcome.status,
+    outcome.endReason ?? outcome.status,
+    retryAfter !== undefined && status === 503 ? [["Retry-After", String(retryAfter)]] : undefined,
   );
 }
 

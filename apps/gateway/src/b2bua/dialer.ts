@@ -73,6 +73,7 @@ export class Dialer {
           }
           if (decision.kind === "answered") {
             call.cancelTimer(timer);
+            request.onAnswered?.(decision.attempt.target);
             const answered = () =>
               settle({
                 status: "answered",

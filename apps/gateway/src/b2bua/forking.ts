@@ -57,6 +57,7 @@ export class Forker {
       remoteUri: contact.contact,
       transport: contact.flow.transport,
       source: `${contact.flow.remoteAddress}:${contact.flow.remotePort}`,
+      trunkId: contact.trunkId,
     });
     return new Leg(legId, contact.flow, this.#o.localAddress(contact.flow), sipCallId, localTag);
   }

@@ -49,6 +49,10 @@ export interface DialOutcome {
   answeredBy: string | null;
   /** Seconds from answer to hang-up, when answered. */
   durationSec: number | null;
+  /** A refusal that may be retried later: `Retry-After` on the caller's 503 (RFC 3261 §20.33). */
+  retryAfterSec?: number | undefined;
+  /** What the call record's reason says when the dial ends the call (default: `status`). */
+  endReason?: string | undefined;
 }
 
 /** One contact to ring, and the target (user name or URI) it was found from. */
@@ -56,6 +60,8 @@ export interface DialContact extends Binding {
   target: string;
   /** Digest credentials answering the contact's 401/407 once (a trunk's outbound credentials). */
   auth?: { username: string; password: string } | undefined;
+  /** The trunk the contact is an outbound target of; recorded on the leg. */
+  trunkId?: string | undefined;
 }
 
 export interface DialRequest {
@@ -67,6 +73,8 @@ export interface DialRequest {
   callerId?: string | undefined;
   /** Extra headers (X- only) for the callee. */
   headers?: HeaderInput[] | undefined;
+  /** Told once, at the 2xx that answers the dial, with the answering contact's `target`. */
+  onAnswered?: ((target: string) => void) | undefined;
 }
 
 /**
@@ -83,7 +91,7 @@ export interface CallControl {
   readonly log: Logger;
   dial(request: DialRequest): Promise<DialOutcome>;
   /** A final response to the caller (or BYE to an API call's first party). */
-  reject(status: number, reason?: string, endReason?: string): void;
+  reject(status: number, reason?: string, endReason?: string, headers?: HeaderInput[]): void;
   hangup(endReason?: string): void;
   /** The phase the call is in while the application is asked (`asking`) or a pause runs. */
   asking(): void;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { DialContact } from "../b2bua/ports.js";
-import { callerIdentity } from "./outbound.js";
-import type { TrunkRecord } from "./trunk-directory.js";
+import type { CallControl, DialContact, DialRequest } from "../b2bua/ports.js";
+import { callerIdentity, TrunkCalls } from "./outbound.js";
+import type { AdmitOutboundResult, TrunkAdmission } from "./ports.js";
+import type { TrunkDirectory, TrunkRecord } from "./trunk-directory.js";
 
 const trunk = (over: Partial<TrunkRecord> = {}) =>
   ({
@@ -54,5 +55,82 @@ describe("caller id toward a carrier (RFC 3325, RFC 3323)", () => {
       callerIdentity(t, contact, { from: "sip:alice@a.test", number: "+15550000001", privacy: false })
         .headers,
     ).toEqual([]);
+  });
+});
+
+describe("TrunkCalls.dial and the fraud guard", () => {
+  const record = {
+    ...trunk(),
+    id: "trk_1",
+    name: "carrier-a",
+    outboundTargets: [{ host: "203.0.113.10", port: 5060, transport: "udp", priority: 0 }],
+    outboundUsername: null,
+    outboundPassword: null,
+  } as TrunkRecord;
+  const route = { trunk: record, destination: "+15557770001" };
+  const events: string[] = [];
+  const admission = (result: AdmitOutboundResult): TrunkAdmission => ({
+    admitOutbound: () => result,
+    onCallStarted: (c) => events.push(`started ${c.callId}`),
+    onCallEnded: (c) => events.push(`ended ${c.callId} ${c.durationSec}`),
+  });
+  const call = (dial: CallControl["dial"]) =>
+    ({
+      id: "call_1",
+      accountId: "acc_1",
+      ended: false,
+      log: { warn() {}, info() {} },
+      dial,
+    }) as unknown as CallControl;
+  const calls = (result: AdmitOutboundResult) =>
+    new TrunkCalls({
+      directory: {} as TrunkDirectory,
+      admission: admission(result),
+      onCallAnswered: (c) => events.push(`answered ${c.callId}`),
+    });
+  const caller = { from: "sip:alice@a.test", privacy: false };
+
+  it("a refusal carries its reason for the record and Retry-After for a 503, and dials nothing", async () => {
+    events.length = 0;
+    let dialled = false;
+    const outcome = await calls({ ok: false, status: 503, reason: "at the limit", retryAfterSec: 5 }).dial(
+      call(() => {
+        dialled = true;
+        return Promise.reject(new Error("not expected"));
+      }),
+      route,
+      { timeoutMs: 1000, caller },
+    );
+    expect(outcome).toMatchObject({
+      status: "failed",
+      sipStatus: 503,
+      endReason: "at the limit",
+      retryAfterSec: 5,
+    });
+    expect(dialled).toBe(false);
+    expect(events).toEqual([]);
+  });
+
+  it("tells the guard of the 2xx, and of the end with the call's duration; the leg names the trunk", async () => {
+    events.length = 0;
+    let request: DialRequest | undefined;
+    const outcome = await calls({ ok: true }).dial(
+      call((r) => {
+        request = r;
+        r.onAnswered?.("sip:+15557770001@203.0.113.10");
+        return Promise.resolve({
+          status: "answered",
+          sipStatus: 200,
+          reason: "OK",
+          answeredBy: "x",
+          durationSec: 42,
+        });
+      }),
+      route,
+      { timeoutMs: 1000, caller },
+    );
+    expect(outcome.status).toBe("answered");
+    expect(request?.groups[0]?.[0]?.trunkId).toBe("trk_1");
+    expect(events).toEqual(["started call_1", "answered call_1", "ended call_1 42"]);
   });
 });

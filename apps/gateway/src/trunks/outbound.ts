@@ -38,6 +38,13 @@ export interface TrunkCaller {
   privacy: boolean;
 }
 
+/** The fraud guard's view of one admitted trunk target in a dial of several (`admitBeside`). */
+export interface TrunkTicket {
+  started(): void;
+  answered(): void;
+  ended(durationSec: number): void;
+}
+
 export interface TrunkDialOptions {
   timeoutMs: number;
   caller: TrunkCaller;
@@ -48,6 +55,11 @@ export interface TrunkCallsOptions {
   directory: TrunkDirectory;
   health?: TrunkHealth;
   admission?: TrunkAdmission;
+  /**
+   * Told at the 2xx of a trunk call, so the fraud guard counts its minutes from then while it is
+   * in progress (FraudGuard.onCallAnswered; not part of the admission port).
+   */
+  onCallAnswered?: (call: { callId: string }) => void;
   /** Host name → IP (A/AAAA; RFC 3263 SRV/NAPTR are not followed). Default node:dns lookup. */
   resolveHost?: (host: string) => Promise<string | undefined>;
 }
@@ -101,18 +113,8 @@ export class TrunkCalls {
   /** Dials the route: admission, then the up targets in order with failover on 503 and timeout. */
   async dial(call: CallControl, route: TrunkRoute, o: TrunkDialOptions): Promise<DialOutcome> {
     const { trunk, destination } = route;
-    const admitted = this.#admission.admitOutbound({
-      accountId: call.accountId,
-      trunkId: trunk.id,
-      destination,
-    });
-    if (!admitted.ok) {
-      call.log.warn(
-        { trunk: trunk.id, status: admitted.status, reason: admitted.reason },
-        "trunk call refused",
-      );
-      return failure(admitted.status, admitted.reason);
-    }
+    const refused = this.#refusal(call, route);
+    if (refused) return refused;
     const contacts = await this.contacts(route);
     if (contacts.length === 0) return failure(503, `no outbound target of trunk ${trunk.name} is up`);
     const started = { accountId: call.accountId, trunkId: trunk.id, callId: call.id, destination };
@@ -127,6 +129,7 @@ export class TrunkCalls {
           timeoutMs: o.timeoutMs,
           callerId: caller.from,
           headers: [...caller.headers, ...(o.headers ?? [])],
+          onAnswered: () => this.#o.onCallAnswered?.({ callId: call.id }),
         });
         // RFC 3261 §16.7-like: only an overloaded (503) or silent (408, Timer B) target fails over.
         if (last.sipStatus !== 503 && last.sipStatus !== 408) break;
@@ -139,6 +142,50 @@ export class TrunkCalls {
       this.#admission.onCallEnded({ ...started, durationSec: last.durationSec ?? 0 });
     }
     return last;
+  }
+
+  /**
+   * A trunk's target rung beside other targets in one dial (no failover): admitted like a trunk
+   * dial, so a list of targets is no way around the fraud guard. `started` once its INVITE is to
+   * go, `answered` at its 2xx, `ended` with its seconds once the dial is over.
+   */
+  admitBeside(
+    call: CallControl,
+    route: TrunkRoute,
+  ): { ok: false; outcome: DialOutcome } | { ok: true; ticket: TrunkTicket } {
+    const refused = this.#refusal(call, route);
+    if (refused) return { ok: false, outcome: refused };
+    const started = {
+      accountId: call.accountId,
+      trunkId: route.trunk.id,
+      callId: call.id,
+      destination: route.destination,
+    };
+    return {
+      ok: true,
+      ticket: {
+        started: () => this.#admission.onCallStarted(started),
+        answered: () => this.#o.onCallAnswered?.({ callId: call.id }),
+        ended: (durationSec) => this.#admission.onCallEnded({ ...started, durationSec }),
+      },
+    };
+  }
+
+  /** The fraud guard's refusal as a dial outcome, or undefined when the call may go out. */
+  #refusal(call: CallControl, route: TrunkRoute): DialOutcome | undefined {
+    const admitted = this.#admission.admitOutbound({
+      accountId: call.accountId,
+      trunkId: route.trunk.id,
+      destination: route.destination,
+    });
+    if (admitted.ok) return undefined;
+    call.log.warn(
+      { trunk: route.trunk.id, status: admitted.status, reason: admitted.reason },
+      "trunk call refused",
+    );
+    // The record says why (SPEC §5: refused by limits); a 503 says when to retry (§20.33).
+    const { reason, retryAfterSec } = admitted;
+    return { ...failure(admitted.status, reason), endReason: reason, retryAfterSec };
   }
 
   /** One contact per usable target, in priority order (ties keep their stored order). */
@@ -165,6 +212,7 @@ export class TrunkCalls {
         target: `sip:${user}@${host}`,
         flow: { transport, remoteAddress: ip, remotePort: t.port },
         auth,
+        trunkId: trunk.id,
       });
     }
     return out;

@@ -26,7 +26,9 @@ export interface AdmitOutboundRequest {
   destination: string;
 }
 
-export type AdmitOutboundResult = { ok: true } | { ok: false; status: 403 | 503; reason: string };
+/** A 503 may say when to retry (`Retry-After`, RFC 3261 §20.33). */
+export type AdmitOutboundResult =
+  { ok: true } | { ok: false; status: 403 | 503; reason: string; retryAfterSec?: number };
 
 export interface OutboundCallStarted {
   accountId: string;

@@ -5,8 +5,8 @@
  */
 import { isIP, BlockList } from "node:net";
 import { openSecret, trunkSecretContext } from "@hookline/auth-tokens";
-import { and, asc, domains, eq, numbers, trunks } from "@hookline/db";
-import type { Database, PhoneNumber, Trunk } from "@hookline/db";
+import { accounts, and, asc, domains, eq, numbers, trunks } from "@hookline/db";
+import type { Database, PhoneNumber, Trunk, TrunkFraudLimits } from "@hookline/db";
 import type { TenantDomain } from "../tenancy/tenant-directory.js";
 
 /** A trunk with its secrets opened (null when none is set, or it no longer opens). */
@@ -115,6 +115,38 @@ export class TrunkDirectory {
         .orderBy(asc(domains.createdAt))
         .get();
     return row ? { ...row, name: row.name.toLowerCase() } : undefined;
+  }
+
+  /** Every trunk's outbound targets, for the health monitor to follow. */
+  outboundTargets(): Array<Pick<Trunk, "id" | "accountId" | "name" | "outboundTargets">> {
+    return this.#db
+      .select({
+        id: trunks.id,
+        accountId: trunks.accountId,
+        name: trunks.name,
+        outboundTargets: trunks.outboundTargets,
+      })
+      .from(trunks)
+      .orderBy(asc(trunks.id))
+      .all();
+  }
+
+  /** A trunk's stored toll-fraud limits and its name (read at each admission: edits apply at once). */
+  trunkLimits(trunkId: string): { name: string; limits: TrunkFraudLimits } | undefined {
+    return this.#db
+      .select({ name: trunks.name, limits: trunks.fraudLimits })
+      .from(trunks)
+      .where(eq(trunks.id, trunkId))
+      .get();
+  }
+
+  /** The account-level limits over all its trunks (migration 0009). */
+  accountLimits(accountId: string): { name: string; limits: TrunkFraudLimits } | undefined {
+    return this.#db
+      .select({ name: accounts.name, limits: accounts.fraudLimits })
+      .from(accounts)
+      .where(eq(accounts.id, accountId))
+      .get();
   }
 
   #open(t: Trunk): TrunkRecord {

@@ -1,10 +1,25 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import type { TrunkFraudLimits } from "./trunks.js";
+
+/** No limit at all: what an account starts with (the trunk guards, SPEC §3 trunks). */
+export const NO_FRAUD_LIMITS: TrunkFraudLimits = {
+  allowedPrefixes: [],
+  deniedPrefixes: [],
+  maxConcurrentCalls: null,
+  callsPerSecond: null,
+  dailyOutboundMinutes: null,
+};
 
 /** A tenant. Everything an API key can see hangs off one account. */
 export const accounts = sqliteTable("accounts", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
   createdAt: integer("created_at").notNull(),
+  /** Toll-fraud limits over all the account's trunks, beside each trunk's own (same shape). */
+  fraudLimits: text("fraud_limits", { mode: "json" })
+    .$type<TrunkFraudLimits>()
+    .notNull()
+    .default(NO_FRAUD_LIMITS),
 });
 
 /**

@@ -53,12 +53,20 @@ export const callLegs = sqliteTable(
     remoteUri: text("remote_uri").notNull(),
     transport: text("transport").notNull(),
     source: text("source"),
+    /**
+     * The trunk an outbound leg went out through (SPEC §3 trunks), for the daily outbound minutes.
+     * No foreign key: the minutes of a trunk deleted today still count toward its account.
+     */
+    trunkId: text("trunk_id"),
     state: text("state").$type<LegState>().notNull(),
     createdAt: integer("created_at").notNull(),
     answeredAt: integer("answered_at"),
     endedAt: integer("ended_at"),
   },
-  (t) => [index("call_legs_call_idx").on(t.callId)],
+  (t) => [
+    index("call_legs_call_idx").on(t.callId),
+    index("call_legs_trunk_ended_idx").on(t.trunkId, t.endedAt),
+  ],
 );
 
 export type MessageDirection = "received" | "sent";

@@ -1,4 +1,4 @@
-export { accounts, apiKeys, consoleUsers, consoleSessions } from "./accounts.js";
+export { accounts, apiKeys, consoleUsers, consoleSessions, NO_FRAUD_LIMITS } from "./accounts.js";
 export type { Account, ApiKey, ConsoleUser, ConsoleSession } from "./accounts.js";
 export { domains, credentials, registrations } from "./sip.js";
 export type { Domain, Credential, Registration, SipTransport } from "./sip.js";

@@ -62,6 +62,7 @@ export function startCall(
       remoteUri,
       transport: "ws",
       source,
+      trunkId: null,
       state: "trying",
       createdAt: startedAt,
       answeredAt: null,

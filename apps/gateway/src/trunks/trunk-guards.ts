@@ -1,0 +1,155 @@
+/**
+ * The trunk guards as one running part of the gateway (SPEC §3 trunks, §4 `trunk.*`): the toll-fraud
+ * guard reading each account's and trunk's stored limits at every admission, with today's minutes
+ * rebuilt from the call legs after a restart; and the OPTIONS health monitor, following the trunks
+ * the API creates, changes and deletes by reading the trunk directory every `syncMs` (the console
+ * may run in another process, so being told is not enough).
+ */
+import type { TrunkEvent } from "@hookline/callbacks";
+import { outboundTrunkMinutesSince, type Database } from "@hookline/db";
+import { log as rootLog, type Logger } from "@hookline/log";
+import { FraudGuard } from "./fraud-guard.js";
+import { fromStoredLimits } from "./fraud-guard-limits.js";
+import { TrunkHealthMonitor, type SendOptions, type TargetState } from "./health.js";
+import { createOptionsSender, type OptionsStack } from "./health-options.js";
+import type { TrunkDirectory } from "./trunk-directory.js";
+
+/** Ping tuning (health.ts has the defaults); `syncMs`: how often trunk changes are picked up. */
+export interface TrunkHealthSettings {
+  intervalMs?: number;
+  timeoutMs?: number;
+  failuresBeforeDown?: number;
+  successesBeforeUp?: number;
+  /** Default: the ping interval, at most 5 s. */
+  syncMs?: number;
+}
+
+/** A trunk's health as the API shows it (`GET /v1/trunks/:id`). */
+export interface TrunkHealthView {
+  state: TargetState;
+  targets: Array<{
+    host: string;
+    port: number;
+    transport: "udp" | "tcp" | "tls";
+    state: TargetState;
+    since: string | null;
+    lastError: string | null;
+  }>;
+}
+
+export interface TrunkGuardsOptions {
+  db: Database;
+  directory: TrunkDirectory;
+  /** The event bus's `publish`, for `trunk.up` and `trunk.down`. */
+  publish(event: TrunkEvent): void;
+  /** The gateway's SIP stack; asked at the first ping (the gateway is built after the guards). */
+  stack(): OptionsStack;
+  health?: TrunkHealthSettings | undefined;
+  logger?: Logger;
+}
+
+const realTimers = {
+  setTimer: (ms: number, fn: () => void) => setTimeout(fn, ms),
+  clearTimer: (h: unknown) => clearTimeout(h as NodeJS.Timeout),
+};
+
+export class TrunkGuards {
+  readonly fraud: FraudGuard;
+  readonly health: TrunkHealthMonitor;
+  readonly #o: TrunkGuardsOptions;
+  readonly #log: Logger;
+  readonly #syncMs: number;
+  /** Trunk id → what the monitor was last given (name and targets), to watch only on a change. */
+  readonly #watched = new Map<string, string>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(options: TrunkGuardsOptions) {
+    this.#o = options;
+    this.#log = options.logger ?? rootLog.child({ component: "trunk-guards" });
+    const { directory, db } = options;
+    this.fraud = new FraudGuard({
+      account: (id) => {
+        const a = directory.accountLimits(id);
+        return a && { name: a.name, limits: fromStoredLimits(a.limits) };
+      },
+      trunk: (id) => {
+        const t = directory.trunkLimits(id);
+        return t && { name: t.name, limits: fromStoredLimits(t.limits) };
+      },
+      now: () => Date.now(),
+      minutesSince: (accountId, trunkId, since) => outboundTrunkMinutesSince(db, accountId, trunkId, since),
+      logger: this.#log,
+    });
+    const h = options.health ?? {};
+    let send: SendOptions | undefined;
+    this.health = new TrunkHealthMonitor({
+      sendOptions: (target) => (send ??= createOptionsSender(options.stack()))(target),
+      timers: realTimers,
+      now: () => Date.now(),
+      publish: (e) => options.publish(e),
+      ...(h.intervalMs !== undefined && { intervalMs: h.intervalMs }),
+      ...(h.timeoutMs !== undefined && { timeoutMs: h.timeoutMs }),
+      ...(h.failuresBeforeDown !== undefined && { failuresBeforeDown: h.failuresBeforeDown }),
+      ...(h.successesBeforeUp !== undefined && { successesBeforeUp: h.successesBeforeUp }),
+      logger: this.#log,
+    });
+    this.#syncMs = h.syncMs ?? Math.min(h.intervalMs ?? 30_000, 5_000);
+  }
+
+  /** Starts pinging every trunk's targets, and following the trunk directory. */
+  start(): void {
+    if (this.#timer) return;
+    this.sync();
+    this.#timer = setInterval(() => this.sync(), this.#syncMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.health.stop();
+    this.#watched.clear();
+  }
+
+  /** Brings the monitor in line with the stored trunks: new and changed watched, deleted dropped. */
+  sync(): void {
+    let rows;
+    try {
+      rows = this.#o.directory.outboundTargets();
+    } catch (err) {
+      // The database may be briefly unwritable or busy; the next round tries again.
+      this.#log.warn({ err }, "trunks not read for the health monitor");
+      return;
+    }
+    const seen = new Set<string>();
+    for (const t of rows) {
+      seen.add(t.id);
+      const shape = JSON.stringify([t.name, t.outboundTargets]);
+      if (this.#watched.get(t.id) === shape) continue;
+      this.#watched.set(t.id, shape);
+      this.health.watch({ id: t.id, accountId: t.accountId, name: t.name, targets: t.outboundTargets });
+    }
+    for (const id of [...this.#watched.keys()]) {
+      if (seen.has(id)) continue;
+      this.#watched.delete(id);
+      this.health.unwatch(id);
+    }
+  }
+
+  /** The API's view; a trunk the monitor has not picked up yet is `unknown`. */
+  healthOf(trunkId: string): TrunkHealthView {
+    const s = this.health.state(trunkId);
+    if (!s) return { state: "unknown", targets: [] };
+    return {
+      state: s.state,
+      targets: s.targets.map((t) => ({
+        host: t.target.host,
+        port: t.target.port,
+        transport: t.target.transport,
+        state: t.state,
+        since: t.since,
+        lastError: t.lastError,
+      })),
+    };
+  }
+}
