@@ -166,7 +166,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     db,
     flushCallRecords: () => recorder.flush(),
     startCall: (accountId, input) =>
-      startCall({ db, b2bua: gateway.b2bua, directory, router }, accountId, input),
+      startCall({ db, b2bua: gateway.b2bua, directory, router, trunks: trunkCalls }, accountId, input),
     config: {
       operatorToken: operatorToken.token,
       tokenSecret,

@@ -35,6 +35,7 @@ import type {
   CallControl,
   CallRouter,
   DialContact,
+  DialOutcome,
   IncomingCall,
   TenantDomain,
 } from "./ports.js";
@@ -60,6 +61,11 @@ export interface OriginateInput {
   to: string;
   contacts: DialContact[];
   timeoutMs: number;
+  /**
+   * Rings the first party itself instead of `contacts` (a trunk's targets with failover and caller
+   * id, SPEC §3): `first.dial` settles at the answer; `ended` settles once the call has ended.
+   */
+  dial?: ((first: CallControl, ended: Promise<void>) => Promise<DialOutcome>) | undefined;
   /** What to do once the first party answered (its actions, or asking the application). */
   run(call: CallControl): Promise<void>;
 }
@@ -183,11 +189,9 @@ export class B2bua {
     this.#calls.add(call);
     this.#o.recorder.initiated(record);
     void this.#steer(call, async () => {
-      const first = await this.#dialer.dial(
-        call,
-        { groups: [input.contacts], timeoutMs: input.timeoutMs },
-        true,
-      );
+      const first = input.dial
+        ? await input.dial(this.#control(call, true), call.done)
+        : await this.#dialer.dial(call, { groups: [input.contacts], timeoutMs: input.timeoutMs }, true);
       if (first.status !== "answered") {
         const endReason = first.status === "canceled" ? "cancelled" : first.status;
         return this.#finish(call, { status: first.sipStatus ?? 480, endReason });
@@ -243,8 +247,8 @@ export class B2bua {
     return call;
   }
 
-  /** The handle the router's actions act on (SPEC §5). */
-  #control(call: Call): CallControl {
+  /** The handle the router's actions act on (SPEC §5); `firstParty`: an API call's first dial. */
+  #control(call: Call, firstParty = false): CallControl {
     return {
       id: call.record.id,
       accountId: call.record.accountId,
@@ -254,7 +258,7 @@ export class B2bua {
       get ended() {
         return call.ended;
       },
-      dial: (request) => this.#dialer.dial(call, request),
+      dial: (request) => this.#dialer.dial(call, request, firstParty),
       reject: (status, reason, endReason) =>
         this.#finish(call, { status, reason, endReason: endReason ?? reason ?? String(status) }),
       hangup: (endReason = "hangup") => this.#finish(call, { status: 603, reason: "Decline", endReason }),
