@@ -6,6 +6,7 @@ import type { OpenedDatabase } from "@hookline/db";
 import { createConsoleApp } from "./app.js";
 import type { ConsoleApp } from "./app.js";
 import type { ConsoleConfig, RouteDeps } from "./context.js";
+import type { StartCallPort } from "./routes/start-call.js";
 
 export const OPERATOR = "hlop_test-operator-token";
 export const TOKEN_SECRET = "test-token-secret-0123456789abcdef";
@@ -32,7 +33,11 @@ export interface Harness {
 /** A console app over a real SQLite file in a fresh temp dir. */
 export function harness(
   config: Partial<ConsoleConfig> = {},
-  options: { flushCallRecords?: () => void; trunkHealth?: RouteDeps["trunkHealth"] } = {},
+  options: {
+    flushCallRecords?: () => void;
+    trunkHealth?: RouteDeps["trunkHealth"];
+    startCall?: StartCallPort;
+  } = {},
 ): Harness {
   const dir = mkdtempSync(join(tmpdir(), "hookline-console-"));
   const database = openDatabase({ file: join(dir, "hookline.db") });

@@ -184,7 +184,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     flushCallRecords: () => recorder.flush(),
     trunkHealth: (trunkId) => trunkGuards.healthOf(trunkId),
     startCall: (accountId, input) =>
-      startCall({ db, b2bua: gateway.b2bua, directory, router }, accountId, input),
+      startCall({ db, b2bua: gateway.b2bua, directory, router, trunks: trunkCalls }, accountId, input),
     config: {
       operatorToken: operatorToken.token,
       tokenSecret,

@@ -10,7 +10,8 @@ import type { RouteDeps } from "../context.js";
 import { ApiError, badRequest } from "../errors.js";
 
 export interface StartCallBody {
-  to: string;
+  /** A user or `sip:` URI, or a phone number through a trunk (SPEC §3 trunks). */
+  to: string | { number: string; trunk?: string | undefined };
   from?: string | undefined;
   callerId?: string | undefined;
   timeout?: number | undefined;
@@ -27,14 +28,41 @@ export type StartCallPort = (
 
 const Party = z.string().trim().min(1).max(256);
 
+/** As a `dial` target's `{number, trunk?}` (SPEC §5), but written as people write numbers. */
+const NumberParty = z
+  .strictObject({
+    number: z
+      .string()
+      .trim()
+      .regex(/^\+?[0-9#*][0-9#*\s().-]{2,31}$/, "must be a phone number such as +15551234567")
+      .openapi({
+        description: "Made E.164 under the trunk's number rules (country code, national and tech prefixes)",
+        example: "+15551234567",
+      }),
+    trunk: z
+      .string()
+      .trim()
+      .min(1)
+      .max(64)
+      .optional()
+      .openapi({ description: "The trunk's name; the account's default trunk when absent" }),
+  })
+  .openapi("NumberParty");
+
 const StartCallSchema = z
   .strictObject({
-    to: Party.openapi({
-      description: "A user (`bob`, or `sip:bob@acme.sip.example`)",
-      example: "sip:bob@acme.sip.example",
+    to: z.union([Party, NumberParty]).openapi({
+      description:
+        "A user (`bob`, or `sip:bob@acme.sip.example`), a `sip:` URI on a trunk's host, or a phone number rung through a trunk (`{number, trunk?}`)",
+      example: { number: "+15551234567", trunk: "carrier-a" },
     }),
-    from: Party.optional().openapi({ description: "The From of the first party's INVITE" }),
-    callerId: Party.optional().openapi({ description: "Shown to the first party instead of `from`" }),
+    from: Party.optional().openapi({
+      description:
+        "The From of the first party's INVITE; through a trunk, its number (or its user's number) is the caller id",
+    }),
+    callerId: Party.optional().openapi({
+      description: "Shown to the first party instead of `from` (through a trunk: an E.164 number)",
+    }),
     timeout: z
       .number()
       .int()

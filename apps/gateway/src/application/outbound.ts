@@ -1,17 +1,26 @@
 /**
  * Calls the platform starts (SPEC §5 `POST /v1/calls`): `to` names a user of one of the account's
- * domains (`sip:user@domain`, or a bare user name when the account has one domain); the first
- * party is rung, and once it answers its `actions` run, or the application is asked.
+ * domains (`sip:user@domain`, or a bare user name when the account has one domain), or a phone
+ * number through a trunk (`{number, trunk?}`, or a `sip:` URI on a trunk's host; SPEC §3 trunks).
+ * The first party is rung, and once it answers its `actions` run, or the application is asked.
  */
-import { and, domains, eq, type Database } from "@hookline/db";
+import { and, asc, domains, eq, type Database } from "@hookline/db";
 import type { Action } from "@hookline/callbacks";
 import type { B2bua } from "../b2bua/b2bua.js";
-import type { CallDirectory, TenantDomain } from "../b2bua/ports.js";
+import type { CallDirectory, DialContact, IncomingCall, TenantDomain } from "../b2bua/ports.js";
+import type { TrunkCalls, TrunkRoute } from "../trunks/outbound.js";
 import type { ApplicationRouter } from "./router.js";
+import { numberRoute } from "./outbound-number.js";
 import { resolveTarget } from "./targets.js";
 
+/** A phone number through a trunk: the named one, else the account's default. */
+export interface NumberParty {
+  number: string;
+  trunk?: string | undefined;
+}
+
 export interface StartCallInput {
-  to: string;
+  to: string | NumberParty;
   from?: string | undefined;
   callerId?: string | undefined;
   /** Seconds the first party may ring. Default 30. */
@@ -29,6 +38,20 @@ export interface OutboundDeps {
   b2bua: B2bua;
   directory: CallDirectory;
   router: ApplicationRouter;
+  /** Calls out through trunks; without it, `to` cannot be a number. */
+  trunks?: TrunkCalls | undefined;
+}
+
+type Failure = Extract<StartCallResult, { ok: false }>;
+
+/** Who the first party is: a user's contacts, or a route through a trunk. */
+interface FirstParty {
+  domain: TenantDomain;
+  /** The call's `to`: the user's `sip:` URI, or `tel:` and the E.164 number (RFC 3966). */
+  to: string;
+  user: string | undefined;
+  contacts: DialContact[];
+  trunk?: TrunkRoute | undefined;
 }
 
 export function startCall(d: OutboundDeps, accountId: string, input: StartCallInput): StartCallResult {
@@ -36,51 +59,116 @@ export function startCall(d: OutboundDeps, accountId: string, input: StartCallIn
     .select({ domainId: domains.id, accountId: domains.accountId, name: domains.name })
     .from(domains)
     .where(eq(domains.accountId, accountId))
-    .all();
-  const sip = /^sips?:([^@;>]+)@([^;:>]+)/i.exec(input.to);
+    .orderBy(asc(domains.createdAt))
+    .all()
+    .map((x) => ({ ...x, name: x.name.toLowerCase() }));
+  const first = firstParty(d, accountId, own, input);
+  if (!first.ok) return first;
+  const { domain, to, user, contacts, trunk } = first.party;
+  const from = input.callerId ?? input.from ?? `sip:hookline@${domain.name}`;
+  const fromUri = /^sips?:/i.test(from) ? from : `sip:${from}@${domain.name}`;
+  const timeoutMs = (input.timeout ?? 30) * 1000;
+  const incoming: IncomingCall = {
+    from: fromUri,
+    to,
+    requestUri: to,
+    user,
+    source: { transport: "api", address: "", ...(trunk && { trunk: trunk.trunk.name }) },
+    headers: {},
+    codecs: [],
+  };
+  const trunks = d.trunks;
+  try {
+    const id = d.b2bua.originate({
+      domain,
+      from: fromUri,
+      to,
+      contacts,
+      timeoutMs,
+      // Through a trunk: its targets in order with failover, and its caller id rules (SPEC §3).
+      dial:
+        trunk && trunks
+          ? (call, ended) =>
+              trunks.dial(call, trunk, {
+                timeoutMs,
+                caller: callerOf(trunks, domain, fromUri, input.callerId),
+                callEnded: ended,
+              })
+          : undefined,
+      run: (call) =>
+        d.router.runOutbound(call, incoming, {
+          actions: input.actions,
+          applicationUrl: input.applicationUrl,
+        }),
+    });
+    return { ok: true, id, from: fromUri, to };
+  } catch (err) {
+    return { ok: false, status: 503, message: (err as Error).message };
+  }
+}
+
+function firstParty(
+  d: OutboundDeps,
+  accountId: string,
+  own: TenantDomain[],
+  input: StartCallInput,
+): { ok: true; party: FirstParty } | Failure {
+  const { to } = input;
+  if (typeof to !== "string") {
+    // A number is no user of a domain: the call belongs to the domain `from` names, else the first.
+    const domain = domainOfFrom(own, input.callerId ?? input.from) ?? own[0];
+    if (!domain) return { ok: false, status: 400, message: "to: the account has no domain" };
+    const r = numberRoute(d.trunks, accountId, to);
+    if (!r.ok) return r;
+    return {
+      ok: true,
+      party: { domain, to: `tel:${r.route.destination}`, user: undefined, contacts: [], trunk: r.route },
+    };
+  }
+  const sip = /^sips?:([^@;>]+)@([^;:>]+)/i.exec(to);
   let domain: TenantDomain | undefined;
   if (sip) {
     domain = own.find((x) => x.name === sip[2]!.toLowerCase());
-    if (!domain) return { ok: false, status: 404, message: `to: ${sip[2]} is not a domain of this account` };
+    if (!domain) {
+      // A `sip:` URI on one of a trunk's target hosts goes through that trunk (as a `dial` does).
+      const r = d.trunks?.resolve(accountId, to);
+      const home = domainOfFrom(own, input.callerId ?? input.from) ?? own[0];
+      if (r?.ok && home)
+        return { ok: true, party: { domain: home, to, user: undefined, contacts: [], trunk: r.route } };
+      return { ok: false, status: 404, message: `to: ${sip[2]} is not a domain of this account` };
+    }
   } else {
     if (own.length !== 1)
       return { ok: false, status: 400, message: "to: name the domain too (sip:user@domain)" };
     domain = own[0];
   }
   if (!domain) return { ok: false, status: 400, message: "to: the account has no domain" };
-  const target = sip ? sip[1]! : input.to;
+  const target = sip ? sip[1]! : to;
   const resolved = resolveTarget(d.directory, domain, target);
   if (!resolved.ok && resolved.status === 404)
     return { ok: false, status: 404, message: `to: ${resolved.reason}` };
-  const to = sip ? input.to : `sip:${target}@${domain.name}`;
-  const from = input.callerId ?? input.from ?? `sip:hookline@${domain.name}`;
-  const fromUri = /^sips?:/i.test(from) ? from : `sip:${from}@${domain.name}`;
-  try {
-    const id = d.b2bua.originate({
+  return {
+    ok: true,
+    party: {
       domain,
-      from: fromUri,
-      to,
+      to: sip ? to : `sip:${target}@${domain.name}`,
+      user: target,
       contacts: resolved.ok ? resolved.contacts : [],
-      timeoutMs: (input.timeout ?? 30) * 1000,
-      run: (call) =>
-        d.router.runOutbound(
-          call,
-          {
-            from: fromUri,
-            to,
-            requestUri: to,
-            user: target,
-            source: { transport: "api", address: "" },
-            headers: {},
-            codecs: [],
-          },
-          { actions: input.actions, applicationUrl: input.applicationUrl },
-        ),
-    });
-    return { ok: true, id, from: fromUri, to };
-  } catch (err) {
-    return { ok: false, status: 503, message: (err as Error).message };
-  }
+    },
+  };
+}
+
+/** The account's domain a `from` (or `callerId`) URI names, if any. */
+function domainOfFrom(own: TenantDomain[], from: string | undefined): TenantDomain | undefined {
+  const host = from && /^sips?:[^@;>]+@([^;:>]+)/i.exec(from)?.[1]?.toLowerCase();
+  return host ? own.find((x) => x.name === host) : undefined;
+}
+
+/** The caller as the trunk's caller id rules see it: `from`'s number, or its user's own number. */
+function callerOf(trunks: TrunkCalls, domain: TenantDomain, from: string, callerId: string | undefined) {
+  const user = /^sips?:([^@;>]+)@([^;:>]+)/i.exec(from);
+  const own = user && user[2]!.toLowerCase() === domain.name ? user[1] : undefined;
+  return { from, callerId, number: trunks.numberOf(domain.domainId, own), privacy: false };
 }
 
 /** A domain's hook settings, read for each call. */

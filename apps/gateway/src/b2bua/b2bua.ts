@@ -35,6 +35,7 @@ import type {
   CallControl,
   CallRouter,
   DialContact,
+  DialOutcome,
   IncomingCall,
   TenantDomain,
 } from "./ports.js";
@@ -60,6 +61,11 @@ export interface OriginateInput {
   to: string;
   contacts: DialContact[];
   timeoutMs: number;
+  /**
+   * Rings the first party itself instead of `contacts` (a trunk's targets with failover and caller
+   * id, SPEC §3): `first.dial` settles at the answer; `ended` settles once the call has ended.
+   */
+  dial?: ((first: CallControl, ended: Promise<void>) => Promise<DialOutcome>) | undefined;
   /** What to do once the first party answered (its actions, or asking the application). */
   run(call: CallControl): Promise<void>;
 }
@@ -183,11 +189,9 @@ export class B2bua {
     this.#calls.add(call);
     this.#o.recorder.initiated(record);
     void this.#steer(call, async () => {
-      const first = await this.#dialer.dial(
-        call,
-        { groups: [input.contacts], timeoutMs: input.timeoutMs },
-        true,
-      );
+      const first = input.dial
+        ? await input.dial(this.#control(call, true), call.done)
+        : await this.#dialer.dial(call, { groups: [input.contacts], timeoutMs: input.timeoutMs }, true);
       if (first.status !== "answered") {
         const endReason = first.status === "canceled" ? "cancelled" : first.status;
         return this.#finish(call, { status: first.sipStatus ?? 480, endReason });
@@ -243,8 +247,8 @@ export class B2bua {
     return call;
   }
 
-  /** The handle the router's actions act on (SPEC §5). */
-  #control(call: Call): CallControl {
+  /** The handle the router's actions act on (SPEC §5); `firstParty`: an API call's first dial. */
+  #control(call: Call, firstParty = false): CallControl {
     return {
       id: call.record.id,
       accountId: call.record.accountId,
@@ -254,7 +258,7 @@ export class B2bua {
       get ended() {
         return call.ended;
       },
-      dial: (request) => this.#dialer.dial(call, request),
+      dial: (request) => this.#dialer.dial(call, request, firstParty),
       reject: (status, reason, endReason, headers) =>
         this.#finish(call, {
           status,
@@ -415,7 +419,7 @@ export class B2bua {
 
   /**
    * The one place a call ends. Before an answer: pending forks are CANCELled and the caller gets
-   * `status` (an API call's first party, waiting for its ACK, gets ACK and BYE). After: BYE to
+   * `status` (an API call's first party gets its ACK). After: BYE to
    * each confirmed leg but the one that ended it. Then the legs, the media and the record close.
    */
   #finish(call: Call, ending: Ending): void {
@@ -430,8 +434,12 @@ export class B2bua {
       this.#signals.respondA(call, status, ending.reason, undefined, [...warning, ...(ending.headers ?? [])]);
     }
     const endReason = refusal?.text ?? ending.endReason;
-    if (!answered && !call.inbound && call.a && call.a !== ending.by && !call.aAcked)
-      this.#signals.ack(call, call.a);
+    // An API call's first party may still wait for the ACK of its 2xx (no callee answered, or the
+    // call ends while the answer is worked out): it gets one before its BYE (RFC 3261 §13.2.2.4).
+    if (!call.inbound && call.a && call.a !== ending.by && !call.aAcked) {
+      call.aAcked = true;
+      this.#signals.ackDeclining(call, call.a, call.aOffer);
+    }
     for (const leg of [call.a, call.b]) {
       if (leg && leg !== ending.by && leg.state === "confirmed" && (answered || !call.inbound))
         this.#signals.sendInDialog(call, leg, "BYE");

@@ -16,7 +16,8 @@ import type { Flow } from "../transport/types.js";
 import type { Attempt, Call } from "./call.js";
 import type { CallRecorder } from "./call-recorder.js";
 import type { Leg } from "./leg.js";
-import { passThroughHeaders } from "./sip-helpers.js";
+import { declineAll } from "./sdp-codecs.js";
+import { isSdp, passThroughHeaders, text, utf8 } from "./sip-helpers.js";
 
 export interface CallSignalsDeps {
   layer: TransactionLayer;
@@ -45,6 +46,15 @@ export class CallSignals {
     leg.lastAck = ack;
     this.#o.recorder.message(call.record, leg.id, "sent", ack);
     void this.#o.send(ack, leg.flow).catch(() => {});
+  }
+
+  /**
+   * The ACK of a 2xx the call will not keep (BYE follows): when `offer` (the 2xx) carried SDP, the
+   * ACK must answer it (RFC 3261 §13.2.2.4) and declines every stream (RFC 3264 §6).
+   */
+  ackDeclining(call: Call, leg: Leg, offer: SipResponse | undefined): void {
+    const declined = offer && isSdp(offer) ? declineAll(text(offer.body)) : undefined;
+    this.ack(call, leg, declined ? { body: utf8(declined), contentType: "application/sdp" } : undefined);
   }
 
   /** The 2xx came again: its ACK was lost (RFC 3261 §13.2.2.4). */

@@ -12,7 +12,7 @@ import { bestFailure, type ForkDecision, type Forker } from "./forking.js";
 import type { Leg } from "./leg.js";
 import { MediaRefusedError, type MediaPort } from "./media-port.js";
 import type { DialContact, DialOutcome, DialRequest, DialStatus } from "./ports.js";
-import { declineAll, mediaRefusal, type MediaRefusal } from "./sdp-codecs.js";
+import { mediaRefusal, type MediaRefusal } from "./sdp-codecs.js";
 import { contentTypeOf, isSdp, passThroughHeaders, text, utf8 } from "./sip-helpers.js";
 
 export interface DialerDeps {
@@ -179,12 +179,7 @@ export class Dialer {
     } catch (err) {
       if (!(err instanceof MediaRefusedError)) call.log.error({ err }, "media for the answer failed");
       refusal = err instanceof MediaRefusedError ? mediaRefusal(err, offererOf(call)) : undefined;
-      const declined = call.offerIn === "2xx" ? declineAll(text(res.body)) : undefined;
-      this.#o.signals.ack(
-        call,
-        attempt.leg,
-        declined ? { body: utf8(declined), contentType: "application/sdp" } : undefined,
-      );
+      this.#o.signals.ackDeclining(call, attempt.leg, call.offerIn === "2xx" ? res : undefined);
       this.#o.signals.sendInDialog(call, attempt.leg, "BYE");
       if (refusal) call.mediaRefusal = refusal;
       attempt.final = undefined;
@@ -279,6 +274,8 @@ export class Dialer {
       call.bAcked = true;
       this.#o.signals.ack(call, leg);
       const sdp = isSdp(res) ? await this.#mediaAnswer(call, leg, a, res) : undefined;
+      // The call may have ended meanwhile; #finish then ACKed the first party before its BYE.
+      if (call.aAcked) return;
       call.aAcked = true;
       this.#o.signals.ack(call, a, sdp);
       return;

@@ -49,6 +49,11 @@ export interface TrunkDialOptions {
   timeoutMs: number;
   caller: TrunkCaller;
   headers?: HeaderInput[] | undefined;
+  /**
+   * An API call's first party (SPEC §5 `POST /v1/calls`), whose dial settles at the answer: the
+   * call lasts until this settles, and only then does the fraud guard hear of its end.
+   */
+  callEnded?: Promise<void> | undefined;
 }
 
 export interface TrunkCallsOptions {
@@ -139,7 +144,15 @@ export class TrunkCalls {
         );
       }
     } finally {
-      this.#admission.onCallEnded({ ...started, durationSec: last.durationSec ?? 0 });
+      if (last.status === "answered" && o.callEnded) {
+        const answeredAt = Date.now();
+        void o.callEnded.then(() =>
+          this.#admission.onCallEnded({
+            ...started,
+            durationSec: Math.round((Date.now() - answeredAt) / 1000),
+          }),
+        );
+      } else this.#admission.onCallEnded({ ...started, durationSec: last.durationSec ?? 0 });
     }
     return last;
   }
