@@ -22,6 +22,7 @@ import {
 } from "@hookline/sip-core";
 import type { Flow } from "../transport/types.js";
 import { Call } from "./call.js";
+import { callControl, type CallControlDeps } from "./call-control.js";
 import { CallSignals } from "./call-signals.js";
 import { defaultRouter } from "./default-route.js";
 import { Dialer } from "./dialer.js";
@@ -32,43 +33,23 @@ import { Leg } from "./leg.js";
 import { passThroughMedia, type MediaPort } from "./media-port.js";
 import type {
   B2buaOptions,
-  CallControl,
   CallRouter,
-  DialContact,
-  DialOutcome,
+  Ending,
   IncomingCall,
+  OriginateInput,
   TenantDomain,
 } from "./ports.js";
 import { contentTypeOf, isSdp, parseSip, passThroughHeaders, text, xHeaders } from "./sip-helpers.js";
 import { mediaRefusal, offeredCodecs, warningValue } from "./sdp-codecs.js";
 
-export type { B2buaOptions, Binding, CallDirectory, AuthResult, TenantDomain } from "./ports.js";
-
-/** How a call ends: the caller's final status (if it never got a 2xx) and the recorded reason. */
-interface Ending {
-  status?: number;
-  reason?: string | undefined;
-  /** What the call records as its end reason (`caller-hangup`, `cancelled`, `unknown-user`, ...). */
-  endReason: string;
-  /** The leg that ended it (its BYE, its connection): it gets no BYE of ours. */
-  by?: Leg | undefined;
-  headers?: HeaderInput[];
-}
-
-export interface OriginateInput {
-  domain: TenantDomain;
-  from: string;
-  to: string;
-  contacts: DialContact[];
-  timeoutMs: number;
-  /**
-   * Rings the first party itself instead of `contacts` (a trunk's targets with failover and caller
-   * id, SPEC §3): `first.dial` settles at the answer; `ended` settles once the call has ended.
-   */
-  dial?: ((first: CallControl, ended: Promise<void>) => Promise<DialOutcome>) | undefined;
-  /** What to do once the first party answered (its actions, or asking the application). */
-  run(call: CallControl): Promise<void>;
-}
+export type {
+  B2buaOptions,
+  Binding,
+  CallDirectory,
+  AuthResult,
+  OriginateInput,
+  TenantDomain,
+} from "./ports.js";
 
 export class B2bua {
   readonly #o: B2buaOptions;
@@ -76,6 +57,7 @@ export class B2bua {
   readonly #signals: CallSignals;
   readonly #dialer: Dialer;
   readonly #router: CallRouter;
+  readonly #controlDeps: CallControlDeps;
   /** `${Call-ID}\n${local tag}` → the call and leg of that dialog. */
   readonly #dialogs = new Map<string, { call: Call; leg: Leg }>();
   readonly #byInviteTx = new Map<InviteServerTransaction, Call>();
@@ -95,6 +77,11 @@ export class B2bua {
       index: (call, leg) => this.#index(call, leg),
       endAnswered: (call, by, reason) => this.#finish(call, { endReason: reason, by }),
     });
+    this.#controlDeps = {
+      dial: (call, request, firstParty) => this.#dialer.dial(call, request, firstParty),
+      finish: (call, ending) => this.#finish(call, ending),
+      recorder: options.recorder,
+    };
   }
 
   get activeCalls(): number {
@@ -171,7 +158,7 @@ export class B2bua {
       codecs: isSdp(req) ? offeredCodecs(text(req.body)) : [],
       privacy: /\b(id|header|user)\b/i.test(getHeader(req, "privacy") ?? ""),
     };
-    await this.#steer(call, () => this.#router.route(this.#control(call), incoming));
+    await this.#steer(call, () => this.#router.route(callControl(call, this.#controlDeps), incoming));
   }
 
   /** A call the platform starts (SPEC §5 `POST /v1/calls`): the first party is rung without SDP. */
@@ -190,13 +177,13 @@ export class B2bua {
     this.#o.recorder.initiated(record);
     void this.#steer(call, async () => {
       const first = input.dial
-        ? await input.dial(this.#control(call, true), call.done)
+        ? await input.dial(callControl(call, this.#controlDeps, true), call.done)
         : await this.#dialer.dial(call, { groups: [input.contacts], timeoutMs: input.timeoutMs }, true);
       if (first.status !== "answered") {
         const endReason = first.status === "canceled" ? "cancelled" : first.status;
         return this.#finish(call, { status: first.sipStatus ?? 480, endReason });
       }
-      await input.run(this.#control(call));
+      await input.run(callControl(call, this.#controlDeps));
     });
     return record.id;
   }
@@ -245,38 +232,6 @@ export class B2bua {
     tx.on("transaction.terminated", () => this.#byInviteTx.delete(tx));
     this.#index(call, aLeg);
     return call;
-  }
-
-  /** The handle the router's actions act on (SPEC §5); `firstParty`: an API call's first dial. */
-  #control(call: Call, firstParty = false): CallControl {
-    return {
-      id: call.record.id,
-      accountId: call.record.accountId,
-      domain: call.domain,
-      origin: call.inbound ? "inbound" : "api",
-      log: call.log,
-      get ended() {
-        return call.ended;
-      },
-      dial: (request) => this.#dialer.dial(call, request, firstParty),
-      reject: (status, reason, endReason, headers) =>
-        this.#finish(call, {
-          status,
-          reason,
-          endReason: endReason ?? reason ?? String(status),
-          ...(headers && { headers }),
-        }),
-      hangup: (endReason = "hangup") => this.#finish(call, { status: 603, reason: "Decline", endReason }),
-      asking: () => {
-        if (call.phase !== "asking") call.moveTo("asking");
-      },
-      pause: (ms) =>
-        new Promise<void>((resolve) => {
-          call.after(ms, resolve);
-          void call.done.then(() => resolve());
-        }),
-      hook: (entry) => this.#o.recorder.hook(call.record, entry),
-    };
   }
 
   // ─── caller's side ─────────────────────────────────────────────────────────

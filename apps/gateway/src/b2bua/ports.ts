@@ -16,7 +16,7 @@ import type {
 import type { TenantDomain } from "../tenancy/tenant-directory.js";
 import type { Flow } from "../transport/types.js";
 import type { CallRecorder } from "./call-recorder.js";
-import type { LocalAddress } from "./leg.js";
+import type { LocalAddress, Leg } from "./leg.js";
 import type { MediaPort } from "./media-port.js";
 
 export type { TenantDomain };
@@ -169,4 +169,31 @@ export interface B2buaOptions {
    * registers (X-Hookline-Callback) see the whole call.
    */
   onNewCall?(call: { id: string; accountId: string }, invite: SipRequest): Promise<void>;
+}
+
+/** How a call ends: the caller's final status (if it never got a 2xx) and the recorded reason. */
+export interface Ending {
+  status?: number;
+  reason?: string | undefined;
+  /** What the call records as its end reason (`caller-hangup`, `cancelled`, `unknown-user`, ...). */
+  endReason: string;
+  /** The leg that ended it (its BYE, its connection): it gets no BYE of ours. */
+  by?: Leg | undefined;
+  headers?: HeaderInput[];
+}
+
+/** A call the platform starts (SPEC §5 `POST /v1/calls`): its first party, then what runs. */
+export interface OriginateInput {
+  domain: TenantDomain;
+  from: string;
+  to: string;
+  contacts: DialContact[];
+  timeoutMs: number;
+  /**
+   * Rings the first party itself instead of `contacts` (a trunk's targets with failover and caller
+   * id, SPEC §3): `first.dial` settles at the answer; `ended` settles once the call has ended.
+   */
+  dial?: ((first: CallControl, ended: Promise<void>) => Promise<DialOutcome>) | undefined;
+  /** What to do once the first party answered (its actions, or asking the application). */
+  run(call: CallControl): Promise<void>;
 }
