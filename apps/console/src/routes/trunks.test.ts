@@ -199,6 +199,20 @@ describe("numbers", () => {
 });
 
 describe("trunk health in the API", () => {
+  const downHealth = {
+    state: "down" as const,
+    targets: [
+      {
+        host: "203.0.113.9",
+        port: 5080,
+        transport: "tcp" as const,
+        state: "down" as const,
+        since: "2026-12-05T21:00:00.000Z",
+        lastError: "timeout",
+      },
+    ],
+  };
+
   it("is null when no gateway runs in the process", async () => {
     h = harness();
     const { apiKey } = await h.newAccount();
@@ -213,38 +227,14 @@ describe("trunk health in the API", () => {
       {
         trunkHealth: (id) => {
           asked.push(id);
-          return {
-            state: "down",
-            targets: [
-              {
-                host: "203.0.113.9",
-                port: 5080,
-                transport: "tcp",
-                state: "down",
-                since: "2026-12-05T21:00:00.000Z",
-                lastError: "timeout",
-              },
-            ],
-          };
+          return downHealth;
         },
       },
     );
     const { apiKey } = await h.newAccount();
     const created = await h.call("POST", "/v1/trunks", apiKey, carrier);
     const one = await h.call("GET", `/v1/trunks/${created.body.id}`, apiKey);
-    expect(one.body.health).toEqual({
-      state: "down",
-      targets: [
-        {
-          host: "203.0.113.9",
-          port: 5080,
-          transport: "tcp",
-          state: "down",
-          since: "2026-12-05T21:00:00.000Z",
-          lastError: "timeout",
-        },
-      ],
-    });
+    expect(one.body.health).toEqual(downHealth);
     const list = await h.call("GET", "/v1/trunks", apiKey);
     expect(list.body.data[0].health.state).toBe("down");
     expect(asked).toContain(created.body.id);
