@@ -66,5 +66,22 @@ export type {
 } from "./schema/index.js";
 // Query operators, re-exported so callers build portable queries with the same drizzle instance
 // the schema was defined with (no second copy of drizzle-orm, no raw SQL outside packages/db).
-export { and, asc, count, desc, eq, gt, gte, inArray, isNull, like, lt, lte, min, ne, or } from "drizzle-orm";
+export {
+  and,
+  asc,
+  count,
+  desc,
+  eq,
+  gt,
+  gte,
+  inArray,
+  isNull,
+  like,
+  lt,
+  lte,
+  min,
+  ne,
+  or,
+  sql,
+} from "drizzle-orm";
 export type { SQL } from "drizzle-orm";
