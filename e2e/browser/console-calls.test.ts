@@ -2,7 +2,8 @@
  * The console's call page in a real Chromium: a real call through the gateway (sip.js phones over
  * WebSocket, the caller answering the gateway's digest challenge) is watched live, its ladder
  * shows INVITE/407/INVITE/100/180/200/ACK/BYE, and an arrow opens its message with the SDP.
- * The pages run behind a stand-in for the session middleware, on the gateway's own database.
+ * The pages (and their stylesheet) run behind a stand-in for the session middleware, on the
+ * gateway's own database.
  */
 import { mkdirSync } from "node:fs";
 import type { AddressInfo } from "node:net";
@@ -12,7 +13,7 @@ import { serve, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SessionState } from "sip.js";
-import { callPages, type CallsEnv } from "@hookline/console";
+import { assetRoutes, callPages, type CallsEnv } from "@hookline/console";
 import { NodePhone, sessionState, startStack, type Stack } from "../src/index.js";
 import { launchChromium, type Browser } from "./chromium.js";
 
@@ -37,6 +38,8 @@ describe("the console's call page in Chromium", () => {
       c.set("webUser", { userId: "u1", accountId: tenant.accountId, email: "ops@ladder.test" });
       await next();
     });
+    // The stylesheet too, so that the screenshots show the pages as a tenant sees them.
+    pages.route("/", assetRoutes());
     pages.route(
       "/",
       callPages({

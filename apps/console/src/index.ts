@@ -8,5 +8,6 @@ export { hashPassword, verifyPassword } from "./passwords.js";
 export { createConsoleUser, MIN_PASSWORD_LENGTH } from "./console-users.js";
 export type { CreateConsoleUserResult } from "./console-users.js";
 export { callPages } from "./web/calls/index.js";
+export { assetRoutes } from "./web/assets.js";
 export type { CallPagesDeps, CallsEnv } from "./web/calls/index.js";
 export type { WebUser } from "./web/layout.js";
