@@ -2,7 +2,7 @@
 /** API keys of the signed-in account: list, create (shown once), revoke (SPEC §3 account keys). */
 import { Hono } from "hono";
 import { and, apiKeys, desc, eq, isNull, newId } from "@hookline/db";
-import { iso } from "../context.js";
+import { Time } from "./time.js";
 import { generateApiKey } from "../secrets.js";
 import type { FieldErrors } from "./account-api.js";
 import { Field, formText, OnceSecret, str } from "./form.js";
@@ -41,10 +41,14 @@ function ApiKeysPage(props: { user: WebUser; keys: KeyRow[]; created?: string; e
                   <td>
                     <code>{k.prefix}…</code>
                   </td>
-                  <td>{iso(k.createdAt)}</td>
+                  <td>
+                    <Time at={k.createdAt} />
+                  </td>
                   <td>
                     {k.revokedAt !== null ? (
-                      `revoked ${iso(k.revokedAt)}`
+                      <>
+                        revoked <Time at={k.revokedAt} />
+                      </>
                     ) : (
                       <form method="post" action={`/api-keys/${k.id}/revoke`}>
                         <CsrfField user={user} />

@@ -6,6 +6,7 @@ import { Field, FormError, formText, raw, str } from "./form.js";
 import { CsrfField, Layout, type WebUser } from "./layout.js";
 import { notFoundPage } from "./not-found.js";
 import type { WebEnv } from "./session.js";
+import { Time } from "./time.js";
 
 interface CredentialView {
   id: string;
@@ -49,7 +50,9 @@ function CredentialsPage(props: {
               {props.credentials.map((cr) => (
                 <tr>
                   <td>{`${cr.username}@${cr.domain}`}</td>
-                  <td>{cr.createdAt}</td>
+                  <td>
+                    <Time at={cr.createdAt} />
+                  </td>
                   <td>
                     <form method="post" action={`/credentials/${cr.id}/delete`}>
                       <CsrfField user={user} />

@@ -12,7 +12,8 @@ import { notFoundPage } from "../not-found.js";
 import type { WebEnv } from "../session.js";
 import type { DeliveryFilter, DeliveryView } from "../deliveries/model.js";
 import { filterQuery, readFilter } from "../deliveries/model.js";
-import { DeliveriesTable, DeliveryFilters, Pager, ReplayAllForm, Time } from "../deliveries/parts.js";
+import { DeliveriesTable, DeliveryFilters, Pager, ReplayAllForm } from "../deliveries/parts.js";
+import { Time } from "../time.js";
 import { CallbackForm, type CallbackValues } from "./form.js";
 import { eventsFromForm } from "./events.js";
 import { CALLBACK_FORM_SCRIPT } from "./filter-script.js";
@@ -142,7 +143,7 @@ function CallbackPage(props: {
         </dd>
         <dt>Created</dt>
         <dd>
-          <Time iso={cb.createdAt} />
+          <Time at={cb.createdAt} />
         </dd>
       </dl>
       <div class="actions">

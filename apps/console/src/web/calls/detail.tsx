@@ -9,7 +9,8 @@ import type { Call } from "@hookline/db";
 import { Layout, type WebUser } from "../layout.js";
 import { Ladder, entryId } from "./ladder.js";
 import { bodyNote, messageText, offset, startLine, type CallModel, type TimelineEntry } from "./model.js";
-import { DateTime, Duration, EndReason, StateBadge } from "./parts.js";
+import { Duration, EndReason, StateBadge } from "./parts.js";
+import { Time } from "../time.js";
 
 export const isLive = (call: Call) => call.state !== "completed" && call.state !== "failed";
 
@@ -49,7 +50,7 @@ export function CallLive({ model }: { model: CallModel }) {
         </dd>
         <dt>Started</dt>
         <dd>
-          <DateTime ms={call.startedAt} />
+          <Time at={call.startedAt} />
         </dd>
         <dt>Duration</dt>
         <dd>

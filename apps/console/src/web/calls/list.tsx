@@ -7,7 +7,8 @@
 import type { Call, CallOrigin, CallState } from "@hookline/db";
 import { CALL_ORIGINS, CALL_STATES, type CallListQuery } from "../../routes/call-queries.js";
 import { Layout, type WebUser } from "../layout.js";
-import { DateTime, Duration, EndReason, StateBadge } from "./parts.js";
+import { Duration, EndReason, StateBadge } from "./parts.js";
+import { Time } from "../time.js";
 
 export const PAGE_SIZE = 50;
 
@@ -194,7 +195,7 @@ export function CallsListPage(props: {
                 <tr>
                   <td>
                     <a href={`/calls/${c.id}`}>
-                      <DateTime ms={c.startedAt} />
+                      <Time at={c.startedAt} />
                     </a>
                   </td>
                   <td>{c.from}</td>

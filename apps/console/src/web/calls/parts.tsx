@@ -14,13 +14,6 @@ export function StateBadge({ state }: { state: CallState }) {
   return <span class={`state state-${state}`}>{STATE_LABELS[state]}</span>;
 }
 
-/** A time in UTC, readable, with the machine-readable value for the browser. */
-export function DateTime({ ms }: { ms: number | null }) {
-  if (ms === null) return <>—</>;
-  const iso = new Date(ms).toISOString();
-  return <time datetime={iso}>{`${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`}</time>;
-}
-
 /** `m:ss` of talk time (answer to end), or why there is none. */
 export function durationText(call: Call): string {
   if (call.answeredAt === null) return call.state === "failed" ? "not answered" : "—";

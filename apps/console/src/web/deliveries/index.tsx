@@ -12,7 +12,8 @@ import { notFoundPage } from "../not-found.js";
 import type { WebEnv } from "../session.js";
 import type { AttemptView, DeliveryDetailView, DeliveryFilter, DeliveryView } from "./model.js";
 import { filterQuery, readFilter } from "./model.js";
-import { DeliveriesTable, DeliveryFilters, Pager, ReplayAllForm, StatusBadge, Time } from "./parts.js";
+import { DeliveriesTable, DeliveryFilters, Pager, ReplayAllForm, StatusBadge } from "./parts.js";
+import { Time } from "../time.js";
 
 function DeliveriesPage(props: {
   user: WebUser;
@@ -107,10 +108,10 @@ function DeliveryPage(props: { user: WebUser; d: DeliveryDetailView; replayed?: 
         </dd>
         <dt>Created</dt>
         <dd>
-          <Time iso={d.createdAt} />
+          <Time at={d.createdAt} />
         </dd>
         <dt>Next attempt</dt>
-        <dd>{d.status === "pending" ? <Time iso={d.nextAttemptAt} /> : "—"}</dd>
+        <dd>{d.status === "pending" ? <Time at={d.nextAttemptAt} /> : "—"}</dd>
       </dl>
       {d.status !== "pending" && (
         <form method="post" action={`/deliveries/${d.id}/replay`}>
@@ -129,7 +130,7 @@ function DeliveryPage(props: { user: WebUser; d: DeliveryDetailView; replayed?: 
         d.attempts.map((a) => (
           <section class="card" aria-labelledby={`attempt-${a.attempt}`}>
             <h3 id={`attempt-${a.attempt}`}>
-              Attempt {a.attempt}: {a.statusCode ?? "no answer"} · {a.latencyMs} ms · <Time iso={a.time} />
+              Attempt {a.attempt}: {a.statusCode ?? "no answer"} · {a.latencyMs} ms · <Time at={a.time} />
             </h3>
             <p class="hint">Request headers</p>
             <pre class="code" tabindex={0}>

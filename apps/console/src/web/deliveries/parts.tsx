@@ -1,6 +1,7 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
 /** Pieces the deliveries pages and the callback page share: status, time, the table, the pager. */
 import { CsrfField, type WebUser } from "../layout.js";
+import { Time } from "../time.js";
 import type { DeliveryFilter, DeliveryStatus, DeliveryView } from "./model.js";
 import { PAGE_SIZE, STATUSES, filterQuery } from "./model.js";
 
@@ -12,12 +13,6 @@ const STATUS_LABELS: Record<DeliveryStatus, string> = {
 
 export function StatusBadge({ status }: { status: DeliveryStatus }) {
   return <span class={`badge badge-${status}`}>{STATUS_LABELS[status]}</span>;
-}
-
-/** An ISO time from the API, readable, in UTC. */
-export function Time({ iso }: { iso: string | null }) {
-  if (!iso) return <>—</>;
-  return <time datetime={iso}>{`${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`}</time>;
 }
 
 export function DeliveriesTable(props: { deliveries: DeliveryView[]; showCallback?: boolean }) {
@@ -51,7 +46,7 @@ export function DeliveriesTable(props: { deliveries: DeliveryView[]; showCallbac
                 </td>
               )}
               <td>
-                <Time iso={d.createdAt} />
+                <Time at={d.createdAt} />
               </td>
             </tr>
           ))}
