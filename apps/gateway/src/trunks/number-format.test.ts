@@ -45,7 +45,7 @@ describe("fromE164 (outbound E.164 → carrier's format)", () => {
   it.each([
     [plain, "+15551234567"],
     [{ ...plain, outboundFormat: "digits" as const }, "15551234567"],
-    [{ ...plain, techPrefix: "7#" }, "7#+15551234567"],
+    [{ ...plain, techPrefix: "7#" }, "7%23+15551234567"],
   ])("%j", (format, out) => {
     expect(fromE164("+15551234567", format)).toBe(out);
   });

@@ -33,7 +33,7 @@ export function toE164(user: string, format: TrunkNumberFormat): string | undefi
   return check(`+${s}`);
 }
 
-/** The E.164 number as the carrier wants it in the Request-URI user, with the tech prefix. */
+/** The E.164 number as the carrier wants it in the Request-URI user, with the tech prefix, escaped. */
 export function fromE164(e164: string, format: TrunkNumberFormat): string {
   const digits = e164.replace(/^\+/, "");
   let out: string;
@@ -50,7 +50,15 @@ export function fromE164(e164: string, format: TrunkNumberFormat): string {
     default:
       out = `+${digits}`;
   }
-  return `${format.techPrefix ?? ""}${out}`;
+  return escapeUser(`${format.techPrefix ?? ""}${out}`);
+}
+
+/**
+ * RFC 3261 §25.1 `user`: unreserved, user-unreserved and escaped characters; anything else (a tech
+ * prefix's `#`, say) is %-escaped, as the carrier will read it back (`7%23+15551234567`).
+ */
+function escapeUser(user: string): string {
+  return user.replace(/[^A-Za-z0-9\-_.!~*'()&=+$,;?/]/g, (c) => encodeURIComponent(c));
 }
 
 /**
