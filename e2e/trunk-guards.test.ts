@@ -228,8 +228,13 @@ describe("trunk guards in the running gateway", () => {
     expect(c.invites).toHaveLength(1);
     trunkOf["+15550100004"] = "carrier-one";
     asList.add("+15550100004");
-    expect((await refusal(alice, DOMAIN, "+15550100004")).status).toBe(503);
+    // Refused as one target of a list, the call ends the same way: 503, Retry-After, the reason.
+    expect(await refusal(alice, DOMAIN, "+15550100004")).toEqual({ status: 503, retryAfter: "5" });
     expect(c.invites).toHaveLength(1);
+    expect(await recorded(apiKey, "+15550100004")).toMatchObject({
+      state: "failed",
+      reason: "concurrent calls of trunk carrier-one at the limit (1)",
+    });
     const row = await recorded(apiKey, "+15550100002");
     expect(row).toMatchObject({
       state: "failed",

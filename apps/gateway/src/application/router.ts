@@ -47,7 +47,9 @@ const DEFAULT_DIAL_TIMEOUT_S = 30;
 
 /** A dial target resolved: its contacts (a trunk's admitted by the fraud guard), or why not. */
 type ResolvedTarget =
-  { ok: true; contacts: DialContact[]; ticket?: TrunkTicket } | { ok: false; status: number; reason: string };
+  | { ok: true; contacts: DialContact[]; ticket?: TrunkTicket }
+  /** `refusal`: the fraud guard's own outcome (its reason, Retry-After), to end the call with. */
+  | { ok: false; status: number; reason: string; refusal?: DialOutcome };
 
 type Payload = { type: string; timestamp: string; data: Record<string, unknown> };
 
@@ -222,7 +224,7 @@ export class ApplicationRouter implements CallRouter {
         return trunks.dial(call, r.route, { timeoutMs, caller: this.#caller(run, action.callerId), headers });
     }
     const groups: DialContact[][] = [];
-    let unreachable: { status: number; reason: string } | undefined;
+    let unreachable: Extract<ResolvedTarget, { ok: false }> | undefined;
     const tickets: Array<{ target: string; ticket: TrunkTicket }> = [];
     for (const target of targets) {
       const r = await this.#resolve(call, target);
@@ -236,7 +238,9 @@ export class ApplicationRouter implements CallRouter {
       else groups[0]!.push(...r.contacts);
     }
     if (groups.length === 0)
-      return unreachableOutcome(unreachable?.status ?? 404, unreachable?.reason ?? null);
+      return (
+        unreachable?.refusal ?? unreachableOutcome(unreachable?.status ?? 404, unreachable?.reason ?? null)
+      );
     const callerId = action.callerId;
     for (const t of tickets) t.ticket.started();
     let outcome: DialOutcome | undefined;
@@ -274,6 +278,7 @@ export class ApplicationRouter implements CallRouter {
           ok: false,
           status: admitted.outcome.sipStatus ?? 403,
           reason: admitted.outcome.reason ?? "",
+          refusal: admitted.outcome,
         };
       return { ok: true, contacts: [first], ticket: admitted.ticket };
     }
