@@ -125,17 +125,26 @@ export function credentialPages(api: AccountApi) {
       api<{ data: CredentialView[] }>(user.accountId, "GET", "/v1/credentials"),
       api<{ data: { id: string; name: string }[] }>(user.accountId, "GET", "/v1/domains"),
     ]);
+    const credentials = creds.ok ? creds.body.data : [];
+    const { created, ...rest } = extra;
+    const known = created && credentials.some((cr) => `${cr.username}@${cr.domain}` === created);
     return (
       <CredentialsPage
         user={user}
-        credentials={creds.ok ? creds.body.data : []}
+        credentials={credentials}
         domains={doms.ok ? doms.body.data : []}
-        {...extra}
+        {...rest}
+        {...(known && { created })}
       />
     );
   };
 
-  app.get("/credentials", async (c) => c.html(await render(c.get("webUser"))));
+  // After a create, the list is shown by a redirect (a reload does not post the form again); the
+  // note names the new user only if it is one of the account's.
+  app.get("/credentials", async (c) => {
+    const created = c.req.query("created");
+    return c.html(await render(c.get("webUser"), created ? { created } : {}));
+  });
 
   app.post("/credentials", async (c) => {
     const user = c.get("webUser");
@@ -146,7 +155,10 @@ export function credentialPages(api: AccountApi) {
       password: raw(form["password"]),
     });
     if (!r.ok) return c.html(await render(user, { errors: r.errors, values }), 400);
-    return c.html(await render(user, { created: `${r.body.username}@${r.body.domain}` }));
+    return c.redirect(
+      `/credentials?created=${encodeURIComponent(`${r.body.username}@${r.body.domain}`)}`,
+      303,
+    );
   });
 
   app.post("/credentials/:id/delete", async (c) => {

@@ -100,10 +100,15 @@ describe("domains and users through the forms", () => {
       username: "alice",
       password: "alice-secret",
     });
-    expect(made.status).toBe(200);
-    const users = await made.text();
-    expect(users).toContain("alice@acme.sip.test");
+    // Post/redirect/get: a reload of the list does not create the user again.
+    expect(made.status).toBe(303);
+    expect(made.headers.get("location")).toBe("/credentials?created=alice%40acme.sip.test");
+    const users = await (await b.get("/credentials?created=alice%40acme.sip.test")).text();
+    expect(users).toContain("User <strong>alice@acme.sip.test</strong> created");
     expect(users).not.toContain("alice-secret");
+    // The note names only a user of the account, whatever a link says.
+    const forged = await (await b.get("/credentials?created=mallory%40acme.sip.test")).text();
+    expect(forged).not.toContain("mallory");
   });
 });
 
