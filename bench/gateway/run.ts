@@ -31,12 +31,13 @@
  * BENCH_WARMUP_S (4), BENCH_WARMUP_CPS (100), BENCH_RTPENGINE_DELETE_DELAY (0 s; the daemon's own
  * default is 30), BENCH_TRACE_ERR=1 (SIPp -trace_err of the UAS and of each step's UAC, folders
  * printed), BENCH_CPU_PROF=1 (V8 --cpu-prof of the gateway, written to a temporary folder that is
- * printed), BENCH_RATES_GATEWAY (comma-separated cps of Hookline, Hookline+app and the full peer),
+ * printed), BENCH_HEAP_SNAPSHOT=1 (a V8 heap snapshot of the gateway right after its last step, in
+ * the same folder: what the calls of the last 32 s hold), BENCH_RATES_GATEWAY (comma-separated cps of Hookline, Hookline+app and the full peer),
  * BENCH_RATES_KAMAILIO (the bare relay's), BENCH_APP=0 (no row with the application hook),
  * BENCH_REPORT (the report's path; bench/REPORT.md).
  */
 import path from "node:path";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import {
   cpuMs,
   pssMb,
@@ -67,6 +68,7 @@ const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 4);
 const WARMUP_CPS = Number(process.env.BENCH_WARMUP_CPS ?? 100);
 const DELETE_DELAY = Number(process.env.BENCH_RTPENGINE_DELETE_DELAY ?? 0);
 const CPU_PROF = process.env.BENCH_CPU_PROF === "1";
+const HEAP_SNAPSHOT = process.env.BENCH_HEAP_SNAPSHOT === "1";
 const TRACE_ERR = process.env.BENCH_TRACE_ERR === "1";
 const WITH_APP = process.env.BENCH_APP !== "0";
 const rates = (name: string, fallback: number[]) =>
@@ -199,7 +201,10 @@ async function hookline(withApp: boolean, share: number): Promise<{ steps: Step[
   const app = withApp ? await startApplication("bob") : undefined;
   const profileDir = tmp("hookline-bench-prof-");
   const gw = await startGateway(
-    CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
+    [
+      ...(CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
+      ...(HEAP_SNAPSHOT ? ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${profileDir}`] : []),
+    ],
     // The SSRF rules refuse loopback unless the operator allows it (SPEC §5, as callbacks).
     app ? { HOOKLINE_CALLBACK_ALLOWLIST: new URL(app.url).host } : {},
   );
@@ -231,6 +236,7 @@ async function hookline(withApp: boolean, share: number): Promise<{ steps: Step[
     `  ${name.padEnd(12)} warm-up ${WARMUP_CPS} cps for ${WARMUP_S} s: ${warm.successful} calls (not counted)`,
   );
   const steps = await stepUp(target, GATEWAY_RATES, until - Date.now());
+  if (HEAP_SNAPSHOT) await heapSnapshot(gw.child.pid!, profileDir);
   await stopSipp(gwUas.proc);
   const gwExit = await gw.stop();
   if (gwExit !== 0) console.log(`  (gateway exited with ${gwExit})`);
@@ -355,3 +361,20 @@ main().then(
     process.exit(1);
   },
 );
+
+/** Asks the gateway for a heap snapshot (--heapsnapshot-signal) and waits until it is written. */
+async function heapSnapshot(pid: number, dir: string): Promise<void> {
+  process.kill(pid, "SIGUSR2");
+  const size = () =>
+    readdirSync(dir)
+      .filter((f) => f.endsWith(".heapsnapshot"))
+      .reduce((n, f) => n + statSync(path.join(dir, f)).size, 0);
+  let last = -1;
+  for (let i = 0; i < 240; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const now = size();
+    if (now > 0 && now === last) break;
+    last = now;
+  }
+  console.log(`  heap snapshot of the gateway: ${dir}/*.heapsnapshot`);
+}
