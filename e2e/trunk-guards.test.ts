@@ -171,7 +171,10 @@ describe("trunk guards in the running gateway", () => {
       void inviter
         .invite({
           requestDelegate: {
-            onAccept: () => resolve({ status: 200, retryAfter: undefined }),
+            onAccept: () => {
+              clearTimeout(timer);
+              resolve({ status: 200, retryAfter: undefined });
+            },
             onReject: (r) => {
               clearTimeout(timer);
               resolve({ status: r.message.statusCode ?? 0, retryAfter: r.message.getHeader("Retry-After") });
@@ -259,6 +262,14 @@ describe("trunk guards in the running gateway", () => {
     expect(await recorded(apiKey, "+19005550100")).toMatchObject({
       state: "failed",
       reason: "destination +19005550100 denied by trunk carrier-deny (prefix +1900)",
+    });
+    // Beside an unknown user (404) in a list, the refusal still decides how the call ends.
+    trunkOf["+19005550101"] = "carrier-deny";
+    asList.add("+19005550101");
+    expect((await refusal(alice, DOMAIN, "+19005550101")).status).toBe(403);
+    expect(await recorded(apiKey, "+19005550101")).toMatchObject({
+      state: "failed",
+      reason: "destination +19005550101 denied by trunk carrier-deny (prefix +1900)",
     });
   });
 

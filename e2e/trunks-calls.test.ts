@@ -14,8 +14,8 @@ import { startSipp, type SippProcess } from "./src/sipp.js";
 
 const DOMAIN = "trunks-calls.test";
 const CARRIER = "127.0.0.2";
-// Its own range: trunks-outbound.test.ts takes 21000–29000, sipp-late-offer.test.ts 35000–39000.
-const base = 30000 + 2 * Math.floor(Math.random() * 2000);
+// Its own range, below Linux's ephemeral ports (32768+): trunks-outbound.test.ts takes 21000–29000.
+const base = 16000 + 2 * Math.floor(Math.random() * 2000);
 const ports = { us: base, uk: base + 1 };
 
 interface CallDetail {

@@ -230,8 +230,10 @@ export class ApplicationRouter implements CallRouter {
       const r = await this.#resolve(call, target);
       if (r.ok && r.ticket) tickets.push({ target: r.contacts[0]!.target, ticket: r.ticket });
       if (!r.ok) {
-        // 480 (offline) says more than 404 (unknown) when several targets fail.
-        if (!unreachable || r.status > unreachable.status) unreachable = r;
+        // The fraud guard's refusal says most (its reason is recorded); then 480 (offline) says
+        // more than 404 (unknown) when several targets fail.
+        const says = (u: typeof r) => (u.refusal ? 1000 : 0) + u.status;
+        if (!unreachable || says(r) > says(unreachable)) unreachable = r;
         continue;
       }
       if (action.strategy === "sequential" || groups.length === 0) groups.push([...r.contacts]);

@@ -180,7 +180,8 @@ export class B2bua {
         ? await input.dial(callControl(call, this.#controlDeps, true), call.done)
         : await this.#dialer.dial(call, { groups: [input.contacts], timeoutMs: input.timeoutMs }, true);
       if (first.status !== "answered") {
-        const endReason = first.status === "canceled" ? "cancelled" : first.status;
+        // A refusal (the fraud guard's, SPEC §5) is recorded with its own reason.
+        const endReason = first.endReason ?? (first.status === "canceled" ? "cancelled" : first.status);
         return this.#finish(call, { status: first.sipStatus ?? 480, endReason });
       }
       await input.run(callControl(call, this.#controlDeps));

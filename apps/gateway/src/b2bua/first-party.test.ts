@@ -17,7 +17,7 @@ import { DOMAIN } from "../registrar/test-support.js";
 import type { DialContact } from "./ports.js";
 import { passThroughMedia, type MediaPort } from "./media-port.js";
 import type { B2bua } from "./b2bua.js";
-import { b2bua, device, layer, OFFER, sent, settle, tenant } from "./b2bua-test-support.js";
+import { b2bua, device, layer, OFFER, recorders, sent, settle, temp, tenant } from "./b2bua-test-support.js";
 
 /** The first party is carol's phone (device 1); the callee bob's (device 0). */
 const contactOf = (i: number, user: string): DialContact => ({
@@ -122,5 +122,33 @@ describe("B2BUA: an API call's first party is ACKed before any BYE (RFC 3261 §1
     release(OFFER);
     await settle();
     expect(methods(requestsTo(1))).toEqual(["INVITE", "ACK", "BYE"]);
+  });
+
+  it("a first party the fraud guard refuses is recorded with the guard's reason", async () => {
+    const b = b2bua(passThroughMedia);
+    b.originate({
+      domain: { domainId: tenant.domainId, accountId: tenant.accountId, name: DOMAIN },
+      from: `sip:carol@${DOMAIN}`,
+      to: "tel:+19005550100",
+      contacts: [],
+      timeoutMs: 30_000,
+      dial: () =>
+        Promise.resolve({
+          status: "failed",
+          sipStatus: 403,
+          reason: "destination +19005550100 denied by trunk carrier-a (prefix +1900)",
+          endReason: "destination +19005550100 denied by trunk carrier-a (prefix +1900)",
+          answeredBy: null,
+          durationSec: null,
+        }),
+      run: () => Promise.resolve(),
+    });
+    await settle();
+    for (const r of recorders) r.flush();
+    expect(temp.database.sqlite.prepare("select state, end_status, end_reason from calls").get()).toEqual({
+      state: "failed",
+      end_status: 403,
+      end_reason: "destination +19005550100 denied by trunk carrier-a (prefix +1900)",
+    });
   });
 });

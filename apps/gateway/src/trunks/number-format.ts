@@ -57,7 +57,7 @@ export function fromE164(e164: string, format: TrunkNumberFormat): string {
  * RFC 3261 §25.1 `user`: unreserved, user-unreserved and escaped characters; anything else (a tech
  * prefix's `#`, say) is %-escaped, as the carrier will read it back (`7%23+15551234567`).
  */
-function escapeUser(user: string): string {
+export function escapeUser(user: string): string {
   return user.replace(/[^A-Za-z0-9\-_.!~*'()&=+$,;?/]/g, (c) => encodeURIComponent(c));
 }
 

@@ -133,4 +133,31 @@ describe("TrunkCalls.dial and the fraud guard", () => {
     expect(request?.groups[0]?.[0]?.trunkId).toBe("trk_1");
     expect(events).toEqual(["started call_1", "answered call_1", "ended call_1 42"]);
   });
+
+  it("judges a sip: URI's user as the trunk's number rules read it, and escapes it for the Request-URI", async () => {
+    const judged: string[] = [];
+    let request: DialRequest | undefined;
+    const t = new TrunkCalls({
+      directory: {} as TrunkDirectory,
+      admission: {
+        admitOutbound: (c) => (judged.push(c.destination), { ok: true }),
+        onCallStarted: () => {},
+        onCallEnded: () => {},
+      },
+    });
+    // 00 + 1 900 ...: the international prefix spelling of +1900, which a deny-list of +1900 names.
+    await t.dial(
+      call((r) => ((request = r), Promise.resolve({ status: "failed", sipStatus: 486 }) as never)),
+      { trunk: record, destination: "0019005550100" },
+      { timeoutMs: 1000, caller },
+    );
+    expect(judged).toEqual(["+19005550100"]);
+    // RFC 3261 §25.1: a user with # (a PBX feature code) goes out %-escaped.
+    await t.dial(
+      call((r) => ((request = r), Promise.resolve({ status: "failed", sipStatus: 486 }) as never)),
+      { trunk: record, destination: "*72#100" },
+      { timeoutMs: 1000, caller },
+    );
+    expect(request?.groups[0]?.[0]?.contact).toBe("sip:*72%23100@203.0.113.10:5060");
+  });
 });

@@ -13,7 +13,7 @@ import { isIP } from "node:net";
 import type { DialTarget } from "@hookline/callbacks";
 import { parseUri, type HeaderInput } from "@hookline/sip-core";
 import type { CallControl, DialContact, DialOutcome } from "../b2bua/ports.js";
-import { fromE164, looksLikePhoneNumber, toE164 } from "./number-format.js";
+import { escapeUser, fromE164, looksLikePhoneNumber, toE164 } from "./number-format.js";
 import { admitAll, alwaysUp, type TrunkAdmission, type TrunkHealth, type TrunkTarget } from "./ports.js";
 import type { TrunkDirectory, TrunkRecord } from "./trunk-directory.js";
 
@@ -71,6 +71,13 @@ export interface TrunkCallsOptions {
 
 const E164 = /^\+[1-9]\d{1,14}$/;
 
+/**
+ * The number the fraud guard judges: a `sip:` URI's user (`0019005550100`, `99#+1900...`) read by
+ * the trunk's number rules, so that a deny-list cannot be passed by writing the number otherwise.
+ */
+const guardedNumber = ({ trunk, destination }: TrunkRoute) =>
+  E164.test(destination) ? destination : (toE164(destination, trunk.numberFormat) ?? destination);
+
 export class TrunkCalls {
   readonly #o: TrunkCallsOptions;
   readonly #health: TrunkHealth;
@@ -117,12 +124,17 @@ export class TrunkCalls {
 
   /** Dials the route: admission, then the up targets in order with failover on 503 and timeout. */
   async dial(call: CallControl, route: TrunkRoute, o: TrunkDialOptions): Promise<DialOutcome> {
-    const { trunk, destination } = route;
+    const { trunk } = route;
     const refused = this.#refusal(call, route);
     if (refused) return refused;
     const contacts = await this.contacts(route);
     if (contacts.length === 0) return failure(503, `no outbound target of trunk ${trunk.name} is up`);
-    const started = { accountId: call.accountId, trunkId: trunk.id, callId: call.id, destination };
+    const started = {
+      accountId: call.accountId,
+      trunkId: trunk.id,
+      callId: call.id,
+      destination: guardedNumber(route),
+    };
     this.#admission.onCallStarted(started);
     let last: DialOutcome = failure(503, "Service Unavailable");
     try {
@@ -172,7 +184,7 @@ export class TrunkCalls {
       accountId: call.accountId,
       trunkId: route.trunk.id,
       callId: call.id,
-      destination: route.destination,
+      destination: guardedNumber(route),
     };
     return {
       ok: true,
@@ -189,7 +201,7 @@ export class TrunkCalls {
     const admitted = this.#admission.admitOutbound({
       accountId: call.accountId,
       trunkId: route.trunk.id,
-      destination: route.destination,
+      destination: guardedNumber(route),
     });
     if (admitted.ok) return undefined;
     call.log.warn(
@@ -204,7 +216,8 @@ export class TrunkCalls {
   /** One contact per usable target, in priority order (ties keep their stored order). */
   async contacts(route: TrunkRoute): Promise<DialContact[]> {
     const { trunk, destination } = route;
-    const user = E164.test(destination) ? fromE164(destination, trunk.numberFormat) : destination;
+    // A `sip:` URI's user comes unescaped from parseUri: escaped again for the Request-URI.
+    const user = E164.test(destination) ? fromE164(destination, trunk.numberFormat) : escapeUser(destination);
     const ordered = trunk.outboundTargets
       .map((t, i) => ({ t, i }))
       .sort((a, b) => a.t.priority - b.t.priority || a.i - b.i)
