@@ -4,9 +4,12 @@
  * trusts through HOOKLINE_TLS_CA. The target is a host name, so the gateway asks for it by SNI and
  * verifies it. The OPTIONS monitor finds the target up over TLS; `POST /v1/calls` rings a number
  * through the trunk, the carrier answers and the call's action hangs up. A carrier whose
- * certificate names another host is refused, and its target goes down saying why.
+ * certificate names another host is refused, and its target goes down saying why. With a
+ * certificate of its own the gateway also listens for SIP over TLS (HOOKLINE_SIP_TLS_PORT).
  */
 import { lookup } from "node:dns/promises";
+import tls from "node:tls";
+import { StreamFramer, type SipResponse } from "@hookline/sip-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type Stack } from "./src/index.js";
 import { createTestCa, type TestCa } from "./src/test-ca.js";
@@ -132,5 +135,50 @@ describe("trunks over TLS: a carrier on SIP over TLS (SPEC §3, RFC 3261 §26.2)
       /certificate verification of localhost .* ERR_TLS_CERT_ALTNAME_INVALID/,
     );
     expect(impostor.requests).toEqual([]);
+  });
+});
+
+describe("a TLS listener with the gateway's certificate (HOOKLINE_TLS_CERT, HOOKLINE_SIP_TLS_PORT)", () => {
+  let ca: TestCa;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    ca = createTestCa();
+    const cert = ca.issue(["127.0.0.1"]);
+    stack = await startStack({
+      HOOKLINE_TLS_CERT: cert.certFile,
+      HOOKLINE_TLS_KEY: cert.keyFile,
+      HOOKLINE_SIP_TLS_PORT: "0",
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    ca?.remove();
+  });
+
+  it("answers a PBX's OPTIONS over TLS on the connection it came on", async () => {
+    const port = stack.h.ports.tls;
+    expect(port).toBeGreaterThan(0);
+    const pbx = tls.connect({ host: "127.0.0.1", port: port!, ca: ca.ca });
+    pbx.on("error", () => {});
+    const framer = new StreamFramer();
+    const answers: SipResponse[] = [];
+    pbx.on("data", (chunk: Buffer) => {
+      for (const r of framer.push(chunk)) if (r.ok && r.message.kind === "response") answers.push(r.message);
+    });
+    await new Promise<void>((resolve, reject) => pbx.once("secureConnect", resolve).once("error", reject));
+    const request =
+      "OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1:5999;branch=z9hG4bKpbx1\r\n" +
+      "Max-Forwards: 70\r\nFrom: <sip:pbx@127.0.0.1>;tag=p1\r\nTo: <sip:127.0.0.1>\r\n" +
+      "Call-ID: pbx-options-1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+    pbx.write(request);
+    await until(
+      () => Promise.resolve(answers),
+      (a) => a.length > 0,
+      "the answer",
+    );
+    expect(answers[0]).toMatchObject({ status: 200 });
+    expect(answers[0]!.headers.find((h) => h.key === "call-id")?.value).toBe("pbx-options-1");
+    pbx.destroy();
   });
 });
