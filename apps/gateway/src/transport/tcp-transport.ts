@@ -22,8 +22,14 @@ export interface TcpOptions {
 /** What differs between SIP over TCP and SIP over TLS (RFC 3261 §26.2): how sockets are made. */
 export interface StreamSockets {
   readonly transport: "tcp" | "tls";
-  /** A listener calling `onConnection` for each connection ready to carry SIP. */
-  createServer(onConnection: (socket: net.Socket) => void): net.Server;
+  /**
+   * A listener calling `onConnection` for each connection ready to carry SIP. `admits` says
+   * whether the caps leave room for a new connection before any work (a TLS handshake) is spent.
+   */
+  createServer(
+    onConnection: (socket: net.Socket) => void,
+    admits: (socket: net.Socket) => boolean,
+  ): net.Server;
   /** A connection ready to carry SIP (for TLS: handshake done, peer verified), else a TransportError. */
   connect(host: string, port: number, serverName: string | undefined): Promise<net.Socket>;
 }
@@ -32,6 +38,7 @@ export const CONNECT_TIMEOUT_MS = 5000;
 
 export const plainSockets: StreamSockets = {
   transport: "tcp",
+  // `onConnection` is `#accept`, which applies the caps itself.
   createServer: (onConnection) => net.createServer(onConnection),
   connect: (host, port) =>
     new Promise((resolve, reject) => {
@@ -89,7 +96,10 @@ export class TcpTransport {
   }
 
   async listen(host: string, port: number): Promise<number> {
-    const server = this.#sockets.createServer((socket) => this.#accept(socket));
+    const server = this.#sockets.createServer(
+      (socket) => this.#accept(socket),
+      (socket) => this.#admits(socket),
+    );
     this.#server = server;
     const transport = this.#sockets.transport;
     server.on("error", (err) => sipLog.error({ err, transport }, "listener error"));
@@ -127,16 +137,15 @@ export class TcpTransport {
   }
 
   #accept(socket: net.Socket): void {
-    const source = socket.remoteAddress ?? "?";
-    const count = this.#perSource.get(source) ?? 0;
-    if (
-      count >= this.#opts.maxConnectionsPerSource ||
-      this.#byId.size >= (this.#opts.maxConnections ?? 10_000)
-    ) {
-      socket.destroy();
-      return;
-    }
-    this.#adopt(socket);
+    if (this.#admits(socket)) this.#adopt(socket);
+    else socket.destroy();
+  }
+
+  #admits(socket: net.Socket): boolean {
+    const count = this.#perSource.get(socket.remoteAddress ?? "?") ?? 0;
+    return (
+      count < this.#opts.maxConnectionsPerSource && this.#byId.size < (this.#opts.maxConnections ?? 10_000)
+    );
   }
 
   /**

@@ -30,12 +30,16 @@ export function tlsSockets(opts: TlsSocketOptions): StreamSockets {
   const ca = opts.extraCa ? [...tls.rootCertificates, opts.extraCa] : undefined;
   return {
     transport: "tls",
-    createServer(onConnection) {
+    createServer(onConnection, admits) {
       if (!opts.server) throw new Error("a TLS listener needs a certificate and key (HOOKLINE_TLS_CERT/KEY)");
       const server = tls.createServer(
         { ...opts.server, handshakeTimeout: opts.handshakeTimeoutMs },
         onConnection,
       );
+      // A source at its cap gets no handshake; the rest are checked again once it is done.
+      server.on("connection", (raw: net.Socket) => {
+        if (!admits(raw)) raw.destroy();
+      });
       // With a listener here Node leaves the socket open (a handshake timeout included): close it.
       server.on("tlsClientError", (err, socket) => {
         sipLog.debug({ err: err.message, remote: socket.remoteAddress }, "inbound TLS handshake failed");

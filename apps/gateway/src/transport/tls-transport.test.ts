@@ -165,6 +165,29 @@ describe("SIP over TLS (RFC 3261 §26.2, RFC 5922 §7.3)", () => {
     client.destroy();
   });
 
+  it("spends no handshake on a connection beyond the per-source cap", async () => {
+    transport = new TcpTransport(
+      {
+        ...LIMITS,
+        maxConnectionsPerSource: 1,
+        sockets: tlsSockets({ server: serverCert, handshakeTimeoutMs: 60_000 }),
+      },
+      () => {},
+      () => {},
+    );
+    const port = await transport.listen("127.0.0.1", 0);
+    const first = tls.connect({ host: "127.0.0.1", port, servername: "carrier.test", ca: ca.ca });
+    first.on("error", () => {});
+    await new Promise<void>((resolve) => first.once("secureConnect", resolve));
+    await expect.poll(() => transport!.connectionCount).toBe(1);
+    // A bare TCP connection that says nothing: only the cap can close it (the handshake has a minute).
+    const second = net.connect(port, "127.0.0.1");
+    second.on("error", () => {});
+    await new Promise<void>((resolve) => second.once("close", () => resolve()));
+    expect(transport.connectionCount).toBe(1);
+    first.destroy();
+  });
+
   it("drops an inbound connection that never completes its handshake", async () => {
     start({ server: serverCert, handshakeTimeoutMs: 200 });
     const port = await transport!.listen("127.0.0.1", 0);
