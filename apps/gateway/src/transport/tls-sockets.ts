@@ -1,5 +1,5 @@
 /**
- * SIP over TLS (RFC 3261 §26.2, RFC 5630 §3.1.3): the sockets `TcpTransport` frames SIP on. A
+ * SIP over TLS (RFC 3261 §26.2, RFC 5630): the sockets `TcpTransport` frames SIP on. A
  * connection we open asks for the target's host name (SNI, RFC 6066 §3) and verifies the peer's
  * certificate against it (RFC 5922 §7.3) with the system's CAs plus the operator's extra bundle;
  * one that fails is a TransportError, so a dial fails over as for a dead target. A listener needs
