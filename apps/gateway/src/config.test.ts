@@ -1,4 +1,7 @@
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "./config.js";
@@ -21,6 +24,8 @@ describe("configuration validated at start (SPEC §2)", () => {
       httpPort: 3000,
       sipWsPort: 5066,
       sipPort: 5060,
+      sipTlsPort: 5061,
+      tlsCaFile: undefined,
       rtpMin: 40000,
       rtpMax: 49999,
       mediaWorkers: undefined,
@@ -29,7 +34,7 @@ describe("configuration validated at start (SPEC §2)", () => {
     });
   });
 
-  const ports = ["HOOKLINE_HTTP_PORT", "HOOKLINE_SIP_WS_PORT", "HOOKLINE_SIP_PORT"];
+  const ports = ["HOOKLINE_HTTP_PORT", "HOOKLINE_SIP_WS_PORT", "HOOKLINE_SIP_PORT", "HOOKLINE_SIP_TLS_PORT"];
   it.each(ports)("%s accepts 0 to 65535 and refuses anything else, naming the range", (name) => {
     expect(refusal({ [name]: "0" })).toBeUndefined();
     expect(refusal({ [name]: "65535" })).toBeUndefined();
@@ -95,6 +100,25 @@ describe("configuration validated at start (SPEC §2)", () => {
     expect(refusal({ HOOKLINE_TLS_CERT: "cert.pem" })?.message).toBe(
       "HOOKLINE_TLS_CERT and HOOKLINE_TLS_KEY go together",
     );
+  });
+
+  it("HOOKLINE_TLS_CA names a readable PEM file of certificates", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "hookline-config-"));
+    const pem = path.join(dir, "ca.pem");
+    const junk = path.join(dir, "junk.pem");
+    writeFileSync(pem, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+    writeFileSync(junk, "not a certificate");
+    try {
+      expect(loadConfig({ HOOKLINE_TLS_CA: pem }).tlsCaFile).toBe(pem);
+      expect(refusal({ HOOKLINE_TLS_CA: junk })?.message).toBe(
+        `HOOKLINE_TLS_CA: ${junk} holds no PEM certificate`,
+      );
+      expect(refusal({ HOOKLINE_TLS_CA: path.join(dir, "missing.pem") })?.message).toMatch(
+        /^HOOKLINE_TLS_CA: cannot read .*missing\.pem \(ENOENT\)$/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("npm start's entry point prints the error and exits 1, without a stack trace", () => {

@@ -2,12 +2,15 @@
  * Hookline's settings (SPEC §2), read once from the environment with the embedded defaults.
  * An invalid value is an error at start naming the variable, never a silent fallback.
  */
+import { readFileSync } from "node:fs";
 import path from "node:path";
 
 export interface Config {
   httpPort: number;
   sipWsPort: number;
   sipPort: number;
+  /** HOOKLINE_SIP_TLS_PORT: SIP over TLS, listened on only with a certificate (`tls`). */
+  sipTlsPort: number;
   rtpMin: number;
   rtpMax: number;
   listenIp: string;
@@ -18,6 +21,8 @@ export interface Config {
   callbackAllowlist: string[];
   wsAllowedOrigins: string[];
   tls: { certFile: string; keyFile: string } | undefined;
+  /** HOOKLINE_TLS_CA: a PEM file of CAs trusted beside the system's for outbound SIP over TLS. */
+  tlsCaFile: string | undefined;
   mediaWorkers: number | undefined;
   /** HOOKLINE_SHUTDOWN_DEADLINE_MS: how long calls in progress may finish after SIGTERM. */
   shutdownDeadlineMs: number;
@@ -72,6 +77,21 @@ function hostPort(env: Env, name: string): { host: string; port: number } | unde
   return { host: (m[1] ?? m[2])!, port };
 }
 
+/** A readable PEM file with at least one certificate, else a ConfigError naming the variable. */
+function pemFile(env: Env, name: string): string | undefined {
+  const file = env[name];
+  if (!file) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new ConfigError(`${name}: cannot read ${file} (${(err as NodeJS.ErrnoException).code})`);
+  }
+  if (!text.includes("-----BEGIN CERTIFICATE-----"))
+    throw new ConfigError(`${name}: ${file} holds no PEM certificate`);
+  return path.resolve(file);
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const listenIp = env.HOOKLINE_LISTEN_IP || "127.0.0.1";
   const dataDir = path.resolve(env.HOOKLINE_DATA_DIR || "./data");
@@ -97,6 +117,7 @@ export function loadConfig(env: Env = process.env): Config {
     httpPort: port(env, "HOOKLINE_HTTP_PORT", 3000),
     sipWsPort: port(env, "HOOKLINE_SIP_WS_PORT", 5066),
     sipPort: port(env, "HOOKLINE_SIP_PORT", 5060),
+    sipTlsPort: port(env, "HOOKLINE_SIP_TLS_PORT", 5061),
     rtpMin,
     rtpMax,
     listenIp,
@@ -107,6 +128,7 @@ export function loadConfig(env: Env = process.env): Config {
     callbackAllowlist: list(env, "HOOKLINE_CALLBACK_ALLOWLIST"),
     wsAllowedOrigins: list(env, "HOOKLINE_WS_ORIGINS"),
     tls: cert && key ? { certFile: cert, keyFile: key } : undefined,
+    tlsCaFile: pemFile(env, "HOOKLINE_TLS_CA"),
     mediaWorkers: workers,
     shutdownDeadlineMs: integer(env, "HOOKLINE_SHUTDOWN_DEADLINE_MS", 30_000, 0, MAX_SHUTDOWN_DEADLINE_MS),
     metricsListen: hostPort(env, "HOOKLINE_METRICS_LISTEN"),

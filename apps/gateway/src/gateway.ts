@@ -41,6 +41,9 @@ export interface GatewayOptions {
   wsPort: number;
   wsAllowedOrigins?: string[];
   tls?: { certFile: string; keyFile: string } | undefined;
+  /** SIP over TLS listener port (with `tls`) and extra CAs for outbound TLS (transport-layer.ts). */
+  tlsPort?: number;
+  tlsCaFile?: string | undefined;
   directory: CallDirectory;
   registrar: RegistrarPort;
   recorder: CallRecorder;
@@ -109,7 +112,7 @@ export class Gateway {
     });
   }
 
-  get ports(): { sip: number; ws: number } {
+  get ports(): { sip: number; ws: number; tls?: number } {
     return this.transports.ports;
   }
 
@@ -130,10 +133,11 @@ export class Gateway {
     return {
       reliable: flow.transport !== "udp",
       send: (m) => {
-        // RFC 3261 §18.2.2: a response whose TCP connection is gone goes to the top Via's
+        // RFC 3261 §18.2.2: a response whose TCP or TLS connection is gone goes to the top Via's
         // `received` address and sent-by port, on a new connection.
-        const closed = flow.transport === "tcp" && !this.transports.tcp.isOpen(flow.connectionId);
-        return this.stack.send(m, closed && m.kind === "response" ? (responseFlow(m) ?? flow) : flow);
+        const stream = flow.transport === "tcp" || flow.transport === "tls" ? flow.transport : undefined;
+        const closed = stream !== undefined && !this.transports[stream].isOpen(flow.connectionId);
+        return this.stack.send(m, closed && m.kind === "response" ? (responseFlow(m, stream) ?? flow) : flow);
       },
     };
   }
@@ -144,6 +148,10 @@ export class Gateway {
       case "ws":
       case "wss":
         return { transport: flow.transport.toUpperCase(), host, port: this.ports.ws };
+      case "tls":
+        // Without a listener (no certificate) outbound TLS still works while the peer sends its
+        // requests back on our connection; Via and Contact name the port a listener would have.
+        return { transport: "TLS", host, port: this.ports.tls ?? (this.#opts.tlsPort || 5061) };
       default:
         return { transport: flow.transport.toUpperCase(), host, port: this.ports.sip };
     }

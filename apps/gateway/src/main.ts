@@ -18,12 +18,13 @@ try {
   process.exit(1);
 }
 const hookline = await startHookline(config);
-const { http, sip, ws } = hookline.ports;
+const { http, sip, ws, tls } = hookline.ports;
 const ip = config.listenIp;
 console.log(`Hookline is running
   console + REST API   http://${ip}:${http}/   (OpenAPI: http://${ip}:${http}/v1/openapi.json)
   SIP over WebSocket   ${config.tls ? "wss" : "ws"}://${ip}:${ws}  (subprotocol "sip")
   SIP over UDP and TCP ${ip}:${sip}
+  SIP over TLS         ${tls !== undefined ? `${ip}:${tls}` : "not listening (set HOOKLINE_TLS_CERT and HOOKLINE_TLS_KEY); outbound TLS works"}
   data folder          ${config.dataDir}`);
 if (hookline.operatorToken.created) {
   console.log(`

@@ -35,8 +35,8 @@ import { TrunkGuards, type TrunkHealthSettings } from "./trunks/trunk-guards.js"
 
 export interface Hookline {
   readonly config: Config;
-  /** `metrics`: the port of HOOKLINE_METRICS_LISTEN, when set. */
-  readonly ports: { http: number; sip: number; ws: number; metrics?: number };
+  /** `metrics`: the port of HOOKLINE_METRICS_LISTEN, when set; `tls`: SIP over TLS, with a certificate. */
+  readonly ports: { http: number; sip: number; ws: number; tls?: number; metrics?: number };
   readonly operatorToken: { token: string; created: boolean };
   readonly gateway: Gateway;
   readonly bus: EventBus;
@@ -142,6 +142,8 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     wsPort: config.sipWsPort,
     wsAllowedOrigins: config.wsAllowedOrigins,
     tls: config.tls,
+    tlsPort: config.sipTlsPort,
+    tlsCaFile: config.tlsCaFile,
     directory,
     registrar,
     router,

@@ -32,3 +32,11 @@ describe("RFC 3261 §18.2.2 responses over TCP after the connection closed", () 
     expect(responseFlow(responseTo("SIP/2.0/TCP abc.invalid;branch=z9hG4bK1"))).toBeUndefined();
   });
 });
+
+describe("RFC 3261 §18.2.2 responses over TLS after the connection closed", () => {
+  it("open a TLS connection to the received address that verifies the sent-by host, port 5061 by default", () => {
+    expect(
+      responseFlow(responseTo("SIP/2.0/TLS pbx.example;branch=z9hG4bK1;received=192.0.2.9"), "tls"),
+    ).toEqual({ transport: "tls", remoteAddress: "192.0.2.9", remotePort: 5061, serverName: "pbx.example" });
+  });
+});

@@ -15,21 +15,62 @@ export interface TcpOptions {
   maxConnectionsPerSource: number;
   /** At most this many connections in all (accepted and opened); beyond it new ones are refused. */
   maxConnections?: number;
+  /** How connections are accepted and opened: plain TCP by default, TLS with `tlsSockets`. */
+  sockets?: StreamSockets;
 }
 
-const CONNECT_TIMEOUT_MS = 5000;
+/** What differs between SIP over TCP and SIP over TLS (RFC 3261 §26.2): how sockets are made. */
+export interface StreamSockets {
+  readonly transport: "tcp" | "tls";
+  /**
+   * A listener calling `onConnection` for each connection ready to carry SIP. `admits` says
+   * whether the caps leave room for a new connection before any work (a TLS handshake) is spent.
+   */
+  createServer(
+    onConnection: (socket: net.Socket) => void,
+    admits: (socket: net.Socket) => boolean,
+  ): net.Server;
+  /** A connection ready to carry SIP (for TLS: handshake done, peer verified), else a TransportError. */
+  connect(host: string, port: number, serverName: string | undefined): Promise<net.Socket>;
+}
+
+export const CONNECT_TIMEOUT_MS = 5000;
+
+export const plainSockets: StreamSockets = {
+  transport: "tcp",
+  // `onConnection` is `#accept`, which applies the caps itself.
+  createServer: (onConnection) => net.createServer(onConnection),
+  connect: (host, port) =>
+    new Promise((resolve, reject) => {
+      const socket = net.connect({ host, port, timeout: CONNECT_TIMEOUT_MS });
+      const onTimeout = () => socket.destroy(new Error(`connect to ${host}:${port} timed out`));
+      const onError = (err: Error) => reject(new TransportError("TRANSPORT_NO_CONNECTION", err.message));
+      socket.once("timeout", onTimeout);
+      socket.once("error", onError);
+      socket.once("connect", () => {
+        socket.off("error", onError).off("timeout", onTimeout);
+        resolve(socket);
+      });
+    }),
+};
 
 interface Connection {
   readonly id: string;
   readonly socket: net.Socket;
   readonly flow: Flow;
   readonly framer: StreamFramer;
+  /** The name an opened TLS connection verified its peer against (`Flow.serverName`). */
+  readonly serverName: string | undefined;
   partialSince: number | undefined;
 }
 
-/** SIP over TCP (RFC 3261 §18): messages framed by Content-Length, connections reused both ways. */
+/**
+ * SIP over TCP (RFC 3261 §18), or over TLS with `tlsSockets` (§26.2): messages framed by
+ * Content-Length, connections reused both ways.
+ */
 export class TcpTransport {
   readonly #opts: TcpOptions;
+  readonly #sockets: StreamSockets;
   readonly #byId = new Map<string, Connection>();
   readonly #byRemote = new Map<string, Connection>();
   readonly #perSource = new Map<string, number>();
@@ -40,6 +81,7 @@ export class TcpTransport {
 
   constructor(opts: TcpOptions, onMessage: OnMessage, onClosed: OnClosed) {
     this.#opts = opts;
+    this.#sockets = opts.sockets ?? plainSockets;
     this.#onMessage = onMessage;
     this.#onClosed = onClosed;
   }
@@ -54,9 +96,13 @@ export class TcpTransport {
   }
 
   async listen(host: string, port: number): Promise<number> {
-    const server = net.createServer((socket) => this.#accept(socket));
+    const server = this.#sockets.createServer(
+      (socket) => this.#accept(socket),
+      (socket) => this.#admits(socket),
+    );
     this.#server = server;
-    server.on("error", (err) => sipLog.error({ err, transport: "tcp" }, "listener error"));
+    const transport = this.#sockets.transport;
+    server.on("error", (err) => sipLog.error({ err, transport }, "listener error"));
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(port, host, () => {
@@ -71,10 +117,10 @@ export class TcpTransport {
 
   async send(flow: Flow, data: Uint8Array): Promise<void> {
     let conn = flow.connectionId ? this.#byId.get(flow.connectionId) : undefined;
-    conn ??= this.#byRemote.get(flowKey(flow));
+    conn ??= this.#reusable(flow);
     // RFC 3261 §18.2.2: a response goes back on the connection the request came on; if that is
     // gone, requests (and responses, per §18.2.2's fallback) open a new one to the same address.
-    conn ??= await this.#connect(flow.remoteAddress, flow.remotePort);
+    conn ??= await this.#connect(flow);
     await new Promise<void>((resolve, reject) =>
       conn.socket.write(data, (err) =>
         err ? reject(new TransportError("TRANSPORT_SEND_FAILED", err.message)) : resolve(),
@@ -91,36 +137,37 @@ export class TcpTransport {
   }
 
   #accept(socket: net.Socket): void {
-    const source = socket.remoteAddress ?? "?";
-    const count = this.#perSource.get(source) ?? 0;
-    if (
-      count >= this.#opts.maxConnectionsPerSource ||
-      this.#byId.size >= (this.#opts.maxConnections ?? 10_000)
-    ) {
-      socket.destroy();
-      return;
-    }
-    this.#adopt(socket);
+    if (this.#admits(socket)) this.#adopt(socket);
+    else socket.destroy();
   }
 
-  #connect(host: string, port: number): Promise<Connection> {
-    return new Promise((resolve, reject) => {
-      const socket = net.connect({ host, port, timeout: CONNECT_TIMEOUT_MS });
-      socket.once("timeout", () => socket.destroy(new Error(`connect to ${host}:${port} timed out`)));
-      socket.once("connect", () => {
-        socket.off("error", onError);
-        resolve(this.#adopt(socket));
-      });
-      const onError = (err: Error) => reject(new TransportError("TRANSPORT_NO_CONNECTION", err.message));
-      socket.once("error", onError);
-    });
+  #admits(socket: net.Socket): boolean {
+    const count = this.#perSource.get(socket.remoteAddress ?? "?") ?? 0;
+    return (
+      count < this.#opts.maxConnectionsPerSource && this.#byId.size < (this.#opts.maxConnections ?? 10_000)
+    );
   }
 
-  #adopt(socket: net.Socket): Connection {
+  /**
+   * An open connection to the flow's address. A flow that names a TLS server takes only one that
+   * verified that name: a connection accepted from the address proved nothing (RFC 5923 §5).
+   */
+  #reusable(flow: Flow): Connection | undefined {
+    const conn = this.#byRemote.get(flowKey(flow));
+    if (conn && flow.serverName !== undefined && conn.serverName !== flow.serverName) return undefined;
+    return conn;
+  }
+
+  async #connect(flow: Flow): Promise<Connection> {
+    const socket = await this.#sockets.connect(flow.remoteAddress, flow.remotePort, flow.serverName);
+    return this.#adopt(socket, flow.serverName);
+  }
+
+  #adopt(socket: net.Socket, serverName?: string): Connection {
     const source = socket.remoteAddress ?? "?";
     this.#perSource.set(source, (this.#perSource.get(source) ?? 0) + 1);
     const flow: Flow = {
-      transport: "tcp",
+      transport: this.#sockets.transport,
       remoteAddress: source.replace(/^::ffff:/, ""),
       remotePort: socket.remotePort ?? 0,
       connectionId: randomUUID(),
@@ -130,6 +177,7 @@ export class TcpTransport {
       socket,
       flow,
       framer: new StreamFramer(),
+      serverName,
       partialSince: undefined,
     };
     this.#byId.set(conn.id, conn);

@@ -9,16 +9,17 @@ import {
 } from "@hookline/sip-core";
 import { createOptionsSender } from "./health-options.js";
 import type { TrunkTarget } from "./ports.js";
+import type { Flow } from "../transport/types.js";
 
 const TARGET: TrunkTarget = { host: "198.51.100.7", port: 5080, transport: "udp", priority: 1 };
 
-function setup(send: (m: SipMessage) => void | Promise<void>) {
+function setup(send: (m: SipMessage) => void | Promise<void>, flows: Flow[] = []) {
   const clock = new FakeTimers();
   const layer = new TransactionLayer({ timers: clock });
   const transport: Transport = { reliable: false, send };
   const sender = createOptionsSender({
     layer,
-    transportFor: () => transport,
+    transportFor: (flow) => (flows.push(flow), transport),
     localAddress: () => ({ transport: "UDP", host: "203.0.113.1", port: 5060 }),
   });
   return { clock, layer, sender };
@@ -53,12 +54,19 @@ describe("OPTIONS through the transaction layer (RFC 3261 §11.1, §17.1.2)", ()
     await expect(broken.sender(TARGET)).resolves.toMatchObject({ kind: "error" });
   });
 
-  it("skips a TLS target (no outbound TLS) and asks for transport=tcp on a TCP one", async () => {
+  it("asks for transport=tcp on a TCP target and transport=tls on a TLS one, verifying its host", () => {
     const sent: SipRequest[] = [];
-    const { sender } = setup((m) => void (m.kind === "request" && sent.push(m)));
-    await expect(sender({ ...TARGET, transport: "tls" })).resolves.toMatchObject({ kind: "skipped" });
-    expect(sent).toEqual([]);
+    const flows: Flow[] = [];
+    const { sender } = setup((m) => void (m.kind === "request" && sent.push(m)), flows);
     void sender({ ...TARGET, transport: "tcp" });
     expect(sent[0]?.uri).toBe("sip:198.51.100.7:5080;transport=tcp");
+    void sender({ ...TARGET, host: "sip.carrier.example", port: 5061, transport: "tls" });
+    expect(sent[1]?.uri).toBe("sip:sip.carrier.example:5061;transport=tls");
+    expect(flows[1]).toEqual({
+      transport: "tls",
+      remoteAddress: "sip.carrier.example",
+      remotePort: 5061,
+      serverName: "sip.carrier.example",
+    });
   });
 });

@@ -27,14 +27,16 @@ export interface OptionsStack {
 
 export function createOptionsSender(stack: OptionsStack): SendOptions {
   return (target: TrunkTarget) => {
-    // The transport layer has no outbound TLS: such a target is not judged at all.
-    if (target.transport === "tls") {
-      return Promise.resolve<PingOutcome>({ kind: "skipped", why: "no outbound TLS transport" });
-    }
-    const flow: Flow = { transport: target.transport, remoteAddress: target.host, remotePort: target.port };
+    // Over TLS the target's certificate must name its configured host (RFC 5922 §7.3).
+    const flow: Flow = {
+      transport: target.transport,
+      remoteAddress: target.host,
+      remotePort: target.port,
+      ...(target.transport === "tls" && { serverName: target.host }),
+    };
     const local = stack.localAddress(flow);
     const host = target.host.includes(":") ? `[${target.host}]` : target.host;
-    const uri = `sip:${host}:${target.port}${target.transport === "tcp" ? ";transport=tcp" : ""}`;
+    const uri = `sip:${host}:${target.port}${target.transport === "udp" ? "" : `;transport=${target.transport}`}`;
     const request = createRequest({
       method: "OPTIONS",
       uri,

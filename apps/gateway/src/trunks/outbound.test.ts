@@ -161,3 +161,43 @@ describe("TrunkCalls.dial and the fraud guard", () => {
     expect(request?.groups[0]?.[0]?.contact).toBe("sip:*72%23100@203.0.113.10:5060");
   });
 });
+
+describe("TrunkCalls.contacts: one per target, in priority order", () => {
+  it("dials a TLS target over TLS, verifying the configured host name, beside UDP and TCP ones", async () => {
+    const record = {
+      ...trunk(),
+      id: "trk_1",
+      outboundTargets: [
+        { host: "sip.carrier.example", port: 5061, transport: "tls", priority: 0 },
+        { host: "203.0.113.10", port: 5060, transport: "udp", priority: 1 },
+        { host: "203.0.113.11", port: 5060, transport: "tcp", priority: 2 },
+      ],
+      outboundUsername: null,
+      outboundPassword: null,
+    } as TrunkRecord;
+    const trunkCalls = new TrunkCalls({
+      directory: {} as TrunkDirectory,
+      resolveHost: (h) => Promise.resolve(h === "sip.carrier.example" ? "198.51.100.20" : undefined),
+    });
+    const contacts = await trunkCalls.contacts({ trunk: record, destination: "+15557770001" });
+    expect(contacts.map((c) => [c.contact, c.flow])).toEqual([
+      [
+        "sip:+15557770001@sip.carrier.example:5061;transport=tls",
+        {
+          transport: "tls",
+          remoteAddress: "198.51.100.20",
+          remotePort: 5061,
+          serverName: "sip.carrier.example",
+        },
+      ],
+      [
+        "sip:+15557770001@203.0.113.10:5060",
+        { transport: "udp", remoteAddress: "203.0.113.10", remotePort: 5060 },
+      ],
+      [
+        "sip:+15557770001@203.0.113.11:5060;transport=tcp",
+        { transport: "tcp", remoteAddress: "203.0.113.11", remotePort: 5060 },
+      ],
+    ]);
+  });
+});

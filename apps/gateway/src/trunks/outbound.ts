@@ -222,7 +222,7 @@ export class TrunkCalls {
       .map((t, i) => ({ t, i }))
       .sort((a, b) => a.t.priority - b.t.priority || a.i - b.i)
       .map(({ t }) => t)
-      .filter((t) => t.transport !== "tls" && this.#health.isTargetUp(trunk.id, t));
+      .filter((t) => this.#health.isTargetUp(trunk.id, t));
     const auth =
       trunk.outboundUsername && trunk.outboundPassword !== null
         ? { username: trunk.outboundUsername, password: trunk.outboundPassword }
@@ -232,11 +232,17 @@ export class TrunkCalls {
       const ip = await this.#address(t);
       if (!ip) continue;
       const host = isIP(t.host) === 6 ? `[${t.host}]` : t.host;
-      const transport = t.transport === "tcp" ? "tcp" : "udp";
+      const { transport } = t;
       out.push({
-        contact: `sip:${user}@${host}:${t.port}${transport === "tcp" ? ";transport=tcp" : ""}`,
+        contact: `sip:${user}@${host}:${t.port}${transport === "udp" ? "" : `;transport=${transport}`}`,
         target: `sip:${user}@${host}`,
-        flow: { transport, remoteAddress: ip, remotePort: t.port },
+        // TLS verifies the carrier's certificate against the configured host (RFC 5922 §7.3).
+        flow: {
+          transport,
+          remoteAddress: ip,
+          remotePort: t.port,
+          ...(transport === "tls" && { serverName: t.host }),
+        },
         auth,
         trunkId: trunk.id,
       });
