@@ -256,10 +256,9 @@ export class ApplicationRouter implements CallRouter {
       });
       return outcome;
     } finally {
-      // The guard counts a call once (by its id), however many trunk targets it rang.
-      const byTrunk = tickets.some((t) => t.target === outcome?.answeredBy);
-      const sec = byTrunk ? (outcome?.durationSec ?? 0) : 0;
-      for (const t of tickets) t.ticket.ended(sec);
+      // Each trunk target rang as a leg of its own: the one that answered has the call's seconds.
+      for (const t of tickets)
+        t.ticket.ended(t.target === outcome?.answeredBy ? (outcome.durationSec ?? 0) : 0);
     }
   }
 

@@ -51,16 +51,20 @@ function setup() {
       log: silentLogger,
       dial: () => Promise.resolve(outcome),
     }) as unknown as CallControl;
-  const route = { trunk, destination: "+15557770001" };
-  const admit = () =>
-    guard.admitOutbound({ accountId: "acc_1", trunkId: trunk.id, destination: "+15557770002" });
-  const dial = (id: string, outcome: DialOutcome, callEnded: Promise<void>) =>
-    calls.dial(control(id, outcome), route, {
-      timeoutMs: 1000,
-      caller: { from: "sip:sales@a.test", privacy: false },
-      callEnded,
-    });
-  return { admit, dial };
+  const other = { ...trunk, id: "trk_2" };
+  const admit = (trunkId = trunk.id) =>
+    guard.admitOutbound({ accountId: "acc_1", trunkId, destination: "+15557770002" });
+  const dial = (id: string, outcome: DialOutcome, callEnded: Promise<void>, on = trunk) =>
+    calls.dial(
+      control(id, outcome),
+      { trunk: on, destination: "+15557770001" },
+      {
+        timeoutMs: 1000,
+        caller: { from: "sip:sales@a.test", privacy: false },
+        callEnded,
+      },
+    );
+  return { admit, dial, other };
 }
 
 describe("a first party through a trunk and the fraud guard", () => {
@@ -81,6 +85,28 @@ describe("a first party through a trunk and the fraud guard", () => {
     const { admit, dial } = setup();
     const never = new Promise<void>(() => {});
     expect(await dial("c1", busy, never)).toMatchObject({ status: "busy", sipStatus: 486 });
+    expect(admit()).toEqual({ ok: true });
+  });
+
+  it("counts the call's dial through another trunk as a leg of its own, whose end leaves the first party counted", async () => {
+    const { admit, dial, other } = setup();
+    let endCall!: () => void;
+    const callEnded = new Promise<void>((r) => (endCall = r));
+    let endLeg!: () => void;
+    const legEnded = new Promise<void>((r) => (endLeg = r));
+    expect(await dial("c1", answered, callEnded)).toMatchObject({ status: "answered" });
+    // The same call's `dial` action through trunk 2 (limit 1 there too): counted on trunk 2.
+    expect(await dial("c1", answered, legEnded, other)).toMatchObject({ status: "answered" });
+    expect(admit(other.id)).toMatchObject({ ok: false, status: 503 });
+    endLeg();
+    await legEnded;
+    await Promise.resolve();
+    // The leg's end frees trunk 2 only; the first party still holds trunk 1's slot.
+    expect(admit(other.id)).toEqual({ ok: true });
+    expect(admit()).toMatchObject({ ok: false, status: 503 });
+    endCall();
+    await callEnded;
+    await Promise.resolve();
     expect(admit()).toEqual({ ok: true });
   });
 });

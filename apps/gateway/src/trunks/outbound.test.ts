@@ -131,7 +131,7 @@ describe("TrunkCalls.dial and the fraud guard", () => {
     );
     expect(outcome.status).toBe("answered");
     expect(request?.groups[0]?.[0]?.trunkId).toBe("trk_1");
-    expect(events).toEqual(["started call_1", "answered call_1", "ended call_1 42"]);
+    expect(events).toEqual(["started call_1#1", "answered call_1#1", "ended call_1#1 42"]);
   });
 
   it("judges a sip: URI's user as the trunk's number rules read it, and escapes it for the Request-URI", async () => {

@@ -79,6 +79,8 @@ const guardedNumber = ({ trunk, destination }: TrunkRoute) =>
   E164.test(destination) ? destination : (toE164(destination, trunk.numberFormat) ?? destination);
 
 export class TrunkCalls {
+  /** Numbers each trunk leg, so that the fraud guard counts the legs of one call apart. */
+  #legs = 0;
   readonly #o: TrunkCallsOptions;
   readonly #health: TrunkHealth;
   readonly #admission: TrunkAdmission;
@@ -132,7 +134,7 @@ export class TrunkCalls {
     const started = {
       accountId: call.accountId,
       trunkId: trunk.id,
-      callId: call.id,
+      callId: `${call.id}#${++this.#legs}`,
       destination: guardedNumber(route),
     };
     this.#admission.onCallStarted(started);
@@ -146,7 +148,7 @@ export class TrunkCalls {
           timeoutMs: o.timeoutMs,
           callerId: caller.from,
           headers: [...caller.headers, ...(o.headers ?? [])],
-          onAnswered: () => this.#o.onCallAnswered?.({ callId: call.id }),
+          onAnswered: () => this.#o.onCallAnswered?.({ callId: started.callId }),
         });
         // RFC 3261 §16.7-like: only an overloaded (503) or silent (408, Timer B) target fails over.
         if (last.sipStatus !== 503 && last.sipStatus !== 408) break;
@@ -183,14 +185,14 @@ export class TrunkCalls {
     const started = {
       accountId: call.accountId,
       trunkId: route.trunk.id,
-      callId: call.id,
+      callId: `${call.id}#${++this.#legs}`,
       destination: guardedNumber(route),
     };
     return {
       ok: true,
       ticket: {
         started: () => this.#admission.onCallStarted(started),
-        answered: () => this.#o.onCallAnswered?.({ callId: call.id }),
+        answered: () => this.#o.onCallAnswered?.({ callId: started.callId }),
         ended: (durationSec) => this.#admission.onCallEnded({ ...started, durationSec }),
       },
     };

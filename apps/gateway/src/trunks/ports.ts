@@ -33,6 +33,10 @@ export type AdmitOutboundResult =
 export interface OutboundCallStarted {
   accountId: string;
   trunkId: string;
+  /**
+   * One trunk leg: the call's id and the leg's number (`call_x#2`). A call may have several (an
+   * API call's first party and its dial, a list of trunk targets): each is counted on its own trunk.
+   */
   callId: string;
   destination: string;
 }
