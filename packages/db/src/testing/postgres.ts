@@ -17,6 +17,8 @@ import { join } from "node:path";
 export interface PostgresCluster {
   /** `postgres://user@127.0.0.1:port/database`: trust auth, no password. */
   url: string;
+  /** The cluster's temporary folder (data, socket, log); null for an external server. */
+  dir: string | null;
   /** Stops the server and removes its folder; resolves at once for an external server. */
   stop(): Promise<void>;
 }
@@ -62,7 +64,7 @@ export function postgresBinDir(): string {
 export async function startPostgres(): Promise<PostgresCluster> {
   const external = process.env.HOOKLINE_TEST_POSTGRES_URL;
   // The caller's server and database, used as they are (migrations are idempotent, ids are fresh).
-  if (external) return { url: external, stop: () => Promise.resolve() };
+  if (external) return { url: external, dir: null, stop: () => Promise.resolve() };
 
   const bin = postgresBinDir();
   const asRoot = process.getuid?.() === 0;
@@ -136,7 +138,7 @@ export async function startPostgres(): Promise<PostgresCluster> {
       ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres", DATABASE],
       STEP_TIMEOUT_MS,
     );
-    return { url: `postgres://postgres@127.0.0.1:${port}/${DATABASE}`, stop };
+    return { url: `postgres://postgres@127.0.0.1:${port}/${DATABASE}`, dir, stop };
   } catch (err) {
     await stop();
     if (err instanceof PostgresUnavailableError) throw err;
