@@ -71,13 +71,18 @@ export const trace: Shape = {
   ],
 };
 
-/** What every target needs before the rows: the account and the call they hang off. */
+/**
+ * What every target needs before the rows: the account and the call they hang off (kept if there,
+ * for a server named by HOOKLINE_TEST_POSTGRES_URL that an earlier run already filled).
+ */
 export const parents = {
-  account: { sql: "INSERT INTO accounts (id, name, created_at) VALUES ('acc_bench', 'bench', 0)" },
+  account: {
+    sql: "INSERT INTO accounts (id, name, created_at) VALUES ('acc_bench', 'bench', 0) ON CONFLICT DO NOTHING",
+  },
   call: {
     sql:
       'INSERT INTO calls (id, account_id, sip_call_id, "from", "to", state, started_at) ' +
-      "VALUES ('call_bench', 'acc_bench', 'x@127.0.0.1', 'sip:a@x', 'sip:b@x', 'answered', 0)",
+      "VALUES ('call_bench', 'acc_bench', 'x@127.0.0.1', 'sip:a@x', 'sip:b@x', 'answered', 0) ON CONFLICT DO NOTHING",
   },
 };
 
