@@ -47,7 +47,16 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-type Columns = Record<string, { name: string; notNull: boolean }[]>;
+/** `type`: SQLite's storage class; on PostgreSQL, the class the column's type stores as there. */
+type Columns = Record<string, { name: string; notNull: boolean; type: string }[]>;
+const PG_TYPE_CLASS: Record<string, string> = {
+  bigint: "integer",
+  integer: "integer",
+  boolean: "integer",
+  text: "text",
+  jsonb: "text",
+  bytea: "blob",
+};
 const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
 
 function sqliteColumns(): Columns {
@@ -59,30 +68,52 @@ function sqliteColumns(): Columns {
     .all() as string[];
   const out: Columns = {};
   for (const table of tables) {
-    const info = sqlite.sqlite.pragma(`table_info(${table})`) as { name: string; notnull: number }[];
-    out[table] = info.map((c) => ({ name: c.name, notNull: c.notnull === 1 })).sort(byName);
+    const info = sqlite.sqlite.pragma(`table_info(${table})`) as {
+      name: string;
+      notnull: number;
+      type: string;
+    }[];
+    out[table] = info
+      .map((c) => ({ name: c.name, notNull: c.notnull === 1, type: c.type.toLowerCase() }))
+      .sort(byName);
   }
   return out;
 }
 
 async function pgColumns(): Promise<Columns> {
-  const { rows } = await client.query<{ table_name: string; column_name: string; is_nullable: string }>(
-    "SELECT table_name, column_name, is_nullable FROM information_schema.columns WHERE table_schema = 'public'",
+  const { rows } = await client.query<{
+    table_name: string;
+    column_name: string;
+    is_nullable: string;
+    data_type: string;
+  }>(
+    "SELECT table_name, column_name, is_nullable, data_type FROM information_schema.columns WHERE table_schema = 'public'",
   );
   const out: Columns = {};
-  for (const r of rows)
-    (out[r.table_name] ??= []).push({ name: r.column_name, notNull: r.is_nullable === "NO" });
+  for (const r of rows) {
+    const type = PG_TYPE_CLASS[r.data_type] ?? `unexpected ${r.data_type}`;
+    (out[r.table_name] ??= []).push({ name: r.column_name, notNull: r.is_nullable === "NO", type });
+  }
   for (const list of Object.values(out)) list.sort(byName);
   return out;
 }
 
 describe("the PostgreSQL schema mirrors the SQLite schema", () => {
   needsPostgres();
-  it("has every SQLite table, each with the same column names and nullability, and no other", async () => {
+  it("has every SQLite table, each with the same column names, nullability and storage class, and no other", async () => {
     const expected = sqliteColumns();
     expect(Object.keys(expected)).toContain("outbox_events");
     expect(Object.keys(expected).length).toBeGreaterThanOrEqual(19);
     expect(await pgColumns()).toEqual(expected);
+  });
+
+  it("keeps every ms timestamp (`at`, `*_at`) in a bigint: Date.now() does not fit an integer", async () => {
+    const { rows } = await client.query<{ column: string; data_type: string }>(
+      `SELECT table_name || '.' || column_name AS column, data_type FROM information_schema.columns
+        WHERE table_schema = 'public' AND (column_name = 'at' OR column_name LIKE '%\\_at')`,
+    );
+    expect(rows.length).toBeGreaterThan(30);
+    expect(rows.filter((r) => r.data_type !== "bigint")).toEqual([]);
   });
 
   it("has every named index of SQLite, unique where SQLite's is", async () => {
