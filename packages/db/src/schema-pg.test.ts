@@ -4,7 +4,7 @@
  * and not the other fails here instead of drifting silently. Plus round trips through drizzle on
  * PostgreSQL. A machine without PostgreSQL fails here with "run npm run setup" (setup installs it).
  */
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eq, sql } from "drizzle-orm";
@@ -244,6 +244,7 @@ describe("startPostgres", () => {
       expect(() => postgresBinDir()).toThrow(/run npm run setup/);
     } finally {
       vi.unstubAllEnvs();
+      rmSync(empty, { recursive: true, force: true });
     }
   });
 

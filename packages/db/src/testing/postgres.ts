@@ -94,6 +94,17 @@ export async function startPostgres(): Promise<PostgresCluster> {
   process.on("exit", onExit);
 
   try {
+    if (owner) {
+      // The postgres user must reach the folder through every parent (a TMPDIR under /root would not).
+      await runTool(["runuser", "-u", "postgres", "--", "test"], ["-w", dir], STEP_TIMEOUT_MS).catch(
+        (err) => {
+          throw new PostgresUnavailableError(
+            `the postgres OS user cannot write to ${dir}: point TMPDIR at a folder it can reach, e.g. /tmp`,
+            { cause: err },
+          );
+        },
+      );
+    }
     await run(
       "initdb",
       ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "-N"],
