@@ -16,6 +16,7 @@ export default tseslint.config(
             "vitest.config.ts",
             "scripts/*.ts",
             "packages/db/drizzle.config.ts",
+            "packages/db/drizzle-pg.config.ts",
           ],
           defaultProject: "tsconfig.base.json",
         },

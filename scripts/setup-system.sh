@@ -3,6 +3,9 @@
 #   chromium        browser tests (Playwright drives /usr/bin/chromium; no browser download)
 #   sip-tester      SIPp, for interop and load tests
 #   openssl         self-signed certificates for the WSS test
+#   postgresql      server binaries only (initdb, pg_ctl, postgres): the PostgreSQL tests and the
+#                   driver benchmark start throwaway clusters of their own; the system service is
+#                   neither enabled nor started
 #   mediasoup-worker 3.8.4 from Debian experimental (pinned so nothing else comes from there),
 #                   with a fallback .deb kept in vendor/ should experimental drop it
 #   kamailio, kamailio-sqlite-modules, rtpengine-daemon
@@ -14,6 +17,7 @@ cd "$(dirname "$0")/.."
 
 MS_VERSION="3.8.4~dfsg1-1"
 MS_BIN="/usr/lib/x86_64-linux-gnu/mediasoup/mediasoup-worker"
+PG_INITDB_GLOB="/usr/lib/postgresql/*/bin/initdb"
 KAM_SQLITE="/usr/lib/x86_64-linux-gnu/kamailio/modules/db_sqlite.so"
 FALLBACK_DEB="vendor/mediasoup-worker_3.8.4~dfsg1-1_amd64.deb"
 want_bench=0
@@ -33,6 +37,8 @@ missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v sipp >/dev/null 2>&1 || missing+=(sip-tester)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)   # test certificates for WSS
+pg_initdb() { compgen -G "$PG_INITDB_GLOB" | sort -V | tail -n1; }
+[ -n "$(pg_initdb)" ] || missing+=(postgresql)
 [ -x "$MS_BIN" ] || missing+=(mediasoup-worker)
 if [ "$want_bench" = 1 ]; then
   command -v kamailio >/dev/null 2>&1 || missing+=(kamailio)
@@ -41,7 +47,7 @@ if [ "$want_bench" = 1 ]; then
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
-  say "system packages present: chromium, sipp, mediasoup-worker$([ $want_bench = 1 ] && echo ', kamailio (sqlite), rtpengine')"
+  say "system packages present: chromium, sipp, openssl, mediasoup-worker, postgresql$([ $want_bench = 1 ] && echo ', kamailio (sqlite), rtpengine')"
   exit 0
 fi
 say "missing: ${missing[*]}"
@@ -51,6 +57,7 @@ if ! command -v apt-get >/dev/null 2>&1; then
 [setup] This system has no apt-get. Install these yourself, then run this again:
   - Chromium at /usr/bin/chromium (or set HOOKLINE_CHROMIUM to its path)
   - SIPp (the 'sipp' command)
+  - PostgreSQL 15 or later, its server binaries (initdb, pg_ctl; set HOOKLINE_POSTGRES_BIN to their folder)
   - mediasoup-worker 3.8.4 (set MEDIASOUP_WORKER_BIN to it); built from mediasoup 3.8.4's worker/
 $([ $want_bench = 1 ] && echo '  - Kamailio with its SQLite modules, and rtpengine (for npm run bench)')
 MSG
@@ -106,7 +113,8 @@ $SUDO apt-get update -q >/tmp/hookline-apt-update.log 2>&1 || say "apt-get updat
 
 if [ ${#apt_pkgs[@]} -gt 0 ]; then
   say "apt-get install --no-install-recommends ${apt_pkgs[*]}"
-  # policy-rc.d keeps kamailio's and rtpengine's packages from starting a system service.
+  # policy-rc.d keeps kamailio's, rtpengine's and postgresql's packages from starting a system
+  # service (tests start their own PostgreSQL clusters).
   echo -e '#!/bin/sh\nexit 101' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null; $SUDO chmod +x /usr/sbin/policy-rc.d
   apt_quiet install -y --no-install-recommends "${apt_pkgs[@]}" || fail "apt-get install ${apt_pkgs[*]}"
   $SUDO rm -f /usr/sbin/policy-rc.d
@@ -123,6 +131,7 @@ fi
 [ -x /usr/bin/chromium ] && say "chromium: $(/usr/bin/chromium --version 2>/dev/null)" || fail "chromium not at /usr/bin/chromium"
 command -v sipp >/dev/null && say "sipp: $(sipp -v 2>&1 | grep -o 'v[0-9][0-9.]*' | head -1)" || fail "sipp not installed"
 [ -x "$MS_BIN" ] && say "mediasoup-worker: $MS_BIN" || fail "mediasoup-worker not at $MS_BIN"
+[ -n "$(pg_initdb)" ] && say "postgresql: $("$(pg_initdb)" --version)" || fail "postgresql server binaries not in ${PG_INITDB_GLOB%/initdb}"
 if [ "$want_bench" = 1 ]; then
   command -v kamailio >/dev/null && say "kamailio: installed" || fail "kamailio not installed"
   [ -f "$KAM_SQLITE" ] && say "kamailio sqlite modules: $KAM_SQLITE" || fail "kamailio-sqlite-modules not installed"
