@@ -91,7 +91,7 @@ export function startCall(d: OutboundDeps, accountId: string, input: StartCallIn
           ? (call, ended) =>
               trunks.dial(call, trunk, {
                 timeoutMs,
-                caller: callerOf(trunks, domain, fromUri, input.callerId),
+                caller: trunks.caller(domain, fromUri, input.callerId, false),
                 callEnded: ended,
               })
           : undefined,
@@ -162,13 +162,6 @@ function firstParty(
 function domainOfFrom(own: TenantDomain[], from: string | undefined): TenantDomain | undefined {
   const host = from && /^sips?:[^@;>]+@([^;:>]+)/i.exec(from)?.[1]?.toLowerCase();
   return host ? own.find((x) => x.name === host) : undefined;
-}
-
-/** The caller as the trunk's caller id rules see it: `from`'s number, or its user's own number. */
-function callerOf(trunks: TrunkCalls, domain: TenantDomain, from: string, callerId: string | undefined) {
-  const user = /^sips?:([^@;>]+)@([^;:>]+)/i.exec(from);
-  const own = user && user[2]!.toLowerCase() === domain.name ? user[1] : undefined;
-  return { from, callerId, number: trunks.numberOf(domain.domainId, own), privacy: false };
 }
 
 /** A domain's hook settings, read for each call. */

@@ -221,7 +221,11 @@ export class ApplicationRouter implements CallRouter {
       const r = trunks.resolve(call.accountId, targets[0]!);
       if (r && !r.ok) return unreachableOutcome(r.status, r.reason);
       if (r)
-        return trunks.dial(call, r.route, { timeoutMs, caller: this.#caller(run, action.callerId), headers });
+        return trunks.dial(call, r.route, {
+          timeoutMs,
+          caller: this.#caller(trunks, run, action.callerId),
+          headers,
+        });
     }
     const groups: DialContact[][] = [];
     let unreachable: Extract<ResolvedTarget, { ok: false }> | undefined;
@@ -288,16 +292,8 @@ export class ApplicationRouter implements CallRouter {
   }
 
   /** Who calls, for a trunk's caller id rules. */
-  #caller(run: Run, callerId: string | undefined) {
-    const from = run.incoming.from;
-    const user = /^sips?:([^@;>]+)@([^;>]+)/i.exec(from);
-    const own = user && user[2]!.toLowerCase() === run.call.domain.name ? user[1] : undefined;
-    return {
-      from,
-      callerId,
-      number: this.#o.trunks?.numberOf(run.call.domain.domainId, own),
-      privacy: run.incoming.privacy ?? false,
-    };
+  #caller(trunks: TrunkCalls, run: Run, callerId: string | undefined) {
+    return trunks.caller(run.call.domain, run.incoming.from, callerId, run.incoming.privacy ?? false);
   }
 
   /**
@@ -324,7 +320,7 @@ export class ApplicationRouter implements CallRouter {
         });
         const outcome = await trunks.dial(call, route, {
           timeoutMs: this.#o.ringTimeoutMs,
-          caller: this.#caller(run, undefined),
+          caller: this.#caller(trunks, run, undefined),
         });
         return finishFailedDial(call, outcome);
       }

@@ -200,4 +200,19 @@ describe("TrunkCalls.contacts: one per target, in priority order", () => {
       ],
     ]);
   });
+
+  it("finds the caller's own number whether or not its From URI names a port", () => {
+    const t = new TrunkCalls({
+      directory: {
+        numberOfUser: (domainId: string, user: string) =>
+          domainId === "dom_1" && user === "alice" ? "+15550000001" : undefined,
+      } as unknown as TrunkDirectory,
+    });
+    const domain = { domainId: "dom_1", accountId: "acc_1", name: "a.test" };
+    expect(t.caller(domain, "sip:alice@a.test:5060;transport=tcp", undefined, false).number).toBe(
+      "+15550000001",
+    );
+    expect(t.caller(domain, "sip:alice@a.test", undefined, false).number).toBe("+15550000001");
+    expect(t.caller(domain, "sip:alice@b.test", undefined, false).number).toBeUndefined();
+  });
 });

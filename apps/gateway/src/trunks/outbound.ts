@@ -13,6 +13,7 @@ import { isIP } from "node:net";
 import type { DialTarget } from "@hookline/callbacks";
 import { parseUri, type HeaderInput } from "@hookline/sip-core";
 import type { CallControl, DialContact, DialOutcome } from "../b2bua/ports.js";
+import type { TenantDomain } from "../tenancy/tenant-directory.js";
 import { escapeUser, fromE164, looksLikePhoneNumber, toE164 } from "./number-format.js";
 import { admitAll, alwaysUp, type TrunkAdmission, type TrunkHealth, type TrunkTarget } from "./ports.js";
 import type { TrunkDirectory, TrunkRecord } from "./trunk-directory.js";
@@ -119,9 +120,15 @@ export class TrunkCalls {
     return trunk && number ? { trunk, destination: number } : undefined;
   }
 
-  /** The caller's own number: one assigned to the calling user in the call's domain. */
-  numberOf(domainId: string, user: string | undefined): string | undefined {
-    return user ? this.#o.directory.numberOfUser(domainId, user) : undefined;
+  /**
+   * Who calls, as the caller id rules see it: `from`, the dial's `callerId`, and the number
+   * assigned to `from`'s user when it is a user of the call's domain (port or not in the URI).
+   */
+  caller(domain: TenantDomain, from: string, callerId: string | undefined, privacy: boolean): TrunkCaller {
+    const user = /^sips?:([^@;>]+)@([^;:>]+)/i.exec(from);
+    const own = user && user[2]!.toLowerCase() === domain.name ? user[1] : undefined;
+    const number = own ? this.#o.directory.numberOfUser(domain.domainId, own) : undefined;
+    return { from, callerId, number, privacy };
   }
 
   /** Dials the route: admission, then the up targets in order with failover on 503 and timeout. */
