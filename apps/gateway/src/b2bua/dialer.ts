@@ -23,7 +23,8 @@ export interface DialerDeps {
   /** A new leg's dialog, for in-dialog requests and ACKs to find it. */
   index(call: Call, leg: Leg): void;
   /** The one place a call ends (the B2BUA's). */
-  endAnswered(call: Call, by: Leg, reason: string): void;
+  /** Ends an answered call: BYE to each confirmed leg but `by` (the one that ended it, if any). */
+  endAnswered(call: Call, by: Leg | undefined, reason: string): void;
 }
 
 export class Dialer {
@@ -277,6 +278,11 @@ export class Dialer {
       // The call may have ended meanwhile; #finish then ACKed the first party before its BYE.
       if (call.aAcked) return;
       call.aAcked = true;
+      if (isSdp(res) && !sdp) {
+        // The media plane could not answer: the first party's offer is declined, both get BYE.
+        this.#o.signals.ackDeclining(call, a, call.aOffer);
+        return this.#o.endAnswered(call, undefined, "media-failed");
+      }
       this.#o.signals.ack(call, a, sdp);
       return;
     }

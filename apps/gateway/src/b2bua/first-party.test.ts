@@ -151,4 +151,20 @@ describe("B2BUA: an API call's first party is ACKed before any BYE (RFC 3261 §1
       end_reason: "destination +19005550100 denied by trunk carrier-a (prefix +1900)",
     });
   });
+
+  it("when the media plane cannot answer, the first party's offer is declined in its ACK and both sides get BYE", async () => {
+    const media: MediaPort = {
+      ...passThroughMedia,
+      answer: () => Promise.reject(new Error("mediasoup: transport closed")),
+    };
+    const b = b2bua(media);
+    originate(b);
+    await settle();
+    await answers(1, OFFER);
+    await answers(0, OFFER);
+    expect(methods(requestsTo(1))).toEqual(["INVITE", "ACK", "BYE"]);
+    expect(Buffer.from(requestsTo(1)[1]!.body).toString()).toContain("m=audio 0 RTP/AVP 0");
+    expect(methods(requestsTo(0))).toEqual(["INVITE", "ACK", "BYE"]);
+    expect(b.activeCalls).toBe(0);
+  });
 });
