@@ -1,12 +1,13 @@
 /**
  * SIP trunks with SIPp as the carrier (SPEC §3 trunks and numbers, §5 application hook). Inbound:
  * a carrier bound to 127.0.0.2, allowed by the account's trunk, calls one of the account's numbers;
- * a real node:http application dials bob, a registered SIPp UAS. A carrier at 127.0.0.3, which no
+ * a real node:http application dials bob, a registered SIPp UAS, or carol, a sip.js softphone over
+ * WebSocket. A carrier at 127.0.0.3, which no
  * trunk allows, gets the same 403 for that number and for a number nobody has.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { actions, App } from "./src/application-app.js";
-import { startStack, type Stack } from "./src/index.js";
+import { NodePhone, startStack, type Stack } from "./src/index.js";
 import { messageFlow, runSipp, startRegisteredUas } from "./src/sipp.js";
 
 const DOMAIN = "trunks.test";
@@ -23,7 +24,7 @@ describe("trunks: a carrier's calls to the account's numbers (SPEC §3)", () => 
     const base = await app.listen();
     stack = await startStack();
     let domainId: string;
-    ({ apiKey, domainId } = await stack.tenant(DOMAIN, ["bob"]));
+    ({ apiKey, domainId } = await stack.tenant(DOMAIN, ["bob", "carol"]));
     target = `127.0.0.1:${stack.h.ports.sip}`;
     const patched = await stack.api(
       "PATCH",
@@ -103,6 +104,40 @@ describe("trunks: a carrier's calls to the account's numbers (SPEC §3)", () => 
       apiKey,
     );
     expect(calls.body.data.find((c) => c.from === "sip:+14155550100@127.0.0.2")?.state).toBe("completed");
+  });
+
+  it("a carrier's call to a number goes through the application to a sip.js softphone over WebSocket", async () => {
+    app.routes["/app"] = actions({ action: "dial", to: "carol" });
+    const carol = await NodePhone.register({ wsUrl: stack.wsUrl, user: "carol", domain: DOMAIN });
+    try {
+      const answered = carol.nextInvitation().then((inv) => inv.accept());
+      const carrier = runSipp({
+        scenario: "carrier-uac-call.xml",
+        target,
+        transport: "u1",
+        service: NUMBER,
+        vars: { caller: "+14155550101" },
+        pauseMs: 200,
+        traceMessages: true,
+        extraArgs: ["-i", "127.0.0.2"],
+      });
+      await answered;
+      const c = await carrier;
+      expect(c.errors).toBe("");
+      expect(c).toMatchObject({ code: 0, successful: 1, failed: 0 });
+      expect(messageFlow(c.messages).slice(-4)).toEqual(["200", "ACK", "BYE", "200"]);
+      const calls = await stack.api<{ data: Array<{ state: string; from: string; to: string }> }>(
+        "GET",
+        "/v1/calls",
+        undefined,
+        apiKey,
+      );
+      expect(calls.body.data.find((x) => x.from === "sip:+14155550101@127.0.0.2")).toMatchObject({
+        state: "completed",
+      });
+    } finally {
+      await carol.stop();
+    }
   });
 
   it("a source no trunk allows gets the same 403 for an existing number and for an unknown one", async () => {
