@@ -2,8 +2,8 @@
  * SIP trunks with SIPp as the carrier (SPEC §3 trunks and numbers, §5 application hook). Inbound:
  * a carrier bound to 127.0.0.2, allowed by the account's trunk, calls one of the account's numbers;
  * a real node:http application dials bob, a registered SIPp UAS, or carol, a sip.js softphone over
- * WebSocket. A carrier at 127.0.0.3, which no
- * trunk allows, gets the same 403 for that number and for a number nobody has.
+ * WebSocket. A carrier at 127.0.0.3, which no trunk allows, gets the same 403 for that number and
+ * for a number nobody has.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { actions, App } from "./src/application-app.js";
