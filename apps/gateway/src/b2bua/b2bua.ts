@@ -380,7 +380,8 @@ export class B2bua {
    */
   #finish(call: Call, ending: Ending): void {
     if (call.ended) return;
-    const answered = call.b !== undefined;
+    // Answered: a callee took the call, or an API call's first party did (the platform called it).
+    const answered = call.b !== undefined || (!call.inbound && call.answeredAt !== undefined);
     this.#signals.cancelPending(call);
     // A 488 says why in a Warning (RFC 3261 §20.43), and the call records the same text.
     const refusal = !answered && ending.status === 488 ? call.mediaRefusal : undefined;

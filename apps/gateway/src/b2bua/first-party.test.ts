@@ -167,4 +167,25 @@ describe("B2BUA: an API call's first party is ACKed before any BYE (RFC 3261 §1
     expect(methods(requestsTo(0))).toEqual(["INVITE", "ACK", "BYE"]);
     expect(b.activeCalls).toBe(0);
   });
+
+  it("an answered first party that the program hangs up is a completed call, not a failed one", async () => {
+    const b = b2bua(passThroughMedia);
+    b.originate({
+      domain: { domainId: tenant.domainId, accountId: tenant.accountId, name: DOMAIN },
+      from: `sip:carol@${DOMAIN}`,
+      to: `sip:carol@${DOMAIN}`,
+      contacts: [contactOf(1, "carol")],
+      timeoutMs: 30_000,
+      run: (call) => Promise.resolve(call.hangup("application-hangup")),
+    });
+    await settle();
+    await answers(1, OFFER);
+    expect(methods(requestsTo(1))).toEqual(["INVITE", "ACK", "BYE"]);
+    for (const r of recorders) r.flush();
+    expect(temp.database.sqlite.prepare("select state, end_status, end_reason from calls").get()).toEqual({
+      state: "completed",
+      end_status: null,
+      end_reason: "application-hangup",
+    });
+  });
 });
