@@ -12,7 +12,7 @@ import tls from "node:tls";
 import { StreamFramer, type SipResponse } from "@hookline/sip-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type Stack } from "./src/index.js";
-import { createTestCa, type TestCa } from "./src/test-ca.js";
+import { createTestCa, type TestCa } from "@hookline/gateway/testing/tls";
 import { TlsCarrier } from "./src/tls-carrier.js";
 
 const DOMAIN = "trunks-tls.test";
