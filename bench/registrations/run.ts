@@ -55,6 +55,8 @@ interface Target {
   held(): number | Promise<number>;
   /** How it shows a checked user's binding (a line for the check). */
   showBinding(user: string): string | Promise<string>;
+  /** Its own memory accounting, read beside each PSS reading (informative). */
+  memory?(): string;
 }
 
 function checkLimits(): void {
@@ -135,17 +137,22 @@ async function measure(t: Target): Promise<{ result: TargetResult; check: string
   const checkLines = await check(t);
   const load = new RegistrationLoad(loadOptions(t.url, USERS));
   await sleep(SETTLE_MS);
+  const own: string[] = [];
+  const note = (stage: string) => t.memory && own.push(`${stage} ${t.memory()}`);
   const baseline = pssMb(t.pids());
+  note("idle");
   const connect = await load.connect();
   console.log(`  ${waveLine("connect", connect)}`);
   await sleep(SETTLE_MS);
   const connected = pssMb(t.pids());
+  note("connected");
   let cpu0 = cpuMs(t.pids());
   const initial = await load.register(false);
   const cpuInitial = cpuMs(t.pids()) - cpu0;
   console.log(`  ${waveLine("initial", initial)}`);
   await sleep(SETTLE_MS);
   const registered = pssMb(t.pids());
+  note("registered");
   const held = (await t.held()) - CHECK_USERS.length;
   await sleep(Math.max(0, REFRESH_AFTER_MS - SETTLE_MS));
   cpu0 = cpuMs(t.pids());
@@ -158,6 +165,8 @@ async function measure(t: Target): Promise<{ result: TargetResult; check: string
     `  PSS MB idle ${baseline.toFixed(1)}, connected ${connected.toFixed(1)}, registered ${registered.toFixed(1)}, ` +
       `refreshed ${refreshed.toFixed(1)}; held ${held}; still open ${load.open}`,
   );
+  if (own.length > 0) checkLines.push(`its own memory accounting: ${own.join(", ")}`);
+  if (own.length > 0) console.log(`  its own memory accounting: ${own.join(", ")}`);
   load.close();
   return {
     check: checkLines,
@@ -189,6 +198,10 @@ async function runKamailio(): Promise<{ result: TargetResult; check: string[] }>
       pids: () => kam.pids(),
       held: () =>
         Number(/location_contacts\s*=\s*(\d+)/.exec(kam.rpc("stats.get_statistics", "usrloc:"))?.[1] ?? -1),
+      memory: () => {
+        const used = /real_used:\s*(\d+)/.exec(kam.rpc("core.shmmem"))?.[1];
+        return `shared memory real_used ${used === undefined ? "?" : (Number(used) / 2 ** 20).toFixed(1)} MB`;
+      },
       showBinding: (user) => {
         const dump = kam.rpc("ul.lookup", "location", `${user}@${DOMAIN}`);
         const contact = /Address:\s*(\S+)/.exec(dump)?.[1];
@@ -260,7 +273,7 @@ async function main(): Promise<void> {
     "",
     ...ratios,
     "",
-    "Checks before each was measured (5 users from 127.0.0.1):",
+    "Checks before each was measured (5 users from 127.0.0.1), and Kamailio's own memory accounting:",
     "",
     ...k.check.map((l) => `- Kamailio: ${l}`),
     ...h.check.map((l) => `- Hookline: ${l}`),
