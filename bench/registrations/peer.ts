@@ -29,6 +29,8 @@ export interface RegistrarOptions {
   tcpChildren: number;
   /** Connections it must hold: every client's, with room to spare. */
   maxConnections: number;
+  /** Shared memory, MB: bindings and connections live there (out of it, handshakes fail). */
+  shmMb: number;
 }
 
 export async function startRegistrar(o: RegistrarOptions): Promise<Registrar> {
@@ -59,9 +61,9 @@ export async function startRegistrar(o: RegistrarOptions): Promise<Registrar> {
       path.join(runDir, "kamailio.pid"),
       "-DD",
       "-E",
-      // Shared memory, MB: bindings and connections live there; pkg memory per process, MB.
+      // Shared memory, MB; private (pkg) memory per process, MB.
       "-m",
-      "512",
+      String(o.shmMb),
       "-M",
       "16",
     ],

@@ -21,7 +21,8 @@
  * Options (environment): BENCH_REG_N (10000), BENCH_REG_CONCURRENCY (200), BENCH_REG_REFRESH_AFTER_S
  * (5: from the end of the initial wave to the refresh wave), BENCH_REG_SETTLE_S (3: before each
  * memory reading), BENCH_REG_TCP_CHILDREN (2: Kamailio's TCP workers), BENCH_REG_WAVE_TIMEOUT_S
- * (180), BENCH_REPORT (the report's path; bench/REPORT.md).
+ * (180), BENCH_REG_KAMAILIO_SHM_MB (Kamailio's shared memory: 256 + 128 KB per client, at least
+ * 512; each WebSocket connection takes about 80 KB of it), BENCH_REPORT (the report's path; bench/REPORT.md).
  */
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -37,6 +38,9 @@ const REFRESH_AFTER_MS = Number(process.env.BENCH_REG_REFRESH_AFTER_S ?? 5) * 10
 const SETTLE_MS = Number(process.env.BENCH_REG_SETTLE_S ?? 3) * 1000;
 const TCP_CHILDREN = Number(process.env.BENCH_REG_TCP_CHILDREN ?? 2);
 const WAVE_TIMEOUT_MS = Number(process.env.BENCH_REG_WAVE_TIMEOUT_S ?? 180) * 1000;
+const KAMAILIO_SHM_MB = Number(
+  process.env.BENCH_REG_KAMAILIO_SHM_MB ?? Math.max(512, 256 + Math.ceil(N / 8)),
+);
 const EXPIRES = 600;
 /** Clients per source address: under Hookline's 256 WebSocket connections per source. */
 const PER_SOURCE = 200;
@@ -122,6 +126,8 @@ async function check(t: Target): Promise<string[]> {
   lines.push(`wrong password: ${b.ok} of ${b.attempted} got a 200, refused: ${JSON.stringify(b.failed)}`);
   const held = await t.held();
   lines.push(`bindings held: ${held}`);
+  // Their connections close again: Hookline admits 10,000 WebSocket connections in all.
+  good.close();
   const passed =
     w.ok === CHECK_USERS.length &&
     w.challenged === CHECK_USERS.length &&
@@ -146,6 +152,7 @@ async function measure(t: Target): Promise<{ result: TargetResult; check: string
   await sleep(SETTLE_MS);
   const connected = pssMb(t.pids());
   note("connected");
+  const heldBefore = await t.held();
   let cpu0 = cpuMs(t.pids());
   const initial = await load.register(false);
   const cpuInitial = cpuMs(t.pids()) - cpu0;
@@ -153,7 +160,7 @@ async function measure(t: Target): Promise<{ result: TargetResult; check: string
   await sleep(SETTLE_MS);
   const registered = pssMb(t.pids());
   note("registered");
-  const held = (await t.held()) - CHECK_USERS.length;
+  const held = (await t.held()) - heldBefore;
   await sleep(Math.max(0, REFRESH_AFTER_MS - SETTLE_MS));
   cpu0 = cpuMs(t.pids());
   const refresh = await load.register(true);
@@ -189,8 +196,11 @@ async function runKamailio(): Promise<{ result: TargetResult; check: string[] }>
     users: [...CHECK_USERS, ...USERS],
     tcpChildren: TCP_CHILDREN,
     maxConnections: N + 1024,
+    shmMb: KAMAILIO_SHM_MB,
   });
-  console.log(`\nKamailio pid ${kam.pid} (${TCP_CHILDREN} TCP workers), ws://127.0.0.1:${kam.port}`);
+  console.log(
+    `\nKamailio pid ${kam.pid} (${TCP_CHILDREN} TCP workers, ${KAMAILIO_SHM_MB} MB shared memory), ws://127.0.0.1:${kam.port}`,
+  );
   try {
     return await measure({
       name: "Kamailio",
@@ -265,7 +275,7 @@ async function main(): Promise<void> {
       `spread over source addresses 127.0.0.2… (${PER_SOURCE} each, under Hookline's 256 per source); ` +
       `digest auth (qop=auth), Expires ${EXPIRES}, one refresh on the same connection ` +
       `${REFRESH_AFTER_MS / 1000} s after the initial wave, answering the last challenge's nonce with nc=2. ` +
-      `Kamailio: bench/registrations/kamailio-registrar.cfg (${TCP_CHILDREN} TCP workers, usrloc in memory); ` +
+      `Kamailio: bench/registrations/kamailio-registrar.cfg (${TCP_CHILDREN} TCP workers, ${KAMAILIO_SHM_MB} MB shared memory, usrloc in memory); ` +
       "Hookline: the gateway as `npm start` runs it, its bindings also written to its SQLite file. " +
       "PSS of each target's process tree; CPU of that tree during the wave, per registration that got its 200.",
     "",
