@@ -31,6 +31,8 @@ export interface RegistrarOptions {
   maxConnections: number;
   /** Shared memory, MB: bindings and connections live there (out of it, handshakes fail). */
   shmMb: number;
+  /** tcp_rd_buf_size, bytes: Kamailio's read buffer per connection; its default unless given. */
+  rdBufSize?: number;
 }
 
 export async function startRegistrar(o: RegistrarOptions): Promise<Registrar> {
@@ -55,6 +57,7 @@ export async function startRegistrar(o: RegistrarOptions): Promise<Registrar> {
       `MAX_CONNECTIONS=${o.maxConnections}`,
       "-A",
       `OPEN_FILES=${o.maxConnections + 1024}`,
+      ...(o.rdBufSize === undefined ? [] : ["-A", `RD_BUF_SIZE=${o.rdBufSize}`]),
       "-Y",
       runDir,
       "-P",

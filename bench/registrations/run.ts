@@ -22,7 +22,8 @@
  * (5: from the end of the initial wave to the refresh wave), BENCH_REG_SETTLE_S (3: before each
  * memory reading), BENCH_REG_TCP_CHILDREN (2: Kamailio's TCP workers), BENCH_REG_WAVE_TIMEOUT_S
  * (180), BENCH_REG_KAMAILIO_SHM_MB (Kamailio's shared memory: 256 + 128 KB per client, at least
- * 512; each WebSocket connection takes about 80 KB of it), BENCH_REPORT (the report's path; bench/REPORT.md).
+ * 512; each WebSocket connection takes about 80 KB of it), BENCH_REG_KAMAILIO_RD_BUF (its
+ * tcp_rd_buf_size, bytes; its default unless set), BENCH_REPORT (the report's path; bench/REPORT.md).
  */
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -41,6 +42,9 @@ const WAVE_TIMEOUT_MS = Number(process.env.BENCH_REG_WAVE_TIMEOUT_S ?? 180) * 10
 const KAMAILIO_SHM_MB = Number(
   process.env.BENCH_REG_KAMAILIO_SHM_MB ?? Math.max(512, 256 + Math.ceil(N / 8)),
 );
+const KAMAILIO_RD_BUF = process.env.BENCH_REG_KAMAILIO_RD_BUF
+  ? Number(process.env.BENCH_REG_KAMAILIO_RD_BUF)
+  : undefined;
 const EXPIRES = 600;
 /** Clients per source address: under Hookline's 256 WebSocket connections per source. */
 const PER_SOURCE = 200;
@@ -197,6 +201,7 @@ async function runKamailio(): Promise<{ result: TargetResult; check: string[] }>
     tcpChildren: TCP_CHILDREN,
     maxConnections: N + 1024,
     shmMb: KAMAILIO_SHM_MB,
+    ...(KAMAILIO_RD_BUF !== undefined && { rdBufSize: KAMAILIO_RD_BUF }),
   });
   console.log(
     `\nKamailio pid ${kam.pid} (${TCP_CHILDREN} TCP workers, ${KAMAILIO_SHM_MB} MB shared memory), ws://127.0.0.1:${kam.port}`,
@@ -275,7 +280,7 @@ async function main(): Promise<void> {
       `spread over source addresses 127.0.0.2… (${PER_SOURCE} each, under Hookline's 256 per source); ` +
       `digest auth (qop=auth), Expires ${EXPIRES}, one refresh on the same connection ` +
       `${REFRESH_AFTER_MS / 1000} s after the initial wave, answering the last challenge's nonce with nc=2. ` +
-      `Kamailio: bench/registrations/kamailio-registrar.cfg (${TCP_CHILDREN} TCP workers, ${KAMAILIO_SHM_MB} MB shared memory, usrloc in memory); ` +
+      `Kamailio: bench/registrations/kamailio-registrar.cfg (${TCP_CHILDREN} TCP workers, ${KAMAILIO_SHM_MB} MB shared memory, ${KAMAILIO_RD_BUF === undefined ? "its default tcp_rd_buf_size" : `tcp_rd_buf_size ${KAMAILIO_RD_BUF}`}, usrloc in memory); ` +
       "Hookline: the gateway as `npm start` runs it, its bindings also written to its SQLite file. " +
       "PSS of each target's process tree; CPU of that tree during the wave, per registration that got its 200.",
     "",
