@@ -23,7 +23,8 @@
  * memory reading), BENCH_REG_TCP_CHILDREN (2: Kamailio's TCP workers), BENCH_REG_WAVE_TIMEOUT_S
  * (180), BENCH_REG_KAMAILIO_SHM_MB (Kamailio's shared memory: 256 + 128 KB per client, at least
  * 512; each WebSocket connection takes about 80 KB of it), BENCH_REG_KAMAILIO_RD_BUF (its
- * tcp_rd_buf_size, bytes; its default unless set), BENCH_REPORT (the report's path; bench/REPORT.md).
+ * tcp_rd_buf_size, bytes; its default unless set), BENCH_REG_REFRESHES (1: refresh waves; the
+ * table has the first, later ones print their rate and PSS), BENCH_REPORT (the report's path; bench/REPORT.md).
  */
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -45,6 +46,7 @@ const KAMAILIO_SHM_MB = Number(
 const KAMAILIO_RD_BUF = process.env.BENCH_REG_KAMAILIO_RD_BUF
   ? Number(process.env.BENCH_REG_KAMAILIO_RD_BUF)
   : undefined;
+const REFRESHES = Number(process.env.BENCH_REG_REFRESHES ?? 1);
 const EXPIRES = 600;
 /** Clients per source address: under Hookline's 256 WebSocket connections per source. */
 const PER_SOURCE = 200;
@@ -172,6 +174,17 @@ async function measure(t: Target): Promise<{ result: TargetResult; check: string
   console.log(`  ${waveLine("refresh", refresh)}`);
   await sleep(SETTLE_MS);
   const refreshed = pssMb(t.pids());
+  // Further refresh waves (BENCH_REG_REFRESHES): does memory level off or keep growing?
+  const more: string[] = [];
+  for (let k = 2; k <= REFRESHES; k++) {
+    const w = await load.register(true);
+    await sleep(SETTLE_MS);
+    more.push(
+      `refresh ${k}: ${w.ok}/${w.attempted} at ${w.perSecond.toFixed(0)}/s, PSS ${pssMb(t.pids()).toFixed(1)} MB`,
+    );
+  }
+  if (more.length > 0) checkLines.push(`further refresh waves: ${more.join("; ")}`);
+  if (more.length > 0) console.log(`  further refresh waves: ${more.join("; ")}`);
   console.log(
     `  PSS MB idle ${baseline.toFixed(1)}, connected ${connected.toFixed(1)}, registered ${registered.toFixed(1)}, ` +
       `refreshed ${refreshed.toFixed(1)}; held ${held}; still open ${load.open}`,
@@ -215,7 +228,16 @@ async function runKamailio(): Promise<{ result: TargetResult; check: string[] }>
         Number(/location_contacts\s*=\s*(\d+)/.exec(kam.rpc("stats.get_statistics", "usrloc:"))?.[1] ?? -1),
       memory: () => {
         const used = /real_used:\s*(\d+)/.exec(kam.rpc("core.shmmem"))?.[1];
-        return `shared memory real_used ${used === undefined ? "?" : (Number(used) / 2 ** 20).toFixed(1)} MB`;
+        // mod.stats (kex) sums shared memory by allocation site: a connection's own, a WebSocket's.
+        const stats = kam.rpc("mod.stats", "all", "shm");
+        const site = (name: string) => {
+          const bytes = new RegExp(`${name}\\(\\d+\\): (\\d+)`).exec(stats)?.[1];
+          return bytes === undefined ? "0" : (Number(bytes) / 2 ** 20).toFixed(1);
+        };
+        return (
+          `shared memory real_used ${used === undefined ? "?" : (Number(used) / 2 ** 20).toFixed(1)} MB ` +
+          `(tcpconn_new ${site("tcpconn_new")} MB, websocket wsconn_add ${site("wsconn_add")} MB)`
+        );
       },
       showBinding: (user) => {
         const dump = kam.rpc("ul.lookup", "location", `${user}@${DOMAIN}`);
