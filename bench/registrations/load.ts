@@ -61,13 +61,17 @@ interface Conn {
 
 const token = () => randomBytes(8).toString("hex");
 
-/** Status code, WWW-Authenticate and CSeq number of a response; undefined for anything else. */
+/**
+ * Status code, WWW-Authenticate and CSeq number of a response; undefined for anything else. Both
+ * registrars write these headers in their long form, which is all this client needs to read.
+ */
 function parseResponse(text: string): { status: number; cseq: number; challenge?: string } | undefined {
   const m = /^SIP\/2\.0 (\d{3}) /.exec(text);
   if (!m) return undefined;
-  const head = text.slice(0, text.indexOf("\r\n\r\n") >>> 0);
-  const cseq = /^(?:CSeq):\s*(\d+)/im.exec(head);
-  const challenge = /^(?:WWW-Authenticate):\s*(.+)$/im.exec(head);
+  const end = text.indexOf("\r\n\r\n");
+  const head = end < 0 ? text : text.slice(0, end);
+  const cseq = /^CSeq:\s*(\d+)/im.exec(head);
+  const challenge = /^WWW-Authenticate:\s*(.+)$/im.exec(head);
   return {
     status: Number(m[1]),
     cseq: Number(cseq?.[1] ?? 0),
@@ -107,6 +111,8 @@ export class RegistrationLoad {
       c.ws = ws;
       ws.on("message", (data: Buffer) => this.#onMessage(c, data.toString("utf8")));
       ws.on("close", () => c.pending?.resolve({ error: "closed" }));
+      // A reset after the handshake is an error event too: never an uncaught one (the close follows).
+      ws.on("error", () => undefined);
       return new Promise<string | undefined>((resolve) => {
         ws.once("open", () => resolve(undefined));
         ws.once("unexpected-response", (_req, res) => resolve(`http ${res.statusCode}`));

@@ -83,11 +83,9 @@ export async function startRegistrar(o: RegistrarOptions): Promise<Registrar> {
     const r = spawnSync("kamcmd", ["-s", ctl, ...args], { encoding: "utf8", timeout: 30_000 });
     return `${r.stdout ?? ""}${r.stderr ?? ""}`.trim();
   };
-  // Ready once its control socket answers.
-  for (let i = 0; ; i++) {
+  // Ready once its control socket answers (core.uptime prints `uptime: <s>`).
+  for (let i = 0; !/uptime/.test(rpc("core.uptime")); i++) {
     if (child.exitCode !== null) throw new Error(`kamailio exited (${child.exitCode}):\n${err}`);
-    if (/^\d/.test(rpc("core.uptime"))) break;
-    if (/uptime/.test(rpc("core.uptime"))) break;
     if (i > 100) throw new Error(`kamailio's control socket never answered:\n${err}`);
     await new Promise((r) => setTimeout(r, 100));
   }
