@@ -17,6 +17,10 @@ export interface TargetResult {
   refresh: Wave;
   /** CPU ms of its process tree during each REGISTER wave. */
   cpu: { initial: number; refresh: number };
+  /** CPU ms of the load client (this process) during each wave. */
+  clientCpu: { initial: number; refresh: number };
+  /** The whole machine's busy share during each wave, %. */
+  machineBusyPct: { initial: number; refresh: number };
   /** Bindings it says it holds after the initial wave. */
   held: number;
 }
@@ -62,6 +66,15 @@ export function tableLines(results: TargetResult[]): string[] {
     [
       "CPU ms per REGISTER, initial / refresh",
       (r) => `${f(figures(r).cpuMsInitial, 3)} / ${f(figures(r).cpuMsRefresh, 3)}`,
+    ],
+    [
+      "load client CPU ms per REGISTER, initial / refresh",
+      (r) =>
+        `${f(r.clientCpu.initial / Math.max(1, r.initial.ok), 3)} / ${f(r.clientCpu.refresh / Math.max(1, r.refresh.ok), 3)}`,
+    ],
+    [
+      "machine busy %, initial / refresh",
+      (r) => `${f(r.machineBusyPct.initial, 0)} / ${f(r.machineBusyPct.refresh, 0)}`,
     ],
     [
       "failures: connect; initial; refresh",

@@ -28,7 +28,7 @@
  */
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { cpuMs, processTree, pssMb, startGateway, type Gateway } from "../gateway/processes.js";
+import { cpuMs, machineTicks, processTree, pssMb, startGateway, type Gateway } from "../gateway/processes.js";
 import { provisionMany } from "./provision.js";
 import { RegistrationLoad, type LoadOptions, type Wave } from "./load.js";
 import { startRegistrar, type Registrar } from "./peer.js";
@@ -145,6 +145,26 @@ async function check(t: Target): Promise<string[]> {
   return lines;
 }
 
+/**
+ * CPU ms of the target's tree and of this process (the load client) from now until the returned
+ * function is called, and the machine's busy share meanwhile (2 cores shared: a busy machine
+ * caps every rate here, the client's included).
+ */
+function startUsage(t: Target): () => { target: number; client: number; machineBusyPct: number } {
+  const target = cpuMs(t.pids());
+  const client = process.cpuUsage();
+  const machine = machineTicks();
+  return () => {
+    const c = process.cpuUsage(client);
+    const m = machineTicks();
+    return {
+      target: cpuMs(t.pids()) - target,
+      client: (c.user + c.system) / 1000,
+      machineBusyPct: (100 * (m.busy - machine.busy)) / Math.max(1, m.total - machine.total),
+    };
+  };
+}
+
 async function measure(t: Target): Promise<{ result: TargetResult; check: string[] }> {
   const checkLines = await check(t);
   const load = new RegistrationLoad(loadOptions(t.url, USERS));
@@ -159,18 +179,18 @@ async function measure(t: Target): Promise<{ result: TargetResult; check: string
   const connected = pssMb(t.pids());
   note("connected");
   const heldBefore = await t.held();
-  let cpu0 = cpuMs(t.pids());
+  let usage = startUsage(t);
   const initial = await load.register(false);
-  const cpuInitial = cpuMs(t.pids()) - cpu0;
+  const initialUsage = usage();
   console.log(`  ${waveLine("initial", initial)}`);
   await sleep(SETTLE_MS);
   const registered = pssMb(t.pids());
   note("registered");
   const held = (await t.held()) - heldBefore;
   await sleep(Math.max(0, REFRESH_AFTER_MS - SETTLE_MS));
-  cpu0 = cpuMs(t.pids());
+  usage = startUsage(t);
   const refresh = await load.register(true);
-  const cpuRefresh = cpuMs(t.pids()) - cpu0;
+  const refreshUsage = usage();
   console.log(`  ${waveLine("refresh", refresh)}`);
   await sleep(SETTLE_MS);
   const refreshed = pssMb(t.pids());
@@ -200,7 +220,9 @@ async function measure(t: Target): Promise<{ result: TargetResult; check: string
       connect,
       initial,
       refresh,
-      cpu: { initial: cpuInitial, refresh: cpuRefresh },
+      cpu: { initial: initialUsage.target, refresh: refreshUsage.target },
+      clientCpu: { initial: initialUsage.client, refresh: refreshUsage.client },
+      machineBusyPct: { initial: initialUsage.machineBusyPct, refresh: refreshUsage.machineBusyPct },
       held,
     },
   };
