@@ -8,9 +8,10 @@
 #                   neither enabled nor started
 #   mediasoup-worker 3.8.4 from Debian experimental (pinned so nothing else comes from there),
 #                   with a fallback .deb kept in vendor/ should experimental drop it
-#   kamailio, kamailio-sqlite-modules, rtpengine-daemon
+#   kamailio, kamailio-sqlite-modules, kamailio-websocket-modules, rtpengine-daemon
 #                   only with --bench: the peer the gateway benchmark compares against (Kamailio
 #                   with digest auth against SQLite, media anchored in rtpengine, userspace only)
+#                   and the registration benchmark's (Kamailio's WebSocket registrar, RFC 7118)
 # Safe to run again: it installs only what is missing and says what it does.
 set -u
 cd "$(dirname "$0")/.."
@@ -19,6 +20,7 @@ MS_VERSION="3.8.4~dfsg1-1"
 MS_BIN="/usr/lib/x86_64-linux-gnu/mediasoup/mediasoup-worker"
 PG_INITDB_GLOB="/usr/lib/postgresql/*/bin/initdb"
 KAM_SQLITE="/usr/lib/x86_64-linux-gnu/kamailio/modules/db_sqlite.so"
+KAM_WEBSOCKET="/usr/lib/x86_64-linux-gnu/kamailio/modules/websocket.so"
 FALLBACK_DEB="vendor/mediasoup-worker_3.8.4~dfsg1-1_amd64.deb"
 want_bench=0
 [ "${1:-}" = "--bench" ] && want_bench=1
@@ -43,11 +45,12 @@ pg_initdb() { compgen -G "$PG_INITDB_GLOB" | sort -V | tail -n1; }
 if [ "$want_bench" = 1 ]; then
   command -v kamailio >/dev/null 2>&1 || missing+=(kamailio)
   [ -f "$KAM_SQLITE" ] || missing+=(kamailio-sqlite-modules)
+  [ -f "$KAM_WEBSOCKET" ] || missing+=(kamailio-websocket-modules)
   command -v rtpengine >/dev/null 2>&1 || missing+=(rtpengine-daemon)
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
-  say "system packages present: chromium, sipp, openssl, mediasoup-worker, postgresql$([ $want_bench = 1 ] && echo ', kamailio (sqlite), rtpengine')"
+  say "system packages present: chromium, sipp, openssl, mediasoup-worker, postgresql$([ $want_bench = 1 ] && echo ', kamailio (sqlite, websocket), rtpengine')"
   exit 0
 fi
 say "missing: ${missing[*]}"
@@ -59,7 +62,7 @@ if ! command -v apt-get >/dev/null 2>&1; then
   - SIPp (the 'sipp' command)
   - PostgreSQL 15 or later, its server binaries (initdb, pg_ctl; set HOOKLINE_POSTGRES_BIN to their folder)
   - mediasoup-worker 3.8.4 (set MEDIASOUP_WORKER_BIN to it); built from mediasoup 3.8.4's worker/
-$([ $want_bench = 1 ] && echo '  - Kamailio with its SQLite modules, and rtpengine (for npm run bench)')
+$([ $want_bench = 1 ] && echo '  - Kamailio with its SQLite and WebSocket modules, and rtpengine (for npm run bench)')
 MSG
   exit 1
 fi
@@ -135,6 +138,7 @@ command -v sipp >/dev/null && say "sipp: $(sipp -v 2>&1 | grep -o 'v[0-9][0-9.]*
 if [ "$want_bench" = 1 ]; then
   command -v kamailio >/dev/null && say "kamailio: installed" || fail "kamailio not installed"
   [ -f "$KAM_SQLITE" ] && say "kamailio sqlite modules: $KAM_SQLITE" || fail "kamailio-sqlite-modules not installed"
+  [ -f "$KAM_WEBSOCKET" ] && say "kamailio websocket modules: $KAM_WEBSOCKET" || fail "kamailio-websocket-modules not installed"
   command -v rtpengine >/dev/null && say "rtpengine: $(rtpengine --version 2>&1 | head -n1)" || fail "rtpengine-daemon not installed"
 fi
 exit $failed
