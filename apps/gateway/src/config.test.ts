@@ -81,6 +81,15 @@ describe("configuration validated at start (SPEC §2)", () => {
     }
   });
 
+  it("HOOKLINE_WS_MAX_CONNECTIONS and HOOKLINE_WS_MAX_PER_SOURCE are counts from 1, 10,000 and 256 by default", () => {
+    expect(loadConfig({}).wsLimits).toEqual({ maxConnections: 10_000, maxConnectionsPerSource: 256 });
+    const c = loadConfig({ HOOKLINE_WS_MAX_CONNECTIONS: "50000", HOOKLINE_WS_MAX_PER_SOURCE: "1000" });
+    expect(c.wsLimits).toEqual({ maxConnections: 50_000, maxConnectionsPerSource: 1000 });
+    expect(refusal({ HOOKLINE_WS_MAX_PER_SOURCE: "0" })?.message).toBe(
+      'HOOKLINE_WS_MAX_PER_SOURCE: must be an integer from 1 to 1000000 (got "0")',
+    );
+  });
+
   it("HOOKLINE_METRICS_LISTEN is host:port with a port up to 65535", () => {
     expect(loadConfig({ HOOKLINE_METRICS_LISTEN: "[::1]:9090" }).metricsListen).toEqual({
       host: "::1",

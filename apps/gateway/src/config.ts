@@ -20,6 +20,8 @@ export interface Config {
   adminToken: string | undefined;
   callbackAllowlist: string[];
   wsAllowedOrigins: string[];
+  /** HOOKLINE_WS_MAX_CONNECTIONS / _PER_SOURCE: WebSocket connections admitted in all / per address. */
+  wsLimits: { maxConnections: number; maxConnectionsPerSource: number };
   tls: { certFile: string; keyFile: string } | undefined;
   /** HOOKLINE_TLS_CA: a PEM file of CAs trusted beside the system's for outbound SIP over TLS. */
   tlsCaFile: string | undefined;
@@ -127,6 +129,10 @@ export function loadConfig(env: Env = process.env): Config {
     adminToken: env.HOOKLINE_ADMIN_TOKEN || undefined,
     callbackAllowlist: list(env, "HOOKLINE_CALLBACK_ALLOWLIST"),
     wsAllowedOrigins: list(env, "HOOKLINE_WS_ORIGINS"),
+    wsLimits: {
+      maxConnections: integer(env, "HOOKLINE_WS_MAX_CONNECTIONS", 10_000, 1, 1_000_000),
+      maxConnectionsPerSource: integer(env, "HOOKLINE_WS_MAX_PER_SOURCE", 256, 1, 1_000_000),
+    },
     tls: cert && key ? { certFile: cert, keyFile: key } : undefined,
     tlsCaFile: pemFile(env, "HOOKLINE_TLS_CA"),
     mediaWorkers: workers,

@@ -40,6 +40,8 @@ export interface GatewayOptions {
   sipPort: number;
   wsPort: number;
   wsAllowedOrigins?: string[];
+  /** WebSocket admission caps (SPEC §6); the transport's defaults (10,000 / 256) without. */
+  wsLimits?: { maxConnections: number; maxConnectionsPerSource: number };
   tls?: { certFile: string; keyFile: string } | undefined;
   /** SIP over TLS listener port (with `tls`) and extra CAs for outbound TLS (transport-layer.ts). */
   tlsPort?: number;

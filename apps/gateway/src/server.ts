@@ -141,6 +141,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     sipPort: config.sipPort,
     wsPort: config.sipWsPort,
     wsAllowedOrigins: config.wsAllowedOrigins,
+    wsLimits: config.wsLimits,
     tls: config.tls,
     tlsPort: config.sipTlsPort,
     tlsCaFile: config.tlsCaFile,

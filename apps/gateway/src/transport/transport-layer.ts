@@ -10,6 +10,7 @@ export interface TransportLayerOptions {
   sipPort: number;
   wsPort: number;
   wsAllowedOrigins?: string[];
+  wsLimits?: { maxConnections: number; maxConnectionsPerSource: number };
   /** The gateway's certificate and key: WSS instead of WS, and a SIP over TLS listener. */
   tls?: { certFile: string; keyFile: string } | undefined;
   /** The SIP over TLS listener's port (RFC 3261 §26.2: 5061 by default); only with `tls`. */
@@ -56,6 +57,7 @@ export class TransportLayer {
       {
         maxPayload: 64 * 1024,
         allowedOrigins: opts.wsAllowedOrigins ?? [],
+        ...opts.wsLimits,
         pingIntervalMs: 30_000,
         ...(tls && { tls }),
       },
