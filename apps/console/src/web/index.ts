@@ -44,7 +44,14 @@ export function webRoutes(deps: RouteDeps) {
   const api = accountApi(deps);
   app.route("/", assetRoutes());
   // Scoped to the pages: a "*" here would also cover /v1, mounted beside them.
-  for (const path of ["/sign-in", "/sign-out", "/account", "/account/*", ...SIGNED_IN]) app.use(path, csrf());
+  for (const path of ["/sign-in", "/sign-out", "/account", "/account/*", ...SIGNED_IN]) {
+    app.use(path, csrf());
+    // A page may show a secret once (a new API key, a hook secret): no browser or proxy keeps it.
+    app.use(path, async (c, next) => {
+      await next();
+      if (!c.res.headers.has("Cache-Control")) c.res.headers.set("Cache-Control", "no-store");
+    });
+  }
   app.route("/", authPages(deps));
   for (const path of SIGNED_IN) app.use(path, requireWebUser(deps));
   app.route("/", overviewPage(deps));

@@ -134,6 +134,9 @@ describe("API keys page", () => {
     expect(id).toBeDefined();
     expect((await b.post(`/api-keys/${id}/revoke`, { _csrf: csrf })).status).toBe(303);
     expect(await (await b.get("/api-keys")).text()).toMatch(/revoked <time datetime="2026-/);
+    // Pages that show secrets once are kept by no cache; the stylesheet may be.
+    expect((await b.get("/api-keys")).headers.get("cache-control")).toBe("no-store");
+    expect((await b.get("/console.css")).headers.get("cache-control")).toBe("public, max-age=300");
     expect((await api(h, "GET", "/v1/domains", key)).status).toBe(401);
   });
 });
