@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createSocket } from "node:dgram";
+import { createServer } from "node:net";
 import {
   createWriteStream,
   existsSync,
@@ -21,6 +22,15 @@ import { fileURLToPath } from "node:url";
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const HERE = path.join(ROOT, "bench", "gateway");
 export const E2E_SIPP = path.join(ROOT, "e2e", "sipp");
+
+/** A TCP port the OS hands out now (closed again: the caller listens on it next). */
+export async function freeTcpPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
 
 /** A UDP port the OS hands out now (closed again: the caller binds it next). */
 export async function freeUdpPort(): Promise<number> {

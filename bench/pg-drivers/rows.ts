@@ -87,7 +87,17 @@ export const parents = {
 };
 
 /** `INSERT INTO t (cols) VALUES (...), (...)` for `batch` rows. */
+const texts = new Map<string, string>();
+
+/** Built once per table, batch size and dialect: the timed loops measure the drivers, not this. */
 export function insertSql(shape: Shape, batch: number, dialect: "sqlite" | "pg"): string {
+  const key = `${shape.table}/${batch}/${dialect}`;
+  let text = texts.get(key);
+  if (text === undefined) texts.set(key, (text = buildInsertSql(shape, batch, dialect)));
+  return text;
+}
+
+function buildInsertSql(shape: Shape, batch: number, dialect: "sqlite" | "pg"): string {
   const width = shape.columns.length;
   const tuples: string[] = [];
   for (let r = 0; r < batch; r++) {

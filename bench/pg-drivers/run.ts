@@ -33,7 +33,8 @@ const CELL_MS = Number(process.env.BENCH_PG_CELL_MS ?? 700);
 const MAX_ROWS = Number(process.env.BENCH_PG_MAX_ROWS ?? 100_000);
 const BATCHES = [1, 50, 500];
 const SHAPES = [outbox, trace];
-const DEADLINE = Date.now() + 55_000;
+/** The cells' time budget, from the moment the cluster is up (initdb is not the drivers' time). */
+let deadline = Number.POSITIVE_INFINITY;
 
 type TargetName = "pg" | "postgres" | "sqlite";
 interface Target {
@@ -45,6 +46,7 @@ interface Target {
 async function main(): Promise<void> {
   const started = Date.now();
   const cluster = await startPostgres();
+  deadline = Date.now() + 55_000;
   const dir = mkdtempSync(join(tmpdir(), "hookline-bench-pg-"));
   const sqliteDb = openDatabase({ file: join(dir, "bench.db") });
   const pgClient = new pg.Client({ connectionString: cluster.url });
@@ -67,7 +69,7 @@ async function main(): Promise<void> {
       for (const shape of SHAPES) {
         for (const batch of BATCHES) {
           for (const name of order) {
-            if (Date.now() > DEADLINE) throw new Error("time is up before every cell ran (BENCH_PG_CELL_MS)");
+            if (Date.now() > deadline) throw new Error("time is up before every cell ran (BENCH_PG_CELL_MS)");
             const rate = await cell(targets[name], shape, batch);
             const key = `${shape.table}/${batch}/${name}`;
             best.set(key, Math.max(best.get(key) ?? 0, rate));

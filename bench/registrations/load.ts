@@ -118,7 +118,7 @@ export class RegistrationLoad {
         ws.once("unexpected-response", (_req, res) => resolve(`http ${res.statusCode}`));
         ws.once("error", (err) => resolve(`error: ${(err as NodeJS.ErrnoException).code ?? err.message}`));
       });
-    }, false);
+    });
   }
 
   /**
@@ -142,7 +142,7 @@ export class RegistrationLoad {
         auth = true;
       }
       return "401 loop";
-    }, true);
+    });
   }
 
   close(): void {
@@ -196,7 +196,6 @@ export class RegistrationLoad {
   /** Runs `one` for every connection, `concurrency` at a time, each bounded by the wave's timeout. */
   async #wave(
     one: (c: Conn, count: { sent: number; challenged: number }) => Promise<string | undefined>,
-    isSip: boolean,
   ): Promise<Wave> {
     const count = { sent: 0, challenged: 0 };
     const failed: Record<string, number> = {};
@@ -217,7 +216,8 @@ export class RegistrationLoad {
         });
         const why = await Promise.race([one(c, count), timeout]);
         clearTimeout(timer);
-        if (why === "timeout" && isSip) c.pending = undefined;
+        // A timed-out transaction's late answer finds nothing waiting (connect never sets it).
+        if (why === "timeout") c.pending = undefined;
         if (why === undefined) ok++;
         else failed[why] = (failed[why] ?? 0) + 1;
       }

@@ -28,7 +28,7 @@ export interface TargetResult {
 const MB = 2 ** 20;
 const f = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : "?");
 
-export function figures(r: TargetResult) {
+function figures(r: TargetResult) {
   return {
     initialPerS: r.initial.perSecond,
     refreshPerS: r.refresh.perSecond,

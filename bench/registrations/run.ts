@@ -27,8 +27,15 @@
  * table has the first, later ones print their rate and PSS), BENCH_REPORT (the report's path; bench/REPORT.md).
  */
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { cpuMs, machineTicks, processTree, pssMb, startGateway, type Gateway } from "../gateway/processes.js";
+import {
+  cpuMs,
+  freeTcpPort,
+  machineTicks,
+  processTree,
+  pssMb,
+  startGateway,
+  type Gateway,
+} from "../gateway/processes.js";
 import { provisionMany } from "./provision.js";
 import { RegistrationLoad, type LoadOptions, type Wave } from "./load.js";
 import { startRegistrar, type Registrar } from "./peer.js";
@@ -81,14 +88,6 @@ function checkLimits(): void {
   console.log(
     `open files (ulimit -n): ${soft ?? "?"}, enough for ${N} clients here and ${N} server sockets in each target`,
   );
-}
-
-async function freeTcpPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
 }
 
 function loadOptions(url: string, users: string[], o: Partial<LoadOptions> = {}): LoadOptions {
@@ -203,14 +202,18 @@ async function measure(t: Target): Promise<{ result: TargetResult; check: string
       `refresh ${k}: ${w.ok}/${w.attempted} at ${w.perSecond.toFixed(0)}/s, PSS ${pssMb(t.pids()).toFixed(1)} MB`,
     );
   }
-  if (more.length > 0) checkLines.push(`further refresh waves: ${more.join("; ")}`);
-  if (more.length > 0) console.log(`  further refresh waves: ${more.join("; ")}`);
+  if (more.length > 0) {
+    checkLines.push(`further refresh waves: ${more.join("; ")}`);
+    console.log(`  further refresh waves: ${more.join("; ")}`);
+  }
   console.log(
     `  PSS MB idle ${baseline.toFixed(1)}, connected ${connected.toFixed(1)}, registered ${registered.toFixed(1)}, ` +
       `refreshed ${refreshed.toFixed(1)}; held ${held}; still open ${load.open}`,
   );
-  if (own.length > 0) checkLines.push(`its own memory accounting: ${own.join(", ")}`);
-  if (own.length > 0) console.log(`  its own memory accounting: ${own.join(", ")}`);
+  if (own.length > 0) {
+    checkLines.push(`its own memory accounting: ${own.join(", ")}`);
+    console.log(`  its own memory accounting: ${own.join(", ")}`);
+  }
   load.close();
   return {
     check: checkLines,

@@ -8,6 +8,7 @@ import { and, asc, domains, eq, type Database } from "@hookline/db";
 import type { Action } from "@hookline/callbacks";
 import type { B2bua } from "../b2bua/b2bua.js";
 import type { CallDirectory, DialContact, IncomingCall, TenantDomain } from "../b2bua/ports.js";
+import { parseSip } from "../b2bua/sip-helpers.js";
 import type { TrunkCalls, TrunkRoute } from "../trunks/outbound.js";
 import type { ApplicationRouter } from "./router.js";
 import { numberRoute } from "./outbound-number.js";
@@ -160,7 +161,8 @@ function firstParty(
 
 /** The account's domain a `from` (or `callerId`) URI names, if any. */
 function domainOfFrom(own: TenantDomain[], from: string | undefined): TenantDomain | undefined {
-  const host = from && /^sips?:[^@;>]+@([^;:>]+)/i.exec(from)?.[1]?.toLowerCase();
+  const uri = parseSip(from);
+  const host = uri?.user && uri.host.toLowerCase();
   return host ? own.find((x) => x.name === host) : undefined;
 }
 

@@ -234,10 +234,7 @@ export class ApplicationRouter implements CallRouter {
       const r = await this.#resolve(call, target);
       if (r.ok && r.ticket) tickets.push({ target: r.contacts[0]!.target, ticket: r.ticket });
       if (!r.ok) {
-        // The fraud guard's refusal says most (its reason is recorded); then 480 (offline) says
-        // more than 404 (unknown) when several targets fail.
-        const says = (u: typeof r) => (u.refusal ? 1000 : 0) + u.status;
-        if (!unreachable || says(r) > says(unreachable)) unreachable = r;
+        if (!unreachable || weight(r) > weight(unreachable)) unreachable = r;
         continue;
       }
       if (action.strategy === "sequential" || groups.length === 0) groups.push([...r.contacts]);
@@ -346,6 +343,12 @@ export class ApplicationRouter implements CallRouter {
     };
   }
 }
+
+/**
+ * Which failed target says most of why a dial reached no one: the fraud guard's refusal (its
+ * reason is recorded), then 480 (offline) over 404 (unknown).
+ */
+const weight = (u: Extract<ResolvedTarget, { ok: false }>) => (u.refusal ? 1000 : 0) + u.status;
 
 function unreachableOutcome(status: number, reason: string | null): DialOutcome {
   return {

@@ -26,8 +26,11 @@ export interface TlsSocketOptions {
 const VERIFY_CODE = /CERT|SIGNATURE|ISSUER|SELF_SIGNED|ALTNAME|CHAIN|VERIFY/;
 
 export function tlsSockets(opts: TlsSocketOptions): StreamSockets {
-  // Passing `ca` replaces Node's roots: keep them and add the operator's bundle.
-  const ca = opts.extraCa ? [...tls.rootCertificates, opts.extraCa] : undefined;
+  // Passing `ca` replaces Node's roots: keep them and add the operator's bundle, parsed once here
+  // rather than on every outbound connection.
+  const secureContext = opts.extraCa
+    ? tls.createSecureContext({ ca: [...tls.rootCertificates, opts.extraCa] })
+    : undefined;
   return {
     transport: "tls",
     createServer(onConnection, admits) {
@@ -55,7 +58,7 @@ export function tlsSockets(opts: TlsSocketOptions): StreamSockets {
           host,
           port,
           ...(name && { servername: name }),
-          ...(ca && { ca }),
+          ...(secureContext && { secureContext }),
           timeout: CONNECT_TIMEOUT_MS,
         });
         let tcpConnected = false;

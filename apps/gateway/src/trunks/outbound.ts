@@ -15,7 +15,14 @@ import { parseUri, type HeaderInput } from "@hookline/sip-core";
 import type { CallControl, DialContact, DialOutcome } from "../b2bua/ports.js";
 import type { TenantDomain } from "../tenancy/tenant-directory.js";
 import { escapeUser, fromE164, looksLikePhoneNumber, toE164 } from "./number-format.js";
-import { admitAll, alwaysUp, type TrunkAdmission, type TrunkHealth, type TrunkTarget } from "./ports.js";
+import {
+  admitAll,
+  alwaysUp,
+  type OutboundCallStarted,
+  type TrunkAdmission,
+  type TrunkHealth,
+  type TrunkTarget,
+} from "./ports.js";
 import type { TrunkDirectory, TrunkRecord } from "./trunk-directory.js";
 
 /** A trunk and what to call on it: an E.164 number, or the user part of a `sip:` URI on its host. */
@@ -125,8 +132,9 @@ export class TrunkCalls {
    * assigned to `from`'s user when it is a user of the call's domain (port or not in the URI).
    */
   caller(domain: TenantDomain, from: string, callerId: string | undefined, privacy: boolean): TrunkCaller {
-    const user = /^sips?:([^@;>]+)@([^;:>]+)/i.exec(from);
-    const own = user && user[2]!.toLowerCase() === domain.name ? user[1] : undefined;
+    const uri = parseUri(from);
+    const sip = uri.ok && uri.value.kind === "sip" ? uri.value : undefined;
+    const own = sip?.user && sip.host.toLowerCase() === domain.name ? sip.user : undefined;
     const number = own ? this.#o.directory.numberOfUser(domain.domainId, own) : undefined;
     return { from, callerId, number, privacy };
   }
@@ -138,12 +146,7 @@ export class TrunkCalls {
     if (refused) return refused;
     const contacts = await this.contacts(route);
     if (contacts.length === 0) return failure(503, `no outbound target of trunk ${trunk.name} is up`);
-    const started = {
-      accountId: call.accountId,
-      trunkId: trunk.id,
-      callId: `${call.id}#${++this.#legs}`,
-      destination: guardedNumber(route),
-    };
+    const started = this.#leg(call, route);
     this.#admission.onCallStarted(started);
     let last: DialOutcome = failure(503, "Service Unavailable");
     try {
@@ -189,12 +192,7 @@ export class TrunkCalls {
   ): { ok: false; outcome: DialOutcome } | { ok: true; ticket: TrunkTicket } {
     const refused = this.#refusal(call, route);
     if (refused) return { ok: false, outcome: refused };
-    const started = {
-      accountId: call.accountId,
-      trunkId: route.trunk.id,
-      callId: `${call.id}#${++this.#legs}`,
-      destination: guardedNumber(route),
-    };
+    const started = this.#leg(call, route);
     return {
       ok: true,
       ticket: {
@@ -206,6 +204,16 @@ export class TrunkCalls {
   }
 
   /** The fraud guard's refusal as a dial outcome, or undefined when the call may go out. */
+  /** A trunk leg as the fraud guard counts it: its own key (call id and leg number). */
+  #leg(call: CallControl, route: TrunkRoute): OutboundCallStarted {
+    return {
+      accountId: call.accountId,
+      trunkId: route.trunk.id,
+      callId: `${call.id}#${++this.#legs}`,
+      destination: guardedNumber(route),
+    };
+  }
+
   #refusal(call: CallControl, route: TrunkRoute): DialOutcome | undefined {
     const admitted = this.#admission.admitOutbound({
       accountId: call.accountId,
