@@ -43,7 +43,8 @@ describe("late offer (INVITE without SDP) from SIPp to SIPp", () => {
   it("is anchored: the offer in bob's 200 and the answer in alice's ACK are rewritten, and audio flows both ways", async () => {
     const target = `127.0.0.1:${stack.h.ports.sip}`;
     // SIPp binds four ports from -mp (audio and video, RTP and RTCP).
-    const base = 35000 + 20 * Math.floor(Math.random() * 200);
+    // Its own range, below Linux's ephemeral ports (32768+).
+    const base = 29000 + 20 * Math.floor(Math.random() * 150);
     const bob = sipp([
       ...[
         "-sf",

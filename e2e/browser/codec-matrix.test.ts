@@ -145,7 +145,9 @@ describe("codec matrix: browser ↔ RTP phone through mediasoup, no transcoding"
     await sipp?.exited.catch(() => {});
   }
 
-  const sippArgs = () => ["-mp", String(36000 + 2 * Math.floor(Math.random() * 1000)), "-i", "127.0.0.1"];
+  // SIPp's media ports: a range of this file's own, below Linux's ephemeral ports (32768+), so that
+  // neither another test's SIPp nor a socket the OS handed out can hold them.
+  const sippArgs = () => ["-mp", String(10000 + 2 * Math.floor(Math.random() * 1000)), "-i", "127.0.0.1"];
 
   describe("the browser calls a phone that answers with its own codecs", () => {
     async function deskAnswering(c: Case, phone: RtpPhone): Promise<SippProcess> {

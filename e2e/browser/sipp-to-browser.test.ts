@@ -42,7 +42,8 @@ describe("SIPp → browser through mediasoup (SPEC §1)", () => {
   });
 
   it("the browser receives SIPp's PCMA and SIPp's RTP port receives the browser's audio", async () => {
-    const mediaPort = 31000 + 2 * Math.floor(Math.random() * 2000);
+    // Its own range, below Linux's ephemeral ports (32768+).
+    const mediaPort = 14000 + 2 * Math.floor(Math.random() * 1000);
     const sipp = runSipp([
       "-sf",
       SCENARIO,
