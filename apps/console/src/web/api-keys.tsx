@@ -5,6 +5,7 @@ import { and, apiKeys, desc, eq, isNull, newId } from "@hookline/db";
 import { Time } from "./time.js";
 import { generateApiKey } from "../secrets.js";
 import type { FieldErrors } from "./account-api.js";
+import { redirectWithFlash, takeFlash } from "./flash.js";
 import { Field, formText, OnceSecret, str } from "./form.js";
 import { CsrfField, Layout, type WebUser } from "./layout.js";
 import { notFoundPage } from "./not-found.js";
@@ -91,7 +92,8 @@ export function apiKeyPages({ db, now }: SessionDeps) {
 
   app.get("/api-keys", (c) => {
     const user = c.get("webUser");
-    return c.html(<ApiKeysPage user={user} keys={keysOf(user.accountId)} />);
+    const created = takeFlash(c)?.secret;
+    return c.html(<ApiKeysPage user={user} keys={keysOf(user.accountId)} {...(created && { created })} />);
   });
 
   app.post("/api-keys", async (c) => {
@@ -112,8 +114,7 @@ export function apiKeyPages({ db, now }: SessionDeps) {
         createdAt: now(),
       })
       .run();
-    // Rendered, not redirected: the key exists only in this response.
-    return c.html(<ApiKeysPage user={user} keys={keysOf(user.accountId)} created={key.key} />);
+    return redirectWithFlash(c, "/api-keys", { secret: key.key });
   });
 
   app.post("/api-keys/:id/revoke", (c) => {

@@ -5,6 +5,7 @@
  */
 import { Hono } from "hono";
 import type { AccountApi, FieldErrors } from "./account-api.js";
+import { redirectWithFlash, takeFlash } from "./flash.js";
 import { Field, FormError, formText, OnceSecret, str } from "./form.js";
 import { CsrfField, Layout, type WebUser } from "./layout.js";
 import { notFoundPage } from "./not-found.js";
@@ -198,7 +199,7 @@ export function domainPages(api: AccountApi) {
       );
       return c.html(page, 400);
     }
-    if (r.body.secret) return c.html(<DomainPage user={user} domain={r.body} secret={r.body.secret} />, 201);
+    if (r.body.secret) return redirectWithFlash(c, `/domains/${r.body.id}`, { secret: r.body.secret });
     return c.redirect(`/domains/${r.body.id}`, 303);
   });
 
@@ -210,7 +211,9 @@ export function domainPages(api: AccountApi) {
       `/v1/domains/${encodeURIComponent(c.req.param("id"))}`,
     );
     if (!r.ok) return notFoundPage(c, user);
-    return c.html(<DomainPage user={user} domain={r.body} saved={c.req.query("saved") === "1"} />);
+    const secret = takeFlash(c)?.secret;
+    const saved = c.req.query("saved") === "1";
+    return c.html(<DomainPage user={user} domain={r.body} saved={saved} {...(secret && { secret })} />);
   });
 
   app.post("/domains/:id", async (c) => {
@@ -231,19 +234,20 @@ export function domainPages(api: AccountApi) {
       if (!current.ok) return notFoundPage(c, user);
       return c.html(<DomainPage user={user} domain={current.body} errors={r.errors} />, 400);
     }
-    if (r.body.secret) return c.html(<DomainPage user={user} domain={r.body} secret={r.body.secret} />);
-    return c.redirect(`/domains/${r.body.id}?saved=1`, 303);
+    const saved = `/domains/${r.body.id}?saved=1`;
+    if (r.body.secret) return redirectWithFlash(c, saved, { secret: r.body.secret });
+    return c.redirect(saved, 303);
   });
 
   app.post("/domains/:id/rotate-secret", async (c) => {
     const user = c.get("webUser");
-    const r = await api<DomainAnswer>(
+    const r = await api<DomainView & { secret: string }>(
       user.accountId,
       "POST",
       `/v1/domains/${encodeURIComponent(c.req.param("id"))}/rotate-secret`,
     );
     if (!r.ok) return notFoundPage(c, user);
-    return c.html(<DomainPage user={user} domain={r.body} secret={r.body.secret} />);
+    return redirectWithFlash(c, `/domains/${r.body.id}`, { secret: r.body.secret });
   });
 
   app.post("/domains/:id/delete", async (c) => {

@@ -69,18 +69,22 @@ describe("domains and users through the forms", () => {
       name: "acme.sip.test",
       applicationUrl: "https://app.example.com/hook",
     });
-    expect(ok.status).toBe(201);
-    const secret = /(whsec_[A-Za-z0-9+/=]+)/.exec(await ok.text())?.[1];
+    // Post/redirect/get: the secret is shown once on the domain's page; a reload makes no second domain.
+    expect(ok.status).toBe(303);
+    const secret = /(whsec_[A-Za-z0-9+/=]+)/.exec(await (await b.follow(ok)).text())?.[1];
     expect(secret).toBeDefined();
     const list = await (await b.get("/domains")).text();
     expect(list).toContain("acme.sip.test");
     const id = /href="\/domains\/(dom_[a-z0-9]+)"/.exec(list)?.[1] ?? "";
+    expect(ok.headers.get("location")).toBe(`/domains/${id}`);
     expect(await (await b.get(`/domains/${id}`)).text()).not.toContain(secret);
 
-    const rotated = await (await b.post(`/domains/${id}/rotate-secret`, { _csrf: csrf })).text();
-    const next = /(whsec_[A-Za-z0-9+/=]+)/.exec(rotated)?.[1];
+    const rotation = await b.post(`/domains/${id}/rotate-secret`, { _csrf: csrf });
+    expect(rotation.status).toBe(303);
+    const next = /(whsec_[A-Za-z0-9+/=]+)/.exec(await (await b.follow(rotation)).text())?.[1];
     expect(next).toBeDefined();
     expect(next).not.toBe(secret);
+    expect(await (await b.get(`/domains/${id}`)).text()).not.toContain(next);
 
     const dup = await b.post("/domains", { _csrf: csrf, name: "acme.sip.test" });
     expect(dup.status).toBe(400);
@@ -113,18 +117,40 @@ describe("domains and users through the forms", () => {
 });
 
 describe("API keys page", () => {
+  it("shows a new key only on the page it was made for, and only once", async () => {
+    h = webHarness();
+    await h.tenant("ops@acme.test");
+    const b = h.browser();
+    await b.signIn("ops@acme.test", PASSWORD);
+    const csrf = await b.csrf("/api-keys");
+    await b.post("/api-keys", { _csrf: csrf, name: "billing" });
+    const key = /hk_[A-Za-z0-9_-]{43}/;
+    // Another page does not show it; the page it was made for does, once.
+    expect(await (await b.get("/domains")).text()).not.toMatch(key);
+    expect(await (await b.get("/api-keys")).text()).toMatch(key);
+    expect(await (await b.get("/api-keys")).text()).not.toMatch(key);
+  });
+
   it("shows a new key once; it works on the API until revoked", async () => {
     h = webHarness();
     await h.tenant("ops@acme.test");
     const b = h.browser();
     await b.signIn("ops@acme.test", PASSWORD);
     const csrf = await b.csrf("/api-keys");
-    const html = await (await b.post("/api-keys", { _csrf: csrf, name: "billing" })).text();
+    const revokeForms = (html: string) =>
+      html.match(/action="\/api-keys\/key_[a-z0-9]+\/revoke"/g)?.length ?? 0;
+    const before = await (await b.get("/api-keys")).text();
+    const made = await b.post("/api-keys", { _csrf: csrf, name: "billing" });
+    // Post/redirect/get: a reload of the list makes no second key.
+    expect(made.status).toBe(303);
+    expect(made.headers.get("location")).toBe("/api-keys");
+    const html = await (await b.follow(made)).text();
     const key = /(hk_[A-Za-z0-9_-]{43})/.exec(html)?.[1] ?? "";
     expect((await api(h, "GET", "/v1/domains", key)).status).toBe(200);
     const list = await (await b.get("/api-keys")).text();
     expect(list).toContain("billing");
     expect(list).not.toContain(key);
+    expect(revokeForms(list)).toBe(revokeForms(before) + 1);
 
     // The row whose revoke button names this key's visible prefix.
     const forms = [

@@ -46,6 +46,12 @@ export class Browser {
     return this.request(path);
   }
 
+  /** Where a 303 answer leads, fetched as a browser follows it (any other answer as it is). */
+  async follow(res: Response): Promise<Response> {
+    const to = res.headers.get("location");
+    return res.status === 303 && to ? this.get(to) : res;
+  }
+
   /** A form POST (urlencoded), as a browser sends it. */
   post(path: string, fields: Record<string, string | string[]>, init: { origin?: string | null } = {}) {
     const body = new URLSearchParams();

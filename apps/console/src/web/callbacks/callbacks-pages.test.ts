@@ -44,14 +44,19 @@ describe("callbacks pages", () => {
       filter: 'message.direction == "received"',
       description: "hangups",
     });
-    expect(ok.status).toBe(201);
-    const html = await ok.text();
+    // Post/redirect/get: the secret is shown once on the callback's page; a reload makes no second one.
+    expect(ok.status).toBe(303);
+    const html = await (await b.follow(ok)).text();
     const secret = /(whsec_[A-Za-z0-9+/=]+)/.exec(html)?.[1];
     expect(secret).toBeDefined();
+    expect(html).toContain("Callback created.");
     const id = /action="\/callbacks\/(cb_[a-z0-9]+)\/test"/i.exec(html)?.[1] ?? "";
     expect(id).not.toBe("");
+    expect(ok.headers.get("location")).toBe(`/callbacks/${id}`);
     expect(html).toContain('value="sip.487"');
     expect(await (await b.get(`/callbacks/${id}`)).text()).not.toContain(secret);
+    const list = await (await b.get("/callbacks")).text();
+    expect(list.match(/href="\/callbacks\/cb_/g)).toHaveLength(1);
 
     const saved = await b.post(`/callbacks/${id}`, {
       _csrf: csrf,
@@ -66,10 +71,15 @@ describe("callbacks pages", () => {
 
     expect((await b.post(`/callbacks/${id}/disable`, { _csrf: csrf })).status).toBe(303);
     expect(await (await b.get("/callbacks")).text()).toContain("Disabled: disabled by user");
-    const rotated = await (await b.post(`/callbacks/${id}/rotate-secret`, { _csrf: csrf })).text();
+    const rotation = await b.post(`/callbacks/${id}/rotate-secret`, { _csrf: csrf });
+    expect(rotation.status).toBe(303);
+    const rotated = await (await b.follow(rotation)).text();
     const next = /(whsec_[A-Za-z0-9+/=]+)/.exec(rotated)?.[1];
     expect(next).toBeDefined();
     expect(next).not.toBe(secret);
+    expect(rotated).toContain("The old secret keeps signing until");
+    // A reload shows the page without the secret and rotates nothing.
+    expect(await (await b.get(`/callbacks/${id}`)).text()).not.toContain(next);
     expect((await b.post(`/callbacks/${id}/delete`, { _csrf: csrf })).status).toBe(303);
     expect((await b.get(`/callbacks/${id}`)).status).toBe(404);
   });
@@ -98,7 +108,9 @@ describe("callbacks pages", () => {
     await h.tenant("eve@other.test");
     const { b, csrf } = await signedIn("ops@acme.test");
     const created = await (
-      await b.post("/callbacks", { _csrf: csrf, url: "https://app.example.com/hook", events: ["call.*"] })
+      await b.follow(
+        await b.post("/callbacks", { _csrf: csrf, url: "https://app.example.com/hook", events: ["call.*"] }),
+      )
     ).text();
     const id = /action="\/callbacks\/(cb_[a-z0-9]+)\/test"/i.exec(created)?.[1] ?? "";
 

@@ -6,6 +6,7 @@
  */
 import { Hono } from "hono";
 import type { AccountApi, FieldErrors } from "../account-api.js";
+import { redirectWithFlash, takeFlash } from "../flash.js";
 import { formText, OnceSecret, str } from "../form.js";
 import { CsrfField, Layout, type WebUser } from "../layout.js";
 import { notFoundPage } from "../not-found.js";
@@ -247,8 +248,8 @@ export function callbackPages(api: AccountApi) {
       ...(values.description ? { description: values.description } : {}),
     });
     if (!r.ok) return c.html(<NewCallbackPage user={user} values={values} errors={r.errors} />, 400);
-    const p = await page(user, r.body.id, {}, { secret: r.body.secret, notice: "Callback created." });
-    return p ? c.html(p, 201) : notFoundPage(c, user);
+    const here = `/callbacks/${encodeURIComponent(r.body.id)}`;
+    return redirectWithFlash(c, here, { secret: r.body.secret, notice: "Callback created." });
   });
 
   /** The filter check the form's script asks for as you type: JSON, same compiler as the API. */
@@ -268,9 +269,7 @@ export function callbackPages(api: AccountApi) {
       user,
       c.req.param("id"),
       readFilter((n) => c.req.query(n)),
-      {
-        ...(c.req.query("saved") === "1" ? { notice: "Saved." } : {}),
-      },
+      { ...(c.req.query("saved") === "1" && { notice: "Saved." }), ...takeFlash(c) },
     );
     return p ? c.html(p) : notFoundPage(c, user);
   });
@@ -314,8 +313,7 @@ export function callbackPages(api: AccountApi) {
     );
     if (!r.ok) return notFoundPage(c, user);
     const notice = `The old secret keeps signing until ${r.body.previousSecretExpiresAt}, so your endpoint can switch over.`;
-    const p = await page(user, id, {}, { secret: r.body.secret, notice });
-    return p ? c.html(p) : notFoundPage(c, user);
+    return redirectWithFlash(c, `/callbacks/${encodeURIComponent(id)}`, { secret: r.body.secret, notice });
   });
 
   app.post("/callbacks/:id/test", async (c) => {
