@@ -32,6 +32,11 @@ export class Emitter<E extends EventMap<E>> {
     this.#listeners.clear();
   }
 
+  /** Drops the listeners of events that can no longer happen, so they retain nothing of the TU. */
+  protected removeListeners(...events: (keyof E)[]): void {
+    for (const event of events) this.#listeners.delete(event);
+  }
+
   protected emit<K extends keyof E>(event: K, ...args: E[K]): void {
     const list = this.#listeners.get(event);
     if (list === undefined) return;

@@ -3,6 +3,7 @@ import type { TimerConfig, TimerHandle, Timers } from "../timers.js";
 import { Emitter } from "./emitter.js";
 import type { EventMap } from "./emitter.js";
 import { TransportError } from "./errors.js";
+import type { RetainedMessage } from "./retained-message.js";
 import type { Transport } from "./transport.js";
 
 /** Events every transaction emits to its TU. */
@@ -26,6 +27,11 @@ export interface TransactionContext {
 /**
  * State, named timers and guarded sending shared by the four RFC 3261 §17 state machines.
  * A timer of zero duration (reliable transports, §17) takes effect at once, without a timer.
+ *
+ * A transaction that has its final response only waits (Completed, Confirmed, RFC 6026 Accepted):
+ * from then on it keeps its key, its transport and at most the serialized message it may have to
+ * send again ({@link RetainedMessage}), never the parsed request or responses, and it drops the
+ * listeners of events it can no longer emit.
  */
 export abstract class TransactionBase<
   S extends string,
@@ -33,18 +39,20 @@ export abstract class TransactionBase<
 > extends Emitter<E> {
   /** The layer's lookup key (RFC 3261 §17.1.3 / §17.2.3). */
   readonly key: string;
-  /** The request that created the transaction. */
-  readonly request: SipRequest;
+  /** The SIP method of the request, e.g. `INVITE`. */
+  readonly method: string;
   readonly transport: Transport;
   protected readonly timers: Timers;
   protected readonly config: TimerConfig;
   readonly #pending = new Map<string, TimerHandle>();
   #state: S;
+  #request: SipRequest | undefined;
 
   protected constructor(key: string, request: SipRequest, context: TransactionContext, initial: S) {
     super();
     this.key = key;
-    this.request = request;
+    this.method = request.method;
+    this.#request = request;
     this.transport = context.transport;
     this.timers = context.timers;
     this.config = context.config;
@@ -55,9 +63,13 @@ export abstract class TransactionBase<
     return this.#state;
   }
 
-  /** The SIP method of the request, e.g. `INVITE`. */
-  get method(): string {
-    return this.request.method;
+  /**
+   * The request that created the transaction, while the state machine may still need it (to
+   * retransmit it, answer it or build an ACK from it); undefined once a final response has been
+   * sent or received, and once terminated. The TU that needs it longer keeps its own reference.
+   */
+  get request(): SipRequest | undefined {
+    return this.#request;
   }
 
   get terminated(): boolean {
@@ -82,9 +94,18 @@ export abstract class TransactionBase<
     if (next === "terminated") {
       for (const handle of this.#pending.values()) this.timers.clearTimer(handle);
       this.#pending.clear();
+      this.releaseMessages();
       this.events().emit("transaction.terminated");
       this.removeAllListeners();
     }
+  }
+
+  /**
+   * Drops every message the transaction holds, for a state that only waits or has ended; a
+   * subclass drops its own (responses, retained bytes) and calls this.
+   */
+  protected releaseMessages(): void {
+    this.#request = undefined;
   }
 
   /** Starts (or restarts) the named timer; `ms <= 0` runs `fire` at once. No-op once terminated. */
@@ -120,6 +141,17 @@ export abstract class TransactionBase<
       return;
     }
     if (pending instanceof Promise) pending.catch((error: unknown) => this.#failed(error));
+  }
+
+  /**
+   * Sends a retained message again (a retransmission from a waiting state). Bytes the framing
+   * parser cannot read back are reported like a failed send: they were never going to arrive.
+   */
+  protected resend(retained: RetainedMessage | undefined): void {
+    if (retained === undefined) return;
+    const framed = retained.message();
+    if (framed.ok) this.send(framed.message);
+    else this.#failed(framed.error);
   }
 
   /** Times out: inform the TU, then terminate. */
