@@ -1,6 +1,6 @@
 /**
  * Heap held by finished transactions (not a test):
- *   node --expose-gc --import tsx packages/sip-core/bench/tx-memory.bench.ts [exchanges]
+ *   node --expose-gc --import tsx packages/sip-core/bench/tx-memory.bench.ts [calls, default 20000]
  *
  * Runs N calls through one TransactionLayer over an unreliable (UDP-like) fake transport, the way
  * the gateway does per call: the caller's INVITE challenged with 407 (IST → Completed → ACK →
@@ -11,6 +11,7 @@
  * still waiting on its RFC 3261 §17 / RFC 6026 timer (I, L, M, J, K): what the heap holds then is
  * what finished transactions keep. Then every timer fires and the heap is measured again.
  */
+import { writeHeapSnapshot } from "node:v8";
 import { createResponse, parseMessage, TransactionLayer } from "../src/index.js";
 import type { SipMessage, SipRequest, SipResponse, TimerHandle, Timers, Transport } from "../src/index.js";
 import { ACK, BROWSER_INVITE, BYE, OK_200, RINGING, TRYING } from "../src/conformance/browser-corpus.js";
@@ -118,6 +119,8 @@ timers.fireAll();
 const before = heap();
 for (let i = 0; i < N; i++) call(layer, i);
 const held = heap();
+// TX_HEAP_SNAPSHOT=<file>: what is held, for bench/gateway/heap-summary.ts.
+if (process.env.TX_HEAP_SNAPSHOT) writeHeapSnapshot(process.env.TX_HEAP_SNAPSHOT);
 const live = layer.size;
 const pending = timers.pending;
 timers.fireAll();
