@@ -44,7 +44,8 @@ export abstract class TransactionBase<
   readonly transport: Transport;
   protected readonly timers: Timers;
   protected readonly config: TimerConfig;
-  readonly #pending = new Map<string, TimerHandle>();
+  /** Running timers as `[name, handle, ...]`, replaced on change (a Map costs more, see Emitter). */
+  #pending: readonly unknown[] = [];
   #state: S;
   #request: SipRequest | undefined;
 
@@ -78,7 +79,7 @@ export abstract class TransactionBase<
 
   /** Names of the timers currently running (for tests and diagnostics). */
   get runningTimers(): string[] {
-    return [...this.#pending.keys()];
+    return this.#pending.filter((_, i) => i % 2 === 0) as string[];
   }
 
   /** Ends the transaction now, e.g. when the layer shuts down; timers are cleared, nothing is sent. */
@@ -92,8 +93,9 @@ export abstract class TransactionBase<
     this.#state = next;
     this.events().emit("state.changed", next, previous);
     if (next === "terminated") {
-      for (const handle of this.#pending.values()) this.timers.clearTimer(handle);
-      this.#pending.clear();
+      const pending = this.#pending;
+      this.#pending = [];
+      for (let i = 1; i < pending.length; i += 2) this.timers.clearTimer(pending[i]);
       this.releaseMessages();
       this.events().emit("transaction.terminated");
       this.removeAllListeners();
@@ -117,18 +119,26 @@ export abstract class TransactionBase<
       return;
     }
     const handle = this.timers.setTimer(ms, () => {
-      this.#pending.delete(name);
+      this.#forget(name);
       if (!this.terminated) fire();
     });
-    this.#pending.set(name, handle);
+    this.#pending = this.#pending.concat([name, handle]); // exact size; a handle is never spread
   }
 
   protected stopTimer(name: string): void {
-    const handle = this.#pending.get(name);
-    if (handle !== undefined) {
-      this.timers.clearTimer(handle);
-      this.#pending.delete(name);
+    const handle = this.#forget(name);
+    if (handle !== undefined) this.timers.clearTimer(handle);
+  }
+
+  /** Removes the named timer from the running ones; its handle (undefined if it was not running). */
+  #forget(name: string): TimerHandle {
+    const pending = this.#pending;
+    for (let i = 0; i < pending.length; i += 2) {
+      if (pending[i] !== name) continue;
+      this.#pending = pending.slice(0, i).concat(pending.slice(i + 2));
+      return pending[i + 1];
     }
+    return undefined;
   }
 
   /** Hands a message to the transport; a throw or a rejection becomes {@link onTransportError}. */

@@ -138,7 +138,8 @@ export class TransactionLayer {
         ? new InviteClientTransaction(key.key, request, context)
         : new NonInviteClientTransaction(key.key, request, context);
     this.#clients.set(key.key, transaction);
-    onTerminated(transaction, () => this.#clients.delete(key.key));
+    const id = key.key; // the closure keeps the string only, for as long as the transaction lives
+    onTerminated(transaction, () => this.#clients.delete(id));
     return transaction;
   }
 
@@ -182,9 +183,10 @@ export class TransactionLayer {
     } else {
       transaction = new NonInviteServerTransaction(key.key, request, context);
     }
-    this.#servers.set(key.key, transaction);
+    const id = key.key;
+    this.#servers.set(id, transaction);
     onTerminated(transaction, () => {
-      if (this.#servers.get(key.key) === transaction) this.#servers.delete(key.key);
+      if (this.#servers.get(id) === transaction) this.#servers.delete(id);
     });
     return { kind: "new", transaction };
   }
