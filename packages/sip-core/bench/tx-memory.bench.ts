@@ -117,7 +117,9 @@ for (let i = 0; i < 200; i++) call(layer, -1 - i); // warm up the code, not the 
 timers.fireAll();
 
 const before = heap();
+const cpu = process.cpuUsage();
 for (let i = 0; i < N; i++) call(layer, i);
+const { user, system } = process.cpuUsage(cpu);
 const held = heap();
 // TX_HEAP_SNAPSHOT=<file>: what is held, for bench/gateway/heap-summary.ts.
 if (process.env.TX_HEAP_SNAPSHOT) writeHeapSnapshot(process.env.TX_HEAP_SNAPSHOT);
@@ -132,6 +134,9 @@ const perCall = (a: { used: number; buffers: number }) =>
 console.log(`${N} calls, 5 transactions each (IST 407, IST 200, ICT 200, NIST 200, NICT 200) and 2 ACKs`);
 console.log(`live: ${live.server} server + ${live.client} client transactions, ${pending} timers pending`);
 console.log(`held per call while the timers run: ${perCall(held)}`);
+console.log(
+  `CPU per call (parsing included, garbage collection too): ${((user + system) / N).toFixed(1)} µs`,
+);
 console.log(
   `per call after every timer fired:  ${perCall(after)} (layer size ${JSON.stringify(layer.size)})`,
 );
