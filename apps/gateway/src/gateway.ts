@@ -206,7 +206,7 @@ export class Gateway {
           this.refusedCalls++;
           return reply(503, "Service Unavailable", [["Retry-After", "60"]]);
         }
-        if (tx.request.method === "INVITE") {
+        if (tx.method === "INVITE") {
           this.b2bua.onInvite(req, flow, tx as Parameters<B2bua["onInvite"]>[2]).catch((err: unknown) => {
             sipLog.error({ err }, "INVITE failed");
             if (tx.state === "proceeding") late(() => reply(500, "Server Internal Error"));

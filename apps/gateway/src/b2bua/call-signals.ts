@@ -105,7 +105,10 @@ export class CallSignals {
     }
   }
 
-  /** A response to the caller's INVITE; nothing for a call the API started (it has no caller). */
+  /**
+   * A response to the caller's INVITE, returned as sent; nothing for a call the API started (it
+   * has no caller).
+   */
   respondA(
     call: Call,
     status: number,
@@ -113,10 +116,10 @@ export class CallSignals {
     from?: SipResponse,
     headers: HeaderInput[] = [],
     body?: Body,
-  ): void {
+  ): SipResponse | undefined {
     const inbound = call.inbound;
     const a = call.a;
-    if (!inbound || !a) return;
+    if (!inbound || !a) return undefined;
     const res = createResponse(inbound.invite, status, reason, {
       toTag: a.localTag,
       headers: [
@@ -134,16 +137,17 @@ export class CallSignals {
     } catch (err) {
       call.log.error({ status, err: (err as Error).message }, "response to the caller not sent");
     }
+    return res;
   }
 
   /**
    * Over UDP the UAS core retransmits its 2xx until the ACK arrives, doubling up to T2, and gives
-   * up after 64*T1 (RFC 3261 §13.3.1.4): then the call ends with a BYE.
+   * up after 64*T1 (RFC 3261 §13.3.1.4): then the call ends with a BYE. `last` is the 2xx sent (the
+   * transaction keeps none once Accepted, RFC 6026).
    */
-  retransmit2xxToA(call: Call, onNoAck: () => void): void {
+  retransmit2xxToA(call: Call, last: SipResponse | undefined, onNoAck: () => void): void {
     const inbound = call.inbound;
     if (!inbound || call.a?.flow.transport !== "udp") return;
-    const last = inbound.tx.lastResponse;
     let left = 64 * this.#o.t1Ms;
     let interval = this.#o.t1Ms;
     const tick = () => {

@@ -40,7 +40,7 @@ export class RetryableInvite {
     return this.#tx.state;
   }
 
-  get request(): SipRequest {
+  get request(): SipRequest | undefined {
     return this.#tx.request;
   }
 

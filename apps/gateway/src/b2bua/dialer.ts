@@ -288,8 +288,8 @@ export class Dialer {
     }
     const body = await this.#sdpForCaller(call, attempt, res);
     if (call.ended) return;
-    this.#o.signals.respondA(call, res.status, res.reason, res, [], body);
-    this.#o.signals.retransmit2xxToA(call, () => this.#o.endAnswered(call, a, "no-ack"));
+    const ok = this.#o.signals.respondA(call, res.status, res.reason, res, [], body);
+    this.#o.signals.retransmit2xxToA(call, ok, () => this.#o.endAnswered(call, a, "no-ack"));
   }
 
   /** An API call's first party answered: its 2xx offers; the ACK waits for the callee's answer. */

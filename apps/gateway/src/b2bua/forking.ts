@@ -78,7 +78,7 @@ export class Forker {
       },
     );
     const tx = this.#o.layer.createClientTransaction(invite, this.#o.transportFor(contact.flow));
-    if (tx.request.method !== "INVITE") return undefined;
+    if (tx.method !== "INVITE") return undefined;
     const attempt: Attempt = {
       leg,
       invite,
@@ -131,7 +131,7 @@ export class Forker {
     if (!next) return false;
     attempt.authAnswered = true;
     const retry = this.#o.layer.createClientTransaction(next, this.#o.transportFor(attempt.leg.flow));
-    if (retry.request.method !== "INVITE") return false;
+    if (retry.method !== "INVITE") return false;
     attempt.invite = next;
     this.#o.recorder.message(call.record, attempt.leg.id, "sent", next);
     tx.replace(retry as Attempt["tx"]);

@@ -2,6 +2,7 @@ import { createAckForNonSuccess } from "../builders/builders.js";
 import type { SipRequest, SipResponse } from "../message/types.js";
 import { InvalidStateError } from "./errors.js";
 import type { TransportError } from "./errors.js";
+import { RetainedMessage } from "./retained-message.js";
 import { TransactionBase } from "./transaction-base.js";
 import type { TransactionContext, TransactionEvents } from "./transaction-base.js";
 
@@ -17,39 +18,39 @@ export interface ClientTransactionEvents<S extends string> extends TransactionEv
  * INVITE client transaction. Retransmits on Timer A (T1, doubling, unreliable transports only),
  * gives up on Timer B (64·T1) while Calling, acknowledges non-2xx finals itself (§17.1.1.3) and
  * absorbs their retransmissions during Timer D, and stays Accepted for Timer M (64·T1) after a 2xx
- * so that 2xx retransmissions from other forks still reach the TU (RFC 6026).
+ * so that 2xx retransmissions from other forks still reach the TU (RFC 6026). Once Accepted it
+ * holds no message; in Completed only the serialized ACK.
  */
 export class InviteClientTransaction extends TransactionBase<
   InviteClientState,
   ClientTransactionEvents<InviteClientState>
 > {
-  #ack: SipRequest | undefined;
+  /** The ACK for a non-2xx final response, serialized, while Completed (§17.1.1.2). */
+  #ack: RetainedMessage | undefined;
 
   constructor(key: string, request: SipRequest, context: TransactionContext) {
     super(key, request, context, "idle");
   }
 
-  /** The ACK generated for the non-2xx final response, once there is one. */
-  get ack(): SipRequest | undefined {
-    return this.#ack;
-  }
-
   /** Sends the INVITE and starts Timers A and B (RFC 3261 §17.1.1.2). */
   start(): void {
-    if (this.state !== "idle") throw new InvalidStateError(`start() in state ${this.state}`);
+    const request = this.request;
+    if (this.state !== "idle" || request === undefined)
+      throw new InvalidStateError(`start() in state ${this.state}`);
     this.setState("calling");
     const { t1 } = this.config;
     if (!this.transport.reliable) this.#armTimerA(t1);
     this.startTimer("B", 64 * t1, () => {
       if (this.state === "calling") this.timeout();
     });
-    this.send(this.request);
+    this.send(request);
   }
 
   #armTimerA(interval: number): void {
     this.startTimer("A", interval, () => {
-      if (this.state !== "calling") return;
-      this.send(this.request);
+      const request = this.request;
+      if (this.state !== "calling" || request === undefined) return;
+      this.send(request);
       this.#armTimerA(interval * 2);
     });
   }
@@ -66,22 +67,32 @@ export class InviteClientTransaction extends TransactionBase<
           this.setState("proceeding");
           this.emit("response.received", response);
         } else if (status < 300) {
-          // RFC 6026: the 2xx goes to the TU, which sends the ACK itself (§13.2.2.4).
+          // RFC 6026: the 2xx goes to the TU, which sends the ACK itself (§13.2.2.4). Accepted
+          // only passes further 2xx up: it needs no message, and it cannot time out any more.
           this.stopTimer("A");
           this.stopTimer("B");
           this.setState("accepted");
+          this.releaseMessages();
+          this.removeListeners("transaction.timeout");
           this.startTimer("M", 64 * this.config.t1, () => this.setState("terminated"));
           this.emit("response.received", response);
         } else {
+          const request = this.request;
+          if (request === undefined) return;
           this.stopTimer("A");
           this.stopTimer("B");
-          this.#ack = createAckForNonSuccess(this.request, response);
+          const ack = createAckForNonSuccess(request, response);
           this.setState("completed");
-          this.send(this.#ack);
+          this.releaseMessages();
+          this.send(ack);
           this.emit("response.received", response);
+          // Completed only ACKs retransmissions of the final (§17.1.1.2): nothing more for the TU
+          // but a failed send.
+          this.removeListeners("response.received", "transaction.timeout");
           this.startTimer("D", this.transport.reliable ? 0 : this.config.timerD, () =>
             this.setState("terminated"),
           );
+          if (!this.terminated) this.#ack = new RetainedMessage(ack);
         }
         return;
       case "accepted":
@@ -89,11 +100,16 @@ export class InviteClientTransaction extends TransactionBase<
         return;
       case "completed":
         // Retransmitted final response: ACK again, do not bother the TU (§17.1.1.2).
-        if (status >= 300 && this.#ack !== undefined) this.send(this.#ack);
+        if (status >= 300) this.resend(this.#ack);
         return;
       default:
         return;
     }
+  }
+
+  protected override releaseMessages(): void {
+    super.releaseMessages();
+    this.#ack = undefined;
   }
 
   protected onTransportError(error: TransportError): void {

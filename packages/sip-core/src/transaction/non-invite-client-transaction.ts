@@ -11,7 +11,8 @@ export type NonInviteClientState = "idle" | "trying" | "proceeding" | "completed
 /**
  * Non-INVITE client transaction (RFC 3261 §17.1.2). Timer E retransmits at T1, doubling up to T2
  * (and every T2 once Proceeding), over unreliable transports only; Timer F (64·T1) times out;
- * Timer K (T4, zero on reliable transports) absorbs retransmitted finals in Completed.
+ * Timer K (T4, zero on reliable transports) absorbs retransmitted finals in Completed, holding no
+ * message and no TU listener but `state.changed` and `transaction.terminated`.
  */
 export class NonInviteClientTransaction extends TransactionBase<
   NonInviteClientState,
@@ -23,20 +24,23 @@ export class NonInviteClientTransaction extends TransactionBase<
 
   /** Sends the request and starts Timers E and F (RFC 3261 §17.1.2.2). */
   start(): void {
-    if (this.state !== "idle") throw new InvalidStateError(`start() in state ${this.state}`);
+    const request = this.request;
+    if (this.state !== "idle" || request === undefined)
+      throw new InvalidStateError(`start() in state ${this.state}`);
     this.setState("trying");
     const { t1 } = this.config;
     if (!this.transport.reliable) this.#armTimerE(t1);
     this.startTimer("F", 64 * t1, () => {
       if (this.state === "trying" || this.state === "proceeding") this.timeout();
     });
-    this.send(this.request);
+    this.send(request);
   }
 
   #armTimerE(interval: number): void {
     this.startTimer("E", interval, () => {
-      if (this.state !== "trying" && this.state !== "proceeding") return;
-      this.send(this.request);
+      const request = this.request;
+      if ((this.state !== "trying" && this.state !== "proceeding") || request === undefined) return;
+      this.send(request);
       const { t2 } = this.config;
       this.#armTimerE(this.state === "proceeding" ? t2 : Math.min(2 * interval, t2));
     });
@@ -53,7 +57,9 @@ export class NonInviteClientTransaction extends TransactionBase<
     this.stopTimer("E");
     this.stopTimer("F");
     this.setState("completed");
+    this.releaseMessages();
     this.emit("response.received", response);
+    this.removeListeners("response.received", "transaction.timeout", "transport.error");
     this.startTimer("K", this.transport.reliable ? 0 : this.config.t4, () => this.setState("terminated"));
   }
 

@@ -3,6 +3,7 @@ import type { TimerConfig, TimerHandle, Timers } from "../timers.js";
 import { Emitter } from "./emitter.js";
 import type { EventMap } from "./emitter.js";
 import { TransportError } from "./errors.js";
+import type { RetainedMessage } from "./retained-message.js";
 import type { Transport } from "./transport.js";
 
 /** Events every transaction emits to its TU. */
@@ -26,6 +27,11 @@ export interface TransactionContext {
 /**
  * State, named timers and guarded sending shared by the four RFC 3261 §17 state machines.
  * A timer of zero duration (reliable transports, §17) takes effect at once, without a timer.
+ *
+ * A transaction that has its final response only waits (Completed, Confirmed, RFC 6026 Accepted):
+ * from then on it keeps its key, its transport and at most the serialized message it may have to
+ * send again ({@link RetainedMessage}), never the parsed request or responses, and it drops the
+ * listeners of events it can no longer emit.
  */
 export abstract class TransactionBase<
   S extends string,
@@ -33,18 +39,21 @@ export abstract class TransactionBase<
 > extends Emitter<E> {
   /** The layer's lookup key (RFC 3261 §17.1.3 / §17.2.3). */
   readonly key: string;
-  /** The request that created the transaction. */
-  readonly request: SipRequest;
+  /** The SIP method of the request, e.g. `INVITE`. */
+  readonly method: string;
   readonly transport: Transport;
   protected readonly timers: Timers;
   protected readonly config: TimerConfig;
-  readonly #pending = new Map<string, TimerHandle>();
+  /** Running timers as `[name, handle, ...]`, replaced on change (a Map costs more, see Emitter). */
+  #pending: readonly unknown[] = [];
   #state: S;
+  #request: SipRequest | undefined;
 
   protected constructor(key: string, request: SipRequest, context: TransactionContext, initial: S) {
     super();
     this.key = key;
-    this.request = request;
+    this.method = request.method;
+    this.#request = request;
     this.transport = context.transport;
     this.timers = context.timers;
     this.config = context.config;
@@ -55,9 +64,13 @@ export abstract class TransactionBase<
     return this.#state;
   }
 
-  /** The SIP method of the request, e.g. `INVITE`. */
-  get method(): string {
-    return this.request.method;
+  /**
+   * The request that created the transaction, while the state machine may still need it (to
+   * retransmit it, answer it or build an ACK from it); undefined once a final response has been
+   * sent or received, and once terminated. The TU that needs it longer keeps its own reference.
+   */
+  get request(): SipRequest | undefined {
+    return this.#request;
   }
 
   get terminated(): boolean {
@@ -66,7 +79,7 @@ export abstract class TransactionBase<
 
   /** Names of the timers currently running (for tests and diagnostics). */
   get runningTimers(): string[] {
-    return [...this.#pending.keys()];
+    return this.#pending.filter((_, i) => i % 2 === 0) as string[];
   }
 
   /** Ends the transaction now, e.g. when the layer shuts down; timers are cleared, nothing is sent. */
@@ -80,11 +93,21 @@ export abstract class TransactionBase<
     this.#state = next;
     this.events().emit("state.changed", next, previous);
     if (next === "terminated") {
-      for (const handle of this.#pending.values()) this.timers.clearTimer(handle);
-      this.#pending.clear();
+      const pending = this.#pending;
+      this.#pending = [];
+      for (let i = 1; i < pending.length; i += 2) this.timers.clearTimer(pending[i]);
+      this.releaseMessages();
       this.events().emit("transaction.terminated");
       this.removeAllListeners();
     }
+  }
+
+  /**
+   * Drops every message the transaction holds, for a state that only waits or has ended; a
+   * subclass drops its own (responses, retained bytes) and calls this.
+   */
+  protected releaseMessages(): void {
+    this.#request = undefined;
   }
 
   /** Starts (or restarts) the named timer; `ms <= 0` runs `fire` at once. No-op once terminated. */
@@ -96,18 +119,26 @@ export abstract class TransactionBase<
       return;
     }
     const handle = this.timers.setTimer(ms, () => {
-      this.#pending.delete(name);
+      this.#forget(name);
       if (!this.terminated) fire();
     });
-    this.#pending.set(name, handle);
+    this.#pending = this.#pending.concat([name, handle]); // exact size; a handle is never spread
   }
 
   protected stopTimer(name: string): void {
-    const handle = this.#pending.get(name);
-    if (handle !== undefined) {
-      this.timers.clearTimer(handle);
-      this.#pending.delete(name);
+    const handle = this.#forget(name);
+    if (handle !== undefined) this.timers.clearTimer(handle);
+  }
+
+  /** Removes the named timer from the running ones; its handle (undefined if it was not running). */
+  #forget(name: string): TimerHandle {
+    const pending = this.#pending;
+    for (let i = 0; i < pending.length; i += 2) {
+      if (pending[i] !== name) continue;
+      this.#pending = pending.slice(0, i).concat(pending.slice(i + 2));
+      return pending[i + 1];
     }
+    return undefined;
   }
 
   /** Hands a message to the transport; a throw or a rejection becomes {@link onTransportError}. */
@@ -120,6 +151,17 @@ export abstract class TransactionBase<
       return;
     }
     if (pending instanceof Promise) pending.catch((error: unknown) => this.#failed(error));
+  }
+
+  /**
+   * Sends a retained message again (a retransmission from a waiting state). Bytes the framing
+   * parser cannot read back are reported like a failed send: they were never going to arrive.
+   */
+  protected resend(retained: RetainedMessage | undefined): void {
+    if (retained === undefined) return;
+    const framed = retained.message();
+    if (framed.ok) this.send(framed.message);
+    else this.#failed(framed.error);
   }
 
   /** Times out: inform the TU, then terminate. */

@@ -159,14 +159,19 @@ describe("TransactionLayer lifecycle: nothing leaks", () => {
     );
     ict.start();
     nict.start();
-    const ist = layer.receiveRequest(makeRequest({ method: "INVITE", branch: "z9hG4bK3" }), transport);
-    const nist = layer.receiveRequest(makeRequest({ method: "BYE", branch: "z9hG4bK4" }), transport);
-    const old = layer.receiveRequest(makeRequest({ method: "INVITE", branch: "2543" }), transport);
+    const [istRequest, nistRequest, oldRequest] = [
+      makeRequest({ method: "INVITE", branch: "z9hG4bK3" }),
+      makeRequest({ method: "BYE", branch: "z9hG4bK4" }),
+      makeRequest({ method: "INVITE", branch: "2543" }),
+    ];
+    const ist = layer.receiveRequest(istRequest, transport);
+    const nist = layer.receiveRequest(nistRequest, transport);
+    const old = layer.receiveRequest(oldRequest, transport);
     expect(layer.size).toEqual({ client: 2, server: 3, rfc2543Acks: 1 });
     if (ist.kind !== "new" || nist.kind !== "new" || old.kind !== "new") throw new Error("expected new");
-    ist.transaction.respond(makeResponse(ist.transaction.request, 200, "t"));
-    nist.transaction.respond(makeResponse(nist.transaction.request, 200, "t"));
-    old.transaction.respond(makeResponse(old.transaction.request, 603, "t"));
+    ist.transaction.respond(makeResponse(istRequest, 200, "t"));
+    nist.transaction.respond(makeResponse(nistRequest, 200, "t"));
+    old.transaction.respond(makeResponse(oldRequest, 603, "t"));
     clock.advance(64 * 500);
     expect(layer.size).toEqual({ client: 0, server: 0, rfc2543Acks: 0 });
     expect(clock.pending).toBe(0);

@@ -16,10 +16,13 @@ import type { TransactionEvents } from "./transaction-base.js";
 import { clientKey, hasMagicCookie, rfc2543AckKeyOfInvite, serverKey } from "./transaction-keys.js";
 import type { Transport } from "./transport.js";
 
-/** What the TU sees of any transaction: state, events, and the request that created it. */
+/**
+ * What the TU sees of any transaction: state, events, and the request that created it while the
+ * state machine still holds it (not once a final response was sent or received).
+ */
 interface TransactionView<S extends string, E extends TransactionEvents<S> & EventMap<E>> {
   readonly key: string;
-  readonly request: SipRequest;
+  readonly request: SipRequest | undefined;
   readonly transport: Transport;
   readonly method: string;
   readonly state: S;
@@ -51,6 +54,7 @@ export interface ServerTransaction extends TransactionView<
   respond(response: SipResponse): void;
   /** A retransmission (or ACK) routed here by the layer. */
   receiveRequest(request: SipRequest): ServerRequestOutcome;
+  /** The last provisional response while Proceeding (a final one is kept as bytes only). */
   readonly lastResponse: SipResponse | undefined;
 }
 
@@ -134,7 +138,8 @@ export class TransactionLayer {
         ? new InviteClientTransaction(key.key, request, context)
         : new NonInviteClientTransaction(key.key, request, context);
     this.#clients.set(key.key, transaction);
-    onTerminated(transaction, () => this.#clients.delete(key.key));
+    const id = key.key; // the closure keeps the string only, for as long as the transaction lives
+    onTerminated(transaction, () => this.#clients.delete(id));
     return transaction;
   }
 
@@ -178,9 +183,10 @@ export class TransactionLayer {
     } else {
       transaction = new NonInviteServerTransaction(key.key, request, context);
     }
-    this.#servers.set(key.key, transaction);
+    const id = key.key;
+    this.#servers.set(id, transaction);
     onTerminated(transaction, () => {
-      if (this.#servers.get(key.key) === transaction) this.#servers.delete(key.key);
+      if (this.#servers.get(id) === transaction) this.#servers.delete(id);
     });
     return { kind: "new", transaction };
   }
