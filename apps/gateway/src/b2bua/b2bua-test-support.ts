@@ -18,6 +18,7 @@ import type { Flow } from "../transport/types.js";
 import { B2bua, type CallDirectory } from "./b2bua.js";
 import { CallRecorder } from "./call-recorder.js";
 import type { MediaPort } from "./media-port.js";
+import type { CallRouter } from "./ports.js";
 
 export const caller: Flow = {
   transport: "tcp",
@@ -89,7 +90,7 @@ export function recorded(r: CallRecorder): CallRecorder {
   return r;
 }
 
-export function b2bua(media: MediaPort, onNewCall?: () => Promise<void>): B2bua {
+export function b2bua(media: MediaPort, onNewCall?: () => Promise<void>, router?: CallRouter): B2bua {
   const directory: CallDirectory = {
     findDomain: (name) =>
       name === DOMAIN ? { domainId: tenant.domainId, accountId: tenant.accountId, name } : undefined,
@@ -120,6 +121,7 @@ export function b2bua(media: MediaPort, onNewCall?: () => Promise<void>): B2bua 
     t1Ms: 500,
     media,
     ...(onNewCall && { onNewCall }),
+    ...(router && { router }),
   });
 }
 

@@ -22,6 +22,7 @@ import { passThroughMedia } from "./media-port.js";
 import { DOMAIN } from "../registrar/test-support.js";
 import {
   b2bua,
+  calleeResponds,
   call,
   caller,
   clock,
@@ -30,6 +31,7 @@ import {
   layer,
   sent,
   sentToCallee,
+  setContacts,
   settle,
 } from "./b2bua-test-support.js";
 
@@ -163,5 +165,31 @@ describe("B2BUA: an ended call keeps only what late requests need, for 64*T1 (RF
     clock.advance(64 * 500);
     expect(b.dialogs.size).toEqual({ live: 0, ended: 0 });
     expect(await fromAlice(b, inDialog(req, aTag, "BYE", 2, "late"))).toEqual([481]);
+  });
+
+  it("legs of a sequential dial's earlier group are forgotten 64*T1 after the call ended too", async () => {
+    setContacts(2);
+    const contact = (i: number) => ({
+      contact: `sip:bob@127.0.0.1:${5080 + i};transport=tcp`,
+      flow: device(i),
+      target: "bob",
+    });
+    // Contact 0 rings first and refuses; contact 1, rung next, answers (SPEC §5 `sequential`).
+    const b = b2bua(passThroughMedia, undefined, {
+      route: async (control) => {
+        await control.dial({ groups: [[contact(0)], [contact(1)]], timeoutMs: 30_000 });
+      },
+    });
+    const req = await call(b);
+    await calleeResponds(486, 0);
+    await calleeResponds(200, 1);
+    const ok = sent.find(
+      (s) => s.flow === caller && s.message.kind === "response" && s.message.status === 200,
+    );
+    const aTag = getTo(ok!.message)!.tag!;
+    expect(await fromAlice(b, inDialog(req, aTag, "BYE", 2))).toEqual([200]);
+    expect(b.dialogs.size).toEqual({ live: 0, ended: 3 });
+    clock.advance(64 * 500);
+    expect(b.dialogs.size).toEqual({ live: 0, ended: 0 });
   });
 });
