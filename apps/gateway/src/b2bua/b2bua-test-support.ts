@@ -11,6 +11,7 @@ import {
   TransactionLayer,
   type SipMessage,
   type SipRequest,
+  type Timers,
 } from "@hookline/sip-core";
 import { afterEach, beforeEach } from "vitest";
 import { addTenant, DOMAIN, tempDatabase, type Tenant } from "../registrar/test-support.js";
@@ -90,7 +91,13 @@ export function recorded(r: CallRecorder): CallRecorder {
   return r;
 }
 
-export function b2bua(media: MediaPort, onNewCall?: () => Promise<void>, router?: CallRouter): B2bua {
+/** `timers`: the fake clock unless a test wraps it. */
+export function b2bua(
+  media: MediaPort,
+  onNewCall?: () => Promise<void>,
+  router?: CallRouter,
+  timers: Timers = clock,
+): B2bua {
   const directory: CallDirectory = {
     findDomain: (name) =>
       name === DOMAIN ? { domainId: tenant.domainId, accountId: tenant.accountId, name } : undefined,
@@ -116,7 +123,7 @@ export function b2bua(media: MediaPort, onNewCall?: () => Promise<void>, router?
     },
     transportFor,
     localAddress: () => ({ transport: "TCP", host: "127.0.0.1", port: 5060 }),
-    timers: clock,
+    timers,
     ringTimeoutMs: 60_000,
     t1Ms: 500,
     media,

@@ -13,12 +13,16 @@ import {
   serializeMessageToString,
   type SipMessage,
   type SipRequest,
+  type TimerHandle,
+  type Timers,
 } from "@hookline/sip-core";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import type { B2bua } from "./b2bua.js";
 import { Call } from "./call.js";
 import { Leg } from "./leg.js";
-import { passThroughMedia } from "./media-port.js";
+import { passThroughMedia, type MediaLegRef } from "./media-port.js";
 import { DOMAIN } from "../registrar/test-support.js";
 import {
   b2bua,
@@ -76,6 +80,30 @@ async function fromAlice(b: B2bua, req: SipRequest): Promise<number[]> {
     .flatMap((s) => (s.flow === caller && s.message.kind === "response" ? [s.message.status] : []));
 }
 
+/**
+ * The fake clock, but a cleared timer lets go of its function at once, as Node's clearTimeout does
+ * (FakeTimers drops cleared timers lazily, which would keep their closures reachable meanwhile).
+ */
+function forgetfulClock(): Timers {
+  const fns = new Map<TimerHandle, () => void>();
+  return {
+    setTimer: (ms, fn) => {
+      // The clock's closure names the handle only; the function lives in `fns` until cleared.
+      const handle: TimerHandle = clock.setTimer(ms, () => {
+        const f = fns.get(handle);
+        fns.delete(handle);
+        f?.();
+      });
+      fns.set(handle, fn);
+      return handle;
+    },
+    clearTimer: (handle) => {
+      fns.delete(handle);
+      clock.clearTimer(handle);
+    },
+  };
+}
+
 /** Every object reachable from `root` (own fields, arrays, maps, sets), `root` included. */
 function reachable(root: unknown): unknown[] {
   const seen = new Set<unknown>();
@@ -114,6 +142,28 @@ describe("B2BUA: an ended call keeps only what late requests need, for 64*T1 (RF
     // The callee's leg keeps its ACK, as bytes, to send again should its 2xx come again.
     expect(kept[1]!.lastAck?.bytes).toBeInstanceOf(Uint8Array);
     expect(b.dialogs.size).toEqual({ live: 0, ended: 2 });
+  });
+
+  it("once the call has ended, its legs (and so its Call) are garbage while late requests are still answered", async () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    // The media plane is handed the legs themselves: weak references tell whether anything keeps them.
+    const legs: WeakRef<MediaLegRef>[] = [];
+    const media = {
+      ...passThroughMedia,
+      offer: (_id: string, from: MediaLegRef, to: MediaLegRef, sdp: string) => {
+        legs.push(new WeakRef(from), new WeakRef(to));
+        return Promise.resolve(sdp);
+      },
+    };
+    const b = b2bua(media, undefined, undefined, forgetfulClock());
+    const { req, aTag } = await answeredCall(b);
+    expect(await fromAlice(b, inDialog(req, aTag, "BYE", 2))).toEqual([200]);
+    await settle();
+    gc();
+    expect(legs).toHaveLength(2);
+    expect(legs.filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
+    expect(await fromAlice(b, inDialog(req, aTag, "BYE", 2))).toEqual([200]);
   });
 
   it("a BYE retransmitted after the call ended gets 200 again; another request gets 481", async () => {
