@@ -34,6 +34,7 @@
  * printed), BENCH_HEAP_SNAPSHOT=1 (a V8 heap snapshot of the gateway right after its last step, in
  * the same folder: what the calls of the last 32 s hold), BENCH_RATES_GATEWAY (comma-separated cps of Hookline, Hookline+app and the full peer),
  * BENCH_RATES_KAMAILIO (the bare relay's), BENCH_APP=0 (no row with the application hook),
+ * BENCH_PEER=0 (no Kamailio rows: Hookline alone, for profiling; no ratios then),
  * BENCH_REPORT (the report's path; bench/REPORT.md).
  */
 import path from "node:path";
@@ -71,6 +72,7 @@ const CPU_PROF = process.env.BENCH_CPU_PROF === "1";
 const HEAP_SNAPSHOT = process.env.BENCH_HEAP_SNAPSHOT === "1";
 const TRACE_ERR = process.env.BENCH_TRACE_ERR === "1";
 const WITH_APP = process.env.BENCH_APP !== "0";
+const WITH_PEER = process.env.BENCH_PEER !== "0";
 const rates = (name: string, fallback: number[]) =>
   process.env[name] ? process.env[name].split(",").map(Number) : fallback;
 const GATEWAY_RATES = rates("BENCH_RATES_GATEWAY", [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1200]);
@@ -325,12 +327,14 @@ async function main(): Promise<void> {
     `pass = < 1 % failed calls and mean setup < ${MAX_SETUP_MS} ms`;
   console.log(`Gateway benchmark: ${settings}`);
   // Each row gets an equal share of what is left when it starts.
-  let rows = WITH_APP ? 4 : 3;
+  let rows = (WITH_APP ? 2 : 1) + (WITH_PEER ? 2 : 0);
   const share = () => left() / rows--;
-  const peer = await fullPeer(share());
+  const peer = WITH_PEER
+    ? await fullPeer(share())
+    : { steps: [], preflight: { ok: false, lines: ["not run (BENCH_PEER=0)"] } };
   const plain = await hookline(false, share());
   const withApp = WITH_APP ? await hookline(true, share()) : undefined;
-  const bare = await bareRelay(share());
+  const bare = WITH_PEER ? await bareRelay(share()) : [];
 
   const runs = {
     hookline: plain.steps,

@@ -11,6 +11,7 @@ import {
   TransactionLayer,
   type SipMessage,
   type SipRequest,
+  type Timers,
 } from "@hookline/sip-core";
 import { afterEach, beforeEach } from "vitest";
 import { addTenant, DOMAIN, tempDatabase, type Tenant } from "../registrar/test-support.js";
@@ -18,6 +19,7 @@ import type { Flow } from "../transport/types.js";
 import { B2bua, type CallDirectory } from "./b2bua.js";
 import { CallRecorder } from "./call-recorder.js";
 import type { MediaPort } from "./media-port.js";
+import type { CallRouter } from "./ports.js";
 
 export const caller: Flow = {
   transport: "tcp",
@@ -89,7 +91,13 @@ export function recorded(r: CallRecorder): CallRecorder {
   return r;
 }
 
-export function b2bua(media: MediaPort, onNewCall?: () => Promise<void>): B2bua {
+/** `timers`: the fake clock unless a test wraps it. */
+export function b2bua(
+  media: MediaPort,
+  onNewCall?: () => Promise<void>,
+  router?: CallRouter,
+  timers: Timers = clock,
+): B2bua {
   const directory: CallDirectory = {
     findDomain: (name) =>
       name === DOMAIN ? { domainId: tenant.domainId, accountId: tenant.accountId, name } : undefined,
@@ -115,11 +123,12 @@ export function b2bua(media: MediaPort, onNewCall?: () => Promise<void>): B2bua 
     },
     transportFor,
     localAddress: () => ({ transport: "TCP", host: "127.0.0.1", port: 5060 }),
-    timers: clock,
+    timers,
     ringTimeoutMs: 60_000,
     t1Ms: 500,
     media,
     ...(onNewCall && { onNewCall }),
+    ...(router && { router }),
   });
 }
 

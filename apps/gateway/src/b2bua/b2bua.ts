@@ -25,6 +25,7 @@ import { Call } from "./call.js";
 import { callControl, type CallControlDeps } from "./call-control.js";
 import { CallSignals } from "./call-signals.js";
 import { defaultRouter } from "./default-route.js";
+import { answerLate, answerLateCancel, DialogIndex, isEnded, type EndedLeg } from "./dialog-index.js";
 import { Dialer } from "./dialer.js";
 import { Forker } from "./forking.js";
 import { relayInDialog } from "./in-dialog-relay.js";
@@ -58,9 +59,9 @@ export class B2bua {
   readonly #dialer: Dialer;
   readonly #router: CallRouter;
   readonly #controlDeps: CallControlDeps;
-  /** `${Call-ID}\n${local tag}` → the call and leg of that dialog. */
-  readonly #dialogs = new Map<string, { call: Call; leg: Leg }>();
-  readonly #byInviteTx = new Map<InviteServerTransaction, Call>();
+  readonly #dialogs: DialogIndex;
+  /** A caller's INVITE transaction → its call, or what is kept of its leg once the call ended. */
+  readonly #byInviteTx = new Map<InviteServerTransaction, Call | EndedLeg>();
   readonly #calls = new Set<Call>();
   #draining = false;
 
@@ -69,12 +70,13 @@ export class B2bua {
     this.#media = options.media ?? passThroughMedia;
     this.#signals = new CallSignals(options);
     this.#router = options.router ?? defaultRouter(options.directory, options.ringTimeoutMs);
+    this.#dialogs = new DialogIndex({ ...options, keepMs: 64 * options.t1Ms });
     this.#dialer = new Dialer({
       forker: new Forker(options),
       signals: this.#signals,
       media: this.#media,
       recorder: options.recorder,
-      index: (call, leg) => this.#index(call, leg),
+      index: (call, leg) => this.#dialogs.add(call, leg),
       endAnswered: (call, by, reason) => this.#finish(call, { endReason: reason, by }),
     });
     this.#controlDeps = {
@@ -91,6 +93,11 @@ export class B2bua {
   /** Callers' INVITE transactions still remembered for CANCEL matching; zero once all have ended. */
   get pendingInvites(): number {
     return this.#byInviteTx.size;
+  }
+
+  /** The dialogs of live calls and what is kept of ended calls' legs (dialog-index.ts). */
+  get dialogs(): Pick<DialogIndex, "size" | "ended"> {
+    return this.#dialogs;
   }
 
   // ─── new calls ────────────────────────────────────────────────────────────
@@ -231,7 +238,7 @@ export class B2bua {
     this.#calls.add(call);
     this.#byInviteTx.set(tx, call);
     tx.on("transaction.terminated", () => this.#byInviteTx.delete(tx));
-    this.#index(call, aLeg);
+    this.#dialogs.add(call, aLeg);
     return call;
   }
 
@@ -240,6 +247,7 @@ export class B2bua {
   /** CANCEL for a pending INVITE (RFC 3261 §9.2): 200 to the CANCEL, 487 to the INVITE. */
   onCancel(cancel: SipRequest, tx: ServerTransaction, invite: InviteServerTransaction | undefined): void {
     const call = invite && this.#byInviteTx.get(invite);
+    if (call && isEnded(call)) return answerLateCancel(call, cancel, tx, this.#o.recorder);
     if (!call?.a) {
       tx.respond(createResponse(cancel, 481, "Call/Transaction Does Not Exist", { toTag: generateTag() }));
       return;
@@ -254,8 +262,9 @@ export class B2bua {
 
   /** An ACK outside any transaction: for a 2xx (§13.2.2.4), routed by its dialog. */
   onAck(ack: SipRequest): void {
-    const found = this.#dialogOf(ack);
+    const found = this.#dialogs.find(ack);
     if (!found) return;
+    if (isEnded(found)) return this.#o.recorder.message(found.record, found.legId, "received", ack);
     const { call, leg } = found;
     this.#o.recorder.message(call.record, leg.id, "received", ack);
     if (leg === call.a && call.inbound && !call.aAcked) {
@@ -279,11 +288,12 @@ export class B2bua {
 
   /** A request with a To tag: BYE ends the call, others are relayed to the other leg. */
   onInDialog(req: SipRequest, tx: ServerTransaction): void {
-    const found = this.#dialogOf(req);
+    const found = this.#dialogs.find(req);
     if (!found) {
       tx.respond(createResponse(req, 481, "Call/Transaction Does Not Exist"));
       return;
     }
+    if (isEnded(found)) return answerLate(found, req, tx, this.#o.recorder);
     const { call, leg } = found;
     this.#o.recorder.message(call.record, leg.id, "received", req);
     const reply = (
@@ -428,19 +438,9 @@ export class B2bua {
     call.clearTimers();
     this.#media.closeCall(call.record.id);
     this.#calls.delete(call);
-    // Keep the dialogs a little longer so late BYE/ACK retransmissions find them (64*T1).
-    const handle = this.#o.timers.setTimer(64 * this.#o.t1Ms, () => {
-      for (const leg of call.legs()) this.#dialogs.delete(`${leg.sipCallId}\n${leg.localTag}`);
-    });
-    (handle as { unref?: () => void } | undefined)?.unref?.();
-  }
-
-  #index(call: Call, leg: Leg): void {
-    this.#dialogs.set(`${leg.sipCallId}\n${leg.localTag}`, { call, leg });
-  }
-
-  #dialogOf(req: SipRequest): { call: Call; leg: Leg } | undefined {
-    const tag = getTo(req)?.tag;
-    return tag ? this.#dialogs.get(`${getCallId(req)}\n${tag}`) : undefined;
+    // Late BYE/ACK/CANCEL retransmissions find what is kept of its legs for 64*T1, not the call.
+    const a = this.#dialogs.end(call);
+    const tx = call.inbound?.tx;
+    if (tx && a && this.#byInviteTx.has(tx)) this.#byInviteTx.set(tx, a);
   }
 }

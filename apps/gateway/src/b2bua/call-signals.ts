@@ -14,7 +14,7 @@ import {
 } from "@hookline/sip-core";
 import type { Flow } from "../transport/types.js";
 import type { Attempt, Call } from "./call.js";
-import type { CallRecorder } from "./call-recorder.js";
+import type { CallRecord, CallRecorder } from "./call-recorder.js";
 import type { Leg } from "./leg.js";
 import { declineAll } from "./sdp-codecs.js";
 import { isSdp, passThroughHeaders, text, utf8 } from "./sip-helpers.js";
@@ -68,9 +68,7 @@ export class CallSignals {
     this.#o.recorder.message(call.record, leg.id, "sent", req);
     try {
       const tx = this.#o.layer.createClientTransaction(req, this.#o.transportFor(leg.flow));
-      tx.on("response.received", (res: SipResponse) =>
-        this.#o.recorder.message(call.record, leg.id, "received", res),
-      );
+      tx.on("response.received", recordOn(this.#o.recorder, call.record, leg.id));
       tx.start();
     } catch (err) {
       call.log.error({ method, err: (err as Error).message }, "in-dialog request not sent");
@@ -96,9 +94,7 @@ export class CallSignals {
     this.#o.recorder.message(call.record, attempt.leg.id, "sent", cancel);
     try {
       const tx = this.#o.layer.createClientTransaction(cancel, this.#o.transportFor(attempt.leg.flow));
-      tx.on("response.received", (res: SipResponse) =>
-        this.#o.recorder.message(call.record, attempt.leg.id, "received", res),
-      );
+      tx.on("response.received", recordOn(this.#o.recorder, call.record, attempt.leg.id));
       tx.start();
     } catch {
       // Only a duplicate branch is refused here, which cancelSent already rules out.
@@ -164,4 +160,13 @@ export class CallSignals {
     };
     call.after(interval, tick);
   }
+}
+
+/**
+ * Records the responses a transaction receives on a leg. The listener holds the record and the
+ * leg's id, not the call: a BYE's or CANCEL's transaction outlives the call (Timer K, RFC 3261
+ * §17.1.2.2), and a listener holding the call would keep all of it (dialog-index.ts).
+ */
+function recordOn(recorder: CallRecorder, record: CallRecord, legId: string) {
+  return (res: SipResponse) => recorder.message(record, legId, "received", res);
 }

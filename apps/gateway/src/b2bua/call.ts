@@ -61,6 +61,8 @@ export interface Attempt {
   authAnswered?: boolean;
   /** Ends the attempt from outside its transaction (its connection closed): 503. */
   fail?: (status: number) => void;
+  /** Drops the dialer's listeners from its transaction (the call ended: dialog-index.ts). */
+  retire?: () => void;
 }
 
 /** An INVITE sent within the dialog whose 2xx still awaits the ACK from the side that asked. */

@@ -50,6 +50,13 @@ export class RetryableInvite {
     return this;
   }
 
+  off(event: string, listener: Listener): this {
+    const i = this.#listeners.findIndex(([e, l]) => e === event && l === listener);
+    if (i >= 0) this.#listeners.splice(i, 1);
+    (this.#tx.off as (e: string, l: Listener) => unknown)(event, listener);
+    return this;
+  }
+
   start(): void {
     this.#tx.start();
   }

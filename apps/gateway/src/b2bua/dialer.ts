@@ -142,16 +142,25 @@ export class Dialer {
       this.#apply(call, d);
       done(d);
     };
-    attempt.tx.on("response.received", (res: SipResponse) => {
+    const onResponse = (res: SipResponse) => {
       this.#o.recorder.message(call.record, leg.id, "received", res);
       // Responses with SDP wait for the media plane; the chain keeps them in arrival order.
       call.chain = call.chain
         .then(() => decide(this.#o.forker.decide(call, attempt, res)))
         .catch((err: unknown) => call.log.error({ err }, "response not handled"));
-    });
-    attempt.tx.on("transaction.timeout", () => void decide(this.failed(call, attempt, 408)));
-    attempt.tx.on("transport.error", () => void decide(this.failed(call, attempt, 503)));
+    };
+    const onTimeout = () => void decide(this.failed(call, attempt, 408));
+    const onError = () => void decide(this.failed(call, attempt, 503));
+    attempt.tx.on("response.received", onResponse);
+    attempt.tx.on("transaction.timeout", onTimeout);
+    attempt.tx.on("transport.error", onError);
     attempt.fail = (status) => void decide(this.failed(call, attempt, status));
+    attempt.retire = () => {
+      attempt.tx.off("response.received", onResponse);
+      attempt.tx.off("transaction.timeout", onTimeout);
+      attempt.tx.off("transport.error", onError);
+      attempt.fail = undefined;
+    };
     attempt.tx.start();
     return true;
   }

@@ -31,6 +31,11 @@ export interface LegMedia {
   mismatch: boolean;
   /** A PlainTransport latching onto the first packet's source (RFC 4961 symmetric RTP). */
   comedia: boolean;
+  /**
+   * Offered to before its SDP was known, its plain transport latches until that SDP comes; should
+   * the SDP be one to send to (an SSRC, a reachable address), the transport is made again, connected.
+   */
+  latchUntilAnswer: boolean;
   producer: Producer | undefined;
   consumer: Consumer | undefined;
   /** The SSRC learnt from its first packets when its SDP declared none (ssrc-learner.ts). */

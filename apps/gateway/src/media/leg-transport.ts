@@ -29,7 +29,10 @@ export async function legFor(
   // An offerer is served as its SDP says; a leg offered to is served by its flow's kind.
   const webrtc = sdp ? isWebRtc(sdp) : ref.flow.transport === "ws" || ref.flow.transport === "wss";
   const listenIp = listenIpOf(at);
-  const comedia = !webrtc && sdp !== undefined && mustLatch(sdp, ref);
+  // A plain leg offered to (its SDP unknown yet) latches from the start: most phones' and
+  // carriers' answers declare no SSRC, which makes it latch anyway (mustLatch), so its transport
+  // is not made twice; an answer it can be sent to replaces it with a connected one (connectLeg).
+  const comedia = !webrtc && (sdp === undefined || mustLatch(sdp, ref));
   const transport = ownedBy(
     call,
     webrtc
@@ -48,6 +51,7 @@ export async function legFor(
     connected: false,
     mismatch: false,
     comedia,
+    latchUntilAnswer: !webrtc && sdp === undefined,
     producer: undefined,
     consumer: undefined,
     learnedSsrc: undefined,
@@ -85,27 +89,30 @@ export async function connectLeg(
       },
     });
   } else {
-    const plain = leg.transport as PlainTransport;
     if (!mustLatch(d, leg.ref)) {
+      // Offered to before its SDP was known, and the SDP can be sent to: same port, connected.
+      const plain = leg.latchUntilAnswer
+        ? await remakeConnected(call, leg, at)
+        : (leg.transport as PlainTransport);
       if (!leg.comedia) await plain.connect({ ip: d.address, port: d.port });
-    } else if (!leg.comedia) {
-      // Offered before its SDP was known: same port, now latching onto the first packet.
-      const port = plain.tuple.localPort;
-      plain.close();
-      const latched = ownedBy(
-        call,
-        await call.router.createPlainTransport({
-          listenIp: listenIpOf(at),
-          port,
-          rtcpMux: true,
-          comedia: true,
-        }),
-      );
-      leg.transport = latched;
-      leg.comedia = true;
     }
+    leg.latchUntilAnswer = false;
   }
   leg.connected = true;
+}
+
+/** The leg's plain transport made again on its port, not latching (comedia off). */
+async function remakeConnected(call: CallMedia, leg: LegMedia, at: ListenAddress): Promise<PlainTransport> {
+  const plain = leg.transport as PlainTransport;
+  const port = plain.tuple.localPort;
+  plain.close();
+  const next = ownedBy(
+    call,
+    await call.router.createPlainTransport({ listenIp: listenIpOf(at), port, rtcpMux: true, comedia: false }),
+  );
+  leg.transport = next;
+  leg.comedia = false;
+  return next;
 }
 
 /**

@@ -147,6 +147,8 @@ export class MediasoupMedia implements MediaPort {
       await connectLeg(call, offerer, d, this.#o);
       this.#learn(call, offerer);
       const target = await legFor(call, to, undefined, this.#o);
+      // It latches from now on (leg-transport.ts): its SSRC is learnt even if its RTP comes first.
+      this.#learn(call, target);
 
       const offered = routerCodecsIn(call.router, d.codecs);
       const refused = call.codec ? keepsCallCodec(d.codecs, call.codec) : undefined;

@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { MediasoupMedia } from "./mediasoup-media.js";
 import { audio, plainSdp, rtpPhone, udp } from "./test-support.js";
+import { loadMediasoup } from "./mediasoup.js";
 import { parseUnmatched } from "./unmatched-rtp.js";
 import { WorkerPool } from "./worker-pool.js";
 
@@ -82,6 +83,52 @@ describe("RTP legs without a=ssrc (RFC 5576 is optional): the SSRC is learnt fro
       media.closeCall("n1");
       media.closeCall("n2");
       for (const p of [a, b, c, d]) p.close();
+    }
+  });
+
+  it("the callee's transport, offered before its SDP was known, is made once and kept when its answer declares no SSRC", async () => {
+    // Router.createPlainTransport is one worker request (and a port bound) per call.
+    const { Router } = (await import("mediasoup/lib/Router.js")) as unknown as {
+      Router: { prototype: { createPlainTransport: () => unknown } };
+    };
+    await loadMediasoup();
+    const creations = vi.spyOn(Router.prototype, "createPlainTransport");
+    const a = await rtpPhone(0x6161, 0);
+    const b = await rtpPhone(0x6262, 0);
+    try {
+      const ab = await call("n7", a, b);
+      expect(creations).toHaveBeenCalledTimes(2);
+      await Promise.all([a.send(ab.toA, 25), b.send(ab.toB, 25)]);
+      await expect.poll(() => b.received).toBeGreaterThanOrEqual(20);
+      await expect.poll(() => a.received).toBeGreaterThanOrEqual(20);
+    } finally {
+      creations.mockRestore();
+      media.closeCall("n7");
+      a.close();
+      b.close();
+    }
+  });
+
+  it("a callee whose RTP arrives before its answer is worked out is learnt from those packets", async () => {
+    // Its transport latches from the offer on: the learner must watch it from then, or the
+    // latching packet's `tuple` is missed and the leg is never learnt.
+    const a = await rtpPhone(0x7171, 0);
+    const b = await rtpPhone(0x7272, 0);
+    try {
+      const toB = audio(await media.offer("n8", udp("n8a"), udp("n8b"), plainSdp(a.port, { codecs: "0" })));
+      await b.send(toB.port, 5);
+      const toA = audio(await media.answer("n8", udp("n8b"), udp("n8a"), plainSdp(b.port, { codecs: "0" })));
+      // A's transport latches too: A's packets tell mediasoup where A is, then B's reach A.
+      await a.send(toA.port, 5);
+      await expect.poll(() => b.received).toBeGreaterThanOrEqual(1);
+      const before = b.received;
+      await Promise.all([a.send(toA.port, 25), b.send(toB.port, 25)]);
+      await expect.poll(() => a.received).toBeGreaterThanOrEqual(20);
+      await expect.poll(() => b.received - before).toBe(25);
+    } finally {
+      media.closeCall("n8");
+      a.close();
+      b.close();
     }
   });
 

@@ -1,0 +1,208 @@
+/**
+ * The B2BUA's dialogs by Call-ID and local tag, for in-dialog requests and ACKs to find their call
+ * and leg; and what it keeps of each leg once the call has ended, for 64*T1 (the span of RFC 6026's
+ * Timers L and M, while the peers may still retransmit): the leg's dialog identifiers, the Contact
+ * it answers with, the CSeq it last accepted and the last ACK it sent, as bytes. That is enough to
+ * answer as during the call: a late or retransmitted BYE gets 200 (RFC 3261 §15.1.2), another
+ * request 481 (§12.2.2), a CANCEL 200 (§9.2), a callee's retransmitted 2xx its ACK again
+ * (§13.2.2.4), each recorded on the call's trace. No parsed message, SDP, transaction or media
+ * handle is kept: an ended call's Call and Leg objects are garbage at once.
+ */
+import {
+  createResponse,
+  getCallId,
+  getCSeq,
+  getTo,
+  parseMessage,
+  serializeMessage,
+  type ServerTransaction,
+  type SipMessage,
+  type SipRequest,
+  type SipResponse,
+  type Timers,
+} from "@hookline/sip-core";
+import type { Flow } from "../transport/types.js";
+import type { Attempt, Call } from "./call.js";
+import type { CallRecord, CallRecorder } from "./call-recorder.js";
+import type { Leg } from "./leg.js";
+
+export interface EndedLeg {
+  readonly kind: "ended-leg";
+  /** The call's record: its id and its trace's `seq` counter (late messages are still recorded). */
+  readonly record: CallRecord;
+  readonly legId: string;
+  readonly sipCallId: string;
+  readonly localTag: string;
+  /** The Contact of the gateway's responses on this leg. */
+  readonly contact: string;
+  /** The remote CSeq the dialog last accepted: a lower one is out of order (RFC 3261 §12.2.2). */
+  readonly remoteSeq: number | undefined;
+  /** The ACK sent for the leg's 2xx, serialized, and where it went (sent again for a 2xx again). */
+  readonly lastAck: { readonly bytes: Uint8Array; readonly flow: Flow } | undefined;
+}
+
+export interface LiveLeg {
+  readonly call: Call;
+  readonly leg: Leg;
+}
+
+export interface DialogIndexDeps {
+  timers: Timers;
+  /** How long an ended call's legs are remembered: 64*T1. */
+  keepMs: number;
+  recorder: CallRecorder;
+  send(message: SipMessage, flow: Flow): Promise<void>;
+}
+
+const key = (sipCallId: string, localTag: string) => `${sipCallId}\n${localTag}`;
+
+export class DialogIndex {
+  readonly #o: DialogIndexDeps;
+  readonly #live = new Map<string, LiveLeg>();
+  readonly #ended = new Map<string, EndedLeg>();
+  /** The legs each live call indexed (a sequential dial's earlier groups too). */
+  readonly #legsOf = new WeakMap<Call, Leg[]>();
+
+  constructor(deps: DialogIndexDeps) {
+    this.#o = deps;
+  }
+
+  /** Legs of live calls, and legs of ended calls still remembered. */
+  get size(): { live: number; ended: number } {
+    return { live: this.#live.size, ended: this.#ended.size };
+  }
+
+  add(call: Call, leg: Leg): void {
+    this.#live.set(key(leg.sipCallId, leg.localTag), { call, leg });
+    const legs = this.#legsOf.get(call);
+    if (legs) legs.push(leg);
+    else this.#legsOf.set(call, [leg]);
+  }
+
+  /** The dialog a request (its Call-ID and To tag, the gateway's) belongs to. */
+  find(req: SipRequest): LiveLeg | EndedLeg | undefined {
+    const tag = getTo(req)?.tag;
+    if (tag === undefined) return undefined;
+    const k = key(getCallId(req) ?? "", tag);
+    return this.#live.get(k) ?? this.#ended.get(k);
+  }
+
+  /** Ended-leg entry by its identifiers (tests walk it). */
+  ended(sipCallId: string, localTag: string): EndedLeg | undefined {
+    return this.#ended.get(key(sipCallId, localTag));
+  }
+
+  /**
+   * The call has ended: its legs are remembered as {@link EndedLeg}s for keepMs, and its settled
+   * forks' transactions (which live on for RFC 6026's Timer M) keep only what re-ACKs their 2xx.
+   * Returns the caller's leg as kept, for a late CANCEL.
+   */
+  end(call: Call): EndedLeg | undefined {
+    const legs = this.#legsOf.get(call) ?? [];
+    this.#legsOf.delete(call);
+    const keys: string[] = [];
+    let a: EndedLeg | undefined;
+    for (const leg of legs) {
+      const k = key(leg.sipCallId, leg.localTag);
+      this.#live.delete(k);
+      const e = endedLeg(call.record, leg);
+      this.#ended.set(k, e);
+      keys.push(k);
+      if (leg === call.a) a = e;
+      const attempt = call.attempts.find((x) => x.leg === leg);
+      if (attempt) this.#retire(attempt, e);
+    }
+    // The timer holds the keys only: nothing of the call outlives it but the entries.
+    const handle = this.#o.timers.setTimer(this.#o.keepMs, () => {
+      for (const k of keys) this.#ended.delete(k);
+    });
+    (handle as { unref?: () => void } | undefined)?.unref?.();
+    return a;
+  }
+
+  /**
+   * A fork with its final response has nothing left to decide; its INVITE transaction may still
+   * pass a retransmitted 2xx up (RFC 6026 §7.2), which gets the leg's last ACK again. A fork still
+   * pending (CANCELled as the call ended) keeps its listeners: its 487, or a 2xx that crossed the
+   * CANCEL (ACK and BYE, RFC 3261 §15), still needs the call.
+   */
+  #retire(attempt: Attempt, e: EndedLeg): void {
+    if (attempt.final === undefined || !attempt.retire) return;
+    attempt.retire();
+    if (!e.lastAck) return;
+    const o = this.#o;
+    attempt.tx.on("response.received", (res: SipResponse) => {
+      o.recorder.message(e.record, e.legId, "received", res);
+      const ack = res.status >= 200 && res.status < 300 ? lastAckOf(e) : undefined;
+      if (ack) void o.send(ack, e.lastAck!.flow).catch(() => {});
+    });
+  }
+}
+
+/** What is kept of an ended call's leg, rather than a live call (or leg). */
+export function isEnded(x: object): x is EndedLeg {
+  return (x as { kind?: unknown }).kind === "ended-leg";
+}
+
+function endedLeg(record: CallRecord, leg: Leg): EndedLeg {
+  return {
+    kind: "ended-leg",
+    record,
+    legId: leg.id,
+    sipCallId: leg.sipCallId,
+    localTag: leg.localTag,
+    contact: leg.contact,
+    remoteSeq: leg.dialog?.remoteSeq,
+    lastAck: leg.lastAck && { bytes: serializeMessage(leg.lastAck), flow: leg.flow },
+  };
+}
+
+/** The ACK of an ended leg as a message again (rare: its 2xx came again). */
+function lastAckOf(e: EndedLeg): SipRequest | undefined {
+  if (!e.lastAck) return undefined;
+  const r = parseMessage(e.lastAck.bytes);
+  return r.ok && r.message.kind === "request" ? r.message : undefined;
+}
+
+/**
+ * A request within an ended leg's dialog, answered as during the call (the B2BUA's onInDialog):
+ * BYE 200, anything else 481, a CSeq below the last one 500 (RFC 3261 §12.2.2).
+ */
+export function answerLate(
+  e: EndedLeg,
+  req: SipRequest,
+  tx: ServerTransaction,
+  recorder: CallRecorder,
+): void {
+  recorder.message(e.record, e.legId, "received", req);
+  const seq = getCSeq(req)?.seq;
+  const [status, reason] =
+    seq === undefined
+      ? [400, "Bad CSeq"]
+      : req.method !== "ACK" && e.remoteSeq !== undefined && seq < e.remoteSeq
+        ? [500, "CSeq out of order"]
+        : req.method === "BYE"
+          ? [200, "OK"]
+          : [481, "Call/Transaction Does Not Exist"];
+  respondLate(e, tx, recorder, createResponse(req, status, reason, { headers: [["Contact", e.contact]] }));
+}
+
+/** A CANCEL of the INVITE of a call that has ended: 200, and the INVITE is left as it was (§9.2). */
+export function answerLateCancel(
+  e: EndedLeg,
+  cancel: SipRequest,
+  tx: ServerTransaction,
+  recorder: CallRecorder,
+): void {
+  recorder.message(e.record, e.legId, "received", cancel);
+  respondLate(e, tx, recorder, createResponse(cancel, 200, "OK", { toTag: e.localTag }));
+}
+
+function respondLate(e: EndedLeg, tx: ServerTransaction, recorder: CallRecorder, res: SipResponse): void {
+  recorder.message(e.record, e.legId, "sent", res);
+  try {
+    tx.respond(res);
+  } catch {
+    // The transaction ended meanwhile (shutdown): nothing to answer.
+  }
+}
