@@ -24,7 +24,11 @@
  * (180), BENCH_REG_KAMAILIO_SHM_MB (Kamailio's shared memory: 256 + 128 KB per client, at least
  * 512; each WebSocket connection takes about 80 KB of it), BENCH_REG_KAMAILIO_RD_BUF (its
  * tcp_rd_buf_size, bytes; its default unless set), BENCH_REG_REFRESHES (1: refresh waves; the
- * table has the first, later ones print their rate and PSS), BENCH_REPORT (the report's path; bench/REPORT.md).
+ * table has the first, later ones print their rate and PSS), BENCH_REPORT (the report's path; bench/REPORT.md),
+ * BENCH_REG_CPU_PROF=1 (V8 --cpu-prof of the gateway, written when it is stopped with SIGTERM, to
+ * a temporary folder that is printed; summarize it with `npx tsx bench/registrations/profile.ts`),
+ * BENCH_REG_ONLY=hookline (measure Hookline alone, print its figures, leave the report as it is:
+ * for profiling and quick before/after comparisons).
  */
 import { readFileSync } from "node:fs";
 import {
@@ -34,6 +38,7 @@ import {
   processTree,
   pssMb,
   startGateway,
+  tmp,
   type Gateway,
 } from "../gateway/processes.js";
 import { provisionMany } from "./provision.js";
@@ -54,6 +59,8 @@ const KAMAILIO_RD_BUF = process.env.BENCH_REG_KAMAILIO_RD_BUF
   ? Number(process.env.BENCH_REG_KAMAILIO_RD_BUF)
   : undefined;
 const REFRESHES = Number(process.env.BENCH_REG_REFRESHES ?? 1);
+const CPU_PROF = process.env.BENCH_REG_CPU_PROF === "1";
+const ONLY_HOOKLINE = process.env.BENCH_REG_ONLY === "hookline";
 const EXPIRES = 600;
 /** Clients per source address: under Hookline's 256 WebSocket connections per source. */
 const PER_SOURCE = 200;
@@ -278,7 +285,11 @@ async function runKamailio(): Promise<{ result: TargetResult; check: string[] }>
 
 async function runHookline(): Promise<{ result: TargetResult; check: string[] }> {
   const wsPort = await freeTcpPort();
-  const gw: Gateway = await startGateway([], { HOOKLINE_SIP_WS_PORT: String(wsPort) });
+  const profileDir = CPU_PROF ? tmp("hookline-bench-reg-prof-") : undefined;
+  const gw: Gateway = await startGateway(
+    profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profileDir}`],
+    { HOOKLINE_SIP_WS_PORT: String(wsPort) },
+  );
   const started = Date.now();
   const key = await provisionMany(gw, DOMAIN, [...CHECK_USERS, ...USERS]);
   console.log(
@@ -302,6 +313,7 @@ async function runHookline(): Promise<{ result: TargetResult; check: string[] }>
     });
   } finally {
     await gw.stop();
+    if (profileDir !== undefined) console.log(`  CPU profile of the gateway: ${profileDir}/*.cpuprofile`);
   }
 }
 
@@ -311,6 +323,11 @@ async function main(): Promise<void> {
   console.log(
     `registrations: N=${N}, ${CONCURRENCY} in flight, Expires ${EXPIRES}, ${PER_SOURCE} clients per source address`,
   );
+  if (ONLY_HOOKLINE) {
+    const h = await runHookline();
+    console.log(["", ...tableLines([h.result])].join("\n"));
+    return;
+  }
   const k = await runKamailio();
   const h = await runHookline();
   const table = tableLines([h.result, k.result]);
