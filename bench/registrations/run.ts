@@ -69,6 +69,8 @@ const USERS = Array.from({ length: N }, (_, i) => `u${String(i + 1).padStart(5, 
 /** The check's users, registered from 127.0.0.1 before the baseline. */
 const CHECK_USERS = ["check1", "check2", "check3", "check4", "check5"];
 const password = (user: string) => `${user}-secret`;
+/** USER_HZ, as bench/gateway/processes.ts counts ticks. */
+const TICKS_PER_S = 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Target {
@@ -81,6 +83,21 @@ interface Target {
   showBinding(user: string): string | Promise<string>;
   /** Its own memory accounting, read beside each PSS reading (informative). */
   memory?(): string;
+}
+
+/** The kernel's share of `cpuMs`: system CPU ms of the processes in `pids` (field 15 of stat). */
+function systemMs(pids: number[]): number {
+  let ms = 0;
+  for (const pid of pids) {
+    try {
+      const raw = readFileSync(`/proc/${pid}/stat`, "utf8");
+      // Fields start after the command name's last ')'; stime is the 13th from there.
+      ms += (Number(raw.slice(raw.lastIndexOf(")") + 2).split(" ")[12]) * 1000) / TICKS_PER_S;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ms;
 }
 
 function checkLimits(): void {
@@ -156,8 +173,14 @@ async function check(t: Target): Promise<string[]> {
  * function is called, and the machine's busy share meanwhile (2 cores shared: a busy machine
  * caps every rate here, the client's included).
  */
-function startUsage(t: Target): () => { target: number; client: number; machineBusyPct: number } {
+function startUsage(t: Target): () => {
+  target: number;
+  targetSystem: number;
+  client: number;
+  machineBusyPct: number;
+} {
   const target = cpuMs(t.pids());
+  const targetSystem = systemMs(t.pids());
   const client = process.cpuUsage();
   const machine = machineTicks();
   return () => {
@@ -165,6 +188,7 @@ function startUsage(t: Target): () => { target: number; client: number; machineB
     const m = machineTicks();
     return {
       target: cpuMs(t.pids()) - target,
+      targetSystem: systemMs(t.pids()) - targetSystem,
       client: (c.user + c.system) / 1000,
       machineBusyPct: (100 * (m.busy - machine.busy)) / Math.max(1, m.total - machine.total),
     };
@@ -231,6 +255,7 @@ async function measure(t: Target): Promise<{ result: TargetResult; check: string
       initial,
       refresh,
       cpu: { initial: initialUsage.target, refresh: refreshUsage.target },
+      systemCpu: { initial: initialUsage.targetSystem, refresh: refreshUsage.targetSystem },
       clientCpu: { initial: initialUsage.client, refresh: refreshUsage.client },
       machineBusyPct: { initial: initialUsage.machineBusyPct, refresh: refreshUsage.machineBusyPct },
       held,
