@@ -85,6 +85,9 @@ describe("bindings that die with their connection", () => {
     r.registrar.connectionClosed("ws-1");
     expect(r.locations.lookup(DOMAIN, "alice")).toEqual([]);
     expect(r.locations.lookup(DOMAIN, "bob")).toHaveLength(1);
+    // The row goes, and the event follows, with the commit at the end of this turn.
+    expect(r.events).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
     expect(r.events.map((e) => [e.type, e.data.registration.transport])).toEqual([
       ["registration.removed", "ws"],
     ]);

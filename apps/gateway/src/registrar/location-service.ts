@@ -4,7 +4,8 @@
  * restart where the contact can still be reached). Time is injected; expiry is a `sweep()`.
  * A REGISTER's change takes effect in memory at once (so the next REGISTER of the same turn sees
  * it) and is committed with the other changes of its turn (binding-store.ts); `update()` resolves
- * after that commit, and a change whose commit failed is undone and answered 500.
+ * after that commit, and a change whose commit failed is undone and answered 500. A closed
+ * connection's removals are committed the same way.
  */
 import type { EventBus } from "@hookline/callbacks";
 import { gt, inArray, lte, newId, or, registrations } from "@hookline/db";
@@ -184,6 +185,8 @@ export class LocationService {
    * Removes the bindings that a closed connection made unreachable: WebSocket ones (RFC 7118 §5:
    * nothing can open a connection toward a browser) and RFC 5626 outbound flows (`reg-id`,
    * §4.4). A plain TCP phone's binding stays: it is reached again at its contact's address.
+   * Memory changes now; the rows go with the next commit (many connections closing at once make
+   * one transaction), and `registration.removed` follows that commit.
    */
   removeConnection(connectionId: string): number {
     const aors = this.#byConnection.get(connectionId);
@@ -196,8 +199,19 @@ export class LocationService {
         gone.push(b);
       }
     }
-    this.#applyNow({ remove: gone, save: [] }, this.#now());
+    const now = this.#now();
+    const plan: Plan = { remove: gone, save: [] };
+    this.#change(plan);
     this.#byConnection.delete(connectionId);
+    if (gone.length > 0) {
+      this.#store.write(this.#writes(plan, now), (err) => {
+        // The bindings cannot be reached any more, so they stay out of memory; their rows go at
+        // expiry (sweep) or at the next start (restore).
+        if (err !== undefined)
+          registrarLog.error({ err, connectionId }, "closed connection's bindings not deleted");
+        this.#publish(plan, now);
+      });
+    }
     return gone.length;
   }
 
@@ -253,18 +267,6 @@ export class LocationService {
       userAgent: u.userAgent,
       createdAt: previous?.createdAt ?? now,
     };
-  }
-
-  /** Memory, then the database at once (with what is queued before it); a failed write is undone. */
-  #applyNow(plan: Plan, now: number): void {
-    this.#change(plan);
-    try {
-      this.#store.flush(this.#writes(plan, now));
-    } catch (err) {
-      this.#undo(plan);
-      throw err;
-    }
-    this.#publish(plan, now);
   }
 
   #writes(plan: Plan, now: number): BindingWrite[] {
