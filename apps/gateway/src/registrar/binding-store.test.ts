@@ -1,7 +1,7 @@
 import { registrations } from "@hookline/db";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BindingStore } from "./binding-store.js";
-import type { BindingRow } from "./binding-store.js";
+import type { BindingRow, BindingWrite } from "./binding-store.js";
 import { addTenant, DOMAIN, tempDatabase } from "./test-support.js";
 import type { Tenant } from "./test-support.js";
 
@@ -52,24 +52,34 @@ describe("BindingStore", () => {
 
   it("refreshes a row in place and removes one by AOR and contact", () => {
     const store = new BindingStore(temp.database.db);
-    store.flush([{ kind: "save", row: row("a") }]);
-    store.flush([{ kind: "save", row: { ...row("a", 2), id: "reg_other", now: 2000 } }]);
+    const write = (w: BindingWrite) => {
+      store.write([w], () => undefined);
+      store.flush();
+    };
+    write({ kind: "save", row: row("a") });
+    write({ kind: "save", row: { ...row("a", 2), id: "reg_other", now: 2000 } });
     const [refreshed] = temp.database.db.select().from(registrations).all();
     expect(refreshed).toMatchObject({ id: "reg_a", cseq: 2, createdAt: 1000, updatedAt: 2000 });
-    store.flush([{ kind: "remove", aor: `sip:a@${DOMAIN}`, contact: "sip:a@127.0.0.1:5070" }]);
+    write({ kind: "remove", aor: `sip:a@${DOMAIN}`, contact: "sip:a@127.0.0.1:5070" });
     expect(stored()).toEqual([]);
   });
 
-  it("flush(writes) commits the queue first and throws only for its own refused writes", () => {
+  it("a refused change is reported to its own callback; the others of its commit are stored", () => {
     const store = new BindingStore(temp.database.db);
-    const errors: unknown[] = [];
-    store.write([{ kind: "save", row: row("a") }], (err) => errors.push(err));
     temp.database.sqlite.exec(
       `CREATE TRIGGER refuse_b BEFORE INSERT ON registrations WHEN NEW.aor LIKE 'sip:b@%'
        BEGIN SELECT RAISE(ABORT, 'refused for the test'); END`,
     );
-    expect(() => store.flush([{ kind: "save", row: row("b") }])).toThrow("refused for the test");
-    expect(errors).toEqual([undefined]);
-    expect(stored()).toEqual([[`sip:a@${DOMAIN}`, 1]]);
+    const errors = new Map<string, unknown>();
+    for (const user of ["a", "b", "c"])
+      store.write([{ kind: "save", row: row(user) }], (err) => errors.set(user, err));
+    store.flush();
+    expect(errors.get("a")).toBeUndefined();
+    expect((errors.get("b") as Error).message).toBe("refused for the test");
+    expect(errors.get("c")).toBeUndefined();
+    expect(stored()).toEqual([
+      [`sip:a@${DOMAIN}`, 1],
+      [`sip:c@${DOMAIN}`, 1],
+    ]);
   });
 });

@@ -106,24 +106,14 @@ export class BindingStore {
   }
 
   /**
-   * Commits every queued change now, then `writes` (if any) in the same transaction, and throws
-   * if `writes` could not be committed. For changes that nothing waits on (a closed connection)
-   * and before anything that reads or deletes rows behind the queue's back.
+   * Commits every queued change now rather than at the end of the turn: before anything that
+   * reads or deletes rows behind the queue's back, and before the database closes.
    */
-  flush(writes?: readonly BindingWrite[]): void {
+  flush(): void {
     if (this.#scheduled !== undefined) clearImmediate(this.#scheduled);
     this.#scheduled = undefined;
     const batch = this.#queue;
     this.#queue = [];
-    let failure: Error | undefined;
-    if (writes !== undefined)
-      batch.push({
-        writes,
-        done: (err) => {
-          if (err !== undefined)
-            failure = err instanceof Error ? err : new Error("binding write refused", { cause: err });
-        },
-      });
     if (batch.length === 0) return;
     const errors = new Map<Change, unknown>();
     try {
@@ -145,7 +135,6 @@ export class BindingStore {
         registrarLog.error({ err }, "a binding write's completion failed");
       }
     }
-    if (failure !== undefined) throw failure;
   }
 
   #commit(changes: readonly Change[]): void {

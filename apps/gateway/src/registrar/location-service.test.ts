@@ -27,7 +27,11 @@ beforeEach(() => {
   addTenant(temp.database, DOMAIN, { alice: "secret", bob: "hunter2", dave: "pw" });
   r = createRegistrar(temp.database, time);
 });
-afterEach(() => temp.close());
+afterEach(() => {
+  // As the server does: what is queued is committed before the database closes.
+  r.locations.stop();
+  temp.close();
+});
 
 const tcp: Flow = { transport: "tcp", remoteAddress: "127.0.0.1", remotePort: 40001, connectionId: "tcp-1" };
 const ws: Flow = { transport: "ws", remoteAddress: "127.0.0.1", remotePort: 40002, connectionId: "ws-1" };
