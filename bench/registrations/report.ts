@@ -17,6 +17,8 @@ export interface TargetResult {
   refresh: Wave;
   /** CPU ms of its process tree during each REGISTER wave. */
   cpu: { initial: number; refresh: number };
+  /** Of `cpu`, the kernel's (system time: sockets, file writes). */
+  systemCpu: { initial: number; refresh: number };
   /** CPU ms of the load client (this process) during each wave. */
   clientCpu: { initial: number; refresh: number };
   /** The whole machine's busy share during each wave, %. */
@@ -66,6 +68,11 @@ export function tableLines(results: TargetResult[]): string[] {
     [
       "CPU ms per REGISTER, initial / refresh",
       (r) => `${f(figures(r).cpuMsInitial, 3)} / ${f(figures(r).cpuMsRefresh, 3)}`,
+    ],
+    [
+      "  of which in the kernel (system time), initial / refresh",
+      (r) =>
+        `${f((100 * r.systemCpu.initial) / Math.max(1, r.cpu.initial), 0)} % / ${f((100 * r.systemCpu.refresh) / Math.max(1, r.cpu.refresh), 0)} %`,
     ],
     [
       "load client CPU ms per REGISTER, initial / refresh",

@@ -24,7 +24,11 @@
  * (180), BENCH_REG_KAMAILIO_SHM_MB (Kamailio's shared memory: 256 + 128 KB per client, at least
  * 512; each WebSocket connection takes about 80 KB of it), BENCH_REG_KAMAILIO_RD_BUF (its
  * tcp_rd_buf_size, bytes; its default unless set), BENCH_REG_REFRESHES (1: refresh waves; the
- * table has the first, later ones print their rate and PSS), BENCH_REPORT (the report's path; bench/REPORT.md).
+ * table has the first, later ones print their rate and PSS), BENCH_REPORT (the report's path; bench/REPORT.md),
+ * BENCH_REG_CPU_PROF=1 (V8 --cpu-prof of the gateway, written when it is stopped with SIGTERM, to
+ * a temporary folder that is printed; summarize it with `npx tsx bench/registrations/profile.ts`),
+ * BENCH_REG_ONLY=hookline (measure Hookline alone, print its figures, leave the report as it is:
+ * for profiling and quick before/after comparisons).
  */
 import { readFileSync } from "node:fs";
 import {
@@ -34,6 +38,7 @@ import {
   processTree,
   pssMb,
   startGateway,
+  tmp,
   type Gateway,
 } from "../gateway/processes.js";
 import { provisionMany } from "./provision.js";
@@ -54,6 +59,8 @@ const KAMAILIO_RD_BUF = process.env.BENCH_REG_KAMAILIO_RD_BUF
   ? Number(process.env.BENCH_REG_KAMAILIO_RD_BUF)
   : undefined;
 const REFRESHES = Number(process.env.BENCH_REG_REFRESHES ?? 1);
+const CPU_PROF = process.env.BENCH_REG_CPU_PROF === "1";
+const ONLY_HOOKLINE = process.env.BENCH_REG_ONLY === "hookline";
 const EXPIRES = 600;
 /** Clients per source address: under Hookline's 256 WebSocket connections per source. */
 const PER_SOURCE = 200;
@@ -62,6 +69,8 @@ const USERS = Array.from({ length: N }, (_, i) => `u${String(i + 1).padStart(5, 
 /** The check's users, registered from 127.0.0.1 before the baseline. */
 const CHECK_USERS = ["check1", "check2", "check3", "check4", "check5"];
 const password = (user: string) => `${user}-secret`;
+/** USER_HZ, as bench/gateway/processes.ts counts ticks. */
+const TICKS_PER_S = 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Target {
@@ -74,6 +83,21 @@ interface Target {
   showBinding(user: string): string | Promise<string>;
   /** Its own memory accounting, read beside each PSS reading (informative). */
   memory?(): string;
+}
+
+/** The kernel's share of `cpuMs`: system CPU ms of the processes in `pids` (field 15 of stat). */
+function systemMs(pids: number[]): number {
+  let ms = 0;
+  for (const pid of pids) {
+    try {
+      const raw = readFileSync(`/proc/${pid}/stat`, "utf8");
+      // Fields start after the command name's last ')'; stime is the 13th from there.
+      ms += (Number(raw.slice(raw.lastIndexOf(")") + 2).split(" ")[12]) * 1000) / TICKS_PER_S;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ms;
 }
 
 function checkLimits(): void {
@@ -149,8 +173,14 @@ async function check(t: Target): Promise<string[]> {
  * function is called, and the machine's busy share meanwhile (2 cores shared: a busy machine
  * caps every rate here, the client's included).
  */
-function startUsage(t: Target): () => { target: number; client: number; machineBusyPct: number } {
+function startUsage(t: Target): () => {
+  target: number;
+  targetSystem: number;
+  client: number;
+  machineBusyPct: number;
+} {
   const target = cpuMs(t.pids());
+  const targetSystem = systemMs(t.pids());
   const client = process.cpuUsage();
   const machine = machineTicks();
   return () => {
@@ -158,6 +188,7 @@ function startUsage(t: Target): () => { target: number; client: number; machineB
     const m = machineTicks();
     return {
       target: cpuMs(t.pids()) - target,
+      targetSystem: systemMs(t.pids()) - targetSystem,
       client: (c.user + c.system) / 1000,
       machineBusyPct: (100 * (m.busy - machine.busy)) / Math.max(1, m.total - machine.total),
     };
@@ -224,6 +255,7 @@ async function measure(t: Target): Promise<{ result: TargetResult; check: string
       initial,
       refresh,
       cpu: { initial: initialUsage.target, refresh: refreshUsage.target },
+      systemCpu: { initial: initialUsage.targetSystem, refresh: refreshUsage.targetSystem },
       clientCpu: { initial: initialUsage.client, refresh: refreshUsage.client },
       machineBusyPct: { initial: initialUsage.machineBusyPct, refresh: refreshUsage.machineBusyPct },
       held,
@@ -278,7 +310,11 @@ async function runKamailio(): Promise<{ result: TargetResult; check: string[] }>
 
 async function runHookline(): Promise<{ result: TargetResult; check: string[] }> {
   const wsPort = await freeTcpPort();
-  const gw: Gateway = await startGateway([], { HOOKLINE_SIP_WS_PORT: String(wsPort) });
+  const profileDir = CPU_PROF ? tmp("hookline-bench-reg-prof-") : undefined;
+  const gw: Gateway = await startGateway(
+    profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profileDir}`],
+    { HOOKLINE_SIP_WS_PORT: String(wsPort) },
+  );
   const started = Date.now();
   const key = await provisionMany(gw, DOMAIN, [...CHECK_USERS, ...USERS]);
   console.log(
@@ -302,6 +338,7 @@ async function runHookline(): Promise<{ result: TargetResult; check: string[] }>
     });
   } finally {
     await gw.stop();
+    if (profileDir !== undefined) console.log(`  CPU profile of the gateway: ${profileDir}/*.cpuprofile`);
   }
 }
 
@@ -311,6 +348,11 @@ async function main(): Promise<void> {
   console.log(
     `registrations: N=${N}, ${CONCURRENCY} in flight, Expires ${EXPIRES}, ${PER_SOURCE} clients per source address`,
   );
+  if (ONLY_HOOKLINE) {
+    const h = await runHookline();
+    console.log(["", ...tableLines([h.result])].join("\n"));
+    return;
+  }
   const k = await runKamailio();
   const h = await runHookline();
   const table = tableLines([h.result, k.result]);

@@ -7,8 +7,10 @@ import { LocationService } from "./location-service.js";
 import {
   addTenant,
   clock,
+  answer,
   createRegistrar,
   DOMAIN,
+  register,
   registerWithAuth,
   tempDatabase,
   udp,
@@ -25,7 +27,11 @@ beforeEach(() => {
   addTenant(temp.database, DOMAIN, { alice: "secret", bob: "hunter2", dave: "pw" });
   r = createRegistrar(temp.database, time);
 });
-afterEach(() => temp.close());
+afterEach(() => {
+  // As the server does: what is queued is committed before the database closes.
+  r.locations.stop();
+  temp.close();
+});
 
 const tcp: Flow = { transport: "tcp", remoteAddress: "127.0.0.1", remotePort: 40001, connectionId: "tcp-1" };
 const ws: Flow = { transport: "ws", remoteAddress: "127.0.0.1", remotePort: 40002, connectionId: "ws-1" };
@@ -83,6 +89,9 @@ describe("bindings that die with their connection", () => {
     r.registrar.connectionClosed("ws-1");
     expect(r.locations.lookup(DOMAIN, "alice")).toEqual([]);
     expect(r.locations.lookup(DOMAIN, "bob")).toHaveLength(1);
+    // The row goes, and the event follows, with the commit at the end of this turn.
+    expect(r.events).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
     expect(r.events.map((e) => [e.type, e.data.registration.transport])).toEqual([
       ["registration.removed", "ws"],
     ]);
@@ -139,6 +148,80 @@ describe("bindings that die with their connection", () => {
     ]);
     r.registrar.connectionClosed("ws-1");
     expect(r.locations.lookup(DOMAIN, "alice")).toHaveLength(1);
+  });
+});
+
+describe("committing bindings (group commit)", () => {
+  const rows = () =>
+    temp.database.db
+      .select()
+      .from(registrations)
+      .all()
+      .map((row) => [row.aor, row.cseq]);
+
+  /** Alice's and Bob's authenticated REGISTERs (after their 401s), not yet handled. */
+  async function authenticated(cseq = 2) {
+    const users = [
+      { user: "alice", password: "secret", callId: "c-alice" },
+      { user: "bob", password: "hunter2", callId: "c-bob" },
+    ];
+    return Promise.all(
+      users.map(async (u) => {
+        const challenge = await r.registrar.handle(register({ user: u.user, callId: u.callId }), udp());
+        const authorization = answer(challenge, u);
+        return register({ user: u.user, callId: u.callId, cseq, authorization });
+      }),
+    );
+  }
+
+  it("answers REGISTERs of one turn once their bindings are committed, together", async () => {
+    const requests = await authenticated();
+    const answers = Promise.all(requests.map((req) => r.registrar.handle(req, udp())));
+    // Both took effect in memory at once; nothing is stored or announced before the commit.
+    expect(r.locations.lookup(DOMAIN, "alice")).toHaveLength(1);
+    expect(r.locations.lookup(DOMAIN, "bob")).toHaveLength(1);
+    expect(rows()).toEqual([]);
+    expect(r.events).toEqual([]);
+    expect((await answers).map((res) => res.status)).toEqual([200, 200]);
+    expect(rows()).toEqual([
+      [`sip:alice@${DOMAIN}`, 2],
+      [`sip:bob@${DOMAIN}`, 2],
+    ]);
+    expect(r.events.map((e) => [e.type, e.data.registration.aor])).toEqual([
+      ["registration.created", `sip:alice@${DOMAIN}`],
+      ["registration.created", `sip:bob@${DOMAIN}`],
+    ]);
+  });
+
+  it("a binding the database refuses gets 500 and is undone; the others of its turn are stored", async () => {
+    // A write that fails inside SQLite, for Bob's AOR only (a full disk fails them all alike).
+    temp.database.sqlite.exec(
+      `CREATE TRIGGER refuse_bob BEFORE INSERT ON registrations WHEN NEW.aor = 'sip:bob@${DOMAIN}'
+       BEGIN SELECT RAISE(ABORT, 'refused for the test'); END`,
+    );
+    const requests = await authenticated();
+    const answers = await Promise.all(requests.map((req) => r.registrar.handle(req, udp())));
+    expect(answers.map((res) => res.status)).toEqual([200, 500]);
+    expect(r.locations.lookup(DOMAIN, "alice")).toHaveLength(1);
+    expect(r.locations.lookup(DOMAIN, "bob")).toEqual([]);
+    expect(rows()).toEqual([[`sip:alice@${DOMAIN}`, 2]]);
+    expect(r.events.map((e) => [e.type, e.data.registration.aor])).toEqual([
+      ["registration.created", `sip:alice@${DOMAIN}`],
+    ]);
+  });
+
+  it("a refresh the database refuses gets 500 and leaves the binding as it was", async () => {
+    await registerWithAuth(r.registrar, udp(), { password: "secret", callId: "c-alice" });
+    const before = r.locations.lookup(DOMAIN, "alice");
+    temp.database.sqlite.exec(
+      `CREATE TRIGGER refuse_refresh BEFORE UPDATE ON registrations
+       BEGIN SELECT RAISE(ABORT, 'refused for the test'); END`,
+    );
+    const [alice] = await authenticated(3);
+    const res = await r.registrar.handle(alice!, udp());
+    expect(res.status).toBe(500);
+    expect(r.locations.lookup(DOMAIN, "alice")).toEqual(before);
+    expect(rows()).toEqual([[`sip:alice@${DOMAIN}`, 2]]);
   });
 });
 

@@ -2,15 +2,21 @@
  * The location service (RFC 3261 §10.3): bindings per address of record, held in memory for
  * lookups on every call and mirrored to the `registrations` table (for the API, and to survive a
  * restart where the contact can still be reached). Time is injected; expiry is a `sweep()`.
+ * A REGISTER's change takes effect in memory at once (so the next REGISTER of the same turn sees
+ * it) and is committed with the other changes of its turn (binding-store.ts); `update()` resolves
+ * after that commit, and a change whose commit failed is undone and answered 500. A closed
+ * connection's removals are committed the same way.
  */
 import type { EventBus } from "@hookline/callbacks";
-import { createSipDirectory, gt, inArray, lte, newId, or, registrations } from "@hookline/db";
-import type { Database, SipDirectory } from "@hookline/db";
+import { gt, inArray, lte, newId, or, registrations } from "@hookline/db";
+import type { Database } from "@hookline/db";
 import type { SipUri } from "@hookline/sip-core";
 import type { Flow } from "../transport/types.js";
 import type { Binding } from "./binding.js";
 import { reachFlow, sameBinding } from "./binding.js";
 import { fromRow, toRow } from "./binding-rows.js";
+import { BindingStore } from "./binding-store.js";
+import type { BindingWrite } from "./binding-store.js";
 import { publishRegistration } from "./registration-events.js";
 import { log } from "@hookline/log";
 
@@ -54,7 +60,7 @@ type Plan = { remove: Binding[]; save: Array<{ binding: Binding; previous: Bindi
 
 export class LocationService {
   readonly #db: Database;
-  readonly #directory: SipDirectory;
+  readonly #store: BindingStore;
   readonly #bus: EventBus | undefined;
   readonly #now: () => number;
   readonly #maxContacts: number;
@@ -64,7 +70,7 @@ export class LocationService {
 
   constructor(options: LocationServiceOptions) {
     this.#db = options.db;
-    this.#directory = createSipDirectory(options.db);
+    this.#store = new BindingStore(options.db);
     this.#bus = options.bus;
     this.#now = options.now ?? Date.now;
     this.#maxContacts = options.maxContactsPerAor ?? 10;
@@ -117,18 +123,42 @@ export class LocationService {
   /**
    * Applies the Contacts of one REGISTER atomically (RFC 3261 §10.3 steps 7–8): all or nothing,
    * in the database and in memory. A binding with the same Call-ID and a CSeq not higher than
-   * the stored one aborts the whole update (§10.3 step 7: out-of-order request, 500).
+   * the stored one aborts the whole update (§10.3 step 7: out-of-order request, 500). Memory
+   * changes now; the result comes once the change is committed (with the others of this turn).
    */
-  update(update: BindingUpdate): BindingUpdateResult {
+  update(update: BindingUpdate): Promise<BindingUpdateResult> {
     const now = this.#now();
+    const plan = this.#plan(update, now);
+    if (!("remove" in plan)) return Promise.resolve(plan);
+    this.#change(plan);
+    return new Promise((resolve) => {
+      this.#store.write(this.#writes(plan, now), (err) => {
+        if (err !== undefined) {
+          this.#undo(plan);
+          registrarLog.error({ err, aor: update.aor }, "binding not stored");
+          resolve({ ok: false, status: 500, reason: "Server Internal Error (binding not stored)" });
+          return;
+        }
+        this.#publish(plan, now);
+        resolve({ ok: true, bindings: this.bindings(update.aor) });
+      });
+    });
+  }
+
+  /** Commits the changes queued and not yet committed now (rather than at the end of the turn). */
+  flush(): void {
+    this.#store.flush();
+  }
+
+  #plan(update: BindingUpdate, now: number): Plan | Extract<BindingUpdateResult, { ok: false }> {
     const current = this.bindings(update.aor);
     const plan: Plan = { remove: [], save: [] };
     const outOfOrder = (b: Binding) => b.callId === update.callId && update.cseq <= b.cseq;
-    const refused: BindingUpdateResult = {
+    const refused = {
       ok: false,
       status: 500,
       reason: "CSeq not higher than the binding's for this Call-ID",
-    };
+    } as const;
     if (update.contacts === "*") {
       if (current.some(outOfOrder)) return refused;
       plan.remove.push(...current);
@@ -148,14 +178,15 @@ export class LocationService {
         return { ok: false, status: 403, reason: `more than ${this.#maxContacts} contacts for one AOR` };
       }
     }
-    this.#apply(plan, now);
-    return { ok: true, bindings: this.bindings(update.aor) };
+    return plan;
   }
 
   /**
    * Removes the bindings that a closed connection made unreachable: WebSocket ones (RFC 7118 §5:
    * nothing can open a connection toward a browser) and RFC 5626 outbound flows (`reg-id`,
    * §4.4). A plain TCP phone's binding stays: it is reached again at its contact's address.
+   * Memory changes now; the rows go with the next commit (many connections closing at once make
+   * one transaction), and `registration.removed` follows that commit.
    */
   removeConnection(connectionId: string): number {
     const aors = this.#byConnection.get(connectionId);
@@ -169,8 +200,18 @@ export class LocationService {
       }
     }
     const now = this.#now();
-    this.#apply({ remove: gone, save: [] }, now);
+    const plan: Plan = { remove: gone, save: [] };
+    this.#change(plan);
     this.#byConnection.delete(connectionId);
+    if (gone.length > 0) {
+      this.#store.write(this.#writes(plan, now), (err) => {
+        // The bindings cannot be reached any more, so they stay out of memory; their rows go at
+        // expiry (sweep) or at the next start (restore).
+        if (err !== undefined)
+          registrarLog.error({ err, connectionId }, "closed connection's bindings not deleted");
+        this.#publish(plan, now);
+      });
+    }
     return gone.length;
   }
 
@@ -179,6 +220,7 @@ export class LocationService {
     const now = this.#now();
     const expired: Binding[] = [];
     for (const list of this.#byAor.values()) for (const b of list) if (b.expiresAt <= now) expired.push(b);
+    this.#store.flush();
     this.#db.delete(registrations).where(lte(registrations.expiresAt, now)).run();
     for (const b of expired) {
       this.#forget(b);
@@ -200,9 +242,11 @@ export class LocationService {
     this.#sweeper.unref();
   }
 
+  /** Stops the sweeper and commits what is queued (before the database closes). */
   stop(): void {
     clearInterval(this.#sweeper);
     this.#sweeper = undefined;
+    this.#store.flush();
   }
 
   #newBinding(u: BindingUpdate, c: ContactChange, previous: Binding | undefined, now: number): Binding {
@@ -225,24 +269,42 @@ export class LocationService {
     };
   }
 
-  /** Database first (one transaction), then memory and events, so a failed write changes nothing. */
-  #apply(plan: Plan, now: number): void {
-    this.#db.transaction(() => {
-      for (const b of plan.remove) this.#directory.removeBindings(b.aor, b.contact);
-      for (const { binding, previous } of plan.save) {
-        if (previous !== undefined && previous.contact !== binding.contact) {
-          this.#directory.removeBindings(previous.aor, previous.contact);
-        }
-        this.#directory.saveBinding(toRow(binding, now));
+  #writes(plan: Plan, now: number): BindingWrite[] {
+    const writes: BindingWrite[] = [];
+    for (const b of plan.remove) writes.push({ kind: "remove", aor: b.aor, contact: b.contact });
+    for (const { binding, previous } of plan.save) {
+      if (previous !== undefined && previous.contact !== binding.contact) {
+        writes.push({ kind: "remove", aor: previous.aor, contact: previous.contact });
       }
-    });
-    for (const b of plan.remove) {
-      this.#forget(b);
-      publishRegistration(this.#bus, "registration.removed", b, now);
+      writes.push({ kind: "save", row: toRow(binding, now) });
     }
+    return writes;
+  }
+
+  #change(plan: Plan): void {
+    for (const b of plan.remove) this.#forget(b);
     for (const { binding, previous } of plan.save) {
       if (previous !== undefined) this.#forget(previous);
       this.#insert(binding);
+    }
+  }
+
+  /**
+   * Takes back a change whose write failed: its new bindings go, and what it replaced or removed
+   * comes back unless a later change of the same turn holds that contact since.
+   */
+  #undo(plan: Plan): void {
+    const restore = (b: Binding) => {
+      if (!(this.#byAor.get(b.aor) ?? []).some((x) => x.contact === b.contact)) this.#insert(b);
+    };
+    for (const { binding } of plan.save) this.#forget(binding);
+    for (const { previous } of plan.save) if (previous !== undefined) restore(previous);
+    for (const b of plan.remove) restore(b);
+  }
+
+  #publish(plan: Plan, now: number): void {
+    for (const b of plan.remove) publishRegistration(this.#bus, "registration.removed", b, now);
+    for (const { binding, previous } of plan.save) {
       const type = previous === undefined ? "registration.created" : "registration.refreshed";
       publishRegistration(this.#bus, type, binding, now);
     }

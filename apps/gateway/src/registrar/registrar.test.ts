@@ -26,7 +26,11 @@ beforeEach(() => {
   addTenant(temp.database, "other.example", { carol: "pw" });
   r = createRegistrar(temp.database, time);
 });
-afterEach(() => temp.close());
+afterEach(() => {
+  // As the server does: what is queued is committed before the database closes.
+  r.locations.stop();
+  temp.close();
+});
 
 const rows = () => temp.database.db.select().from(registrations).all();
 

@@ -64,14 +64,14 @@ export class Registrar {
     this.#default = options.defaultExpires ?? 3600;
   }
 
-  handle(req: SipRequest, flow: Flow): Promise<SipResponse> {
-    return Promise.resolve(this.#answer(req, flow));
-  }
-
-  /** A registrar fault answers 500 rather than leaving the request unanswered. */
-  #answer(req: SipRequest, flow: Flow): SipResponse {
+  /**
+   * A registrar fault answers 500 rather than leaving the request unanswered. Everything up to
+   * the location service's update runs before this returns, so REGISTERs take effect in the
+   * order they arrived; the answer comes once the binding is committed.
+   */
+  async handle(req: SipRequest, flow: Flow): Promise<SipResponse> {
     try {
-      return this.#handle(req, flow);
+      return await this.#handle(req, flow);
     } catch (err) {
       registrarLog.error({ err }, "REGISTER failed");
       return reply(req, { status: 500 });
@@ -87,7 +87,7 @@ export class Registrar {
     }
   }
 
-  #handle(req: SipRequest, flow: Flow): SipResponse {
+  #handle(req: SipRequest, flow: Flow): SipResponse | Promise<SipResponse> {
     // Step 1: the Request-URI names the domain, and so the tenant.
     const ruri = parseUri(req.uri);
     if (!ruri.ok || ruri.value.kind !== "sip") return reply(req, { status: 416 });
@@ -122,10 +122,11 @@ export class Registrar {
 
     // Step 6–7: Contacts and their expiry; nothing is changed unless all of them are acceptable.
     const contacts = getContacts(req);
-    if (contacts.length > 0) {
-      const changes = this.#changes(req, contacts);
-      if ("status" in changes) return reply(req, changes);
-      const result = this.#locations.update({
+    if (contacts.length === 0) return this.#ok(req, aor);
+    const changes = this.#changes(req, contacts);
+    if ("status" in changes) return reply(req, changes);
+    return this.#locations
+      .update({
         accountId: domain.accountId,
         domainId: domain.domainId,
         aor,
@@ -134,11 +135,14 @@ export class Registrar {
         source: flow,
         userAgent: getHeader(req, "user-agent"),
         contacts: changes.contacts,
-      });
-      if (!result.ok) return reply(req, { status: result.status, reason: result.reason });
-    }
+      })
+      .then((result) =>
+        result.ok ? this.#ok(req, aor) : reply(req, { status: result.status, reason: result.reason }),
+      );
+  }
 
-    // Step 8: 200 with every current binding (a query when there was no Contact).
+  /** Step 8: 200 with every current binding (a query when there was no Contact). */
+  #ok(req: SipRequest, aor: string): SipResponse {
     const now = this.#now();
     const headers: HeaderInput[] = this.#locations
       .bindings(aor)

@@ -79,6 +79,25 @@ describe("SIP over WebSocket (RFC 7118)", () => {
     ws.close();
   });
 
+  it("sends SIP as uncompressed text frames, byte for byte", async () => {
+    const { got, port } = await start();
+    // A client offering permessage-deflate (RFC 7692), as ws does by default.
+    const ws = new WebSocket(`ws://127.0.0.1:${port}`, "sip");
+    await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
+    expect(ws.extensions).toBe("");
+    ws.send(OPTIONS);
+    await expect.poll(() => got.length).toBe(1);
+    const frame = new Promise<{ text: string; isBinary: boolean }>((resolve) =>
+      ws.once("message", (data: Buffer, isBinary: boolean) =>
+        resolve({ text: data.toString("utf8"), isBinary }),
+      ),
+    );
+    const reply = OPTIONS.replace("OPTIONS sip:gw SIP/2.0", "SIP/2.0 200 OK ünïcödé");
+    await transport!.send(got[0]!.flow, new TextEncoder().encode(reply));
+    expect(await frame).toEqual({ text: reply, isBinary: false });
+    ws.close();
+  });
+
   it("refuses an Origin outside the allow-list", async () => {
     const { port } = await start({ allowedOrigins: ["https://app.example"] });
     const status = (origin: string) =>

@@ -65,6 +65,9 @@ export class WsTransport {
     const wss = new WebSocketServer({
       server,
       maxPayload: this.#opts.maxPayload,
+      // No compression (RFC 7692 is not offered): a SIP message is small and a deflate context
+      // per connection costs CPU and about 300 KB of memory.
+      perMessageDeflate: false,
       // RFC 7118 §4: the server MUST refuse a handshake that does not offer `sip`.
       handleProtocols: (protocols) => (protocols.has("sip") ? "sip" : false),
       verifyClient: (
@@ -128,8 +131,9 @@ export class WsTransport {
       return Promise.reject(new TransportError("TRANSPORT_NO_CONNECTION", "WebSocket connection is gone"));
     }
     return new Promise((resolve, reject) =>
-      // Text frames: SIP is UTF-8 text and browsers' sip.js expects strings.
-      entry.ws.send(Buffer.from(data).toString("utf8"), (err) =>
+      // Text frames: SIP is UTF-8 text and browsers' sip.js expects strings. The serialized
+      // bytes go as they are (`binary: false` sets the opcode), not decoded and encoded again.
+      entry.ws.send(data, { binary: false }, (err) =>
         err ? reject(new TransportError("TRANSPORT_SEND_FAILED", err.message)) : resolve(),
       ),
     );
