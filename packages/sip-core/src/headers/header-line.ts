@@ -11,12 +11,14 @@ export class HeaderLine implements SipHeader {
   readonly name: string;
   readonly key: string;
   readonly value: string;
-  #parsed: SipResult<unknown> | undefined = undefined;
+  #parsed: SipResult<unknown> | undefined;
 
-  constructor(name: string, key: string, value: string) {
+  /** `parsed`: the typed value (or error) when the caller already has it (the message parser). */
+  constructor(name: string, key: string, value: string, parsed?: SipResult<unknown>) {
     this.name = name;
     this.key = key;
     this.value = value;
+    this.#parsed = parsed;
   }
 
   /** The cached typed value of `h`, when `h` is a HeaderLine that was parsed before. */
