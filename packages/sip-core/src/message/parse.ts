@@ -31,6 +31,10 @@ const CHECK_VALIDATORS: Array<Validator | undefined> = CHECK_KEYS.map((k) => STR
 /** Name-table entry → check number or -1. */
 const ENTRY_CHECK = new Int8Array(entryCount());
 for (let e = 0; e < ENTRY_CHECK.length; e++) ENTRY_CHECK[e] = CHECK_KEYS.indexOf(entryKey(e));
+/** Name-table entry → 1 for the credentials, parsed on first access over the bytes they were sliced from. */
+const ENTRY_KEEP = new Int8Array(entryCount());
+for (let e = 0; e < ENTRY_KEEP.length; e++)
+  ENTRY_KEEP[e] = entryKey(e) === "authorization" || entryKey(e) === "proxy-authorization" ? 1 : 0;
 /** The check number of a canonical key (names outside the name table: none of them is checked, but ask). */
 function checkOfKey(key: string): number {
   return CHECK_KEYS.indexOf(key);
@@ -120,6 +124,7 @@ export function parseMessage(input: Uint8Array | string, options?: ParseOptions)
   // Where the pending value starts in `hb` (-1 once folding has joined lines: no longer a slice).
   let pendingOff = -1;
   let pendingCheck = -1;
+  let pendingKeep = false;
   let hasPending = false;
   // The first Content-Length value and its parse, which the framing needs whatever the mode.
   let clValue: string | undefined;
@@ -168,7 +173,11 @@ export function parseMessage(input: Uint8Array | string, options?: ParseOptions)
         parsed = typedValue(pendingCheck, pendingValue, hb, pendingOff);
         if (parsed !== undefined) {
           if (!parsed.ok) strictError ??= parsed.error;
-          else if (method !== undefined && pendingKey === "cseq" && (parsed.value as CSeq).method !== method) {
+          else if (
+            method !== undefined &&
+            pendingKey === "cseq" &&
+            (parsed.value as CSeq).method !== method
+          ) {
             strictError ??= new SipParseError(
               "SIP_ERR_CSEQ_MISMATCH",
               `CSeq method ${(parsed.value as CSeq).method} differs from ${method}`,
@@ -177,7 +186,10 @@ export function parseMessage(input: Uint8Array | string, options?: ParseOptions)
           }
         }
       }
-      headers.push(new HeaderLine(pendingName, pendingKey, pendingValue, parsed));
+      const h = new HeaderLine(pendingName, pendingKey, pendingValue, parsed);
+      // Credentials, parsed on first access only, keep their bytes for that parse (-1: folded).
+      if (pendingKeep && parsed === undefined && pendingOff >= 0) HeaderLine.keepSource(h, hb, pendingOff);
+      headers.push(h);
       hasPending = false;
     }
     if (atEnd) break;
@@ -199,10 +211,12 @@ export function parseMessage(input: Uint8Array | string, options?: ParseOptions)
         pendingName = (found & 1) === 1 ? entryUsual(found >> 1) : head.slice(pos, nameEnd);
         pendingKey = entryKey(found >> 1);
         pendingCheck = ENTRY_CHECK[found >> 1] as number;
+        pendingKeep = ENTRY_KEEP[found >> 1] === 1;
       } else {
         pendingName = head.slice(pos, nameEnd);
         pendingKey = headerKey(pendingName);
         pendingCheck = checkOfKey(pendingKey);
+        pendingKeep = false;
       }
       // The value without leading/trailing SP/HTAB, sliced once.
       let vs = colon + 1;
