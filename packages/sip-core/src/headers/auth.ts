@@ -5,9 +5,9 @@
  */
 import { fail, ok, type SipResult } from "../message/errors.js";
 import { scanQuotedAt, scanTokenAt, shadow, skipWsAt } from "./byte-scan.js";
-import { internTable } from "./intern-table.js";
+import { internHashStep, internTable } from "./intern-table.js";
 import { LIST, lazyParams, MAP } from "./param-list.js";
-import { quote, unquote } from "./scan.js";
+import { quote, TOKEN, unquote } from "./scan.js";
 
 export interface AuthValue {
   /** Scheme as written, e.g. `Digest` (compare case-insensitively). */
@@ -40,9 +40,17 @@ export function parseAuthValueAt(s: string, b: Uint8Array, o: number, header: st
   if (i === sEnd) return fail("SIP_ERR_HEADER", `${header}: expected whitespace after scheme`, header);
   for (;;) {
     i = skipWsAt(b, o, i, n);
-    const nEnd = scanTokenAt(b, o, i, n);
+    // The name's token characters checked and its hash for the intern table folded in one pass.
+    let nEnd = i;
+    let hash = 0;
+    while (nEnd < n) {
+      const c = b[o + nEnd] as number;
+      if (TOKEN[c] !== 1) break;
+      hash = internHashStep(hash, c);
+      nEnd++;
+    }
     if (nEnd === i) return fail("SIP_ERR_HEADER", `${header}: malformed auth-param`, header);
-    const name = authParamName(s, b, o, i, nEnd);
+    const name = AUTH_PARAMS(b, o + i, o + nEnd, hash) ?? s.slice(i, nEnd).toLowerCase();
     i = skipWsAt(b, o, nEnd, n);
     if (i >= n || b[o + i] !== 0x3d)
       return fail("SIP_ERR_HEADER", `${header}: expected = after ${name}`, header);
@@ -86,9 +94,16 @@ lazyParams(ParsedAuthValue);
 
 /** Whether `[i, j)` is `Digest` exactly as usually written (the scheme is kept as written). */
 function isDigestAt(b: Uint8Array, o: number, i: number, j: number): boolean {
-  if (j - i !== 6) return false;
-  for (let k = 0; k < 6; k++) if (b[o + i + k] !== "Digest".charCodeAt(k)) return false;
-  return true;
+  const k = o + i;
+  return (
+    j - i === 6 &&
+    b[k] === 0x44 &&
+    b[k + 1] === 0x69 &&
+    b[k + 2] === 0x67 &&
+    b[k + 3] === 0x65 &&
+    b[k + 4] === 0x73 &&
+    b[k + 5] === 0x74
+  );
 }
 
 /** RFC 3261 §25.1 / RFC 7616 §3.4 parameter names, interned (no slice, no lower-casing for them). */
@@ -107,10 +122,6 @@ const AUTH_PARAMS = internTable([
   "domain",
   "userhash",
 ]);
-
-function authParamName(s: string, b: Uint8Array, o: number, i: number, j: number): string {
-  return AUTH_PARAMS(b, o + i, o + j) ?? s.slice(i, j).toLowerCase();
-}
 
 /** Params that RFC 7616 / RFC 3261 §25.1 write as tokens, not quoted strings. */
 const UNQUOTED = new Set(["algorithm", "stale", "nc"]);

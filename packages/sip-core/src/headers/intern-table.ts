@@ -6,8 +6,17 @@
  * token characters), so the table must hold token names only.
  */
 
-/** A lookup `b[start, end)` → the interned lower-case name, or undefined for a name not in the table. */
-export type InternLookup = (b: Uint8Array, start: number, end: number) => string | undefined;
+/**
+ * A lookup `b[start, end)` → the interned lower-case name, or undefined for a name not in the table.
+ * `hash`, when given, is the name's hash folded with {@link internHashStep} by a caller that already
+ * read its bytes (checking its token characters): the lookup then reads them once more, to compare.
+ */
+export type InternLookup = (b: Uint8Array, start: number, end: number, hash?: number) => string | undefined;
+
+/** One step of the name hash over a byte `c`; `| 0x20` folds A-Z onto a-z. */
+export function internHashStep(h: number, c: number): number {
+  return (Math.imul(h, 31) + (c | 0x20)) | 0;
+}
 
 export function internTable(words: readonly string[]): InternLookup {
   let size = 16;
@@ -23,7 +32,7 @@ export function internTable(words: readonly string[]): InternLookup {
     let h = 0;
     for (let k = 0; k < w.length; k++) {
       codes[a + k] = w.charCodeAt(k) | 0x20;
-      h = (Math.imul(h, 31) + (w.charCodeAt(k) | 0x20)) | 0;
+      h = internHashStep(h, w.charCodeAt(k));
     }
     at.push(a);
     len.push(w.length);
@@ -31,10 +40,11 @@ export function internTable(words: readonly string[]): InternLookup {
     while (slots[slot] !== 0) slot = (slot + 1) & mask;
     slots[slot] = e + 1;
   });
-  return (b, start, end) => {
+  return (b, start, end, hash) => {
     const n = end - start;
     let h = 0;
-    for (let k = start; k < end; k++) h = (Math.imul(h, 31) + ((b[k] as number) | 0x20)) | 0;
+    if (hash !== undefined) h = hash;
+    else for (let k = start; k < end; k++) h = internHashStep(h, b[k] as number);
     let slot = h & mask;
     for (;;) {
       const e = (slots[slot] as number) - 1;

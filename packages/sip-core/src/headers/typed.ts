@@ -121,22 +121,19 @@ export function parseHeaderLine(h: SipHeader): SipResult<unknown> {
 }
 
 /**
- * {@link parseHeaderLine} with the parser already looked up, and, from the message parser, the
- * input bytes the value was sliced from (`src[off + i]` stands for `h.value.charCodeAt(i)`, see
- * `byte-scan.ts`) so that no stand-ins need building. The bytes are used during this call only.
+ * {@link parseHeaderLine} with the parser already looked up. A line from the message parser that
+ * was not parsed there is parsed over the message bytes it was sliced from (see `HeaderLine`), any
+ * other over stand-ins made for the call (`shadowOnce`).
  */
-export function parseHeaderLineWith(
-  h: SipHeader,
-  p: Parser | undefined,
-  src?: Uint8Array,
-  off = 0,
-): SipResult<unknown> {
+export function parseHeaderLineWith(h: SipHeader, p: Parser | undefined): SipResult<unknown> {
   const hit = HeaderLine.cached(h);
   if (hit !== undefined) return hit;
   let r: SipResult<unknown>;
   if (p === undefined) r = ok(h.value);
-  else if (src === undefined) r = p(h.value, shadowOnce(h.value), 0);
-  else r = p(h.value, src, off);
+  else {
+    const src = HeaderLine.source(h);
+    r = src === undefined ? p(h.value, shadowOnce(h.value), 0) : p(h.value, src.bytes, src.off);
+  }
   HeaderLine.remember(h, r);
   return r;
 }

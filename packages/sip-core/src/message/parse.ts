@@ -6,13 +6,13 @@ import { HeaderLine } from "../headers/header-line.js";
 import { headerKey } from "../headers/header-names.js";
 import { entryCount, entryKey, entryUsual, lookupName, nameHashStep } from "../headers/name-table.js";
 import { TOKEN, trimWs } from "../headers/scan.js";
-import { parseHeaderLineWith, STRICT_PARSERS, STRICT_VALIDATORS } from "../headers/typed.js";
+import { STRICT_PARSERS, STRICT_VALIDATORS } from "../headers/typed.js";
 import type { Parser, Validator } from "../headers/typed.js";
 import type { CSeq } from "../headers/values.js";
 import { parseContentLength } from "../headers/values.js";
-import { shadow } from "../headers/byte-scan.js";
+import { shadow, shadowOnce } from "../headers/byte-scan.js";
 import { isPlainSipUriAt, parseUriAt } from "../uri/uri.js";
-import { SipParseError, type PartialMessage, type SipParseErrorCode } from "./errors.js";
+import { SipParseError, type PartialMessage, type SipParseErrorCode, type SipResult } from "./errors.js";
 import { parseStartLine, usualStartLine, type StartLine } from "./start-line.js";
 import { DEFAULT_LIMITS, type ParseOptions } from "./limits.js";
 import type { SipHeader, SipMessage } from "./types.js";
@@ -31,6 +31,10 @@ const CHECK_VALIDATORS: Array<Validator | undefined> = CHECK_KEYS.map((k) => STR
 /** Name-table entry → check number or -1. */
 const ENTRY_CHECK = new Int8Array(entryCount());
 for (let e = 0; e < ENTRY_CHECK.length; e++) ENTRY_CHECK[e] = CHECK_KEYS.indexOf(entryKey(e));
+/** Name-table entry → 1 for the credentials, parsed on first access over the bytes they were sliced from. */
+const ENTRY_KEEP = new Int8Array(entryCount());
+for (let e = 0; e < ENTRY_KEEP.length; e++)
+  ENTRY_KEEP[e] = entryKey(e) === "authorization" || entryKey(e) === "proxy-authorization" ? 1 : 0;
 /** The check number of a canonical key (names outside the name table: none of them is checked, but ask). */
 function checkOfKey(key: string): number {
   return CHECK_KEYS.indexOf(key);
@@ -107,116 +111,133 @@ export function parseMessage(input: Uint8Array | string, options?: ParseOptions)
     sl = parsed;
   }
 
-  // Header lines, unfolding continuation lines (RFC 3261 §7.3.1).
+  // Header lines, unfolding continuation lines (RFC 3261 §7.3.1). A line is finished when the next
+  // one starts (or the section ends); in strict mode its typed value is parsed then, over the input
+  // bytes, and cached on the line: the first failure is reported after the framing verdicts below.
   const headers: SipHeader[] = [];
   let firstError: SipParseError | undefined;
+  let strictError: SipParseError | undefined;
+  const method = sl.kind === "request" ? sl.method : undefined;
   let pendingName = "";
   let pendingKey = "";
   let pendingValue = "";
   // Where the pending value starts in `hb` (-1 once folding has joined lines: no longer a slice).
   let pendingOff = -1;
   let pendingCheck = -1;
-  // Value offsets in `hb` and check numbers, parallel to `headers`, for the strict checks.
-  const offsets: number[] = [];
-  const checks: number[] = [];
-  // The first Content-Length line, whose value the framing parses anyway (the result is cached on it).
-  let clHeader: HeaderLine | undefined;
+  let pendingKeep = false;
   let hasPending = false;
+  // The first Content-Length value and its parse, which the framing needs whatever the mode.
   let clValue: string | undefined;
+  let cl: SipResult<number> | undefined;
   let clConflict = false;
   let pos = lineEnd + 2;
   const headLen = head.length;
-  while (pos < headLen) {
-    const nl = head.indexOf("\n", pos);
-    let end = nl < 0 ? headLen : nl - 1;
-    if (nl >= 0 && head.charCodeAt(end) !== 13) {
-      firstError ??= new SipParseError("SIP_ERR_HEADER", "bare LF in the header section");
-      end = nl;
+  for (;;) {
+    const atEnd = pos >= headLen;
+    let nl = -1;
+    let end = headLen;
+    if (!atEnd) {
+      nl = head.indexOf("\n", pos);
+      end = nl < 0 ? headLen : nl - 1;
+      if (nl >= 0 && head.charCodeAt(end) !== 13) {
+        firstError ??= new SipParseError("SIP_ERR_HEADER", "bare LF in the header section");
+        end = nl;
+      }
+      const cr = head.indexOf("\r", pos);
+      if (cr >= 0 && cr < end)
+        firstError ??= new SipParseError("SIP_ERR_HEADER", "bare CR in the header section");
+      if (end - pos > maxLine)
+        return failure("SIP_ERR_TOO_LARGE", "header line too long", undefined, partialOf(sl, headers));
+      const c0 = head.charCodeAt(pos);
+      if (c0 === 0x20 || c0 === 0x09) {
+        const cont = trimWs(head.slice(pos, end));
+        if (!hasPending)
+          firstError ??= new SipParseError("SIP_ERR_HEADER", "continuation line before any header");
+        else if (cont.length > 0) {
+          pendingValue = pendingValue.length > 0 ? pendingValue + " " + cont : cont;
+          pendingOff = -1;
+        }
+        pos = nl < 0 ? headLen : nl + 1;
+        continue;
+      }
     }
-    const cr = head.indexOf("\r", pos);
-    if (cr >= 0 && cr < end)
-      firstError ??= new SipParseError("SIP_ERR_HEADER", "bare CR in the header section");
-    if (end - pos > maxLine)
-      return failure("SIP_ERR_TOO_LARGE", "header line too long", undefined, partialOf(sl, headers));
-    const c0 = head.charCodeAt(pos);
-    if (c0 === 0x20 || c0 === 0x09) {
-      const cont = trimWs(head.slice(pos, end));
-      if (!hasPending)
-        firstError ??= new SipParseError("SIP_ERR_HEADER", "continuation line before any header");
-      else if (cont.length > 0) {
-        pendingValue = pendingValue.length > 0 ? pendingValue + " " + cont : cont;
-        pendingOff = -1;
+    if (hasPending) {
+      let parsed: SipResult<unknown> | undefined;
+      if (pendingKey === "content-length") {
+        if (clValue === undefined) {
+          clValue = pendingValue;
+          parsed = cl = parseContentLength(pendingValue);
+        } else if (clValue !== pendingValue) clConflict = true;
+      }
+      if (parsed === undefined && pendingCheck >= 0 && strict && firstError === undefined) {
+        parsed = typedValue(pendingCheck, pendingValue, hb, pendingOff);
+        if (parsed !== undefined) {
+          if (!parsed.ok) strictError ??= parsed.error;
+          else if (
+            method !== undefined &&
+            pendingKey === "cseq" &&
+            (parsed.value as CSeq).method !== method
+          ) {
+            strictError ??= new SipParseError(
+              "SIP_ERR_CSEQ_MISMATCH",
+              `CSeq method ${(parsed.value as CSeq).method} differs from ${method}`,
+              "cseq",
+            );
+          }
+        }
+      }
+      const h = new HeaderLine(pendingName, pendingKey, pendingValue, parsed);
+      // Credentials, parsed on first access only, keep their bytes for that parse (-1: folded).
+      if (pendingKeep && parsed === undefined && pendingOff >= 0) HeaderLine.keepSource(h, hb, pendingOff);
+      headers.push(h);
+      hasPending = false;
+    }
+    if (atEnd) break;
+    // field-name = token (RFC 3261 §7.3.1, §25.1): check the characters and hash the name for
+    // the interned-name table in one pass, then HCOLON = *( SP / HTAB ) ":".
+    let nameEnd = pos;
+    let hash = 0;
+    while (nameEnd < end) {
+      const c = hb[ho + nameEnd] as number;
+      if (TOKEN[c] !== 1) break; // a byte: TOKEN has 256 entries
+      hash = nameHashStep(hash, c);
+      nameEnd++;
+    }
+    let colon = nameEnd;
+    while (colon < end && (hb[ho + colon] === 0x20 || hb[ho + colon] === 0x09)) colon++;
+    if (nameEnd > pos && colon < end && hb[ho + colon] === 0x3a) {
+      const found = lookupName(hb, ho + pos, ho + nameEnd, hash);
+      if (found >= 0) {
+        pendingName = (found & 1) === 1 ? entryUsual(found >> 1) : head.slice(pos, nameEnd);
+        pendingKey = entryKey(found >> 1);
+        pendingCheck = ENTRY_CHECK[found >> 1] as number;
+        pendingKeep = ENTRY_KEEP[found >> 1] === 1;
+      } else {
+        pendingName = head.slice(pos, nameEnd);
+        pendingKey = headerKey(pendingName);
+        pendingCheck = checkOfKey(pendingKey);
+        pendingKeep = false;
+      }
+      // The value without leading/trailing SP/HTAB, sliced once.
+      let vs = colon + 1;
+      let ve = end;
+      while (vs < ve && (hb[ho + vs] === 0x20 || hb[ho + vs] === 0x09)) vs++;
+      while (ve > vs && (hb[ho + ve - 1] === 0x20 || hb[ho + ve - 1] === 0x09)) ve--;
+      pendingValue = head.slice(vs, ve);
+      pendingOff = ho + vs;
+      hasPending = true;
+      if (headers.length >= maxHeaders) {
+        return failure(
+          "SIP_ERR_TOO_LARGE",
+          `more than ${maxHeaders} header lines`,
+          undefined,
+          partialOf(sl, headers),
+        );
       }
     } else {
-      if (hasPending) {
-        const h = new HeaderLine(pendingName, pendingKey, pendingValue);
-        headers.push(h);
-        offsets.push(pendingOff);
-        checks.push(pendingCheck);
-        if (pendingKey === "content-length") {
-          if (clValue === undefined) {
-            clValue = pendingValue;
-            clHeader = h;
-          } else if (clValue !== pendingValue) clConflict = true;
-        }
-        hasPending = false;
-      }
-      // field-name = token (RFC 3261 §7.3.1, §25.1): check the characters and hash the name for
-      // the interned-name table in one pass, then HCOLON = *( SP / HTAB ) ":".
-      let nameEnd = pos;
-      let hash = 0;
-      while (nameEnd < end) {
-        const c = hb[ho + nameEnd] as number;
-        if (TOKEN[c] !== 1) break; // a byte: TOKEN has 256 entries
-        hash = nameHashStep(hash, c);
-        nameEnd++;
-      }
-      let colon = nameEnd;
-      while (colon < end && (hb[ho + colon] === 0x20 || hb[ho + colon] === 0x09)) colon++;
-      if (nameEnd > pos && colon < end && hb[ho + colon] === 0x3a) {
-        const found = lookupName(hb, ho + pos, ho + nameEnd, hash);
-        if (found >= 0) {
-          pendingName = (found & 1) === 1 ? entryUsual(found >> 1) : head.slice(pos, nameEnd);
-          pendingKey = entryKey(found >> 1);
-          pendingCheck = ENTRY_CHECK[found >> 1] as number;
-        } else {
-          pendingName = head.slice(pos, nameEnd);
-          pendingKey = headerKey(pendingName);
-          pendingCheck = checkOfKey(pendingKey);
-        }
-        // The value without leading/trailing SP/HTAB, sliced once.
-        let vs = colon + 1;
-        let ve = end;
-        while (vs < ve && (hb[ho + vs] === 0x20 || hb[ho + vs] === 0x09)) vs++;
-        while (ve > vs && (hb[ho + ve - 1] === 0x20 || hb[ho + ve - 1] === 0x09)) ve--;
-        pendingValue = head.slice(vs, ve);
-        pendingOff = ho + vs;
-        hasPending = true;
-        if (headers.length >= maxHeaders) {
-          return failure(
-            "SIP_ERR_TOO_LARGE",
-            `more than ${maxHeaders} header lines`,
-            undefined,
-            partialOf(sl, headers),
-          );
-        }
-      } else {
-        firstError ??= badHeaderLine(head, pos, end);
-      }
+      firstError ??= badHeaderLine(head, pos, end);
     }
     pos = nl < 0 ? headLen : nl + 1;
-  }
-  if (hasPending) {
-    const h = new HeaderLine(pendingName, pendingKey, pendingValue);
-    headers.push(h);
-    offsets.push(pendingOff);
-    checks.push(pendingCheck);
-    if (pendingKey === "content-length") {
-      if (clValue === undefined) {
-        clValue = pendingValue;
-        clHeader = h;
-      } else if (clValue !== pendingValue) clConflict = true;
-    }
   }
   if (firstError !== undefined) {
     firstError.partial = partialOf(sl, headers);
@@ -235,8 +256,7 @@ export function parseMessage(input: Uint8Array | string, options?: ParseOptions)
       partialOf(sl, headers),
     );
   }
-  if (clValue !== undefined) {
-    const cl = parseContentLength(clValue);
+  if (cl !== undefined) {
     if (!cl.ok)
       return failure("SIP_ERR_CONTENT_LENGTH", cl.error.message, "content-length", partialOf(sl, headers));
     if (cl.value > available) {
@@ -248,8 +268,6 @@ export function parseMessage(input: Uint8Array | string, options?: ParseOptions)
       );
     }
     bodyLength = cl.value;
-    // The strict check and getContentLength would parse the same value with the same function.
-    if (clHeader !== undefined) HeaderLine.remember(clHeader, cl);
   } else if (options?.requireContentLength === true) {
     return failure(
       "SIP_ERR_CONTENT_LENGTH",
@@ -266,7 +284,7 @@ export function parseMessage(input: Uint8Array | string, options?: ParseOptions)
       : { kind: "response", status: sl.status, reason: sl.reason, headers, body };
 
   if (strict) {
-    const err = checkStrict(message, hb, offsets, checks, ho + sl.uriStart);
+    const err = uriError(message, hb, ho + sl.uriStart) ?? strictError;
     if (err !== undefined) {
       err.partial = partialOf(sl, headers);
       return { ok: false, error: err };
@@ -290,49 +308,33 @@ function partialOf(sl: StartLine, headers: readonly SipHeader[]): PartialMessage
 }
 
 /**
- * The RFC 4475 §3.1.2 checks: Request-URI, typed headers, CSeq method (RFC 3261 §8.1.1.5). `hb`
- * holds the byte stand-ins the values were sliced from, at `offsets` (-1: folded, not a slice);
- * `checks` the check number of each header (-1: none).
+ * The typed value of a finished line by its check number, over `hb` at `off` (-1: folded, not a
+ * slice of the input: over stand-ins of the value); undefined when the check only validated it
+ * (see STRICT_VALIDATORS) and it can be built on first access.
  */
-function checkStrict(
-  m: SipMessage,
-  hb: Uint8Array,
-  offsets: readonly number[],
-  checks: readonly number[],
-  uriOff: number,
-): SipParseError | undefined {
-  // The usual Request-URI (sip/sips, no ?headers) is only validated; anything else is parsed for
-  // the verdict and the error.
-  if (m.kind === "request" && !isPlainSipUriAt(m.uri, hb, uriOff)) {
-    const u = parseUriAt(m.uri, hb, uriOff);
-    if (!u.ok) return new SipParseError("SIP_ERR_REQUEST_URI", `Request-URI: ${u.error.message}`);
-    // RFC 3261 §19.1.1: headers are not allowed in a Request-URI (RFC 4475 §3.1.2.11).
-    if (u.value.kind === "sip" && u.value.headers.length > 0) {
-      return new SipParseError(
-        "SIP_ERR_REQUEST_URI",
-        "Request-URI carries ?headers, not allowed in a Request-URI (RFC 3261 §19.1.5)",
-      );
-    }
-  }
-  const headers = m.headers;
-  for (let k = 0; k < headers.length; k++) {
-    const c = checks[k] as number;
-    if (c < 0) continue;
-    const h = headers[k] as SipHeader;
-    const p = CHECK_PARSERS[c] as Parser;
-    const off = offsets[k] as number;
-    // Headers with a validator are built on first access when valid (see STRICT_VALIDATORS).
-    const v = CHECK_VALIDATORS[c];
-    if (v !== undefined && off >= 0 && v(h.value, hb, off)) continue;
-    const r = off < 0 ? parseHeaderLineWith(h, p) : parseHeaderLineWith(h, p, hb, off);
-    if (!r.ok) return r.error;
-    if (h.key === "cseq" && m.kind === "request" && (r.value as CSeq).method !== m.method) {
-      return new SipParseError(
-        "SIP_ERR_CSEQ_MISMATCH",
-        `CSeq method ${(r.value as CSeq).method} differs from ${m.method}`,
-        "cseq",
-      );
-    }
+function typedValue(c: number, value: string, hb: Uint8Array, off: number): SipResult<unknown> | undefined {
+  const p = CHECK_PARSERS[c] as Parser;
+  if (off < 0) return p(value, shadowOnce(value), 0);
+  const v = CHECK_VALIDATORS[c];
+  if (v !== undefined && v(value, hb, off)) return undefined;
+  return p(value, hb, off);
+}
+
+/**
+ * The RFC 4475 §3.1.2 check of the Request-URI (the header values are checked as their lines are
+ * finished). The usual Request-URI (sip/sips, no ?headers) is only validated; anything else is
+ * parsed for the verdict and the error. `hb[uriOff]` is the Request-URI's first byte.
+ */
+function uriError(m: SipMessage, hb: Uint8Array, uriOff: number): SipParseError | undefined {
+  if (m.kind !== "request" || isPlainSipUriAt(m.uri, hb, uriOff)) return undefined;
+  const u = parseUriAt(m.uri, hb, uriOff);
+  if (!u.ok) return new SipParseError("SIP_ERR_REQUEST_URI", `Request-URI: ${u.error.message}`);
+  // RFC 3261 §19.1.1: headers are not allowed in a Request-URI (RFC 4475 §3.1.2.11).
+  if (u.value.kind === "sip" && u.value.headers.length > 0) {
+    return new SipParseError(
+      "SIP_ERR_REQUEST_URI",
+      "Request-URI carries ?headers, not allowed in a Request-URI (RFC 3261 §19.1.5)",
+    );
   }
   return undefined;
 }
