@@ -203,3 +203,12 @@ export async function until(check: () => boolean, what = "condition"): Promise<v
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** `until` for a check that reads an asynchronous database. */
+export async function untilAsync(check: () => Promise<boolean>, what = "condition"): Promise<void> {
+  for (let i = 0; ; i++) {
+    if (await check()) return;
+    if (i > 1500) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
