@@ -38,7 +38,7 @@ export interface OpenedPostgres {
   db: PgDatabase;
   pool: pg.Pool;
   /** Ends the pool (waits for checked-out clients to be released). */
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 /** Times are bigint epoch ms (schema-pg/accounts.ts `ms`): raw queries read numbers, not strings. */
