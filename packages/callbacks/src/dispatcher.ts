@@ -350,8 +350,9 @@ export class Dispatcher {
     return d.leaseUntil - Date.now() >= (this.#o.leaseMarginMs ?? 10_000);
   }
 
-  /** Forgets a leased lane head without an attempt. */
+  /** Forgets a leased lane head without an attempt, and gives its lease back for any node to claim. */
   #drop(lane: Lane, head: PendingDelivery): void {
+    void this.#claims?.release([head.id]);
     lane.items.shift();
     this.#known.delete(head.id);
     this.stats.pending--;

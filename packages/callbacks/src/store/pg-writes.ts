@@ -241,8 +241,10 @@ export class PgWrites {
   }
 }
 
+/** Connection failures (node's `E*` codes, pg's "Connection terminated"), SQLSTATE 08 and 57P. */
 function unreachable(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;
-  if (typeof code !== "string") return true; // a socket error, not an answer from the server
-  return code.startsWith("08") || code.startsWith("57P") || code.startsWith("E");
+  if (typeof code === "string")
+    return code.startsWith("08") || code.startsWith("57P") || code.startsWith("E");
+  return err instanceof Error && /connection|terminated|timeout/i.test(err.message);
 }
