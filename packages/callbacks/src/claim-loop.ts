@@ -1,8 +1,8 @@
 /**
  * Claims lane heads for a dispatcher on a shared database (PostgreSQL, several delivery nodes):
- * as much as the dispatcher has room for, whenever asked (results committed, events accepted here)
- * and every poll interval (events accepted by other nodes, retries coming due, leases of a dead
- * node running out). One claim at a time; a request during a claim runs another right after it.
+ * as much as the dispatcher has room for, whenever asked (results committed, events accepted here
+ * or, through LISTEN/NOTIFY, by another process) and every poll interval (retries coming due,
+ * leases of a dead node running out, a missed notification). One claim at a time; a request during a claim runs another right after it.
  */
 import type { Logger } from "./logger.js";
 import type { ClaimedDelivery, LeasedDeliveries } from "./store/callback-store.js";
@@ -23,6 +23,7 @@ export class ClaimLoop {
   #again = false;
   #timer: NodeJS.Timeout | null = null;
   #lastErrorLogAt = 0;
+  #listening: Promise<(() => Promise<void>) | null> | null = null;
 
   constructor(source: LeasedDeliveries, logger: Logger, options: ClaimLoopOptions) {
     this.#source = source;
@@ -35,6 +36,12 @@ export class ClaimLoop {
     this.#running = true;
     this.#timer = setInterval(() => this.request(), this.#o.pollIntervalMs);
     this.#timer.unref();
+    this.#listening = this.#source
+      .listen(() => this.request())
+      .catch((err: unknown) => {
+        this.#logger.warn({ err }, "cannot LISTEN for new deliveries; polling only");
+        return null;
+      });
     this.request();
   }
 
@@ -56,6 +63,9 @@ export class ClaimLoop {
   async stop(): Promise<void> {
     this.#running = false;
     if (this.#timer) clearInterval(this.#timer);
+    const unlisten = await this.#listening;
+    this.#listening = null;
+    await unlisten?.();
     await this.#claiming;
   }
 

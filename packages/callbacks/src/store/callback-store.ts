@@ -74,6 +74,11 @@ export interface LeasedDeliveries {
   claim(limit: number, now: number): Promise<ClaimedDelivery[]>;
   /** Gives back this node's leases on deliveries it claimed and did not attempt. */
   release(ids: readonly string[]): Promise<void>;
+  /**
+   * Calls `wake` when another process wrote new deliveries (LISTEN/NOTIFY), so they are claimed
+   * without waiting for the next poll; resolves to a function that stops listening.
+   */
+  listen(wake: () => void): Promise<() => Promise<void>>;
 }
 
 export interface ClaimedDelivery extends PendingDelivery {

@@ -6,7 +6,7 @@ import { afterAll, afterEach, expect, it } from "vitest";
 import type { PgDatabase } from "@hookline/db/pg";
 import { createCallbackEngine } from "../engine.js";
 import { silentLogger } from "../logger.js";
-import { sipEvent } from "../test-support.js";
+import { receiver, sipEvent, until, untilAsync } from "../test-support.js";
 import type { DialectDb } from "../testing/dialects.js";
 import { openDialect, stopPostgres } from "../testing/dialects.js";
 import type { ClaimedDelivery } from "./callback-store.js";
@@ -81,4 +81,40 @@ it("nodes claiming at the same moment never get the same lane", async () => {
   expect(all.every((d) => d.seq === 1)).toBe(true);
   expect(new Set(all.map((d) => d.callId)).size).toBe(all.length);
   expect(all).toHaveLength(20);
+});
+
+it("a delivery node that polls once a minute is woken by another process's accepted events (LISTEN/NOTIFY)", async () => {
+  t = await openDialect("postgres");
+  const acc = await t.seedAccount();
+  const r = await receiver();
+  try {
+    await t.addCallback({ accountId: acc, url: r.url, events: ["sip.*"] });
+    const deliverer = createCallbackEngine({
+      db: await t.reopen(),
+      allowlist: "127.0.0.1",
+      logger: silentLogger,
+      pollIntervalMs: 60_000,
+    });
+    deliverer.start();
+    const acceptor = createCallbackEngine({ db: t.db, logger: silentLogger, deliver: false });
+    acceptor.start();
+    try {
+      // The deliverer's LISTEN is in place (its connection's last statement).
+      const pool = (t.db as PgDatabase).$client;
+      await untilAsync(async () => {
+        const { rows } = await pool.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'LISTEN hookline_deliveries'",
+        );
+        return rows[0]!.n === 1;
+      }, "the deliverer listening");
+      const { deliveryIds } = await acceptor.accept(sipEvent(acc, "call_n", 1));
+      await until(() => r.received.length === 1, "delivered before the next poll");
+      expect(r.received[0]!.headers["webhook-id"]).toBe(deliveryIds[0]);
+    } finally {
+      await acceptor.stop();
+      await deliverer.stop({ deadlineMs: 100 });
+    }
+  } finally {
+    await r.close();
+  }
 });

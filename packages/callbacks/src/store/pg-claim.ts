@@ -10,7 +10,9 @@
  * delivery's body and callback too: one round trip gives the dispatcher all it needs to send.
  */
 import type { PgDatabase } from "@hookline/db/pg";
+import type { Logger } from "../logger.js";
 import type { ClaimedDelivery } from "./callback-store.js";
+import { DELIVERIES_CHANNEL } from "./pg-writes.js";
 import { callbackInfo } from "./sqlite-store.js";
 
 type Pool = PgDatabase["$client"];
@@ -97,4 +99,39 @@ export async function releaseLeases(pool: Pool, node: string, ids: readonly stri
      WHERE id = ANY($1::text[]) AND lease_owner = $2 AND status = 'pending'`,
     [ids, node],
   );
+}
+
+/**
+ * LISTENs on a client of its own for new deliveries. A lost connection is logged and not
+ * re-established here: the claim loop's polling still finds everything, only later.
+ */
+export async function listenForDeliveries(
+  pool: Pool,
+  wake: () => void,
+  logger: Logger,
+): Promise<() => Promise<void>> {
+  const client = await pool.connect();
+  let released = false;
+  const release = (err?: Error) => {
+    if (released) return;
+    released = true;
+    client.removeListener("notification", wake);
+    client.release(err);
+  };
+  client.on("notification", wake);
+  client.on("error", (err) => {
+    logger.warn({ err }, "lost the LISTEN connection; new deliveries are found by polling");
+    release(err);
+  });
+  try {
+    await client.query(`LISTEN ${DELIVERIES_CHANNEL}`);
+  } catch (err) {
+    release(err as Error);
+    throw err;
+  }
+  return async () => {
+    if (released) return;
+    await client.query(`UNLISTEN ${DELIVERIES_CHANNEL}`).catch(() => {});
+    release();
+  };
 }

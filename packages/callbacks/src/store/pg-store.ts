@@ -16,7 +16,7 @@ import { pgSchema } from "@hookline/db/pg";
 import type { Logger } from "../logger.js";
 import type { CallbackStore, CallbacksReader, LeasedDeliveries } from "./callback-store.js";
 import { attemptError, responseExcerpt } from "./callback-store.js";
-import { claimHeads, releaseLeases } from "./pg-claim.js";
+import { claimHeads, listenForDeliveries, releaseLeases } from "./pg-claim.js";
 import type { PgWritesOptions } from "./pg-writes.js";
 import { PgWrites } from "./pg-writes.js";
 
@@ -46,6 +46,7 @@ export function createPgStore(db: PgDatabase, options: PgStoreOptions): Callback
     leaseMs,
     claim: (limit, now) => claimHeads(pool, node, limit, now, now + leaseMs),
     release: (ids) => releaseLeases(pool, node, ids),
+    listen: (wake) => listenForDeliveries(pool, wake, logger),
   };
 
   const store: CallbackStore = {

@@ -13,6 +13,9 @@ import type { Logger } from "../logger.js";
 
 type Pool = PgDatabase["$client"];
 
+/** The NOTIFY channel that says new deliveries were written (LISTENed to by delivery nodes). */
+export const DELIVERIES_CHANNEL = "hookline_deliveries";
+
 export interface EventRow {
   id: string;
   accountId: string;
@@ -237,7 +240,9 @@ export class PgWrites {
           AS v(id, status, attempt_count, last_attempt_at, last_status_code, last_error, next_attempt_at, completed_at)
         WHERE deliveries.id = v.id AND deliveries.status = 'pending' AND deliveries.lease_owner = ${node})`);
     }
-    await this.#pool.query(`WITH ${parts.join(",\n")} SELECT 1`, params);
+    // New deliveries wake the delivery nodes listening (delivered at commit; polling covers a miss).
+    const tail = deliveries.length > 0 ? `SELECT pg_notify('${DELIVERIES_CHANNEL}', '')` : "SELECT 1";
+    await this.#pool.query(`WITH ${parts.join(",\n")} ${tail}`, params);
   }
 }
 
