@@ -127,10 +127,10 @@ export function createCallbackEngine(options: CallbackEngineOptions): CallbackEn
   let started = false;
   let stopped: Promise<void> | undefined;
 
-  // Events are matched in batches, one per event-loop turn: the matcher then reads each account's
-  // change counter once per batch instead of once per event (a call makes about twenty events).
   /** Batches whose reads are loading (asynchronous database): stop() waits for them. */
   const preparing = new Set<Promise<void>>();
+  // Events are matched in batches, one per event-loop turn: the matcher then reads each account's
+  // change counter once per batch instead of once per event (a call makes about twenty events).
   let queue: Array<{ event: HooklineEvent; done: (r: Promise<AcceptResult>) => void }> = [];
   const matchQueued = () => {
     const batch = queue;
