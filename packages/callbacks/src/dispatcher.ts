@@ -3,24 +3,24 @@
  * order, the next only after the previous succeeded or gave up. Lanes compete for bounded
  * concurrency: global, per endpoint (URL origin) and per account, so a slow or failing tenant
  * waits in its own queues and cannot starve others. Each endpoint has a circuit breaker.
+ *
+ * Where deliveries come from depends on the store: on SQLite this dispatcher owns every pending
+ * delivery of the database (loaded at start, then polled); on PostgreSQL it holds only the lane
+ * heads it claimed with a lease (claim-loop.ts), and drops each after its attempt: the next head,
+ * or the retry, is claimed again by whichever node comes first, so `seq` order holds across nodes.
  */
-import { and, eq, gt, lte } from "@hookline/db";
-import type { Database, Schema } from "@hookline/db";
 import type { CircuitBreakerOptions } from "./circuit-breaker.js";
 import { CircuitBreaker } from "./circuit-breaker.js";
-import type { HttpClient, HttpResult } from "./http/client.js";
+import type { HttpClient } from "./http/client.js";
 import type { Logger } from "./logger.js";
 import type { PendingDelivery } from "./pending-delivery.js";
 import { compareDeliveries, laneKey } from "./pending-delivery.js";
 import type { Lane } from "./lane-scheduler.js";
 import { Deque, TimerHeap } from "./lane-scheduler.js";
-import type { GroupCommit } from "./group-commit.js";
 import type { AttemptOutcome, RetryPolicy } from "./retry-policy.js";
-import { classifyStatus, parseRetryAfter } from "./retry-policy.js";
-import { webhookHeaders } from "./signing.js";
-import type { CallbackInfo } from "./delivery-log.js";
-import { DeliveryLog } from "./delivery-log.js";
-import { tables } from "./tables.js";
+import { sendAttempt } from "./attempt.js";
+import type { CallbackInfo, CallbackStore, ClaimedDelivery } from "./store/callback-store.js";
+import { ClaimLoop } from "./claim-loop.js";
 
 export interface DispatcherLimits {
   /** Attempts in flight in this process. Default 256. */
@@ -32,14 +32,15 @@ export interface DispatcherLimits {
 }
 
 export interface DispatcherOptions {
-  db: Database;
+  store: CallbackStore;
   client: HttpClient;
   retry: RetryPolicy;
-  group: GroupCommit;
+  /** Leased deliveries: an attempt starts only while its lease has at least this left (the HTTP total timeout). */
+  leaseMarginMs?: number;
   logger: Logger;
   limits?: DispatcherLimits;
   breaker?: Omit<CircuitBreakerOptions, "now">;
-  /** How often the outbox is scanned for deliveries written by other processes or replayed. */
+  /** How often the outbox is scanned (or claimed from) for deliveries written by other processes or replayed. */
   pollIntervalMs?: number;
   /** Called after each attempt (tests and the benchmark observe with it). */
   onAttempt?: (info: AttemptInfo) => void;
@@ -76,8 +77,8 @@ interface Endpoint extends Slot {
 export class Dispatcher {
   readonly stats: DispatcherStats = { attempts: 0, succeeded: 0, failed: 0, inFlight: 0, pending: 0 };
   readonly #o: DispatcherOptions;
-  readonly #t;
-  readonly #log: DeliveryLog;
+  readonly #store: CallbackStore;
+  readonly #claims: ClaimLoop | null;
   readonly #lanes = new Map<string, Lane>();
   readonly #known = new Set<string>();
   readonly #ready = new Deque<Lane>();
@@ -96,29 +97,54 @@ export class Dispatcher {
 
   constructor(options: DispatcherOptions) {
     this.#o = options;
-    this.#t = tables(options.db);
-    this.#log = new DeliveryLog(options.db, options.group, options.logger);
+    this.#store = options.store;
     this.#max = options.limits?.maxConcurrency ?? 256;
+    const source = options.store.deliveries;
+    this.#claims =
+      source.kind === "leased"
+        ? new ClaimLoop(source, options.logger, {
+            room: () => this.#max - this.stats.pending,
+            take: (claimed) => this.enqueue(claimed),
+            pollIntervalMs: options.pollIntervalMs ?? 1000,
+          })
+        : null;
     this.#perEndpoint = options.limits?.perEndpoint ?? 32;
     this.#perAccount = options.limits?.perAccount ?? 64;
   }
 
-  /** Loads every pending delivery (after a crash: including the ones that were in flight). */
+  /**
+   * Owned: loads every pending delivery (after a crash: including the ones that were in flight).
+   * Leased: starts claiming.
+   */
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    const { deliveries } = this.#t;
-    const rows = this.#o.db.select().from(deliveries).where(eq(deliveries.status, "pending")).all();
-    this.enqueue(rows.map((r) => this.#fromRow(r)));
+    if (this.#claims) {
+      this.#store.onResultsCommitted = () => this.#claims?.request();
+      this.#claims.start();
+      return;
+    }
+    this.enqueue(this.#owned().loadPending());
     this.#lastPollAt = Date.now();
     const interval = this.#o.pollIntervalMs ?? 1000;
     this.#pollTimer = setInterval(() => this.#poll(), interval);
     this.#pollTimer.unref();
   }
 
+  /** Whether deliveries are claimed with leases (PostgreSQL): then `enqueue` is not for accepted events. */
+  get leased(): boolean {
+    return this.#claims !== null;
+  }
+
+  /** Leased: something new may be claimable (this process accepted events). */
+  nudge(): void {
+    this.#claims?.request();
+  }
+
   /** Stops starting attempts; waits for the ones in flight until `deadlineMs` from now. */
   async stop(deadlineMs: number): Promise<boolean> {
     this.#running = false;
+    await this.#claims?.stop();
     if (this.#pollTimer) clearInterval(this.#pollTimer);
     if (this.#wakeTimer) clearTimeout(this.#wakeTimer);
     for (const ep of this.#endpoints.values()) if (ep.probeTimer) clearTimeout(ep.probeTimer);
@@ -127,7 +153,12 @@ export class Dispatcher {
     const drained = Promise.all([...this.#inFlight]).then(() => true as const);
     const finished = await Promise.race([drained, deadline]);
     clearTimeout(timer);
-    this.#o.group.flush();
+    await this.#store.flush();
+    if (this.#claims) {
+      // Claimed and never started: give the leases back instead of letting them run out.
+      const unstarted = [...this.#lanes.values()].flatMap((l) => (l.busy ? l.items.slice(1) : l.items));
+      await this.#claims.release(unstarted.map((d) => d.id));
+    }
     return finished;
   }
 
@@ -157,43 +188,29 @@ export class Dispatcher {
     this.#pump();
   }
 
-  #fromRow(r: Schema["deliveries"]["$inferSelect"]): PendingDelivery {
-    return {
-      id: r.id,
-      eventId: r.eventId,
-      callbackId: r.callbackId,
-      accountId: r.accountId,
-      callId: r.callId,
-      seq: r.seq,
-      attemptCount: r.attemptCount,
-      nextAttemptAt: r.nextAttemptAt ?? r.createdAt,
-      createdAt: r.createdAt,
-      acceptedAt: r.createdAt,
-    };
+  #owned() {
+    const source = this.#store.deliveries;
+    if (source.kind !== "owned") throw new Error("the dispatcher does not own this store's deliveries");
+    return source;
   }
 
   /** Deliveries written by another process, or replayed through the API, since the last poll. */
   #poll(): void {
     if (!this.#running) return;
     // Commit what this process finished first, or a delivery done in memory but not yet on disk
-    // would look pending and be sent twice.
-    this.#o.group.flush();
+    // would look pending and be sent twice (SQLite's flush is synchronous).
+    void this.#store.flush();
     const now = Date.now();
-    const { deliveries } = this.#t;
+    const source = this.#owned();
     try {
-      const due = and(
-        eq(deliveries.status, "pending"),
-        gt(deliveries.nextAttemptAt, this.#lastPollAt - 5_000),
-        lte(deliveries.nextAttemptAt, now),
-      );
+      const since = this.#lastPollAt - 5_000;
       // Ids first: at saturation the window holds thousands of this process's own deliveries, and
       // building full rows for them was ~5% of the CPU. Full rows only when something is new.
-      const ids = this.#o.db.select({ id: deliveries.id }).from(deliveries).where(due).all();
+      const ids = source.dueIds(since, now);
       this.#lastPollAt = now;
-      if (ids.some((r) => !this.#known.has(r.id))) {
-        const rows = this.#o.db.select().from(deliveries).where(due).all();
-        const fresh = rows.filter((r) => !this.#known.has(r.id));
-        if (fresh.length > 0) this.enqueue(fresh.map((r) => this.#fromRow(r)));
+      if (ids.some((id) => !this.#known.has(id))) {
+        const fresh = source.due(since, now).filter((r) => !this.#known.has(r.id));
+        if (fresh.length > 0) this.enqueue(fresh);
       }
     } catch (err) {
       this.#o.logger.error({ err }, "outbox poll failed");
@@ -241,7 +258,13 @@ export class Dispatcher {
       const head = lane.items[0];
       // A stale copy of a lane whose head was since rescheduled: the timer heap owns it now.
       if (lane.busy || !head || head.nextAttemptAt > Date.now()) continue;
-      const cb = this.#log.callback(head.callbackId);
+      if (this.#claims && !this.#leaseLeft(head as ClaimedDelivery)) {
+        // Too little lease left for a whole attempt: another node may take it over mid-attempt
+        // and send the next seq first. Let the lease run out; whoever claims it then sends it.
+        this.#drop(lane, head);
+        continue;
+      }
+      const cb = this.#callback(head);
       if (!cb || !cb.enabled || !cb.url) {
         const why = !cb ? "callback deleted" : !cb.url ? "callback url is invalid" : "callback disabled";
         this.#finishWithoutAttempt(lane, head, why);
@@ -302,7 +325,8 @@ export class Dispatcher {
         acct.inFlight--;
         this.stats.inFlight--;
         lane.busy = false;
-        if (done) {
+        // Leased: a retry goes back to the database (its lease cleared with the result) for any node.
+        if (done || this.#claims) {
           lane.items.shift();
           this.#known.delete(head.id);
           this.stats.pending--;
@@ -317,69 +341,50 @@ export class Dispatcher {
     void p.finally(() => this.#inFlight.delete(p));
   }
 
-  /** One HTTP attempt; resolves true when the delivery is finished (succeeded or failed). */
-  async #attempt(d: PendingDelivery, cb: CallbackInfo): Promise<boolean> {
-    const body = d.body ?? this.#log.eventBody(d.eventId);
-    delete d.body;
-    if (body === undefined) {
-      this.#log.recordFailed(d.id, "event no longer in the outbox");
-      this.stats.failed++;
-      return true;
-    }
-    const startedAt = Date.now();
-    const headers = webhookHeaders(cb, d.id, body, startedAt);
-    const res = await this.#o.client.post(cb.url as URL, body, headers);
-    const outcome = this.#outcome(res);
-    const attempt = d.attemptCount + 1;
-    d.attemptCount = attempt;
-    this.stats.attempts++;
-    if (outcome.kind !== "permanent")
-      this.#endpoint((cb.url as URL).origin).breaker.record(outcome.kind !== "retryable");
-
-    let final = true;
-    let status: "pending" | "succeeded" | "failed" = "failed";
-    let error = res.error;
-    if (outcome.kind === "success") status = "succeeded";
-    else if (outcome.kind === "gone") {
-      error = "410 Gone: callback disabled";
-      this.#log.disableCallback(d.callbackId, "receiver answered 410 Gone");
-    } else if (outcome.kind === "permanent") error = outcome.error;
-    else {
-      const decision = this.#o.retry.next(attempt, outcome.retryAfterMs);
-      if (decision.retry) {
-        final = false;
-        status = "pending";
-        d.nextAttemptAt = Date.now() + decision.delayMs;
-      } else {
-        error =
-          `retries exhausted after ${attempt} attempts` +
-          (error ? `: ${error}` : res.status ? `: HTTP ${res.status}` : "");
-      }
-    }
-    if (status === "succeeded") this.stats.succeeded++;
-    if (status === "failed") this.stats.failed++;
-    this.#log.recordAttempt(d, attempt, startedAt, res, status, error);
-    this.#o.onAttempt?.({
-      deliveryId: d.id,
-      attempt,
-      outcome: outcome.kind,
-      status: res.status,
-      acceptedAt: d.acceptedAt,
-      startedAt,
-      final,
-    });
-    return final;
+  #callback(d: PendingDelivery): CallbackInfo | null {
+    if (this.#claims) return (d as ClaimedDelivery).callback;
+    return this.#owned().callback(d.callbackId);
   }
 
-  #outcome(res: HttpResult): AttemptOutcome {
-    if (res.errorCode === "HOOKLINE_SSRF_BLOCKED")
-      return { kind: "permanent", error: res.error ?? "refused" };
-    if (res.status === null) return { kind: "retryable", retryAfterMs: null };
-    return classifyStatus(res.status, parseRetryAfter(res.headers["retry-after"], Date.now()));
+  #leaseLeft(d: ClaimedDelivery): boolean {
+    return d.leaseUntil - Date.now() >= (this.#o.leaseMarginMs ?? 10_000);
+  }
+
+  /** Forgets a leased lane head without an attempt, and gives its lease back for any node to claim. */
+  #drop(lane: Lane, head: PendingDelivery): void {
+    void this.#claims?.release([head.id]);
+    lane.items.shift();
+    this.#known.delete(head.id);
+    this.stats.pending--;
+    this.#schedule(lane);
+  }
+
+  /** One HTTP attempt; resolves true when the delivery is finished (succeeded or failed). */
+  #attempt(d: PendingDelivery, cb: CallbackInfo): Promise<boolean> {
+    const body = d.body ?? (this.#claims ? undefined : this.#owned().eventBody(d.eventId));
+    delete d.body;
+    if (body === undefined) {
+      this.#store.recordFailed(d.id, "event no longer in the outbox");
+      this.stats.failed++;
+      return Promise.resolve(true);
+    }
+    return sendAttempt(
+      {
+        client: this.#o.client,
+        retry: this.#o.retry,
+        store: this.#store,
+        stats: this.stats,
+        breaker: (origin) => this.#endpoint(origin).breaker,
+        onAttempt: this.#o.onAttempt,
+      },
+      d,
+      cb,
+      body,
+    );
   }
 
   #finishWithoutAttempt(lane: Lane, head: PendingDelivery, why: string): void {
-    this.#log.recordFailed(head.id, why);
+    this.#store.recordFailed(head.id, why);
     this.stats.failed++;
     lane.items.shift();
     this.#known.delete(head.id);

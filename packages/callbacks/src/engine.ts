@@ -8,8 +8,13 @@
  * `bus.publish(event)` is fire-and-forget; `engine.accept(event)` resolves once the event is
  * durable (committed to the outbox) — after that it survives `kill -9` and is delivered at least
  * once, with the same `webhook-id` on every try.
+ *
+ * `db` is SQLite's (openDatabase, the default) or PostgreSQL's (openPostgres from
+ * `@hookline/db/pg`); on PostgreSQL any number of processes may deliver (`deliver: true`), each
+ * claiming deliveries with a lease (store/pg-store.ts).
  */
 import type { Callback, Database } from "@hookline/db";
+import { isPgDatabase, type PgDatabase } from "@hookline/db/pg";
 import type { CircuitBreakerOptions } from "./circuit-breaker.js";
 import type { AttemptInfo, DispatcherLimits, DispatcherStats } from "./dispatcher.js";
 import { Dispatcher } from "./dispatcher.js";
@@ -17,7 +22,6 @@ import type { EventBus } from "./event-bus.js";
 import type { HooklineEvent } from "./events.js";
 import { eventCallId, eventSeq } from "./events.js";
 import type { GroupCommitOptions } from "./group-commit.js";
-import { GroupCommit } from "./group-commit.js";
 import type { Resolver } from "./http/guarded-connector.js";
 import { HttpClient } from "./http/client.js";
 import type { Logger } from "./logger.js";
@@ -27,9 +31,16 @@ import { Outbox } from "./outbox.js";
 import { RetryPolicy } from "./retry-policy.js";
 import type { Allowlist } from "./ssrf.js";
 import { EMPTY_ALLOWLIST, parseAllowlist } from "./ssrf.js";
+import type { CallbackStore } from "./store/callback-store.js";
+import type { PgStoreOptions } from "./store/pg-store.js";
+import { createPgStore } from "./store/pg-store.js";
+import { createSqliteStore } from "./store/sqlite-store.js";
 
 export interface CallbackEngineOptions {
-  db: Database;
+  /** SQLite's database, PostgreSQL's, or a store built on one (closed by the engine's stop). */
+  db: Database | PgDatabase | CallbackStore;
+  /** PostgreSQL: this node's id (`lease_owner`) and how long a claim lasts (default 30 s). */
+  postgres?: Omit<PgStoreOptions, "logger">;
   /** When given, every published event is accepted. */
   bus?: EventBus;
   /** Parsed allow-list, or the raw `HOOKLINE_CALLBACK_ALLOWLIST` string. Empty by default. */
@@ -87,9 +98,9 @@ export class InvalidEventError extends Error {
 export function createCallbackEngine(options: CallbackEngineOptions): CallbackEngine {
   const logger = options.logger ?? callbacksLog;
   const allowlist = resolveAllowlist(options.allowlist, logger);
-  const group = new GroupCommit(options.db, logger, options.groupCommit);
-  const matcher = new Matcher(options.db, logger);
-  const outbox = new Outbox(options.db, group);
+  const store = openStore(options, logger);
+  const matcher = new Matcher(store.reader, logger);
+  const outbox = new Outbox(store);
   const client = new HttpClient({
     allowlist,
     logger,
@@ -97,13 +108,13 @@ export function createCallbackEngine(options: CallbackEngineOptions): CallbackEn
     connectionsPerOrigin: options.limits?.perEndpoint ?? 32,
   });
   const dispatcher = new Dispatcher({
-    db: options.db,
+    store,
     client,
+    leaseMarginMs: options.http?.totalTimeoutMs ?? 10_000,
     retry: new RetryPolicy({
       ...(options.retrySchedule ? { scheduleMs: options.retrySchedule } : {}),
       ...(options.retryJitter !== undefined ? { jitter: options.retryJitter } : {}),
     }),
-    group,
     logger,
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.breaker ? { breaker: options.breaker } : {}),
@@ -116,12 +127,29 @@ export function createCallbackEngine(options: CallbackEngineOptions): CallbackEn
   let started = false;
   let stopped: Promise<void> | undefined;
 
+  /** Batches whose reads are loading (asynchronous database): stop() waits for them. */
+  const preparing = new Set<Promise<void>>();
   // Events are matched in batches, one per event-loop turn: the matcher then reads each account's
   // change counter once per batch instead of once per event (a call makes about twenty events).
   let queue: Array<{ event: HooklineEvent; done: (r: Promise<AcceptResult>) => void }> = [];
   const matchQueued = () => {
     const batch = queue;
     queue = [];
+    const prepared = matcher.prepare(batch.map((b) => b.event));
+    if (prepared) {
+      // An asynchronous database: what the batch reads is loaded first, in one round trip.
+      const matched = prepared.then(
+        () => matchBatch(batch),
+        (err: unknown) => {
+          for (const { done } of batch)
+            done(Promise.reject(err instanceof Error ? err : new Error(String(err))));
+        },
+      );
+      preparing.add(matched);
+      void matched.finally(() => preparing.delete(matched));
+    } else matchBatch(batch);
+  };
+  const matchBatch = (batch: typeof queue) => {
     matcher.batch(() => {
       for (const { event, done } of batch) {
         // A match that throws (database gone, SQLITE_BUSY) fails its own event, not the batch.
@@ -140,7 +168,10 @@ export function createCallbackEngine(options: CallbackEngineOptions): CallbackEn
     if (callbacks.length === 0) return { deliveryIds: [] };
     matched++;
     const pending = await outbox.write(event, callbacks, Date.now());
-    if (deliver && started) dispatcher.enqueue(pending);
+    if (deliver && started) {
+      if (dispatcher.leased) dispatcher.nudge();
+      else dispatcher.enqueue(pending);
+    }
     return { deliveryIds: pending.map((p) => p.id) };
   };
   const accept = (event: HooklineEvent): Promise<AcceptResult> => {
@@ -173,12 +204,13 @@ export function createCallbackEngine(options: CallbackEngineOptions): CallbackEn
       stopped ??= (async () => {
         options.bus?.off("event", onEvent);
         if (queue.length > 0) matchQueued();
-        group.flush();
+        await Promise.all([...preparing]);
+        await store.flush();
         const drained = deliver ? await dispatcher.stop(deadlineMs) : true;
-        group.flush();
-        if (group.waiting > 0) {
+        await store.flush();
+        if (store.waiting > 0) {
           logger.error(
-            { items: group.waiting },
+            { items: store.waiting },
             "callback engine stopped with writes the database refused; they are lost",
           );
         }
@@ -188,6 +220,7 @@ export function createCallbackEngine(options: CallbackEngineOptions): CallbackEn
           logger.warn({ deadlineMs }, "callback engine stopped with attempts in flight; they stay pending");
           await client.destroy();
         }
+        if (store !== options.db) await store.close();
       })();
       return stopped;
     },
@@ -196,10 +229,24 @@ export function createCallbackEngine(options: CallbackEngineOptions): CallbackEn
       accepted,
       matched,
       filterErrors: matcher.stats.filterErrors,
-      commits: group.commits,
-      maxCommitMs: Math.round(group.maxCommitMs),
+      commits: store.commits,
+      maxCommitMs: Math.round(store.maxCommitMs),
     }),
   };
+}
+
+function openStore(options: CallbackEngineOptions, logger: Logger): CallbackStore {
+  const { db } = options;
+  if ("reader" in db) return db;
+  if (isPgDatabase(db)) {
+    const leaseMs = options.postgres?.leaseMs ?? 30_000;
+    const totalMs = options.http?.totalTimeoutMs ?? 10_000;
+    // A lease shorter than an attempt would let another node send the lane's next seq meanwhile.
+    if (leaseMs <= totalMs)
+      throw new Error(`postgres.leaseMs (${leaseMs}) must exceed http.totalTimeoutMs (${totalMs})`);
+    return createPgStore(db, { ...options.postgres, logger });
+  }
+  return createSqliteStore(db, logger, options.groupCommit);
 }
 
 function resolveAllowlist(spec: Allowlist | string | undefined, logger: Logger): Allowlist {

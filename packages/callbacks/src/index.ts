@@ -73,6 +73,10 @@ export { RetryPolicy, DEFAULT_RETRY_SCHEDULE_MS, parseRetryAfter } from "./retry
 export { CircuitBreaker } from "./circuit-breaker.js";
 export type { BreakerState, CircuitBreakerOptions } from "./circuit-breaker.js";
 export { createCallbackEngine, InvalidEventError } from "./engine.js";
+export { createSqliteStore } from "./store/sqlite-store.js";
+export { createPgStore, defaultNodeId } from "./store/pg-store.js";
+export type { PgStoreOptions } from "./store/pg-store.js";
+export type { CallbackStore } from "./store/callback-store.js";
 export type { CallbackEngine, CallbackEngineOptions, CallbackEngineStats, AcceptResult } from "./engine.js";
 export type { AttemptInfo, DispatcherLimits } from "./dispatcher.js";
 export {

@@ -2,6 +2,7 @@ import { eq, openDatabase } from "@hookline/db";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { silentLogger } from "./logger.js";
 import { Matcher } from "./matcher.js";
+import { createSqliteStore } from "./store/sqlite-store.js";
 import { tables } from "./tables.js";
 import type { TestDb } from "./test-support.js";
 import { addCallback, seedAccount, seedCall, sipEvent, tempDb } from "./test-support.js";
@@ -19,7 +20,7 @@ const ids = (m: Matcher, callId = "call_a") => m.match(sipEvent(acc, callId, 1))
 
 describe("matcher cache", () => {
   it("sees callbacks added, edited, disabled and deleted after it cached the account, on the same connection", () => {
-    const m = new Matcher(t.db, silentLogger);
+    const m = new Matcher(createSqliteStore(t.db, silentLogger).reader, silentLogger);
     expect(ids(m)).toEqual([]);
     const a = addCallback(t.db, { accountId: acc, url, events: ["sip.INVITE"] });
     expect(ids(m)).toEqual([a.id]);
@@ -48,7 +49,7 @@ describe("matcher cache", () => {
 
   it("keeps a call's own callbacks to that call", () => {
     seedCall(t.db, acc, "call_a");
-    const m = new Matcher(t.db, silentLogger);
+    const m = new Matcher(createSqliteStore(t.db, silentLogger).reader, silentLogger);
     expect(ids(m)).toEqual([]);
     const own = addCallback(t.db, { accountId: acc, url, events: ["sip.*"], callId: "call_a" });
     expect(ids(m, "call_a")).toEqual([own.id]);
@@ -56,7 +57,7 @@ describe("matcher cache", () => {
   });
 
   it("sees a change written by another connection to the same file (another process)", () => {
-    const m = new Matcher(t.db, silentLogger);
+    const m = new Matcher(createSqliteStore(t.db, silentLogger).reader, silentLogger);
     expect(ids(m)).toEqual([]);
     const other = openDatabase({ file: t.file });
     try {
@@ -74,7 +75,7 @@ describe("matcher cache", () => {
 
   it("sees a call's callback registered after the call's first event, and only for that call", () => {
     seedCall(t.db, acc, "call_a");
-    const m = new Matcher(t.db, silentLogger);
+    const m = new Matcher(createSqliteStore(t.db, silentLogger).reader, silentLogger);
     expect(ids(m, "call_a")).toEqual([]); // call_a's (empty) list is now cached
     const own = addCallback(t.db, { accountId: acc, url, events: ["sip.*"], callId: "call_a" });
     expect(ids(m, "call_a")).toEqual([own.id]);
@@ -83,7 +84,7 @@ describe("matcher cache", () => {
 
   it("does not reload an account when another account's callbacks change", () => {
     const other = seedAccount(t.db, "acc_other");
-    const m = new Matcher(t.db, silentLogger);
+    const m = new Matcher(createSqliteStore(t.db, silentLogger).reader, silentLogger);
     const a = addCallback(t.db, { accountId: acc, url, events: ["sip.INVITE"] });
     expect(ids(m)).toEqual([a.id]);
     const loads = m.stats.cacheLoads;
@@ -93,7 +94,7 @@ describe("matcher cache", () => {
   });
 
   it("reads an account's counter once per batch: a batch's events all see the callbacks of its start", () => {
-    const m = new Matcher(t.db, silentLogger);
+    const m = new Matcher(createSqliteStore(t.db, silentLogger).reader, silentLogger);
     let a = "";
     m.batch(() => {
       expect(ids(m)).toEqual([]);

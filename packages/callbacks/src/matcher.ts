@@ -10,13 +10,13 @@
  * triggers bump on every write to `callbacks` (a primary-key read, about 1 µs); any change drops
  * the account's entry.
  */
-import type { Callback, Database } from "@hookline/db";
+import type { Callback } from "@hookline/db";
 import type { HooklineEvent } from "./events.js";
 import { eventCallId } from "./events.js";
 import type { CompiledFilter } from "./filter.js";
 import { compileFilter } from "./filter.js";
 import type { Logger } from "./logger.js";
-import { statements } from "./statements.js";
+import type { CallbacksReader } from "./store/callback-store.js";
 
 /** Calls whose callbacks one account's entry remembers before it starts over (ended calls linger). */
 const MAX_CACHED_CALLS = 4096;
@@ -41,16 +41,6 @@ export interface MatcherStats {
   cacheLoads: number;
 }
 
-const versionQuery = (db: Database) =>
-  db.$client.prepare<[string], number>("select n from callbacks_version where account_id = ?").pluck();
-/** Whether a call has callbacks of its own: most have none, and this costs less than drizzle's query. */
-const callHasCallbacksQuery = (db: Database) =>
-  db.$client
-    .prepare<[string, string], number>(
-      "select 1 from callbacks where account_id = ? and call_id = ? and enabled = 1 limit 1",
-    )
-    .pluck();
-
 interface AccountCallbacks {
   version: number;
   /** Callbacks of the account itself (no call id). */
@@ -64,18 +54,23 @@ export class Matcher {
   readonly #filters = new Map<string, { source: string; filter: CompiledFilter | null }>();
   readonly #accounts = new Map<string, AccountCallbacks>();
   readonly #logger: Logger;
-  readonly #s;
-  readonly #version: ReturnType<typeof versionQuery>;
-  readonly #callHasCallbacks: ReturnType<typeof callHasCallbacksQuery>;
+  readonly #reader: CallbacksReader;
   #lastErrorLogAt = 0;
   /** Accounts whose counter was read in the current batch (see `batch`), or null outside one. */
   #checked: Set<string> | null = null;
 
-  constructor(db: Database, logger: Logger) {
+  constructor(reader: CallbacksReader, logger: Logger) {
     this.#logger = logger;
-    this.#s = statements(db);
-    this.#version = versionQuery(db);
-    this.#callHasCallbacks = callHasCallbacksQuery(db);
+    this.#reader = reader;
+  }
+
+  /**
+   * For an asynchronous database: loads what matching these events reads (one round trip per
+   * batch, not per event). Undefined when the reader is synchronous (SQLite): nothing to wait for.
+   */
+  prepare(events: readonly HooklineEvent[]): Promise<void> | undefined {
+    if (!this.#reader.prepare) return undefined;
+    return this.#reader.prepare(events.map((e) => ({ accountId: e.data.accountId, callId: eventCallId(e) })));
   }
 
   /**
@@ -109,12 +104,12 @@ export class Matcher {
     const cached = this.#accounts.get(accountId);
     if (cached && this.#checked?.has(accountId)) return cached;
     this.#checked?.add(accountId);
-    const version = this.#version.get(accountId) ?? 0;
+    const version = this.#reader.version(accountId);
     if (cached && cached.version === version) return cached;
     this.stats.cacheLoads++;
     const entry: AccountCallbacks = {
       version,
-      account: this.#s.enabledAccountCallbacks.all({ accountId }),
+      account: this.#reader.accountCallbacks(accountId),
       byCall: new Map(),
     };
     this.#accounts.set(accountId, entry);
@@ -125,8 +120,7 @@ export class Matcher {
     let list = entry.byCall.get(callId);
     if (list === undefined) {
       if (entry.byCall.size >= MAX_CACHED_CALLS) entry.byCall.clear();
-      const has = this.#callHasCallbacks.get(accountId, callId) !== undefined;
-      const rows = has ? this.#s.enabledCallCallbacks.all({ accountId, callId }) : [];
+      const rows = this.#reader.callCallbacks(accountId, callId);
       list = rows.length === 0 ? NONE : rows;
       entry.byCall.set(callId, list);
     }

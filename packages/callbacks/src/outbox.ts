@@ -2,23 +2,20 @@
  * The durable outbox: an accepted event and its deliveries (one per matching callback) are
  * written in a group commit before `write()` resolves; only then are they handed to the dispatcher.
  */
-import { orderedId, type Callback, type Database } from "@hookline/db";
+import { orderedId, type Callback } from "@hookline/db";
 import type { HooklineEvent } from "./events.js";
 import { eventCallId, eventSeq } from "./events.js";
-import type { GroupCommit } from "./group-commit.js";
 import type { PendingDelivery } from "./pending-delivery.js";
-import { statements } from "./statements.js";
+import type { CallbackStore } from "./store/callback-store.js";
 
 export class Outbox {
-  readonly #group: GroupCommit;
-  readonly #s;
+  readonly #store: CallbackStore;
 
-  constructor(db: Database, group: GroupCommit) {
-    this.#group = group;
-    this.#s = statements(db);
+  constructor(store: CallbackStore) {
+    this.#store = store;
   }
 
-  write(event: HooklineEvent, matched: readonly Callback[], now: number): Promise<PendingDelivery[]> {
+  async write(event: HooklineEvent, matched: readonly Callback[], now: number): Promise<PendingDelivery[]> {
     const eventId = orderedId("evt", now);
     const callId = eventCallId(event);
     const seq = eventSeq(event);
@@ -36,30 +33,16 @@ export class Outbox {
       acceptedAt: now,
       body,
     }));
-    const s = this.#s;
-    return this.#group.run(() => {
-      s.insertEvent.run({
-        id: eventId,
-        accountId: event.data.accountId,
-        callId,
-        seq,
-        type: event.type,
-        body,
-        createdAt: now,
-      });
-      for (const p of pending) {
-        s.insertDelivery.run({
-          id: p.id,
-          eventId,
-          callbackId: p.callbackId,
-          accountId: p.accountId,
-          callId,
-          seq,
-          eventType: event.type,
-          createdAt: now,
-        });
-      }
-      return pending;
+    await this.#store.writeOutbox({
+      eventId,
+      accountId: event.data.accountId,
+      callId,
+      seq,
+      type: event.type,
+      body,
+      createdAt: now,
+      deliveries: pending,
     });
+    return pending;
   }
 }

@@ -132,7 +132,18 @@ export interface Received {
   at: number;
 }
 
-export type Reply = { status: number; headers?: Record<string, string>; body?: string } | "hang" | "stream";
+export type Reply =
+  | {
+      status: number;
+      headers?: Record<string, string>;
+      body?: string;
+      /** Answer this much later. */
+      delayMs?: number;
+      /** Answer once this settles. */
+      until?: Promise<unknown>;
+    }
+  | "hang"
+  | "stream";
 
 export interface Receiver {
   url: string;
@@ -175,8 +186,14 @@ export async function receiver(
         tick();
         return;
       }
-      res.writeHead(a.status, a.headers ?? {});
-      res.end(a.body ?? "ok");
+      const answer = () => {
+        if (res.destroyed) return;
+        res.writeHead(a.status, a.headers ?? {});
+        res.end(a.body ?? "ok");
+      };
+      if (a.until) void a.until.then(answer, answer);
+      else if (a.delayMs) setTimeout(answer, a.delayMs);
+      else answer();
     });
   });
   server.keepAliveTimeout = 1000;
@@ -196,10 +213,19 @@ export async function receiver(
 }
 
 /** Polls until `check` is true (no assertion on time: the test timeout bounds it). */
-export async function until(check: () => boolean, what = "condition"): Promise<void> {
+export async function until(check: () => boolean, what = "condition", maxTries = 3000): Promise<void> {
   for (let i = 0; ; i++) {
     if (check()) return;
-    if (i > 3000) throw new Error(`timed out waiting for ${what}`);
+    if (i > maxTries) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** `until` for a check that reads an asynchronous database. */
+export async function untilAsync(check: () => Promise<boolean>, what = "condition"): Promise<void> {
+  for (let i = 0; ; i++) {
+    if (await check()) return;
+    if (i > 1500) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
   }
 }

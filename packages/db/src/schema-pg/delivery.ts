@@ -45,10 +45,18 @@ export const deliveries = pgTable(
     lastError: text("last_error"),
     createdAt: ms("created_at").notNull(),
     completedAt: ms("completed_at"),
+    /**
+     * Which delivery node holds this delivery, and until when (epoch ms): set when a node claims it
+     * on PostgreSQL, cleared with its result; an expired lease is anyone's to claim (several nodes).
+     */
+    leaseOwner: text("lease_owner"),
+    leaseUntil: ms("lease_until"),
   },
   (t) => [
     index("deliveries_status_next_idx").on(t.status, t.nextAttemptAt),
     index("deliveries_callback_idx").on(t.callbackId, t.createdAt),
+    /** A lane's (callback, call) pending deliveries by seq: which one is the lane's head. */
+    index("deliveries_lane_idx").on(t.callbackId, t.callId, t.status, t.seq),
     index("deliveries_account_idx").on(t.accountId, t.createdAt),
   ],
 );
