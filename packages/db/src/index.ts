@@ -84,6 +84,7 @@ export {
   like,
   lt,
   lte,
+  max,
   min,
   ne,
   or,
