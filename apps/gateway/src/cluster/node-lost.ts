@@ -84,6 +84,16 @@ export async function endCallsOfNode(deps: NodeLostDeps, nodeId: string): Promis
   return ended.map((c) => c.id);
 }
 
+/** One indexed probe (calls_node_state_idx): does `nodeId` still carry a call? */
+export async function hasCallsInProgress(db: Database, nodeId: string): Promise<boolean> {
+  const rows = await db
+    .select({ id: calls.id })
+    .from(calls)
+    .where(and(eq(calls.nodeId, nodeId), inArray(calls.state, IN_PROGRESS)))
+    .limit(1);
+  return rows.length > 0;
+}
+
 /**
  * The highest `seq` each call used where it left a durable trace: its SIP messages, its hook
  * requests and its accepted events. A lost node's counter is gone; the next number after all of

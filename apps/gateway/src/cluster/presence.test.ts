@@ -196,6 +196,21 @@ describe("node-lost: a survivor ends a lost node's calls", () => {
     expect(s1.accepted.length + s2.accepted.length).toBe(2);
   });
 
+  it("a node claimed by a survivor that died before ending its calls has them ended by another", async () => {
+    const dead = presence("dead");
+    await dead.announce({});
+    recordCall("call_orphan", "dead", "answered");
+    // The claimer's conditional UPDATE went through; then it was killed too.
+    connect().update(nodes).set({ lostAt: clock.now }).where(eq(nodes.id, "dead")).run();
+    const s = presence("survivor");
+    await s.announce({});
+    await s.beat();
+    expect(callRow("call_orphan")).toMatchObject({ state: "failed", endReason: "node-lost" });
+    expect(s.accepted.map((e) => e.type)).toEqual(["call.failed"]);
+    await s.beat();
+    expect(s.accepted).toHaveLength(1);
+  });
+
   it("a lost node that beats again is up again, and its later calls are its own", async () => {
     const slow = presence("slow");
     await slow.announce({});

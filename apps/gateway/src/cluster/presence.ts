@@ -22,7 +22,7 @@ import {
   type NodeRole,
 } from "@hookline/db";
 import type { Logger } from "@hookline/log";
-import { endCallsOfNode, type NodeLostDeps } from "./node-lost.js";
+import { endCallsOfNode, hasCallsInProgress, type NodeLostDeps } from "./node-lost.js";
 
 export interface PresenceOptions extends NodeLostDeps {
   id: string;
@@ -133,11 +133,14 @@ export class NodePresence {
 
   async #claimLost(now: number): Promise<void> {
     const { db, id } = this.#o;
-    const candidates = await db
-      .select()
-      .from(nodes)
-      .where(and(ne(nodes.id, id), isNull(nodes.lostAt)));
-    for (const node of candidates) {
+    const others = await db.select().from(nodes).where(ne(nodes.id, id));
+    for (const node of others) {
+      if (node.lostAt !== null) {
+        // Claimed already: ended unless the claimer died before it was done (its calls' own
+        // conditional UPDATE keeps a second ending from happening twice).
+        if (await hasCallsInProgress(db, node.id)) await this.#endCalls(node);
+        continue;
+      }
       if (nodeState(node, now) !== "lost") continue;
       // Conditional on the heartbeat read: a node that beat since, or a survivor that claimed it
       // first, makes this claim change nothing.
@@ -146,14 +149,17 @@ export class NodePresence {
         .set({ lostAt: now })
         .where(and(eq(nodes.id, node.id), isNull(nodes.lostAt), eq(nodes.heartbeatAt, node.heartbeatAt)))
         .returning({ id: nodes.id });
-      if (won.length === 0) continue;
-      const ended = await endCallsOfNode(this.#o, node.id);
-      this.endedCalls += ended.length;
-      this.#o.logger.warn(
-        { node: node.id, lastHeartbeat: new Date(node.heartbeatAt).toISOString(), calls: ended.length },
-        "node lost: its calls end with reason node-lost",
-      );
+      if (won.length > 0) await this.#endCalls(node);
     }
+  }
+
+  async #endCalls(node: ClusterNode): Promise<void> {
+    const ended = await endCallsOfNode(this.#o, node.id);
+    this.endedCalls += ended.length;
+    this.#o.logger.warn(
+      { node: node.id, lastHeartbeat: new Date(node.heartbeatAt).toISOString(), calls: ended.length },
+      "node lost: its calls end with reason node-lost",
+    );
   }
 
   #schedule(): void {
