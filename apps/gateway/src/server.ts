@@ -98,7 +98,13 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     logger: log.child({ component: "cluster", node: config.nodeId }),
   });
   // Before this node records a call under its id: a live twin is refused, leftovers are ended.
-  await presence.claimId();
+  try {
+    await presence.claimId();
+  } catch (err) {
+    await callbacks.stop({ deadlineMs: 0 });
+    database.close();
+    throw err;
+  }
 
   const gatewayRole: GatewayRole | undefined = roles.has("gateway")
     ? await startGatewayRole({
