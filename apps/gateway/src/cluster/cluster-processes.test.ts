@@ -143,7 +143,10 @@ async function tenant(node: Node, carrierPort: number, callbackUrl?: string) {
     outbound: { targets: [{ host: "127.0.0.1", port: carrierPort }] },
   });
   if (callbackUrl)
-    await api(node, "POST", "/v1/callbacks", key, { url: callbackUrl, events: ["call.failed"] });
+    await api(node, "POST", "/v1/callbacks", key, {
+      url: callbackUrl,
+      events: ["call.initiated", "call.failed"],
+    });
   return { key, trunkId: trunk.id as string };
 }
 
@@ -249,6 +252,10 @@ describe("roles as separate processes (SPEC §2)", () => {
       const port = (receiver.address() as net.AddressInfo).port;
       const t = await tenant(a, carrier.port, `http://127.0.0.1:${port}/hooks`);
       const callId = await callInProgress(a, db, carrier, t, "node-a");
+      // node-a only accepts events into the shared outbox; node-b delivers them.
+      await until("call.initiated delivered by node-b", () =>
+        received.find((e) => e.type === "call.initiated" && e.data.callId === callId),
+      );
       await killed(a);
 
       const ended = await until("the call recorded failed", () => {
@@ -261,7 +268,10 @@ describe("roles as separate processes (SPEC §2)", () => {
         received.find((e) => e.type === "call.failed" && e.data.callId === callId),
       );
       expect(event.data.call.reason).toBe("node-lost");
-      expect(event.data.seq).toBeGreaterThan(1);
+      // Numbered after what node-a published for the call, delivered after it.
+      const ofCall = received.filter((e) => e.data.callId === callId);
+      expect(ofCall.map((e) => e.type)).toEqual(["call.initiated", "call.failed"]);
+      expect(ofCall[1]!.data.seq).toBeGreaterThan(ofCall[0]!.data.seq);
 
       const metrics = await (
         await fetch(`http://127.0.0.1:${b.http}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })
