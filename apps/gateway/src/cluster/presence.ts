@@ -90,13 +90,11 @@ export class NodePresence {
   }
 
   /** Stops beating; a graceful stop removes the row (its calls have ended: nothing to claim). */
-  async stop({ leave = true }: { leave?: boolean } = {}): Promise<void> {
+  async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
     await this.#beating;
-    if (leave) {
-      await this.#o.db.delete(nodes).where(and(eq(nodes.id, this.#o.id), eq(nodes.instance, this.#instance)));
-    }
+    await this.#o.db.delete(nodes).where(and(eq(nodes.id, this.#o.id), eq(nodes.instance, this.#instance)));
   }
 
   /** One heartbeat and one look at the others (exposed for tests; the timer calls it). */
@@ -112,8 +110,9 @@ export class NodePresence {
       if (this.#row) await this.#announce({ ...this.#row, heartbeatAt: now });
     } else if (mine.instance === this.#instance) {
       if (mine.lostAt !== null) {
-        // Too slow to beat (a stalled event loop, a database out of reach): a survivor has ended
-        // the calls this node carried; their rows say node-lost, whatever this node does next.
+        // Too slow to beat (a stalled event loop, a database out of reach): a survivor has recorded
+        // the calls this node carried as node-lost. They still run here; a later ending of one
+        // by this node overwrites that record (the B2BUA cannot be told to drop them yet).
         this.#o.logger.error("this node was declared lost by another: its calls were recorded node-lost");
       }
       await db
