@@ -3,8 +3,7 @@
  * the application hook and trunks, and the mediasoup workers. Its events go on the process's bus,
  * where the callback engine accepts them (and delivers them too when `delivery` runs here).
  */
-import type { EventBus } from "@hookline/callbacks";
-import type { Allowlist } from "@hookline/callbacks";
+import type { Allowlist, EventBus } from "@hookline/callbacks";
 import type { OpenedDatabase } from "@hookline/db";
 import { log } from "@hookline/log";
 import type { CreateConsoleAppOptions } from "@hookline/console";
