@@ -6,7 +6,6 @@
 import type { Allowlist, EventBus } from "@hookline/callbacks";
 import type { OpenedDatabase } from "@hookline/db";
 import { log } from "@hookline/log";
-import type { CreateConsoleAppOptions } from "@hookline/console";
 import { ApplicationHookClient } from "../application/hook-client.js";
 import { applicationConfigReader, startCall } from "../application/outbound.js";
 import { ApplicationRouter } from "../application/router.js";
@@ -41,8 +40,12 @@ export interface GatewayRole {
   readonly gateway: Gateway;
   readonly media: MediaThread;
   readonly locations: LocationService;
-  /** What the console takes from a gateway running in the same process. */
-  readonly console: Pick<CreateConsoleAppOptions, "flushCallRecords" | "trunkHealth" | "startCall">;
+  /** What the console takes from a gateway running in the same process (server.ts composes it). */
+  readonly console: {
+    flushCallRecords: () => void;
+    trunkHealth: (trunkId: string) => ReturnType<TrunkGuards["healthOf"]>;
+    startCall: (accountId: string, input: Parameters<typeof startCall>[2]) => ReturnType<typeof startCall>;
+  };
   flushCallRecords(): void;
   /** New calls get 503; calls may finish until `deadlineMs`, the rest get BYE; SIP closes. */
   stop(deadlineMs: number): Promise<void>;
