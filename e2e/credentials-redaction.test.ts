@@ -28,8 +28,8 @@ describe("credentials redaction (SPEC §4)", () => {
   beforeAll(async () => {
     f = await startTwoPhones(DOMAIN);
     ({ stack, alice, bob, key, receiver, url } = f);
-    const stackReceive = stack.h.gateway.stack.receive.bind(stack.h.gateway.stack);
-    stack.h.gateway.stack.receive = (result, flow) => {
+    const stackReceive = stack.h.gateway!.stack.receive.bind(stack.h.gateway!.stack);
+    stack.h.gateway!.stack.receive = (result, flow) => {
       if (result.ok && result.message.kind === "request" && result.message.method === "INVITE")
         invites.push(result.message);
       stackReceive(result, flow);

@@ -70,7 +70,7 @@ describe("trunk health: OPTIONS pings from the gateway, trunk.down and trunk.up 
 
     const target = { host: "127.0.0.1", port, transport: "udp" as const, priority: 1 };
     monitor = new TrunkHealthMonitor({
-      sendOptions: createOptionsSender(stack.h.gateway),
+      sendOptions: createOptionsSender(stack.h.gateway!),
       timers: {
         setTimer: (ms, fn) => setTimeout(fn, ms),
         clearTimer: (h) => clearTimeout(h as NodeJS.Timeout),

@@ -11,6 +11,7 @@ import { errorResponse } from "./errors.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { consoleUserRoutes } from "./routes/console-users.js";
 import { callbackRoutes } from "./routes/callbacks.js";
+import { clusterRoutes } from "./routes/cluster.js";
 import { callRoutes } from "./routes/calls.js";
 import { credentialRoutes } from "./routes/credentials.js";
 import { deliveryRoutes } from "./routes/deliveries.js";
@@ -78,6 +79,7 @@ export function createConsoleApp({
   app.route("/v1", deliveryRoutes(deps));
   app.route("/v1", trunkRoutes(deps));
   app.route("/v1", numberRoutes(deps));
+  app.route("/v1", clusterRoutes(deps));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
     type: "http",

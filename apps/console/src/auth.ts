@@ -10,10 +10,11 @@ const bearer = (header: string | undefined): string | null => {
   return m?.[1] ?? null;
 };
 
-const isOperatorPath = (path: string) => path === "/v1/accounts" || path.startsWith("/v1/accounts/");
+const isOperatorPath = (path: string) =>
+  path === "/v1/accounts" || path.startsWith("/v1/accounts/") || path === "/v1/cluster";
 
 /**
- * One gate for `/v1/*`: `/v1/accounts` takes the operator token, everything else an account API
+ * One gate for `/v1/*`: `/v1/accounts` and `/v1/cluster` take the operator token, everything else an account API
  * key (which then scopes every query through `c.var.accountId`). The OpenAPI document is public.
  */
 export function authenticate(db: Database, operatorToken: string): MiddlewareHandler<AppEnv> {

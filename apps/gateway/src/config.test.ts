@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "./config.js";
+import { ConfigError, defaultNodeId, loadConfig } from "./config.js";
 
 /** The error loadConfig throws for this environment, or undefined when it accepts it. */
 function refusal(env: Record<string, string>): ConfigError | undefined {
@@ -31,7 +31,44 @@ describe("configuration validated at start (SPEC §2)", () => {
       mediaWorkers: undefined,
       shutdownDeadlineMs: 30_000,
       metricsListen: undefined,
+      roles: ["gateway", "console", "delivery"],
+      heartbeatMs: 5000,
     });
+  });
+
+  it("HOOKLINE_ROLES takes any combination of gateway, console and delivery, in a fixed order", () => {
+    expect(loadConfig({ HOOKLINE_ROLES: "delivery, console" }).roles).toEqual(["console", "delivery"]);
+    expect(loadConfig({ HOOKLINE_ROLES: "gateway,gateway" }).roles).toEqual(["gateway"]);
+    expect(loadConfig({ HOOKLINE_ROLES: "" }).roles).toEqual(["gateway", "console", "delivery"]);
+    for (const bad of ["media", "gateway,Console", "all"]) {
+      expect(refusal({ HOOKLINE_ROLES: bad })?.message).toMatch(
+        /^HOOKLINE_ROLES: unknown role "[^"]+" \(a comma-separated list of gateway, console, delivery\)$/,
+      );
+    }
+  });
+
+  it("HOOKLINE_NODE_ID is kept as given, or derived from host, listen address and the first role's port", () => {
+    expect(loadConfig({ HOOKLINE_NODE_ID: "edge-1.eu" }).nodeId).toBe("edge-1.eu");
+    for (const bad of ["-x", "a b", "x".repeat(129), "ü"]) {
+      expect(refusal({ HOOKLINE_NODE_ID: bad })?.message).toMatch(/^HOOKLINE_NODE_ID: up to 128 letters/);
+    }
+    const at = { listenIp: "127.0.0.2", sipPort: 5070, httpPort: 3001 };
+    expect(defaultNodeId("box_1", { ...at, roles: ["gateway", "console"] })).toBe("box-1/127.0.0.2:5070");
+    expect(defaultNodeId("box", { ...at, roles: ["console", "delivery"] })).toBe("box/127.0.0.2:3001");
+    expect(defaultNodeId("box", { ...at, roles: ["delivery"] })).toBe("box/delivery");
+    // Stable: the same settings give the same id on every start.
+    const env = { HOOKLINE_SIP_PORT: "5070", HOOKLINE_LISTEN_IP: "127.0.0.2" };
+    expect(loadConfig(env).nodeId).toBe(loadConfig(env).nodeId);
+    expect(loadConfig(env).nodeId).toMatch(/\/127\.0\.0\.2:5070$/);
+  });
+
+  it("HOOKLINE_HEARTBEAT_MS is milliseconds from 50 to 600000", () => {
+    expect(loadConfig({ HOOKLINE_HEARTBEAT_MS: "200" }).heartbeatMs).toBe(200);
+    for (const bad of ["49", "600001", "5s"]) {
+      expect(refusal({ HOOKLINE_HEARTBEAT_MS: bad })?.message).toBe(
+        `HOOKLINE_HEARTBEAT_MS: must be an integer from 50 to 600000 (got "${bad}")`,
+      );
+    }
   });
 
   const ports = ["HOOKLINE_HTTP_PORT", "HOOKLINE_SIP_WS_PORT", "HOOKLINE_SIP_PORT", "HOOKLINE_SIP_TLS_PORT"];

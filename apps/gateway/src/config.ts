@@ -3,7 +3,9 @@
  * An invalid value is an error at start naming the variable, never a silent fallback.
  */
 import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import path from "node:path";
+import { NODE_ROLES, type NodeRole } from "@hookline/db";
 
 export interface Config {
   httpPort: number;
@@ -30,6 +32,12 @@ export interface Config {
   shutdownDeadlineMs: number;
   /** HOOKLINE_METRICS_LISTEN (`host:port`): /metrics without a token on an address of its own. */
   metricsListen: { host: string; port: number } | undefined;
+  /** HOOKLINE_ROLES: the parts this process runs, in NODE_ROLES order; all three by default. */
+  roles: readonly NodeRole[];
+  /** HOOKLINE_NODE_ID: this node's id in the cluster, stable across restarts (see defaultNodeId). */
+  nodeId: string;
+  /** HOOKLINE_HEARTBEAT_MS: how often the node announces itself; lost after three missed. */
+  heartbeatMs: number;
 }
 
 export class ConfigError extends Error {
@@ -94,6 +102,53 @@ function pemFile(env: Env, name: string): string | undefined {
   return path.resolve(file);
 }
 
+function roles(env: Env): NodeRole[] {
+  const given = list(env, "HOOKLINE_ROLES");
+  if (given.length === 0) return [...NODE_ROLES];
+  for (const r of given) {
+    if (!(NODE_ROLES as readonly string[]).includes(r)) {
+      throw new ConfigError(
+        `HOOKLINE_ROLES: unknown role "${r}" (a comma-separated list of ${NODE_ROLES.join(", ")})`,
+      );
+    }
+  }
+  return NODE_ROLES.filter((r) => given.includes(r));
+}
+
+/** Letters, digits and `._:/-`, up to 128: safe in a log line, a metric label and a URL path. */
+const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
+
+/**
+ * Derived, not generated and saved: processes sharing one data folder (the natural way to share
+ * one SQLite file and the operator token) would otherwise share the saved id. The host name, the
+ * listen address and the port of the node's first role tell apart the processes of one machine,
+ * and stay the same across restarts. A delivery-only node listens on nothing: two on one host need
+ * HOOKLINE_NODE_ID each (a twin with a live heartbeat is refused at start, cluster/presence.ts).
+ */
+export function defaultNodeId(
+  host: string,
+  c: Pick<Config, "roles" | "listenIp" | "sipPort" | "httpPort">,
+): string {
+  const name = host.replace(/[^A-Za-z0-9.-]/g, "-").replace(/^[^A-Za-z0-9]+/, "") || "node";
+  const where = c.roles.includes("gateway")
+    ? `${c.listenIp}:${c.sipPort}`
+    : c.roles.includes("console")
+      ? `${c.listenIp}:${c.httpPort}`
+      : "delivery";
+  return `${name}/${where}`.slice(0, 128);
+}
+
+function nodeId(env: Env, fallback: () => string): string {
+  const raw = env.HOOKLINE_NODE_ID;
+  if (raw === undefined || raw === "") return fallback();
+  if (!NODE_ID.test(raw)) {
+    throw new ConfigError(
+      `HOOKLINE_NODE_ID: up to 128 letters, digits and . _ : / -, starting with a letter or digit (got "${raw}")`,
+    );
+  }
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const listenIp = env.HOOKLINE_LISTEN_IP || "127.0.0.1";
   const dataDir = path.resolve(env.HOOKLINE_DATA_DIR || "./data");
@@ -115,10 +170,13 @@ export function loadConfig(env: Env = process.env): Config {
   const workers = env.HOOKLINE_MEDIA_WORKERS
     ? integer(env, "HOOKLINE_MEDIA_WORKERS", 0, 1, MAX_MEDIA_WORKERS)
     : undefined;
+  const httpPort = port(env, "HOOKLINE_HTTP_PORT", 3000);
+  const sipPort = port(env, "HOOKLINE_SIP_PORT", 5060);
+  const chosenRoles = roles(env);
   return {
-    httpPort: port(env, "HOOKLINE_HTTP_PORT", 3000),
+    httpPort,
     sipWsPort: port(env, "HOOKLINE_SIP_WS_PORT", 5066),
-    sipPort: port(env, "HOOKLINE_SIP_PORT", 5060),
+    sipPort,
     sipTlsPort: port(env, "HOOKLINE_SIP_TLS_PORT", 5061),
     rtpMin,
     rtpMax,
@@ -138,5 +196,9 @@ export function loadConfig(env: Env = process.env): Config {
     mediaWorkers: workers,
     shutdownDeadlineMs: integer(env, "HOOKLINE_SHUTDOWN_DEADLINE_MS", 30_000, 0, MAX_SHUTDOWN_DEADLINE_MS),
     metricsListen: hostPort(env, "HOOKLINE_METRICS_LISTEN"),
+    roles: chosenRoles,
+    nodeId: nodeId(env, () => defaultNodeId(hostname(), { roles: chosenRoles, listenIp, sipPort, httpPort })),
+    // From 50 ms (tests) to 10 minutes: a node is lost after three missed.
+    heartbeatMs: integer(env, "HOOKLINE_HEARTBEAT_MS", 5000, 50, 600_000),
   };
 }

@@ -3,7 +3,7 @@
  * while it does, with what it is doing (no check can fail it, so a supervisor restarts only a hung
  * process). `/readyz` says whether it should be sent traffic: the database writes, the media plane
  * has workers, the SIP transports are bound and the process is not draining; 503 names each part
- * that fails.
+ * that fails. Media and transports are parts only of a process running the gateway role.
  */
 import { Hono } from "hono";
 import type { CallbackEngine } from "@hookline/callbacks";
@@ -13,8 +13,9 @@ import type { MediaThread } from "./media/media-thread.js";
 
 export interface HealthSources {
   database: OpenedDatabase;
-  gateway: Gateway;
-  media: MediaThread;
+  /** Absent without the gateway role (config.ts HOOKLINE_ROLES). */
+  gateway?: Gateway | undefined;
+  media?: MediaThread | undefined;
   callbacks: CallbackEngine;
   /** True once close() began: the process drains and takes no new traffic. */
   draining: () => boolean;
@@ -27,8 +28,8 @@ export interface ReadyReport {
   failing: string[];
   parts: {
     database: { ok: boolean; state: string; since: string | null; error: string | null };
-    media: { ok: boolean; workers: number };
-    transports: { ok: boolean; sip: number; ws: number };
+    media?: { ok: boolean; workers: number };
+    transports?: { ok: boolean; sip: number; ws: number };
     draining: boolean;
   };
 }
@@ -36,7 +37,6 @@ export interface ReadyReport {
 export function readiness(s: HealthSources): ReadyReport {
   const write = s.database.health.status;
   const readable = safe(() => s.database.sqlite.prepare("select 1 as ok").get() !== undefined);
-  const { sip, ws } = s.gateway.ports;
   const parts: ReadyReport["parts"] = {
     database: {
       ok: readable && write.state === "ok",
@@ -44,18 +44,20 @@ export function readiness(s: HealthSources): ReadyReport {
       since: write.since === null ? null : new Date(write.since).toISOString(),
       error: write.error,
     },
-    media: { ok: s.media.size > 0, workers: s.media.size },
-    transports: { ok: sip > 0 && ws > 0, sip, ws },
+    ...(s.media && { media: { ok: s.media.size > 0, workers: s.media.size } }),
+    ...(s.gateway && { transports: transports(s.gateway.ports) }),
     draining: s.draining(),
   };
   const failing = [
     ...(parts.database.ok ? [] : ["database"]),
-    ...(parts.media.ok ? [] : ["media"]),
-    ...(parts.transports.ok ? [] : ["transports"]),
+    ...(parts.media && !parts.media.ok ? ["media"] : []),
+    ...(parts.transports && !parts.transports.ok ? ["transports"] : []),
     ...(parts.draining ? ["draining"] : []),
   ];
   return { status: failing.length === 0 ? "ready" : "not ready", failing, parts };
 }
+
+const transports = ({ sip, ws }: { sip: number; ws: number }) => ({ ok: sip > 0 && ws > 0, sip, ws });
 
 export function healthRoutes(s: HealthSources): Hono {
   const now = s.now ?? Date.now;
@@ -66,14 +68,16 @@ export function healthRoutes(s: HealthSources): Hono {
     return c.json({
       status: "ok",
       uptimeSec: Math.round((now() - startedAt) / 1000),
-      sip: {
-        ...gateway.stack.stats,
-        tcpConnections: gateway.transports.tcp.connectionCount,
-        wsConnections: gateway.transports.ws.connectionCount,
-        refusedCalls: gateway.refusedCalls,
-      },
-      mediaWorkers: media.pids(),
-      calls: gateway.b2bua.activeCalls,
+      ...(gateway && {
+        sip: {
+          ...gateway.stack.stats,
+          tcpConnections: gateway.transports.tcp.connectionCount,
+          wsConnections: gateway.transports.ws.connectionCount,
+          refusedCalls: gateway.refusedCalls,
+        },
+        calls: gateway.b2bua.activeCalls,
+      }),
+      ...(media && { mediaWorkers: media.pids() }),
       callbacks: callbacks.stats(),
       ...(database.checkpointer && { walCheckpoints: database.checkpointer.stats }),
     });

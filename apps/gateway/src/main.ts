@@ -1,7 +1,8 @@
 /** `npm start`: one Hookline process on the embedded defaults (SPEC §2). */
 import { ConfigError, loadConfig } from "./config.js";
 import type { Config } from "./config.js";
-import { startHookline } from "./server.js";
+import { NodeIdInUseError } from "./cluster/presence.js";
+import { startHookline, type Hookline } from "./server.js";
 import { log } from "@hookline/log";
 
 // A backstop: a promise nobody awaited must not take every call down with it. Each one is a bug
@@ -17,15 +18,35 @@ try {
   process.stderr.write(`hookline: invalid configuration: ${err.message}\n`);
   process.exit(1);
 }
-const hookline = await startHookline(config);
+let hookline: Hookline;
+try {
+  hookline = await startHookline(config);
+} catch (err) {
+  if (!(err instanceof NodeIdInUseError)) throw err;
+  process.stderr.write(`hookline: ${err.message}\n`);
+  process.exit(1);
+}
 const { http, sip, ws, tls } = hookline.ports;
 const ip = config.listenIp;
-console.log(`Hookline is running
-  console + REST API   http://${ip}:${http}/   (OpenAPI: http://${ip}:${http}/v1/openapi.json)
-  SIP over WebSocket   ${config.tls ? "wss" : "ws"}://${ip}:${ws}  (subprotocol "sip")
-  SIP over UDP and TCP ${ip}:${sip}
-  SIP over TLS         ${tls !== undefined ? `${ip}:${tls}` : "not listening (set HOOKLINE_TLS_CERT and HOOKLINE_TLS_KEY); outbound TLS works"}
-  data folder          ${config.dataDir}`);
+const roles = new Set<string>(config.roles);
+const has = (role: string) => roles.has(role);
+console.log(
+  [
+    `Hookline is running: node ${config.nodeId} (${config.roles.join(", ")})`,
+    has("console")
+      ? `  console + REST API   http://${ip}:${http}/   (OpenAPI: http://${ip}:${http}/v1/openapi.json)`
+      : `  health and metrics   http://${ip}:${http}/readyz, /metrics`,
+    ...(has("gateway")
+      ? [
+          `  SIP over WebSocket   ${config.tls ? "wss" : "ws"}://${ip}:${ws}  (subprotocol "sip")`,
+          `  SIP over UDP and TCP ${ip}:${sip}`,
+          `  SIP over TLS         ${tls !== undefined ? `${ip}:${tls}` : "not listening (set HOOKLINE_TLS_CERT and HOOKLINE_TLS_KEY); outbound TLS works"}`,
+        ]
+      : []),
+    `  callback delivery    ${has("delivery") ? "on" : "off (a delivery node sends what this one accepts)"}`,
+    `  data folder          ${config.dataDir}`,
+  ].join("\n"),
+);
 if (hookline.operatorToken.created) {
   console.log(`
   Operator token (shown once; also saved to ${config.dataDir}/operator-token, mode 0600):

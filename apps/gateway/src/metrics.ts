@@ -10,7 +10,7 @@ import { serve, type ServerType } from "@hono/node-server";
 import { Hono, type Context } from "hono";
 import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
 import type { AttemptInfo, EventBus } from "@hookline/callbacks";
-import { count, deliveries, eq, min, type OpenedDatabase } from "@hookline/db";
+import { count, deliveries, eq, min, type ClusterNodeView, type OpenedDatabase } from "@hookline/db";
 import { getCSeq, type SipMessage } from "@hookline/sip-core";
 import type { Gateway } from "./gateway.js";
 import type { MediaThread } from "./media/media-thread.js";
@@ -35,11 +35,12 @@ const METHODS = new Set([
 ]);
 
 export interface MetricsSources {
-  gateway: Gateway;
-  locations: LocationService;
-  media: MediaThread;
+  /** The gateway role's parts; absent without it (config.ts HOOKLINE_ROLES). */
+  gateway?: { gateway: Gateway; locations: LocationService; media: MediaThread } | undefined;
   bus: EventBus;
   database: OpenedDatabase;
+  /** The cluster's nodes as the nodes table says now (cluster/presence.ts writes it). */
+  cluster: () => Promise<ClusterNodeView[]>;
 }
 
 export class HooklineMetrics {
@@ -86,7 +87,6 @@ export class HooklineMetrics {
 
   /** Starts following the parts once they exist; gauges read them at scrape time. */
   attach(s: MetricsSources): void {
-    s.gateway.stack.onMessage = (m, direction) => this.#message(m, direction);
     s.bus.on("call", (e) => {
       if (e.type === "call.initiated") this.#calls.inc();
       else if (e.type === "call.completed" || e.type === "call.failed")
@@ -101,13 +101,8 @@ export class HooklineMetrics {
           this.set(await read());
         },
       });
-    gauge("hookline_registrations", "SIP registrations (bindings) held now", () => s.locations.size);
-    gauge("hookline_calls_in_progress", "Calls not ended yet", () => s.gateway.b2bua.activeCalls);
-    gauge(
-      "hookline_calls_refused_total",
-      "New calls answered 503 because the database could not write (a counter since start)",
-      () => s.gateway.refusedCalls,
-    );
+    if (s.gateway) this.#attachGateway(s.gateway, gauge);
+    this.#attachCluster(s.cluster);
     gauge("hookline_database_writable", "1 while the database writes, 0 while it cannot", () =>
       s.database.health.writable ? 1 : 0,
     );
@@ -126,8 +121,19 @@ export class HooklineMetrics {
       const oldest = outbox()?.oldest;
       return oldest == null ? 0 : Math.max(0, (Date.now() - oldest) / 1000);
     });
-    gauge("hookline_media_workers", "mediasoup workers alive", () => s.media.size);
-    const census = () => s.media.census().catch(() => ({ routers: 0, transports: 0 }));
+  }
+
+  #attachGateway(g: NonNullable<MetricsSources["gateway"]>, gauge: GaugeOf): void {
+    g.gateway.stack.onMessage = (m, direction) => this.#message(m, direction);
+    gauge("hookline_registrations", "SIP registrations (bindings) held now", () => g.locations.size);
+    gauge("hookline_calls_in_progress", "Calls not ended yet", () => g.gateway.b2bua.activeCalls);
+    gauge(
+      "hookline_calls_refused_total",
+      "New calls answered 503 because the database could not write (a counter since start)",
+      () => g.gateway.refusedCalls,
+    );
+    gauge("hookline_media_workers", "mediasoup workers alive", () => g.media.size);
+    const census = () => g.media.census().catch(() => ({ routers: 0, transports: 0 }));
     gauge(
       "hookline_media_routers",
       "mediasoup routers (one per call with media)",
@@ -138,6 +144,33 @@ export class HooklineMetrics {
       "mediasoup transports (one per leg with media)",
       async () => (await census()).transports,
     );
+  }
+
+  /** The cluster from the nodes table: nodes by state, and one info series per node. */
+  #attachCluster(cluster: MetricsSources["cluster"]): void {
+    const nodes = cluster;
+    new Gauge({
+      name: "hookline_cluster_nodes",
+      help: "Nodes in the nodes table, by state (up: heartbeat fresh; lost: three missed)",
+      labelNames: ["state"] as const,
+      registers: [this.registry],
+      async collect() {
+        const all = await nodes();
+        for (const state of ["up", "lost"] as const)
+          this.set({ state }, all.filter((n) => n.state === state).length);
+      },
+    });
+    new Gauge({
+      name: "hookline_cluster_node_info",
+      help: "1 per node with its id, roles, version and state; its value is always 1",
+      labelNames: ["node", "roles", "version", "state"] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const n of await nodes())
+          this.set({ node: n.id, roles: n.roles, version: n.version, state: n.state }, 1);
+      },
+    });
   }
 
   /** `/metrics` on the main HTTP port: the operator token only. */
@@ -185,6 +218,8 @@ export class HooklineMetrics {
     this.#sip.inc({ direction, method, status: m.kind === "response" ? String(m.status) : "" });
   }
 }
+
+type GaugeOf = (name: string, help: string, read: () => number | Promise<number>) => Gauge;
 
 /** Compares digests, so neither the length nor the content of the token leaks through timing. */
 function sameSecret(a: string, b: string): boolean {

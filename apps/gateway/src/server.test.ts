@@ -189,7 +189,7 @@ describe("one Hookline process (SPEC §2)", () => {
     ws.close();
     expect((await udpRequest(h.ports.sip, options("UDP", h.ports.sip))).status).toBe(200);
     expect((await tcpRequest(h.ports.sip, options("TCP", h.ports.sip))).status).toBe(200);
-    expect(h.gateway.stack.stats.malformed).toBeGreaterThan(0);
+    expect(h.gateway!.stack.stats.malformed).toBeGreaterThan(0);
   });
 
   it("closes a WebSocket sending a frame over 64 KiB with 1009", async () => {

@@ -11,8 +11,8 @@ const keep = (...columns: Array<[column: string, param: string]>) =>
   columns.map(([column, param]) => `${column} = coalesce(@${param}, ${column})`).join(", ");
 
 export const CALL_STATEMENTS = {
-  insertCall: `insert into calls (id, account_id, domain_id, sip_call_id, "from", "to", origin, state, started_at)
-     values (@id, @accountId, @domainId, @sipCallId, @from, @to, @origin, @state, @startedAt)`,
+  insertCall: `insert into calls (id, account_id, domain_id, sip_call_id, "from", "to", origin, state, started_at, node_id)
+     values (@id, @accountId, @domainId, @sipCallId, @from, @to, @origin, @state, @startedAt, @nodeId)`,
   updateCall: `update calls set ${keep(
     ["state", "state"],
     ["ringing_at", "ringingAt"],

@@ -142,6 +142,7 @@ export function createCallStore(db: Database, options: CallStoreOptions = {}): C
         origin: row.origin ?? "inbound",
         state: row.state,
         startedAt: row.startedAt,
+        nodeId: row.nodeId ?? null,
       }),
     updateCall: (id, patch) =>
       enqueue("updateCall", {

@@ -9,6 +9,8 @@ export { createSipDirectory } from "./sip-directory.js";
 export { outboundTrunkMinutesSince } from "./trunk-minutes.js";
 export type { NewBinding, SipDirectory } from "./sip-directory.js";
 export { createCallStore, TRACE_BODY_LIMIT, traceBody } from "./call-store.js";
+export { listClusterNodes, LOST_AFTER_HEARTBEATS, NODE_ROLES, nodeState } from "./cluster-nodes.js";
+export type { ClusterNodeView, NodeState } from "./cluster-nodes.js";
 export { startModuleWorker } from "./module-worker.js";
 export type { CallStore } from "./call-store.js";
 export type { IdPrefix } from "./ids.js";
@@ -31,6 +33,7 @@ export {
   deliveryAttempts,
   trunks,
   numbers,
+  nodes,
 } from "./schema/index.js";
 export type {
   Account,
@@ -63,6 +66,8 @@ export type {
   TrunkNumberFormat,
   TrunkFraudLimits,
   TrunkCallerId,
+  ClusterNode,
+  NodeRole,
 } from "./schema/index.js";
 // Query operators, re-exported so callers build portable queries with the same drizzle instance
 // the schema was defined with (no second copy of drizzle-orm, no raw SQL outside packages/db).
@@ -79,6 +84,7 @@ export {
   like,
   lt,
   lte,
+  max,
   min,
   ne,
   or,

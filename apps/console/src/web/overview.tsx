@@ -13,6 +13,7 @@ import {
   gt,
   gte,
   inArray,
+  listClusterNodes,
 } from "@hookline/db";
 import { registrations } from "@hookline/db";
 import { Layout } from "./layout.js";
@@ -111,11 +112,34 @@ function NextStep(props: { counts: OverviewCounts }) {
   return null;
 }
 
+/**
+ * The platform's nodes by state (SPEC §2: parts as their own processes), read-only: counts only,
+ * no ids or addresses; an operator reads those from `GET /v1/cluster`.
+ */
+function ClusterSection(props: { up: number; lost: number }) {
+  if (props.up + props.lost === 0) return null;
+  return (
+    <section aria-labelledby="cluster">
+      <h2 id="cluster">Cluster</h2>
+      <ul class="stats">
+        <li>
+          <strong>{props.up}</strong> {props.up === 1 ? "node" : "nodes"} up
+        </li>
+        <li>
+          <strong>{props.lost}</strong> {props.lost === 1 ? "node" : "nodes"} lost
+        </li>
+      </ul>
+    </section>
+  );
+}
+
 export function overviewPage(deps: SessionDeps) {
   const app = new Hono<WebEnv>();
-  app.get("/", (c) => {
+  app.get("/", async (c) => {
     const user = c.get("webUser");
     const counts = overviewCounts(deps, user.accountId);
+    const nodes = await listClusterNodes(deps.db, deps.now());
+    const up = nodes.filter((n) => n.state === "up").length;
     const rate =
       counts.deliveriesDone === 0
         ? "—"
@@ -145,6 +169,7 @@ export function overviewPage(deps: SessionDeps) {
           </p>
         )}
         <NextStep counts={counts} />
+        <ClusterSection up={up} lost={nodes.length - up} />
       </Layout>,
     );
   });

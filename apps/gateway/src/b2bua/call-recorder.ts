@@ -58,15 +58,23 @@ export class CallRecorder {
   readonly #store: CallStore;
   readonly #bus: EventBus | undefined;
   readonly #now: () => number;
+  readonly #nodeId: string | null;
   readonly #challenges = new ChallengedInvites();
   /** The last event timestamp as ISO text: events come many to a millisecond under load. */
   #isoAt = { ms: Number.NaN, text: "" };
 
-  /** `writerThread`: the rows are written by a worker thread (the gateway; see call-store.ts). */
+  /**
+   * `writerThread`: the rows are written by a worker thread (the gateway; see call-store.ts).
+   * `nodeId`: the node that carries the calls, on each call row (cluster/node-lost.ts).
+   */
   constructor(
     db: Database,
     bus: EventBus | undefined,
-    { now = Date.now, writerThread = false }: { now?: () => number; writerThread?: boolean } = {},
+    {
+      now = Date.now,
+      writerThread = false,
+      nodeId,
+    }: { now?: () => number; writerThread?: boolean; nodeId?: string } = {},
   ) {
     this.#store = createCallStore(db, {
       writerThread,
@@ -74,6 +82,7 @@ export class CallRecorder {
     });
     this.#bus = bus;
     this.#now = now;
+    this.#nodeId = nodeId ?? null;
   }
 
   createCall(input: {
@@ -104,6 +113,7 @@ export class CallRecorder {
       origin: input.origin ?? "inbound",
       state: "initiated",
       startedAt: record.startedAt,
+      nodeId: this.#nodeId,
     });
     return record;
   }

@@ -30,10 +30,12 @@ export const calls = pgTable(
     ringingAt: ms("ringing_at"),
     answeredAt: ms("answered_at"),
     endedAt: ms("ended_at"),
+    nodeId: text("node_id"),
   },
   (t) => [
     index("calls_account_started_idx").on(t.accountId, t.startedAt),
     index("calls_sip_call_id_idx").on(t.sipCallId),
+    index("calls_node_state_idx").on(t.nodeId, t.state),
   ],
 );
 

@@ -11,3 +11,4 @@ export { callbacks, callbacksVersion } from "./callbacks.js";
 export { outboxEvents, deliveries, deliveryAttempts } from "./delivery.js";
 export { trunks, numbers } from "./trunks.js";
 export { writeProbe } from "./write-probe.js";
+export { nodes } from "./nodes.js";

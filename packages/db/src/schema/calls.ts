@@ -28,10 +28,16 @@ export const calls = sqliteTable(
     ringingAt: integer("ringing_at"),
     answeredAt: integer("answered_at"),
     endedAt: integer("ended_at"),
+    /**
+     * The node that carries the call (nodes.id): when that node is lost, another ends the call
+     * with reason `node-lost`. Null for calls recorded before nodes had ids.
+     */
+    nodeId: text("node_id"),
   },
   (t) => [
     index("calls_account_started_idx").on(t.accountId, t.startedAt),
     index("calls_sip_call_id_idx").on(t.sipCallId),
+    index("calls_node_state_idx").on(t.nodeId, t.state),
   ],
 );
 

@@ -30,3 +30,5 @@ export type {
   TrunkFraudLimits,
   TrunkCallerId,
 } from "./trunks.js";
+export { nodes } from "./nodes.js";
+export type { ClusterNode, NodeRole } from "./nodes.js";

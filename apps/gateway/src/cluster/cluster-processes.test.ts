@@ -1,0 +1,312 @@
+/**
+ * Roles as separate processes on one SQLite file (SPEC §2: each part can run as its own process):
+ * real `npm start` entry points (main.ts) on 127.0.0.1, short heartbeats, a real UDP "carrier"
+ * that rings, a real HTTP receiver for callbacks. Processes are killed with SIGKILL mid-call, as a
+ * crash would. Every wait polls until a bound; nothing asserts on wall time.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import dgram from "node:dgram";
+import { mkdtempSync, rmSync } from "node:fs";
+import http from "node:http";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { calls, eq, nodes, openDatabase, type OpenedDatabase } from "@hookline/db";
+import { createResponse, parseMessage, serializeMessage } from "@hookline/sip-core";
+
+const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
+const TOKEN = "hlop_cluster-test-operator-token";
+const HEARTBEAT_MS = "200";
+
+interface Node {
+  child: ChildProcess;
+  http: number;
+  sip: number | undefined;
+  output: () => string;
+}
+
+let dir: string;
+const started: ChildProcess[] = [];
+
+afterEach(() => {
+  for (const c of started.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+});
+
+/** Polls `read` until it returns something other than undefined, for at most `ms`. */
+async function until<T>(
+  what: string,
+  read: () => T | undefined | Promise<T | undefined>,
+  ms = 30_000,
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await read();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Starts main.ts with these settings and waits for its banner (ports chosen by the system). */
+async function startNode(env: Record<string, string>): Promise<Node> {
+  const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
+    env: {
+      ...process.env,
+      HOOKLINE_DATA_DIR: dir,
+      HOOKLINE_ADMIN_TOKEN: TOKEN,
+      HOOKLINE_HTTP_PORT: "0",
+      HOOKLINE_SIP_PORT: "0",
+      HOOKLINE_SIP_WS_PORT: "0",
+      HOOKLINE_MEDIA_WORKERS: "1",
+      HOOKLINE_RTP_MIN: "47200",
+      HOOKLINE_RTP_MAX: "47299",
+      HOOKLINE_HEARTBEAT_MS: HEARTBEAT_MS,
+      HOOKLINE_CALLBACK_ALLOWLIST: "127.0.0.1",
+      HOOKLINE_LOG_LEVEL: "warn",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  started.push(child);
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+  const banner = await until(
+    "the node's banner",
+    () => {
+      if (child.exitCode !== null) throw new Error(`node exited ${child.exitCode}: ${out}`);
+      return /data folder/.test(out) ? out : undefined;
+    },
+    90_000,
+  );
+  const httpPort = Number(/http:\/\/127\.0\.0\.1:(\d+)\//.exec(banner)?.[1]);
+  const sip = /SIP over UDP and TCP 127\.0\.0\.1:(\d+)/.exec(banner)?.[1];
+  return { child, http: httpPort, sip: sip === undefined ? undefined : Number(sip), output: () => out };
+}
+
+async function api(node: Node, method: string, p: string, token: string, body?: unknown) {
+  const res = await fetch(`http://127.0.0.1:${node.http}${p}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body !== undefined && { "content-type": "application/json" }),
+    },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const json = (await res.json()) as Record<string, unknown> & { data?: Array<Record<string, unknown>> };
+  if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+function killed(node: Node): Promise<void> {
+  return new Promise((resolve) => {
+    if (node.child.exitCode !== null || node.child.signalCode !== null) return resolve();
+    node.child.once("exit", () => resolve());
+    node.child.kill("SIGKILL");
+  });
+}
+
+/** A carrier on UDP that answers every INVITE with 180 Ringing and never more. */
+async function ringingCarrier(): Promise<{ port: number; invites: number; close(): void }> {
+  const socket = dgram.createSocket("udp4");
+  const state = { invites: 0 };
+  socket.on("message", (m, from) => {
+    const r = parseMessage(m);
+    if (!r.ok || r.message.kind !== "request") return;
+    if (r.message.method === "INVITE") {
+      state.invites++;
+      const ringing = createResponse(r.message, 180, "Ringing", { toTag: "carrier" });
+      socket.send(serializeMessage(ringing), from.port, from.address);
+    } else if (r.message.method !== "ACK") {
+      socket.send(serializeMessage(createResponse(r.message, 200, "OK")), from.port, from.address);
+    }
+  });
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  return {
+    port: socket.address().port,
+    get invites() {
+      return state.invites;
+    },
+    close: () => socket.close(),
+  };
+}
+
+/** An account with a domain, a trunk to the carrier and, when given, a call.failed callback. */
+async function tenant(node: Node, carrierPort: number, callbackUrl?: string) {
+  const account = await api(node, "POST", "/v1/accounts", TOKEN, { name: "Acme" });
+  const key = account.apiKey as string;
+  await api(node, "POST", "/v1/domains", key, { name: `acme-${carrierPort}.test` });
+  const trunk = await api(node, "POST", "/v1/trunks", key, {
+    name: "carrier",
+    outbound: { targets: [{ host: "127.0.0.1", port: carrierPort }] },
+  });
+  if (callbackUrl)
+    await api(node, "POST", "/v1/callbacks", key, {
+      url: callbackUrl,
+      events: ["call.initiated", "call.failed"],
+    });
+  return { key, trunkId: trunk.id as string };
+}
+
+/**
+ * Starts a call out through the trunk and waits until the carrier has its INVITE and the call's
+ * row, in progress, names `nodeId`.
+ */
+async function callInProgress(
+  node: Node,
+  db: OpenedDatabase,
+  carrier: { invites: number },
+  t: { key: string },
+  nodeId: string,
+) {
+  const call = await api(node, "POST", "/v1/calls", t.key, {
+    to: { number: "+15551230000", trunk: "carrier" },
+    timeout: 120,
+    // Run on answer; the carrier never answers.
+    actions: [{ action: "hangup" }],
+  });
+  const id = call.id as string;
+  await until("the carrier's INVITE", () => (carrier.invites > 0 ? true : undefined));
+  const row = await until("the call's row", () => db.db.select().from(calls).where(eq(calls.id, id)).get());
+  expect(row).toMatchObject({ nodeId, endedAt: null });
+  expect(["initiated", "ringing"]).toContain(row.state);
+  return id;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), "hookline-cluster-"));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("roles as separate processes (SPEC §2)", () => {
+  it("a console-only process opens no SIP port and starts no media worker", async () => {
+    const free = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, "127.0.0.1", () => {
+        const { port } = s.address() as net.AddressInfo;
+        s.close(() => resolve(port));
+      });
+    });
+    const node = await startNode({
+      HOOKLINE_ROLES: "console",
+      HOOKLINE_NODE_ID: "console-only",
+      HOOKLINE_SIP_PORT: String(free),
+      HOOKLINE_SIP_WS_PORT: String(free),
+    });
+    // The SIP port is free on both transports: this test can take it.
+    const tcp = net.createServer();
+    await new Promise<void>((resolve, reject) =>
+      tcp.once("error", reject).listen(free, "127.0.0.1", resolve),
+    );
+    tcp.close();
+    const udp = dgram.createSocket("udp4");
+    await new Promise<void>((resolve, reject) => {
+      udp.once("error", reject);
+      udp.bind(free, "127.0.0.1", resolve);
+    });
+    udp.close();
+    const children = spawnSync("ps", ["-o", "comm=", "--ppid", String(node.child.pid)], { encoding: "utf8" });
+    expect(children.stdout).not.toMatch(/mediasoup/);
+    expect(node.output()).not.toContain("SIP over");
+    const ready = await fetch(`http://127.0.0.1:${node.http}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(((await ready.json()) as { parts: object }).parts).not.toHaveProperty("media");
+    const cluster = await api(node, "GET", "/v1/cluster", TOKEN);
+    expect(cluster.data).toEqual([
+      expect.objectContaining({ id: "console-only", roles: ["console"], state: "up", sipAddress: null }),
+    ]);
+    node.child.kill("SIGTERM");
+    await until("the node's exit", () => node.child.exitCode ?? undefined);
+  }, 120_000);
+
+  it("gateway+console and delivery share one SQLite file; the gateway killed mid-call is lost, and the delivery node fails its call with node-lost and delivers call.failed", async () => {
+    const carrier = await ringingCarrier();
+    const received: Array<{ type: string; data: { callId: string; seq: number; call: { reason: string } } }> =
+      [];
+    const receiver = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (d: Buffer) => (body += d.toString()));
+      req.on("end", () => {
+        received.push(JSON.parse(body) as (typeof received)[number]);
+        res.end("ok");
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    const db = openDatabase({ file: path.join(dir, "hookline.db") });
+    try {
+      const a = await startNode({ HOOKLINE_ROLES: "gateway,console", HOOKLINE_NODE_ID: "node-a" });
+      const b = await startNode({ HOOKLINE_ROLES: "delivery", HOOKLINE_NODE_ID: "node-b" });
+      const both = await until("both nodes up in /v1/cluster", async () => {
+        const { data } = await api(a, "GET", "/v1/cluster", TOKEN);
+        const up = data!.filter((n) => n.state === "up").map((n) => n.id);
+        return up.includes("node-a") && up.includes("node-b") ? data : undefined;
+      });
+      expect(both.find((n) => n.id === "node-a")).toMatchObject({
+        roles: ["gateway", "console"],
+        sipAddress: `127.0.0.1:${a.sip}`,
+        httpAddress: `127.0.0.1:${a.http}`,
+      });
+      expect(both.find((n) => n.id === "node-b")).toMatchObject({ roles: ["delivery"], sipAddress: null });
+
+      const port = (receiver.address() as net.AddressInfo).port;
+      const t = await tenant(a, carrier.port, `http://127.0.0.1:${port}/hooks`);
+      const callId = await callInProgress(a, db, carrier, t, "node-a");
+      // node-a only accepts events into the shared outbox; node-b delivers them.
+      await until("call.initiated delivered by node-b", () =>
+        received.find((e) => e.type === "call.initiated" && e.data.callId === callId),
+      );
+      await killed(a);
+
+      const ended = await until("the call recorded failed", () => {
+        const row = db.db.select().from(calls).where(eq(calls.id, callId)).get();
+        return row?.state === "failed" ? row : undefined;
+      });
+      expect(ended).toMatchObject({ endReason: "node-lost", endStatus: null, nodeId: "node-a" });
+      expect(db.db.select().from(nodes).where(eq(nodes.id, "node-a")).get()?.lostAt).not.toBeNull();
+      const event = await until("call.failed delivered by node-b", () =>
+        received.find((e) => e.type === "call.failed" && e.data.callId === callId),
+      );
+      expect(event.data.call.reason).toBe("node-lost");
+      // Numbered after what node-a published for the call, delivered after it.
+      const ofCall = received.filter((e) => e.data.callId === callId);
+      expect(ofCall.map((e) => e.type)).toEqual(["call.initiated", "call.failed"]);
+      expect(ofCall[1]!.data.seq).toBeGreaterThan(ofCall[0]!.data.seq);
+
+      const metrics = await (
+        await fetch(`http://127.0.0.1:${b.http}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })
+      ).text();
+      expect(metrics).toContain('hookline_cluster_nodes{state="up"} 1');
+      expect(metrics).toContain('hookline_cluster_nodes{state="lost"} 1');
+      expect(metrics).toMatch(
+        /hookline_cluster_node_info\{node="node-a",roles="gateway,console",[^}]*state="lost"\} 1/,
+      );
+      await killed(b);
+    } finally {
+      db.close();
+      carrier.close();
+      receiver.close();
+    }
+  }, 240_000);
+
+  it("a gateway restarted with the same id ends the calls its killed run left in progress", async () => {
+    const carrier = await ringingCarrier();
+    const db = openDatabase({ file: path.join(dir, "hookline.db") });
+    try {
+      const env = { HOOKLINE_ROLES: "gateway,console", HOOKLINE_NODE_ID: "node-r" };
+      const first = await startNode(env);
+      const t = await tenant(first, carrier.port);
+      const callId = await callInProgress(first, db, carrier, t, "node-r");
+      await killed(first);
+      const again = await startNode(env);
+      const call = await api(again, "GET", `/v1/calls/${callId}`, t.key);
+      expect(call).toMatchObject({ state: "failed", reason: "node-lost" });
+      const { data } = await api(again, "GET", "/v1/cluster", TOKEN);
+      expect(data!.find((n) => n.id === "node-r")).toMatchObject({ state: "up" });
+      await killed(again);
+    } finally {
+      db.close();
+      carrier.close();
+    }
+  }, 240_000);
+});

@@ -1,0 +1,177 @@
+/**
+ * The `gateway` role (SPEC §1, §2): SIP transports, registrar and location service, the B2BUA with
+ * the application hook and trunks, and the mediasoup workers. Its events go on the process's bus,
+ * where the callback engine accepts them (and delivers them too when `delivery` runs here).
+ */
+import type { Allowlist, EventBus } from "@hookline/callbacks";
+import type { OpenedDatabase } from "@hookline/db";
+import { log } from "@hookline/log";
+import { ApplicationHookClient } from "../application/hook-client.js";
+import { applicationConfigReader, startCall } from "../application/outbound.js";
+import { ApplicationRouter } from "../application/router.js";
+import { SipAuthenticator } from "../auth/sip-authenticator.js";
+import { CallRecorder } from "../b2bua/call-recorder.js";
+import type { Config } from "../config.js";
+import { Gateway } from "../gateway.js";
+import { registerSipCallback } from "../hooks/sip-callback-header.js";
+import { callbackEventOf } from "../media/media-events.js";
+import { MediaThread } from "../media/media-thread.js";
+import { LocationService } from "../registrar/location-service.js";
+import { Registrar } from "../registrar/registrar.js";
+import { createCallDirectory } from "../tenancy/call-directory.js";
+import { TenantDirectory } from "../tenancy/tenant-directory.js";
+import { InboundTrunkGate } from "../trunks/inbound.js";
+import { TrunkCalls } from "../trunks/outbound.js";
+import type { OptionsStack } from "../trunks/health-options.js";
+import { TrunkDirectory } from "../trunks/trunk-directory.js";
+import { TrunkGuards, type TrunkHealthSettings } from "../trunks/trunk-guards.js";
+
+export interface GatewayRoleDeps {
+  config: Config;
+  database: OpenedDatabase;
+  bus: EventBus;
+  tokenSecret: string;
+  allowlist: Allowlist;
+  ringTimeoutMs?: number | undefined;
+  trunkHealth?: TrunkHealthSettings | undefined;
+}
+
+export interface GatewayRole {
+  readonly gateway: Gateway;
+  readonly media: MediaThread;
+  readonly locations: LocationService;
+  /** What the console takes from a gateway running in the same process (server.ts composes it). */
+  readonly console: {
+    flushCallRecords: () => void;
+    trunkHealth: (trunkId: string) => ReturnType<TrunkGuards["healthOf"]>;
+    startCall: (accountId: string, input: Parameters<typeof startCall>[2]) => ReturnType<typeof startCall>;
+  };
+  flushCallRecords(): void;
+  /** New calls get 503; calls may finish until `deadlineMs`, the rest get BYE; SIP closes. */
+  stop(deadlineMs: number): Promise<void>;
+  /** After stop: the hook client, the media workers, the call records' writer. */
+  release(): Promise<void>;
+}
+
+export async function startGatewayRole(d: GatewayRoleDeps): Promise<GatewayRole> {
+  const { config, database, bus, tokenSecret, allowlist } = d;
+  const db = database.db;
+  const tenants = new TenantDirectory(db);
+  // The nonce key is the token secret's sibling: stable across restarts so nonces stay valid.
+  const authenticator = new SipAuthenticator({ directory: tenants, secret: `nonce:${tokenSecret}` });
+  const locations = new LocationService({ db, bus });
+  locations.restore();
+  locations.start();
+  const registrar = new Registrar({ tenants, authenticator, locations });
+
+  const media = await MediaThread.start({
+    pool: {
+      ...(config.mediaWorkers !== undefined && { size: config.mediaWorkers }),
+      rtcMinPort: config.rtpMin,
+      rtcMaxPort: config.rtpMax,
+    },
+    media: { listenIp: config.listenIp, announcedIp: config.publicIp },
+    onWorkerDied: (pid, err) => log.error({ component: "media", pid, err }, "mediasoup worker died"),
+  });
+
+  // Each call row names this node, so another can end its calls if it is lost (cluster/).
+  const recorder = new CallRecorder(db, bus, { writerThread: true, nodeId: config.nodeId });
+  const directory = createCallDirectory({ tenants, authenticator, locations });
+  const hooks = new ApplicationHookClient({
+    allowlist,
+    logger: log.child({ component: "application" }),
+  });
+  const trunkDirectory = new TrunkDirectory(db, tokenSecret);
+  // The trunk guards: target health by OPTIONS and toll-fraud admission (trunks/ports.ts).
+  const trunkGuards = new TrunkGuards({
+    db,
+    directory: trunkDirectory,
+    publish: (e) => bus.publish(e),
+    stack: (): OptionsStack => gateway,
+    health: d.trunkHealth,
+  });
+  const trunkCalls = new TrunkCalls({
+    directory: trunkDirectory,
+    health: trunkGuards.health,
+    admission: trunkGuards.fraud,
+    onCallAnswered: (c) => trunkGuards.fraud.onCallAnswered(c),
+  });
+  const router = new ApplicationRouter({
+    directory,
+    hooks,
+    config: applicationConfigReader(db),
+    ringTimeoutMs: d.ringTimeoutMs ?? 60_000,
+    trunks: trunkCalls,
+  });
+  const trunks = new InboundTrunkGate({
+    directory: trunkDirectory,
+    isTenantDomain: (host) => tenants.domain(host) !== undefined,
+    secret: `trunk-nonce:${tokenSecret}`,
+    logger: log.child({ component: "trunks" }),
+  });
+  const gateway = new Gateway({
+    listenIp: config.listenIp,
+    publicIp: config.publicIp,
+    sipPort: config.sipPort,
+    wsPort: config.sipWsPort,
+    wsAllowedOrigins: config.wsAllowedOrigins,
+    wsLimits: config.wsLimits,
+    tls: config.tls,
+    tlsPort: config.sipTlsPort,
+    tlsCaFile: config.tlsCaFile,
+    directory,
+    registrar,
+    router,
+    trunks,
+    recorder,
+    media,
+    ...(d.ringTimeoutMs !== undefined && { ringTimeoutMs: d.ringTimeoutMs }),
+    // A call the database cannot record would run without its records and callbacks: 503.
+    canAcceptCalls: () => database.health.writable,
+    onNewCall: async (call, invite) => {
+      const outcome = await registerSipCallback(
+        // The per-call callback row refers to the call's row, which is written in a later batch.
+        { db, tokenSecret, allowlist, beforeRegister: () => recorder.flush() },
+        call,
+        invite,
+      );
+      if (outcome && "refused" in outcome) {
+        log.warn(
+          { component: "callbacks", callId: call.id, accountId: call.accountId, refused: outcome.refused },
+          "in-SIP callback refused",
+        );
+      }
+    },
+  });
+  media.setEndCall((id, reason) => gateway.b2bua.endCall(id, reason));
+  // SPEC §4 media.started / media.timeout, published in the call's seq order.
+  media.setOnEvent((e) => {
+    const cb = callbackEventOf(e);
+    if (cb) recorder.media(e.callId, cb.type, cb.media);
+  });
+  await gateway.start();
+  trunkGuards.start();
+
+  return {
+    gateway,
+    media,
+    locations,
+    console: {
+      flushCallRecords: () => recorder.flush(),
+      trunkHealth: (trunkId) => trunkGuards.healthOf(trunkId),
+      startCall: (accountId, input) =>
+        startCall({ db, b2bua: gateway.b2bua, directory, router, trunks: trunkCalls }, accountId, input),
+    },
+    flushCallRecords: () => recorder.flush(),
+    async stop(deadlineMs) {
+      trunkGuards.stop();
+      await gateway.stop(deadlineMs);
+      locations.stop();
+    },
+    async release() {
+      await hooks.close();
+      await media.close();
+      recorder.close();
+    },
+  };
+}
