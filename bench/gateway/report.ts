@@ -4,7 +4,7 @@
  * the peer's pre-flight, the machine and the command. Each run rewrites it whole.
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import path from "node:path";
 import { ROOT } from "./processes.js";
@@ -105,6 +105,13 @@ export function writeReport(r: Runs, o: { settings: string; rtpengine: string; s
     ...(r.withApp ? steps("Hookline+app", r.withApp) : []),
     ...steps("Kamailio bare relay", r.kamailio),
   ];
-  writeFileSync(file, lines.join("\n"));
+  writeFileSync(file, lines.join("\n") + keptSections(file));
   return file;
+}
+
+/** The registration benchmark's section of an existing report (bench/registrations/report.ts), kept. */
+function keptSections(file: string): string {
+  const old = existsSync(file) ? readFileSync(file, "utf8") : "";
+  const start = old.search(/^## Registrations$/m);
+  return start < 0 ? "" : `\n${old.slice(start)}`;
 }
