@@ -5,7 +5,7 @@
  * asynchronous and lets several delivery nodes claim deliveries with leases (SPEC §4: at least
  * once, the same `webhook-id` on every try, `seq` order per call and URL).
  */
-import type { Callback } from "@hookline/db";
+import { orderedId, type Callback } from "@hookline/db";
 import type { HttpResult } from "../http/client.js";
 import type { PendingDelivery } from "../pending-delivery.js";
 
@@ -129,4 +129,38 @@ export function attemptError(res: HttpResult): string | null {
     res.error ??
     (res.status !== null && (res.status < 200 || res.status >= 300) ? `HTTP ${res.status}` : null)
   );
+}
+
+/** An attempt's row and the delivery's new state, as either store writes them (SPEC §3, delivery log). */
+export function attemptRows(
+  d: PendingDelivery,
+  attempt: number,
+  startedAt: number,
+  res: HttpResult,
+  state: DeliveryState,
+  error: string | null,
+) {
+  const attemptErr = attemptError(res);
+  return {
+    attempt: {
+      id: orderedId("att"),
+      deliveryId: d.id,
+      attempt,
+      startedAt,
+      latencyMs: res.latencyMs,
+      statusCode: res.status,
+      responseExcerpt: responseExcerpt(res),
+      error: attemptErr,
+    },
+    delivery: {
+      id: d.id,
+      status: state,
+      attemptCount: attempt,
+      lastAttemptAt: startedAt,
+      lastStatusCode: res.status,
+      lastError: state === "succeeded" ? null : (error ?? attemptErr),
+      nextAttemptAt: state === "pending" ? d.nextAttemptAt : null,
+      completedAt: state === "pending" ? null : Date.now(),
+    },
+  };
 }

@@ -10,12 +10,12 @@
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import type { Callback } from "@hookline/db";
-import { and, eq, inArray, isNull, or, orderedId } from "@hookline/db";
+import { and, eq, inArray, isNull, or } from "@hookline/db";
 import type { PgDatabase } from "@hookline/db/pg";
 import { pgSchema } from "@hookline/db/pg";
 import type { Logger } from "../logger.js";
 import type { CallbackStore, CallbacksReader, LeasedDeliveries } from "./callback-store.js";
-import { attemptError, responseExcerpt } from "./callback-store.js";
+import { attemptRows } from "./callback-store.js";
 import { claimHeads, listenForDeliveries, releaseLeases } from "./pg-claim.js";
 import type { PgWritesOptions } from "./pg-writes.js";
 import { PgWrites } from "./pg-writes.js";
@@ -76,31 +76,8 @@ export function createPgStore(db: PgDatabase, options: PgStoreOptions): Callback
         })),
       ),
     recordAttempt(d, attempt, startedAt, res, state, error) {
-      const attemptErr = attemptError(res);
-      void writes
-        .result(
-          {
-            id: orderedId("att"),
-            deliveryId: d.id,
-            attempt,
-            startedAt,
-            latencyMs: res.latencyMs,
-            statusCode: res.status,
-            responseExcerpt: responseExcerpt(res),
-            error: attemptErr,
-          },
-          {
-            id: d.id,
-            status: state,
-            attemptCount: attempt,
-            lastAttemptAt: startedAt,
-            lastStatusCode: res.status,
-            lastError: state === "succeeded" ? null : (error ?? attemptErr),
-            nextAttemptAt: state === "pending" ? d.nextAttemptAt : null,
-            completedAt: state === "pending" ? null : Date.now(),
-          },
-        )
-        .catch(() => {});
+      const rows = attemptRows(d, attempt, startedAt, res, state, error);
+      void writes.result(rows.attempt, rows.delivery).catch(() => {});
     },
     recordFailed(deliveryId, error) {
       void writes

@@ -5,7 +5,7 @@
  * process (`deliver: false`) or replayed through the API.
  */
 import type { Callback, Database, Schema } from "@hookline/db";
-import { and, eq, gt, lte, orderedId } from "@hookline/db";
+import { and, eq, gt, lte } from "@hookline/db";
 import type { GroupCommitOptions } from "../group-commit.js";
 import { GroupCommit } from "../group-commit.js";
 import type { Logger } from "../logger.js";
@@ -13,7 +13,7 @@ import type { PendingDelivery } from "../pending-delivery.js";
 import { statements } from "../statements.js";
 import { tables } from "../tables.js";
 import type { CallbackInfo, CallbackStore, CallbacksReader, OwnedDeliveries } from "./callback-store.js";
-import { attemptError, responseExcerpt } from "./callback-store.js";
+import { attemptRows } from "./callback-store.js";
 
 /** Edits through the API (new URL, rotated secret, disabled) reach the dispatcher within this. */
 const CALLBACK_CACHE_MS = 1000;
@@ -111,30 +111,11 @@ export function createSqliteStore(
       });
     },
     recordAttempt(d, attempt, startedAt, res, state, error) {
-      const excerpt = responseExcerpt(res);
-      const attemptErr = attemptError(res);
+      const rows = attemptRows(d, attempt, startedAt, res, state, error);
       void group
         .run(() => {
-          s.insertAttempt.run({
-            id: orderedId("att"),
-            deliveryId: d.id,
-            attempt,
-            startedAt,
-            latencyMs: res.latencyMs,
-            statusCode: res.status,
-            responseExcerpt: excerpt,
-            error: attemptErr,
-          });
-          s.updateDelivery.run({
-            id: d.id,
-            status: state,
-            attemptCount: attempt,
-            lastAttemptAt: startedAt,
-            lastStatusCode: res.status,
-            lastError: state === "succeeded" ? null : (error ?? attemptErr),
-            nextAttemptAt: state === "pending" ? d.nextAttemptAt : null,
-            completedAt: state === "pending" ? null : Date.now(),
-          });
+          s.insertAttempt.run(rows.attempt);
+          s.updateDelivery.run(rows.delivery);
         })
         .catch(() => {});
     },
