@@ -28,8 +28,7 @@ try {
 }
 const { http, sip, ws, tls } = hookline.ports;
 const ip = config.listenIp;
-const roles = new Set<string>(config.roles);
-const has = (role: string) => roles.has(role);
+const has = (role: Config["roles"][number]) => config.roles.includes(role);
 console.log(
   [
     `Hookline is running: node ${config.nodeId} (${config.roles.join(", ")})`,

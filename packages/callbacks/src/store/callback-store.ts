@@ -164,3 +164,21 @@ export function attemptRows(
     },
   };
 }
+
+/** An accepted event's outbox row and its deliveries' rows, as either store writes them. */
+export function outboxRows(w: OutboxWrite) {
+  const { eventId, accountId, callId, seq, type, body, createdAt } = w;
+  return {
+    event: { id: eventId, accountId, callId, seq, type, body, createdAt },
+    deliveries: w.deliveries.map((p) => ({
+      id: p.id,
+      eventId,
+      callbackId: p.callbackId,
+      accountId: p.accountId,
+      callId,
+      seq,
+      eventType: type,
+      createdAt,
+    })),
+  };
+}

@@ -15,7 +15,7 @@ import type { PgDatabase } from "@hookline/db/pg";
 import { pgSchema } from "@hookline/db/pg";
 import type { Logger } from "../logger.js";
 import type { CallbackStore, CallbacksReader, LeasedDeliveries } from "./callback-store.js";
-import { attemptRows } from "./callback-store.js";
+import { attemptRows, outboxRows } from "./callback-store.js";
 import { claimHeads, listenForDeliveries, releaseLeases } from "./pg-claim.js";
 import type { PgWritesOptions } from "./pg-writes.js";
 import { PgWrites } from "./pg-writes.js";
@@ -53,28 +53,10 @@ export function createPgStore(db: PgDatabase, options: PgStoreOptions): Callback
     dialect: "postgres",
     reader: pgReader(db),
     deliveries: leased,
-    writeOutbox: (w) =>
-      writes.outbox(
-        {
-          id: w.eventId,
-          accountId: w.accountId,
-          callId: w.callId,
-          seq: w.seq,
-          type: w.type,
-          body: w.body,
-          createdAt: w.createdAt,
-        },
-        w.deliveries.map((p) => ({
-          id: p.id,
-          eventId: w.eventId,
-          callbackId: p.callbackId,
-          accountId: p.accountId,
-          callId: w.callId,
-          seq: w.seq,
-          eventType: w.type,
-          createdAt: w.createdAt,
-        })),
-      ),
+    writeOutbox: (w) => {
+      const rows = outboxRows(w);
+      return writes.outbox(rows.event, rows.deliveries);
+    },
     recordAttempt(d, attempt, startedAt, res, state, error) {
       const rows = attemptRows(d, attempt, startedAt, res, state, error);
       void writes.result(rows.attempt, rows.delivery).catch(() => {});

@@ -13,7 +13,7 @@ import type { PendingDelivery } from "../pending-delivery.js";
 import { statements } from "../statements.js";
 import { tables } from "../tables.js";
 import type { CallbackInfo, CallbackStore, CallbacksReader, OwnedDeliveries } from "./callback-store.js";
-import { attemptRows } from "./callback-store.js";
+import { attemptRows, outboxRows } from "./callback-store.js";
 
 /** Edits through the API (new URL, rotated secret, disabled) reach the dispatcher within this. */
 const CALLBACK_CACHE_MS = 1000;
@@ -86,28 +86,10 @@ export function createSqliteStore(
     reader,
     deliveries: owned,
     writeOutbox(w) {
+      const rows = outboxRows(w);
       return group.run(() => {
-        s.insertEvent.run({
-          id: w.eventId,
-          accountId: w.accountId,
-          callId: w.callId,
-          seq: w.seq,
-          type: w.type,
-          body: w.body,
-          createdAt: w.createdAt,
-        });
-        for (const p of w.deliveries) {
-          s.insertDelivery.run({
-            id: p.id,
-            eventId: w.eventId,
-            callbackId: p.callbackId,
-            accountId: p.accountId,
-            callId: w.callId,
-            seq: w.seq,
-            eventType: w.type,
-            createdAt: w.createdAt,
-          });
-        }
+        s.insertEvent.run(rows.event);
+        for (const d of rows.deliveries) s.insertDelivery.run(d);
       });
     },
     recordAttempt(d, attempt, startedAt, res, state, error) {
