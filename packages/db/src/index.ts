@@ -91,3 +91,5 @@ export {
   sql,
 } from "drizzle-orm";
 export type { SQL } from "drizzle-orm";
+export { first, pgStore, sqliteStore } from "./store.js";
+export type { Dialect, Store, StoreDb } from "./store.js";

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { accounts as sqliteAccounts, calls as sqliteCalls, eq, openDatabase } from "@hookline/db";
 import type { Database } from "@hookline/db";
 import { openPostgres, pgSchema, type PgDatabase } from "@hookline/db/pg";
-import { startPostgres, type PostgresCluster } from "@hookline/db/testing/postgres";
+import { freshPostgresDatabase, stopPostgres } from "@hookline/db/testing/stores";
 import { newWebhookSecret } from "../signing.js";
 import { tables } from "../tables.js";
 
@@ -45,34 +45,7 @@ export interface DialectDb {
   cleanup(): Promise<void>;
 }
 
-let cluster: Promise<PostgresCluster> | null = null;
-
-/** One PostgreSQL cluster per test file (per worker), stopped by `stopPostgres()` in afterAll. */
-export function postgresCluster(): Promise<PostgresCluster> {
-  cluster ??= startPostgres();
-  return cluster;
-}
-
-export async function stopPostgres(): Promise<void> {
-  const c = cluster;
-  cluster = null;
-  await (await c?.catch(() => null))?.stop();
-}
-
-/** A fresh, empty database on the file's cluster; returns its URL. */
-export async function freshPostgresDatabase(): Promise<string> {
-  const { url } = await postgresCluster();
-  const admin = await openPostgres({ url, max: 1, migrate: false });
-  const name = `cb_${Date.now()}_${Math.floor(Math.random() * 1e9)}`;
-  try {
-    await admin.pool.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.close();
-  }
-  const fresh = new URL(url);
-  fresh.pathname = `/${name}`;
-  return fresh.toString();
-}
+export { stopPostgres };
 
 export async function openDialect(dialect: DialectName): Promise<DialectDb> {
   return dialect === "sqlite" ? openSqlite() : openPg();

@@ -1,0 +1,74 @@
+/**
+ * For tests: a Store (store.ts) on either dialect, each on a fresh database, so that the suites
+ * written against a Store run on a real SQLite file and on a real PostgreSQL. The PostgreSQL
+ * cluster (startPostgres: a throwaway one, or HOOKLINE_TEST_POSTGRES_URL) is one per test file;
+ * the file's afterAll calls stopPostgres().
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openDatabase, type OpenedDatabase } from "../open-database.js";
+import { openPostgres, type OpenedPostgres } from "../pg.js";
+import { pgStore, sqliteStore, type Dialect, type Store } from "../store.js";
+import { startPostgres, type PostgresCluster } from "./postgres.js";
+
+export const DIALECTS: readonly Dialect[] = ["sqlite", "postgres"];
+
+let cluster: Promise<PostgresCluster> | null = null;
+
+/** The test file's PostgreSQL cluster, started on first use. */
+export function postgresCluster(): Promise<PostgresCluster> {
+  cluster ??= startPostgres();
+  return cluster;
+}
+
+/** Stops the file's cluster, if one was started (afterAll, with a 60 s timeout). */
+export async function stopPostgres(): Promise<void> {
+  const c = cluster;
+  cluster = null;
+  await (await c?.catch(() => null))?.stop();
+}
+
+/** A fresh, empty database on the file's cluster; returns its URL. */
+export async function freshPostgresDatabase(): Promise<string> {
+  const { url } = await postgresCluster();
+  const admin = await openPostgres({ url, max: 1, migrate: false });
+  const name = `t_${Date.now()}_${Math.floor(Math.random() * 1e9)}`;
+  try {
+    await admin.pool.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.close();
+  }
+  const fresh = new URL(url);
+  fresh.pathname = `/${name}`;
+  return fresh.toString();
+}
+
+export interface TestStore {
+  store: Store;
+  /** SQLite: the open database (its file in a temporary folder). */
+  sqlite?: OpenedDatabase;
+  /** PostgreSQL: the open pool and the database's URL, for other connections or processes. */
+  pg?: OpenedPostgres & { url: string };
+  cleanup: () => Promise<void>;
+}
+
+/** A migrated, empty database of `dialect` behind a Store. */
+export async function openTestStore(dialect: Dialect): Promise<TestStore> {
+  if (dialect === "sqlite") {
+    const dir = mkdtempSync(join(tmpdir(), "hookline-store-"));
+    const sqlite = openDatabase({ file: join(dir, "hookline.db") });
+    return {
+      store: sqliteStore(sqlite.db),
+      sqlite,
+      cleanup: () => {
+        sqlite.close();
+        rmSync(dir, { recursive: true, force: true });
+        return Promise.resolve();
+      },
+    };
+  }
+  const url = await freshPostgresDatabase();
+  const opened = await openPostgres({ url, max: 4 });
+  return { store: pgStore(opened.db), pg: { ...opened, url }, cleanup: () => opened.close() };
+}
