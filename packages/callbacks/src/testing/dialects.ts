@@ -7,13 +7,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { accounts as sqliteAccounts, calls as sqliteCalls, eq, openDatabase } from "@hookline/db";
-import type { Database } from "@hookline/db";
+import type { Database, Dialect } from "@hookline/db";
 import { openPostgres, pgSchema, type PgDatabase } from "@hookline/db/pg";
 import { freshPostgresDatabase, stopPostgres } from "@hookline/db/testing/stores";
 import { newWebhookSecret } from "../signing.js";
 import { tables } from "../tables.js";
 
-export type DialectName = "sqlite" | "postgres";
+export type DialectName = Dialect;
 
 export interface CallbackFixture {
   accountId: string;

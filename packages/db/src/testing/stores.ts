@@ -17,7 +17,7 @@ export const DIALECTS: readonly Dialect[] = ["sqlite", "postgres"];
 let cluster: Promise<PostgresCluster> | null = null;
 
 /** The test file's PostgreSQL cluster, started on first use. */
-export function postgresCluster(): Promise<PostgresCluster> {
+function postgresCluster(): Promise<PostgresCluster> {
   cluster ??= startPostgres();
   return cluster;
 }
