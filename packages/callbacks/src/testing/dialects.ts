@@ -1,17 +1,14 @@
 /**
  * For tests: the engine's storage on both dialects, behind one async fixture, so that the tests
- * about storage semantics run on a real SQLite file and on a real PostgreSQL (startPostgres: a
- * throwaway cluster, or HOOKLINE_TEST_POSTGRES_URL), each test on a fresh database.
+ * about storage semantics run on a real SQLite file and on a real PostgreSQL, each test on a fresh
+ * database. The database comes from @hookline/db's openTestStore; the seeding and reading below
+ * go through its Store, so they are one code for both dialects.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { accounts as sqliteAccounts, calls as sqliteCalls, eq, openDatabase } from "@hookline/db";
-import type { Database, Dialect } from "@hookline/db";
-import { openPostgres, pgSchema, type PgDatabase } from "@hookline/db/pg";
-import { freshPostgresDatabase, stopPostgres } from "@hookline/db/testing/stores";
+import { eq, first, openDatabase } from "@hookline/db";
+import type { Database, Dialect, Store } from "@hookline/db";
+import { openPostgres, type PgDatabase } from "@hookline/db/pg";
+import { openTestStore, stopPostgres } from "@hookline/db/testing/stores";
 import { newWebhookSecret } from "../signing.js";
-import { tables } from "../tables.js";
 
 export type DialectName = Dialect;
 
@@ -32,7 +29,10 @@ export interface DeliveryState {
 
 export interface DialectDb {
   dialect: DialectName;
+  /** The dialect's own handle, as the engine takes it. */
   db: Database | PgDatabase;
+  /** The same database behind a Store, for the code that takes one. */
+  store: Store;
   /** PostgreSQL only: the database's URL, for other processes. */
   url: string | null;
   seedAccount(id?: string): Promise<string>;
@@ -48,12 +48,64 @@ export interface DialectDb {
 export { stopPostgres };
 
 export async function openDialect(dialect: DialectName): Promise<DialectDb> {
-  return dialect === "sqlite" ? openSqlite() : openPg();
+  const opened = await openTestStore(dialect);
+  const { store, sqlite, pg } = opened;
+  const { db: sdb, t } = store;
+  const others: Array<() => void | Promise<void>> = [];
+  const native = sqlite?.db ?? pg?.db;
+  if (!native) throw new Error(`openTestStore(${dialect}) opened no database`);
+  return {
+    dialect,
+    db: native,
+    store,
+    url: pg?.url ?? null,
+    seedAccount: (id) => seedAccount(store, id),
+    seedCall: (accountId, id) => seedCall(store, accountId, id),
+    addCallback: (o) => addCallback(store, o),
+    delivery: async (id) =>
+      first(await sdb.select().from(t.deliveries).where(eq(t.deliveries.id, id)).limit(1)),
+    callbackEnabled: async (id) =>
+      first(
+        await sdb
+          .select({ enabled: t.callbacks.enabled })
+          .from(t.callbacks)
+          .where(eq(t.callbacks.id, id))
+          .limit(1),
+      )?.enabled,
+    reopen: async () => {
+      if (sqlite) {
+        const other = openDatabase({ file: sqlite.file });
+        others.push(() => other.close());
+        return other.db;
+      }
+      if (!pg) throw new Error("no database to reopen");
+      const other = await openPostgres({ url: pg.url, max: 4 });
+      others.push(() => other.close());
+      return other.db;
+    },
+    cleanup: async () => {
+      for (const close of others) await close();
+      await opened.cleanup();
+    },
+  };
 }
 
-function callbackRow(o: CallbackFixture) {
+/** An account (kept if it exists); returns its id. */
+export async function seedAccount(store: Store, id = "acc_test"): Promise<string> {
+  const { db, t } = store;
+  await db.insert(t.accounts).values({ id, name: id, createdAt: Date.now() }).onConflictDoNothing();
+  return id;
+}
+
+/** A call's row, for the per-call callbacks that refer to it. */
+export async function seedCall(store: Store, accountId: string, id: string): Promise<void> {
+  await store.db.insert(store.t.calls).values(callRow(accountId, id));
+}
+
+/** A callback row as the API would store it, with a fresh secret. */
+export async function addCallback(store: Store, o: CallbackFixture): Promise<{ id: string; secret: string }> {
   const now = Date.now();
-  return {
+  const row = {
     id: `cb_${Math.random().toString(36).slice(2)}`,
     accountId: o.accountId,
     callId: o.callId ?? null,
@@ -64,6 +116,8 @@ function callbackRow(o: CallbackFixture) {
     createdAt: now,
     updatedAt: now,
   };
+  await store.db.insert(store.t.callbacks).values(row);
+  return { id: row.id, secret: row.secret };
 }
 
 function callRow(accountId: string, id: string) {
@@ -75,83 +129,5 @@ function callRow(accountId: string, id: string) {
     to: "sip:b@x",
     state: "initiated" as const,
     startedAt: Date.now(),
-  };
-}
-
-function openSqlite(): DialectDb {
-  const dir = mkdtempSync(join(tmpdir(), "hookline-cb-"));
-  const file = join(dir, "hookline.db");
-  const opened = openDatabase({ file });
-  const db = opened.db;
-  const { callbacks, deliveries } = tables(db);
-  const others: Array<() => void> = [];
-  return {
-    dialect: "sqlite",
-    db,
-    url: null,
-    seedAccount: (id = "acc_test") => {
-      db.insert(sqliteAccounts).values({ id, name: id, createdAt: Date.now() }).onConflictDoNothing().run();
-      return Promise.resolve(id);
-    },
-    seedCall: (accountId, id) => {
-      db.insert(sqliteCalls).values(callRow(accountId, id)).run();
-      return Promise.resolve();
-    },
-    addCallback: (o) => {
-      const row = callbackRow(o);
-      db.insert(callbacks).values(row).run();
-      return Promise.resolve({ id: row.id, secret: row.secret });
-    },
-    delivery: (id) => Promise.resolve(db.select().from(deliveries).where(eq(deliveries.id, id)).get()),
-    callbackEnabled: (id) =>
-      Promise.resolve(db.select().from(callbacks).where(eq(callbacks.id, id)).get()?.enabled),
-    reopen: () => {
-      const other = openDatabase({ file });
-      others.push(() => other.close());
-      return Promise.resolve(other.db);
-    },
-    cleanup: () => {
-      for (const close of others) close();
-      opened.close();
-      rmSync(dir, { recursive: true, force: true });
-      return Promise.resolve();
-    },
-  };
-}
-
-async function openPg(): Promise<DialectDb> {
-  const url = await freshPostgresDatabase();
-  const opened = await openPostgres({ url, max: 4 });
-  const db = opened.db;
-  const { accounts, calls, callbacks, deliveries } = pgSchema;
-  const others: Array<() => Promise<void>> = [];
-  return {
-    dialect: "postgres",
-    db,
-    url,
-    seedAccount: async (id = "acc_test") => {
-      await db.insert(accounts).values({ id, name: id, createdAt: Date.now() }).onConflictDoNothing();
-      return id;
-    },
-    seedCall: async (accountId, id) => {
-      await db.insert(calls).values(callRow(accountId, id));
-    },
-    addCallback: async (o) => {
-      const row = callbackRow(o);
-      await db.insert(callbacks).values(row);
-      return { id: row.id, secret: row.secret };
-    },
-    delivery: async (id) => (await db.select().from(deliveries).where(eq(deliveries.id, id)))[0],
-    callbackEnabled: async (id) =>
-      (await db.select().from(callbacks).where(eq(callbacks.id, id)))[0]?.enabled,
-    reopen: async () => {
-      const other = await openPostgres({ url, max: 4 });
-      others.push(() => other.close());
-      return other.db;
-    },
-    cleanup: async () => {
-      for (const close of others) await close();
-      await opened.close();
-    },
   };
 }

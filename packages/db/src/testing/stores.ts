@@ -46,8 +46,8 @@ export async function freshPostgresDatabase(): Promise<string> {
 
 export interface TestStore {
   store: Store;
-  /** SQLite: the open database (its file in a temporary folder). */
-  sqlite?: OpenedDatabase;
+  /** SQLite: the open database and its file (in a temporary folder), for other connections. */
+  sqlite?: OpenedDatabase & { file: string };
   /** PostgreSQL: the open pool and the database's URL, for other connections or processes. */
   pg?: OpenedPostgres & { url: string };
   cleanup: () => Promise<void>;
@@ -57,10 +57,11 @@ export interface TestStore {
 export async function openTestStore(dialect: Dialect): Promise<TestStore> {
   if (dialect === "sqlite") {
     const dir = mkdtempSync(join(tmpdir(), "hookline-store-"));
-    const sqlite = openDatabase({ file: join(dir, "hookline.db") });
+    const file = join(dir, "hookline.db");
+    const sqlite = openDatabase({ file });
     return {
       store: sqliteStore(sqlite.db),
-      sqlite,
+      sqlite: { ...sqlite, file },
       cleanup: () => {
         sqlite.close();
         rmSync(dir, { recursive: true, force: true });
