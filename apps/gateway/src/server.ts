@@ -12,7 +12,13 @@ import { serve, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
 import { createCallbackEngine, EventBus, parseAllowlist, type CallbackEngine } from "@hookline/callbacks";
 import { log } from "@hookline/log";
-import { listClusterNodes, openDatabase, type OpenedDatabase, type WriteHealthOptions } from "@hookline/db";
+import {
+  listClusterNodes,
+  openDatabase,
+  sqliteStore,
+  type OpenedDatabase,
+  type WriteHealthOptions,
+} from "@hookline/db";
 import { ensureOperatorToken, ensureTokenSecret } from "@hookline/auth-tokens";
 import { createConsoleApp, databaseGuard, notFoundResponse } from "@hookline/console";
 import { NodePresence } from "./cluster/presence.js";
@@ -69,6 +75,9 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     ...(options.writeHealth && { writeHealth: options.writeHealth }),
   });
   const db = database.db;
+  // One Store per process over the database, for the code off the per-message path: on SQLite its
+  // transactions run one at a time only among the users of the same Store (@hookline/db store.ts).
+  const store = sqliteStore(db);
   const operatorToken = ensureOperatorToken(config.dataDir, config.adminToken);
   const tokenSecret = ensureTokenSecret(config.dataDir);
   const allowlist = parseAllowlist(config.callbackAllowlist);
@@ -110,6 +119,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     ? await startGatewayRole({
         config,
         database,
+        store,
         bus,
         tokenSecret,
         allowlist: allowlist.allowlist,

@@ -4,14 +4,13 @@
  * the gateway has verified its `X-Hookline-Token`. Every path checks the same fields, stores the
  * URL in the same form and signs with the same kind of secret.
  */
-import type { Callback, CallbackSource, Database } from "@hookline/db";
+import type { Callback, CallbackSource, Store } from "@hookline/db";
 import { newId } from "@hookline/db";
 import { validateEventNames } from "./event-names.js";
 import { compileFilter } from "./filter.js";
 import { newWebhookSecret } from "./signing.js";
 import type { Allowlist } from "./ssrf.js";
 import { checkCallbackUrl } from "./ssrf.js";
-import { tables } from "./tables.js";
 
 export type CallbackField = "url" | "events" | "filter";
 
@@ -73,7 +72,10 @@ export interface CreateCallbackInput {
 export type CreateCallbackResult =
   { ok: true; callback: Callback } | { ok: false; field: CallbackField | "callId"; error: string };
 
-export function createCallback(db: Database, input: CreateCallbackInput): CreateCallbackResult {
+export async function createCallback(
+  store: Store,
+  input: CreateCallbackInput,
+): Promise<CreateCallbackResult> {
   const checked = checkCallbackFields(input, input.allowlist);
   if (!checked.ok) return checked;
   const now = input.now ?? Date.now();
@@ -91,11 +93,12 @@ export function createCallback(db: Database, input: CreateCallbackInput): Create
     updatedAt: now,
   };
   try {
-    const inserted = db.insert(tables(db).callbacks).values(row).returning().get();
+    const [inserted] = await store.db.insert(store.t.callbacks).values(row).returning();
+    if (!inserted) throw new Error("insert into callbacks returned no row");
     return { ok: true, callback: inserted };
   } catch (err) {
     // A per-call callback refers to its call's row (callbacks.call_id references calls.id).
-    if ((err as { code?: string }).code === "SQLITE_CONSTRAINT_FOREIGNKEY") {
+    if (isForeignKeyViolation(err)) {
       return {
         ok: false,
         field: "callId",
@@ -104,4 +107,16 @@ export function createCallback(db: Database, input: CreateCallbackInput): Create
     }
     throw err;
   }
+}
+
+/**
+ * Whether a write failed on a foreign key: better-sqlite3 reports `SQLITE_CONSTRAINT_FOREIGNKEY`,
+ * PostgreSQL SQLSTATE 23503 (foreign_key_violation), which drizzle may wrap as the error's cause.
+ */
+function isForeignKeyViolation(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    if (code === "SQLITE_CONSTRAINT_FOREIGNKEY" || code === "23503") return true;
+  }
+  return false;
 }

@@ -1,10 +1,10 @@
 /**
  * Reading and replaying deliveries for the REST API (`GET /v1/deliveries`, `GET /v1/deliveries/:id`,
  * `POST /v1/deliveries/:id/replay`). Always scoped to an account: another account's id is "not found".
+ * Off the per-message path, so on a Store (either dialect, every query awaited: @hookline/db's store.ts).
  */
-import { and, asc, desc, eq, lt, orderedId } from "@hookline/db";
-import type { Database, Schema } from "@hookline/db";
-import { tables } from "./tables.js";
+import { and, asc, desc, eq, first, lt, orderedId } from "@hookline/db";
+import type { Schema, Store } from "@hookline/db";
 
 export type DeliveryRow = Schema["deliveries"]["$inferSelect"];
 export type DeliveryAttemptRow = Schema["deliveryAttempts"]["$inferSelect"];
@@ -23,10 +23,10 @@ export interface ListDeliveriesQuery {
   before?: number;
 }
 
-export function listDeliveries(db: Database, q: ListDeliveriesQuery): DeliveryRow[] {
-  const { deliveries } = tables(db);
+export async function listDeliveries(store: Store, q: ListDeliveriesQuery): Promise<DeliveryRow[]> {
+  const { deliveries } = store.t;
   const limit = Math.min(Math.max(q.limit ?? 50, 1), 500);
-  return db
+  return store.db
     .select()
     .from(deliveries)
     .where(
@@ -39,8 +39,7 @@ export function listDeliveries(db: Database, q: ListDeliveriesQuery): DeliveryRo
       ),
     )
     .orderBy(desc(deliveries.createdAt), desc(deliveries.id))
-    .limit(limit)
-    .all();
+    .limit(limit);
 }
 
 export interface DeliveryDetail extends DeliveryRow {
@@ -48,21 +47,27 @@ export interface DeliveryDetail extends DeliveryRow {
   attempts: DeliveryAttemptRow[];
 }
 
-export function getDelivery(db: Database, accountId: string, id: string): DeliveryDetail | null {
-  const { deliveries, deliveryAttempts, outboxEvents } = tables(db);
-  const row = db
-    .select()
-    .from(deliveries)
-    .where(and(eq(deliveries.id, id), eq(deliveries.accountId, accountId)))
-    .get();
+export async function getDelivery(
+  store: Store,
+  accountId: string,
+  id: string,
+): Promise<DeliveryDetail | null> {
+  const { db, t } = store;
+  const { deliveries, deliveryAttempts, outboxEvents } = t;
+  const row = first(
+    await db
+      .select()
+      .from(deliveries)
+      .where(and(eq(deliveries.id, id), eq(deliveries.accountId, accountId)))
+      .limit(1),
+  );
   if (!row) return null;
-  const event = db.select().from(outboxEvents).where(eq(outboxEvents.id, row.eventId)).get();
-  const attempts = db
+  const event = first(await db.select().from(outboxEvents).where(eq(outboxEvents.id, row.eventId)).limit(1));
+  const attempts = await db
     .select()
     .from(deliveryAttempts)
     .where(eq(deliveryAttempts.deliveryId, id))
-    .orderBy(asc(deliveryAttempts.attempt))
-    .all();
+    .orderBy(asc(deliveryAttempts.attempt));
   return {
     ...row,
     event: {
@@ -80,23 +85,28 @@ export type ReplayResult = { ok: true; delivery: DeliveryRow } | { ok: false; co
  * Puts a finished delivery back to pending (same id, so the same `webhook-id`); the engine picks it
  * up on its next outbox poll. A delivery that is still pending is a conflict, not replayed twice.
  */
-export function replayDelivery(db: Database, accountId: string, id: string): ReplayResult {
-  const { deliveries } = tables(db);
+export async function replayDelivery(store: Store, accountId: string, id: string): Promise<ReplayResult> {
+  const { db, t } = store;
+  const { deliveries } = t;
   const now = Date.now();
-  const updated = db
-    .update(deliveries)
-    .set({ status: "pending", nextAttemptAt: now, completedAt: null, lastError: null })
-    .where(
-      and(eq(deliveries.id, id), eq(deliveries.accountId, accountId), lt(deliveries.completedAt, now + 1)),
-    )
-    .returning()
-    .get();
+  // A pending delivery has no completedAt, so `completedAt < now + 1` leaves it alone.
+  const updated = first(
+    await db
+      .update(deliveries)
+      .set({ status: "pending", nextAttemptAt: now, completedAt: null, lastError: null })
+      .where(
+        and(eq(deliveries.id, id), eq(deliveries.accountId, accountId), lt(deliveries.completedAt, now + 1)),
+      )
+      .returning(),
+  );
   if (updated) return { ok: true, delivery: updated };
-  const exists = db
-    .select({ id: deliveries.id })
-    .from(deliveries)
-    .where(and(eq(deliveries.id, id), eq(deliveries.accountId, accountId)))
-    .get();
+  const exists = first(
+    await db
+      .select({ id: deliveries.id })
+      .from(deliveries)
+      .where(and(eq(deliveries.id, id), eq(deliveries.accountId, accountId)))
+      .limit(1),
+  );
   return { ok: false, code: exists ? "pending" : "not_found" };
 }
 
@@ -104,10 +114,14 @@ export function replayDelivery(db: Database, accountId: string, id: string): Rep
  * Puts every dead letter (status `failed`) of the account, or of one callback, back to pending;
  * returns how many. Same ids, so the same `webhook-id` on each.
  */
-export function replayDeadLetters(db: Database, accountId: string, callbackId?: string): number {
-  const { deliveries } = tables(db);
+export async function replayDeadLetters(
+  store: Store,
+  accountId: string,
+  callbackId?: string,
+): Promise<number> {
+  const { deliveries } = store.t;
   const now = Date.now();
-  return db
+  const replayed = await store.db
     .update(deliveries)
     .set({ status: "pending", nextAttemptAt: now, completedAt: null, lastError: null })
     .where(
@@ -117,36 +131,34 @@ export function replayDeadLetters(db: Database, accountId: string, callbackId?: 
         callbackId ? eq(deliveries.callbackId, callbackId) : undefined,
       ),
     )
-    .returning({ id: deliveries.id })
-    .all().length;
+    .returning({ id: deliveries.id });
+  return replayed.length;
 }
 
 /**
  * Records one event for one callback only (the console's "send a test event"): an outbox event and
  * a pending delivery, written together; the engine's outbox poll signs and sends it like any other.
  */
-export function enqueueDelivery(
-  db: Database,
+export async function enqueueDelivery(
+  store: Store,
   input: { accountId: string; callbackId: string; event: { type: string; timestamp: string; data: object } },
   now = Date.now(),
-): DeliveryRow {
-  const { deliveries, outboxEvents } = tables(db);
+): Promise<DeliveryRow> {
+  const { deliveries, outboxEvents } = store.t;
   const eventId = orderedId("evt", now);
   const { type, timestamp, data } = input.event;
   const body = JSON.stringify({ type, timestamp, data });
-  return db.transaction((tx) => {
-    tx.insert(outboxEvents)
-      .values({
-        id: eventId,
-        accountId: input.accountId,
-        callId: null,
-        seq: null,
-        type,
-        body,
-        createdAt: now,
-      })
-      .run();
-    return tx
+  return store.transaction(async (tx) => {
+    await tx.insert(outboxEvents).values({
+      id: eventId,
+      accountId: input.accountId,
+      callId: null,
+      seq: null,
+      type,
+      body,
+      createdAt: now,
+    });
+    const [row] = await tx
       .insert(deliveries)
       .values({
         id: orderedId("dlv", now),
@@ -161,7 +173,8 @@ export function enqueueDelivery(
         nextAttemptAt: now,
         createdAt: now,
       })
-      .returning()
-      .get();
+      .returning();
+    if (!row) throw new Error("insert into deliveries returned no row");
+    return row;
   });
 }

@@ -1,4 +1,5 @@
 import { Webhook } from "standardwebhooks";
+import { sqliteStore, type Store } from "@hookline/db";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { CallbackEngine, CallbackEngineOptions } from "./engine.js";
 import { createCallbackEngine } from "./engine.js";
@@ -7,16 +8,27 @@ import { getDelivery, listDeliveries, replayDelivery } from "./delivery-store.js
 import { silentLogger } from "./logger.js";
 import { Matcher } from "./matcher.js";
 import type { Receiver, Reply, TestDb } from "./test-support.js";
-import { addCallback, receiver, seedAccount, seedCall, sipEvent, tempDb, until } from "./test-support.js";
+import {
+  addCallback,
+  receiver,
+  seedAccount,
+  seedCall,
+  sipEvent,
+  tempDb,
+  until,
+  untilAsync,
+} from "./test-support.js";
 import { tables } from "./tables.js";
 
 let t: TestDb;
+let store: Store;
 let acc: string;
 const engines: CallbackEngine[] = [];
 const receivers: Receiver[] = [];
 
 beforeEach(() => {
   t = tempDb();
+  store = sqliteStore(t.db);
   acc = seedAccount(t.db);
 });
 
@@ -65,7 +77,7 @@ describe("delivery", () => {
     expect(payload.type).toBe("sip.INVITE");
     expect(payload.data.seq).toBe(1);
     expect(payload.data.message.headers["x-priority"]).toBe("high");
-    await until(() => getDelivery(t.db, acc, deliveryIds[0]!)?.status === "succeeded");
+    await untilAsync(async () => (await getDelivery(store, acc, deliveryIds[0]!))?.status === "succeeded");
   });
 
   it("signs with both secrets during a rotation", async () => {
@@ -153,7 +165,7 @@ describe("delivery", () => {
     const e = engine({ bus, deliver: false });
     for (let seq = 1; seq <= 3; seq++) bus.publish(sipEvent(acc, "call_q", seq));
     await e.stop();
-    const seqs = listDeliveries(t.db, { accountId: acc }).map((d) => d.seq);
+    const seqs = (await listDeliveries(store, { accountId: acc })).map((d) => d.seq);
     expect(seqs.sort()).toEqual([1, 2, 3]);
   });
 });
@@ -167,8 +179,8 @@ describe("retries", () => {
     const e = engine();
     const { deliveryIds } = await e.accept(sipEvent(acc, "call_1", 1));
     const id = deliveryIds[0]!;
-    await until(() => getDelivery(t.db, acc, id)?.status === "succeeded");
-    const d = getDelivery(t.db, acc, id)!;
+    await untilAsync(async () => (await getDelivery(store, acc, id))?.status === "succeeded");
+    const d = (await getDelivery(store, acc, id))!;
     expect(d.attempts.map((a) => a.statusCode)).toEqual([500, 500, 204]);
     expect(d.attempts[0]!.responseExcerpt!.length).toBeLessThanOrEqual(1024);
     expect(d.attempts[0]!.error).toBe("HTTP 500");
@@ -184,7 +196,7 @@ describe("retries", () => {
     // The scheduled retry is an hour away: only Retry-After can bring the second attempt in time.
     const e = engine({ retrySchedule: [0, 3_600_000] });
     const { deliveryIds } = await e.accept(sipEvent(acc, "call_1", 1));
-    await until(() => getDelivery(t.db, acc, deliveryIds[0]!)?.status === "succeeded");
+    await untilAsync(async () => (await getDelivery(store, acc, deliveryIds[0]!))?.status === "succeeded");
     expect(r.received).toHaveLength(2);
   });
 
@@ -193,8 +205,8 @@ describe("retries", () => {
     addCallback(t.db, { accountId: acc, url: r.url, events: ["sip.INVITE"] });
     const e = engine({ http: { totalTimeoutMs: 200 } });
     const { deliveryIds } = await e.accept(sipEvent(acc, "call_1", 1));
-    await until(() => getDelivery(t.db, acc, deliveryIds[0]!)?.status === "succeeded");
-    const d = getDelivery(t.db, acc, deliveryIds[0]!)!;
+    await untilAsync(async () => (await getDelivery(store, acc, deliveryIds[0]!))?.status === "succeeded");
+    const d = (await getDelivery(store, acc, deliveryIds[0]!))!;
     expect(d.attempts[0]!.statusCode).toBeNull();
     expect(d.attempts[0]!.error).toMatch(/200 ms/);
   });
@@ -204,7 +216,7 @@ describe("retries", () => {
     const cb = addCallback(t.db, { accountId: acc, url: r.url, events: ["sip.INVITE"] });
     const e = engine();
     const { deliveryIds } = await e.accept(sipEvent(acc, "call_1", 1));
-    await until(() => getDelivery(t.db, acc, deliveryIds[0]!)?.status === "failed");
+    await untilAsync(async () => (await getDelivery(store, acc, deliveryIds[0]!))?.status === "failed");
     expect(r.received).toHaveLength(1);
     const { callbacks } = tables(t.db);
     const row = t.db
@@ -223,13 +235,15 @@ describe("retries", () => {
     const e = engine({ retrySchedule: [0, 1, 1] });
     const { deliveryIds } = await e.accept(sipEvent(acc, "call_1", 1));
     const id = deliveryIds[0]!;
-    await until(() => getDelivery(t.db, acc, id)?.status === "failed");
-    expect(getDelivery(t.db, acc, id)!.lastError).toMatch(/retries exhausted after 3 attempts/);
-    expect(listDeliveries(t.db, { accountId: acc, status: "failed" }).map((d) => d.id)).toEqual([id]);
+    await untilAsync(async () => (await getDelivery(store, acc, id))?.status === "failed");
+    expect((await getDelivery(store, acc, id))!.lastError).toMatch(/retries exhausted after 3 attempts/);
+    expect((await listDeliveries(store, { accountId: acc, status: "failed" })).map((d) => d.id)).toEqual([
+      id,
+    ]);
     healthy = true;
-    expect(replayDelivery(t.db, acc, id).ok).toBe(true);
-    expect(replayDelivery(t.db, "acc_other", id)).toEqual({ ok: false, code: "not_found" });
-    await until(() => getDelivery(t.db, acc, id)?.status === "succeeded");
+    expect((await replayDelivery(store, acc, id)).ok).toBe(true);
+    expect(await replayDelivery(store, "acc_other", id)).toEqual({ ok: false, code: "not_found" });
+    await untilAsync(async () => (await getDelivery(store, acc, id))?.status === "succeeded");
     expect(new Set(r.received.map((x) => x.headers["webhook-id"]))).toEqual(new Set([id]));
   });
 });
@@ -278,8 +292,8 @@ describe("limits and redirects", () => {
     addCallback(t.db, { accountId: acc, url: r.url, events: ["sip.INVITE"] });
     const e = engine({ retrySchedule: [0] });
     const { deliveryIds } = await e.accept(sipEvent(acc, "call_1", 1));
-    await until(() => getDelivery(t.db, acc, deliveryIds[0]!)?.status === "failed");
-    expect(getDelivery(t.db, acc, deliveryIds[0]!)!.attempts[0]!.statusCode).toBe(307);
+    await untilAsync(async () => (await getDelivery(store, acc, deliveryIds[0]!))?.status === "failed");
+    expect((await getDelivery(store, acc, deliveryIds[0]!))!.attempts[0]!.statusCode).toBe(307);
     expect(target.received).toHaveLength(0);
   });
 });
@@ -329,8 +343,8 @@ describe("SSRF at connect time", () => {
     addCallback(t.db, { accountId: acc, url: r.url, events: ["sip.INVITE"] });
     const e = engine({ allowlist: undefined });
     const { deliveryIds } = await e.accept(sipEvent(acc, "call_1", 1));
-    await until(() => getDelivery(t.db, acc, deliveryIds[0]!)?.status === "failed");
-    expect(getDelivery(t.db, acc, deliveryIds[0]!)!.attempts[0]!.error).toMatch(/loopback/);
+    await untilAsync(async () => (await getDelivery(store, acc, deliveryIds[0]!))?.status === "failed");
+    expect((await getDelivery(store, acc, deliveryIds[0]!))!.attempts[0]!.error).toMatch(/loopback/);
     expect(r.received).toHaveLength(0);
   });
 
@@ -346,8 +360,8 @@ describe("SSRF at connect time", () => {
       http: { resolver: () => Promise.resolve(["93.184.216.34", "127.0.0.1"]) },
     });
     const { deliveryIds } = await e.accept(sipEvent(acc, "call_1", 1));
-    await until(() => getDelivery(t.db, acc, deliveryIds[0]!)?.status === "failed");
-    expect(getDelivery(t.db, acc, deliveryIds[0]!)!.lastError).toMatch(/rebind\.example.*loopback/);
+    await untilAsync(async () => (await getDelivery(store, acc, deliveryIds[0]!))?.status === "failed");
+    expect((await getDelivery(store, acc, deliveryIds[0]!))!.lastError).toMatch(/rebind\.example.*loopback/);
     expect(r.received).toHaveLength(0);
   });
 

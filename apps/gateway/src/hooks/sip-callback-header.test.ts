@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { parseAllowlist } from "@hookline/callbacks";
 import { signAccountToken } from "@hookline/auth-tokens";
-import { callbacks, eq } from "@hookline/db";
+import { callbacks, eq, sqliteStore } from "@hookline/db";
 import { createRequest } from "@hookline/sip-core";
 import { CallRecorder } from "../b2bua/call-recorder.js";
 import { addTenant, tempDatabase } from "../registrar/test-support.js";
@@ -17,6 +17,7 @@ function invite(headers: [string, string][]) {
 
 describe("X-Hookline-Callback in an INVITE (SPEC §4)", () => {
   const temp = tempDatabase();
+  const store = sqliteStore(temp.database.db);
   afterAll(() => temp.close());
 
   it("registers a verified callback for that call only, even while the call's own row is still queued", async () => {
@@ -32,7 +33,7 @@ describe("X-Hookline-Callback in an INVITE (SPEC §4)", () => {
     const { token } = await signAccountToken(SECRET, { accountId: tenant.accountId, ttlSeconds: 60 });
     const outcome = await registerSipCallback(
       {
-        db: temp.database.db,
+        store,
         tokenSecret: SECRET,
         allowlist: allow.allowlist,
         beforeRegister: () => recorder.flush(),
@@ -62,7 +63,7 @@ describe("X-Hookline-Callback in an INVITE (SPEC §4)", () => {
       to: "sip:v@a.test",
     });
     const opts = {
-      db: temp.database.db,
+      store,
       tokenSecret: SECRET,
       allowlist: allow.allowlist,
       beforeRegister: () => recorder.flush(),
@@ -102,7 +103,7 @@ describe("X-Hookline-Callback in an INVITE (SPEC §4)", () => {
     const local = parseAllowlist("localhost");
     if (!local.ok) throw new Error(local.error);
     const opts = {
-      db: temp.database.db,
+      store,
       tokenSecret: SECRET,
       allowlist: local.allowlist,
       beforeRegister: () => recorder.flush(),

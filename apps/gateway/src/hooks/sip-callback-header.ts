@@ -12,11 +12,12 @@ import {
   type Allowlist,
 } from "@hookline/callbacks";
 import { verifyAccountToken } from "@hookline/auth-tokens";
-import type { Database } from "@hookline/db";
+import type { Store } from "@hookline/db";
 import { getHeader, type SipRequest } from "@hookline/sip-core";
 
 export interface SipCallbackHeaderOptions {
-  db: Database;
+  /** Built once with the role's dependencies (sqliteStore over the gateway's database). */
+  store: Store;
   tokenSecret: string;
   allowlist?: Allowlist;
   /** Runs just before the callback row is written (the call's own row must exist by then). */
@@ -51,7 +52,7 @@ export async function registerSipCallback(
     return { refused: `X-Hookline-Token does not allow callbacks to ${url.host}` };
   }
   o.beforeRegister?.();
-  const result = createCallback(o.db, {
+  const result = await createCallback(o.store, {
     accountId: call.accountId,
     callId: call.id,
     url: parsed.url,

@@ -4,7 +4,7 @@
  * where the callback engine accepts them (and delivers them too when `delivery` runs here).
  */
 import type { Allowlist, EventBus } from "@hookline/callbacks";
-import type { OpenedDatabase } from "@hookline/db";
+import type { OpenedDatabase, Store } from "@hookline/db";
 import { log } from "@hookline/log";
 import { ApplicationHookClient } from "../application/hook-client.js";
 import { applicationConfigReader, startCall } from "../application/outbound.js";
@@ -29,6 +29,8 @@ import { TrunkGuards, type TrunkHealthSettings } from "../trunks/trunk-guards.js
 export interface GatewayRoleDeps {
   config: Config;
   database: OpenedDatabase;
+  /** The process's one Store over `database` (server.ts), for the in-SIP callbacks' writes. */
+  store: Store;
   bus: EventBus;
   tokenSecret: string;
   allowlist: Allowlist;
@@ -54,7 +56,7 @@ export interface GatewayRole {
 }
 
 export async function startGatewayRole(d: GatewayRoleDeps): Promise<GatewayRole> {
-  const { config, database, bus, tokenSecret, allowlist } = d;
+  const { config, database, store, bus, tokenSecret, allowlist } = d;
   const db = database.db;
   const tenants = new TenantDirectory(db);
   // The nonce key is the token secret's sibling: stable across restarts so nonces stay valid.
@@ -131,7 +133,7 @@ export async function startGatewayRole(d: GatewayRoleDeps): Promise<GatewayRole>
     onNewCall: async (call, invite) => {
       const outcome = await registerSipCallback(
         // The per-call callback row refers to the call's row, which is written in a later batch.
-        { db, tokenSecret, allowlist, beforeRegister: () => recorder.flush() },
+        { store, tokenSecret, allowlist, beforeRegister: () => recorder.flush() },
         call,
         invite,
       );
