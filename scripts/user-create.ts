@@ -6,7 +6,7 @@
 import { parseArgs } from "node:util";
 import { text } from "node:stream/consumers";
 import { loadConfig } from "@hookline/gateway";
-import { openDatabase } from "@hookline/db";
+import { openDatabase, sqliteStore } from "@hookline/db";
 import { createConsoleUser, MIN_PASSWORD_LENGTH } from "@hookline/console";
 
 const { values } = parseArgs({
@@ -25,7 +25,7 @@ const password = values["password-stdin"] ? (await text(process.stdin)).replace(
 const config = loadConfig();
 const database = openDatabase({ file: config.databaseFile });
 try {
-  const r = await createConsoleUser(database.db, {
+  const r = await createConsoleUser(sqliteStore(database.db), {
     accountId: values.account,
     email: values.email,
     password,

@@ -43,7 +43,7 @@ describe("the console's call page in Chromium", () => {
     pages.route(
       "/",
       callPages({
-        db: stack.h.database.db,
+        store: stack.h.store,
         flushCallRecords: () => stack.h.flushCallRecords(),
         livePollMs: 100,
       }),

@@ -1,5 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Database } from "@hookline/db";
+import type { Store } from "@hookline/db";
 import { parseAllowlist } from "@hookline/callbacks";
 import { authenticate } from "./auth.js";
 import { limitBody } from "./body-limit.js";
@@ -28,7 +28,8 @@ import { callPages } from "./web/calls/index.js";
 import { requireWebUser } from "./web/session.js";
 
 export interface CreateConsoleAppOptions {
-  db: Database;
+  /** The database on either dialect (SPEC §2). */
+  store: Store;
   config: ConsoleConfig;
   /** Clock in ms; tests may pin it. */
   now?: () => number;
@@ -48,7 +49,7 @@ export const notFoundResponse: NotFoundHandler = (c) => errorResponse(noRoute(c)
 
 /** The console: REST API under `/v1` (SPEC §3), its OpenAPI document, and the web console (./web). */
 export function createConsoleApp({
-  db,
+  store,
   config,
   now = Date.now,
   flushCallRecords = () => {},
@@ -57,14 +58,14 @@ export function createConsoleApp({
 }: CreateConsoleAppOptions) {
   const parsed = parseAllowlist(config.callbackAllowlist);
   if (!parsed.ok) throw new Error(`HOOKLINE_CALLBACK_ALLOWLIST: ${parsed.error}`);
-  const deps: RouteDeps = { db, config, allowlist: parsed.allowlist, now, flushCallRecords, trunkHealth };
+  const deps: RouteDeps = { store, config, allowlist: parsed.allowlist, now, flushCallRecords, trunkHealth };
 
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.onError(errorResponse);
   app.notFound(notFoundResponse);
 
   app.use("/v1/*", routeGate(app));
-  app.use("/v1/*", authenticate(db, config.operatorToken));
+  app.use("/v1/*", authenticate(store, config.operatorToken));
   // After authentication, so an anonymous client cannot make the server buffer even 1 MiB.
   app.use("*", limitBody());
   app.route("/v1", accountRoutes(deps));

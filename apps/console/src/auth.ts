@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
-import { apiKeys, eq } from "@hookline/db";
-import type { Database } from "@hookline/db";
+import { eq, first } from "@hookline/db";
+import type { Store } from "@hookline/db";
 import type { AppEnv } from "./context.js";
 import { ApiError } from "./errors.js";
 import { hashApiKey, safeEqual } from "./secrets.js";
@@ -17,7 +17,10 @@ const isOperatorPath = (path: string) =>
  * One gate for `/v1/*`: `/v1/accounts` and `/v1/cluster` take the operator token, everything else an account API
  * key (which then scopes every query through `c.var.accountId`). The OpenAPI document is public.
  */
-export function authenticate(db: Database, operatorToken: string): MiddlewareHandler<AppEnv> {
+export function authenticate(
+  { db, t: { apiKeys } }: Store,
+  operatorToken: string,
+): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (c.req.path === "/v1/openapi.json") return next();
     const token = bearer(c.req.header("authorization"));
@@ -29,11 +32,13 @@ export function authenticate(db: Database, operatorToken: string): MiddlewareHan
       return next();
     }
     // Looked up by SHA-256, so the comparison happens on an index, not on the secret itself.
-    const key = db
-      .select({ accountId: apiKeys.accountId, revokedAt: apiKeys.revokedAt })
-      .from(apiKeys)
-      .where(eq(apiKeys.keyHash, hashApiKey(token)))
-      .get();
+    const key = first(
+      await db
+        .select({ accountId: apiKeys.accountId, revokedAt: apiKeys.revokedAt })
+        .from(apiKeys)
+        .where(eq(apiKeys.keyHash, hashApiKey(token)))
+        .limit(1),
+    );
     if (!key || key.revokedAt !== null) throw new ApiError(401, "unauthorized", "invalid API key");
     c.set("accountId", key.accountId);
     return next();

@@ -70,8 +70,8 @@ export function checkCallbackInput(input: CallbackFields, allowlist: Allowlist):
 }
 
 /** `createCallback` for the API: its refusals are 400s naming the field. */
-export function createApiCallback(
-  { db, allowlist, now }: RouteDeps,
+export async function createApiCallback(
+  { store, allowlist, now }: RouteDeps,
   input: {
     accountId: string;
     callId: string | null;
@@ -80,8 +80,8 @@ export function createApiCallback(
     filter?: string | undefined;
     description?: string | undefined;
   },
-): Callback {
-  const r = createCallback(db, { ...input, source: "api", allowlist, now: now() });
+): Promise<Callback> {
+  const r = await createCallback(store, { ...input, source: "api", allowlist, now: now() });
   if (!r.ok) throw badRequest(`${r.field}: ${r.error}`);
   return r.callback;
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { accounts, consoleUsers, eq, isUniqueViolation, newId } from "@hookline/db";
-import type { Database } from "@hookline/db";
+import { eq, first, isUniqueViolation, newId } from "@hookline/db";
+import type { Store } from "@hookline/db";
 import { hashPassword } from "./passwords.js";
 
 /** Shortest password a console user may choose (NIST SP 800-63B §3.1.1.2 asks for at least 8). */
@@ -19,11 +19,13 @@ export const generatePassword = () => randomBytes(18).toString("base64url");
  * and returned, once.
  */
 export async function createConsoleUser(
-  db: Database,
+  { db, t: { accounts, consoleUsers } }: Store,
   input: { accountId: string; email: string; password?: string | undefined },
   now: number = Date.now(),
 ): Promise<CreateConsoleUserResult> {
-  const account = db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, input.accountId)).get();
+  const account = first(
+    await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, input.accountId)).limit(1),
+  );
   if (!account) return { ok: false, reason: "no_account" };
   if (input.password !== undefined && input.password.length < MIN_PASSWORD_LENGTH) {
     return { ok: false, reason: "weak_password" };
@@ -37,9 +39,7 @@ export async function createConsoleUser(
   };
   const passwordHash = await hashPassword(password);
   try {
-    db.insert(consoleUsers)
-      .values({ ...user, passwordHash })
-      .run();
+    await db.insert(consoleUsers).values({ ...user, passwordHash });
   } catch (err) {
     if (isUniqueViolation(err)) return { ok: false, reason: "duplicate_email" };
     throw err;

@@ -1,6 +1,6 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Hook } from "@hono/zod-openapi";
-import type { Database } from "@hookline/db";
+import type { Store } from "@hookline/db";
 import type { Allowlist } from "@hookline/callbacks";
 import { ApiError, formatZodError } from "./errors.js";
 
@@ -18,7 +18,8 @@ export interface ConsoleConfig {
 }
 
 export interface RouteDeps {
-  db: Database;
+  /** The database on either dialect (SPEC §2, `HOOKLINE_DATABASE_URL`); every query is awaited. */
+  store: Store;
   config: ConsoleConfig;
   allowlist: Allowlist;
   now: () => number;

@@ -2,12 +2,12 @@ import { Hono } from "hono";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fillDatabase } from "@hookline/db";
 import { databaseGuard } from "./database-guard.js";
-import { harness, OPERATOR, type Harness } from "./test-helpers.js";
+import { sqliteHarness, OPERATOR, type SqliteHarness } from "./test-helpers.js";
 
-let h: Harness;
+let h: SqliteHarness;
 let root: Hono;
-beforeEach(() => {
-  h = harness();
+beforeEach(async () => {
+  h = await sqliteHarness();
   // As the gateway composes it (server.ts): the guard in front of the console's routes.
   root = new Hono();
   root.use("/v1/*", databaseGuard(h.database.health));

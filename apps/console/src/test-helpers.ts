@@ -1,12 +1,11 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { openDatabase } from "@hookline/db";
-import type { OpenedDatabase } from "@hookline/db";
+import type { Dialect, OpenedDatabase, Store } from "@hookline/db";
+import { openTestStore, type TestStore } from "@hookline/db/testing/stores";
 import { createConsoleApp } from "./app.js";
 import type { ConsoleApp } from "./app.js";
 import type { ConsoleConfig, RouteDeps } from "./context.js";
 import type { StartCallPort } from "./routes/start-call.js";
+
+export { DIALECTS, stopPostgres } from "@hookline/db/testing/stores";
 
 export const OPERATOR = "hlop_test-operator-token";
 export const TOKEN_SECRET = "test-token-secret-0123456789abcdef";
@@ -17,8 +16,7 @@ type Json = any;
 
 export interface Harness {
   app: ConsoleApp;
-  database: OpenedDatabase;
-  dir: string;
+  store: Store;
   /** JSON request with a bearer token; returns status and parsed body. */
   call(
     method: string,
@@ -27,22 +25,42 @@ export interface Harness {
     body?: unknown,
   ): Promise<{ status: number; body: Json }>;
   newAccount(name?: string): Promise<{ id: string; apiKey: string }>;
-  close(): void;
+  close(): Promise<void>;
 }
 
-/** A console app over a real SQLite file in a fresh temp dir. */
-export function harness(
+/** A harness on SQLite, for what only SQLite has here (the gateway's call store, write health). */
+export interface SqliteHarness extends Harness {
+  database: OpenedDatabase;
+}
+
+export interface HarnessOptions {
+  flushCallRecords?: () => void;
+  trunkHealth?: RouteDeps["trunkHealth"];
+  startCall?: StartCallPort;
+}
+
+/** A console app over a fresh database of `dialect`: a real SQLite file or a real PostgreSQL. */
+export async function harness(
+  dialect: Dialect = "sqlite",
   config: Partial<ConsoleConfig> = {},
-  options: {
-    flushCallRecords?: () => void;
-    trunkHealth?: RouteDeps["trunkHealth"];
-    startCall?: StartCallPort;
-  } = {},
-): Harness {
-  const dir = mkdtempSync(join(tmpdir(), "hookline-console-"));
-  const database = openDatabase({ file: join(dir, "hookline.db") });
+  options: HarnessOptions = {},
+): Promise<Harness> {
+  return build(await openTestStore(dialect), config, options);
+}
+
+/** A console app over a fresh SQLite file, with the open database. */
+export async function sqliteHarness(
+  config: Partial<ConsoleConfig> = {},
+  options: HarnessOptions = {},
+): Promise<SqliteHarness> {
+  const opened = await openTestStore("sqlite");
+  if (!opened.sqlite) throw new Error("openTestStore(sqlite) opened no SQLite database");
+  return { ...build(opened, config, options), database: opened.sqlite };
+}
+
+function build(opened: TestStore, config: Partial<ConsoleConfig>, options: HarnessOptions): Harness {
   const app = createConsoleApp({
-    db: database.db,
+    store: opened.store,
     config: { operatorToken: OPERATOR, tokenSecret: TOKEN_SECRET, ...config },
     ...options,
   });
@@ -60,17 +78,13 @@ export function harness(
   };
   return {
     app,
-    database,
-    dir,
+    store: opened.store,
     call,
     async newAccount(name = "Acme") {
       const r = await call("POST", "/v1/accounts", OPERATOR, { name });
       if (r.status !== 201) throw new Error(`account creation failed: ${JSON.stringify(r.body)}`);
       return r.body;
     },
-    close() {
-      database.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    close: opened.cleanup,
   };
 }

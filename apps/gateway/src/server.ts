@@ -17,6 +17,7 @@ import {
   openDatabase,
   sqliteStore,
   type OpenedDatabase,
+  type Store,
   type WriteHealthOptions,
 } from "@hookline/db";
 import { ensureOperatorToken, ensureTokenSecret } from "@hookline/auth-tokens";
@@ -50,6 +51,8 @@ export interface Hookline {
   readonly callbacks: CallbackEngine;
   /** The database (tests fill it: fillDatabase in @hookline/db). */
   readonly database: OpenedDatabase;
+  /** The same database behind the Store the console and the callback registrations use. */
+  readonly store: Store;
   /** Writes the call records queued for the next batch (before an abrupt exit); waits at most 5 s. */
   flushCallRecords(): void;
   /** Graceful: new calls get 503, calls may finish until `deadlineMs`, the rest get BYE. */
@@ -128,7 +131,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
       })
     : undefined;
   const gateway = gatewayRole?.gateway;
-  const cluster = () => listClusterNodes(db, Date.now());
+  const cluster = () => listClusterNodes(store, Date.now());
   metrics.attach({ gateway: gatewayRole, bus, database, cluster });
   const metricsServer = config.metricsListen
     ? await metrics.listen(config.metricsListen.host, config.metricsListen.port)
@@ -145,7 +148,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
   root.route("/", metrics.routes(operatorToken.token));
   if (roles.has("console")) {
     const consoleApp = createConsoleApp({
-      db,
+      store,
       ...gatewayRole?.console,
       config: {
         operatorToken: operatorToken.token,
@@ -184,6 +187,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     bus,
     callbacks,
     database,
+    store,
     flushCallRecords: () => gatewayRole?.flushCallRecords(),
     close(deadlineMs = 0) {
       closed ??= (async () => {

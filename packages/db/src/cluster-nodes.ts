@@ -6,8 +6,8 @@
  * they read the same on either dialect.
  */
 import { asc } from "drizzle-orm";
-import type { Database } from "./open-database.js";
-import { nodes, type ClusterNode, type NodeRole } from "./schema/nodes.js";
+import type { ClusterNode, NodeRole } from "./schema/nodes.js";
+import type { Store } from "./store.js";
 
 /** Heartbeats a node may miss before it counts as lost. */
 export const LOST_AFTER_HEARTBEATS = 3;
@@ -30,7 +30,8 @@ export interface ClusterNodeView extends ClusterNode {
 }
 
 /** Every node the table knows, oldest start first, with its state at `now`. */
-export async function listClusterNodes(db: Database, now: number): Promise<ClusterNodeView[]> {
+export async function listClusterNodes({ db, t }: Store, now: number): Promise<ClusterNodeView[]> {
+  const { nodes } = t;
   const rows = await db.select().from(nodes).orderBy(asc(nodes.startedAt), asc(nodes.id));
   return rows.map((n) => ({ ...n, state: nodeState(n, now) }));
 }

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { accounts, apiKeys, asc, eq, newId, NO_FRAUD_LIMITS } from "@hookline/db";
+import { asc, eq, first, newId, NO_FRAUD_LIMITS } from "@hookline/db";
 import type { Account } from "@hookline/db";
 import { displayText } from "../display-text.js";
 import { errors, IdParams, jsonBody, jsonResponse, newRouter, iso } from "../context.js";
@@ -81,26 +81,26 @@ const updateAccount = createRoute({
   },
 });
 
-export function accountRoutes({ db, now }: RouteDeps) {
+export function accountRoutes({ store, now }: RouteDeps) {
+  const { db, t } = store;
+  const { accounts, apiKeys } = t;
   const app = newRouter();
 
-  app.openapi(createAccount, (c) => {
+  app.openapi(createAccount, async (c) => {
     const { name } = c.req.valid("json");
     const id = newId("acc");
     const createdAt = now();
     const key = generateApiKey();
-    db.transaction((tx) => {
-      tx.insert(accounts).values({ id, name, createdAt }).run();
-      tx.insert(apiKeys)
-        .values({
-          id: newId("key"),
-          accountId: id,
-          prefix: key.prefix,
-          keyHash: key.hash,
-          name: "default",
-          createdAt,
-        })
-        .run();
+    await store.transaction(async (tx) => {
+      await tx.insert(accounts).values({ id, name, createdAt });
+      await tx.insert(apiKeys).values({
+        id: newId("key"),
+        accountId: id,
+        prefix: key.prefix,
+        keyHash: key.hash,
+        name: "default",
+        createdAt,
+      });
     });
     return c.json(
       { id, name, fraudLimits: NO_FRAUD_LIMITS, createdAt: iso(createdAt) ?? "", apiKey: key.key },
@@ -108,15 +108,15 @@ export function accountRoutes({ db, now }: RouteDeps) {
     );
   });
 
-  app.openapi(listAccounts, (c) => {
-    const rows = db.select().from(accounts).orderBy(asc(accounts.createdAt), asc(accounts.id)).all();
+  app.openapi(listAccounts, async (c) => {
+    const rows = await db.select().from(accounts).orderBy(asc(accounts.createdAt), asc(accounts.id));
     return c.json({ data: rows.map(accountView) }, 200);
   });
 
-  app.openapi(updateAccount, (c) => {
+  app.openapi(updateAccount, async (c) => {
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
-    const current = db.select().from(accounts).where(eq(accounts.id, id)).get();
+    const current = first(await db.select().from(accounts).where(eq(accounts.id, id)).limit(1));
     if (!current) throw notFound("account", id);
     const patch: Partial<Account> = {};
     if (body.name !== undefined) patch.name = body.name;
@@ -124,7 +124,7 @@ export function accountRoutes({ db, now }: RouteDeps) {
       const given = Object.entries(body.fraudLimits).filter(([, v]) => v !== undefined);
       patch.fraudLimits = { ...current.fraudLimits, ...Object.fromEntries(given) };
     }
-    if (Object.keys(patch).length > 0) db.update(accounts).set(patch).where(eq(accounts.id, id)).run();
+    if (Object.keys(patch).length > 0) await db.update(accounts).set(patch).where(eq(accounts.id, id));
     return c.json(accountView({ ...current, ...patch }), 200);
   });
 

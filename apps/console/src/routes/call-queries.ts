@@ -3,30 +3,8 @@
  * the console's calls pages: one copy of the queries, always scoped to an account (another
  * account's call is "not found"), and the views both show.
  */
-import {
-  and,
-  asc,
-  callHooks,
-  callLegs,
-  callMessages,
-  calls,
-  desc,
-  eq,
-  gte,
-  like,
-  lt,
-  or,
-} from "@hookline/db";
-import type {
-  Call,
-  CallHook,
-  CallLeg,
-  CallMessage,
-  CallOrigin,
-  CallState,
-  Database,
-  SQL,
-} from "@hookline/db";
+import { and, asc, desc, eq, first, gte, like, lt, or } from "@hookline/db";
+import type { Call, CallHook, CallLeg, CallMessage, CallOrigin, CallState, SQL, Store } from "@hookline/db";
 import { iso } from "../context.js";
 
 export const CALL_STATES = ["initiated", "ringing", "answered", "completed", "failed"] as const;
@@ -49,7 +27,7 @@ export interface CallListQuery {
 }
 
 /** Calls newest first, filtered; `limit` rows at most. */
-export function listCalls(db: Database, q: CallListQuery): Call[] {
+export async function listCalls({ db, t: { calls } }: Store, q: CallListQuery): Promise<Call[]> {
   const conditions: Array<SQL | undefined> = [eq(calls.accountId, q.accountId)];
   if (q.state !== undefined) conditions.push(eq(calls.state, q.state));
   if (q.origin !== undefined) conditions.push(eq(calls.origin, q.origin));
@@ -69,44 +47,47 @@ export function listCalls(db: Database, q: CallListQuery): Call[] {
       or(lt(calls.startedAt, startedAt), and(eq(calls.startedAt, startedAt), lt(calls.id, id))),
     );
   }
-  return db
+  return await db
     .select()
     .from(calls)
     .where(and(...conditions))
     .orderBy(desc(calls.startedAt), desc(calls.id))
-    .limit(q.limit)
-    .all();
+    .limit(q.limit);
 }
 
 /** The account's call, or undefined (also for another account's). */
-export function findCall(db: Database, accountId: string, id: string): Call | undefined {
-  return db
-    .select()
-    .from(calls)
-    .where(and(eq(calls.id, id), eq(calls.accountId, accountId)))
-    .get();
+export async function findCall(
+  { db, t: { calls } }: Store,
+  accountId: string,
+  id: string,
+): Promise<Call | undefined> {
+  return first(
+    await db
+      .select()
+      .from(calls)
+      .where(and(eq(calls.id, id), eq(calls.accountId, accountId)))
+      .limit(1),
+  );
 }
 
 /** A call's legs, its SIP trace (from `afterSeq` on, for a live view) and its hook requests. */
-export function callRecords(db: Database, callId: string, afterSeq = 0) {
-  const legs = db
+export async function callRecords({ db, t }: Store, callId: string, afterSeq = 0) {
+  const { callHooks, callLegs, callMessages } = t;
+  const legs = await db
     .select()
     .from(callLegs)
     .where(eq(callLegs.callId, callId))
-    .orderBy(asc(callLegs.createdAt), asc(callLegs.id))
-    .all();
-  const messages = db
+    .orderBy(asc(callLegs.createdAt), asc(callLegs.id));
+  const messages = await db
     .select()
     .from(callMessages)
     .where(and(eq(callMessages.callId, callId), gte(callMessages.seq, afterSeq + 1)))
-    .orderBy(asc(callMessages.seq))
-    .all();
-  const hooks = db
+    .orderBy(asc(callMessages.seq));
+  const hooks = await db
     .select()
     .from(callHooks)
     .where(and(eq(callHooks.callId, callId), gte(callHooks.seq, afterSeq + 1)))
-    .orderBy(asc(callHooks.seq))
-    .all();
+    .orderBy(asc(callHooks.seq));
   return { legs, messages, hooks };
 }
 

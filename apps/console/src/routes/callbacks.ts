@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { compileFilter, enqueueDelivery, newWebhookSecret } from "@hookline/callbacks";
-import { and, asc, callbacks, eq, isNull } from "@hookline/db";
+import { and, asc, eq, first, isNull } from "@hookline/db";
 import type { Callback } from "@hookline/db";
 import {
   CallbackSchema,
@@ -161,15 +161,21 @@ const concreteEvent = (name: string) =>
   FAMILY_SAMPLE[name] ?? (/^sip\.[1-6]xx$/.test(name) ? `${name.slice(0, 5)}00` : name);
 
 export function callbackRoutes(deps: RouteDeps) {
-  const { db, allowlist, now } = deps;
+  const { store, allowlist, now } = deps;
+  const {
+    db,
+    t: { callbacks },
+  } = store;
   const app = newRouter();
 
-  const find = (accountId: string, id: string) => {
-    const row = db
-      .select()
-      .from(callbacks)
-      .where(and(eq(callbacks.id, id), eq(callbacks.accountId, accountId)))
-      .get();
+  const find = async (accountId: string, id: string) => {
+    const row = first(
+      await db
+        .select()
+        .from(callbacks)
+        .where(and(eq(callbacks.id, id), eq(callbacks.accountId, accountId)))
+        .limit(1),
+    );
     if (!row) throw notFound("callback", id);
     return row;
   };
@@ -189,15 +195,15 @@ export function callbackRoutes(deps: RouteDeps) {
     return c.json({ match: r.match, event }, 200);
   });
 
-  app.openapi(create, (c) => {
+  app.openapi(create, async (c) => {
     const body = c.req.valid("json");
-    const row = createApiCallback(deps, { ...body, accountId: c.var.accountId, callId: null });
+    const row = await createApiCallback(deps, { ...body, accountId: c.var.accountId, callId: null });
     return c.json(callbackWithSecretView(row), 201);
   });
 
-  app.openapi(list, (c) => {
+  app.openapi(list, async (c) => {
     const { call } = c.req.valid("query");
-    const rows = db
+    const rows = await db
       .select()
       .from(callbacks)
       .where(
@@ -206,19 +212,18 @@ export function callbackRoutes(deps: RouteDeps) {
           call === undefined ? isNull(callbacks.callId) : eq(callbacks.callId, call),
         ),
       )
-      .orderBy(asc(callbacks.createdAt), asc(callbacks.id))
-      .all();
+      .orderBy(asc(callbacks.createdAt), asc(callbacks.id));
     return c.json({ data: rows.map(callbackView) }, 200);
   });
 
-  app.openapi(get, (c) =>
-    c.json(callbackWithSecretView(find(c.var.accountId, c.req.valid("param").id)), 200),
+  app.openapi(get, async (c) =>
+    c.json(callbackWithSecretView(await find(c.var.accountId, c.req.valid("param").id)), 200),
   );
 
-  app.openapi(update, (c) => {
+  app.openapi(update, async (c) => {
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
-    find(c.var.accountId, id);
+    await find(c.var.accountId, id);
     const url = checkCallbackInput(body, allowlist);
     const patch: Partial<Callback> = { updatedAt: now() };
     if (url !== undefined) patch.url = url;
@@ -230,38 +235,38 @@ export function callbackRoutes(deps: RouteDeps) {
       // Re-enabling clears why the engine (or the user) disabled it.
       patch.disabledReason = body.enabled ? null : "disabled by user";
     }
-    db.update(callbacks).set(patch).where(scoped(c.var.accountId, id)).run();
-    return c.json(callbackView(find(c.var.accountId, id)), 200);
+    await db.update(callbacks).set(patch).where(scoped(c.var.accountId, id));
+    return c.json(callbackView(await find(c.var.accountId, id)), 200);
   });
 
-  app.openapi(remove, (c) => {
+  app.openapi(remove, async (c) => {
     const { id } = c.req.valid("param");
-    find(c.var.accountId, id);
-    db.delete(callbacks).where(scoped(c.var.accountId, id)).run();
+    await find(c.var.accountId, id);
+    await db.delete(callbacks).where(scoped(c.var.accountId, id));
     return c.body(null, 204);
   });
 
-  app.openapi(rotate, (c) => {
+  app.openapi(rotate, async (c) => {
     const { id } = c.req.valid("param");
-    const current = find(c.var.accountId, id);
+    const current = await find(c.var.accountId, id);
     const t = now();
     const secret = newWebhookSecret();
     const previousSecretExpiresAt = t + SECRET_ROTATION_GRACE_MS;
-    db.update(callbacks)
+    await db
+      .update(callbacks)
       .set({ secret, previousSecret: current.secret, previousSecretExpiresAt, updatedAt: t })
-      .where(scoped(c.var.accountId, id))
-      .run();
+      .where(scoped(c.var.accountId, id));
     return c.json({ secret, previousSecretExpiresAt: iso(previousSecretExpiresAt) ?? "" }, 200);
   });
 
   app.openapi(sendTest, async (c) => {
     const { id } = c.req.valid("param");
-    const cb = find(c.var.accountId, id);
+    const cb = await find(c.var.accountId, id);
     const body: unknown = await c.req.json().catch(() => ({}));
     const parsed = TestBody.safeParse(body ?? {});
     const type = (parsed.success ? parsed.data.type : undefined) ?? concreteEvent(cb.events[0] ?? "sip.BYE");
     const event = sampleEvent(c.var.accountId, type, now());
-    const d = enqueueDelivery(db, { accountId: c.var.accountId, callbackId: cb.id, event }, now());
+    const d = await enqueueDelivery(store, { accountId: c.var.accountId, callbackId: cb.id, event }, now());
     return c.json({ deliveryId: d.id, eventType: d.eventType }, 202);
   });
 

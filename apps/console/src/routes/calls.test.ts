@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { callLegs, callMessages, calls, createCallStore, newId } from "@hookline/db";
 import type { CallState } from "@hookline/db";
-import { harness } from "../test-helpers.js";
-import type { Harness } from "../test-helpers.js";
+import { sqliteHarness } from "../test-helpers.js";
+import type { SqliteHarness } from "../test-helpers.js";
 
-let h: Harness;
-beforeEach(() => {
-  h = harness();
+let h: SqliteHarness;
+beforeEach(async () => {
+  h = await sqliteHarness();
 });
 afterEach(() => h.close());
 
@@ -62,9 +62,9 @@ function seedCall(accountId: string, state: CallState, startedAt = T0) {
 
 describe("calls", () => {
   it("writes the gateway's queued call records before it reads calls", async () => {
-    h.close();
+    await h.close();
     let flush = () => {};
-    h = harness({}, { flushCallRecords: () => flush() });
+    h = await sqliteHarness({}, { flushCallRecords: () => flush() });
     const store = createCallStore(h.database.db, { maxDelayMs: 60_000 });
     flush = () => store.flush();
     const { id: accountId, apiKey } = await h.newAccount();

@@ -156,7 +156,7 @@ const addCallback = createRoute({
 });
 
 export function callRoutes(deps: RouteDeps) {
-  const { db, flushCallRecords } = deps;
+  const { store, flushCallRecords } = deps;
   const app = newRouter();
   // Every route here reads calls: write the gateway's queued rows first.
   for (const path of ["/calls", "/calls/*"]) {
@@ -166,15 +166,15 @@ export function callRoutes(deps: RouteDeps) {
     });
   }
 
-  const find = (accountId: string, id: string) => {
-    const row = findCall(db, accountId, id);
+  const find = async (accountId: string, id: string) => {
+    const row = await findCall(store, accountId, id);
     if (!row) throw notFound("call", id);
     return row;
   };
 
-  app.openapi(list, (c) => {
+  app.openapi(list, async (c) => {
     const { state, limit, before } = c.req.valid("query");
-    const rows = listCalls(db, {
+    const rows = await listCalls(store, {
       accountId: c.var.accountId,
       state,
       until: before === undefined ? undefined : Date.parse(before),
@@ -183,9 +183,9 @@ export function callRoutes(deps: RouteDeps) {
     return c.json({ data: rows.map(callView) }, 200);
   });
 
-  app.openapi(get, (c) => {
-    const call = find(c.var.accountId, c.req.valid("param").id);
-    const { legs, messages, hooks } = callRecords(db, call.id);
+  app.openapi(get, async (c) => {
+    const call = await find(c.var.accountId, c.req.valid("param").id);
+    const { legs, messages, hooks } = await callRecords(store, call.id);
     const timeline = [
       ...messages.map((m) => ({ type: "sip" as const, ...messageView(m) })),
       ...hooks.map((h) => ({ type: "hook" as const, ...hookView(h) })),
@@ -202,13 +202,13 @@ export function callRoutes(deps: RouteDeps) {
     );
   });
 
-  app.openapi(addCallback, (c) => {
-    const call = find(c.var.accountId, c.req.valid("param").id);
+  app.openapi(addCallback, async (c) => {
+    const call = await find(c.var.accountId, c.req.valid("param").id);
     const body = c.req.valid("json");
     if (call.state === "completed" || call.state === "failed") {
       throw new ApiError(409, "conflict", `call ${call.id} has ended (${call.state})`);
     }
-    const row = createApiCallback(deps, { ...body, accountId: c.var.accountId, callId: call.id });
+    const row = await createApiCallback(deps, { ...body, accountId: c.var.accountId, callId: call.id });
     return c.json(callbackWithSecretView(row), 201);
   });
 

@@ -38,10 +38,10 @@ const list = createRoute({
 
 type Role = z.infer<typeof NodeSchema>["roles"][number];
 
-export function clusterRoutes({ db, now }: RouteDeps) {
+export function clusterRoutes({ store, now }: RouteDeps) {
   const app = newRouter();
   app.openapi(list, async (c) => {
-    const nodes = await listClusterNodes(db, now());
+    const nodes = await listClusterNodes(store, now());
     const data = nodes.map((n) => ({
       id: n.id,
       roles: n.roles.split(",").filter(Boolean) as Role[],

@@ -41,12 +41,12 @@ const createUser = createRoute({
 });
 
 /** Console users are the operator's to create, like accounts (SPEC §3 operator token). */
-export function consoleUserRoutes({ db, now }: RouteDeps) {
+export function consoleUserRoutes({ store, now }: RouteDeps) {
   const app = newRouter();
   app.openapi(createUser, async (c) => {
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
-    const r = await createConsoleUser(db, { accountId: id, ...body }, now());
+    const r = await createConsoleUser(store, { accountId: id, ...body }, now());
     if (!r.ok) {
       if (r.reason === "no_account") throw notFound("account", id);
       if (r.reason === "duplicate_email") throw conflict(`email: ${body.email} already has a console user`);

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, asc, credentials, domains, eq, isUniqueViolation, newId } from "@hookline/db";
+import { and, asc, eq, first, isUniqueViolation, newId } from "@hookline/db";
+import type { Schema } from "@hookline/db";
 import { conflictResponse, errors, IdParams, iso, jsonBody, jsonResponse, newRouter } from "../context.js";
 import type { RouteDeps } from "../context.js";
 import { computeHa1 } from "@hookline/sip-core";
@@ -77,13 +78,13 @@ const remove = createRoute({
   responses: { 204: { description: "Deleted" }, ...errors },
 });
 
-const columns = {
+const columnsOf = ({ credentials, domains }: Pick<Schema, "credentials" | "domains">) => ({
   id: credentials.id,
   domain: domains.name,
   domainId: credentials.domainId,
   username: credentials.username,
   createdAt: credentials.createdAt,
-};
+});
 type Row = { id: string; domain: string; domainId: string; username: string; createdAt: number };
 /** Picks fields explicitly: the row passed in may carry the HA1s, which never leave the server. */
 const view = (r: Row) => ({
@@ -94,39 +95,48 @@ const view = (r: Row) => ({
   createdAt: iso(r.createdAt) ?? "",
 });
 
-export function credentialRoutes({ db, now }: RouteDeps) {
+export function credentialRoutes({ store, now }: RouteDeps) {
+  const {
+    db,
+    t: { credentials, domains },
+  } = store;
+  const columns = columnsOf(store.t);
   const app = newRouter();
 
-  const findDomain = (accountId: string, ref: string) => {
+  const findDomain = async (accountId: string, ref: string) => {
     const byId = ref.startsWith("dom_");
-    const row = db
-      .select()
-      .from(domains)
-      .where(
-        and(
-          eq(byId ? domains.id : domains.name, byId ? ref : ref.toLowerCase()),
-          eq(domains.accountId, accountId),
-        ),
-      )
-      .get();
+    const row = first(
+      await db
+        .select()
+        .from(domains)
+        .where(
+          and(
+            eq(byId ? domains.id : domains.name, byId ? ref : ref.toLowerCase()),
+            eq(domains.accountId, accountId),
+          ),
+        )
+        .limit(1),
+    );
     if (!row) throw notFound("domain", ref);
     return row;
   };
 
-  const find = (accountId: string, id: string) => {
-    const row = db
-      .select(columns)
-      .from(credentials)
-      .innerJoin(domains, eq(domains.id, credentials.domainId))
-      .where(and(eq(credentials.id, id), eq(credentials.accountId, accountId)))
-      .get();
+  const find = async (accountId: string, id: string) => {
+    const row = first(
+      await db
+        .select(columns)
+        .from(credentials)
+        .innerJoin(domains, eq(domains.id, credentials.domainId))
+        .where(and(eq(credentials.id, id), eq(credentials.accountId, accountId)))
+        .limit(1),
+    );
     if (!row) throw notFound("credential", id);
     return row;
   };
 
-  app.openapi(create, (c) => {
+  app.openapi(create, async (c) => {
     const { domain: ref, username, password } = c.req.valid("json");
-    const domain = findDomain(c.var.accountId, ref);
+    const domain = await findDomain(c.var.accountId, ref);
     // The realm is the domain name (RFC 3261 §22.1 suggests the host part); HA1 depends on it.
     const realm = domain.name;
     const row = {
@@ -140,7 +150,7 @@ export function credentialRoutes({ db, now }: RouteDeps) {
       createdAt: now(),
     };
     try {
-      db.insert(credentials).values(row).run();
+      await db.insert(credentials).values(row);
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict(`username: ${username} already exists in ${domain.name}`);
       throw err;
@@ -148,28 +158,28 @@ export function credentialRoutes({ db, now }: RouteDeps) {
     return c.json(view({ ...row, domain: domain.name }), 201);
   });
 
-  app.openapi(list, (c) => {
+  app.openapi(list, async (c) => {
     const { domain: ref } = c.req.valid("query");
     const conditions = [eq(credentials.accountId, c.var.accountId)];
-    if (ref !== undefined) conditions.push(eq(credentials.domainId, findDomain(c.var.accountId, ref).id));
-    const rows = db
+    if (ref !== undefined)
+      conditions.push(eq(credentials.domainId, (await findDomain(c.var.accountId, ref)).id));
+    const rows = await db
       .select(columns)
       .from(credentials)
       .innerJoin(domains, eq(domains.id, credentials.domainId))
       .where(and(...conditions))
-      .orderBy(asc(domains.name), asc(credentials.username))
-      .all();
+      .orderBy(asc(domains.name), asc(credentials.username));
     return c.json({ data: rows.map(view) }, 200);
   });
 
-  app.openapi(get, (c) => c.json(view(find(c.var.accountId, c.req.valid("param").id)), 200));
+  app.openapi(get, async (c) => c.json(view(await find(c.var.accountId, c.req.valid("param").id)), 200));
 
-  app.openapi(remove, (c) => {
+  app.openapi(remove, async (c) => {
     const { id } = c.req.valid("param");
-    find(c.var.accountId, id);
-    db.delete(credentials)
-      .where(and(eq(credentials.id, id), eq(credentials.accountId, c.var.accountId)))
-      .run();
+    await find(c.var.accountId, id);
+    await db
+      .delete(credentials)
+      .where(and(eq(credentials.id, id), eq(credentials.accountId, c.var.accountId)));
     return c.body(null, 204);
   });
 

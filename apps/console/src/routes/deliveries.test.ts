@@ -3,19 +3,19 @@ import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createCallbackEngine, sign, silentLogger } from "@hookline/callbacks";
 import type { CallbackEngine } from "@hookline/callbacks";
-import { harness } from "../test-helpers.js";
-import type { Harness } from "../test-helpers.js";
+import { sqliteHarness } from "../test-helpers.js";
+import type { SqliteHarness } from "../test-helpers.js";
 
-let h: Harness;
+let h: SqliteHarness;
 let engine: CallbackEngine | undefined;
 let closeReceiver: (() => Promise<void>) | undefined;
-beforeEach(() => {
-  h = harness({ callbackAllowlist: "127.0.0.1" });
+beforeEach(async () => {
+  h = await sqliteHarness({ callbackAllowlist: "127.0.0.1" });
 });
 afterEach(async () => {
   await engine?.stop({ deadlineMs: 100 });
   await closeReceiver?.();
-  h.close();
+  await h.close();
 });
 
 async function until(check: () => Promise<boolean>) {

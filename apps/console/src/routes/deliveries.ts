@@ -141,12 +141,12 @@ const attemptView = (a: DeliveryAttemptRow) => ({
 });
 
 export function deliveryRoutes(deps: RouteDeps) {
-  const { db } = deps;
+  const { store } = deps;
   const app = newRouter();
 
-  app.openapi(list, (c) => {
+  app.openapi(list, async (c) => {
     const { callback, status, limit, before } = c.req.valid("query");
-    const rows = listDeliveries(db, {
+    const rows = await listDeliveries(store, {
       accountId: c.var.accountId,
       limit,
       ...(callback !== undefined ? { callbackId: callback } : {}),
@@ -156,21 +156,21 @@ export function deliveryRoutes(deps: RouteDeps) {
     return c.json({ data: rows.map(deliveryView) }, 200);
   });
 
-  app.openapi(get, (c) => {
+  app.openapi(get, async (c) => {
     const id = c.req.valid("param").id;
-    const d = getDelivery(db, c.var.accountId, id);
+    const d = await getDelivery(store, c.var.accountId, id);
     if (!d) throw notFound("delivery", id);
     return c.json({ ...deliveryView(d), event: d.event, attempts: d.attempts.map(attemptView) }, 200);
   });
 
-  app.openapi(replayAll, (c) => {
+  app.openapi(replayAll, async (c) => {
     const { callback } = c.req.valid("json");
-    return c.json({ replayed: replayDeadLetters(db, c.var.accountId, callback) }, 202);
+    return c.json({ replayed: await replayDeadLetters(store, c.var.accountId, callback) }, 202);
   });
 
-  app.openapi(replay, (c) => {
+  app.openapi(replay, async (c) => {
     const id = c.req.valid("param").id;
-    const r = replayDelivery(db, c.var.accountId, id);
+    const r = await replayDelivery(store, c.var.accountId, id);
     if (!r.ok) {
       if (r.code === "not_found") throw notFound("delivery", id);
       throw new ApiError(409, "conflict", `delivery ${id} is still pending; replay it once it has finished`);

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, asc, domains, eq, isUniqueViolation, newId } from "@hookline/db";
+import { and, asc, eq, first, isUniqueViolation, newId } from "@hookline/db";
 import type { Domain } from "@hookline/db";
 import { checkCallbackUrl, newWebhookSecret } from "@hookline/callbacks";
 import { conflictResponse, errors, IdParams, iso, jsonBody, jsonResponse, newRouter } from "../context.js";
@@ -121,7 +121,11 @@ export const domainView = (d: Domain) => ({
   updatedAt: iso(d.updatedAt) ?? "",
 });
 
-export function domainRoutes({ db, allowlist, now }: RouteDeps) {
+export function domainRoutes({ store, allowlist, now }: RouteDeps) {
+  const {
+    db,
+    t: { domains },
+  } = store;
   const app = newRouter();
 
   /** Application hooks are delivered like callbacks, so the same SSRF rules apply (SPEC §6). */
@@ -131,17 +135,19 @@ export function domainRoutes({ db, allowlist, now }: RouteDeps) {
     if (!r.ok) throw badRequest(`${field}: ${r.reason}`);
   };
 
-  const find = (accountId: string, id: string) => {
-    const row = db
-      .select()
-      .from(domains)
-      .where(and(eq(domains.id, id), eq(domains.accountId, accountId)))
-      .get();
+  const find = async (accountId: string, id: string) => {
+    const row = first(
+      await db
+        .select()
+        .from(domains)
+        .where(and(eq(domains.id, id), eq(domains.accountId, accountId)))
+        .limit(1),
+    );
     if (!row) throw notFound("domain", id);
     return row;
   };
 
-  app.openapi(create, (c) => {
+  app.openapi(create, async (c) => {
     const body = c.req.valid("json");
     checkHook("applicationUrl", body.applicationUrl);
     checkHook("fallbackUrl", body.fallbackUrl);
@@ -158,7 +164,7 @@ export function domainRoutes({ db, allowlist, now }: RouteDeps) {
       updatedAt: t,
     };
     try {
-      db.insert(domains).values(row).run();
+      await db.insert(domains).values(row);
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict(`name: domain ${body.name} already exists`);
       throw err;
@@ -166,22 +172,23 @@ export function domainRoutes({ db, allowlist, now }: RouteDeps) {
     return c.json({ ...domainView(row), ...(row.hookSecret && { secret: row.hookSecret }) }, 201);
   });
 
-  app.openapi(list, (c) => {
-    const rows = db
+  app.openapi(list, async (c) => {
+    const rows = await db
       .select()
       .from(domains)
       .where(eq(domains.accountId, c.var.accountId))
-      .orderBy(asc(domains.name))
-      .all();
+      .orderBy(asc(domains.name));
     return c.json({ data: rows.map(domainView) }, 200);
   });
 
-  app.openapi(get, (c) => c.json(domainView(find(c.var.accountId, c.req.valid("param").id)), 200));
+  app.openapi(get, async (c) =>
+    c.json(domainView(await find(c.var.accountId, c.req.valid("param").id)), 200),
+  );
 
-  app.openapi(update, (c) => {
+  app.openapi(update, async (c) => {
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
-    const current = find(c.var.accountId, id);
+    const current = await find(c.var.accountId, id);
     checkHook("applicationUrl", body.applicationUrl);
     checkHook("fallbackUrl", body.fallbackUrl);
     const patch: Partial<Domain> = { updatedAt: now() };
@@ -191,30 +198,28 @@ export function domainRoutes({ db, allowlist, now }: RouteDeps) {
     const secret =
       !current.hookSecret && (body.applicationUrl || body.fallbackUrl) ? newWebhookSecret() : undefined;
     if (secret) patch.hookSecret = secret;
-    db.update(domains)
+    await db
+      .update(domains)
       .set(patch)
-      .where(and(eq(domains.id, id), eq(domains.accountId, c.var.accountId)))
-      .run();
-    return c.json({ ...domainView(find(c.var.accountId, id)), ...(secret && { secret }) }, 200);
+      .where(and(eq(domains.id, id), eq(domains.accountId, c.var.accountId)));
+    return c.json({ ...domainView(await find(c.var.accountId, id)), ...(secret && { secret }) }, 200);
   });
 
-  app.openapi(rotate, (c) => {
+  app.openapi(rotate, async (c) => {
     const { id } = c.req.valid("param");
-    find(c.var.accountId, id);
+    await find(c.var.accountId, id);
     const secret = newWebhookSecret();
-    db.update(domains)
+    await db
+      .update(domains)
       .set({ hookSecret: secret, updatedAt: now() })
-      .where(and(eq(domains.id, id), eq(domains.accountId, c.var.accountId)))
-      .run();
-    return c.json({ ...domainView(find(c.var.accountId, id)), secret }, 200);
+      .where(and(eq(domains.id, id), eq(domains.accountId, c.var.accountId)));
+    return c.json({ ...domainView(await find(c.var.accountId, id)), secret }, 200);
   });
 
-  app.openapi(remove, (c) => {
+  app.openapi(remove, async (c) => {
     const { id } = c.req.valid("param");
-    find(c.var.accountId, id);
-    db.delete(domains)
-      .where(and(eq(domains.id, id), eq(domains.accountId, c.var.accountId)))
-      .run();
+    await find(c.var.accountId, id);
+    await db.delete(domains).where(and(eq(domains.id, id), eq(domains.accountId, c.var.accountId)));
     return c.body(null, 204);
   });
 

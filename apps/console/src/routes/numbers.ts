@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, asc, domains, eq, isUniqueViolation, newId, numbers, trunks } from "@hookline/db";
+import { and, asc, eq, first, isUniqueViolation, newId } from "@hookline/db";
+import type { Schema } from "@hookline/db";
 import { conflictResponse, errors, IdParams, iso, jsonBody, jsonResponse, newRouter } from "../context.js";
 import type { RouteDeps } from "../context.js";
 import { badRequest, conflict, notFound } from "../errors.js";
@@ -42,7 +43,7 @@ const remove = createRoute({
   responses: { 204: { description: "Deleted" }, ...errors },
 });
 
-const columns = {
+const columnsOf = ({ domains, numbers, trunks }: Pick<Schema, "domains" | "numbers" | "trunks">) => ({
   id: numbers.id,
   number: numbers.number,
   trunk: trunks.name,
@@ -51,7 +52,7 @@ const columns = {
   domainId: numbers.domainId,
   user: numbers.user,
   createdAt: numbers.createdAt,
-};
+});
 type Row = {
   id: string;
   number: string;
@@ -64,57 +65,67 @@ type Row = {
 };
 const view = (r: Row) => ({ ...r, createdAt: iso(r.createdAt) ?? "" });
 
-export function numberRoutes({ db, now }: RouteDeps) {
+export function numberRoutes({ store, now }: RouteDeps) {
+  const {
+    db,
+    t: { domains, numbers, trunks },
+  } = store;
   const app = newRouter();
 
   const select = () =>
     db
-      .select(columns)
+      .select(columnsOf(store.t))
       .from(numbers)
       .leftJoin(trunks, eq(trunks.id, numbers.trunkId))
       .leftJoin(domains, eq(domains.id, numbers.domainId));
 
-  const find = (accountId: string, id: string) => {
-    const row = select()
-      .where(and(eq(numbers.id, id), eq(numbers.accountId, accountId)))
-      .get();
+  const find = async (accountId: string, id: string) => {
+    const row = first(
+      await select()
+        .where(and(eq(numbers.id, id), eq(numbers.accountId, accountId)))
+        .limit(1),
+    );
     if (!row) throw notFound("number", id);
     return row;
   };
 
   /** A name or id of the account's own trunk or domain; anything else is a 400 on that field. */
-  const findTrunk = (accountId: string, ref: string) => {
+  const findTrunk = async (accountId: string, ref: string) => {
     const byId = ref.startsWith("trk_");
-    const row = db
-      .select()
-      .from(trunks)
-      .where(and(eq(byId ? trunks.id : trunks.name, ref), eq(trunks.accountId, accountId)))
-      .get();
+    const row = first(
+      await db
+        .select()
+        .from(trunks)
+        .where(and(eq(byId ? trunks.id : trunks.name, ref), eq(trunks.accountId, accountId)))
+        .limit(1),
+    );
     if (!row) throw badRequest(`trunk: no trunk ${ref} in this account`);
     return row;
   };
-  const findDomain = (accountId: string, ref: string) => {
+  const findDomain = async (accountId: string, ref: string) => {
     const byId = ref.startsWith("dom_");
-    const row = db
-      .select()
-      .from(domains)
-      .where(
-        and(
-          eq(byId ? domains.id : domains.name, byId ? ref : ref.toLowerCase()),
-          eq(domains.accountId, accountId),
-        ),
-      )
-      .get();
+    const row = first(
+      await db
+        .select()
+        .from(domains)
+        .where(
+          and(
+            eq(byId ? domains.id : domains.name, byId ? ref : ref.toLowerCase()),
+            eq(domains.accountId, accountId),
+          ),
+        )
+        .limit(1),
+    );
     if (!row) throw badRequest(`domain: no domain ${ref} in this account`);
     return row;
   };
 
-  app.openapi(create, (c) => {
+  app.openapi(create, async (c) => {
     const body = c.req.valid("json");
     const accountId = c.var.accountId;
     if (body.user !== undefined && body.domain === undefined) throw badRequest("user: needs a domain");
-    const trunk = body.trunk === undefined ? undefined : findTrunk(accountId, body.trunk);
-    const domain = body.domain === undefined ? undefined : findDomain(accountId, body.domain);
+    const trunk = body.trunk === undefined ? undefined : await findTrunk(accountId, body.trunk);
+    const domain = body.domain === undefined ? undefined : await findDomain(accountId, body.domain);
     const row = {
       id: newId("num"),
       accountId,
@@ -125,7 +136,7 @@ export function numberRoutes({ db, now }: RouteDeps) {
       createdAt: now(),
     };
     try {
-      db.insert(numbers).values(row).run();
+      await db.insert(numbers).values(row);
     } catch (err) {
       // Platform-wide uniqueness; the answer never says which account holds the number.
       if (isUniqueViolation(err)) throw conflict(`number: ${body.number} is not available`);
@@ -134,19 +145,17 @@ export function numberRoutes({ db, now }: RouteDeps) {
     return c.json(view({ ...row, trunk: trunk?.name ?? null, domain: domain?.name ?? null }), 201);
   });
 
-  app.openapi(list, (c) => {
-    const rows = select().where(eq(numbers.accountId, c.var.accountId)).orderBy(asc(numbers.number)).all();
+  app.openapi(list, async (c) => {
+    const rows = await select().where(eq(numbers.accountId, c.var.accountId)).orderBy(asc(numbers.number));
     return c.json({ data: rows.map(view) }, 200);
   });
 
-  app.openapi(get, (c) => c.json(view(find(c.var.accountId, c.req.valid("param").id)), 200));
+  app.openapi(get, async (c) => c.json(view(await find(c.var.accountId, c.req.valid("param").id)), 200));
 
-  app.openapi(remove, (c) => {
+  app.openapi(remove, async (c) => {
     const { id } = c.req.valid("param");
-    find(c.var.accountId, id);
-    db.delete(numbers)
-      .where(and(eq(numbers.id, id), eq(numbers.accountId, c.var.accountId)))
-      .run();
+    await find(c.var.accountId, id);
+    await db.delete(numbers).where(and(eq(numbers.id, id), eq(numbers.accountId, c.var.accountId)));
     return c.body(null, 204);
   });
 

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, asc, domains, eq, gt, registrations } from "@hookline/db";
+import { and, asc, eq, gt } from "@hookline/db";
 import { errors, iso, jsonResponse, newRouter } from "../context.js";
 import type { RouteDeps } from "../context.js";
 
@@ -34,21 +34,24 @@ const list = createRoute({
   responses: { 200: jsonResponse(z.object({ data: z.array(RegistrationSchema) }), "Bindings"), ...errors },
 });
 
-export function registrationRoutes({ db, now }: RouteDeps) {
+export function registrationRoutes({ store, now }: RouteDeps) {
+  const {
+    db,
+    t: { domains, registrations },
+  } = store;
   const app = newRouter();
 
-  app.openapi(list, (c) => {
+  app.openapi(list, async (c) => {
     const { aor } = c.req.valid("query");
     const t = now();
     const conditions = [eq(registrations.accountId, c.var.accountId), gt(registrations.expiresAt, t)];
     if (aor !== undefined) conditions.push(eq(registrations.aor, aor));
-    const rows = db
+    const rows = await db
       .select({ r: registrations, domain: domains.name })
       .from(registrations)
       .innerJoin(domains, eq(domains.id, registrations.domainId))
       .where(and(...conditions))
-      .orderBy(asc(registrations.aor), asc(registrations.contact))
-      .all();
+      .orderBy(asc(registrations.aor), asc(registrations.contact));
     const data = rows.map(({ r, domain }) => ({
       id: r.id,
       aor: r.aor,

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { sealSecret, trunkSecretContext } from "@hookline/auth-tokens";
-import { and, asc, eq, isUniqueViolation, newId, trunks } from "@hookline/db";
+import { and, asc, eq, first, isUniqueViolation, newId } from "@hookline/db";
 import type { Trunk } from "@hookline/db";
 import { conflictResponse, errors, IdParams, iso, jsonBody, jsonResponse, newRouter } from "../context.js";
 import type { RouteDeps, TrunkHealthView } from "../context.js";
@@ -106,7 +106,11 @@ function blankTrunk(id: string, accountId: string, name: string, t: number): Tru
   };
 }
 
-export function trunkRoutes({ db, config, now, trunkHealth }: RouteDeps) {
+export function trunkRoutes({ store, config, now, trunkHealth }: RouteDeps) {
+  const {
+    db,
+    t: { trunks },
+  } = store;
   const app = newRouter();
   const view = (t: Trunk) => trunkView(t, trunkHealth ? trunkHealth(t.id) : null);
 
@@ -147,14 +151,14 @@ export function trunkRoutes({ db, config, now, trunkHealth }: RouteDeps) {
   };
 
   /** Writes the row; one default trunk per account, so a new default clears the old one. */
-  const save = (row: Trunk, insert: boolean) => {
+  const save = async (row: Trunk, insert: boolean) => {
     try {
-      db.transaction((tx) => {
+      await store.transaction(async (tx) => {
         if (row.isDefault) {
-          tx.update(trunks).set({ isDefault: false }).where(eq(trunks.accountId, row.accountId)).run();
+          await tx.update(trunks).set({ isDefault: false }).where(eq(trunks.accountId, row.accountId));
         }
-        if (insert) tx.insert(trunks).values(row).run();
-        else tx.update(trunks).set(row).where(eq(trunks.id, row.id)).run();
+        if (insert) await tx.insert(trunks).values(row);
+        else await tx.update(trunks).set(row).where(eq(trunks.id, row.id));
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict(`name: trunk ${row.name} already exists`);
@@ -162,48 +166,47 @@ export function trunkRoutes({ db, config, now, trunkHealth }: RouteDeps) {
     }
   };
 
-  const find = (accountId: string, id: string) => {
-    const row = db
-      .select()
-      .from(trunks)
-      .where(and(eq(trunks.id, id), eq(trunks.accountId, accountId)))
-      .get();
+  const find = async (accountId: string, id: string) => {
+    const row = first(
+      await db
+        .select()
+        .from(trunks)
+        .where(and(eq(trunks.id, id), eq(trunks.accountId, accountId)))
+        .limit(1),
+    );
     if (!row) throw notFound("trunk", id);
     return row;
   };
 
-  app.openapi(create, (c) => {
+  app.openapi(create, async (c) => {
     const body = c.req.valid("json");
     const row = apply(blankTrunk(newId("trk"), c.var.accountId, body.name, now()), body);
-    save(row, true);
+    await save(row, true);
     return c.json(view(row), 201);
   });
 
-  app.openapi(list, (c) => {
-    const rows = db
+  app.openapi(list, async (c) => {
+    const rows = await db
       .select()
       .from(trunks)
       .where(eq(trunks.accountId, c.var.accountId))
-      .orderBy(asc(trunks.name))
-      .all();
+      .orderBy(asc(trunks.name));
     return c.json({ data: rows.map(view) }, 200);
   });
 
-  app.openapi(get, (c) => c.json(view(find(c.var.accountId, c.req.valid("param").id)), 200));
+  app.openapi(get, async (c) => c.json(view(await find(c.var.accountId, c.req.valid("param").id)), 200));
 
-  app.openapi(update, (c) => {
+  app.openapi(update, async (c) => {
     const { id } = c.req.valid("param");
-    const row = apply(find(c.var.accountId, id), c.req.valid("json"));
-    save(row, false);
-    return c.json(view(find(c.var.accountId, id)), 200);
+    const row = apply(await find(c.var.accountId, id), c.req.valid("json"));
+    await save(row, false);
+    return c.json(view(await find(c.var.accountId, id)), 200);
   });
 
-  app.openapi(remove, (c) => {
+  app.openapi(remove, async (c) => {
     const { id } = c.req.valid("param");
-    find(c.var.accountId, id);
-    db.delete(trunks)
-      .where(and(eq(trunks.id, id), eq(trunks.accountId, c.var.accountId)))
-      .run();
+    await find(c.var.accountId, id);
+    await db.delete(trunks).where(and(eq(trunks.id, id), eq(trunks.accountId, c.var.accountId)));
     return c.body(null, 204);
   });
 

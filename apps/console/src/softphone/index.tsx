@@ -15,7 +15,7 @@ export function softphoneRoutes(wsPort = 5066, deps?: RouteDeps): Hono {
   const app = new Hono();
   const api = deps && accountApi(deps);
   app.get("/softphone", async (c) => {
-    const user = deps ? currentUser(c, deps) : null;
+    const user = deps ? await currentUser(c, deps) : null;
     let credentials: SoftphoneCredential[] = [];
     if (user && api) {
       const r = await api<{ data: SoftphoneCredential[] }>(user.accountId, "GET", "/v1/credentials");

@@ -1,7 +1,8 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
 /** API keys of the signed-in account: list, create (shown once), revoke (SPEC §3 account keys). */
 import { Hono } from "hono";
-import { and, apiKeys, desc, eq, isNull, newId } from "@hookline/db";
+import { and, desc, eq, isNull, newId } from "@hookline/db";
+import type { Schema } from "@hookline/db";
 import { Time } from "./time.js";
 import { generateApiKey } from "../secrets.js";
 import type { FieldErrors } from "./account-api.js";
@@ -11,7 +12,7 @@ import { CsrfField, Layout, type WebUser } from "./layout.js";
 import { notFoundPage } from "./not-found.js";
 import type { SessionDeps, WebEnv } from "./session.js";
 
-type KeyRow = typeof apiKeys.$inferSelect;
+type KeyRow = Schema["apiKeys"]["$inferSelect"];
 
 function ApiKeysPage(props: { user: WebUser; keys: KeyRow[]; created?: string; errors?: FieldErrors }) {
   const { user } = props;
@@ -85,15 +86,21 @@ function ApiKeysPage(props: { user: WebUser; keys: KeyRow[]; created?: string; e
   );
 }
 
-export function apiKeyPages({ db, now }: SessionDeps) {
+export function apiKeyPages({ store, now }: SessionDeps) {
+  const {
+    db,
+    t: { apiKeys },
+  } = store;
   const app = new Hono<WebEnv>();
   const keysOf = (accountId: string) =>
-    db.select().from(apiKeys).where(eq(apiKeys.accountId, accountId)).orderBy(desc(apiKeys.createdAt)).all();
+    db.select().from(apiKeys).where(eq(apiKeys.accountId, accountId)).orderBy(desc(apiKeys.createdAt));
 
-  app.get("/api-keys", (c) => {
+  app.get("/api-keys", async (c) => {
     const user = c.get("webUser");
     const created = takeFlash(c)?.secret;
-    return c.html(<ApiKeysPage user={user} keys={keysOf(user.accountId)} {...(created && { created })} />);
+    return c.html(
+      <ApiKeysPage user={user} keys={await keysOf(user.accountId)} {...(created && { created })} />,
+    );
   });
 
   app.post("/api-keys", async (c) => {
@@ -101,31 +108,29 @@ export function apiKeyPages({ db, now }: SessionDeps) {
     const name = str((await formText(c.req))["name"]);
     if (name.length < 1 || name.length > 200) {
       const errors = { name: "Give the key a name (up to 200 characters)." };
-      return c.html(<ApiKeysPage user={user} keys={keysOf(user.accountId)} errors={errors} />, 400);
+      return c.html(<ApiKeysPage user={user} keys={await keysOf(user.accountId)} errors={errors} />, 400);
     }
     const key = generateApiKey();
-    db.insert(apiKeys)
-      .values({
-        id: newId("key"),
-        accountId: user.accountId,
-        prefix: key.prefix,
-        keyHash: key.hash,
-        name,
-        createdAt: now(),
-      })
-      .run();
+    await db.insert(apiKeys).values({
+      id: newId("key"),
+      accountId: user.accountId,
+      prefix: key.prefix,
+      keyHash: key.hash,
+      name,
+      createdAt: now(),
+    });
     return redirectWithFlash(c, "/api-keys", { secret: key.key });
   });
 
-  app.post("/api-keys/:id/revoke", (c) => {
+  app.post("/api-keys/:id/revoke", async (c) => {
     const user = c.get("webUser");
     const id = c.req.param("id");
-    const r = db
+    const revoked = await db
       .update(apiKeys)
       .set({ revokedAt: now() })
       .where(and(eq(apiKeys.id, id), eq(apiKeys.accountId, user.accountId), isNull(apiKeys.revokedAt)))
-      .run();
-    if (r.changes === 0) return notFoundPage(c, user);
+      .returning({ id: apiKeys.id });
+    if (revoked.length === 0) return notFoundPage(c, user);
     return c.redirect("/api-keys", 303);
   });
 

@@ -1,7 +1,7 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
 /** Sign-in, sign-out and the password change (SPEC §1: the console's users). */
 import { Hono } from "hono";
-import { consoleUsers, eq } from "@hookline/db";
+import { eq, first } from "@hookline/db";
 import { MIN_PASSWORD_LENGTH, normalizeEmail } from "../console-users.js";
 import { hashPassword, verifyPassword } from "../passwords.js";
 import type { FieldErrors } from "./account-api.js";
@@ -82,11 +82,14 @@ function PasswordPage(props: { user: WebUser; errors?: FieldErrors; changed?: bo
 const WRONG = { _: "That email and password do not match a console user." };
 
 export function authPages(deps: SessionDeps) {
-  const { db } = deps;
+  const {
+    db,
+    t: { consoleUsers },
+  } = deps.store;
   const app = new Hono<WebEnv>();
 
-  app.get("/sign-in", (c) => {
-    if (currentUser(c, deps)) return c.redirect("/", 303);
+  app.get("/sign-in", async (c) => {
+    if (await currentUser(c, deps)) return c.redirect("/", 303);
     return c.html(<SignInPage next={safeNext(c.req.query("next"))} />);
   });
 
@@ -94,18 +97,18 @@ export function authPages(deps: SessionDeps) {
     const form = await formText(c.req);
     const email = normalizeEmail(str(form["email"]));
     const next = safeNext(str(form["next"]));
-    const user = db.select().from(consoleUsers).where(eq(consoleUsers.email, email)).get();
+    const user = first(await db.select().from(consoleUsers).where(eq(consoleUsers.email, email)).limit(1));
     // Same answer, and a scrypt either way, whether or not the email exists.
     const ok = user
       ? await verifyPassword(raw(form["password"]), user.passwordHash)
       : (await hashPassword(raw(form["password"])), false);
     if (!user || !ok) return c.html(<SignInPage email={email} next={next} errors={WRONG} />, 401);
-    startSession(c, deps, user.id);
+    await startSession(c, deps, user.id);
     return c.redirect(next, 303);
   });
 
-  app.post("/sign-out", (c) => {
-    endSession(c, deps);
+  app.post("/sign-out", async (c) => {
+    await endSession(c, deps);
     return c.redirect("/sign-in", 303);
   });
 
@@ -118,7 +121,7 @@ export function authPages(deps: SessionDeps) {
   app.post("/account/password", async (c) => {
     const user = c.get("webUser");
     const form = await formText(c.req);
-    const row = db.select().from(consoleUsers).where(eq(consoleUsers.id, user.userId)).get();
+    const row = first(await db.select().from(consoleUsers).where(eq(consoleUsers.id, user.userId)).limit(1));
     const password = raw(form["password"]);
     let errors: FieldErrors | undefined;
     if (!row || !(await verifyPassword(raw(form["current"]), row.passwordHash))) {
@@ -127,11 +130,11 @@ export function authPages(deps: SessionDeps) {
       errors = { password: `At least ${MIN_PASSWORD_LENGTH} characters.` };
     }
     if (errors) return c.html(<PasswordPage user={user} errors={errors} />, 400);
-    db.update(consoleUsers)
+    await db
+      .update(consoleUsers)
       .set({ passwordHash: await hashPassword(password) })
-      .where(eq(consoleUsers.id, user.userId))
-      .run();
-    endOtherSessions(c, deps, user.userId);
+      .where(eq(consoleUsers.id, user.userId));
+    await endOtherSessions(c, deps, user.userId);
     return c.redirect("/account?changed=1", 303);
   });
 

@@ -1,21 +1,7 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
 /** The Overview (`/`): what is live now and how deliveries are doing, with next steps. */
 import { Hono } from "hono";
-import {
-  and,
-  calls,
-  callbacks,
-  count,
-  credentials,
-  deliveries,
-  domains,
-  eq,
-  gt,
-  gte,
-  inArray,
-  listClusterNodes,
-} from "@hookline/db";
-import { registrations } from "@hookline/db";
+import { and, count, eq, gt, gte, inArray, listClusterNodes } from "@hookline/db";
 import { Layout } from "./layout.js";
 import type { SessionDeps, WebEnv } from "./session.js";
 
@@ -37,44 +23,43 @@ export interface OverviewCounts {
 }
 
 /** Simple counts, each on an index that starts with the account id. */
-export function overviewCounts(deps: SessionDeps, accountId: string): OverviewCounts {
-  const { db } = deps;
+export async function overviewCounts(deps: SessionDeps, accountId: string): Promise<OverviewCounts> {
+  const {
+    db,
+    t: { calls, callbacks, credentials, deliveries, domains, registrations },
+  } = deps.store;
   const t = deps.now();
   const startOfDay = t - (t % DAY_MS); // UTC midnight
   const n = (rows: { n: number }[]) => rows[0]?.n ?? 0;
-  const byStatus = db
+  const byStatus = await db
     .select({ status: deliveries.status, n: count() })
     .from(deliveries)
     .where(and(eq(deliveries.accountId, accountId), gte(deliveries.createdAt, t - DAY_MS)))
-    .groupBy(deliveries.status)
-    .all();
+    .groupBy(deliveries.status);
   const of = (s: string) => byStatus.find((r) => r.status === s)?.n ?? 0;
   return {
-    domains: n(db.select({ n: count() }).from(domains).where(eq(domains.accountId, accountId)).all()),
+    domains: n(await db.select({ n: count() }).from(domains).where(eq(domains.accountId, accountId))),
     credentials: n(
-      db.select({ n: count() }).from(credentials).where(eq(credentials.accountId, accountId)).all(),
+      await db.select({ n: count() }).from(credentials).where(eq(credentials.accountId, accountId)),
     ),
-    callbacks: n(db.select({ n: count() }).from(callbacks).where(eq(callbacks.accountId, accountId)).all()),
+    callbacks: n(await db.select({ n: count() }).from(callbacks).where(eq(callbacks.accountId, accountId))),
     registrationsOnline: n(
-      db
+      await db
         .select({ n: count() })
         .from(registrations)
-        .where(and(eq(registrations.accountId, accountId), gt(registrations.expiresAt, t)))
-        .all(),
+        .where(and(eq(registrations.accountId, accountId), gt(registrations.expiresAt, t))),
     ),
     callsNow: n(
-      db
+      await db
         .select({ n: count() })
         .from(calls)
-        .where(and(eq(calls.accountId, accountId), inArray(calls.state, [...LIVE_STATES])))
-        .all(),
+        .where(and(eq(calls.accountId, accountId), inArray(calls.state, [...LIVE_STATES]))),
     ),
     callsToday: n(
-      db
+      await db
         .select({ n: count() })
         .from(calls)
-        .where(and(eq(calls.accountId, accountId), gte(calls.startedAt, startOfDay)))
-        .all(),
+        .where(and(eq(calls.accountId, accountId), gte(calls.startedAt, startOfDay))),
     ),
     deliveriesDone: of("succeeded") + of("failed"),
     deliveriesSucceeded: of("succeeded"),
@@ -137,8 +122,8 @@ export function overviewPage(deps: SessionDeps) {
   const app = new Hono<WebEnv>();
   app.get("/", async (c) => {
     const user = c.get("webUser");
-    const counts = overviewCounts(deps, user.accountId);
-    const nodes = await listClusterNodes(deps.db, deps.now());
+    const counts = await overviewCounts(deps, user.accountId);
+    const nodes = await listClusterNodes(deps.store, deps.now());
     const up = nodes.filter((n) => n.state === "up").length;
     const rate =
       counts.deliveriesDone === 0

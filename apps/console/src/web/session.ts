@@ -1,5 +1,5 @@
 /**
- * Console sign-in sessions. Server-side rows in SQLite (`console_sessions`) rather than a signed
+ * Console sign-in sessions. Server-side rows in the database (`console_sessions`) rather than a signed
  * cookie: sign-out and a password change must end a session at once, which a self-contained
  * cookie cannot do without a revocation list anyway. The cookie holds 32 random bytes; the table
  * holds their SHA-256 (./secrets.ts reasoning: nothing to brute-force, lookup by index).
@@ -7,8 +7,8 @@
 import { createHmac, randomBytes } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { and, consoleSessions, consoleUsers, eq, lt, ne } from "@hookline/db";
-import type { Database } from "@hookline/db";
+import { and, eq, first, lt, ne } from "@hookline/db";
+import type { Store } from "@hookline/db";
 import { hashApiKey, safeEqual } from "../secrets.js";
 import type { WebUser } from "./layout.js";
 
@@ -22,7 +22,7 @@ export const CSRF_FIELD = "_csrf";
 export type WebEnv = { Variables: { webUser: WebUser } };
 
 export interface SessionDeps {
-  db: Database;
+  store: Store;
   now: () => number;
 }
 
@@ -35,14 +35,18 @@ export const csrfTokenFor = (sessionToken: string) =>
 
 const isTls = (c: Context) => new URL(c.req.url).protocol === "https:";
 
-export function startSession(c: Context, { db, now }: SessionDeps, userId: string): void {
+export async function startSession(c: Context, { store, now }: SessionDeps, userId: string): Promise<void> {
+  const {
+    db,
+    t: { consoleSessions },
+  } = store;
   const token = randomBytes(32).toString("base64url");
   const t = now();
-  db.insert(consoleSessions)
-    .values({ tokenHash: hashApiKey(token), userId, createdAt: t, expiresAt: t + SESSION_TTL_MS })
-    .run();
+  await db
+    .insert(consoleSessions)
+    .values({ tokenHash: hashApiKey(token), userId, createdAt: t, expiresAt: t + SESSION_TTL_MS });
   // Expired rows of anyone are swept here, at the one place sessions are made.
-  db.delete(consoleSessions).where(lt(consoleSessions.expiresAt, t)).run();
+  await db.delete(consoleSessions).where(lt(consoleSessions.expiresAt, t));
   setCookie(c, SESSION_COOKIE, token, {
     path: "/",
     httpOnly: true,
@@ -52,38 +56,50 @@ export function startSession(c: Context, { db, now }: SessionDeps, userId: strin
   });
 }
 
-export function endSession(c: Context, { db }: SessionDeps): void {
+export async function endSession(c: Context, { store: { db, t } }: SessionDeps): Promise<void> {
   const token = getCookie(c, SESSION_COOKIE);
-  if (token)
-    db.delete(consoleSessions)
-      .where(eq(consoleSessions.tokenHash, hashApiKey(token)))
-      .run();
+  if (token) await db.delete(t.consoleSessions).where(eq(t.consoleSessions.tokenHash, hashApiKey(token)));
   deleteCookie(c, SESSION_COOKIE, { path: "/", secure: isTls(c) });
 }
 
 /** After a password change: every other session of the user ends, this one stays. */
-export function endOtherSessions(c: Context, { db }: SessionDeps, userId: string): void {
+export async function endOtherSessions(
+  c: Context,
+  {
+    store: {
+      db,
+      t: { consoleSessions },
+    },
+  }: SessionDeps,
+  userId: string,
+): Promise<void> {
   const token = getCookie(c, SESSION_COOKIE) ?? "";
-  db.delete(consoleSessions)
-    .where(and(eq(consoleSessions.userId, userId), ne(consoleSessions.tokenHash, hashApiKey(token))))
-    .run();
+  await db
+    .delete(consoleSessions)
+    .where(and(eq(consoleSessions.userId, userId), ne(consoleSessions.tokenHash, hashApiKey(token))));
 }
 
 /** The signed-in user of this request, or null (no cookie, unknown or expired session). */
-export function currentUser(c: Context, { db, now }: SessionDeps): WebUser | null {
+export async function currentUser(c: Context, { store, now }: SessionDeps): Promise<WebUser | null> {
+  const {
+    db,
+    t: { consoleSessions, consoleUsers },
+  } = store;
   const token = getCookie(c, SESSION_COOKIE);
   if (!token) return null;
-  const row = db
-    .select({
-      userId: consoleUsers.id,
-      accountId: consoleUsers.accountId,
-      email: consoleUsers.email,
-      expiresAt: consoleSessions.expiresAt,
-    })
-    .from(consoleSessions)
-    .innerJoin(consoleUsers, eq(consoleUsers.id, consoleSessions.userId))
-    .where(eq(consoleSessions.tokenHash, hashApiKey(token)))
-    .get();
+  const row = first(
+    await db
+      .select({
+        userId: consoleUsers.id,
+        accountId: consoleUsers.accountId,
+        email: consoleUsers.email,
+        expiresAt: consoleSessions.expiresAt,
+      })
+      .from(consoleSessions)
+      .innerJoin(consoleUsers, eq(consoleUsers.id, consoleSessions.userId))
+      .where(eq(consoleSessions.tokenHash, hashApiKey(token)))
+      .limit(1),
+  );
   if (!row || row.expiresAt <= now()) return null;
   return { userId: row.userId, accountId: row.accountId, email: row.email, csrfToken: csrfTokenFor(token) };
 }
@@ -96,7 +112,7 @@ const UNSAFE = /^(POST|PUT|PATCH|DELETE)$/;
  */
 export function requireWebUser(deps: SessionDeps): MiddlewareHandler<WebEnv> {
   return async (c, next) => {
-    const user = currentUser(c, deps);
+    const user = await currentUser(c, deps);
     if (!user) {
       const back = c.req.method === "GET" ? c.req.path : "/";
       return c.redirect(`/sign-in${back === "/" ? "" : `?next=${encodeURIComponent(back)}`}`, 303);

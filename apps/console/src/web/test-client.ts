@@ -1,8 +1,6 @@
 /** A signed-in browser for `app.request()` tests: a cookie jar, same-origin form posts. */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { openDatabase, type OpenedDatabase } from "@hookline/db";
+import type { Dialect, Store } from "@hookline/db";
+import { openTestStore } from "@hookline/db/testing/stores";
 import { createConsoleApp, type ConsoleApp } from "../app.js";
 import type { RouteDeps } from "../context.js";
 import { createConsoleUser } from "../console-users.js";
@@ -12,13 +10,13 @@ export const ORIGIN = "http://localhost";
 
 export interface WebHarness {
   app: ConsoleApp;
-  database: OpenedDatabase;
+  store: Store;
   /** The app's clock (ms); tests move it forward. */
   clock: { now: number };
   /** A new account with one console user (email, password). */
   tenant(email: string, password?: string): Promise<{ accountId: string; apiKey: string }>;
   browser(): Browser;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export class Browser {
@@ -77,19 +75,22 @@ export class Browser {
   }
 }
 
-export function webHarness(options: { trunkHealth?: RouteDeps["trunkHealth"] } = {}): WebHarness {
-  const dir = mkdtempSync(join(tmpdir(), "hookline-web-"));
-  const database = openDatabase({ file: join(dir, "hookline.db") });
+/** The console over a fresh database of `dialect`, with a clock the test moves. */
+export async function webHarness(
+  dialect: Dialect = "sqlite",
+  options: { trunkHealth?: RouteDeps["trunkHealth"] } = {},
+): Promise<WebHarness> {
+  const { store, cleanup } = await openTestStore(dialect);
   const clock = { now: Date.UTC(2026, 5, 1, 12) };
   const app = createConsoleApp({
-    db: database.db,
+    store,
     config: { operatorToken: OPERATOR, tokenSecret: TOKEN_SECRET },
     now: () => clock.now,
     ...options,
   });
   return {
     app,
-    database,
+    store,
     clock,
     async tenant(email, password = "correct horse battery") {
       const res = await app.request("/v1/accounts", {
@@ -98,14 +99,11 @@ export function webHarness(options: { trunkHealth?: RouteDeps["trunkHealth"] } =
         body: JSON.stringify({ name: email }),
       });
       const account = (await res.json()) as { id: string; apiKey: string };
-      const r = await createConsoleUser(database.db, { accountId: account.id, email, password }, clock.now);
+      const r = await createConsoleUser(store, { accountId: account.id, email, password }, clock.now);
       if (!r.ok) throw new Error(r.reason);
       return { accountId: account.id, apiKey: account.apiKey };
     },
     browser: () => new Browser(app),
-    close() {
-      database.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    close: cleanup,
   };
 }

@@ -26,22 +26,48 @@ function postgresCluster(): Promise<PostgresCluster> {
 export async function stopPostgres(): Promise<void> {
   const c = cluster;
   cluster = null;
+  template = null;
   await (await c?.catch(() => null))?.stop();
 }
 
-/** A fresh, empty database on the file's cluster; returns its URL. */
-export async function freshPostgresDatabase(): Promise<string> {
-  const { url } = await postgresCluster();
+let template: Promise<string> | null = null;
+
+/**
+ * The cluster's migrated template database, made once: a fresh database copies it
+ * (`CREATE DATABASE ... TEMPLATE`), which is much quicker than migrating each one.
+ */
+function migratedTemplate(url: string): Promise<string> {
+  template ??= (async () => {
+    const name = `template_${process.pid}_${Date.now()}`;
+    await createDatabase(url, name);
+    const opened = await openPostgres({ url: withDatabase(url, name), max: 1 });
+    await opened.close();
+    return name;
+  })();
+  return template;
+}
+
+async function createDatabase(url: string, name: string, from?: string): Promise<void> {
   const admin = await openPostgres({ url, max: 1, migrate: false });
-  const name = `t_${Date.now()}_${Math.floor(Math.random() * 1e9)}`;
   try {
-    await admin.pool.query(`CREATE DATABASE ${name}`);
+    await admin.pool.query(`CREATE DATABASE ${name}${from ? ` TEMPLATE ${from}` : ""}`);
   } finally {
     await admin.close();
   }
-  const fresh = new URL(url);
-  fresh.pathname = `/${name}`;
-  return fresh.toString();
+}
+
+const withDatabase = (url: string, name: string) => {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+};
+
+/** A fresh database on the file's cluster, with the schema migrated; returns its URL. */
+export async function freshPostgresDatabase(): Promise<string> {
+  const { url } = await postgresCluster();
+  const name = `t_${Date.now()}_${Math.floor(Math.random() * 1e9)}`;
+  await createDatabase(url, name, await migratedTemplate(url));
+  return withDatabase(url, name);
 }
 
 export interface TestStore {

@@ -4,26 +4,26 @@ import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createCallbackEngine, silentLogger } from "@hookline/callbacks";
 import type { CallStore } from "@hookline/db";
-import { harness, type Harness } from "../../test-helpers.js";
+import { sqliteHarness, type SqliteHarness } from "../../test-helpers.js";
 import type { WebUser } from "../layout.js";
 import { SDP, T0, end, message, pagesFor, recordFullCall, startCall, storeFor } from "./test-calls.js";
 
-let h: Harness;
+let h: SqliteHarness;
 let store: CallStore;
 let alice: WebUser;
 let mallory: WebUser;
 let aliceKey: string;
 beforeEach(async () => {
-  h = harness({ callbackAllowlist: "127.0.0.1" });
+  h = await sqliteHarness({ callbackAllowlist: "127.0.0.1" });
   store = storeFor(h.database.db);
   const acme = await h.newAccount("Acme");
   aliceKey = acme.apiKey;
   alice = { userId: "u1", accountId: acme.id, email: "ops@acme.test" };
   mallory = { userId: "u2", accountId: (await h.newAccount("Other")).id, email: "m@other.test" };
 });
-afterEach(() => {
+afterEach(async () => {
   store.close();
-  h.close();
+  await h.close();
 });
 
 const get = async (user: WebUser, path: string) => {

@@ -9,7 +9,7 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import type { Database } from "@hookline/db";
+import type { Store } from "@hookline/db";
 import { findCall, listCalls } from "../../routes/call-queries.js";
 import { Layout, type WebUser } from "../layout.js";
 import { CallLive, CallPage, isLive } from "./detail.js";
@@ -22,7 +22,7 @@ import { traceText } from "./trace-text.js";
 export type CallsEnv = { Variables: { webUser: WebUser } };
 
 export interface CallPagesDeps {
-  db: Database;
+  store: Store;
   /** Writes the gateway's queued call rows first, so a page shows the call as it is now. */
   flushCallRecords: () => void;
   /** How often a live view looks for new messages, ms. Default 500. */
@@ -40,7 +40,7 @@ const signature = (m: CallModel) =>
   ].join("|");
 
 export function callPages(deps: CallPagesDeps) {
-  const { db, flushCallRecords, livePollMs = 500, liveMaxMs = 600_000 } = deps;
+  const { store, flushCallRecords, livePollMs = 500, liveMaxMs = 600_000 } = deps;
   const app = new Hono<CallsEnv>();
 
   const notFound = (c: Context<CallsEnv>) =>
@@ -54,14 +54,14 @@ export function callPages(deps: CallPagesDeps) {
     );
   const load = (c: Context<CallsEnv>) => {
     flushCallRecords();
-    return findCall(db, c.get("webUser").accountId, c.req.param("id") ?? "");
+    return findCall(store, c.get("webUser").accountId, c.req.param("id") ?? "");
   };
 
-  app.get("/calls", (c) => {
+  app.get("/calls", async (c) => {
     const user = c.get("webUser");
     const { filters, errors } = parseFilters(c.req.query());
     flushCallRecords();
-    const rows = listCalls(db, { ...toQuery(user.accountId, filters), limit: filters.limit + 1 });
+    const rows = await listCalls(store, { ...toQuery(user.accountId, filters), limit: filters.limit + 1 });
     const page = rows.slice(0, filters.limit);
     const last = page[page.length - 1];
     const nextCursor = rows.length > filters.limit && last ? encodeCursor(last) : undefined;
@@ -77,24 +77,24 @@ export function callPages(deps: CallPagesDeps) {
     return c.body(CALL_PAGE_SCRIPT);
   });
 
-  app.get("/calls/:id", (c) => {
-    const call = load(c);
+  app.get("/calls/:id", async (c) => {
+    const call = await load(c);
     if (!call) return notFound(c);
-    return c.html(<CallPage user={c.get("webUser")} model={loadCallModel(db, call)} />);
+    return c.html(<CallPage user={c.get("webUser")} model={await loadCallModel(store, call)} />);
   });
 
-  app.get("/calls/:id/trace.txt", (c) => {
-    const call = load(c);
+  app.get("/calls/:id/trace.txt", async (c) => {
+    const call = await load(c);
     if (!call) return c.text("no such call\n", 404);
     c.header("content-disposition", `attachment; filename="${call.id}.txt"`);
-    return c.text(traceText(loadCallModel(db, call)));
+    return c.text(traceText(await loadCallModel(store, call)));
   });
 
   // SPEC §3's timeline, live: the page's `#call-live` part again whenever the call changes,
   // until it has ended. `after` (or the browser's Last-Event-ID on a reconnect) is the last seq
   // the page shows.
-  app.get("/calls/:id/events", (c) => {
-    const first = load(c);
+  app.get("/calls/:id/events", async (c) => {
+    const first = await load(c);
     if (!first) return notFound(c);
     const after = Number(c.req.header("last-event-id") ?? c.req.query("after") ?? "0") || 0;
     return streamSSE(c, async (stream) => {
@@ -102,9 +102,9 @@ export function callPages(deps: CallPagesDeps) {
       let sent: string | undefined;
       for (;;) {
         flushCallRecords();
-        const call = findCall(db, first.accountId, first.id);
+        const call = await findCall(store, first.accountId, first.id);
         if (!call) return;
-        const model = loadCallModel(db, call);
+        const model = await loadCallModel(store, call);
         const sig = signature(model);
         // The page already shows everything up to `after`: the first look sends only what is newer.
         if (sent === undefined && model.lastSeq <= after && isLive(call)) sent = sig;

@@ -7,7 +7,7 @@
  */
 import { listDeliveries } from "@hookline/callbacks";
 import type { DeliveryRow } from "@hookline/callbacks";
-import type { Call, CallHook, CallLeg, CallMessage, Database } from "@hookline/db";
+import type { Call, CallHook, CallLeg, CallMessage, Store } from "@hookline/db";
 import { REDACTED, CREDENTIAL_HEADERS } from "@hookline/sip-core";
 import { callRecords } from "../../routes/call-queries.js";
 
@@ -41,9 +41,9 @@ export const CALLBACKS = "callbacks";
 /** Deliveries shown per call; a call rarely causes more (one per event and callback). */
 const MAX_DELIVERIES = 500;
 
-export function loadCallModel(db: Database, call: Call): CallModel {
-  const { legs, messages, hooks } = callRecords(db, call.id);
-  const deliveries = listDeliveries(db, {
+export async function loadCallModel(store: Store, call: Call): Promise<CallModel> {
+  const { legs, messages, hooks } = await callRecords(store, call.id);
+  const deliveries = await listDeliveries(store, {
     accountId: call.accountId,
     callId: call.id,
     limit: MAX_DELIVERIES,

@@ -4,7 +4,7 @@
  * ACK/BYE), a failed one, and single messages for a live call.
  */
 import { Hono } from "hono";
-import { createCallStore, newId, type CallStore, type Database } from "@hookline/db";
+import { createCallStore, newId, sqliteStore, type CallStore, type Database } from "@hookline/db";
 import type { CallState } from "@hookline/db";
 import type { WebUser } from "../layout.js";
 import { callPages, type CallsEnv } from "./index.js";
@@ -22,7 +22,7 @@ export function pagesFor(db: Database, store: CallStore, user: WebUser, livePoll
     c.set("webUser", user);
     await next();
   });
-  app.route("/", callPages({ db, flushCallRecords: () => store.flush(), livePollMs }));
+  app.route("/", callPages({ store: sqliteStore(db), flushCallRecords: () => store.flush(), livePollMs }));
   return app;
 }
 
