@@ -43,9 +43,9 @@ describe("the database's disk fills up (a full data folder)", () => {
     await invitation.accept();
     await sessionState(inviter, SessionState.Established);
 
-    const { room } = fillDatabase(stack.h.database);
+    const { room } = fillDatabase(stack.sqlite);
     // The first write that needs a new page fails (here the probe, as a call's records would).
-    expect(stack.h.database.health.probe()).toBe(false);
+    expect(stack.sqlite.health.probe()).toBe(false);
     // Known now: writes are refused up front, even small ones that would fit; reads go on.
     const refused = await stack.api<{ error: { code: string } }>(
       "POST",

@@ -301,7 +301,7 @@ describe("trunk guards in the running gateway", () => {
     const underId = await trunk(apiKey, "carrier-under", [under], { dailyOutboundMinutes: 5 });
     const atId = await trunk(apiKey, "carrier-at", [at], { dailyOutboundMinutes: 5 });
     // Calls that ended today before this process saw them (a restart): 4 and 5 minutes.
-    const { db } = stack.h.database;
+    const { db } = stack.sqlite;
     const now = Date.now();
     for (const [trunkId, minutes] of [
       [underId, 4],

@@ -5,10 +5,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { OpenedDatabase } from "@hookline/db";
 import { loadConfig, startHookline, type Hookline, type StartOptions } from "@hookline/gateway";
 
 export interface Stack {
   h: Hookline;
+  /** The stack's SQLite database (the e2e stack runs on the embedded default). */
+  sqlite: OpenedDatabase;
   dataDir: string;
   wsUrl: string;
   api<T = unknown>(
@@ -45,6 +48,8 @@ export async function startStack(
     }),
     options,
   );
+  if (h.database.dialect !== "sqlite") throw new Error("the e2e stack runs on SQLite");
+  const sqlite = h.database.sqlite;
   const base = `http://127.0.0.1:${h.ports.http}`;
   const api: Stack["api"] = async (method, p, body, token = h.operatorToken.token) => {
     const res = await fetch(base + p, {
@@ -60,6 +65,7 @@ export async function startStack(
   };
   return {
     h,
+    sqlite,
     dataDir,
     wsUrl: `ws://127.0.0.1:${h.ports.ws}`,
     api,

@@ -139,9 +139,22 @@ describe("configuration validated at start (SPEC §2)", () => {
     }
   });
 
-  it("HOOKLINE_DATABASE_URL takes SQLite files only; TLS cert and key go together", () => {
-    expect(refusal({ HOOKLINE_DATABASE_URL: "postgres://db/hookline" })?.message).toMatch(
-      /^HOOKLINE_DATABASE_URL: only SQLite files/,
+  it("HOOKLINE_DATABASE_URL takes a SQLite file or a postgres:// URL; TLS cert and key go together", () => {
+    expect(loadConfig({ HOOKLINE_DATABASE_URL: "file:/srv/h.db" }).database).toEqual({
+      dialect: "sqlite",
+      file: "/srv/h.db",
+    });
+    const url = "postgres://hookline:pw@db.internal:5432/hookline";
+    expect(loadConfig({ HOOKLINE_DATABASE_URL: url, HOOKLINE_ROLES: "console,delivery" }).database).toEqual({
+      dialect: "postgres",
+      url,
+    });
+    expect(refusal({ HOOKLINE_DATABASE_URL: "mysql://db/hookline" })?.message).toMatch(
+      /^HOOKLINE_DATABASE_URL: a SQLite file .* or a postgres:\/\/ URL \(got mysql:\)/,
+    );
+    // The gateway's per-message reads are synchronous, on SQLite only so far.
+    expect(refusal({ HOOKLINE_DATABASE_URL: url })?.message).toMatch(
+      /^HOOKLINE_DATABASE_URL: the gateway role runs on SQLite only/,
     );
     expect(refusal({ HOOKLINE_TLS_CERT: "cert.pem" })?.message).toBe(
       "HOOKLINE_TLS_CERT and HOOKLINE_TLS_KEY go together",

@@ -18,7 +18,11 @@ export interface Config {
   listenIp: string;
   publicIp: string;
   dataDir: string;
-  databaseFile: string;
+  /**
+   * HOOKLINE_DATABASE_URL: a SQLite file (the default, `hookline.db` in the data folder) or a
+   * `postgres://` URL shared by several nodes (docs/scale-out.md).
+   */
+  database: DatabaseLocation;
   adminToken: string | undefined;
   callbackAllowlist: string[];
   wsAllowedOrigins: string[];
@@ -149,15 +153,29 @@ function nodeId(env: Env, fallback: () => string): string {
   return raw;
 }
 
+export type DatabaseLocation = { dialect: "sqlite"; file: string } | { dialect: "postgres"; url: string };
+
+function databaseLocation(raw: string | undefined, dataDir: string): DatabaseLocation {
+  if (!raw) return { dialect: "sqlite", file: path.join(dataDir, "hookline.db") };
+  if (/^postgres(ql)?:\/\//.test(raw)) {
+    try {
+      new URL(raw);
+    } catch {
+      throw new ConfigError("HOOKLINE_DATABASE_URL: not a valid postgres:// URL");
+    }
+    return { dialect: "postgres", url: raw };
+  }
+  if (raw.startsWith("file:") || raw.endsWith(".db"))
+    return { dialect: "sqlite", file: path.resolve(raw.replace(/^file:/, "")) };
+  throw new ConfigError(
+    `HOOKLINE_DATABASE_URL: a SQLite file (file:... or ....db) or a postgres:// URL (got ${raw.split(":")[0]}:)`,
+  );
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const listenIp = env.HOOKLINE_LISTEN_IP || "127.0.0.1";
   const dataDir = path.resolve(env.HOOKLINE_DATA_DIR || "./data");
-  const dbUrl = env.HOOKLINE_DATABASE_URL;
-  if (dbUrl && !dbUrl.startsWith("file:") && !dbUrl.endsWith(".db")) {
-    throw new ConfigError(
-      `HOOKLINE_DATABASE_URL: only SQLite files are supported yet (got ${dbUrl.split(":")[0]}:)`,
-    );
-  }
+  const database = databaseLocation(env.HOOKLINE_DATABASE_URL, dataDir);
   // RTP needs real ports: 0 would not give mediasoup a range.
   const rtpMin = integer(env, "HOOKLINE_RTP_MIN", 40000, 1, 65535);
   const rtpMax = integer(env, "HOOKLINE_RTP_MAX", 49999, 1, 65535);
@@ -173,6 +191,14 @@ export function loadConfig(env: Env = process.env): Config {
   const httpPort = port(env, "HOOKLINE_HTTP_PORT", 3000);
   const sipPort = port(env, "HOOKLINE_SIP_PORT", 5060);
   const chosenRoles = roles(env);
+  // The gateway reads domains, credentials and bindings synchronously on every SIP message, which
+  // only SQLite answers so far; the console and delivery roles run on either.
+  if (database.dialect === "postgres" && chosenRoles.includes("gateway")) {
+    throw new ConfigError(
+      "HOOKLINE_DATABASE_URL: the gateway role runs on SQLite only so far; with PostgreSQL, " +
+        "set HOOKLINE_ROLES to console, delivery or both",
+    );
+  }
   return {
     httpPort,
     sipWsPort: port(env, "HOOKLINE_SIP_WS_PORT", 5066),
@@ -183,7 +209,7 @@ export function loadConfig(env: Env = process.env): Config {
     listenIp,
     publicIp: env.HOOKLINE_PUBLIC_IP || listenIp,
     dataDir,
-    databaseFile: dbUrl ? path.resolve(dbUrl.replace(/^file:/, "")) : path.join(dataDir, "hookline.db"),
+    database,
     adminToken: env.HOOKLINE_ADMIN_TOKEN || undefined,
     callbackAllowlist: list(env, "HOOKLINE_CALLBACK_ALLOWLIST"),
     wsAllowedOrigins: list(env, "HOOKLINE_WS_ORIGINS"),

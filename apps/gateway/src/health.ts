@@ -7,12 +7,12 @@
  */
 import { Hono } from "hono";
 import type { CallbackEngine } from "@hookline/callbacks";
-import type { OpenedDatabase } from "@hookline/db";
+import type { DatabaseReadiness, ProcessDatabase } from "./database.js";
 import type { Gateway } from "./gateway.js";
 import type { MediaThread } from "./media/media-thread.js";
 
 export interface HealthSources {
-  database: OpenedDatabase;
+  database: ProcessDatabase;
   /** Absent without the gateway role (config.ts HOOKLINE_ROLES). */
   gateway?: Gateway | undefined;
   media?: MediaThread | undefined;
@@ -27,7 +27,7 @@ export interface ReadyReport {
   /** The parts that fail, in the order below. */
   failing: string[];
   parts: {
-    database: { ok: boolean; state: string; since: string | null; error: string | null };
+    database: DatabaseReadiness;
     media?: { ok: boolean; workers: number };
     transports?: { ok: boolean; sip: number; ws: number };
     draining: boolean;
@@ -35,15 +35,8 @@ export interface ReadyReport {
 }
 
 export function readiness(s: HealthSources): ReadyReport {
-  const write = s.database.health.status;
-  const readable = safe(() => s.database.sqlite.prepare("select 1 as ok").get() !== undefined);
   const parts: ReadyReport["parts"] = {
-    database: {
-      ok: readable && write.state === "ok",
-      state: readable ? write.state : "unreadable",
-      since: write.since === null ? null : new Date(write.since).toISOString(),
-      error: write.error,
-    },
+    database: s.database.readiness(),
     ...(s.media && { media: { ok: s.media.size > 0, workers: s.media.size } }),
     ...(s.gateway && { transports: transports(s.gateway.ports) }),
     draining: s.draining(),
@@ -79,7 +72,8 @@ export function healthRoutes(s: HealthSources): Hono {
       }),
       ...(media && { mediaWorkers: media.pids() }),
       callbacks: callbacks.stats(),
-      ...(database.checkpointer && { walCheckpoints: database.checkpointer.stats }),
+      ...(database.dialect === "sqlite" &&
+        database.sqlite.checkpointer && { walCheckpoints: database.sqlite.checkpointer.stats }),
     });
   });
   app.get("/readyz", (c) => {
@@ -87,12 +81,4 @@ export function healthRoutes(s: HealthSources): Hono {
     return c.json(report, report.status === "ready" ? 200 : 503);
   });
   return app;
-}
-
-function safe(fn: () => boolean): boolean {
-  try {
-    return fn();
-  } catch {
-    return false;
-  }
 }

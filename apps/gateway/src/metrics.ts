@@ -10,8 +10,9 @@ import { serve, type ServerType } from "@hono/node-server";
 import { Hono, type Context } from "hono";
 import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
 import type { AttemptInfo, EventBus } from "@hookline/callbacks";
-import { count, deliveries, eq, min, type ClusterNodeView, type OpenedDatabase } from "@hookline/db";
+import { count, eq, first, min, type ClusterNodeView } from "@hookline/db";
 import { getCSeq, type SipMessage } from "@hookline/sip-core";
+import type { ProcessDatabase } from "./database.js";
 import type { Gateway } from "./gateway.js";
 import type { MediaThread } from "./media/media-thread.js";
 import type { LocationService } from "./registrar/location-service.js";
@@ -38,7 +39,7 @@ export interface MetricsSources {
   /** The gateway role's parts; absent without it (config.ts HOOKLINE_ROLES). */
   gateway?: { gateway: Gateway; locations: LocationService; media: MediaThread } | undefined;
   bus: EventBus;
-  database: OpenedDatabase;
+  database: ProcessDatabase;
   /** The cluster's nodes as the nodes table says now (cluster/presence.ts writes it). */
   cluster: () => Promise<ClusterNodeView[]>;
 }
@@ -104,23 +105,31 @@ export class HooklineMetrics {
     if (s.gateway) this.#attachGateway(s.gateway, gauge);
     this.#attachCluster(s.cluster);
     gauge("hookline_database_writable", "1 while the database writes, 0 while it cannot", () =>
-      s.database.health.writable ? 1 : 0,
+      s.database.readiness().ok ? 1 : 0,
     );
-    const outbox = () =>
-      s.database.db
-        .select({ n: count(), oldest: min(deliveries.createdAt) })
-        .from(deliveries)
-        .where(eq(deliveries.status, "pending"))
-        .get();
+    const outbox = async () => {
+      const { db, t } = s.database.store;
+      const { deliveries } = t;
+      return first(
+        await db
+          .select({ n: count(), oldest: min(deliveries.createdAt) })
+          .from(deliveries)
+          .where(eq(deliveries.status, "pending")),
+      );
+    };
     gauge(
       "hookline_outbox_pending",
       "Callback deliveries waiting to be sent or retried",
-      () => outbox()?.n ?? 0,
+      async () => (await outbox())?.n ?? 0,
     );
-    gauge("hookline_outbox_oldest_age_seconds", "Age of the oldest pending delivery (0 if none)", () => {
-      const oldest = outbox()?.oldest;
-      return oldest == null ? 0 : Math.max(0, (Date.now() - oldest) / 1000);
-    });
+    gauge(
+      "hookline_outbox_oldest_age_seconds",
+      "Age of the oldest pending delivery (0 if none)",
+      async () => {
+        const oldest = (await outbox())?.oldest;
+        return oldest == null ? 0 : Math.max(0, (Date.now() - oldest) / 1000);
+      },
+    );
   }
 
   #attachGateway(g: NonNullable<MetricsSources["gateway"]>, gauge: GaugeOf): void {

@@ -12,17 +12,11 @@ import { serve, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
 import { createCallbackEngine, EventBus, parseAllowlist, type CallbackEngine } from "@hookline/callbacks";
 import { log } from "@hookline/log";
-import {
-  listClusterNodes,
-  openDatabase,
-  sqliteStore,
-  type OpenedDatabase,
-  type Store,
-  type WriteHealthOptions,
-} from "@hookline/db";
+import { listClusterNodes, type OpenedDatabase, type Store, type WriteHealthOptions } from "@hookline/db";
 import { ensureOperatorToken, ensureTokenSecret } from "@hookline/auth-tokens";
 import { createConsoleApp, databaseGuard, notFoundResponse } from "@hookline/console";
 import { NodePresence } from "./cluster/presence.js";
+import { openProcessDatabase, type ProcessDatabase } from "./database.js";
 import type { Config } from "./config.js";
 import type { Gateway } from "./gateway.js";
 import { healthRoutes } from "./health.js";
@@ -49,14 +43,20 @@ export interface Hookline {
   readonly presence: NodePresence;
   readonly bus: EventBus;
   readonly callbacks: CallbackEngine;
-  /** The database (tests fill it: fillDatabase in @hookline/db). */
-  readonly database: OpenedDatabase;
-  /** The same database behind the Store the console and the callback registrations use. */
+  /** The database, SQLite or PostgreSQL (database.ts). */
+  readonly database: ProcessDatabase;
+  /** `database`'s Store, which every part of this process uses. */
   readonly store: Store;
   /** Writes the call records queued for the next batch (before an abrupt exit); waits at most 5 s. */
   flushCallRecords(): void;
   /** Graceful: new calls get 503, calls may finish until `deadlineMs`, the rest get BYE. */
   close(deadlineMs?: number): Promise<void>;
+}
+
+/** config.ts refuses PostgreSQL for the parts that read synchronously; this keeps the types honest. */
+function sqliteOnly(database: ProcessDatabase, part: string): OpenedDatabase {
+  if (database.dialect !== "sqlite") throw new Error(`${part} runs on SQLite only so far`);
+  return database.sqlite;
 }
 
 /** Test and tuning knobs that are not part of the public configuration. */
@@ -72,15 +72,10 @@ export interface StartOptions {
 export async function startHookline(config: Config, options: StartOptions = {}): Promise<Hookline> {
   const roles = new Set(config.roles);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const database = openDatabase({
-    file: config.databaseFile,
-    backgroundCheckpoints: true,
+  const database = await openProcessDatabase(config.database, {
     ...(options.writeHealth && { writeHealth: options.writeHealth }),
   });
-  const db = database.db;
-  // One Store per process over the database, for the code off the per-message path: on SQLite its
-  // transactions run one at a time only among the users of the same Store (@hookline/db store.ts).
-  const store = sqliteStore(db);
+  const { store } = database;
   const operatorToken = ensureOperatorToken(config.dataDir, config.adminToken);
   const tokenSecret = ensureTokenSecret(config.dataDir);
   const allowlist = parseAllowlist(config.callbackAllowlist);
@@ -91,7 +86,9 @@ export async function startHookline(config: Config, options: StartOptions = {}):
   // Every node accepts events (its gateway's, and the call.failed of a lost node's calls it ends);
   // only a delivery node sends them. Accepted events wait in the shared outbox for one that does.
   const callbacks = createCallbackEngine({
-    db,
+    ...(database.dialect === "sqlite"
+      ? { db: database.sqlite.db }
+      : { db: database.pg.db, postgres: { node: config.nodeId } }),
     bus,
     deliver: roles.has("delivery"),
     onAttempt: (info) => metrics.attempt(info),
@@ -101,7 +98,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
   callbacks.start();
 
   const presence = new NodePresence({
-    db,
+    store,
     accept: (event) => callbacks.accept(event),
     id: config.nodeId,
     roles: config.roles,
@@ -114,14 +111,14 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     await presence.claimId();
   } catch (err) {
     await callbacks.stop({ deadlineMs: 0 });
-    database.close();
+    await database.close();
     throw err;
   }
 
   const gatewayRole: GatewayRole | undefined = roles.has("gateway")
     ? await startGatewayRole({
         config,
-        database,
+        database: sqliteOnly(database, "the gateway role"),
         store,
         bus,
         tokenSecret,
@@ -157,7 +154,9 @@ export async function startHookline(config: Config, options: StartOptions = {}):
         sipWsPort: gateway?.ports.ws ?? config.sipWsPort,
       },
     });
-    root.use("/v1/*", databaseGuard(database.health));
+    // A full or failing disk stops API writes with 503 (SQLite's write health); PostgreSQL's own
+    // errors answer 500 and its unreachability shows in /readyz.
+    if (database.dialect === "sqlite") root.use("/v1/*", databaseGuard(database.sqlite.health));
     root.route("/", consoleApp);
   }
   const http: ServerType = await new Promise((resolve) => {
@@ -202,7 +201,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
         await metricsServer?.close();
         await callbacks.stop({ deadlineMs: 2000 });
         await gatewayRole?.release();
-        database.close();
+        await database.close();
       })();
       return closed;
     },

@@ -10,20 +10,7 @@
  * go through drizzle's builder, awaited, so they read the same on either dialect.
  */
 import type { HooklineEvent } from "@hookline/callbacks";
-import {
-  and,
-  callHooks,
-  callLegs,
-  callMessages,
-  calls,
-  eq,
-  inArray,
-  max,
-  ne,
-  outboxEvents,
-  type CallState,
-  type Database,
-} from "@hookline/db";
+import { and, eq, inArray, max, ne, type CallState, type Store } from "@hookline/db";
 
 export const NODE_LOST = "node-lost";
 
@@ -33,7 +20,8 @@ const IN_PROGRESS: CallState[] = ["initiated", "ringing", "answered"];
 const CHUNK = 500;
 
 export interface NodeLostDeps {
-  db: Database;
+  /** The cluster's shared database, on either dialect. */
+  store: Store;
   /** Makes an event durable (the callback engine's accept); its failure is the caller's to log. */
   accept: (event: HooklineEvent) => Promise<unknown>;
   now?: () => number;
@@ -54,7 +42,8 @@ interface EndedCall {
  */
 export async function endCallsOfNode(deps: NodeLostDeps, nodeId: string): Promise<string[]> {
   const now = (deps.now ?? Date.now)();
-  const { db } = deps;
+  const { db, t } = deps.store;
+  const { calls, callLegs } = t;
   const ended: EndedCall[] = await db
     .update(calls)
     .set({ state: "failed", endedAt: now, endStatus: null, endReason: NODE_LOST })
@@ -74,7 +63,7 @@ export async function endCallsOfNode(deps: NodeLostDeps, nodeId: string): Promis
       .update(callLegs)
       .set({ state: "terminated", endedAt: now })
       .where(and(inArray(callLegs.callId, ids), ne(callLegs.state, "terminated")));
-    for (const [callId, seq] of await lastSeqs(db, ids))
+    for (const [callId, seq] of await lastSeqs(deps.store, ids))
       seqs.set(callId, Math.max(seqs.get(callId) ?? 0, seq));
   }
   const endedAt = new Date(now).toISOString();
@@ -85,7 +74,7 @@ export async function endCallsOfNode(deps: NodeLostDeps, nodeId: string): Promis
 }
 
 /** One indexed probe (calls_node_state_idx): does `nodeId` still carry a call? */
-export async function hasCallsInProgress(db: Database, nodeId: string): Promise<boolean> {
+export async function hasCallsInProgress({ db, t: { calls } }: Store, nodeId: string): Promise<boolean> {
   const rows = await db
     .select({ id: calls.id })
     .from(calls)
@@ -100,7 +89,8 @@ export async function hasCallsInProgress(db: Database, nodeId: string): Promise<
  * these keeps the call's events in order for every callback (events it published that were never
  * made durable were lost with it).
  */
-async function lastSeqs(db: Database, ids: string[]): Promise<Array<[string, number]>> {
+async function lastSeqs({ db, t }: Store, ids: string[]): Promise<Array<[string, number]>> {
+  const { callHooks, callMessages, outboxEvents } = t;
   const out: Array<[string, number]> = [];
   for (const [table, callId, seq] of [
     [callMessages, callMessages.callId, callMessages.seq],

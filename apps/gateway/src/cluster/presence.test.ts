@@ -17,6 +17,7 @@ import {
   eq,
   nodes,
   openDatabase,
+  sqliteStore,
   type CallState,
   type OpenedDatabase,
 } from "@hookline/db";
@@ -47,7 +48,7 @@ const connect = () => {
 function presence(id: string, heartbeatMs = 1000) {
   const accepted: HooklineEvent[] = [];
   const p = new NodePresence({
-    db: connect(),
+    store: sqliteStore(connect()),
     accept: (e) => {
       accepted.push(e);
       return Promise.resolve();
@@ -245,7 +246,7 @@ describe("node-lost: a survivor ends a lost node's calls", () => {
 describe("HOOKLINE_NODE_ID taken by a live node", () => {
   it("refuses a second process with the id of a node that keeps beating", async () => {
     const live = new NodePresence({
-      db: connect(),
+      store: sqliteStore(connect()),
       accept: () => Promise.resolve(),
       id: "twin",
       roles: ["delivery"],
@@ -255,7 +256,7 @@ describe("HOOKLINE_NODE_ID taken by a live node", () => {
     });
     await live.announce({});
     const twin = new NodePresence({
-      db: connect(),
+      store: sqliteStore(connect()),
       accept: () => Promise.resolve(),
       id: "twin",
       roles: ["delivery"],

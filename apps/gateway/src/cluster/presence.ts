@@ -13,10 +13,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import {
   and,
   eq,
+  first,
   isNull,
   LOST_AFTER_HEARTBEATS,
   ne,
-  nodes,
   nodeState,
   type ClusterNode,
   type NodeRole,
@@ -94,12 +94,20 @@ export class NodePresence {
     this.#stopped = true;
     clearTimeout(this.#timer);
     await this.#beating;
-    await this.#o.db.delete(nodes).where(and(eq(nodes.id, this.#o.id), eq(nodes.instance, this.#instance)));
+    const {
+      db,
+      t: { nodes },
+    } = this.#o.store;
+    await db.delete(nodes).where(and(eq(nodes.id, this.#o.id), eq(nodes.instance, this.#instance)));
   }
 
   /** One heartbeat and one look at the others (exposed for tests; the timer calls it). */
   async beat(): Promise<void> {
-    const { db, id } = this.#o;
+    const { id } = this.#o;
+    const {
+      db,
+      t: { nodes },
+    } = this.#o.store;
     const now = this.#now();
     const [mine] = await db
       .select({ lostAt: nodes.lostAt, instance: nodes.instance })
@@ -127,17 +135,25 @@ export class NodePresence {
 
   async #announce(row: ClusterNode): Promise<void> {
     const { id: _id, ...update } = row;
-    await this.#o.db.insert(nodes).values(row).onConflictDoUpdate({ target: nodes.id, set: update });
+    const {
+      db,
+      t: { nodes },
+    } = this.#o.store;
+    await db.insert(nodes).values(row).onConflictDoUpdate({ target: nodes.id, set: update });
   }
 
   async #claimLost(now: number): Promise<void> {
-    const { db, id } = this.#o;
+    const { id, store } = this.#o;
+    const {
+      db,
+      t: { nodes },
+    } = store;
     const others = await db.select().from(nodes).where(ne(nodes.id, id));
     for (const node of others) {
       if (node.lostAt !== null) {
         // Claimed already: ended unless the claimer died before it was done (its calls' own
         // conditional UPDATE keeps a second ending from happening twice).
-        if (await hasCallsInProgress(db, node.id)) await this.#endCalls(node);
+        if (await hasCallsInProgress(store, node.id)) await this.#endCalls(node);
         continue;
       }
       if (nodeState(node, now) !== "lost") continue;
@@ -177,7 +193,11 @@ export class NodePresence {
    * seconds of a crash waits that long once).
    */
   async #refuseLiveTwin(): Promise<void> {
-    const read = async () => (await this.#o.db.select().from(nodes).where(eq(nodes.id, this.#o.id)))[0];
+    const {
+      db,
+      t: { nodes },
+    } = this.#o.store;
+    const read = async () => first(await db.select().from(nodes).where(eq(nodes.id, this.#o.id)).limit(1));
     const before = await read();
     if (!before || nodeState(before, this.#now()) === "lost") return;
     await sleep(2 * before.heartbeatMs);
