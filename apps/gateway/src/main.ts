@@ -44,6 +44,7 @@ console.log(
       : []),
     `  callback delivery    ${has("delivery") ? "on" : "off (a delivery node sends what this one accepts)"}`,
     `  data folder          ${config.dataDir}`,
+    `  database             ${databaseShown(config.database)}`,
   ].join("\n"),
 );
 if (hookline.operatorToken.created) {
@@ -80,4 +81,12 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
       },
     );
   });
+}
+
+/** The database as the banner shows it: the file, or the PostgreSQL URL without its password. */
+function databaseShown(location: Config["database"]): string {
+  if (location.dialect === "sqlite") return location.file;
+  const url = new URL(location.url);
+  if (url.password) url.password = "***";
+  return `PostgreSQL ${url.toString()}`;
 }

@@ -1,112 +1,23 @@
 /**
  * Roles as separate processes on one SQLite file (SPEC §2: each part can run as its own process):
- * real `npm start` entry points (main.ts) on 127.0.0.1, short heartbeats, a real UDP "carrier"
- * that rings, a real HTTP receiver for callbacks. Processes are killed with SIGKILL mid-call, as a
- * crash would. Every wait polls until a bound; nothing asserts on wall time.
+ * real `npm start` entry points (process-test-support.ts), a real UDP "carrier" that rings, a real
+ * HTTP receiver for callbacks. Processes are killed with SIGKILL mid-call, as a crash would.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import dgram from "node:dgram";
 import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { calls, eq, nodes, openDatabase, type OpenedDatabase } from "@hookline/db";
 import { createResponse, parseMessage, serializeMessage } from "@hookline/sip-core";
-
-const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
-const TOKEN = "hlop_cluster-test-operator-token";
-const HEARTBEAT_MS = "200";
-
-interface Node {
-  child: ChildProcess;
-  http: number;
-  sip: number | undefined;
-  output: () => string;
-}
+import { api, killed, killStartedNodes, startNode, TOKEN, until, type Node } from "./process-test-support.js";
 
 let dir: string;
-const started: ChildProcess[] = [];
 
-afterEach(() => {
-  for (const c of started.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
-});
-
-/** Polls `read` until it returns something other than undefined, for at most `ms`. */
-async function until<T>(
-  what: string,
-  read: () => T | undefined | Promise<T | undefined>,
-  ms = 30_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** Starts main.ts with these settings and waits for its banner (ports chosen by the system). */
-async function startNode(env: Record<string, string>): Promise<Node> {
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
-    env: {
-      ...process.env,
-      HOOKLINE_DATA_DIR: dir,
-      HOOKLINE_ADMIN_TOKEN: TOKEN,
-      HOOKLINE_HTTP_PORT: "0",
-      HOOKLINE_SIP_PORT: "0",
-      HOOKLINE_SIP_WS_PORT: "0",
-      HOOKLINE_MEDIA_WORKERS: "1",
-      HOOKLINE_RTP_MIN: "47200",
-      HOOKLINE_RTP_MAX: "47299",
-      HOOKLINE_HEARTBEAT_MS: HEARTBEAT_MS,
-      HOOKLINE_CALLBACK_ALLOWLIST: "127.0.0.1",
-      HOOKLINE_LOG_LEVEL: "warn",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  started.push(child);
-  let out = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-  const banner = await until(
-    "the node's banner",
-    () => {
-      if (child.exitCode !== null) throw new Error(`node exited ${child.exitCode}: ${out}`);
-      return /data folder/.test(out) ? out : undefined;
-    },
-    90_000,
-  );
-  const httpPort = Number(/http:\/\/127\.0\.0\.1:(\d+)\//.exec(banner)?.[1]);
-  const sip = /SIP over UDP and TCP 127\.0\.0\.1:(\d+)/.exec(banner)?.[1];
-  return { child, http: httpPort, sip: sip === undefined ? undefined : Number(sip), output: () => out };
-}
-
-async function api(node: Node, method: string, p: string, token: string, body?: unknown) {
-  const res = await fetch(`http://127.0.0.1:${node.http}${p}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body !== undefined && { "content-type": "application/json" }),
-    },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  const json = (await res.json()) as Record<string, unknown> & { data?: Array<Record<string, unknown>> };
-  if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-function killed(node: Node): Promise<void> {
-  return new Promise((resolve) => {
-    if (node.child.exitCode !== null || node.child.signalCode !== null) return resolve();
-    node.child.once("exit", () => resolve());
-    node.child.kill("SIGKILL");
-  });
-}
+afterEach(killStartedNodes);
 
 /** A carrier on UDP that answers every INVITE with 180 Ringing and never more. */
 async function ringingCarrier(): Promise<{ port: number; invites: number; close(): void }> {
@@ -188,7 +99,7 @@ describe("roles as separate processes (SPEC §2)", () => {
         s.close(() => resolve(port));
       });
     });
-    const node = await startNode({
+    const node = await startNode(dir, {
       HOOKLINE_ROLES: "console",
       HOOKLINE_NODE_ID: "console-only",
       HOOKLINE_SIP_PORT: String(free),
@@ -235,8 +146,8 @@ describe("roles as separate processes (SPEC §2)", () => {
     await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
     const db = openDatabase({ file: path.join(dir, "hookline.db") });
     try {
-      const a = await startNode({ HOOKLINE_ROLES: "gateway,console", HOOKLINE_NODE_ID: "node-a" });
-      const b = await startNode({ HOOKLINE_ROLES: "delivery", HOOKLINE_NODE_ID: "node-b" });
+      const a = await startNode(dir, { HOOKLINE_ROLES: "gateway,console", HOOKLINE_NODE_ID: "node-a" });
+      const b = await startNode(dir, { HOOKLINE_ROLES: "delivery", HOOKLINE_NODE_ID: "node-b" });
       const both = await until("both nodes up in /v1/cluster", async () => {
         const { data } = await api(a, "GET", "/v1/cluster", TOKEN);
         const up = data!.filter((n) => n.state === "up").map((n) => n.id);
@@ -294,11 +205,11 @@ describe("roles as separate processes (SPEC §2)", () => {
     const db = openDatabase({ file: path.join(dir, "hookline.db") });
     try {
       const env = { HOOKLINE_ROLES: "gateway,console", HOOKLINE_NODE_ID: "node-r" };
-      const first = await startNode(env);
+      const first = await startNode(dir, env);
       const t = await tenant(first, carrier.port);
       const callId = await callInProgress(first, db, carrier, t, "node-r");
       await killed(first);
-      const again = await startNode(env);
+      const again = await startNode(dir, env);
       const call = await api(again, "GET", `/v1/calls/${callId}`, t.key);
       expect(call).toMatchObject({ state: "failed", reason: "node-lost" });
       const { data } = await api(again, "GET", "/v1/cluster", TOKEN);

@@ -1,0 +1,101 @@
+/**
+ * For tests of roles as separate processes (SPEC §2): real `npm start` entry points (main.ts) on
+ * 127.0.0.1 with short heartbeats, their REST API, and SIGKILL as a crash. Every wait polls until
+ * a bound; nothing asserts on wall time.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
+export const TOKEN = "hlop_cluster-test-operator-token";
+const HEARTBEAT_MS = "200";
+
+export interface Node {
+  child: ChildProcess;
+  http: number;
+  sip: number | undefined;
+  output: () => string;
+}
+
+const started: ChildProcess[] = [];
+
+/** SIGKILLs every node a test started and left running (the test file's afterEach). */
+export function killStartedNodes(): void {
+  for (const c of started.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+}
+
+/** Polls `read` until it returns something other than undefined, for at most `ms`. */
+export async function until<T>(
+  what: string,
+  read: () => T | undefined | Promise<T | undefined>,
+  ms = 30_000,
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await read();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Starts main.ts with these settings and waits for its banner (ports chosen by the system). */
+export async function startNode(dataDir: string, env: Record<string, string>): Promise<Node> {
+  const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
+    env: {
+      ...process.env,
+      HOOKLINE_DATA_DIR: dataDir,
+      HOOKLINE_ADMIN_TOKEN: TOKEN,
+      HOOKLINE_HTTP_PORT: "0",
+      HOOKLINE_SIP_PORT: "0",
+      HOOKLINE_SIP_WS_PORT: "0",
+      HOOKLINE_MEDIA_WORKERS: "1",
+      HOOKLINE_RTP_MIN: "47200",
+      HOOKLINE_RTP_MAX: "47299",
+      HOOKLINE_HEARTBEAT_MS: HEARTBEAT_MS,
+      HOOKLINE_CALLBACK_ALLOWLIST: "127.0.0.1",
+      HOOKLINE_LOG_LEVEL: "warn",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  started.push(child);
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+  const banner = await until(
+    "the node's banner",
+    () => {
+      if (child.exitCode !== null) throw new Error(`node exited ${child.exitCode}: ${out}`);
+      return /^ {2}database {2}/m.test(out) ? out : undefined;
+    },
+    90_000,
+  );
+  const httpPort = Number(/http:\/\/127\.0\.0\.1:(\d+)\//.exec(banner)?.[1]);
+  const sip = /SIP over UDP and TCP 127\.0\.0\.1:(\d+)/.exec(banner)?.[1];
+  return { child, http: httpPort, sip: sip === undefined ? undefined : Number(sip), output: () => out };
+}
+
+/** A REST call to the node; a status of 300 or more throws with the body. */
+export async function api(node: Node, method: string, p: string, token: string, body?: unknown) {
+  const res = await fetch(`http://127.0.0.1:${node.http}${p}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body !== undefined && { "content-type": "application/json" }),
+    },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const json = (await res.json()) as Record<string, unknown> & { data?: Array<Record<string, unknown>> };
+  if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** SIGKILL, as a crash, and its exit. */
+export function killed(node: Node): Promise<void> {
+  return new Promise((resolve) => {
+    if (node.child.exitCode !== null || node.child.signalCode !== null) return resolve();
+    node.child.once("exit", () => resolve());
+    node.child.kill("SIGKILL");
+  });
+}
