@@ -5,8 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { text } from "node:stream/consumers";
-import { loadConfig } from "@hookline/gateway";
-import { openDatabase, sqliteStore } from "@hookline/db";
+import { loadConfig, openProcessDatabase } from "@hookline/gateway";
 import { createConsoleUser, MIN_PASSWORD_LENGTH } from "@hookline/console";
 
 const { values } = parseArgs({
@@ -23,16 +22,16 @@ if (!values.account || !values.email) {
 const password = values["password-stdin"] ? (await text(process.stdin)).replace(/\r?\n$/, "") : undefined;
 
 const config = loadConfig();
-const database = openDatabase({ file: config.databaseFile });
+const database = await openProcessDatabase(config.database);
 try {
-  const r = await createConsoleUser(sqliteStore(database.db), {
+  const r = await createConsoleUser(database.store, {
     accountId: values.account,
     email: values.email,
     password,
   });
   if (!r.ok) {
     const why = {
-      no_account: `no account ${values.account} in ${config.databaseFile}`,
+      no_account: `no account ${values.account} in the database`,
       duplicate_email: `${values.email} already has a console user`,
       weak_password: `the password needs at least ${MIN_PASSWORD_LENGTH} characters`,
     }[r.reason];
@@ -43,5 +42,5 @@ try {
     if (r.password) console.log(`password (shown once): ${r.password}`);
   }
 } finally {
-  database.close();
+  await database.close();
 }

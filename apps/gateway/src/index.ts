@@ -1,6 +1,8 @@
 export { loadConfig, ConfigError } from "./config.js";
 export type { Config } from "./config.js";
 export { startHookline } from "./server.js";
+export { openProcessDatabase } from "./database.js";
+export type { ProcessDatabase } from "./database.js";
 export type { Hookline, StartOptions } from "./server.js";
 export { Gateway } from "./gateway.js";
 export { TrunkHealthMonitor } from "./trunks/health.js";

@@ -83,3 +83,5 @@ async function migrateLocked(pool: pg.Pool): Promise<void> {
 export function isPgDatabase(db: object): db is PgDatabase {
   return (db as { $client?: unknown }).$client instanceof pg.Pool;
 }
+
+export { DirectoryMirror, DIRECTORY_CHANNEL, MIRRORED_TABLES, type MirroredTable } from "./mirror.js";
