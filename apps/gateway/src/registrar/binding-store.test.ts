@@ -1,6 +1,6 @@
 import { registrations } from "@hookline/db";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { BindingStore } from "./binding-store.js";
+import { SqliteBindingStore } from "./binding-store.js";
 import type { BindingRow, BindingWrite } from "./binding-store.js";
 import { addTenant, DOMAIN, tempDatabase } from "./test-support.js";
 import type { Tenant } from "./test-support.js";
@@ -38,7 +38,7 @@ const stored = () =>
 
 describe("BindingStore", () => {
   it("commits the changes queued in one turn in one transaction, then calls each back in order", async () => {
-    const store = new BindingStore(temp.database.db);
+    const store = new SqliteBindingStore(temp.database.db);
     const done: string[] = [];
     for (const user of ["a", "b", "c"])
       store.write([{ kind: "save", row: row(user) }], () => done.push(user));
@@ -51,7 +51,7 @@ describe("BindingStore", () => {
   });
 
   it("refreshes a row in place and removes one by AOR and contact", () => {
-    const store = new BindingStore(temp.database.db);
+    const store = new SqliteBindingStore(temp.database.db);
     const write = (w: BindingWrite) => {
       store.write([w], () => undefined);
       store.flush();
@@ -65,7 +65,7 @@ describe("BindingStore", () => {
   });
 
   it("a refused change is reported to its own callback; the others of its commit are stored", () => {
-    const store = new BindingStore(temp.database.db);
+    const store = new SqliteBindingStore(temp.database.db);
     temp.database.sqlite.exec(
       `CREATE TRIGGER refuse_b BEFORE INSERT ON registrations WHEN NEW.aor LIKE 'sip:b@%'
        BEGIN SELECT RAISE(ABORT, 'refused for the test'); END`,

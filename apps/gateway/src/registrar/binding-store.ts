@@ -7,8 +7,8 @@
  * A transaction that fails is tried again one change at a time, so that one refused change does
  * not fail the others of its turn.
  */
-import { and, eq, registrations, sql } from "@hookline/db";
-import type { Database } from "@hookline/db";
+import { and, eq, gt, inArray, lte, or, registrations, sql } from "@hookline/db";
+import type { Database, Registration } from "@hookline/db";
 import { log } from "@hookline/log";
 import type { toRow } from "./binding-rows.js";
 
@@ -16,18 +16,48 @@ const registrarLog = log.child({ component: "registrar" });
 
 export type BindingRow = ReturnType<typeof toRow>;
 
-/** One write: save (insert or refresh) a binding's row, or remove the row of an AOR's contact. */
+/**
+ * One write: save (insert or refresh) a binding's row, remove the row of an AOR's contact, or
+ * delete every row expired at `at` (the sweep).
+ */
 export type BindingWrite =
-  { kind: "save"; row: BindingRow } | { kind: "remove"; aor: string; contact: string };
+  | { kind: "save"; row: BindingRow }
+  | { kind: "remove"; aor: string; contact: string }
+  | { kind: "expire"; at: number };
 
-interface Change {
+/**
+ * The registrations table's writer: SQLite's (this file, synchronous commits) or PostgreSQL's
+ * (pg-binding-store.ts, the same group commit, asynchronous). Writes apply in queue order.
+ */
+export interface BindingStore {
+  /** Transactions committed so far (a turn's changes count once). */
+  readonly commits: number;
+  /** Changes queued and not yet committed. */
+  readonly pending: number;
+  /** Queues a change for this turn's commit; `done` is called once it is committed or failed. */
+  write(writes: readonly BindingWrite[], done: (err: unknown) => void): void;
+  /** Starts the commit of everything queued now (on SQLite it is done when this returns). */
+  flush(): void;
+  /** Resolves once everything queued before the call has been tried. */
+  idle(): Promise<void>;
+  /**
+   * At start: deletes the rows a new process cannot reach (expired, or held by a connection that
+   * died with the previous one: WebSocket and TLS) and returns the others.
+   */
+  restore(now: number): Promise<Registration[]>;
+}
+
+/** Transports whose bindings live and die with their connection (RFC 5626 flows). */
+export const CONNECTION_BOUND = ["ws", "wss", "tls"] as const;
+
+export interface Change {
   readonly writes: readonly BindingWrite[];
   /** Called once, after the commit (no error) or after it failed. Must not throw. */
   readonly done: (err: unknown) => void;
 }
 
 /** Columns a refresh overwrites: all but the id and the creation time (as `saveBinding` does). */
-const REFRESHED = [
+export const REFRESHED = [
   "accountId",
   "domainId",
   "transport",
@@ -77,7 +107,7 @@ function prepare(db: Database) {
   return { save, remove };
 }
 
-export class BindingStore {
+export class SqliteBindingStore implements BindingStore {
   readonly #db: Database;
   readonly #statements: ReturnType<typeof prepare>;
   #queue: Change[] = [];
@@ -89,17 +119,14 @@ export class BindingStore {
     this.#statements = prepare(db);
   }
 
-  /** Transactions committed so far (a turn's changes count once). */
   get commits(): number {
     return this.#commits;
   }
 
-  /** Changes queued and not yet committed. */
   get pending(): number {
     return this.#queue.length;
   }
 
-  /** Queues a change for this turn's commit; `done` is called once it is committed or failed. */
   write(writes: readonly BindingWrite[], done: (err: unknown) => void): void {
     this.#queue.push({ writes, done });
     this.#scheduled ??= setImmediate(() => this.flush());
@@ -128,13 +155,23 @@ export class BindingStore {
         }
       }
     }
-    for (const change of batch) {
-      try {
-        change.done(errors.get(change));
-      } catch (err) {
-        registrarLog.error({ err }, "a binding write's completion failed");
-      }
-    }
+    callBack(batch, errors);
+  }
+
+  idle(): Promise<void> {
+    this.flush();
+    return Promise.resolve();
+  }
+
+  restore(now: number): Promise<Registration[]> {
+    this.flush();
+    this.#db
+      .delete(registrations)
+      .where(or(lte(registrations.expiresAt, now), inArray(registrations.transport, [...CONNECTION_BOUND])))
+      .run();
+    return Promise.resolve(
+      this.#db.select().from(registrations).where(gt(registrations.expiresAt, now)).all(),
+    );
   }
 
   #commit(changes: readonly Change[]): void {
@@ -143,10 +180,22 @@ export class BindingStore {
       for (const change of changes) {
         for (const w of change.writes) {
           if (w.kind === "save") save.run(w.row);
-          else remove.run({ aor: w.aor, contact: w.contact });
+          else if (w.kind === "remove") remove.run({ aor: w.aor, contact: w.contact });
+          else this.#db.delete(registrations).where(lte(registrations.expiresAt, w.at)).run();
         }
       }
     });
     this.#commits++;
+  }
+}
+
+/** Calls each change back in queue order, with its error if it failed. */
+export function callBack(changes: readonly Change[], errors: ReadonlyMap<Change, unknown>): void {
+  for (const change of changes) {
+    try {
+      change.done(errors.get(change));
+    } catch (err) {
+      registrarLog.error({ err }, "a binding write's completion failed");
+    }
   }
 }

@@ -3,6 +3,7 @@ import { openDatabase } from "@hookline/db";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Flow } from "../transport/types.js";
 import { reachFlow } from "./binding.js";
+import { SqliteBindingStore } from "./binding-store.js";
 import { LocationService } from "./location-service.js";
 import {
   addTenant,
@@ -27,9 +28,9 @@ beforeEach(() => {
   addTenant(temp.database, DOMAIN, { alice: "secret", bob: "hunter2", dave: "pw" });
   r = createRegistrar(temp.database, time);
 });
-afterEach(() => {
+afterEach(async () => {
   // As the server does: what is queued is committed before the database closes.
-  r.locations.stop();
+  await r.locations.stop();
   temp.close();
 });
 
@@ -251,8 +252,8 @@ describe("restart", () => {
     // A new process on the same database file.
     const reopened = openDatabase({ file: temp.file });
     try {
-      const fresh = new LocationService({ db: reopened.db, now: time.now });
-      expect(fresh.restore()).toBe(2);
+      const fresh = new LocationService({ store: new SqliteBindingStore(reopened.db), now: time.now });
+      expect(await fresh.restore()).toBe(2);
       expect(fresh.lookup(DOMAIN, "alice").map((b) => b.flow)).toEqual([udp()]);
       // The TCP connection died with the old process: reached by the contact's address now.
       expect(fresh.lookup(DOMAIN, "bob").map((b) => b.flow)).toEqual([

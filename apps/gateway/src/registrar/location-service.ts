@@ -8,15 +8,13 @@
  * connection's removals are committed the same way.
  */
 import type { EventBus } from "@hookline/callbacks";
-import { gt, inArray, lte, newId, or, registrations } from "@hookline/db";
-import type { Database } from "@hookline/db";
+import { newId } from "@hookline/db";
 import type { SipUri } from "@hookline/sip-core";
 import type { Flow } from "../transport/types.js";
 import type { Binding } from "./binding.js";
 import { reachFlow, sameBinding } from "./binding.js";
 import { fromRow, toRow } from "./binding-rows.js";
-import { BindingStore } from "./binding-store.js";
-import type { BindingWrite } from "./binding-store.js";
+import type { BindingStore, BindingWrite } from "./binding-store.js";
 import { publishRegistration } from "./registration-events.js";
 import { log } from "@hookline/log";
 
@@ -49,7 +47,8 @@ export type BindingUpdateResult =
   { ok: true; bindings: Binding[] } | { ok: false; status: 403 | 500; reason: string };
 
 export interface LocationServiceOptions {
-  readonly db: Database;
+  /** The registrations table's writer (binding-store.ts: SQLite's, or PostgreSQL's). */
+  readonly store: BindingStore;
   readonly bus?: EventBus | undefined;
   readonly now?: () => number;
   /** Bound on contacts per AOR; a REGISTER that would pass it gets 403. Default 10. */
@@ -59,7 +58,6 @@ export interface LocationServiceOptions {
 type Plan = { remove: Binding[]; save: Array<{ binding: Binding; previous: Binding | undefined }> };
 
 export class LocationService {
-  readonly #db: Database;
   readonly #store: BindingStore;
   readonly #bus: EventBus | undefined;
   readonly #now: () => number;
@@ -69,8 +67,7 @@ export class LocationService {
   #sweeper: NodeJS.Timeout | undefined;
 
   constructor(options: LocationServiceOptions) {
-    this.#db = options.db;
-    this.#store = new BindingStore(options.db);
+    this.#store = options.store;
     this.#bus = options.bus;
     this.#now = options.now ?? Date.now;
     this.#maxContacts = options.maxContactsPerAor ?? 10;
@@ -88,15 +85,11 @@ export class LocationService {
    * more: WebSocket ones (the connection died with the process) and expired ones, which are
    * deleted. TCP bindings lose their connection and are reached by address. Returns the count.
    */
-  restore(): number {
+  async restore(): Promise<number> {
     const now = this.#now();
     this.#byAor.clear();
     this.#byConnection.clear();
-    this.#db
-      .delete(registrations)
-      .where(or(lte(registrations.expiresAt, now), inArray(registrations.transport, ["ws", "wss", "tls"])))
-      .run();
-    const rows = this.#db.select().from(registrations).where(gt(registrations.expiresAt, now)).all();
+    const rows = await this.#store.restore(now);
     let restored = 0;
     for (const row of rows) {
       const binding = fromRow(row);
@@ -220,8 +213,10 @@ export class LocationService {
     const now = this.#now();
     const expired: Binding[] = [];
     for (const list of this.#byAor.values()) for (const b of list) if (b.expiresAt <= now) expired.push(b);
+    this.#store.write([{ kind: "expire", at: now }], (err) => {
+      if (err !== undefined) registrarLog.error({ err }, "expired bindings' rows not deleted");
+    });
     this.#store.flush();
-    this.#db.delete(registrations).where(lte(registrations.expiresAt, now)).run();
     for (const b of expired) {
       this.#forget(b);
       publishRegistration(this.#bus, "registration.expired", b, now);
@@ -231,7 +226,7 @@ export class LocationService {
 
   /** Runs `sweep()` every `intervalMs` (unref'd timer) until `stop()`. */
   start(intervalMs = 5000): void {
-    this.stop();
+    clearInterval(this.#sweeper);
     this.#sweeper = setInterval(() => {
       try {
         this.sweep();
@@ -243,10 +238,10 @@ export class LocationService {
   }
 
   /** Stops the sweeper and commits what is queued (before the database closes). */
-  stop(): void {
+  stop(): Promise<void> {
     clearInterval(this.#sweeper);
     this.#sweeper = undefined;
-    this.#store.flush();
+    return this.#store.idle();
   }
 
   #newBinding(u: BindingUpdate, c: ContactChange, previous: Binding | undefined, now: number): Binding {

@@ -26,9 +26,9 @@ beforeEach(() => {
   addTenant(temp.database, "other.example", { carol: "pw" });
   r = createRegistrar(temp.database, time);
 });
-afterEach(() => {
+afterEach(async () => {
   // As the server does: what is queued is committed before the database closes.
-  r.locations.stop();
+  await r.locations.stop();
   temp.close();
 });
 

@@ -17,6 +17,7 @@ import type { DigestAlgorithm, SipRequest, SipResponse } from "@hookline/sip-cor
 import { SipAuthenticator } from "../auth/sip-authenticator.js";
 import { TenantDirectory } from "../tenancy/tenant-directory.js";
 import type { Flow } from "../transport/types.js";
+import { SqliteBindingStore } from "./binding-store.js";
 import { LocationService } from "./location-service.js";
 import { Registrar } from "./registrar.js";
 
@@ -99,7 +100,7 @@ export function createRegistrar(
     now: time.now,
     ...(algorithms !== undefined && { algorithms }),
   });
-  const locations = new LocationService({ db: database.db, bus, now: time.now });
+  const locations = new LocationService({ store: new SqliteBindingStore(database.db), bus, now: time.now });
   const registrar = new Registrar({ tenants, authenticator, locations, now: time.now });
   return { bus, events, tenants, authenticator, locations, registrar };
 }

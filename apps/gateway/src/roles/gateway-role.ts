@@ -16,6 +16,7 @@ import { Gateway } from "../gateway.js";
 import { registerSipCallback } from "../hooks/sip-callback-header.js";
 import { callbackEventOf } from "../media/media-events.js";
 import { MediaThread } from "../media/media-thread.js";
+import { SqliteBindingStore } from "../registrar/binding-store.js";
 import { LocationService } from "../registrar/location-service.js";
 import { Registrar } from "../registrar/registrar.js";
 import { createCallDirectory } from "../tenancy/call-directory.js";
@@ -61,8 +62,8 @@ export async function startGatewayRole(d: GatewayRoleDeps): Promise<GatewayRole>
   const tenants = new TenantDirectory(db);
   // The nonce key is the token secret's sibling: stable across restarts so nonces stay valid.
   const authenticator = new SipAuthenticator({ directory: tenants, secret: `nonce:${tokenSecret}` });
-  const locations = new LocationService({ db, bus });
-  locations.restore();
+  const locations = new LocationService({ store: new SqliteBindingStore(db), bus });
+  await locations.restore();
   locations.start();
   const registrar = new Registrar({ tenants, authenticator, locations });
 
@@ -168,7 +169,7 @@ export async function startGatewayRole(d: GatewayRoleDeps): Promise<GatewayRole>
     async stop(deadlineMs) {
       trunkGuards.stop();
       await gateway.stop(deadlineMs);
-      locations.stop();
+      await locations.stop();
     },
     async release() {
       await hooks.close();

@@ -8,6 +8,12 @@
 import { createSipDirectory } from "@hookline/db";
 import type { Database, SipDirectory } from "@hookline/db";
 
+/**
+ * Where domains and credentials are read: SQLite's prepared statements (createSipDirectory), or
+ * on PostgreSQL the in-memory DirectoryMirror (@hookline/db/pg), which answers the same two calls.
+ */
+export type TenantLookups = Pick<SipDirectory, "domainByName" | "credential">;
+
 export interface TenantDomain {
   readonly domainId: string;
   readonly accountId: string;
@@ -35,15 +41,16 @@ interface Entry<T> {
 }
 
 export class TenantDirectory {
-  readonly #directory: SipDirectory;
+  readonly #directory: TenantLookups;
   readonly #ttl: number;
   readonly #max: number;
   readonly #now: () => number;
   readonly #domains = new Map<string, Entry<TenantDomain>>();
   readonly #users = new Map<string, Entry<UserHa1>>();
 
-  constructor(db: Database, options: TenantDirectoryOptions = {}) {
-    this.#directory = createSipDirectory(db);
+  /** `source`: a SQLite database (its statements are prepared here) or other lookups. */
+  constructor(source: Database | TenantLookups, options: TenantDirectoryOptions = {}) {
+    this.#directory = "domainByName" in source ? source : createSipDirectory(source);
     this.#ttl = options.ttlMs ?? 3000;
     this.#max = options.maxEntries ?? 10_000;
     this.#now = options.now ?? Date.now;

@@ -1,0 +1,113 @@
+/**
+ * The registrations writer on a real PostgreSQL (a throwaway cluster or HOOKLINE_TEST_POSTGRES_URL):
+ * the group commit of binding-store.ts, asynchronous, in queue order.
+ */
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { asc } from "@hookline/db";
+import { openPostgres, pgSchema, type OpenedPostgres } from "@hookline/db/pg";
+import { freshPostgresDatabase, stopPostgres } from "@hookline/db/testing/stores";
+import type { BindingRow } from "./binding-store.js";
+import { PgBindingStore } from "./pg-binding-store.js";
+
+const DOMAIN = "acme.test";
+const { accounts, domains, registrations } = pgSchema;
+let pg: OpenedPostgres;
+
+beforeEach(async () => {
+  pg = await openPostgres({ url: await freshPostgresDatabase(), max: 4 });
+  await pg.db.insert(accounts).values({ id: "acc_1", name: "Acme", createdAt: 1 });
+  await pg.db
+    .insert(domains)
+    .values({ id: "dom_1", accountId: "acc_1", name: DOMAIN, createdAt: 1, updatedAt: 1 });
+});
+afterEach(() => pg.close());
+afterAll(stopPostgres, 60_000);
+
+const row = (user: string, o: Partial<BindingRow> = {}): BindingRow => ({
+  id: `reg_${user}`,
+  accountId: "acc_1",
+  domainId: "dom_1",
+  aor: `sip:${user}@${DOMAIN}`,
+  contact: `sip:${user}@127.0.0.1:5070`,
+  transport: "udp",
+  source: "127.0.0.1:5070",
+  expiresAt: 10_000,
+  instanceId: null,
+  connectionId: null,
+  sipCallId: `c-${user}`,
+  cseq: 1,
+  userAgent: null,
+  now: 1000,
+  ...o,
+});
+const stored = async () =>
+  (await pg.db.select().from(registrations).orderBy(asc(registrations.aor))).map((r) => [r.aor, r.cseq]);
+
+describe("PgBindingStore", () => {
+  it("commits one turn's changes in one transaction, then calls each back in order", async () => {
+    const store = new PgBindingStore(pg.db);
+    const done: string[] = [];
+    for (const user of ["a", "b", "c"])
+      store.write([{ kind: "save", row: row(user) }], () => done.push(user));
+    expect(store.pending).toBe(3);
+    await store.idle();
+    expect(store.commits).toBe(1);
+    expect(store.pending).toBe(0);
+    expect(done).toEqual(["a", "b", "c"]);
+    expect(await stored()).toHaveLength(3);
+  });
+
+  it("applies writes in queue order across turns: a refresh keeps id and createdAt, then a removal", async () => {
+    const store = new PgBindingStore(pg.db);
+    store.write([{ kind: "save", row: row("a") }], () => undefined);
+    store.flush();
+    store.write([{ kind: "save", row: row("a", { id: "reg_other", cseq: 2, now: 2000 }) }], () => undefined);
+    store.flush();
+    await store.idle();
+    const [refreshed] = await pg.db.select().from(registrations);
+    expect(refreshed).toMatchObject({ id: "reg_a", cseq: 2, createdAt: 1000, updatedAt: 2000 });
+    // Saved and removed in the same turn: the removal comes last.
+    store.write([{ kind: "save", row: row("b") }], () => undefined);
+    store.write(
+      [{ kind: "remove", aor: `sip:b@${DOMAIN}`, contact: "sip:b@127.0.0.1:5070" }],
+      () => undefined,
+    );
+    store.write([{ kind: "expire", at: 10_000 }], () => undefined);
+    await store.idle();
+    expect(await stored()).toEqual([]);
+  });
+
+  it("a refused change is reported to its own callback; the others of its commit are stored", async () => {
+    const store = new PgBindingStore(pg.db);
+    const errors = new Map<string, unknown>();
+    for (const user of ["a", "b", "c"]) {
+      // b names a domain that does not exist: the foreign key refuses it.
+      const r = row(user, user === "b" ? { domainId: "dom_missing" } : {});
+      store.write([{ kind: "save", row: r }], (err) => errors.set(user, err));
+    }
+    await store.idle();
+    expect(errors.get("a")).toBeUndefined();
+    expect(errors.get("b")).toBeInstanceOf(Error);
+    expect(errors.get("c")).toBeUndefined();
+    expect(await stored()).toEqual([
+      [`sip:a@${DOMAIN}`, 1],
+      [`sip:c@${DOMAIN}`, 1],
+    ]);
+  });
+
+  it("restore deletes expired and connection-bound bindings and returns the others", async () => {
+    const store = new PgBindingStore(pg.db);
+    store.write(
+      [
+        { kind: "save", row: row("udp") },
+        { kind: "save", row: row("ws", { transport: "ws" }) },
+        { kind: "save", row: row("tls", { transport: "tls" }) },
+        { kind: "save", row: row("old", { expiresAt: 500 }) },
+      ],
+      () => undefined,
+    );
+    const kept = await store.restore(1000);
+    expect(kept.map((r) => r.aor)).toEqual([`sip:udp@${DOMAIN}`]);
+    expect(await stored()).toEqual([[`sip:udp@${DOMAIN}`, 1]]);
+  });
+});

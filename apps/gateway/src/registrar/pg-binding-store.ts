@@ -1,0 +1,122 @@
+/**
+ * The registrations table's writer on PostgreSQL (SPEC §2, several nodes on one database): the
+ * group commit of binding-store.ts, asynchronous. The changes queued during one turn of the event
+ * loop are committed in one transaction, transactions one after another in queue order, and each
+ * change is called back after its commit, so the registrar still answers 200 only for a durable
+ * binding (RFC 3261 §10.3 step 8) without waiting on the database inside a turn. A transaction
+ * that fails is tried again one change at a time.
+ */
+import { and, eq, gt, inArray, lte, or, type Registration } from "@hookline/db";
+import { pgSchema, type PgDatabase } from "@hookline/db/pg";
+import { log } from "@hookline/log";
+import { sql } from "drizzle-orm";
+import {
+  callBack,
+  CONNECTION_BOUND,
+  REFRESHED,
+  type BindingStore,
+  type BindingWrite,
+  type Change,
+} from "./binding-store.js";
+
+const registrarLog = log.child({ component: "registrar" });
+const { registrations } = pgSchema;
+
+type Tx = Parameters<Parameters<PgDatabase["transaction"]>[0]>[0];
+
+export class PgBindingStore implements BindingStore {
+  readonly #db: PgDatabase;
+  #queue: Change[] = [];
+  #scheduled: NodeJS.Immediate | undefined;
+  #inFlight = 0;
+  #commits = 0;
+  #chain: Promise<void> = Promise.resolve();
+
+  constructor(db: PgDatabase) {
+    this.#db = db;
+  }
+
+  get commits(): number {
+    return this.#commits;
+  }
+
+  get pending(): number {
+    return this.#queue.length + this.#inFlight;
+  }
+
+  write(writes: readonly BindingWrite[], done: (err: unknown) => void): void {
+    this.#queue.push({ writes, done });
+    this.#scheduled ??= setImmediate(() => this.flush());
+  }
+
+  flush(): void {
+    if (this.#scheduled !== undefined) clearImmediate(this.#scheduled);
+    this.#scheduled = undefined;
+    const batch = this.#queue;
+    this.#queue = [];
+    if (batch.length === 0) return;
+    this.#inFlight += batch.length;
+    this.#chain = this.#chain.then(() => this.#run(batch));
+  }
+
+  idle(): Promise<void> {
+    this.flush();
+    return this.#chain;
+  }
+
+  async restore(now: number): Promise<Registration[]> {
+    await this.idle();
+    await this.#db
+      .delete(registrations)
+      .where(or(lte(registrations.expiresAt, now), inArray(registrations.transport, [...CONNECTION_BOUND])));
+    return this.#db.select().from(registrations).where(gt(registrations.expiresAt, now));
+  }
+
+  async #run(batch: Change[]): Promise<void> {
+    const errors = new Map<Change, unknown>();
+    try {
+      await this.#commit(batch);
+    } catch (err) {
+      registrarLog.warn({ err, changes: batch.length }, "binding writes failed together; trying each alone");
+      for (const change of batch) {
+        try {
+          await this.#commit([change]);
+        } catch (e) {
+          errors.set(change, e);
+        }
+      }
+    }
+    this.#inFlight -= batch.length;
+    callBack(batch, errors);
+  }
+
+  async #commit(changes: readonly Change[]): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      // One statement per write, in order: a turn may save and then remove the same contact.
+      for (const change of changes) for (const w of change.writes) await apply(tx, w);
+    });
+    this.#commits++;
+  }
+}
+
+async function apply(tx: Tx, w: BindingWrite): Promise<void> {
+  if (w.kind === "remove") {
+    await tx
+      .delete(registrations)
+      .where(and(eq(registrations.aor, w.aor), eq(registrations.contact, w.contact)));
+  } else if (w.kind === "expire") {
+    await tx.delete(registrations).where(lte(registrations.expiresAt, w.at));
+  } else {
+    const { now, ...row } = w.row;
+    await tx
+      .insert(registrations)
+      .values({ ...row, createdAt: now, updatedAt: now })
+      .onConflictDoUpdate({
+        target: [registrations.aor, registrations.contact],
+        // PostgreSQL's EXCLUDED row: the values the insert would have written.
+        set: Object.fromEntries(
+          REFRESHED.map((key) => [key, sql.raw(`excluded."${registrations[key].name}"`)]),
+        ),
+      });
+  }
+}
