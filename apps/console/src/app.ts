@@ -37,7 +37,7 @@ export interface CreateConsoleAppOptions {
    * The gateway's call recorder batches its writes; the calls routes call this before they read,
    * so an API client sees a call as soon as its events do. Absent: nothing is batched here.
    */
-  flushCallRecords?: () => void;
+  flushCallRecords?: () => void | Promise<void>;
   /** Starts calls for `POST /v1/calls` (the gateway's, when it runs in this process). */
   startCall?: StartCallPort;
   /** Trunk health from the gateway's OPTIONS monitor (when it runs in this process). */

@@ -24,7 +24,7 @@ export interface RouteDeps {
   allowlist: Allowlist;
   now: () => number;
   /** Writes the gateway's queued call records, so reads of calls see everything so far. */
-  flushCallRecords: () => void;
+  flushCallRecords: () => void | Promise<void>;
   /** A trunk's OPTIONS health, from the gateway's monitor; absent when no gateway runs here. */
   trunkHealth?: ((trunkId: string) => TrunkHealthView) | undefined;
 }

@@ -34,7 +34,7 @@ export interface SqliteHarness extends Harness {
 }
 
 export interface HarnessOptions {
-  flushCallRecords?: () => void;
+  flushCallRecords?: () => void | Promise<void>;
   trunkHealth?: RouteDeps["trunkHealth"];
   startCall?: StartCallPort;
 }

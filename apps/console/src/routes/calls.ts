@@ -161,7 +161,7 @@ export function callRoutes(deps: RouteDeps) {
   // Every route here reads calls: write the gateway's queued rows first.
   for (const path of ["/calls", "/calls/*"]) {
     app.use(path, async (_c, next) => {
-      flushCallRecords();
+      await flushCallRecords();
       await next();
     });
   }

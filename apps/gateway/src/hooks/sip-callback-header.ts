@@ -21,7 +21,7 @@ export interface SipCallbackHeaderOptions {
   tokenSecret: string;
   allowlist?: Allowlist;
   /** Runs just before the callback row is written (the call's own row must exist by then). */
-  beforeRegister?: () => void;
+  beforeRegister?: () => void | Promise<void>;
 }
 
 export type SipCallbackOutcome = { registered: string } | { refused: string } | undefined;
@@ -51,7 +51,7 @@ export async function registerSipCallback(
   if (!tokenAllowsHost(verified.callbackHosts, url)) {
     return { refused: `X-Hookline-Token does not allow callbacks to ${url.host}` };
   }
-  o.beforeRegister?.();
+  await o.beforeRegister?.();
   const result = await createCallback(o.store, {
     accountId: call.accountId,
     callId: call.id,

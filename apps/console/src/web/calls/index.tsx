@@ -24,7 +24,7 @@ export type CallsEnv = { Variables: { webUser: WebUser } };
 export interface CallPagesDeps {
   store: Store;
   /** Writes the gateway's queued call rows first, so a page shows the call as it is now. */
-  flushCallRecords: () => void;
+  flushCallRecords: () => void | Promise<void>;
   /** How often a live view looks for new messages, ms. Default 500. */
   livePollMs?: number;
   /** A live stream ends after this long (the browser reconnects where it left off), ms. Default 10 min. */
@@ -52,15 +52,15 @@ export function callPages(deps: CallPagesDeps) {
       </Layout>,
       404,
     );
-  const load = (c: Context<CallsEnv>) => {
-    flushCallRecords();
+  const load = async (c: Context<CallsEnv>) => {
+    await flushCallRecords();
     return findCall(store, c.get("webUser").accountId, c.req.param("id") ?? "");
   };
 
   app.get("/calls", async (c) => {
     const user = c.get("webUser");
     const { filters, errors } = parseFilters(c.req.query());
-    flushCallRecords();
+    await flushCallRecords();
     const rows = await listCalls(store, { ...toQuery(user.accountId, filters), limit: filters.limit + 1 });
     const page = rows.slice(0, filters.limit);
     const last = page[page.length - 1];
@@ -101,7 +101,7 @@ export function callPages(deps: CallPagesDeps) {
       const deadline = Date.now() + liveMaxMs;
       let sent: string | undefined;
       for (;;) {
-        flushCallRecords();
+        await flushCallRecords();
         const call = await findCall(store, first.accountId, first.id);
         if (!call) return;
         const model = await loadCallModel(store, call);
