@@ -1,14 +1,24 @@
 /**
- * The gateway's reads of trunks and numbers (SPEC §3), written by the REST API. Nothing is cached:
- * a trunk or number created a moment ago must carry calls at once, and the tables are small and
- * indexed. The reads every INVITE makes are statements prepared once (building a drizzle query per
- * call cost a tenth of the signalling thread). Sealed passwords are opened here, with the key the
- * API sealed them with.
+ * The gateway's reads of trunks and numbers (SPEC §3), written by the REST API, from one of two
+ * sources answering synchronously on every INVITE:
+ *
+ * - SQLite (one node): statements prepared once (building a drizzle query per call cost a tenth of
+ *   the signalling thread). Nothing is cached: a trunk or number created a moment ago must carry
+ *   calls at once, and the tables are small and indexed.
+ * - PostgreSQL (several nodes on one database, SPEC §2): the `DirectoryMirror`, the tables in
+ *   memory kept current by LISTEN/NOTIFY (@hookline/db mirror.ts); a round trip per INVITE is what
+ *   it avoids.
+ *
+ * Both answer the same: each source returns rows, and the ordering and choices are made here, once
+ * (an account's trunks by name, `bySource` oldest trunk first, `numberOfUser` the lowest number,
+ * `domainOf`'s fallback the account's oldest domain). Sealed passwords are opened here, with the
+ * key the API sealed them with.
  */
 import { isIP, BlockList } from "node:net";
 import { openSecret, trunkSecretContext } from "@hookline/auth-tokens";
 import { accounts, and, asc, domains, eq, numbers, sql, trunks } from "@hookline/db";
-import type { Database, PhoneNumber, Trunk, TrunkFraudLimits } from "@hookline/db";
+import type { Account, Database, Domain, PhoneNumber, Trunk, TrunkFraudLimits } from "@hookline/db";
+import { DirectoryMirror } from "@hookline/db/pg";
 import type { TenantDomain } from "../tenancy/tenant-directory.js";
 
 /** A trunk with its secrets opened (null when none is set, or it no longer opens). */
@@ -35,133 +45,182 @@ export function addressAllowed(ip: string, addresses: readonly string[]): boolea
   return list.check(address, family === 6 ? "ipv6" : "ipv4");
 }
 
+/** The rows the directory reads, in no particular order unless said (the directory orders them). */
+interface TrunkRows {
+  trunks(): readonly Trunk[];
+  trunksOfAccount(accountId: string): readonly Trunk[];
+  trunk(id: string): Trunk | undefined;
+  account(id: string): Pick<Account, "name" | "fraudLimits"> | undefined;
+  number(e164: string): PhoneNumber | undefined;
+  /** The lowest of the numbers assigned to a domain's user (E.164: ASCII, one order everywhere). */
+  numberOfUser(domainId: string, user: string): string | undefined;
+  domain(id: string): DomainRow | undefined;
+  domainsOfAccount(accountId: string): readonly DomainRow[];
+}
+
+type DomainRow = Pick<Domain, "id" | "accountId" | "name" | "createdAt">;
+
+/** Strings in UTF-16 code unit order (JavaScript's own, the mirror's). */
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+/** Oldest first; rows made in the same millisecond by id, so both sources agree on ties. */
+const byAge = (a: { createdAt: number; id: string }, b: { createdAt: number; id: string }) =>
+  a.createdAt - b.createdAt || cmp(a.id, b.id);
+
+/** The SQLite source: prepared statements, read at every call. */
+function sqliteRows(db: Database): TrunkRows {
+  const id = sql.placeholder("id");
+  const accountId = sql.placeholder("accountId");
+  const domainColumns = {
+    id: domains.id,
+    accountId: domains.accountId,
+    name: domains.name,
+    createdAt: domains.createdAt,
+  };
+  const q = {
+    all: db.select().from(trunks).prepare(),
+    ofAccount: db.select().from(trunks).where(eq(trunks.accountId, accountId)).prepare(),
+    trunk: db.select().from(trunks).where(eq(trunks.id, id)).prepare(),
+    account: db
+      .select({ name: accounts.name, fraudLimits: accounts.fraudLimits })
+      .from(accounts)
+      .where(eq(accounts.id, id))
+      .prepare(),
+    number: db
+      .select()
+      .from(numbers)
+      .where(eq(numbers.number, sql.placeholder("number")))
+      .prepare(),
+    numberOfUser: db
+      .select({ number: numbers.number })
+      .from(numbers)
+      .where(
+        and(eq(numbers.domainId, sql.placeholder("domainId")), eq(numbers.user, sql.placeholder("user"))),
+      )
+      .orderBy(asc(numbers.number))
+      .limit(1)
+      .prepare(),
+    domain: db.select(domainColumns).from(domains).where(eq(domains.id, id)).prepare(),
+    domainsOfAccount: db
+      .select(domainColumns)
+      .from(domains)
+      .where(eq(domains.accountId, accountId))
+      .prepare(),
+  };
+  return {
+    trunks: () => q.all.all(),
+    trunksOfAccount: (accountId) => q.ofAccount.all({ accountId }),
+    trunk: (id) => q.trunk.get({ id }),
+    account: (id) => q.account.get({ id }),
+    number: (number) => q.number.get({ number }),
+    numberOfUser: (domainId, user) => q.numberOfUser.get({ domainId, user })?.number,
+    domain: (id) => q.domain.get({ id }),
+    domainsOfAccount: (accountId) => q.domainsOfAccount.all({ accountId }),
+  };
+}
+
+/**
+ * The PostgreSQL source: the mirror's rows. They are the mirror's own objects: what leaves the
+ * directory is a copy (`#open`, `number`), so no caller can change the mirror.
+ */
+function mirrorRows(mirror: DirectoryMirror): TrunkRows {
+  return {
+    trunks: () => [...mirror.rows("trunks")],
+    trunksOfAccount: (accountId) => mirror.trunksOfAccount(accountId),
+    trunk: (id) => mirror.row("trunks", id),
+    account: (id) => mirror.row("accounts", id),
+    number: (e164) => {
+      const n = mirror.number(e164);
+      return n && { ...n };
+    },
+    numberOfUser: (domainId, user) => mirror.numbersOfUser(domainId, user)[0]?.number,
+    domain: (id) => mirror.row("domains", id),
+    domainsOfAccount: (accountId) => mirror.domainsOfAccount(accountId),
+  };
+}
+
 export class TrunkDirectory {
-  readonly #db: Database;
+  readonly #rows: TrunkRows;
   readonly #secret: string | Uint8Array;
 
-  readonly #q;
-
-  constructor(db: Database, secret: string | Uint8Array) {
-    this.#db = db;
+  /**
+   * `source`: the SQLite database (prepared statements), or on PostgreSQL the started
+   * `DirectoryMirror` (the caller starts and stops it, and shows its `stale` in readiness).
+   */
+  constructor(source: Database | DirectoryMirror, secret: string | Uint8Array) {
+    this.#rows = source instanceof DirectoryMirror ? mirrorRows(source) : sqliteRows(source);
     this.#secret = secret;
-    const accountId = eq(trunks.accountId, sql.placeholder("accountId"));
-    this.#q = {
-      all: db.select().from(trunks).prepare(),
-      ofAccount: db.select().from(trunks).where(accountId).orderBy(asc(trunks.name)).prepare(),
-      byName: db
-        .select()
-        .from(trunks)
-        .where(and(accountId, eq(trunks.name, sql.placeholder("name"))))
-        .prepare(),
-      defaultOf: db
-        .select()
-        .from(trunks)
-        .where(and(accountId, eq(trunks.isDefault, true)))
-        .prepare(),
-      number: db
-        .select()
-        .from(numbers)
-        .where(eq(numbers.number, sql.placeholder("number")))
-        .prepare(),
-      numberOfUser: db
-        .select({ number: numbers.number })
-        .from(numbers)
-        .where(
-          and(eq(numbers.domainId, sql.placeholder("domainId")), eq(numbers.user, sql.placeholder("user"))),
-        )
-        .orderBy(asc(numbers.number))
-        .prepare(),
-      trunkLimits: db
-        .select({ name: trunks.name, limits: trunks.fraudLimits })
-        .from(trunks)
-        .where(eq(trunks.id, sql.placeholder("id")))
-        .prepare(),
-      accountLimits: db
-        .select({ name: accounts.name, limits: accounts.fraudLimits })
-        .from(accounts)
-        .where(eq(accounts.id, sql.placeholder("id")))
-        .prepare(),
-    };
   }
 
-  /** The trunks (of any account) whose inbound addresses include `ip`. */
+  /** The trunks (of any account) whose inbound addresses include `ip`, oldest first. */
   bySource(ip: string): TrunkRecord[] {
-    return this.#q.all
-      .all()
+    return this.#rows
+      .trunks()
       .filter((t) => addressAllowed(ip, t.inboundAddresses))
+      .sort(byAge)
       .map((t) => this.#open(t));
   }
 
   byName(accountId: string, name: string): TrunkRecord | undefined {
-    const row = this.#q.byName.get({ accountId, name });
+    const row = this.#rows.trunksOfAccount(accountId).find((t) => t.name === name);
     return row && this.#open(row);
   }
 
   /** The account's default trunk (SPEC §5: where a user dialling a number goes). */
   defaultTrunk(accountId: string): TrunkRecord | undefined {
-    const row = this.#q.defaultOf.get({ accountId });
+    // The API keeps one; should two ever show (a change half-seen), the first by name, on both sources.
+    const row = this.#ofAccount(accountId).find((t) => t.isDefault);
     return row && this.#open(row);
   }
 
   /** The account's trunk with an outbound target on `host` (a `sip:` URI dialled on it). */
   byTargetHost(accountId: string, host: string): TrunkRecord | undefined {
     const h = host.toLowerCase().replace(/^\[|\]$/g, "");
-    const row = this.#q.ofAccount
-      .all({ accountId })
-      .find((t) => t.outboundTargets.some((x) => x.host.toLowerCase() === h));
+    const row = this.#ofAccount(accountId).find((t) =>
+      t.outboundTargets.some((x) => x.host.toLowerCase() === h),
+    );
     return row && this.#open(row);
   }
 
   number(e164: string): PhoneNumber | undefined {
-    return this.#q.number.get({ number: e164 });
+    return this.#rows.number(e164);
   }
 
   /** The number assigned to `user` of a domain (the user's caller id through a trunk). */
   numberOfUser(domainId: string, user: string): string | undefined {
-    return this.#q.numberOfUser.get({ domainId, user })?.number;
+    return this.#rows.numberOfUser(domainId, user);
   }
 
-  /** Where a number's calls go: its domain, else the account's first domain. */
+  /** Where a number's calls go: its domain, else the account's oldest domain. */
   domainOf(n: PhoneNumber): TenantDomain | undefined {
-    const columns = { domainId: domains.id, accountId: domains.accountId, name: domains.name };
+    const own = n.domainId === null ? undefined : this.#rows.domain(n.domainId);
     const row =
-      (n.domainId &&
-        this.#db
-          .select(columns)
-          .from(domains)
-          .where(and(eq(domains.id, n.domainId), eq(domains.accountId, n.accountId)))
-          .get()) ||
-      this.#db
-        .select(columns)
-        .from(domains)
-        .where(eq(domains.accountId, n.accountId))
-        .orderBy(asc(domains.createdAt))
-        .get();
-    return row ? { ...row, name: row.name.toLowerCase() } : undefined;
+      own?.accountId === n.accountId ? own : [...this.#rows.domainsOfAccount(n.accountId)].sort(byAge)[0];
+    return row && { domainId: row.id, accountId: row.accountId, name: row.name.toLowerCase() };
   }
 
-  /** Every trunk's outbound targets, for the health monitor to follow. */
+  /** Every trunk's outbound targets, by id, for the health monitor to follow. */
   outboundTargets(): Array<Pick<Trunk, "id" | "accountId" | "name" | "outboundTargets">> {
-    return this.#db
-      .select({
-        id: trunks.id,
-        accountId: trunks.accountId,
-        name: trunks.name,
-        outboundTargets: trunks.outboundTargets,
-      })
-      .from(trunks)
-      .orderBy(asc(trunks.id))
-      .all();
+    return this.#rows
+      .trunks()
+      .map(({ id, accountId, name, outboundTargets }) => ({ id, accountId, name, outboundTargets }))
+      .sort((a, b) => cmp(a.id, b.id));
   }
 
   /** A trunk's stored toll-fraud limits and its name (read at each admission: edits apply at once). */
   trunkLimits(trunkId: string): { name: string; limits: TrunkFraudLimits } | undefined {
-    return this.#q.trunkLimits.get({ id: trunkId });
+    const t = this.#rows.trunk(trunkId);
+    return t && { name: t.name, limits: t.fraudLimits };
   }
 
   /** The account-level limits over all its trunks (migration 0009). */
   accountLimits(accountId: string): { name: string; limits: TrunkFraudLimits } | undefined {
-    return this.#q.accountLimits.get({ id: accountId });
+    const a = this.#rows.account(accountId);
+    return a && { name: a.name, limits: a.fraudLimits };
+  }
+
+  /** The account's trunks by name (names are unique per account). */
+  #ofAccount(accountId: string): Trunk[] {
+    return [...this.#rows.trunksOfAccount(accountId)].sort((a, b) => cmp(a.name, b.name));
   }
 
   #open(t: Trunk): TrunkRecord {
