@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   accounts,
+  callLegs,
+  calls,
   eq,
   NO_FRAUD_LIMITS,
   openDatabase,
@@ -110,5 +112,97 @@ describe("the fraud guard reads stored limits at each admission", () => {
       status: 403,
       reason: "destination +19005550100 is not in the allowed prefixes of account acme",
     });
+  });
+});
+
+describe("today's minutes for the daily cap", () => {
+  const capped = { ...NO_FRAUD_LIMITS, dailyOutboundMinutes: 60 };
+  const ask = (g: TrunkGuards) =>
+    g.fraud.admitOutbound({ accountId: "acc_1", trunkId: "trk_1", destination: "+442071234567" });
+
+  it("on SQLite, reads what ended today from the call legs the first time a trunk is seen", () => {
+    const { db } = database;
+    db.insert(trunks)
+      .values({ ...trunkRow("trk_1", "carrier-a", [5070]), fraudLimits: capped })
+      .run();
+    const now = Date.now();
+    db.insert(calls)
+      .values({
+        id: "call_1",
+        accountId: "acc_1",
+        sipCallId: "c1",
+        from: "a",
+        to: "b",
+        state: "completed",
+        startedAt: now,
+      })
+      .run();
+    db.insert(callLegs)
+      .values({
+        id: "leg_1",
+        callId: "call_1",
+        direction: "outbound",
+        sipCallId: "c1@leg",
+        remoteUri: "sip:+442071234567@127.0.0.1",
+        transport: "udp",
+        trunkId: "trk_1",
+        state: "terminated",
+        createdAt: now,
+        // An hour answered, ended now: today's whole cap (the day it ENDED gets it all).
+        answeredAt: now - 3_600_000,
+        endedAt: now,
+      })
+      .run();
+    expect(ask(guards)).toMatchObject({ ok: false, status: 403, code: "daily_minutes" });
+  });
+
+  it("given minutes read at start (PostgreSQL), answers from them and not from a query", () => {
+    const { db } = database;
+    db.insert(trunks)
+      .values({ ...trunkRow("trk_1", "carrier-a", [5070]), fraudLimits: capped })
+      .run();
+    const asked: Array<[string, string | null, number]> = [];
+    const used = new Map<string | null, number>([
+      [null, 5],
+      ["trk_1", 60],
+    ]);
+    const seeded = new TrunkGuards({
+      // No database: the read at first sight would throw if it were made.
+      minutes: {
+        minutesSince: (accountId, trunkId, since) => {
+          asked.push([accountId, trunkId, since.getTime()]);
+          return used.get(trunkId) ?? 0;
+        },
+      },
+      directory: new TrunkDirectory(db, "secret"),
+      publish: () => undefined,
+      stack: () => {
+        throw new Error("no SIP stack in this test");
+      },
+    });
+    const midnight = () => new Date(Date.now()).setUTCHours(0, 0, 0, 0);
+    // The UTC midnight of the admission (either side of it, should one pass meanwhile).
+    const days = [midnight()];
+    expect(ask(seeded)).toMatchObject({
+      ok: false,
+      status: 403,
+      code: "daily_minutes",
+      reason: expect.stringContaining("trunk carrier-a"),
+    });
+    days.push(midnight());
+    expect(asked.filter(([, trunkId]) => trunkId === "trk_1")).toHaveLength(1);
+    expect(asked.find(([, trunkId]) => trunkId === "trk_1")?.[0]).toBe("acc_1");
+    expect(days).toContain(asked.find(([, trunkId]) => trunkId === "trk_1")?.[2]);
+    // Under the cap, the call passes.
+    used.set("trk_1", 59);
+    const fresh = new TrunkGuards({
+      minutes: { minutesSince: (_a, trunkId) => used.get(trunkId) ?? 0 },
+      directory: new TrunkDirectory(db, "secret"),
+      publish: () => undefined,
+      stack: () => {
+        throw new Error("no SIP stack in this test");
+      },
+    });
+    expect(ask(fresh)).toEqual({ ok: true });
   });
 });

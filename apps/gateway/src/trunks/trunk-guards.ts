@@ -8,7 +8,7 @@
 import type { TrunkEvent } from "@hookline/callbacks";
 import { outboundTrunkMinutesSince, type Database } from "@hookline/db";
 import { log as rootLog, type Logger } from "@hookline/log";
-import { FraudGuard } from "./fraud-guard.js";
+import { FraudGuard, type FraudGuardOptions } from "./fraud-guard.js";
 import { fromStoredLimits } from "./fraud-guard-limits.js";
 import { TrunkHealthMonitor, type SendOptions, type TargetState } from "./health.js";
 import { createOptionsSender, type OptionsStack } from "./health-options.js";
@@ -37,8 +37,21 @@ export interface TrunkHealthView {
   }>;
 }
 
+/** Today's outbound minutes of an account (`trunkId` null) or a trunk, answered at once. */
+export interface TrunkMinutesReader {
+  minutesSince(accountId: string, trunkId: string | null, since: Date): number;
+}
+
 export interface TrunkGuardsOptions {
-  db: Database;
+  /**
+   * Where the fraud guard reads today's minutes of an account or trunk the first time it sees it.
+   * SQLite: the database, read then (`outboundTrunkMinutesSince`, synchronous). PostgreSQL: the
+   * guard asks inside `admitOutbound`, synchronously on the INVITE path, so no query can answer;
+   * give `minutes` instead, read before the gateway takes calls (`TrunkMinutesSeed.load` in
+   * @hookline/db trunk-minutes.ts). `minutes` wins when both are given.
+   */
+  db?: Database | undefined;
+  minutes?: TrunkMinutesReader | undefined;
   directory: TrunkDirectory;
   /** The event bus's `publish`, for `trunk.up` and `trunk.down`. */
   publish(event: TrunkEvent): void;
@@ -66,7 +79,10 @@ export class TrunkGuards {
   constructor(options: TrunkGuardsOptions) {
     this.#o = options;
     this.#log = options.logger ?? rootLog.child({ component: "trunk-guards" });
-    const { directory, db } = options;
+    const { directory, db, minutes } = options;
+    const reader: FraudGuardOptions["minutesSince"] = minutes
+      ? (accountId, trunkId, since) => minutes.minutesSince(accountId, trunkId, since)
+      : db && ((accountId, trunkId, since) => outboundTrunkMinutesSince(db, accountId, trunkId, since));
     this.fraud = new FraudGuard({
       account: (id) => {
         const a = directory.accountLimits(id);
@@ -77,7 +93,7 @@ export class TrunkGuards {
         return t && { name: t.name, limits: fromStoredLimits(t.limits) };
       },
       now: () => Date.now(),
-      minutesSince: (accountId, trunkId, since) => outboundTrunkMinutesSince(db, accountId, trunkId, since),
+      ...(reader && { minutesSince: reader }),
       logger: this.#log,
     });
     const h = options.health ?? {};
