@@ -4,7 +4,8 @@
  * number through a trunk (`{number, trunk?}`, or a `sip:` URI on a trunk's host; SPEC §3 trunks).
  * The first party is rung, and once it answers its `actions` run, or the application is asked.
  */
-import { and, asc, domains, eq, type Database } from "@hookline/db";
+import { asc, domains, eq, type Database } from "@hookline/db";
+import { DirectoryMirror } from "@hookline/db/pg";
 import type { Action } from "@hookline/callbacks";
 import type { B2bua } from "../b2bua/b2bua.js";
 import type { CallDirectory, DialContact, IncomingCall, TenantDomain } from "../b2bua/ports.js";
@@ -34,8 +35,17 @@ export type StartCallResult =
   | { ok: true; id: string; from: string; to: string }
   | { ok: false; status: 400 | 404 | 503; message: string };
 
+/**
+ * Where the account's domains and a domain's hook settings are read, synchronously: the SQLite
+ * database, or on PostgreSQL the directory mirror (SPEC §2, several nodes on one database: the
+ * domains table in memory, kept current by LISTEN/NOTIFY; @hookline/db mirror.ts). A query
+ * awaited per call would change `startCall` and the router's config reader to promises, and
+ * the mirror already holds every column both read.
+ */
+export type DomainSource = Database | DirectoryMirror;
+
 export interface OutboundDeps {
-  db: Database;
+  db: DomainSource;
   b2bua: B2bua;
   directory: CallDirectory;
   router: ApplicationRouter;
@@ -56,13 +66,7 @@ interface FirstParty {
 }
 
 export function startCall(d: OutboundDeps, accountId: string, input: StartCallInput): StartCallResult {
-  const own = d.db
-    .select({ domainId: domains.id, accountId: domains.accountId, name: domains.name })
-    .from(domains)
-    .where(eq(domains.accountId, accountId))
-    .orderBy(asc(domains.createdAt))
-    .all()
-    .map((x) => ({ ...x, name: x.name.toLowerCase() }));
+  const own = accountDomains(d.db, accountId);
   const first = firstParty(d, accountId, own, input);
   if (!first.ok) return first;
   const { domain, to, user, contacts, trunk } = first.party;
@@ -166,19 +170,50 @@ function domainOfFrom(own: TenantDomain[], from: string | undefined): TenantDoma
   return host ? own.find((x) => x.name === host) : undefined;
 }
 
+/** The account's domains, oldest first (the first is the default; ties by id, on both sources). */
+export function accountDomains(source: DomainSource, accountId: string): TenantDomain[] {
+  const rows =
+    source instanceof DirectoryMirror
+      ? source
+          .domainsOfAccount(accountId)
+          .map((x) => ({ domainId: x.id, accountId: x.accountId, name: x.name }))
+      : source
+          .select({ domainId: domains.id, accountId: domains.accountId, name: domains.name })
+          .from(domains)
+          .where(eq(domains.accountId, accountId))
+          .orderBy(asc(domains.createdAt), asc(domains.id))
+          .all();
+  return rows.map((x) => ({ ...x, name: x.name.toLowerCase() }));
+}
+
 /** A domain's hook settings, read for each call. */
-export function applicationConfigReader(db: Database) {
+export function applicationConfigReader(source: DomainSource) {
+  const read =
+    source instanceof DirectoryMirror
+      ? (domainId: string) => {
+          const row = source.row("domains", domainId);
+          return (
+            row && {
+              applicationUrl: row.applicationUrl,
+              fallbackUrl: row.fallbackUrl,
+              timeoutMs: row.applicationTimeoutMs,
+              secret: row.hookSecret,
+            }
+          );
+        }
+      : (domainId: string) =>
+          source
+            .select({
+              applicationUrl: domains.applicationUrl,
+              fallbackUrl: domains.fallbackUrl,
+              timeoutMs: domains.applicationTimeoutMs,
+              secret: domains.hookSecret,
+            })
+            .from(domains)
+            .where(eq(domains.id, domainId))
+            .get();
   return (domainId: string) => {
-    const row = db
-      .select({
-        applicationUrl: domains.applicationUrl,
-        fallbackUrl: domains.fallbackUrl,
-        timeoutMs: domains.applicationTimeoutMs,
-        secret: domains.hookSecret,
-      })
-      .from(domains)
-      .where(and(eq(domains.id, domainId)))
-      .get();
+    const row = read(domainId);
     return row && { ...row, timeoutMs: row.timeoutMs ?? 5000 };
   };
 }
