@@ -11,6 +11,9 @@
  * they wait on shared counters until the thread has tried what was posted (written it, or kept it
  * for a retry) and, for close, closed its connection. If the thread fails, the batches it had not
  * confirmed written are written on the event loop, and so is everything after.
+ *
+ * On PostgreSQL the same store (the same rows and batches, `batchedCallStore` below) is
+ * pg-call-store.ts's; its `flush()` and `close()` return Promises, so callers await them.
  */
 import { log } from "@hookline/log";
 import type { Worker } from "node:worker_threads";
@@ -52,11 +55,22 @@ export interface CallStore {
   insertHook(row: CallHook): void;
   /**
    * Writes what is queued now (also done automatically `maxDelayMs` after the first queued row).
-   * With a writer thread: waits, at most 5 s, until the thread has tried it; a failure is
-   * reported when the thread's report arrives, a little later.
+   * SQLite: returns once it is written (or kept for a retry); with a writer thread, waits at most
+   * 5 s until the thread has tried it, and a failure is reported when the thread's report arrives,
+   * a little later. PostgreSQL (pg-call-store.ts): cannot block, so returns a Promise, resolved
+   * once everything queued before the call has been tried. Callers that must see the rows await it.
    */
+  flush(): void | Promise<void>;
+  /**
+   * Writes what is queued; later records are dropped (reported once): the database is closing.
+   * PostgreSQL: a Promise, resolved once that last write has been tried.
+   */
+  close(): void | Promise<void>;
+}
+
+/** The SQLite store: `flush()` and `close()` return once done. */
+export interface SqliteCallStore extends CallStore {
   flush(): void;
-  /** Writes what is queued; later records are dropped (reported once): the database is closing. */
   close(): void;
 }
 
@@ -88,7 +102,7 @@ interface Sink {
   close(): void;
 }
 
-export function createCallStore(db: Database, options: CallStoreOptions = {}): CallStore {
+export function createCallStore(db: Database, options: CallStoreOptions = {}): SqliteCallStore {
   const { maxDelayMs = 20, maxBatch = 1000 } = options;
   const sqlite = db.$client;
   const watch = databaseWatchOf(db);
@@ -108,17 +122,49 @@ export function createCallStore(db: Database, options: CallStoreOptions = {}): C
     options.writerThread && !sqlite.memory
       ? threadSink(db, onError, watch, options.onWriterThread)
       : localSink(db, onError);
+  return batchedCallStore<void>(
+    {
+      write: (rows, now) => sink.write(rows, now),
+      close: () => sink.close(),
+      settled: () => undefined,
+    },
+    { maxDelayMs, maxBatch },
+    onError,
+  );
+}
+
+/**
+ * Where a batched store's batches go: `write(rows, now)` takes a batch, in queue order (`now`: an
+ * explicit flush, tried at once even while a refused batch waits for its retry); `settled()` is
+ * for a call that adds nothing (a flush after close): done once everything handed over is tried.
+ */
+export interface CallRowSink<R extends void | Promise<void>> {
+  write(rows: CallRow[], now: boolean): R;
+  close(): R;
+  settled(): R;
+}
+
+/**
+ * The CallStore of either dialect over its sink: rows made from the calls (plain values, in the
+ * statements' named parameters of call-rows.ts), queued synchronously and handed to the sink as
+ * a batch `maxDelayMs` after the first or at `maxBatch` rows.
+ */
+export function batchedCallStore<R extends void | Promise<void>>(
+  sink: CallRowSink<R>,
+  { maxDelayMs, maxBatch }: { maxDelayMs: number; maxBatch: number },
+  onError: (err: unknown) => void,
+): CallStore & { flush(): R; close(): R } {
   let batch: CallRow[] = [];
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
   let dropped = 0;
 
-  const send = (now: boolean) => {
+  const send = (now: boolean): R => {
     clearTimeout(timer);
     timer = undefined;
     const rows = batch;
     batch = [];
-    if (rows.length > 0 || now) sink.write(rows, now);
+    return rows.length > 0 || now ? sink.write(rows, now) : sink.settled();
   };
   const enqueue = (s: CallRow["s"], p: CallRow["p"]) => {
     if (closed) {
@@ -126,8 +172,8 @@ export function createCallStore(db: Database, options: CallStoreOptions = {}): C
       return;
     }
     batch.push({ s, p });
-    if (batch.length >= maxBatch) send(false);
-    else timer ??= setTimeout(send, maxDelayMs, false);
+    if (batch.length >= maxBatch) void send(false);
+    else timer ??= setTimeout(() => void send(false), maxDelayMs);
   };
 
   return {
@@ -166,14 +212,12 @@ export function createCallStore(db: Database, options: CallStoreOptions = {}): C
     // The headers go as an object: the writer makes them JSON (in the thread, off the event loop).
     insertMessage: (row) => enqueue("insertMessage", { ...row, body: cut(row.body ?? null) }),
     insertHook: (row) => enqueue("insertHook", row),
-    flush: () => {
-      if (!closed) send(true);
-    },
+    flush: () => (closed ? sink.settled() : send(true)),
     close() {
-      if (closed) return;
-      send(true);
+      if (closed) return sink.settled();
+      void send(true);
       closed = true;
-      sink.close();
+      return sink.close();
     },
   };
 }

@@ -12,7 +12,7 @@ export { createCallStore, TRACE_BODY_LIMIT, traceBody } from "./call-store.js";
 export { listClusterNodes, LOST_AFTER_HEARTBEATS, NODE_ROLES, nodeState } from "./cluster-nodes.js";
 export type { ClusterNodeView, NodeState } from "./cluster-nodes.js";
 export { startModuleWorker } from "./module-worker.js";
-export type { CallStore } from "./call-store.js";
+export type { CallStore, CallStoreOptions, SqliteCallStore } from "./call-store.js";
 export type { IdPrefix } from "./ids.js";
 export {
   accounts,
