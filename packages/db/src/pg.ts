@@ -10,6 +10,7 @@ import pg from "pg";
 import * as pgSchemaModule from "./schema-pg/index.js";
 
 export * as pgSchema from "./schema-pg/index.js";
+export { createPgCallStore, type PgCallStore, type PgCallStoreOptions } from "./pg-call-store.js";
 
 export type PgSchema = typeof pgSchemaModule;
 /** drizzle over a node-postgres Pool; `$client` is the Pool, for batched hot-path SQL. */
