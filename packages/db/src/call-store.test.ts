@@ -1,16 +1,20 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Worker } from "node:worker_threads";
-import { createCallStore, TRACE_BODY_LIMIT, traceBody } from "./call-store.js";
+import { createCallStore, TRACE_BODY_LIMIT, traceBody, type CallStore } from "./call-store.js";
 import { newId } from "./ids.js";
 import { openDatabase, type OpenedDatabase } from "./open-database.js";
 import { accounts, callMessages, calls } from "./schema/index.js";
+import { createPgCallStore } from "./pg-call-store.js";
 import { fillDatabase } from "./testing.js";
+import { openTestStore, stopPostgres, type TestStore } from "./testing/stores.js";
 
 /** Waits for what a worker thread or timer does next; a bound, not a timing assertion. */
-const waitFor = <T>(fn: () => T) => vi.waitFor(fn, { timeout: 15_000 });
+const waitFor = <T>(fn: () => T | Promise<T>) => vi.waitFor(fn, { timeout: 15_000 });
+
+afterAll(stopPostgres, 60_000);
 
 let dir: string;
 let database: OpenedDatabase;
@@ -48,100 +52,7 @@ function accountCalls() {
 describe.each([
   { mode: "on the event loop", writerThread: false },
   { mode: "in a writer thread", writerThread: true },
-])("call store, $mode", ({ writerThread }) => {
-  it("writes a call and its trace in one batch after maxDelayMs, headers as JSON", async () => {
-    const { db } = database;
-    const acc = newId("acc");
-    db.insert(accounts).values({ id: acc, name: "A", createdAt: 1 }).run();
-    const errors: unknown[] = [];
-    const store = createCallStore(db, { writerThread, maxDelayMs: 5, onError: (e) => errors.push(e) });
-    const id = newId("call");
-    store.insertCall({
-      id,
-      accountId: acc,
-      sipCallId: "c1",
-      from: "sip:a@x",
-      to: "sip:b@x",
-      state: "initiated",
-      startedAt: 1,
-    });
-    for (let seq = 1; seq <= 3; seq++) {
-      store.insertMessage({
-        callId: id,
-        seq,
-        legId: null,
-        direction: "received",
-        method: "INVITE",
-        status: null,
-        reason: null,
-        requestUri: "sip:b@x",
-        cseq: "1 INVITE",
-        at: seq,
-        headers: { "x-n": String(seq) },
-        bodySize: 0,
-      });
-    }
-    store.updateCall(id, { state: "completed", endedAt: 9 });
-    // Nothing is written synchronously, nor on the next turn of the event loop...
-    expect(db.select().from(calls).all()).toHaveLength(0);
-    await new Promise((r) => setImmediate(r));
-    expect(db.select().from(calls).all()).toHaveLength(0);
-    // ...and everything is there once the batch's delay has passed.
-    await waitFor(() =>
-      expect(db.select().from(calls).all()[0]).toMatchObject({ id, state: "completed", endedAt: 9 }),
-    );
-    const trace = db.select().from(callMessages).orderBy(callMessages.seq).all();
-    expect(trace.map((m) => m.headers)).toEqual([{ "x-n": "1" }, { "x-n": "2" }, { "x-n": "3" }]);
-    // close() writes what is still queued before it returns.
-    store.updateCall(id, { endReason: "bye" });
-    store.close();
-    expect(db.select().from(calls).all()[0]).toMatchObject({ endReason: "bye" });
-    expect(errors).toEqual([]);
-  });
-
-  it("reports a bad row without losing the rest of its batch", async () => {
-    const errors: unknown[] = [];
-    const store = createCallStore(database.db, { writerThread, onError: (e) => errors.push(e) });
-    // No such account: the foreign key refuses the row.
-    store.insertCall({
-      id: "call_x",
-      accountId: "acc_missing",
-      sipCallId: "c",
-      from: "a",
-      to: "b",
-      state: "initiated",
-      startedAt: 1,
-    });
-    const acc = newId("acc");
-    database.db.insert(accounts).values({ id: acc, name: "A", createdAt: 1 }).run();
-    store.insertCall({
-      id: "call_y",
-      accountId: acc,
-      sipCallId: "c",
-      from: "a",
-      to: "b",
-      state: "initiated",
-      startedAt: 1,
-    });
-    store.flush();
-    await waitFor(() => expect(errors).toHaveLength(1));
-    expect(callIds()).toEqual(["call_y"]);
-  });
-
-  it("writes a full batch at once, without waiting for the delay", async () => {
-    const { db } = database;
-    const call = accountCalls();
-    const store = createCallStore(db, { writerThread, maxDelayMs: 60_000, maxBatch: 3 });
-    store.insertCall(call("call_1"));
-    store.insertCall(call("call_2"));
-    expect(db.select().from(calls).all()).toHaveLength(0);
-    store.insertCall(call("call_3"));
-    await waitFor(() => expect(db.select().from(calls).all()).toHaveLength(3));
-    store.insertCall(call("call_4"));
-    store.flush();
-    expect(db.select().from(calls).all()).toHaveLength(4);
-  });
-
+])("call store on SQLite, $mode", ({ writerThread }) => {
   it.each([
     { next: "a flush with a new row", ids: ["call_1", "call_2"] },
     { next: "a flush with nothing new", ids: ["call_1"] },
@@ -222,15 +133,6 @@ describe.each([
     expect(errors).toHaveLength(1);
     store.close();
   });
-
-  it("after close, drops late records and says so once", () => {
-    const errors: unknown[] = [];
-    const store = createCallStore(database.db, { writerThread, onError: (e) => errors.push(e) });
-    store.close();
-    store.updateCall("call_x", { state: "completed" });
-    store.updateCall("call_x", { state: "failed" });
-    expect(errors.map(String)).toEqual(["Error: call store is closed: a late call record was dropped"]);
-  });
 });
 
 describe("call store in a writer thread", () => {
@@ -268,23 +170,24 @@ describe("call store in a writer thread", () => {
   });
 });
 
-describe("the trace's message bodies (SPEC §4: up to 16 KiB)", () => {
-  const message = (callId: string, seq: number, body: string | null, bodySize: number) => ({
-    callId,
-    seq,
-    legId: null,
-    direction: "received" as const,
-    method: "INVITE",
-    status: null,
-    reason: null,
-    requestUri: "sip:b@x",
-    cseq: "1 INVITE",
-    at: seq,
-    headers: {},
-    bodySize,
-    body,
-  });
+/** A trace row with a body (SPEC §4). */
+const message = (callId: string, seq: number, body: string | null, bodySize: number) => ({
+  callId,
+  seq,
+  legId: null,
+  direction: "received" as const,
+  method: "INVITE",
+  status: null,
+  reason: null,
+  requestUri: "sip:b@x",
+  cseq: "1 INVITE",
+  at: seq,
+  headers: {},
+  bodySize,
+  body,
+});
 
+describe("the trace's message bodies (SPEC §4: up to 16 KiB)", () => {
   it("keeps an SDP whole, cuts a larger body at 16 KiB without splitting a character", () => {
     const sdp =
       "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
@@ -298,22 +201,178 @@ describe("the trace's message bodies (SPEC §4: up to 16 KiB)", () => {
     const exact = traceBody(new TextEncoder().encode("x".repeat(TRACE_BODY_LIMIT + 10)))!;
     expect(new TextEncoder().encode(exact).length).toBe(TRACE_BODY_LIMIT);
   });
+});
 
-  it("stores the body with the row, and holds text given directly to the limit too", () => {
-    const { db } = database;
-    const call = accountCalls();
-    const store = createCallStore(db);
-    store.insertCall(call("call_b"));
+/** The cases both dialects share: the SQLite store on the event loop and in a thread, and PostgreSQL's. */
+describe.each([
+  { name: "SQLite, on the event loop", dialect: "sqlite" as const, writerThread: false },
+  { name: "SQLite, in a writer thread", dialect: "sqlite" as const, writerThread: true },
+  { name: "PostgreSQL", dialect: "postgres" as const, writerThread: false },
+])("call store on $name", ({ dialect, writerThread }) => {
+  let test: TestStore;
+  beforeEach(async () => {
+    test = await openTestStore(dialect);
+  }, 60_000);
+  afterEach(() => test.cleanup());
+
+  /** Typed as callers see it: flush() and close() to be awaited (PostgreSQL's return Promises). */
+  const open = (options: {
+    maxDelayMs?: number;
+    maxBatch?: number;
+    onError?: (err: unknown) => void;
+  }): CallStore =>
+    test.pg
+      ? createPgCallStore(test.pg.db, options)
+      : createCallStore(test.sqlite!.db, { writerThread, ...options });
+  const ids = async () => {
+    const { db, t } = test.store;
+    return (await db.select({ id: t.calls.id }).from(t.calls).orderBy(t.calls.id)).map((c) => c.id);
+  };
+  const newAccount = async () => {
+    const { db, t } = test.store;
+    const id = newId("acc");
+    await db.insert(t.accounts).values({ id, name: "A", createdAt: 1 });
+    return id;
+  };
+  const call = (id: string, accountId: string) => ({
+    id,
+    accountId,
+    sipCallId: id,
+    from: "sip:a@x",
+    to: "sip:b@x",
+    state: "initiated" as const,
+    startedAt: 1,
+  });
+
+  it("writes a call and its trace in one batch after maxDelayMs, headers as JSON", async () => {
+    const { db, t } = test.store;
+    const acc = await newAccount();
+    const errors: unknown[] = [];
+    const store = open({ maxDelayMs: 5, onError: (e) => errors.push(e) });
+    const id = newId("call");
+    store.insertCall(call(id, acc));
+    for (let seq = 1; seq <= 3; seq++) {
+      store.insertMessage({ ...message(id, seq, null, 0), headers: { "x-n": String(seq) } });
+    }
+    store.updateCall(id, { state: "completed", endedAt: 9 });
+    if (test.sqlite) {
+      // Nothing is written synchronously, nor on the next turn of the event loop (SQLite can be
+      // read synchronously)...
+      expect(test.sqlite.db.select().from(calls).all()).toHaveLength(0);
+      await new Promise((r) => setImmediate(r));
+      expect(test.sqlite.db.select().from(calls).all()).toHaveLength(0);
+    }
+    // ...and everything is there once the batch's delay has passed, without a flush.
+    await waitFor(async () =>
+      expect((await db.select().from(t.calls))[0]).toMatchObject({ id, state: "completed", endedAt: 9 }),
+    );
+    const trace = await db.select().from(t.callMessages).orderBy(t.callMessages.seq);
+    expect(trace.map((m) => m.headers)).toEqual([{ "x-n": "1" }, { "x-n": "2" }, { "x-n": "3" }]);
+    // close() writes what is still queued (PostgreSQL: before its Promise resolves).
+    store.updateCall(id, { endReason: "bye" });
+    await store.close();
+    expect((await db.select().from(t.calls))[0]).toMatchObject({ state: "completed", endReason: "bye" });
+    expect(errors).toEqual([]);
+  });
+
+  it("reports a bad row without losing the rest of its batch", async () => {
+    const errors: unknown[] = [];
+    const store = open({ onError: (e) => errors.push(e) });
+    // No such account: the foreign key refuses the row.
+    store.insertCall(call("call_x", "acc_missing"));
+    store.insertCall(call("call_y", await newAccount()));
+    await store.flush();
+    await waitFor(() => expect(errors).toHaveLength(1));
+    expect(await ids()).toEqual(["call_y"]);
+    await store.close();
+  });
+
+  it("writes a full batch at once, without waiting for the delay", async () => {
+    const acc = await newAccount();
+    const store = open({ maxDelayMs: 60_000, maxBatch: 3 });
+    store.insertCall(call("call_1", acc));
+    store.insertCall(call("call_2", acc));
+    expect(await ids()).toEqual([]);
+    store.insertCall(call("call_3", acc));
+    await waitFor(async () => expect(await ids()).toHaveLength(3));
+    store.insertCall(call("call_4", acc));
+    await store.flush();
+    expect(await ids()).toHaveLength(4);
+    await store.close();
+  });
+
+  it("patches a call and a leg: what a patch leaves out stays as it is", async () => {
+    const { db, t } = test.store;
+    const acc = await newAccount();
+    const store = open({ maxDelayMs: 60_000 });
+    store.insertCall(call("call_1", acc));
+    store.insertLeg({
+      id: "leg_1",
+      callId: "call_1",
+      direction: "inbound",
+      sipCallId: "c1",
+      localTag: "l",
+      remoteTag: null,
+      remoteUri: "sip:a@x",
+      transport: "udp",
+      source: null,
+      trunkId: null,
+      state: "trying",
+      createdAt: 1,
+      answeredAt: null,
+      endedAt: null,
+    });
+    await store.flush();
+    store.updateCall("call_1", { state: "answered", answeredAt: 5 });
+    store.updateLeg("leg_1", { state: "confirmed", remoteTag: "r", answeredAt: 5 });
+    await store.flush();
+    store.updateCall("call_1", { state: "completed", endedAt: 9, endStatus: 200 });
+    store.updateLeg("leg_1", { state: "terminated", endedAt: 9 });
+    await store.flush();
+    expect(await db.select().from(t.calls)).toEqual([
+      expect.objectContaining({
+        state: "completed",
+        answeredAt: 5,
+        endedAt: 9,
+        endStatus: 200,
+        ringingAt: null,
+      }),
+    ]);
+    expect(await db.select().from(t.callLegs)).toEqual([
+      expect.objectContaining({
+        state: "terminated",
+        remoteTag: "r",
+        answeredAt: 5,
+        endedAt: 9,
+        localTag: "l",
+      }),
+    ]);
+    await store.close();
+  });
+
+  it("stores the trace's bodies, and holds text given directly to the limit too (SPEC §4)", async () => {
+    const { db, t } = test.store;
+    const store = open({});
+    store.insertCall(call("call_b", await newAccount()));
     const sdp = "v=0\r\n" + "a=x\r\n".repeat(3000); // 15,005 bytes: under the limit, kept whole
     store.insertMessage(message("call_b", 1, sdp, sdp.length));
     store.insertMessage(message("call_b", 2, "y".repeat(20_000), 20_000));
     store.insertMessage(message("call_b", 3, null, 0));
     const { body: _omitted, ...noBody } = message("call_b", 4, null, 0);
     store.insertMessage(noBody);
-    store.close();
-    const rows = db.select().from(callMessages).orderBy(callMessages.seq).all();
+    await store.close();
+    const rows = await db.select().from(t.callMessages).orderBy(t.callMessages.seq);
     expect(rows.map((r) => r.body?.length ?? null)).toEqual([sdp.length, TRACE_BODY_LIMIT, null, null]);
     expect(rows[0]!.body).toBe(sdp);
     expect(rows[1]!.bodySize).toBe(20_000);
+  });
+
+  it("after close, drops late records and says so once", async () => {
+    const errors: unknown[] = [];
+    const store = open({ onError: (e) => errors.push(e) });
+    await store.close();
+    store.updateCall("call_x", { state: "completed" });
+    store.updateCall("call_x", { state: "failed" });
+    expect(errors.map(String)).toEqual(["Error: call store is closed: a late call record was dropped"]);
   });
 });
