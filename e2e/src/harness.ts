@@ -10,8 +10,8 @@ import { loadConfig, startHookline, type Hookline, type StartOptions } from "@ho
 
 export interface Stack {
   h: Hookline;
-  /** The stack's SQLite database (the e2e stack runs on the embedded default). */
-  sqlite: OpenedDatabase;
+  /** The stack's SQLite database (the embedded default); throws on a stack run on PostgreSQL. */
+  readonly sqlite: OpenedDatabase;
   dataDir: string;
   wsUrl: string;
   api<T = unknown>(
@@ -48,8 +48,6 @@ export async function startStack(
     }),
     options,
   );
-  if (h.database.dialect !== "sqlite") throw new Error("the e2e stack runs on SQLite");
-  const sqlite = h.database.sqlite;
   const base = `http://127.0.0.1:${h.ports.http}`;
   const api: Stack["api"] = async (method, p, body, token = h.operatorToken.token) => {
     const res = await fetch(base + p, {
@@ -65,7 +63,10 @@ export async function startStack(
   };
   return {
     h,
-    sqlite,
+    get sqlite() {
+      if (h.database.dialect !== "sqlite") throw new Error("this stack runs on PostgreSQL");
+      return h.database.sqlite;
+    },
     dataDir,
     wsUrl: `ws://127.0.0.1:${h.ports.ws}`,
     api,

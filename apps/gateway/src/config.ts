@@ -191,14 +191,6 @@ export function loadConfig(env: Env = process.env): Config {
   const httpPort = port(env, "HOOKLINE_HTTP_PORT", 3000);
   const sipPort = port(env, "HOOKLINE_SIP_PORT", 5060);
   const chosenRoles = roles(env);
-  // The gateway reads domains, credentials and bindings synchronously on every SIP message, which
-  // only SQLite answers so far; the console and delivery roles run on either.
-  if (database.dialect === "postgres" && chosenRoles.includes("gateway")) {
-    throw new ConfigError(
-      "HOOKLINE_DATABASE_URL: the gateway role runs on SQLite only so far; with PostgreSQL, " +
-        "set HOOKLINE_ROLES to console, delivery or both",
-    );
-  }
   return {
     httpPort,
     sipWsPort: port(env, "HOOKLINE_SIP_WS_PORT", 5066),

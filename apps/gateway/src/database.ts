@@ -40,6 +40,8 @@ export interface SqliteProcessDatabase extends Common {
 export interface PostgresProcessDatabase extends Common {
   readonly dialect: "postgres";
   readonly pg: OpenedPostgres;
+  /** For connections of their own (the directory mirror's LISTEN). */
+  readonly url: string;
 }
 
 export type ProcessDatabase = SqliteProcessDatabase | PostgresProcessDatabase;
@@ -77,6 +79,7 @@ export async function openProcessDatabase(
   return {
     dialect: "postgres",
     pg,
+    url: location.url,
     store: pgStore(pg.db),
     readiness: () => ping.readiness(),
     close: async () => {

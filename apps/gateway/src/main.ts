@@ -68,8 +68,9 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     if (stoppingSince !== undefined) {
       if (Date.now() - stoppingSince < 1000) return;
       console.log(`${signal} again: stopping now`);
-      hookline.flushCallRecords();
-      process.exit(1);
+      const flushed = Promise.resolve(hookline.flushCallRecords()).catch(() => undefined);
+      void Promise.race([flushed, new Promise((r) => setTimeout(r, 5000))]).finally(() => process.exit(1));
+      return;
     }
     stoppingSince = Date.now();
     console.log(`\n${signal}: shutting down (calls may finish for ${deadlineMs / 1000} s)`);

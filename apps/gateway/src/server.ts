@@ -12,7 +12,7 @@ import { serve, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
 import { createCallbackEngine, EventBus, parseAllowlist, type CallbackEngine } from "@hookline/callbacks";
 import { log } from "@hookline/log";
-import { listClusterNodes, type OpenedDatabase, type Store, type WriteHealthOptions } from "@hookline/db";
+import { listClusterNodes, type Store, type WriteHealthOptions } from "@hookline/db";
 import { ensureOperatorToken, ensureTokenSecret } from "@hookline/auth-tokens";
 import { createConsoleApp, databaseGuard, notFoundResponse } from "@hookline/console";
 import { NodePresence } from "./cluster/presence.js";
@@ -47,16 +47,13 @@ export interface Hookline {
   readonly database: ProcessDatabase;
   /** `database`'s Store, which every part of this process uses. */
   readonly store: Store;
-  /** Writes the call records queued for the next batch (before an abrupt exit); waits at most 5 s. */
-  flushCallRecords(): void;
+  /**
+   * Writes the call records queued for the next batch (before an abrupt exit). SQLite: waits at
+   * most 5 s; PostgreSQL: the returned promise settles once they are written.
+   */
+  flushCallRecords(): void | Promise<void>;
   /** Graceful: new calls get 503, calls may finish until `deadlineMs`, the rest get BYE. */
   close(deadlineMs?: number): Promise<void>;
-}
-
-/** config.ts refuses PostgreSQL for the parts that read synchronously; this keeps the types honest. */
-function sqliteOnly(database: ProcessDatabase, part: string): OpenedDatabase {
-  if (database.dialect !== "sqlite") throw new Error(`${part} runs on SQLite only so far`);
-  return database.sqlite;
 }
 
 /** Test and tuning knobs that are not part of the public configuration. */
@@ -118,7 +115,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
   const gatewayRole: GatewayRole | undefined = roles.has("gateway")
     ? await startGatewayRole({
         config,
-        database: sqliteOnly(database, "the gateway role"),
+        database,
         store,
         bus,
         tokenSecret,

@@ -237,7 +237,7 @@ async function callUser(b: B2bua, user: string): Promise<SipRequest> {
 
 /** The call row as the API would show it. */
 function callRow(): { state: string; end_status: number | null; end_reason: string | null } {
-  for (const r of recorders) r.flush();
+  for (const r of recorders) void r.flush(); // synchronous on SQLite
   return temp.database.sqlite.prepare("select state, end_status, end_reason from calls").get() as never;
 }
 

@@ -43,7 +43,7 @@ describe("CallRecorder: media events (SPEC §4 media.started, media.timeout)", (
     });
     recorder.setState(call, "completed", { reason: "media-timeout" });
     recorder.media(call.id, "media.started", { legId: "leg_a", direction: "sent", codec: "PCMA", source });
-    recorder.flush();
+    void recorder.flush(); // synchronous on SQLite
 
     expect(seen.map((e) => `${"seq" in e.data ? e.data.seq : "-"} ${e.type}`)).toEqual([
       "1 call.initiated",

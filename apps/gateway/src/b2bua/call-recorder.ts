@@ -64,11 +64,13 @@ export class CallRecorder {
   #isoAt = { ms: Number.NaN, text: "" };
 
   /**
-   * `writerThread`: the rows are written by a worker thread (the gateway; see call-store.ts).
-   * `nodeId`: the node that carries the calls, on each call row (cluster/node-lost.ts).
+   * `source`: a SQLite database (the store is made here) or a call store made elsewhere (on
+   * PostgreSQL, createPgCallStore). `writerThread`: SQLite's rows are written by a worker thread
+   * (the gateway; see call-store.ts). `nodeId`: the node that carries the calls, on each call row
+   * (cluster/node-lost.ts).
    */
   constructor(
-    db: Database,
+    source: Database | CallStore,
     bus: EventBus | undefined,
     {
       now = Date.now,
@@ -76,10 +78,13 @@ export class CallRecorder {
       nodeId,
     }: { now?: () => number; writerThread?: boolean; nodeId?: string } = {},
   ) {
-    this.#store = createCallStore(db, {
-      writerThread,
-      onError: (err) => callsLog.error({ err }, "recording failed"),
-    });
+    this.#store =
+      "insertCall" in source
+        ? source
+        : createCallStore(source, {
+            writerThread,
+            onError: (err) => callsLog.error({ err }, "recording failed"),
+          });
     this.#bus = bus;
     this.#now = now;
     this.#nodeId = nodeId ?? null;
@@ -119,13 +124,13 @@ export class CallRecorder {
   }
 
   /** Writes what is queued now: for readers that need the call's rows (they are batched). */
-  flush(): void {
-    this.#store.flush();
+  flush(): void | Promise<void> {
+    return this.#store.flush();
   }
 
   /** Writes what is queued; records after this are dropped (the database is about to close). */
-  close(): void {
-    this.#store.close();
+  close(): void | Promise<void> {
+    return this.#store.close();
   }
 
   /** Publishes `call.initiated`; separate from createCall so per-call callbacks can be registered first. */

@@ -144,7 +144,7 @@ describe("B2BUA: an API call's first party is ACKed before any BYE (RFC 3261 §1
       run: () => Promise.resolve(),
     });
     await settle();
-    for (const r of recorders) r.flush();
+    for (const r of recorders) await r.flush();
     expect(temp.database.sqlite.prepare("select state, end_status, end_reason from calls").get()).toEqual({
       state: "failed",
       end_status: 403,
@@ -181,7 +181,7 @@ describe("B2BUA: an API call's first party is ACKed before any BYE (RFC 3261 §1
     await settle();
     await answers(1, OFFER);
     expect(methods(requestsTo(1))).toEqual(["INVITE", "ACK", "BYE"]);
-    for (const r of recorders) r.flush();
+    for (const r of recorders) await r.flush();
     expect(temp.database.sqlite.prepare("select state, end_status, end_reason from calls").get()).toEqual({
       state: "completed",
       end_status: null,

@@ -4,7 +4,7 @@
  * where the callback engine accepts them (and delivers them too when `delivery` runs here).
  */
 import type { Allowlist, EventBus } from "@hookline/callbacks";
-import type { OpenedDatabase, Store } from "@hookline/db";
+import type { Store } from "@hookline/db";
 import { log } from "@hookline/log";
 import { ApplicationHookClient } from "../application/hook-client.js";
 import { applicationConfigReader, startCall } from "../application/outbound.js";
@@ -12,24 +12,23 @@ import { ApplicationRouter } from "../application/router.js";
 import { SipAuthenticator } from "../auth/sip-authenticator.js";
 import { CallRecorder } from "../b2bua/call-recorder.js";
 import type { Config } from "../config.js";
+import type { ProcessDatabase } from "../database.js";
 import { Gateway } from "../gateway.js";
 import { registerSipCallback } from "../hooks/sip-callback-header.js";
 import { callbackEventOf } from "../media/media-events.js";
 import { MediaThread } from "../media/media-thread.js";
-import { SqliteBindingStore } from "../registrar/binding-store.js";
 import { LocationService } from "../registrar/location-service.js";
 import { Registrar } from "../registrar/registrar.js";
 import { createCallDirectory } from "../tenancy/call-directory.js";
-import { TenantDirectory } from "../tenancy/tenant-directory.js";
 import { InboundTrunkGate } from "../trunks/inbound.js";
 import { TrunkCalls } from "../trunks/outbound.js";
 import type { OptionsStack } from "../trunks/health-options.js";
-import { TrunkDirectory } from "../trunks/trunk-directory.js";
 import { TrunkGuards, type TrunkHealthSettings } from "../trunks/trunk-guards.js";
+import { openGatewayStorage } from "./gateway-storage.js";
 
 export interface GatewayRoleDeps {
   config: Config;
-  database: OpenedDatabase;
+  database: ProcessDatabase;
   /** The process's one Store over `database` (server.ts), for the in-SIP callbacks' writes. */
   store: Store;
   bus: EventBus;
@@ -45,11 +44,11 @@ export interface GatewayRole {
   readonly locations: LocationService;
   /** What the console takes from a gateway running in the same process (server.ts composes it). */
   readonly console: {
-    flushCallRecords: () => void;
+    flushCallRecords: () => void | Promise<void>;
     trunkHealth: (trunkId: string) => ReturnType<TrunkGuards["healthOf"]>;
     startCall: (accountId: string, input: Parameters<typeof startCall>[2]) => ReturnType<typeof startCall>;
   };
-  flushCallRecords(): void;
+  flushCallRecords(): void | Promise<void>;
   /** New calls get 503; calls may finish until `deadlineMs`, the rest get BYE; SIP closes. */
   stop(deadlineMs: number): Promise<void>;
   /** After stop: the hook client, the media workers, the call records' writer. */
@@ -58,11 +57,11 @@ export interface GatewayRole {
 
 export async function startGatewayRole(d: GatewayRoleDeps): Promise<GatewayRole> {
   const { config, database, store, bus, tokenSecret, allowlist } = d;
-  const db = database.db;
-  const tenants = new TenantDirectory(db);
+  const storage = await openGatewayStorage(database, tokenSecret);
+  const { tenants } = storage;
   // The nonce key is the token secret's sibling: stable across restarts so nonces stay valid.
   const authenticator = new SipAuthenticator({ directory: tenants, secret: `nonce:${tokenSecret}` });
-  const locations = new LocationService({ store: new SqliteBindingStore(db), bus });
+  const locations = new LocationService({ store: storage.bindings, bus });
   await locations.restore();
   locations.start();
   const registrar = new Registrar({ tenants, authenticator, locations });
@@ -78,16 +77,16 @@ export async function startGatewayRole(d: GatewayRoleDeps): Promise<GatewayRole>
   });
 
   // Each call row names this node, so another can end its calls if it is lost (cluster/).
-  const recorder = new CallRecorder(db, bus, { writerThread: true, nodeId: config.nodeId });
+  const recorder = new CallRecorder(storage.calls, bus, { writerThread: true, nodeId: config.nodeId });
   const directory = createCallDirectory({ tenants, authenticator, locations });
   const hooks = new ApplicationHookClient({
     allowlist,
     logger: log.child({ component: "application" }),
   });
-  const trunkDirectory = new TrunkDirectory(db, tokenSecret);
+  const trunkDirectory = storage.trunks;
   // The trunk guards: target health by OPTIONS and toll-fraud admission (trunks/ports.ts).
   const trunkGuards = new TrunkGuards({
-    db,
+    ...storage.minutes,
     directory: trunkDirectory,
     publish: (e) => bus.publish(e),
     stack: (): OptionsStack => gateway,
@@ -102,7 +101,7 @@ export async function startGatewayRole(d: GatewayRoleDeps): Promise<GatewayRole>
   const router = new ApplicationRouter({
     directory,
     hooks,
-    config: applicationConfigReader(db),
+    config: applicationConfigReader(storage.domains),
     ringTimeoutMs: d.ringTimeoutMs ?? 60_000,
     trunks: trunkCalls,
   });
@@ -130,7 +129,7 @@ export async function startGatewayRole(d: GatewayRoleDeps): Promise<GatewayRole>
     media,
     ...(d.ringTimeoutMs !== undefined && { ringTimeoutMs: d.ringTimeoutMs }),
     // A call the database cannot record would run without its records and callbacks: 503.
-    canAcceptCalls: () => database.health.writable,
+    canAcceptCalls: () => storage.canAcceptCalls(),
     onNewCall: async (call, invite) => {
       const outcome = await registerSipCallback(
         // The per-call callback row refers to the call's row, which is written in a later batch.
@@ -163,7 +162,11 @@ export async function startGatewayRole(d: GatewayRoleDeps): Promise<GatewayRole>
       flushCallRecords: () => recorder.flush(),
       trunkHealth: (trunkId) => trunkGuards.healthOf(trunkId),
       startCall: (accountId, input) =>
-        startCall({ db, b2bua: gateway.b2bua, directory, router, trunks: trunkCalls }, accountId, input),
+        startCall(
+          { db: storage.domains, b2bua: gateway.b2bua, directory, router, trunks: trunkCalls },
+          accountId,
+          input,
+        ),
     },
     flushCallRecords: () => recorder.flush(),
     async stop(deadlineMs) {
@@ -174,7 +177,8 @@ export async function startGatewayRole(d: GatewayRoleDeps): Promise<GatewayRole>
     async release() {
       await hooks.close();
       await media.close();
-      recorder.close();
+      await recorder.close();
+      await storage.close();
     },
   };
 }

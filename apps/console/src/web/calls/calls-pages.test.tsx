@@ -3,13 +3,13 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createCallbackEngine, silentLogger } from "@hookline/callbacks";
-import type { CallStore } from "@hookline/db";
+import type { SqliteCallStore } from "@hookline/db";
 import { sqliteHarness, type SqliteHarness } from "../../test-helpers.js";
 import type { WebUser } from "../layout.js";
 import { SDP, T0, end, message, pagesFor, recordFullCall, startCall, storeFor } from "./test-calls.js";
 
 let h: SqliteHarness;
-let store: CallStore;
+let store: SqliteCallStore;
 let alice: WebUser;
 let mallory: WebUser;
 let aliceKey: string;

@@ -1,0 +1,76 @@
+/**
+ * What the gateway role reads and writes, on the process's database (SPEC §2,
+ * `HOOKLINE_DATABASE_URL`). Its reads happen on every SIP message and stay synchronous: SQLite's
+ * prepared statements, or on PostgreSQL the DirectoryMirror (@hookline/db mirror.ts), an
+ * in-memory copy kept current by LISTEN/NOTIFY. Its writes are batched: registrations by
+ * the binding store's group commit, call records by the call store, on either dialect.
+ */
+import { TrunkMinutesSeed, type CallStore, type Database } from "@hookline/db";
+import { createPgCallStore, DirectoryMirror } from "@hookline/db/pg";
+import { log } from "@hookline/log";
+import type { ProcessDatabase } from "../database.js";
+import { SqliteBindingStore, type BindingStore } from "../registrar/binding-store.js";
+import { PgBindingStore } from "../registrar/pg-binding-store.js";
+import { TenantDirectory } from "../tenancy/tenant-directory.js";
+import { TrunkDirectory } from "../trunks/trunk-directory.js";
+import type { TrunkGuardsOptions } from "../trunks/trunk-guards.js";
+
+export interface GatewayStorage {
+  tenants: TenantDirectory;
+  bindings: BindingStore;
+  trunks: TrunkDirectory;
+  /** Where the fraud guard reads today's minutes (trunk-guards.ts). */
+  minutes: Pick<TrunkGuardsOptions, "db" | "minutes">;
+  /** Domains for the application hook's settings and the calls the platform starts. */
+  domains: Database | DirectoryMirror;
+  /** The call recorder's source: SQLite's database (written by a worker thread) or a call store. */
+  calls: Database | CallStore;
+  /** Whether a new call's records can be kept (a call that could not be recorded gets 503). */
+  canAcceptCalls(): boolean;
+  close(): Promise<void>;
+}
+
+const callsLog = log.child({ component: "calls" });
+
+export async function openGatewayStorage(
+  database: ProcessDatabase,
+  tokenSecret: string,
+): Promise<GatewayStorage> {
+  if (database.dialect === "sqlite") {
+    const { db, health } = database.sqlite;
+    return {
+      tenants: new TenantDirectory(db),
+      bindings: new SqliteBindingStore(db),
+      trunks: new TrunkDirectory(db, tokenSecret),
+      minutes: { db },
+      domains: db,
+      calls: db,
+      canAcceptCalls: () => health.writable,
+      close: () => Promise.resolve(),
+    };
+  }
+  const { pg, store } = database;
+  const mirror = new DirectoryMirror({
+    url: database.url,
+    db: pg.db,
+    logger: log.child({ component: "directory" }),
+  });
+  await mirror.start();
+  // Today's minutes before the first call; the fraud guard adds what ends after (trunk-minutes.ts).
+  const today = new Date(Date.now() - (Date.now() % 86_400_000));
+  const minutes = await TrunkMinutesSeed.load(store, today);
+  return {
+    // The mirror is current: no time-to-live cache in front of it.
+    tenants: new TenantDirectory(mirror, { ttlMs: 0 }),
+    bindings: new PgBindingStore(pg.db),
+    trunks: new TrunkDirectory(mirror, tokenSecret),
+    minutes: { minutes },
+    domains: mirror,
+    calls: createPgCallStore(pg.db, {
+      onError: (err: unknown) => callsLog.error({ err }, "recording failed"),
+    }),
+    // A call needs the directory (a stale mirror may route wrongly) and a reachable database.
+    canAcceptCalls: () => !mirror.stale && database.readiness().ok,
+    close: () => mirror.stop(),
+  };
+}
