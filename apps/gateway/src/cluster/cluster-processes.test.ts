@@ -11,80 +11,22 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { calls, eq, nodes, openDatabase, type OpenedDatabase } from "@hookline/db";
-import { createResponse, parseMessage, serializeMessage } from "@hookline/sip-core";
-import { api, killed, killStartedNodes, startNode, TOKEN, until, type Node } from "./process-test-support.js";
+import { calls, eq, nodes, openDatabase, sqliteStore } from "@hookline/db";
+import {
+  api,
+  callInProgress,
+  killed,
+  killStartedNodes,
+  ringingCarrier,
+  startNode,
+  tenant,
+  TOKEN,
+  until,
+} from "./process-test-support.js";
 
 let dir: string;
 
 afterEach(killStartedNodes);
-
-/** A carrier on UDP that answers every INVITE with 180 Ringing and never more. */
-async function ringingCarrier(): Promise<{ port: number; invites: number; close(): void }> {
-  const socket = dgram.createSocket("udp4");
-  const state = { invites: 0 };
-  socket.on("message", (m, from) => {
-    const r = parseMessage(m);
-    if (!r.ok || r.message.kind !== "request") return;
-    if (r.message.method === "INVITE") {
-      state.invites++;
-      const ringing = createResponse(r.message, 180, "Ringing", { toTag: "carrier" });
-      socket.send(serializeMessage(ringing), from.port, from.address);
-    } else if (r.message.method !== "ACK") {
-      socket.send(serializeMessage(createResponse(r.message, 200, "OK")), from.port, from.address);
-    }
-  });
-  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
-  return {
-    port: socket.address().port,
-    get invites() {
-      return state.invites;
-    },
-    close: () => socket.close(),
-  };
-}
-
-/** An account with a domain, a trunk to the carrier and, when given, a call.failed callback. */
-async function tenant(node: Node, carrierPort: number, callbackUrl?: string) {
-  const account = await api(node, "POST", "/v1/accounts", TOKEN, { name: "Acme" });
-  const key = account.apiKey as string;
-  await api(node, "POST", "/v1/domains", key, { name: `acme-${carrierPort}.test` });
-  const trunk = await api(node, "POST", "/v1/trunks", key, {
-    name: "carrier",
-    outbound: { targets: [{ host: "127.0.0.1", port: carrierPort }] },
-  });
-  if (callbackUrl)
-    await api(node, "POST", "/v1/callbacks", key, {
-      url: callbackUrl,
-      events: ["call.initiated", "call.failed"],
-    });
-  return { key, trunkId: trunk.id as string };
-}
-
-/**
- * Starts a call out through the trunk and waits until the carrier has its INVITE and the call's
- * row, in progress, names `nodeId`.
- */
-async function callInProgress(
-  node: Node,
-  db: OpenedDatabase,
-  carrier: { invites: number },
-  t: { key: string },
-  nodeId: string,
-) {
-  const call = await api(node, "POST", "/v1/calls", t.key, {
-    to: { number: "+15551230000", trunk: "carrier" },
-    timeout: 120,
-    // Run on answer; the carrier never answers.
-    actions: [{ action: "hangup" }],
-  });
-  const id = call.id as string;
-  await until("the carrier's INVITE", () => (carrier.invites > 0 ? true : undefined));
-  const row = await until("the call's row", () => db.db.select().from(calls).where(eq(calls.id, id)).get());
-  expect(row).toMatchObject({ nodeId, endedAt: null });
-  expect(["initiated", "ringing"]).toContain(row.state);
-  return id;
-}
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), "hookline-cluster-"));
@@ -162,7 +104,7 @@ describe("roles as separate processes (SPEC §2)", () => {
 
       const port = (receiver.address() as net.AddressInfo).port;
       const t = await tenant(a, carrier.port, `http://127.0.0.1:${port}/hooks`);
-      const callId = await callInProgress(a, db, carrier, t, "node-a");
+      const callId = await callInProgress(a, sqliteStore(db.db), carrier, t, "node-a");
       // node-a only accepts events into the shared outbox; node-b delivers them.
       await until("call.initiated delivered by node-b", () =>
         received.find((e) => e.type === "call.initiated" && e.data.callId === callId),
@@ -207,7 +149,7 @@ describe("roles as separate processes (SPEC §2)", () => {
       const env = { HOOKLINE_ROLES: "gateway,console", HOOKLINE_NODE_ID: "node-r" };
       const first = await startNode(dir, env);
       const t = await tenant(first, carrier.port);
-      const callId = await callInProgress(first, db, carrier, t, "node-r");
+      const callId = await callInProgress(first, sqliteStore(db.db), carrier, t, "node-r");
       await killed(first);
       const again = await startNode(dir, env);
       const call = await api(again, "GET", `/v1/calls/${callId}`, t.key);

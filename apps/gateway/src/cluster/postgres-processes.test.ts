@@ -13,7 +13,19 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { freshPostgresDatabase, stopPostgres } from "@hookline/db/testing/stores";
-import { api, killed, killStartedNodes, startNode, TOKEN, until } from "./process-test-support.js";
+import { pgStore, type Store } from "@hookline/db";
+import { openPostgres } from "@hookline/db/pg";
+import {
+  api,
+  callInProgress,
+  killed,
+  killStartedNodes,
+  ringingCarrier,
+  startNode,
+  tenant,
+  TOKEN,
+  until,
+} from "./process-test-support.js";
 
 interface Received {
   id: string;
@@ -129,5 +141,54 @@ describe("console and delivery nodes on PostgreSQL", () => {
     expect(metrics).toContain("hookline_outbox_pending 0");
     expect(metrics).toContain('hookline_cluster_nodes{state="lost"} 1');
     await killed(consoleNode);
+  }, 240_000);
+
+  it("a gateway node killed mid-call: the delivery node records the call node-lost and delivers call.failed", async () => {
+    const url = await freshPostgresDatabase();
+    const pg = await openPostgres({ url, max: 2 });
+    const store: Store = pgStore(pg.db);
+    const carrier = await ringingCarrier();
+    try {
+      const env = { HOOKLINE_DATABASE_URL: url };
+      const gw = await startNode(path.join(dir, "gw"), {
+        ...env,
+        HOOKLINE_ROLES: "gateway,console",
+        HOOKLINE_NODE_ID: "pg-gw",
+      });
+      const dl = await startNode(path.join(dir, "dl"), {
+        ...env,
+        HOOKLINE_ROLES: "delivery",
+        HOOKLINE_NODE_ID: "pg-dl",
+      });
+      const port = (receiver.address() as AddressInfo).port;
+      const t = await tenant(gw, carrier.port, `http://127.0.0.1:${port}/lost`);
+      const callId = await callInProgress(gw, store, carrier, t, "pg-gw");
+      const parsed = () =>
+        received.map(
+          (r) =>
+            JSON.parse(r.body) as {
+              type: string;
+              data: { callId: string; seq: number; call?: { reason: string } };
+            },
+        );
+      await until("call.initiated delivered", () =>
+        parsed().find((e) => e.type === "call.initiated" && e.data.callId === callId),
+      );
+      await killed(gw);
+      const failed = await until("call.failed delivered by the delivery node", () =>
+        parsed().find((e) => e.type === "call.failed" && e.data.callId === callId),
+      );
+      expect(failed.data.call?.reason).toBe("node-lost");
+      const { calls } = store.t;
+      const [row] = await store.db.select().from(calls);
+      expect(row).toMatchObject({ id: callId, state: "failed", endReason: "node-lost", nodeId: "pg-gw" });
+      const ofCall = parsed().filter((e) => e.data.callId === callId);
+      expect(ofCall.map((e) => e.type)).toEqual(["call.initiated", "call.failed"]);
+      expect(ofCall[1]!.data.seq).toBeGreaterThan(ofCall[0]!.data.seq);
+      await killed(dl);
+    } finally {
+      carrier.close();
+      await pg.close();
+    }
   }, 240_000);
 });

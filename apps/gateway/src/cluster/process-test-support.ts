@@ -4,7 +4,10 @@
  * a bound; nothing asserts on wall time.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import dgram from "node:dgram";
 import { fileURLToPath } from "node:url";
+import { eq, first, type Store } from "@hookline/db";
+import { createResponse, parseMessage, serializeMessage } from "@hookline/sip-core";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 export const TOKEN = "hlop_cluster-test-operator-token";
@@ -98,4 +101,73 @@ export function killed(node: Node): Promise<void> {
     node.child.once("exit", () => resolve());
     node.child.kill("SIGKILL");
   });
+}
+
+/** A carrier on UDP that answers every INVITE with 180 Ringing and never more. */
+export async function ringingCarrier(): Promise<{ port: number; invites: number; close(): void }> {
+  const socket = dgram.createSocket("udp4");
+  const state = { invites: 0 };
+  socket.on("message", (m, from) => {
+    const r = parseMessage(m);
+    if (!r.ok || r.message.kind !== "request") return;
+    if (r.message.method === "INVITE") {
+      state.invites++;
+      const ringing = createResponse(r.message, 180, "Ringing", { toTag: "carrier" });
+      socket.send(serializeMessage(ringing), from.port, from.address);
+    } else if (r.message.method !== "ACK") {
+      socket.send(serializeMessage(createResponse(r.message, 200, "OK")), from.port, from.address);
+    }
+  });
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  return {
+    port: socket.address().port,
+    get invites() {
+      return state.invites;
+    },
+    close: () => socket.close(),
+  };
+}
+
+/** An account with a domain, a trunk to the carrier and, when given, a call.failed callback. */
+export async function tenant(node: Node, carrierPort: number, callbackUrl?: string) {
+  const account = await api(node, "POST", "/v1/accounts", TOKEN, { name: "Acme" });
+  const key = account.apiKey as string;
+  await api(node, "POST", "/v1/domains", key, { name: `acme-${carrierPort}.test` });
+  const trunk = await api(node, "POST", "/v1/trunks", key, {
+    name: "carrier",
+    outbound: { targets: [{ host: "127.0.0.1", port: carrierPort }] },
+  });
+  if (callbackUrl)
+    await api(node, "POST", "/v1/callbacks", key, {
+      url: callbackUrl,
+      events: ["call.initiated", "call.failed"],
+    });
+  return { key, trunkId: trunk.id as string };
+}
+
+/**
+ * Starts a call out through the trunk and waits until the carrier has its INVITE and the call's
+ * row, in progress, names `nodeId`.
+ */
+export async function callInProgress(
+  node: Node,
+  { db, t: { calls } }: Store,
+  carrier: { invites: number },
+  t: { key: string },
+  nodeId: string,
+) {
+  const call = await api(node, "POST", "/v1/calls", t.key, {
+    to: { number: "+15551230000", trunk: "carrier" },
+    timeout: 120,
+    // Run on answer; the carrier never answers.
+    actions: [{ action: "hangup" }],
+  });
+  const id = call.id as string;
+  await until("the carrier's INVITE", () => (carrier.invites > 0 ? true : undefined));
+  const row = await until("the call's row", async () =>
+    first(await db.select().from(calls).where(eq(calls.id, id)).limit(1)),
+  );
+  if (row.nodeId !== nodeId || row.endedAt !== null || !["initiated", "ringing"].includes(row.state))
+    throw new Error(`the call is not in progress on ${nodeId}: ${JSON.stringify(row)}`);
+  return id;
 }
