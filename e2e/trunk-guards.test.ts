@@ -344,7 +344,7 @@ describe("trunk guards in the running gateway", () => {
     expect((await refusal(alice, DOMAIN, "+15550300001")).status).toBe(486);
     expect(under.invites).toHaveLength(1);
     // The leg that went out records its trunk: that is what the cap is rebuilt from.
-    stack.h.flushCallRecords();
+    await stack.h.flushCallRecords();
     const legs = db.select().from(callLegs).where(eq(callLegs.trunkId, underId)).all();
     expect(legs.map((l) => l.remoteUri).sort()).toEqual([
       "sip:+15550300000@127.0.0.1",
