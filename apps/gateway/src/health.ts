@@ -16,6 +16,8 @@ export interface HealthSources {
   /** Absent without the gateway role (config.ts HOOKLINE_ROLES). */
   gateway?: Gateway | undefined;
   media?: MediaThread | undefined;
+  /** The gateway's directory (on PostgreSQL a mirror that may be behind); absent without the role. */
+  directoryCurrent?: (() => boolean) | undefined;
   callbacks: CallbackEngine;
   /** True once close() began: the process drains and takes no new traffic. */
   draining: () => boolean;
@@ -29,6 +31,7 @@ export interface ReadyReport {
   parts: {
     database: DatabaseReadiness;
     media?: { ok: boolean; workers: number };
+    directory?: { ok: boolean };
     transports?: { ok: boolean; sip: number; ws: number };
     draining: boolean;
   };
@@ -38,12 +41,14 @@ export function readiness(s: HealthSources): ReadyReport {
   const parts: ReadyReport["parts"] = {
     database: s.database.readiness(),
     ...(s.media && { media: { ok: s.media.size > 0, workers: s.media.size } }),
+    ...(s.directoryCurrent && { directory: { ok: s.directoryCurrent() } }),
     ...(s.gateway && { transports: transports(s.gateway.ports) }),
     draining: s.draining(),
   };
   const failing = [
     ...(parts.database.ok ? [] : ["database"]),
     ...(parts.media && !parts.media.ok ? ["media"] : []),
+    ...(parts.directory && !parts.directory.ok ? ["directory"] : []),
     ...(parts.transports && !parts.transports.ok ? ["transports"] : []),
     ...(parts.draining ? ["draining"] : []),
   ];

@@ -107,15 +107,22 @@ export class HooklineMetrics {
     gauge("hookline_database_writable", "1 while the database writes, 0 while it cannot", () =>
       s.database.readiness().ok ? 1 : 0,
     );
-    const outbox = async () => {
-      const { db, t } = s.database.store;
-      const { deliveries } = t;
-      return first(
-        await db
-          .select({ n: count(), oldest: min(deliveries.createdAt) })
-          .from(deliveries)
-          .where(eq(deliveries.status, "pending")),
-      );
+    // One query per scrape for both gauges; a database out of reach gives NaN, not a failed scrape.
+    let scrape: Promise<{ n: number; oldest: number | null } | undefined> | undefined;
+    const outbox = () => {
+      scrape ??= (async () => {
+        const { db, t } = s.database.store;
+        const { deliveries } = t;
+        return first(
+          await db
+            .select({ n: count(), oldest: min(deliveries.createdAt) })
+            .from(deliveries)
+            .where(eq(deliveries.status, "pending")),
+        );
+      })()
+        .catch(() => ({ n: Number.NaN, oldest: null }))
+        .finally(() => setImmediate(() => (scrape = undefined)));
+      return scrape;
     };
     gauge(
       "hookline_outbox_pending",

@@ -112,18 +112,26 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     throw err;
   }
 
-  const gatewayRole: GatewayRole | undefined = roles.has("gateway")
-    ? await startGatewayRole({
-        config,
-        database,
-        store,
-        bus,
-        tokenSecret,
-        allowlist: allowlist.allowlist,
-        ringTimeoutMs: options.ringTimeoutMs,
-        trunkHealth: options.trunkHealth,
-      })
-    : undefined;
+  let gatewayRole: GatewayRole | undefined;
+  try {
+    gatewayRole = roles.has("gateway")
+      ? await startGatewayRole({
+          config,
+          database,
+          store,
+          bus,
+          tokenSecret,
+          allowlist: allowlist.allowlist,
+          ringTimeoutMs: options.ringTimeoutMs,
+          trunkHealth: options.trunkHealth,
+        })
+      : undefined;
+  } catch (err) {
+    await presence.stop().catch(() => undefined);
+    await callbacks.stop({ deadlineMs: 0 });
+    await database.close();
+    throw err;
+  }
   const gateway = gatewayRole?.gateway;
   const cluster = () => listClusterNodes(store, Date.now());
   metrics.attach({ gateway: gatewayRole, bus, database, cluster });
@@ -137,7 +145,14 @@ export async function startHookline(config: Config, options: StartOptions = {}):
   root.notFound(notFoundResponse);
   root.route(
     "/",
-    healthRoutes({ database, gateway, media: gatewayRole?.media, callbacks, draining: () => draining }),
+    healthRoutes({
+      database,
+      gateway,
+      media: gatewayRole?.media,
+      directoryCurrent: gatewayRole?.directoryCurrent,
+      callbacks,
+      draining: () => draining,
+    }),
   );
   root.route("/", metrics.routes(operatorToken.token));
   if (roles.has("console")) {

@@ -155,4 +155,20 @@ describe("directory mirror (PostgreSQL)", () => {
     await writer.db.insert(credentials).values(credentialRow("crd_9", "dom_2", "dave"));
     await until("dave", () => mirror.credential("dom_2", "dave"));
   });
+
+  it("refuses to start when it cannot listen, and leaves nothing running", async () => {
+    const unreachable = new DirectoryMirror({
+      url: "postgres://hookline@127.0.0.1:1/none",
+      db: writer.db,
+      logger: silentLogger,
+      reconnectMs: 50,
+    });
+    await expect(unreachable.start()).rejects.toThrow();
+    expect(unreachable.stale).toBe(true);
+    expect(unreachable.listenerPid).toBeUndefined();
+    // Stopped: no reconnection is attempted after the refusal.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(unreachable.listenerPid).toBeUndefined();
+    expect(unreachable.loads).toBe(0);
+  });
 });

@@ -129,6 +129,8 @@ export class DirectoryMirror {
   #work: Promise<void> = Promise.resolve();
   #client: pg.Client | undefined;
   #listening = false;
+  /** The tables were read whole since the last (re)connection, and no read has failed since. */
+  #current = false;
   #stopped = false;
   #retryMs: number;
   #retryTimer: NodeJS.Timeout | undefined;
@@ -140,10 +142,19 @@ export class DirectoryMirror {
     this.#retryMs = options.reconnectMs ?? 250;
   }
 
-  /** Listens, then reads every table; resolves once the mirror holds them. */
+  /**
+   * Listens, then reads every table; resolves once the mirror holds them. Rejects (and stops) when
+   * it cannot listen or that first read fails.
+   */
   async start(): Promise<void> {
-    await this.#listen();
-    await this.#work;
+    try {
+      await this.#listen();
+      await this.#work;
+      if (!this.#current) throw new Error("directory mirror: the first read of the tables failed");
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
   }
 
   async stop(): Promise<void> {
@@ -155,9 +166,9 @@ export class DirectoryMirror {
     await this.#work;
   }
 
-  /** True while changes may be missing: not listening (yet or any more). */
+  /** True while changes may be missing: not listening, or not read whole since it listens. */
   get stale(): boolean {
-    return !this.#listening;
+    return !this.#listening || !this.#current;
   }
 
   /** The listening connection's server process id (tests end it to see a reconnection). */
@@ -225,6 +236,7 @@ export class DirectoryMirror {
     if (client !== this.#client) return;
     this.#client = undefined;
     this.#listening = false;
+    this.#current = false;
     client.end().catch(() => undefined);
     if (this.#stopped) return;
     this.#o.logger.warn(
@@ -252,9 +264,14 @@ export class DirectoryMirror {
 
   #enqueue(task: () => Promise<void>): void {
     this.#work = this.#work.then(task).catch((err: unknown) => {
+      this.#current = false;
+      if (this.#stopped) return;
       this.#o.logger.error({ err }, "directory mirror: a read failed; reading every table again");
-      // Whatever that read would have brought is in a full read.
-      if (!this.#stopped) this.#enqueue(() => this.#loadAll());
+      // Whatever that read would have brought is in a full read, after a pause that doubles.
+      clearTimeout(this.#retryTimer);
+      this.#retryTimer = setTimeout(() => this.#enqueue(() => this.#loadAll()), this.#retryMs);
+      this.#retryTimer.unref();
+      this.#retryMs = Math.min(this.#retryMs * 2, 10_000);
     });
   }
 
@@ -268,6 +285,8 @@ export class DirectoryMirror {
       const table = this.#anyTable(name);
       table.replaceAll(await this.#o.db.select().from(pgSchema[name]));
     }
+    this.#current = true;
+    this.#retryMs = this.#o.reconnectMs ?? 250;
     this.loads++;
   }
 
@@ -277,13 +296,15 @@ export class DirectoryMirror {
     for (const [name, ids] of batch) {
       const source = pgSchema[name];
       const table = this.#anyTable(name);
-      const found = await this.#o.db
-        .select()
-        .from(source)
-        .where(inArray(source.id, [...ids]));
-      for (const row of found) table.put(row);
-      const present = new Set(found.map((r) => r.id));
-      for (const id of ids) if (!present.has(id)) table.remove(id);
+      const all = [...ids];
+      // In chunks: a statement takes at most 65 535 parameters.
+      for (let i = 0; i < all.length; i += 10_000) {
+        const chunk = all.slice(i, i + 10_000);
+        const found = await this.#o.db.select().from(source).where(inArray(source.id, chunk));
+        for (const row of found) table.put(row);
+        const present = new Set(found.map((r) => r.id));
+        for (const id of chunk) if (!present.has(id)) table.remove(id);
+      }
     }
   }
 }

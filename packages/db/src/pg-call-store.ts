@@ -103,8 +103,8 @@ class PgCallRowQueue {
   add(rows: CallRow[], now: boolean): Promise<void> {
     if (this.#stopped) return this.#tail;
     this.#rows = this.#rows.length === 0 ? rows : this.#rows.concat(rows);
-    // While a refused batch waits for its retry, new rows wait with it (unless flushed).
-    if (this.#retry !== undefined && !now) return this.#tail;
+    // While the database fails, new rows wait for the retry (unless flushed): no attempt per row.
+    if ((this.#retry !== undefined || this.#failing) && !now) return this.#tail;
     return this.#start();
   }
 
@@ -164,6 +164,8 @@ class PgCallRowQueue {
       }
     }
     this.#failing = false;
+    // Rows that waited during a retry that succeeded go now.
+    if (this.#rows.length > 0 && !this.#stopped) void this.#start();
   }
 
   /**

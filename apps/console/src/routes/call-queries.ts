@@ -3,9 +3,12 @@
  * the console's calls pages: one copy of the queries, always scoped to an account (another
  * account's call is "not found"), and the views both show.
  */
-import { and, asc, desc, eq, first, gte, like, lt, or } from "@hookline/db";
+import { and, asc, desc, eq, first, gte, lt, or, sql } from "@hookline/db";
 import type { Call, CallHook, CallLeg, CallMessage, CallOrigin, CallState, SQL, Store } from "@hookline/db";
 import { iso } from "../context.js";
+
+/** `text` matched literally inside a LIKE pattern (its `%`, `_` and `\\` escaped). */
+const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export const CALL_STATES = ["initiated", "ringing", "answered", "completed", "failed"] as const;
 export const CALL_ORIGINS = ["inbound", "api"] as const;
@@ -34,10 +37,16 @@ export async function listCalls({ db, t: { calls } }: Store, q: CallListQuery): 
   if (q.since !== undefined) conditions.push(gte(calls.startedAt, q.since));
   if (q.until !== undefined) conditions.push(lt(calls.startedAt, q.until));
   if (q.user !== undefined) {
-    const user = q.user;
+    // Case-insensitive on both dialects (SQLite's LIKE is, PostgreSQL's is not), `%` and `_` as
+    // themselves.
+    const user = q.user.toLowerCase();
     conditions.push(
       or(
-        ...[calls.from, calls.to].flatMap((col) => [like(col, `sip:${user}@%`), like(col, `sips:${user}@%`)]),
+        ...[calls.from, calls.to].flatMap((col) =>
+          ["sip", "sips"].map(
+            (scheme) => sql`lower(${col}) like ${`${scheme}:${likeLiteral(user)}@%`} escape '\\'`,
+          ),
+        ),
       ),
     );
   }

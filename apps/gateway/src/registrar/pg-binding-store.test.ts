@@ -95,7 +95,7 @@ describe("PgBindingStore", () => {
     ]);
   });
 
-  it("restore deletes expired and connection-bound bindings and returns the others", async () => {
+  it("restore deletes only expired bindings and restores none: the table is every node's", async () => {
     const store = new PgBindingStore(pg.db);
     store.write(
       [
@@ -106,8 +106,12 @@ describe("PgBindingStore", () => {
       ],
       () => undefined,
     );
-    const kept = await store.restore(1000);
-    expect(kept.map((r) => r.aor)).toEqual([`sip:udp@${DOMAIN}`]);
-    expect(await stored()).toEqual([[`sip:udp@${DOMAIN}`, 1]]);
+    expect(await store.restore(1000)).toEqual([]);
+    // Another node's WebSocket and TLS bindings stay: their connections are alive there.
+    expect(await stored()).toEqual([
+      [`sip:tls@${DOMAIN}`, 1],
+      [`sip:udp@${DOMAIN}`, 1],
+      [`sip:ws@${DOMAIN}`, 1],
+    ]);
   });
 });

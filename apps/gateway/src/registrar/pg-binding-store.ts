@@ -6,18 +6,11 @@
  * binding (RFC 3261 §10.3 step 8) without waiting on the database inside a turn. A transaction
  * that fails is tried again one change at a time.
  */
-import { and, eq, gt, inArray, lte, or, type Registration } from "@hookline/db";
+import { and, eq, lte, type Registration } from "@hookline/db";
 import { pgSchema, type PgDatabase } from "@hookline/db/pg";
 import { log } from "@hookline/log";
 import { sql } from "drizzle-orm";
-import {
-  callBack,
-  CONNECTION_BOUND,
-  REFRESHED,
-  type BindingStore,
-  type BindingWrite,
-  type Change,
-} from "./binding-store.js";
+import { callBack, REFRESHED, type BindingStore, type BindingWrite, type Change } from "./binding-store.js";
 
 const registrarLog = log.child({ component: "registrar" });
 const { registrations } = pgSchema;
@@ -64,12 +57,16 @@ export class PgBindingStore implements BindingStore {
     return this.#chain;
   }
 
+  /**
+   * On PostgreSQL the table is every gateway node's: its rows name no node, so a node cannot tell
+   * its previous run's bindings from another node's live ones. It deletes only what has expired
+   * and restores nothing; its phones are found again when they register (they do within their
+   * expiry, RFC 3261 §10.2.4), and its old rows go when they expire.
+   */
   async restore(now: number): Promise<Registration[]> {
     await this.idle();
-    await this.#db
-      .delete(registrations)
-      .where(or(lte(registrations.expiresAt, now), inArray(registrations.transport, [...CONNECTION_BOUND])));
-    return this.#db.select().from(registrations).where(gt(registrations.expiresAt, now));
+    await this.#db.delete(registrations).where(lte(registrations.expiresAt, now));
+    return [];
   }
 
   async #run(batch: Change[]): Promise<void> {

@@ -24,7 +24,7 @@ import { InboundTrunkGate } from "../trunks/inbound.js";
 import { TrunkCalls } from "../trunks/outbound.js";
 import type { OptionsStack } from "../trunks/health-options.js";
 import { TrunkGuards, type TrunkHealthSettings } from "../trunks/trunk-guards.js";
-import { openGatewayStorage } from "./gateway-storage.js";
+import { openGatewayStorage, type GatewayStorage } from "./gateway-storage.js";
 
 export interface GatewayRoleDeps {
   config: Config;
@@ -49,6 +49,8 @@ export interface GatewayRole {
     startCall: (accountId: string, input: Parameters<typeof startCall>[2]) => ReturnType<typeof startCall>;
   };
   flushCallRecords(): void | Promise<void>;
+  /** False while the directory may miss changes (`/readyz`'s `directory` part). */
+  directoryCurrent: () => boolean;
   /** New calls get 503; calls may finish until `deadlineMs`, the rest get BYE; SIP closes. */
   stop(deadlineMs: number): Promise<void>;
   /** After stop: the hook client, the media workers, the call records' writer. */
@@ -56,8 +58,17 @@ export interface GatewayRole {
 }
 
 export async function startGatewayRole(d: GatewayRoleDeps): Promise<GatewayRole> {
-  const { config, database, store, bus, tokenSecret, allowlist } = d;
-  const storage = await openGatewayStorage(database, tokenSecret);
+  const storage = await openGatewayStorage(d.database, d.tokenSecret);
+  try {
+    return await startRole(d, storage);
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
+}
+
+async function startRole(d: GatewayRoleDeps, storage: GatewayStorage): Promise<GatewayRole> {
+  const { config, store, bus, tokenSecret, allowlist } = d;
   const { tenants } = storage;
   // The nonce key is the token secret's sibling: stable across restarts so nonces stay valid.
   const authenticator = new SipAuthenticator({ directory: tenants, secret: `nonce:${tokenSecret}` });
@@ -169,10 +180,13 @@ export async function startGatewayRole(d: GatewayRoleDeps): Promise<GatewayRole>
         ),
     },
     flushCallRecords: () => recorder.flush(),
+    directoryCurrent: () => storage.directoryCurrent(),
     async stop(deadlineMs) {
       trunkGuards.stop();
       await gateway.stop(deadlineMs);
       await locations.stop();
+      // The calls' last records, before the node leaves the nodes table (server.ts).
+      await recorder.flush();
     },
     async release() {
       await hooks.close();

@@ -27,6 +27,8 @@ export interface GatewayStorage {
   calls: Database | CallStore;
   /** Whether a new call's records can be kept (a call that could not be recorded gets 503). */
   canAcceptCalls(): boolean;
+  /** False while the directory may miss changes (PostgreSQL's mirror is not listening): `/readyz`. */
+  directoryCurrent(): boolean;
   close(): Promise<void>;
 }
 
@@ -47,6 +49,7 @@ export async function openGatewayStorage(
       calls: db,
       canAcceptCalls: () => health.writable,
       close: () => Promise.resolve(),
+      directoryCurrent: () => true,
     };
   }
   const { pg, store } = database;
@@ -56,9 +59,15 @@ export async function openGatewayStorage(
     logger: log.child({ component: "directory" }),
   });
   await mirror.start();
-  // Today's minutes before the first call; the fraud guard adds what ends after (trunk-minutes.ts).
-  const today = new Date(Date.now() - (Date.now() % 86_400_000));
-  const minutes = await TrunkMinutesSeed.load(store, today);
+  let minutes: TrunkMinutesSeed;
+  try {
+    // Today's minutes before the first call; the fraud guard adds what ends after (trunk-minutes.ts).
+    const now = Date.now();
+    minutes = await TrunkMinutesSeed.load(store, new Date(now - (now % 86_400_000)));
+  } catch (err) {
+    await mirror.stop();
+    throw err;
+  }
   return {
     // The mirror is current: no time-to-live cache in front of it.
     tenants: new TenantDirectory(mirror, { ttlMs: 0 }),
@@ -72,5 +81,6 @@ export async function openGatewayStorage(
     // A call needs the directory (a stale mirror may route wrongly) and a reachable database.
     canAcceptCalls: () => !mirror.stale && database.readiness().ok,
     close: () => mirror.stop(),
+    directoryCurrent: () => !mirror.stale,
   };
 }

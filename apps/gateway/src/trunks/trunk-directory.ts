@@ -120,7 +120,8 @@ function sqliteRows(db: Database): TrunkRows {
 
 /**
  * The PostgreSQL source: the mirror's rows. They are the mirror's own objects: what leaves the
- * directory is a copy (`#open`, `number`), so no caller can change the mirror.
+ * directory is a shallow copy (`#open`, `number`); their JSON columns (targets, limits) are the
+ * mirror's, which callers only read.
  */
 function mirrorRows(mirror: DirectoryMirror): TrunkRows {
   return {
