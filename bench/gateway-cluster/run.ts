@@ -44,6 +44,8 @@ interface StepResult {
   failedPct: number;
   setupMs: number;
   cpuMsPerCall: number;
+  /** Of which PostgreSQL's server processes. */
+  pgCpuMsPerCall: number;
   machineBusyPct: number;
   ok: boolean;
 }
@@ -58,6 +60,7 @@ async function step(
   const per = rate / nodes.length;
   const pids = () => [...nodes.flatMap((n) => processTree(n.gw.child.pid!)), ...pgPids()];
   const before = cpuMs(pids());
+  const pgBefore = cpuMs(pgPids());
   const machineBefore = machineTicks();
   const runs = nodes.map(
     (n) =>
@@ -71,6 +74,7 @@ async function step(
   );
   const stats = await Promise.all(runs);
   const used = cpuMs(pids()) - before;
+  const pgUsed = cpuMs(pgPids()) - pgBefore;
   const machineAfter = machineTicks();
   const calls = rate * seconds;
   const successful = stats.reduce((s, x) => s + x.successful, 0);
@@ -82,6 +86,7 @@ async function step(
     failedPct,
     setupMs,
     cpuMsPerCall: successful > 0 ? used / successful : NaN,
+    pgCpuMsPerCall: successful > 0 ? pgUsed / successful : NaN,
     machineBusyPct:
       (100 * (machineAfter.busy - machineBefore.busy)) /
       Math.max(1, machineAfter.total - machineBefore.total),
@@ -97,7 +102,10 @@ async function measure(
 ): Promise<StepResult | undefined> {
   const nodes: Node[] = [];
   for (let i = 0; i < count; i++) {
-    const gw = await startGateway([], { HOOKLINE_DATABASE_URL: url, HOOKLINE_NODE_ID: `bench-${name}-${i}` });
+    const gw = await startGateway([], {
+      HOOKLINE_DATABASE_URL: url,
+      HOOKLINE_NODE_ID: `bench-${count}-${i}`,
+    });
     // Provisioned once through the first node; the others know it from their directory mirror.
     if (i === 0) await provision(gw, DOMAIN, USERS);
     const target = `127.0.0.1:${gw.sip}`;
@@ -114,7 +122,8 @@ async function measure(
     console.log(
       `  ${name.padEnd(10)} ${String(rate).padStart(5)} cps  ${String(s.successful).padStart(6)}/${rate * STEP_S} ok` +
         `  failed ${s.failedPct.toFixed(2).padStart(6)} %  setup ${Number.isFinite(s.setupMs) ? s.setupMs.toFixed(0) : "?"} ms` +
-        `  ${s.cpuMsPerCall.toFixed(2)} CPU ms/call (nodes + PostgreSQL)  machine busy ${s.machineBusyPct.toFixed(0)} %` +
+        `  ${s.cpuMsPerCall.toFixed(2)} CPU ms/call (nodes + PostgreSQL; PostgreSQL ${s.pgCpuMsPerCall.toFixed(2)})` +
+        `  machine busy ${s.machineBusyPct.toFixed(0)} %` +
         (s.ok ? "" : "  → FAIL"),
     );
     if (!s.ok) break;
