@@ -7,7 +7,13 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { eq } from "@hookline/db";
 import { DirectoryMirror } from "@hookline/db/pg";
-import { DIALECTS, openTestStore, stopPostgres, type TestStore } from "@hookline/db/testing/stores";
+import {
+  DIALECTS,
+  mirrorCaughtUp,
+  openTestStore,
+  stopPostgres,
+  type TestStore,
+} from "@hookline/db/testing/stores";
 import { silentLogger } from "@hookline/log";
 import type { B2bua } from "../b2bua/b2bua.js";
 import type { CallDirectory } from "../b2bua/ports.js";
@@ -20,27 +26,12 @@ describe.each(DIALECTS)("outbound calls' domain reads on %s", (dialect) => {
   let ts: TestStore;
   let mirror: DirectoryMirror | undefined;
   let source: DomainSource;
-  let marks = 0;
-
-  async function settled(): Promise<void> {
-    if (!mirror) return;
-    const { db, t } = ts.store;
-    const mark = `mark-${++marks}`;
-    await db.update(t.accounts).set({ name: mark }).where(eq(t.accounts.id, "acc_mark"));
-    const end = Date.now() + 15_000;
-    while (mirror.row("accounts", "acc_mark")?.name !== mark) {
-      if (Date.now() > end) throw new Error(`the mirror did not show ${mark}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-
   beforeEach(async () => {
     ts = await openTestStore(dialect);
     const { db, t } = ts.store;
     await db.insert(t.accounts).values([
       { id: "acc_a", name: "A", createdAt: 1 },
       { id: "acc_b", name: "B", createdAt: 1 },
-      { id: "acc_mark", name: "mark-0", createdAt: 1 },
     ]);
     // Written out of age order; dom_a1 and dom_a2 made in the same millisecond.
     await db.insert(t.domains).values([
@@ -104,7 +95,7 @@ describe.each(DIALECTS)("outbound calls' domain reads on %s", (dialect) => {
       .update(t.domains)
       .set({ applicationUrl: "https://new.test/hook", applicationTimeoutMs: null })
       .where(eq(t.domains.id, "dom_a3"));
-    await settled();
+    await mirrorCaughtUp(ts.store, mirror);
     expect(config("dom_a3")).toMatchObject({ applicationUrl: "https://new.test/hook", timeoutMs: 5000 });
   });
 

@@ -10,7 +10,13 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sealSecret, trunkSecretContext } from "@hookline/auth-tokens";
 import { eq, NO_FRAUD_LIMITS, type Trunk } from "@hookline/db";
 import { DirectoryMirror } from "@hookline/db/pg";
-import { DIALECTS, openTestStore, stopPostgres, type TestStore } from "@hookline/db/testing/stores";
+import {
+  DIALECTS,
+  mirrorCaughtUp,
+  openTestStore,
+  stopPostgres,
+  type TestStore,
+} from "@hookline/db/testing/stores";
 import { silentLogger } from "@hookline/log";
 import { TrunkDirectory } from "./trunk-directory.js";
 
@@ -53,28 +59,12 @@ describe.each(DIALECTS)("trunk directory on %s", (dialect) => {
   let ts: TestStore;
   let mirror: DirectoryMirror | undefined;
   let directory: TrunkDirectory;
-  let marks = 0;
-
-  /** Until the directory's source holds every committed write (at once on SQLite). */
-  async function settled(): Promise<void> {
-    if (!mirror) return;
-    const { db, t } = ts.store;
-    const mark = `mark-${++marks}`;
-    await db.update(t.accounts).set({ name: mark }).where(eq(t.accounts.id, "acc_mark"));
-    const end = Date.now() + 15_000;
-    while (mirror.row("accounts", "acc_mark")?.name !== mark) {
-      if (Date.now() > end) throw new Error(`the mirror did not show ${mark}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-
   beforeEach(async () => {
     ts = await openTestStore(dialect);
     const { db, t } = ts.store;
     await db.insert(t.accounts).values([
       { id: "acc_a", name: "Acme", createdAt: 1, fraudLimits: { ...NO_FRAUD_LIMITS, callsPerSecond: 3 } },
       { id: "acc_b", name: "Bolt", createdAt: 1 },
-      { id: "acc_mark", name: "mark-0", createdAt: 1 },
     ]);
     if (ts.pg) {
       mirror = new DirectoryMirror({ url: ts.pg.url, db: ts.pg.db, logger: silentLogger, reconnectMs: 50 });
@@ -111,7 +101,7 @@ describe.each(DIALECTS)("trunk directory on %s", (dialect) => {
         outboundPasswordSealed: sealSecret(SECRET, "x", trunkSecretContext("trk_pbx", "outbound")),
       }),
     ]);
-    await settled();
+    await mirrorCaughtUp(ts.store, mirror);
 
     expect(directory.bySource("198.51.100.7").map((x) => x.id)).toEqual(["trk_y", "trk_z", "trk_pbx"]);
     // A v4 peer on a dual-stack socket.
@@ -150,7 +140,7 @@ describe.each(DIALECTS)("trunk directory on %s", (dialect) => {
         outboundTargets: [target("bolt.test")],
       }),
     ]);
-    await settled();
+    await mirrorCaughtUp(ts.store, mirror);
 
     expect(directory.byName("acc_a", "b-carrier")?.id).toBe("trk_1");
     expect(directory.byName("acc_b", "a-carrier")?.id).toBe("trk_4");
@@ -167,7 +157,7 @@ describe.each(DIALECTS)("trunk directory on %s", (dialect) => {
     await db.update(t.trunks).set({ isDefault: true }).where(eq(t.trunks.id, "trk_3"));
     await db.update(t.trunks).set({ isDefault: false }).where(eq(t.trunks.id, "trk_2"));
     await db.update(t.trunks).set({ isDefault: true }).where(eq(t.trunks.id, "trk_1"));
-    await settled();
+    await mirrorCaughtUp(ts.store, mirror);
     expect(directory.defaultTrunk("acc_a")?.id).toBe("trk_1");
   });
 
@@ -188,7 +178,7 @@ describe.each(DIALECTS)("trunk directory on %s", (dialect) => {
         numberRow("num_2", "+15550000002", { domainId: "dom_a3", user: "bob" }),
         numberRow("num_9", "+15550000009"),
       ]);
-    await settled();
+    await mirrorCaughtUp(ts.store, mirror);
 
     expect(directory.numberOfUser("dom_a3", "alice")).toBe("+15550000001");
     expect(directory.numberOfUser("dom_a3", "bob")).toBe("+15550000002");
@@ -221,7 +211,7 @@ describe.each(DIALECTS)("trunk directory on %s", (dialect) => {
         trunkRow("trk_a", "acc_a", { name: "a", outboundTargets: [target], fraudLimits: limits }),
         trunkRow("trk_b", "acc_a", { name: "b" }),
       ]);
-    await settled();
+    await mirrorCaughtUp(ts.store, mirror);
 
     expect(directory.outboundTargets()).toEqual([
       { id: "trk_a", accountId: "acc_a", name: "a", outboundTargets: [target] },
@@ -241,7 +231,7 @@ describe.each(DIALECTS)("trunk directory on %s", (dialect) => {
     const { db, t } = ts.store;
     await db.insert(t.trunks).values(trunkRow("trk_1", "acc_a", { inboundAddresses: ["192.0.2.1"] }));
     await db.insert(t.numbers).values(numberRow("num_1", "+15550000001", { trunkId: "trk_1" }));
-    await settled();
+    await mirrorCaughtUp(ts.store, mirror);
     expect(directory.bySource("192.0.2.1").map((x) => x.id)).toEqual(["trk_1"]);
     expect(directory.number("+15550000001")?.trunkId).toBe("trk_1");
 
@@ -249,7 +239,7 @@ describe.each(DIALECTS)("trunk directory on %s", (dialect) => {
       .update(t.trunks)
       .set({ inboundAddresses: ["192.0.2.2"], name: "renamed" })
       .where(eq(t.trunks.id, "trk_1"));
-    await settled();
+    await mirrorCaughtUp(ts.store, mirror);
     expect(directory.bySource("192.0.2.1")).toEqual([]);
     expect(directory.bySource("192.0.2.2").map((x) => x.name)).toEqual(["renamed"]);
     expect(directory.byName("acc_a", "trk_1")).toBeUndefined();
@@ -257,7 +247,7 @@ describe.each(DIALECTS)("trunk directory on %s", (dialect) => {
 
     // Deleting the trunk sets the number's trunk to null (a foreign key), seen on both sources.
     await db.delete(t.trunks).where(eq(t.trunks.id, "trk_1"));
-    await settled();
+    await mirrorCaughtUp(ts.store, mirror);
     expect(directory.bySource("192.0.2.2")).toEqual([]);
     expect(directory.outboundTargets()).toEqual([]);
     expect(directory.trunkLimits("trk_1")).toBeUndefined();

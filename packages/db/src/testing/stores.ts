@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDatabase, type OpenedDatabase } from "../open-database.js";
 import { openPostgres, type OpenedPostgres } from "../pg.js";
+import type { DirectoryMirror } from "../mirror.js";
 import { pgStore, sqliteStore, type Dialect, type Store } from "../store.js";
 import { startPostgres, type PostgresCluster } from "./postgres.js";
 
@@ -98,4 +99,25 @@ export async function openTestStore(dialect: Dialect): Promise<TestStore> {
   const url = await freshPostgresDatabase();
   const opened = await openPostgres({ url, max: 4 });
   return { store: pgStore(opened.db), pg: { ...opened, url }, cleanup: () => opened.close() };
+}
+
+let marks = 0;
+
+/**
+ * Until `mirror` (when there is one: PostgreSQL) holds every write committed before the call: a
+ * marker account's row written now must show in it (notifications arrive in commit order).
+ */
+export async function mirrorCaughtUp(store: Store, mirror: DirectoryMirror | undefined): Promise<void> {
+  if (!mirror) return;
+  const { db, t } = store;
+  const name = `mark-${++marks}`;
+  await db
+    .insert(t.accounts)
+    .values({ id: "acc_mirror_mark", name, createdAt: 0 })
+    .onConflictDoUpdate({ target: t.accounts.id, set: { name } });
+  const end = Date.now() + 15_000;
+  while (mirror.row("accounts", "acc_mirror_mark")?.name !== name) {
+    if (Date.now() > end) throw new Error(`the mirror did not show ${name} within 15 s`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
