@@ -32,6 +32,8 @@ const HOLD_MS = Number(process.env.BENCH_HOLD_MS ?? 500);
 const MAX_SETUP_MS = Number(process.env.BENCH_MAX_SETUP_MS ?? 250);
 const RATES = (process.env.BENCH_RATES_CLUSTER ?? "100,200,300,400,500,600,700,800").split(",").map(Number);
 const UAC_AUTH = path.join(HERE, "uac-call-auth.xml");
+/** BENCH_CPU_PROF_DIR: each node writes a V8 CPU profile there when it stops. */
+const PROF_DIR = process.env.BENCH_CPU_PROF_DIR;
 
 interface Node {
   gw: Gateway;
@@ -102,7 +104,7 @@ async function measure(
 ): Promise<StepResult | undefined> {
   const nodes: Node[] = [];
   for (let i = 0; i < count; i++) {
-    const gw = await startGateway([], {
+    const gw = await startGateway(PROF_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROF_DIR}`] : [], {
       HOOKLINE_DATABASE_URL: url,
       HOOKLINE_NODE_ID: `bench-${count}-${i}`,
     });

@@ -213,7 +213,8 @@ export class DirectoryMirror {
   }
 
   async #listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.#o.url });
+    // Keepalive: a half-open connection (a network cut) must end, or notifications stop unnoticed.
+    const client = new pg.Client({ connectionString: this.#o.url, keepAlive: true });
     this.#client = client;
     client.on("notification", (n) => this.#notified(n.payload ?? ""));
     client.on("error", (err) => this.#lost(client, err));

@@ -52,7 +52,14 @@ const types: pg.CustomTypesConfig = {
 };
 
 export async function openPostgres(options: OpenPostgresOptions): Promise<OpenedPostgres> {
-  const pool = new pg.Pool({ connectionString: options.url, max: options.max ?? 10, types });
+  // A server out of reach fails a connection attempt in 10 s rather than hanging the callers.
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.max ?? 10,
+    types,
+    connectionTimeoutMillis: 10_000,
+    keepAlive: true,
+  });
   // An idle client's error (server restart) must not crash the process; the next query reconnects.
   pool.on("error", () => {});
   try {

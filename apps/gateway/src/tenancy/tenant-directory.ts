@@ -106,6 +106,8 @@ export class TenantDirectory {
 
   #put<T>(map: Map<string, Entry<T>>, key: string, value: T): void {
     map.delete(key);
+    // No time to live (the source is current, as the PostgreSQL mirror is): nothing to keep.
+    if (this.#ttl <= 0) return;
     if (map.size >= this.#max) {
       const oldest = map.keys().next();
       if (oldest.done !== true) map.delete(oldest.value);
