@@ -5,7 +5,7 @@
  * URL in the same form and signs with the same kind of secret.
  */
 import type { Callback, CallbackSource, Store } from "@hookline/db";
-import { newId } from "@hookline/db";
+import { isForeignKeyViolation, newId } from "@hookline/db";
 import { validateEventNames } from "./event-names.js";
 import { compileFilter } from "./filter.js";
 import { newWebhookSecret } from "./signing.js";
@@ -107,16 +107,4 @@ export async function createCallback(
     }
     throw err;
   }
-}
-
-/**
- * Whether a write failed on a foreign key: better-sqlite3 reports `SQLITE_CONSTRAINT_FOREIGNKEY`,
- * PostgreSQL SQLSTATE 23503 (foreign_key_violation), which drizzle may wrap as the error's cause.
- */
-function isForeignKeyViolation(err: unknown): boolean {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    const code = (e as { code?: unknown }).code;
-    if (code === "SQLITE_CONSTRAINT_FOREIGNKEY" || code === "23503") return true;
-  }
-  return false;
 }

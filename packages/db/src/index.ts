@@ -1,7 +1,7 @@
 export { openDatabase, migrationsFolder } from "./open-database.js";
 export type { Database, OpenDatabaseOptions, OpenedDatabase, Schema } from "./open-database.js";
 export { newId, orderedId } from "./ids.js";
-export { isUniqueViolation } from "./errors.js";
+export { isForeignKeyViolation, isUniqueViolation } from "./errors.js";
 export { fillDatabase } from "./testing.js";
 export { WriteHealth, writeFailureKind, writeHealthOf } from "./write-health.js";
 export type { WriteHealthOptions, WriteHealthStatus, WriteState } from "./write-health.js";

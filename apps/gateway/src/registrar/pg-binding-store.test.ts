@@ -73,8 +73,11 @@ describe("PgBindingStore", () => {
       () => undefined,
     );
     store.write([{ kind: "expire", at: 10_000 }], () => undefined);
+    const before = store.commits;
     await store.idle();
     expect(await stored()).toEqual([]);
+    // The sweep's delete commits alone: the save and removal in one transaction, then it.
+    expect(store.commits - before).toBe(2);
   });
 
   it("a refused change is reported to its own callback; the others of its commit are stored", async () => {

@@ -49,7 +49,10 @@ export class PgBindingStore implements BindingStore {
     this.#queue = [];
     if (batch.length === 0) return;
     this.#inFlight += batch.length;
-    this.#chain = this.#chain.then(() => this.#run(batch));
+    // The sweep's table-wide delete commits on its own: in one transaction with another node's
+    // REGISTERs it could lock rows in the other order and deadlock with it.
+    for (const part of apart(batch, (c) => c.writes.some((w) => w.kind === "expire")))
+      this.#chain = this.#chain.then(() => this.#run(part));
   }
 
   idle(): Promise<void> {
@@ -116,4 +119,21 @@ async function apply(tx: Tx, w: BindingWrite): Promise<void> {
         ),
       });
   }
+}
+
+/** `changes` in queue order, as runs of ordinary changes with each `alone` change by itself. */
+function apart(changes: Change[], alone: (c: Change) => boolean): Change[][] {
+  const parts: Change[][] = [];
+  let run: Change[] = [];
+  for (const change of changes) {
+    if (!alone(change)) {
+      run.push(change);
+      continue;
+    }
+    if (run.length > 0) parts.push(run);
+    parts.push([change]);
+    run = [];
+  }
+  if (run.length > 0) parts.push(run);
+  return parts;
 }
