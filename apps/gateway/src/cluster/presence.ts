@@ -30,6 +30,8 @@ export interface PresenceOptions extends NodeLostDeps {
   version: string;
   heartbeatMs: number;
   logger: Logger;
+  /** Beat every `heartbeatMs` once announced (default true); false: only `beat()` beats (tests). */
+  timer?: boolean;
 }
 
 /** HOOKLINE_NODE_ID names a node that is alive: two processes would steal each other's calls. */
@@ -178,7 +180,7 @@ export class NodePresence {
   }
 
   #schedule(): void {
-    if (this.#stopped) return;
+    if (this.#stopped || this.#o.timer === false) return;
     this.#timer = setTimeout(() => {
       this.#beating = this.beat()
         .catch((err: unknown) => this.#o.logger.error({ err }, "heartbeat failed"))
