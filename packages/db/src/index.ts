@@ -90,6 +90,6 @@ export {
   or,
   sql,
 } from "drizzle-orm";
-export type { SQL } from "drizzle-orm";
+export type { Column, SQL } from "drizzle-orm";
 export { first, pgStore, sqliteStore } from "./store.js";
 export type { Dialect, Store, StoreDb } from "./store.js";

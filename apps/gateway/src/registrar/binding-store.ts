@@ -7,8 +7,8 @@
  * A transaction that fails is tried again one change at a time, so that one refused change does
  * not fail the others of its turn.
  */
-import { and, eq, gt, inArray, lte, or, registrations, sql } from "@hookline/db";
-import type { Database, Registration } from "@hookline/db";
+import { and, eq, gt, inArray, isNull, lte, or, registrations, sql } from "@hookline/db";
+import type { Column, Database, Registration, SQL } from "@hookline/db";
 import { log } from "@hookline/log";
 import type { toRow } from "./binding-rows.js";
 
@@ -41,10 +41,19 @@ export interface BindingStore {
   /** Resolves once everything queued before the call has been tried. */
   idle(): Promise<void>;
   /**
-   * At start: deletes the rows a new process cannot reach (expired, or held by a connection that
-   * died with the previous one: WebSocket and TLS) and returns the others.
+   * At start: of this node's rows (and those written before rows named their node), deletes the
+   * ones a new process cannot reach (expired, or held by a connection that died with the previous
+   * one: WebSocket and TLS) and returns the others. Other nodes' rows are theirs.
    */
   restore(now: number): Promise<Registration[]>;
+}
+
+/**
+ * The rows a node restores: its own, and those that name no node (written before rows did); all
+ * of them for a store that names no node (a single process).
+ */
+export function ownRows(nodeColumn: Column, nodeId: string | null): SQL | undefined {
+  return nodeId === null ? undefined : or(eq(nodeColumn, nodeId), isNull(nodeColumn));
 }
 
 /** Transports whose bindings live and die with their connection (RFC 5626 flows). */
@@ -68,6 +77,7 @@ export const REFRESHED = [
   "sipCallId",
   "cseq",
   "userAgent",
+  "nodeId",
   "updatedAt",
 ] as const;
 
@@ -89,6 +99,7 @@ function prepare(db: Database) {
       sipCallId: p("sipCallId"),
       cseq: p("cseq"),
       userAgent: p("userAgent"),
+      nodeId: p("nodeId"),
       createdAt: p("now"),
       updatedAt: p("now"),
     })
@@ -110,13 +121,16 @@ function prepare(db: Database) {
 export class SqliteBindingStore implements BindingStore {
   readonly #db: Database;
   readonly #statements: ReturnType<typeof prepare>;
+  readonly #nodeId: string | null;
   #queue: Change[] = [];
   #scheduled: NodeJS.Immediate | undefined;
   #commits = 0;
 
-  constructor(db: Database) {
+  /** `nodeId`: the gateway node whose bindings these are (SPEC §2 HOOKLINE_NODE_ID). */
+  constructor(db: Database, nodeId: string | null = null) {
     this.#db = db;
     this.#statements = prepare(db);
+    this.#nodeId = nodeId;
   }
 
   get commits(): number {
@@ -165,12 +179,22 @@ export class SqliteBindingStore implements BindingStore {
 
   restore(now: number): Promise<Registration[]> {
     this.flush();
+    const own = ownRows(registrations.nodeId, this.#nodeId);
     this.#db
       .delete(registrations)
-      .where(or(lte(registrations.expiresAt, now), inArray(registrations.transport, [...CONNECTION_BOUND])))
+      .where(
+        and(
+          own,
+          or(lte(registrations.expiresAt, now), inArray(registrations.transport, [...CONNECTION_BOUND])),
+        ),
+      )
       .run();
     return Promise.resolve(
-      this.#db.select().from(registrations).where(gt(registrations.expiresAt, now)).all(),
+      this.#db
+        .select()
+        .from(registrations)
+        .where(and(own, gt(registrations.expiresAt, now)))
+        .all(),
     );
   }
 
@@ -179,7 +203,7 @@ export class SqliteBindingStore implements BindingStore {
     this.#db.transaction(() => {
       for (const change of changes) {
         for (const w of change.writes) {
-          if (w.kind === "save") save.run(w.row);
+          if (w.kind === "save") save.run({ ...w.row, nodeId: this.#nodeId });
           else if (w.kind === "remove") remove.run({ aor: w.aor, contact: w.contact });
           else this.#db.delete(registrations).where(lte(registrations.expiresAt, w.at)).run();
         }

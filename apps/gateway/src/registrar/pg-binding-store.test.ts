@@ -98,9 +98,10 @@ describe("PgBindingStore", () => {
     ]);
   });
 
-  it("restore deletes only expired bindings and restores none: the table is every node's", async () => {
-    const store = new PgBindingStore(pg.db);
-    store.write(
+  it("restore keeps to this node's rows: deletes its expired and connection-bound ones, returns the rest", async () => {
+    const mine = new PgBindingStore(pg.db, "node-1");
+    const theirs = new PgBindingStore(pg.db, "node-2");
+    mine.write(
       [
         { kind: "save", row: row("udp") },
         { kind: "save", row: row("ws", { transport: "ws" }) },
@@ -109,12 +110,33 @@ describe("PgBindingStore", () => {
       ],
       () => undefined,
     );
-    expect(await store.restore(1000)).toEqual([]);
-    // Another node's WebSocket and TLS bindings stay: their connections are alive there.
+    theirs.write(
+      [
+        { kind: "save", row: row("their-ws", { transport: "ws" }) },
+        { kind: "save", row: row("their-udp") },
+      ],
+      () => undefined,
+    );
+    await Promise.all([mine.idle(), theirs.idle()]);
+    const kept = await mine.restore(1000);
+    expect(kept.map((r) => [r.aor, r.nodeId])).toEqual([[`sip:udp@${DOMAIN}`, "node-1"]]);
+    // The other node's bindings, its WebSocket one included, are alive there: untouched.
     expect(await stored()).toEqual([
-      [`sip:tls@${DOMAIN}`, 1],
+      [`sip:their-udp@${DOMAIN}`, 1],
+      [`sip:their-ws@${DOMAIN}`, 1],
       [`sip:udp@${DOMAIN}`, 1],
-      [`sip:ws@${DOMAIN}`, 1],
     ]);
+  });
+
+  it("a phone registering again on another node takes its row over", async () => {
+    const first = new PgBindingStore(pg.db, "node-1");
+    first.write([{ kind: "save", row: row("alice") }], () => undefined);
+    await first.idle();
+    const second = new PgBindingStore(pg.db, "node-2");
+    second.write([{ kind: "save", row: row("alice", { cseq: 2, now: 2000 }) }], () => undefined);
+    await second.idle();
+    expect(await first.restore(1500)).toEqual([]);
+    const [r] = await pg.db.select().from(registrations);
+    expect(r).toMatchObject({ nodeId: "node-2", cseq: 2 });
   });
 });

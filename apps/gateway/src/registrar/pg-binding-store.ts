@@ -6,11 +6,19 @@
  * binding (RFC 3261 §10.3 step 8) without waiting on the database inside a turn. A transaction
  * that fails is tried again one change at a time.
  */
-import { and, eq, lte, type Registration } from "@hookline/db";
+import { and, eq, gt, inArray, lte, or, type Registration } from "@hookline/db";
 import { pgSchema, type PgDatabase } from "@hookline/db/pg";
 import { log } from "@hookline/log";
 import { sql } from "drizzle-orm";
-import { callBack, REFRESHED, type BindingStore, type BindingWrite, type Change } from "./binding-store.js";
+import {
+  callBack,
+  CONNECTION_BOUND,
+  ownRows,
+  REFRESHED,
+  type BindingStore,
+  type BindingWrite,
+  type Change,
+} from "./binding-store.js";
 
 const registrarLog = log.child({ component: "registrar" });
 const { registrations } = pgSchema;
@@ -24,9 +32,12 @@ export class PgBindingStore implements BindingStore {
   #inFlight = 0;
   #commits = 0;
   #chain: Promise<void> = Promise.resolve();
+  readonly #nodeId: string | null;
 
-  constructor(db: PgDatabase) {
+  /** `nodeId`: the gateway node whose bindings these are (SPEC §2 HOOKLINE_NODE_ID). */
+  constructor(db: PgDatabase, nodeId: string | null = null) {
     this.#db = db;
+    this.#nodeId = nodeId;
   }
 
   get commits(): number {
@@ -60,16 +71,21 @@ export class PgBindingStore implements BindingStore {
     return this.#chain;
   }
 
-  /**
-   * On PostgreSQL the table is every gateway node's: its rows name no node, so a node cannot tell
-   * its previous run's bindings from another node's live ones. It deletes only what has expired
-   * and restores nothing; its phones are found again when they register (they do within their
-   * expiry, RFC 3261 §10.2.4), and its old rows go when they expire.
-   */
   async restore(now: number): Promise<Registration[]> {
     await this.idle();
-    await this.#db.delete(registrations).where(lte(registrations.expiresAt, now));
-    return [];
+    const own = ownRows(registrations.nodeId, this.#nodeId);
+    await this.#db
+      .delete(registrations)
+      .where(
+        and(
+          own,
+          or(lte(registrations.expiresAt, now), inArray(registrations.transport, [...CONNECTION_BOUND])),
+        ),
+      );
+    return this.#db
+      .select()
+      .from(registrations)
+      .where(and(own, gt(registrations.expiresAt, now)));
   }
 
   async #run(batch: Change[]): Promise<void> {
@@ -93,13 +109,13 @@ export class PgBindingStore implements BindingStore {
   async #commit(changes: readonly Change[]): Promise<void> {
     await this.#db.transaction(async (tx) => {
       // One statement per write, in order: a turn may save and then remove the same contact.
-      for (const change of changes) for (const w of change.writes) await apply(tx, w);
+      for (const change of changes) for (const w of change.writes) await apply(tx, w, this.#nodeId);
     });
     this.#commits++;
   }
 }
 
-async function apply(tx: Tx, w: BindingWrite): Promise<void> {
+async function apply(tx: Tx, w: BindingWrite, nodeId: string | null): Promise<void> {
   if (w.kind === "remove") {
     await tx
       .delete(registrations)
@@ -110,7 +126,7 @@ async function apply(tx: Tx, w: BindingWrite): Promise<void> {
     const { now, ...row } = w.row;
     await tx
       .insert(registrations)
-      .values({ ...row, createdAt: now, updatedAt: now })
+      .values({ ...row, nodeId, createdAt: now, updatedAt: now })
       .onConflictDoUpdate({
         target: [registrations.aor, registrations.contact],
         // PostgreSQL's EXCLUDED row: the values the insert would have written.

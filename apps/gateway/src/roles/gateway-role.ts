@@ -58,7 +58,7 @@ export interface GatewayRole {
 }
 
 export async function startGatewayRole(d: GatewayRoleDeps): Promise<GatewayRole> {
-  const storage = await openGatewayStorage(d.database, d.tokenSecret);
+  const storage = await openGatewayStorage(d.database, d.tokenSecret, d.config.nodeId);
   try {
     return await startRole(d, storage);
   } catch (err) {

@@ -34,15 +34,17 @@ export interface GatewayStorage {
 
 const callsLog = log.child({ component: "calls" });
 
+/** `nodeId` names this node's rows in the registrations table (SPEC §2 HOOKLINE_NODE_ID). */
 export async function openGatewayStorage(
   database: ProcessDatabase,
   tokenSecret: string,
+  nodeId: string,
 ): Promise<GatewayStorage> {
   if (database.dialect === "sqlite") {
     const { db, health } = database.sqlite;
     return {
       tenants: new TenantDirectory(db),
-      bindings: new SqliteBindingStore(db),
+      bindings: new SqliteBindingStore(db, nodeId),
       trunks: new TrunkDirectory(db, tokenSecret),
       minutes: { db },
       domains: db,
@@ -71,7 +73,7 @@ export async function openGatewayStorage(
   return {
     // The mirror is current: no time-to-live cache in front of it.
     tenants: new TenantDirectory(mirror, { ttlMs: 0 }),
-    bindings: new PgBindingStore(pg.db),
+    bindings: new PgBindingStore(pg.db, nodeId),
     trunks: new TrunkDirectory(mirror, tokenSecret),
     minutes: { minutes },
     domains: mirror,

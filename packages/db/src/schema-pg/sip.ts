@@ -63,6 +63,8 @@ export const registrations = pgTable(
     sipCallId: text("sip_call_id"),
     cseq: integer("cseq"),
     userAgent: text("user_agent"),
+    /** The gateway node holding the binding's flow (SPEC §2 HOOKLINE_NODE_ID); null before it was kept. */
+    nodeId: text("node_id"),
     createdAt: ms("created_at").notNull(),
     updatedAt: ms("updated_at").notNull(),
   },
@@ -70,5 +72,6 @@ export const registrations = pgTable(
     uniqueIndex("registrations_aor_contact_uq").on(t.aor, t.contact),
     index("registrations_account_idx").on(t.accountId),
     index("registrations_expires_idx").on(t.expiresAt),
+    index("registrations_node_idx").on(t.nodeId),
   ],
 );

@@ -76,6 +76,8 @@ export const registrations = sqliteTable(
     sipCallId: text("sip_call_id"),
     cseq: integer("cseq"),
     userAgent: text("user_agent"),
+    /** The gateway node holding the binding's flow (SPEC §2 HOOKLINE_NODE_ID); null before it was kept. */
+    nodeId: text("node_id"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
@@ -83,6 +85,7 @@ export const registrations = sqliteTable(
     uniqueIndex("registrations_aor_contact_uq").on(t.aor, t.contact),
     index("registrations_account_idx").on(t.accountId),
     index("registrations_expires_idx").on(t.expiresAt),
+    index("registrations_node_idx").on(t.nodeId),
   ],
 );
 
