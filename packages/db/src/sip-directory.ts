@@ -3,7 +3,10 @@ import type { Database } from "./open-database.js";
 import { credentials, domains, registrations } from "./schema/sip.js";
 import type { Credential, Domain, Registration } from "./schema/sip.js";
 
-export type NewBinding = Omit<Registration, "createdAt" | "updatedAt" | "nodeId"> & { now: number; nodeId?: string | null };
+export type NewBinding = Omit<Registration, "createdAt" | "updatedAt" | "nodeId"> & {
+  now: number;
+  nodeId?: string | null;
+};
 
 /**
  * The registrar's and router's per-message lookups, as statements prepared once per database:
