@@ -45,16 +45,22 @@ export function addressAllowed(ip: string, addresses: readonly string[]): boolea
   return list.check(address, family === 6 ? "ipv6" : "ipv4");
 }
 
-/** The rows the directory reads, in no particular order unless said (the directory orders them). */
+/**
+ * The rows the directory reads, in the order each says: the source orders them (SQLite in its
+ * statements, the mirror in its lookups), so the directory does not sort on the INVITE path.
+ */
 interface TrunkRows {
   trunks(): readonly Trunk[];
+  /** The account's trunks by name (names are unique per account). */
   trunksOfAccount(accountId: string): readonly Trunk[];
+  trunkByName(accountId: string, name: string): Trunk | undefined;
   trunk(id: string): Trunk | undefined;
   account(id: string): Pick<Account, "name" | "fraudLimits"> | undefined;
   number(e164: string): PhoneNumber | undefined;
   /** The lowest of the numbers assigned to a domain's user (E.164: ASCII, one order everywhere). */
   numberOfUser(domainId: string, user: string): string | undefined;
   domain(id: string): DomainRow | undefined;
+  /** The account's domains, oldest first (ties by id). */
   domainsOfAccount(accountId: string): readonly DomainRow[];
 }
 
@@ -78,7 +84,17 @@ function sqliteRows(db: Database): TrunkRows {
   };
   const q = {
     all: db.select().from(trunks).prepare(),
-    ofAccount: db.select().from(trunks).where(eq(trunks.accountId, accountId)).prepare(),
+    ofAccount: db
+      .select()
+      .from(trunks)
+      .where(eq(trunks.accountId, accountId))
+      .orderBy(asc(trunks.name))
+      .prepare(),
+    byName: db
+      .select()
+      .from(trunks)
+      .where(and(eq(trunks.accountId, accountId), eq(trunks.name, sql.placeholder("name"))))
+      .prepare(),
     trunk: db.select().from(trunks).where(eq(trunks.id, id)).prepare(),
     account: db
       .select({ name: accounts.name, fraudLimits: accounts.fraudLimits })
@@ -104,11 +120,13 @@ function sqliteRows(db: Database): TrunkRows {
       .select(domainColumns)
       .from(domains)
       .where(eq(domains.accountId, accountId))
+      .orderBy(asc(domains.createdAt), asc(domains.id))
       .prepare(),
   };
   return {
     trunks: () => q.all.all(),
     trunksOfAccount: (accountId) => q.ofAccount.all({ accountId }),
+    trunkByName: (accountId, name) => q.byName.get({ accountId, name }),
     trunk: (id) => q.trunk.get({ id }),
     account: (id) => q.account.get({ id }),
     number: (number) => q.number.get({ number }),
@@ -127,6 +145,7 @@ function mirrorRows(mirror: DirectoryMirror): TrunkRows {
   return {
     trunks: () => [...mirror.rows("trunks")],
     trunksOfAccount: (accountId) => mirror.trunksOfAccount(accountId),
+    trunkByName: (accountId, name) => mirror.trunksOfAccount(accountId).find((t) => t.name === name),
     trunk: (id) => mirror.row("trunks", id),
     account: (id) => mirror.row("accounts", id),
     number: (e164) => {
@@ -162,23 +181,23 @@ export class TrunkDirectory {
   }
 
   byName(accountId: string, name: string): TrunkRecord | undefined {
-    const row = this.#rows.trunksOfAccount(accountId).find((t) => t.name === name);
+    const row = this.#rows.trunkByName(accountId, name);
     return row && this.#open(row);
   }
 
   /** The account's default trunk (SPEC §5: where a user dialling a number goes). */
   defaultTrunk(accountId: string): TrunkRecord | undefined {
     // The API keeps one; should two ever show (a change half-seen), the first by name, on both sources.
-    const row = this.#ofAccount(accountId).find((t) => t.isDefault);
+    const row = this.#rows.trunksOfAccount(accountId).find((t) => t.isDefault);
     return row && this.#open(row);
   }
 
   /** The account's trunk with an outbound target on `host` (a `sip:` URI dialled on it). */
   byTargetHost(accountId: string, host: string): TrunkRecord | undefined {
     const h = host.toLowerCase().replace(/^\[|\]$/g, "");
-    const row = this.#ofAccount(accountId).find((t) =>
-      t.outboundTargets.some((x) => x.host.toLowerCase() === h),
-    );
+    const row = this.#rows
+      .trunksOfAccount(accountId)
+      .find((t) => t.outboundTargets.some((x) => x.host.toLowerCase() === h));
     return row && this.#open(row);
   }
 
@@ -194,8 +213,7 @@ export class TrunkDirectory {
   /** Where a number's calls go: its domain, else the account's oldest domain. */
   domainOf(n: PhoneNumber): TenantDomain | undefined {
     const own = n.domainId === null ? undefined : this.#rows.domain(n.domainId);
-    const row =
-      own?.accountId === n.accountId ? own : [...this.#rows.domainsOfAccount(n.accountId)].sort(byAge)[0];
+    const row = own?.accountId === n.accountId ? own : this.#rows.domainsOfAccount(n.accountId)[0];
     return row && { domainId: row.id, accountId: row.accountId, name: row.name.toLowerCase() };
   }
 
@@ -217,11 +235,6 @@ export class TrunkDirectory {
   accountLimits(accountId: string): { name: string; limits: TrunkFraudLimits } | undefined {
     const a = this.#rows.account(accountId);
     return a && { name: a.name, limits: a.fraudLimits };
-  }
-
-  /** The account's trunks by name (names are unique per account). */
-  #ofAccount(accountId: string): Trunk[] {
-    return [...this.#rows.trunksOfAccount(accountId)].sort((a, b) => cmp(a.name, b.name));
   }
 
   #open(t: Trunk): TrunkRecord {
