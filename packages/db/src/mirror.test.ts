@@ -171,4 +171,14 @@ describe("directory mirror (PostgreSQL)", () => {
     expect(unreachable.listenerPid).toBeUndefined();
     expect(unreachable.loads).toBe(0);
   });
+
+  it("caughtUp resolves once what was committed before it is in the mirror", async () => {
+    await mirror.start();
+    for (let i = 0; i < 5; i++) {
+      await writer.db.insert(credentials).values(credentialRow(`crd_c${i}`, "dom_1", `user${i}`));
+      await mirror.caughtUp();
+      // No wait of the test's own: the write is there as soon as caughtUp resolves.
+      expect(mirror.credential("dom_1", `user${i}`)?.id).toBe(`crd_c${i}`);
+    }
+  });
 });

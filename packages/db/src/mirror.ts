@@ -11,7 +11,7 @@
  * read is notified after it. All reads run one after another, so an older read never overwrites
  * a newer one. While it is not listening, `stale` says so (readiness shows it).
  */
-import { inArray } from "drizzle-orm";
+import { inArray, sql } from "drizzle-orm";
 import pg from "pg";
 import type { Logger } from "@hookline/log";
 import type { PgDatabase } from "./pg.js";
@@ -21,6 +21,8 @@ import type { Credential, Domain } from "./schema/sip.js";
 import type { PhoneNumber, Trunk } from "./schema/trunks.js";
 
 export const DIRECTORY_CHANNEL = "hookline_directory";
+/** A catch-up marker's payload prefix (caughtUp), beside the triggers' "table:id". */
+const SYNC = "sync:";
 
 interface Rows {
   accounts: Account;
@@ -134,6 +136,8 @@ export class DirectoryMirror {
   #stopped = false;
   #retryMs: number;
   #retryTimer: NodeJS.Timeout | undefined;
+  #syncs = 0;
+  readonly #syncWaiters = new Map<string, () => void>();
   /** Full reads done (the first at start, one more after each reconnection); for tests and logs. */
   loads = 0;
 
@@ -251,7 +255,35 @@ export class DirectoryMirror {
     this.#retryMs = Math.min(this.#retryMs * 2, 10_000);
   }
 
+  /**
+   * Resolves once the mirror holds every change committed before the call (a process reading
+   * what it has just written): a marker sent now on the channel arrives after their
+   * notifications, whose reads are queued by then. Gives up after 5 s (the connection was lost:
+   * the full read that follows brings everything).
+   */
+  async caughtUp(): Promise<void> {
+    if (this.stale) return;
+    const token = `${process.pid}.${++this.#syncs}`;
+    let timer: NodeJS.Timeout | undefined;
+    const arrived = new Promise<void>((resolve) => {
+      this.#syncWaiters.set(token, resolve);
+      timer = setTimeout(resolve, 5000);
+    });
+    try {
+      await this.#o.db.execute(sql`select pg_notify(${DIRECTORY_CHANNEL}, ${`${SYNC}${token}`})`);
+      await arrived;
+    } finally {
+      clearTimeout(timer);
+      this.#syncWaiters.delete(token);
+    }
+    await this.#work;
+  }
+
   #notified(payload: string): void {
+    if (payload.startsWith(SYNC)) {
+      this.#syncWaiters.get(payload.slice(SYNC.length))?.();
+      return;
+    }
     const colon = payload.indexOf(":");
     const table = payload.slice(0, colon) as MirroredTable;
     if (colon < 0 || !(table in this.#tables)) return;

@@ -19,12 +19,14 @@ export interface StartCallBody {
   actions?: z.infer<typeof ActionSchema>[] | undefined;
 }
 
+type StartCallResult =
+  | { ok: true; id: string; from: string; to: string }
+  | { ok: false; status: 400 | 404 | 503; message: string };
+
 export type StartCallPort = (
   accountId: string,
   body: StartCallBody,
-) =>
-  | { ok: true; id: string; from: string; to: string }
-  | { ok: false; status: 400 | 404 | 503; message: string };
+) => StartCallResult | Promise<StartCallResult>;
 
 const Party = z.string().trim().min(1).max(256);
 
@@ -102,7 +104,7 @@ const start = createRoute({
 
 export function startCallRoutes({ allowlist }: RouteDeps, startCall: StartCallPort | undefined) {
   const app = newRouter();
-  app.openapi(start, (c) => {
+  app.openapi(start, async (c) => {
     const body = c.req.valid("json");
     if (body.applicationUrl) {
       const r = checkCallbackUrl(body.applicationUrl, { allowlist });
@@ -110,7 +112,7 @@ export function startCallRoutes({ allowlist }: RouteDeps, startCall: StartCallPo
     }
     if (!startCall)
       throw new ApiError(503, "unavailable", "calls can only be started where the gateway runs");
-    const r = startCall(c.var.accountId, body);
+    const r = await startCall(c.var.accountId, body);
     if (!r.ok)
       throw new ApiError(
         r.status,

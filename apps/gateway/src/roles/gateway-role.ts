@@ -46,7 +46,10 @@ export interface GatewayRole {
   readonly console: {
     flushCallRecords: () => void | Promise<void>;
     trunkHealth: (trunkId: string) => ReturnType<TrunkGuards["healthOf"]>;
-    startCall: (accountId: string, input: Parameters<typeof startCall>[2]) => ReturnType<typeof startCall>;
+    startCall: (
+      accountId: string,
+      input: Parameters<typeof startCall>[2],
+    ) => Promise<ReturnType<typeof startCall>>;
   };
   flushCallRecords(): void | Promise<void>;
   /** False while the directory may miss changes (`/readyz`'s `directory` part). */
@@ -172,12 +175,15 @@ async function startRole(d: GatewayRoleDeps, storage: GatewayStorage): Promise<G
     console: {
       flushCallRecords: () => recorder.flush(),
       trunkHealth: (trunkId) => trunkGuards.healthOf(trunkId),
-      startCall: (accountId, input) =>
-        startCall(
+      // A trunk or domain the API wrote a moment ago must be found (the mirror is asynchronous).
+      startCall: async (accountId, input) => {
+        await storage.caughtUp();
+        return startCall(
           { db: storage.domains, b2bua: gateway.b2bua, directory, router, trunks: trunkCalls },
           accountId,
           input,
-        ),
+        );
+      },
     },
     flushCallRecords: () => recorder.flush(),
     directoryCurrent: () => storage.directoryCurrent(),

@@ -27,6 +27,8 @@ export interface GatewayStorage {
   calls: Database | CallStore;
   /** Whether a new call's records can be kept (a call that could not be recorded gets 503). */
   canAcceptCalls(): boolean;
+  /** Resolves once the directory holds what this process committed before (PostgreSQL's mirror). */
+  caughtUp(): Promise<void>;
   /** False while the directory may miss changes (PostgreSQL's mirror is not listening): `/readyz`. */
   directoryCurrent(): boolean;
   close(): Promise<void>;
@@ -52,6 +54,7 @@ export async function openGatewayStorage(
       canAcceptCalls: () => health.writable,
       close: () => Promise.resolve(),
       directoryCurrent: () => true,
+      caughtUp: () => Promise.resolve(),
     };
   }
   const { pg, store } = database;
@@ -84,5 +87,6 @@ export async function openGatewayStorage(
     canAcceptCalls: () => !mirror.stale && database.readiness().ok,
     close: () => mirror.stop(),
     directoryCurrent: () => !mirror.stale,
+    caughtUp: () => mirror.caughtUp(),
   };
 }
