@@ -11,7 +11,7 @@ import { NO_FRAUD_LIMITS } from "./schema/index.js";
 import { openPostgres, pgSchema, type OpenedPostgres } from "./pg.js";
 import { freshPostgresDatabase, stopPostgres } from "./testing/stores.js";
 
-const { accounts, credentials, domains, numbers, trunks } = pgSchema;
+const { accounts, credentials, domains, nodes, numbers, registrations, trunks } = pgSchema;
 
 let url: string;
 let writer: OpenedPostgres;
@@ -180,5 +180,51 @@ describe("directory mirror (PostgreSQL)", () => {
       // No wait of the test's own: the write is there as soon as caughtUp resolves.
       expect(mirror.credential("dom_1", `user${i}`)?.id).toBe(`crd_c${i}`);
     }
+  });
+
+  it("holds the nodes and where each binding is held; a refresh that only moves the expiry is not read again", async () => {
+    await mirror.start();
+    const node = { roles: "gateway", version: "1", instance: "i", startedAt: 1, heartbeatMs: 5000 };
+    await writer.db.insert(nodes).values({ ...node, id: "node-2", heartbeatAt: 1 });
+    const binding = {
+      id: "reg_1",
+      accountId: "acc_1",
+      domainId: "dom_1",
+      aor: "sip:bob@acme.test",
+      contact: "sip:x@y.invalid;transport=ws",
+      transport: "ws" as const,
+      source: "127.0.0.2:40000",
+      expiresAt: 1000,
+      nodeId: "node-2",
+      path: "<sip:flow@127.0.0.2:5060;lr>",
+      createdAt: 1,
+      updatedAt: 1,
+    };
+    await writer.db.insert(registrations).values(binding);
+    await mirror.caughtUp();
+    expect(mirror.row("nodes", "node-2")?.heartbeatAt).toBe(1);
+    expect(mirror.registrationsOf("sip:bob@acme.test").map((r) => [r.nodeId, r.path])).toEqual([
+      ["node-2", "<sip:flow@127.0.0.2:5060;lr>"],
+    ]);
+
+    await writer.db.update(nodes).set({ heartbeatAt: 2 }).where(eq(nodes.id, "node-2"));
+    await writer.db.update(registrations).set({ expiresAt: 2000 }).where(eq(registrations.id, "reg_1"));
+    await mirror.caughtUp();
+    expect(mirror.row("nodes", "node-2")?.heartbeatAt).toBe(2);
+    // The refresh was not notified: the mirror still has the expiry it read first.
+    expect(mirror.registrationsOf("sip:bob@acme.test")[0]?.expiresAt).toBe(1000);
+
+    await writer.db
+      .update(registrations)
+      .set({ nodeId: "node-3", path: "<sip:flow@127.0.0.3:5060;lr>", expiresAt: 3000 })
+      .where(eq(registrations.id, "reg_1"));
+    await mirror.caughtUp();
+    expect(mirror.registrationsOf("sip:bob@acme.test").map((r) => [r.nodeId, r.expiresAt])).toEqual([
+      ["node-3", 3000],
+    ]);
+
+    await writer.db.delete(registrations).where(eq(registrations.id, "reg_1"));
+    await mirror.caughtUp();
+    expect(mirror.registrationsOf("sip:bob@acme.test")).toEqual([]);
   });
 });

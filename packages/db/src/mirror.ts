@@ -1,6 +1,6 @@
 /**
  * An in-memory mirror of the tables the gateway reads on every SIP message (accounts, domains,
- * credentials, trunks, numbers), for PostgreSQL (SPEC §2, several nodes on one database): the
+ * credentials, trunks, numbers, and the cluster: nodes and where each binding is held), for PostgreSQL (SPEC §2, several nodes on one database): the
  * gateway's lookups stay synchronous, with no round trip per message, and every node sees what
  * any node or the console wrote.
  *
@@ -17,7 +17,8 @@ import type { Logger } from "@hookline/log";
 import type { PgDatabase } from "./pg.js";
 import * as pgSchema from "./schema-pg/index.js";
 import type { Account } from "./schema/accounts.js";
-import type { Credential, Domain } from "./schema/sip.js";
+import type { ClusterNode } from "./schema/nodes.js";
+import type { Credential, Domain, Registration } from "./schema/sip.js";
 import type { PhoneNumber, Trunk } from "./schema/trunks.js";
 
 export const DIRECTORY_CHANNEL = "hookline_directory";
@@ -30,6 +31,8 @@ interface Rows {
   credentials: Credential;
   trunks: Trunk;
   numbers: PhoneNumber;
+  nodes: ClusterNode;
+  registrations: Registration;
 }
 export type MirroredTable = keyof Rows;
 export const MIRRORED_TABLES: readonly MirroredTable[] = [
@@ -38,6 +41,8 @@ export const MIRRORED_TABLES: readonly MirroredTable[] = [
   "credentials",
   "trunks",
   "numbers",
+  "nodes",
+  "registrations",
 ];
 
 /** Rows of one table grouped by a key (unique keys hold one row per key). */
@@ -119,12 +124,15 @@ export class DirectoryMirror {
   readonly #numbersOfUser = new Index<PhoneNumber>((n) =>
     n.domainId === null || n.user === null ? null : n.domainId + SEP + n.user,
   );
+  readonly #registrationsByAor = new Index<Registration>((r) => r.aor);
   readonly #tables: { [K in MirroredTable]: Table<Rows[K]> } = {
     accounts: new Table<Account>([]),
     domains: new Table([this.#domainsByName, this.#domainsOfAccount]),
     credentials: new Table([this.#credentialsByUser]),
     trunks: new Table([this.#trunksOfAccount]),
     numbers: new Table([this.#numbersByNumber, this.#numbersOfUser]),
+    nodes: new Table<ClusterNode>([]),
+    registrations: new Table([this.#registrationsByAor]),
   };
   /** Rows named by notifications and not read yet. */
   readonly #pending = new Map<MirroredTable, Set<string>>();
@@ -214,6 +222,14 @@ export class DirectoryMirror {
   /** The numbers assigned to a domain's user, in order. */
   numbersOfUser(domainId: string, user: string): PhoneNumber[] {
     return this.#numbersOfUser.all(domainId + SEP + user).sort((a, b) => cmp(a.number, b.number));
+  }
+
+  /**
+   * The AOR's bindings on every node, as last notified: where each is held (`nodeId`, `path`);
+   * a refresh's expiry is not notified (drizzle-pg/0007_cluster_notify.sql).
+   */
+  registrationsOf(aor: string): Registration[] {
+    return this.#registrationsByAor.all(aor);
   }
 
   async #listen(): Promise<void> {

@@ -3,9 +3,10 @@ import type { Database } from "./open-database.js";
 import { credentials, domains, registrations } from "./schema/sip.js";
 import type { Credential, Domain, Registration } from "./schema/sip.js";
 
-export type NewBinding = Omit<Registration, "createdAt" | "updatedAt" | "nodeId"> & {
+export type NewBinding = Omit<Registration, "createdAt" | "updatedAt" | "nodeId" | "path"> & {
   now: number;
   nodeId?: string | null;
+  path?: string | null;
 };
 
 /**

@@ -65,6 +65,11 @@ export const registrations = pgTable(
     userAgent: text("user_agent"),
     /** The gateway node holding the binding's flow (SPEC §2 HOOKLINE_NODE_ID); null before it was kept. */
     nodeId: text("node_id"),
+    /**
+     * RFC 3327 Path: the URI other nodes route requests for this contact through (the holding
+     * node, naming the flow); null on a single node.
+     */
+    path: text("path"),
     createdAt: ms("created_at").notNull(),
     updatedAt: ms("updated_at").notNull(),
   },
