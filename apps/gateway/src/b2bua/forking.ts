@@ -59,7 +59,8 @@ export class Forker {
       source: `${contact.flow.remoteAddress}:${contact.flow.remotePort}`,
       trunkId: contact.trunkId,
     });
-    return new Leg(legId, contact.flow, this.#o.localAddress(contact.flow), sipCallId, localTag);
+    const local = this.#o.localAddress(contact.flow);
+    return new Leg(legId, contact.flow, local, sipCallId, localTag, contact.webrtc);
   }
 
   /** Sends the INVITE of `leg`; the caller wires the transaction's events to {@link decide}. */
@@ -70,6 +71,8 @@ export class Forker {
       contact.contact,
       {
         headers: [
+          // A contact another node holds: through that node (RFC 3327 §5, RFC 3261 §16.12).
+          ...(contact.route ? [["Route", contact.route] as HeaderInput] : []),
           ...o.headers,
           ["Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, MESSAGE, NOTIFY, UPDATE"],
         ],

@@ -45,6 +45,8 @@ export class Leg {
     readonly local: LocalAddress,
     readonly sipCallId: string,
     readonly localTag: string,
+    /** A browser reached through another node (MediaLegRef.webrtc). */
+    readonly webrtc?: boolean,
   ) {}
 
   get contact(): string {

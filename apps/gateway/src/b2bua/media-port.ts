@@ -9,6 +9,8 @@ export interface MediaLegRef {
   /** The leg's id (stable for the call's life). */
   readonly id: string;
   readonly flow: Flow;
+  /** Whether the leg is a browser, when its flow cannot say (a contact another node relays). */
+  readonly webrtc?: boolean | undefined;
 }
 
 /**

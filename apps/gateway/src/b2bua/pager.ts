@@ -80,6 +80,7 @@ export async function relayMessage(
       ["To", `<${getTo(req)?.uri ?? req.uri}>`],
       ["Call-ID", generateCallId()],
       ["CSeq", "1 MESSAGE"],
+      ...(binding.route ? [["Route", binding.route] as HeaderInput] : []),
       ...req.headers.filter((h) => h.key.startsWith("x-") && !h.key.startsWith("x-hookline-")),
     ];
     const out = createRequest({

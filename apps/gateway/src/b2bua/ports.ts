@@ -23,7 +23,15 @@ export type { TenantDomain };
 
 export interface Binding {
   contact: string;
+  /** Where requests for the contact are sent: its own flow, or the node holding it (`route`). */
   flow: Flow;
+  /**
+   * A contact held by another node of the cluster: its Path (RFC 3327 §5), sent as the Route of
+   * requests to it (cluster/relay.ts); `flow` is that node.
+   */
+  route?: string | undefined;
+  /** The contact is a browser (WebRTC media) whatever `flow` says: a relayed WebSocket contact. */
+  webrtc?: boolean | undefined;
 }
 
 export type AuthResult = { ok: true; username: string } | { ok: false; response: SipResponse };

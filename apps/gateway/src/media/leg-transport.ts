@@ -27,7 +27,9 @@ export async function legFor(
   const existing = call.legs.get(ref.id);
   if (existing) return existing;
   // An offerer is served as its SDP says; a leg offered to is served by its flow's kind.
-  const webrtc = sdp ? isWebRtc(sdp) : ref.flow.transport === "ws" || ref.flow.transport === "wss";
+  const webrtc = sdp
+    ? isWebRtc(sdp)
+    : (ref.webrtc ?? (ref.flow.transport === "ws" || ref.flow.transport === "wss"));
   const listenIp = listenIpOf(at);
   // A plain leg offered to (its SDP unknown yet) latches from the start: most phones' and
   // carriers' answers declare no SSRC, which makes it latch anyway (mustLatch), so its transport

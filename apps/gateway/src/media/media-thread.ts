@@ -47,6 +47,7 @@ const plain = (leg: MediaLegRef): MediaLegRef => ({
     remotePort: leg.flow.remotePort,
     ...(leg.flow.connectionId !== undefined && { connectionId: leg.flow.connectionId }),
   },
+  ...(leg.webrtc !== undefined && { webrtc: leg.webrtc }),
 });
 
 export class MediaThread implements MediaPort {

@@ -10,6 +10,8 @@ import { and, eq, gt, inArray, lte, or, type Registration } from "@hookline/db";
 import { pgSchema, type PgDatabase } from "@hookline/db/pg";
 import { log } from "@hookline/log";
 import { sql } from "drizzle-orm";
+import type { Flow } from "../transport/types.js";
+import { parseSource } from "./binding.js";
 import {
   callBack,
   CONNECTION_BOUND,
@@ -33,11 +35,16 @@ export class PgBindingStore implements BindingStore {
   #commits = 0;
   #chain: Promise<void> = Promise.resolve();
   readonly #nodeId: string | null;
+  readonly #pathFor: PathFor | undefined;
 
-  /** `nodeId`: the gateway node whose bindings these are (SPEC §2 HOOKLINE_NODE_ID). */
-  constructor(db: PgDatabase, nodeId: string | null = null) {
+  /**
+   * `nodeId`: the gateway node whose bindings these are (SPEC §2 HOOKLINE_NODE_ID); `pathFor`:
+   * the Path (RFC 3327) other nodes reach a binding's flow through (cluster/relay.ts).
+   */
+  constructor(db: PgDatabase, nodeId: string | null = null, pathFor?: PathFor) {
     this.#db = db;
     this.#nodeId = nodeId;
+    this.#pathFor = pathFor;
   }
 
   get commits(): number {
@@ -109,13 +116,16 @@ export class PgBindingStore implements BindingStore {
   async #commit(changes: readonly Change[]): Promise<void> {
     await this.#db.transaction(async (tx) => {
       // One statement per write, in order: a turn may save and then remove the same contact.
-      for (const change of changes) for (const w of change.writes) await apply(tx, w, this.#nodeId);
+      for (const change of changes)
+        for (const w of change.writes) await apply(tx, w, this.#nodeId, this.#pathFor);
     });
     this.#commits++;
   }
 }
 
-async function apply(tx: Tx, w: BindingWrite, nodeId: string | null): Promise<void> {
+export type PathFor = (flow: Flow) => string;
+
+async function apply(tx: Tx, w: BindingWrite, nodeId: string | null, pathFor?: PathFor): Promise<void> {
   if (w.kind === "remove") {
     await tx
       .delete(registrations)
@@ -124,14 +134,27 @@ async function apply(tx: Tx, w: BindingWrite, nodeId: string | null): Promise<vo
     await tx.delete(registrations).where(lte(registrations.expiresAt, w.at));
   } else {
     const { now, ...row } = w.row;
+    const source = parseSource(row.source);
+    const path =
+      pathFor && source
+        ? pathFor({
+            transport: row.transport,
+            remoteAddress: source.address,
+            remotePort: source.port,
+            ...(row.connectionId !== null && { connectionId: row.connectionId }),
+          })
+        : null;
     await tx
       .insert(registrations)
-      .values({ ...row, nodeId, createdAt: now, updatedAt: now })
+      .values({ ...row, nodeId, path, createdAt: now, updatedAt: now })
       .onConflictDoUpdate({
         target: [registrations.aor, registrations.contact],
         // PostgreSQL's EXCLUDED row: the values the insert would have written.
         set: Object.fromEntries(
-          REFRESHED.map((key) => [key, sql.raw(`excluded."${registrations[key].name}"`)]),
+          [...REFRESHED, "path" as const].map((key) => [
+            key,
+            sql.raw(`excluded."${registrations[key].name}"`),
+          ]),
         ),
       });
   }

@@ -24,6 +24,8 @@ import { InboundTrunkGate } from "../trunks/inbound.js";
 import { TrunkCalls } from "../trunks/outbound.js";
 import type { OptionsStack } from "../trunks/health-options.js";
 import { TrunkGuards, type TrunkHealthSettings } from "../trunks/trunk-guards.js";
+import { FlowTokens } from "../cluster/flow-token.js";
+import { Relay } from "../cluster/relay.js";
 import { openGatewayStorage, type GatewayStorage } from "./gateway-storage.js";
 
 export interface GatewayRoleDeps {
@@ -61,16 +63,30 @@ export interface GatewayRole {
 }
 
 export async function startGatewayRole(d: GatewayRoleDeps): Promise<GatewayRole> {
-  const storage = await openGatewayStorage(d.database, d.tokenSecret, d.config.nodeId);
+  // Several gateway nodes share one PostgreSQL: each is the relay for the flows it holds.
+  const relay =
+    d.database.dialect === "postgres"
+      ? new Relay(new FlowTokens(d.tokenSecret), d.config.publicIp)
+      : undefined;
+  const storage = await openGatewayStorage(
+    d.database,
+    d.tokenSecret,
+    d.config.nodeId,
+    relay && ((flow) => relay.pathFor(flow)),
+  );
   try {
-    return await startRole(d, storage);
+    return await startRole(d, storage, relay);
   } catch (err) {
     await storage.close();
     throw err;
   }
 }
 
-async function startRole(d: GatewayRoleDeps, storage: GatewayStorage): Promise<GatewayRole> {
+async function startRole(
+  d: GatewayRoleDeps,
+  storage: GatewayStorage,
+  relay: Relay | undefined,
+): Promise<GatewayRole> {
   const { config, store, bus, tokenSecret, allowlist } = d;
   const { tenants } = storage;
   // The nonce key is the token secret's sibling: stable across restarts so nonces stay valid.
@@ -92,7 +108,7 @@ async function startRole(d: GatewayRoleDeps, storage: GatewayStorage): Promise<G
 
   // Each call row names this node, so another can end its calls if it is lost (cluster/).
   const recorder = new CallRecorder(storage.calls, bus, { writerThread: true, nodeId: config.nodeId });
-  const directory = createCallDirectory({ tenants, authenticator, locations });
+  const directory = createCallDirectory({ tenants, authenticator, locations, elsewhere: storage.elsewhere });
   const hooks = new ApplicationHookClient({
     allowlist,
     logger: log.child({ component: "application" }),
@@ -165,6 +181,7 @@ async function startRole(d: GatewayRoleDeps, storage: GatewayStorage): Promise<G
     const cb = callbackEventOf(e);
     if (cb) recorder.media(e.callId, cb.type, cb.media);
   });
+  relay?.attach(gateway);
   await gateway.start();
   trunkGuards.start();
 

@@ -10,7 +10,8 @@ import { createPgCallStore, DirectoryMirror } from "@hookline/db/pg";
 import { log } from "@hookline/log";
 import type { ProcessDatabase } from "../database.js";
 import { SqliteBindingStore, type BindingStore } from "../registrar/binding-store.js";
-import { PgBindingStore } from "../registrar/pg-binding-store.js";
+import { PgBindingStore, type PathFor } from "../registrar/pg-binding-store.js";
+import { remoteBindings, type RemoteBindings } from "../cluster/remote-bindings.js";
 import { TenantDirectory } from "../tenancy/tenant-directory.js";
 import { TrunkDirectory } from "../trunks/trunk-directory.js";
 import type { TrunkGuardsOptions } from "../trunks/trunk-guards.js";
@@ -18,6 +19,8 @@ import type { TrunkGuardsOptions } from "../trunks/trunk-guards.js";
 export interface GatewayStorage {
   tenants: TenantDirectory;
   bindings: BindingStore;
+  /** The user's contacts other nodes hold (PostgreSQL: several gateway nodes). */
+  elsewhere: RemoteBindings | undefined;
   trunks: TrunkDirectory;
   /** Where the fraud guard reads today's minutes (trunk-guards.ts). */
   minutes: Pick<TrunkGuardsOptions, "db" | "minutes">;
@@ -36,17 +39,22 @@ export interface GatewayStorage {
 
 const callsLog = log.child({ component: "calls" });
 
-/** `nodeId` names this node's rows in the registrations table (SPEC §2 HOOKLINE_NODE_ID). */
+/**
+ * `nodeId` names this node's rows in the registrations table (SPEC §2 HOOKLINE_NODE_ID), with the
+ * Path other nodes reach each through (`pathFor`, PostgreSQL only).
+ */
 export async function openGatewayStorage(
   database: ProcessDatabase,
   tokenSecret: string,
   nodeId: string,
+  pathFor?: PathFor,
 ): Promise<GatewayStorage> {
   if (database.dialect === "sqlite") {
     const { db, health } = database.sqlite;
     return {
       tenants: new TenantDirectory(db),
       bindings: new SqliteBindingStore(db, nodeId),
+      elsewhere: undefined,
       trunks: new TrunkDirectory(db, tokenSecret),
       minutes: { db },
       domains: db,
@@ -76,7 +84,8 @@ export async function openGatewayStorage(
   return {
     // The mirror is current: no time-to-live cache in front of it.
     tenants: new TenantDirectory(mirror, { ttlMs: 0 }),
-    bindings: new PgBindingStore(pg.db, nodeId),
+    bindings: new PgBindingStore(pg.db, nodeId, pathFor),
+    elsewhere: remoteBindings(mirror, nodeId),
     trunks: new TrunkDirectory(mirror, tokenSecret),
     minutes: { minutes },
     domains: mirror,

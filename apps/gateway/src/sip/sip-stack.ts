@@ -29,6 +29,12 @@ export interface SipStackHandlers {
   onResponse(response: SipResponse, flow: Flow): void;
 }
 
+/** Requests routed through this node for another (cluster/relay.ts): true when it took the message. */
+export interface SipRelay {
+  request(request: SipRequest, flow: Flow): boolean;
+  response(response: SipResponse, flow: Flow): boolean;
+}
+
 export interface SipStackStats {
   received: number;
   sent: number;
@@ -41,6 +47,8 @@ export class SipStack {
   /** Sees every well-formed message received and every message sent (metrics.ts); must not throw. */
   onMessage: ((message: SipMessage, direction: "received" | "sent") => void) | undefined;
   readonly #send: (flow: Flow, data: Uint8Array) => Promise<void>;
+  /** Set on a node of a cluster: sees each message before the handlers. */
+  relay: SipRelay | undefined;
 
   constructor(send: (flow: Flow, data: Uint8Array) => Promise<void>) {
     this.#send = send;
@@ -88,10 +96,12 @@ export class SipStack {
       }
       this.stats.received++;
       this.stampVia(m, flow);
+      if (this.relay?.request(m, flow)) return;
       this.#handlers?.onRequest(m, flow);
     } else {
       // A response without what matching needs finds no client transaction and is dropped there.
       this.stats.received++;
+      if (this.relay?.response(m, flow)) return;
       this.#handlers?.onResponse(m, flow);
     }
   }

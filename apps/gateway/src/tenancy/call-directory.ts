@@ -5,6 +5,7 @@
  */
 import type { CallDirectory } from "../b2bua/ports.js";
 import type { SipAuthenticator } from "../auth/sip-authenticator.js";
+import type { RemoteBindings } from "../cluster/remote-bindings.js";
 import type { LocationService } from "../registrar/location-service.js";
 import type { TenantDirectory } from "./tenant-directory.js";
 
@@ -12,13 +13,17 @@ export interface CallDirectoryParts {
   readonly tenants: TenantDirectory;
   readonly authenticator: SipAuthenticator;
   readonly locations: LocationService;
+  /** The user's contacts other nodes of a cluster hold, rung with this node's (relay.ts). */
+  readonly elsewhere?: RemoteBindings | undefined;
 }
 
 export function createCallDirectory(parts: CallDirectoryParts): CallDirectory {
-  const { tenants, authenticator, locations } = parts;
+  const { tenants, authenticator, locations, elsewhere } = parts;
   return {
     findDomain: (name) => tenants.domain(name),
-    lookup: (domain, user) => locations.lookup(domain.name, user),
+    lookup: elsewhere
+      ? (domain, user) => [...locations.lookup(domain.name, user), ...elsewhere(domain.name, user)]
+      : (domain, user) => locations.lookup(domain.name, user),
     userExists: (domain, user) => tenants.ha1(domain.domainId, user) !== undefined,
     authenticate: (req, flow, domain) =>
       Promise.resolve(authenticator.authenticate(req, flow, { proxy: true, domain })),
