@@ -1,8 +1,9 @@
 /**
- * Starts a real Hookline in this process (ports chosen by the OS, a fresh data folder with a real
- * SQLite file) and provisions tenants through the real REST API.
+ * Starts a real Hookline in this process (ports chosen by the OS on its HOOKLINE_LISTEN_IP, a fresh
+ * data folder with a real SQLite file unless HOOKLINE_DATA_DIR names one) and provisions tenants
+ * through the real REST API.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { OpenedDatabase } from "@hookline/db";
@@ -13,6 +14,9 @@ export interface Stack {
   /** The stack's SQLite database (the embedded default); throws on a stack run on PostgreSQL. */
   readonly sqlite: OpenedDatabase;
   dataDir: string;
+  /** `http://<listen IP>:<port>`: the REST API, the console and the softphone page. */
+  httpUrl: string;
+  /** `ws://<listen IP>:<port>`: SIP over WebSocket (port 0 on a node without the gateway role). */
   wsUrl: string;
   api<T = unknown>(
     method: string,
@@ -27,16 +31,38 @@ export interface Stack {
 
 let rtpBase = 44000;
 
+/**
+ * The secrets every node of a cluster shares (docs/scale-out.md "Adding and draining a node"), by
+ * their file names in the data folder (@hookline/auth-tokens secret-files.ts): `token-secret`
+ * signs API tokens, seals trunk passwords and keys digest nonces; `operator-token` guards the
+ * operator's API.
+ */
+const CLUSTER_SECRETS = ["token-secret", "operator-token"] as const;
+
+/**
+ * A fresh data folder holding copies of `from`'s cluster secrets, for another node of its cluster
+ * (`startStack({ HOOKLINE_DATA_DIR: dir, ... })`). The caller removes it: a stack removes only a
+ * folder it made itself.
+ */
+export function clusterDataDir(from: Stack): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "hookline-e2e-node-"));
+  for (const name of CLUSTER_SECRETS) copyFileSync(path.join(from.dataDir, name), path.join(dir, name));
+  return dir;
+}
+
+/** An IP address as a URL's host: IPv6 in brackets (RFC 3986 §3.2.2). */
+const urlHost = (ip: string) => (ip.includes(":") ? `[${ip}]` : ip);
+
 export async function startStack(
   env: Record<string, string> = {},
   options: StartOptions = {},
 ): Promise<Stack> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), "hookline-e2e-"));
+  const given = env.HOOKLINE_DATA_DIR;
+  const dataDir = given || mkdtempSync(path.join(tmpdir(), "hookline-e2e-"));
   const rtpMin = rtpBase;
   rtpBase += 1000;
   const h = await startHookline(
     loadConfig({
-      HOOKLINE_DATA_DIR: dataDir,
       HOOKLINE_HTTP_PORT: "0",
       HOOKLINE_SIP_PORT: "0",
       HOOKLINE_SIP_WS_PORT: "0",
@@ -45,10 +71,12 @@ export async function startStack(
       HOOKLINE_RTP_MAX: String(rtpMin + 999),
       HOOKLINE_CALLBACK_ALLOWLIST: "127.0.0.1",
       ...env,
+      HOOKLINE_DATA_DIR: dataDir,
     }),
     options,
   );
-  const base = `http://127.0.0.1:${h.ports.http}`;
+  const host = urlHost(h.config.listenIp);
+  const base = `http://${host}:${h.ports.http}`;
   const api: Stack["api"] = async (method, p, body, token = h.operatorToken.token) => {
     const res = await fetch(base + p, {
       method,
@@ -68,7 +96,8 @@ export async function startStack(
       return h.database.sqlite;
     },
     dataDir,
-    wsUrl: `ws://127.0.0.1:${h.ports.ws}`,
+    httpUrl: base,
+    wsUrl: `ws://${host}:${h.ports.ws}`,
     api,
     async tenant(domain, users) {
       const acc = await api<{ id: string; apiKey: string }>("POST", "/v1/accounts", { name: domain });
@@ -89,7 +118,7 @@ export async function startStack(
     },
     async close() {
       await h.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!given) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,4 +1,4 @@
-export { startStack } from "./harness.js";
+export { clusterDataDir, startStack } from "./harness.js";
 export type { Stack } from "./harness.js";
 export { NodePhone, CANNED_SDP, sessionState } from "./node-phone.js";
 export { Receiver } from "./receiver.js";

@@ -1,0 +1,132 @@
+/**
+ * Three nodes on one PostgreSQL (SPEC §2 "each part can also run as its own process against the
+ * same database"; docs/scale-out.md): nodes 1 and 2 run `gateway,console`, node 3 only `delivery`,
+ * so every callback leaves through node 3. Two Chromium softphones register over SIP over WebSocket
+ * (RFC 7118), alice on node 1 and bob on node 2; alice's INVITE reaches node 1, which finds bob's
+ * binding on node 2 and routes the request there by the binding's Path (RFC 3327), node 2 relays
+ * it down bob's WebSocket, and the media stays anchored on node 1. The call's callbacks (SPEC §4)
+ * arrive once per `webhook-id`, in `seq` order.
+ */
+import { rmSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openPostgres, pgSchema, type OpenedPostgres } from "@hookline/db/pg";
+import { freshPostgresDatabase, stopPostgres } from "@hookline/db/testing/stores";
+import { clusterDataDir, Receiver, startStack, type Received, type Stack } from "../src/index.js";
+import { launchChromium, SoftphonePage, type Browser } from "./chromium.js";
+
+const DOMAIN = "cluster.test";
+/** The call lifecycle of SPEC §4; sip.js answers an INVITE with 180 first, so it rings. */
+const EVENTS = ["call.initiated", "call.ringing", "call.answered", "call.completed"];
+
+describe("two gateway nodes and a delivery node on one PostgreSQL", () => {
+  const receiver = new Receiver();
+  /** Nodes 2 and 3's data folders, holding node 1's secrets: ours to remove. */
+  const dirs: string[] = [];
+  let node1: Stack;
+  let node2: Stack;
+  let node3: Stack;
+  let pg: OpenedPostgres;
+  let browser: Browser;
+  let alice: SoftphonePage;
+  let bob: SoftphonePage;
+
+  beforeAll(async () => {
+    const url = await freshPostgresDatabase();
+    pg = await openPostgres({ url, max: 2 });
+    const hooks = await receiver.listen();
+    const node = (n: number, roles: string): Record<string, string> => ({
+      HOOKLINE_DATABASE_URL: url,
+      HOOKLINE_LISTEN_IP: `127.0.0.${n}`,
+      HOOKLINE_NODE_ID: `node-${n}`,
+      HOOKLINE_ROLES: roles,
+    });
+    node1 = await startStack(node(1, "gateway,console"));
+    // Every node of a cluster holds the same token secret and operator token (docs/scale-out.md).
+    dirs.push(clusterDataDir(node1), clusterDataDir(node1));
+    node2 = await startStack({ ...node(2, "gateway,console"), HOOKLINE_DATA_DIR: dirs[0]! });
+    node3 = await startStack({ ...node(3, "delivery"), HOOKLINE_DATA_DIR: dirs[1]! });
+
+    const { apiKey } = await node1.tenant(DOMAIN, ["alice", "bob"]);
+    const cb = await node1.api("POST", "/v1/callbacks", { url: hooks, events: EVENTS }, apiKey);
+    expect(cb.status).toBe(201);
+
+    browser = await launchChromium();
+    alice = await SoftphonePage.open(browser.context, node1.httpUrl);
+    bob = await SoftphonePage.open(browser.context, node2.httpUrl);
+    // The domain and users were written through node 1's API a moment ago: both gateways know them
+    // from their directory mirrors, kept current by NOTIFY.
+    await alice.register(node1.wsUrl, "alice", DOMAIN, "alice-secret");
+    await bob.register(node2.wsUrl, "bob", DOMAIN, "bob-secret");
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    for (const stack of [node1, node2, node3]) await stack?.close();
+    await receiver.close();
+    await pg?.close();
+    await stopPostgres();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it("runs the roles each node was given, on its own address", () => {
+    expect([node1, node2, node3].map((n) => [n.h.config.nodeId, n.h.config.roles])).toEqual([
+      ["node-1", ["gateway", "console"]],
+      ["node-2", ["gateway", "console"]],
+      ["node-3", ["delivery"]],
+    ]);
+    expect(node3.h.gateway).toBeUndefined();
+    expect(new URL(node2.wsUrl).hostname).toBe("127.0.0.2");
+    expect(new URL(node3.httpUrl).hostname).toBe("127.0.0.3");
+  });
+
+  it("calls bob on node 2 from alice on node 1, with audio both ways through node 1 and the callbacks from node 3", async () => {
+    // Each row names the gateway node holding the binding's flow (docs/scale-out.md).
+    const bindings = await pg.db.select().from(pgSchema.registrations);
+    expect(bindings.map((b) => [b.aor, b.nodeId]).sort()).toEqual([
+      [`sip:alice@${DOMAIN}`, "node-1"],
+      [`sip:bob@${DOMAIN}`, "node-2"],
+    ]);
+
+    await alice.call(`sip:bob@${DOMAIN}`);
+    await expect.poll(async () => (await bob.state()).incoming, { timeout: 15_000 }).toBe(true);
+    await bob.answer();
+    await expect.poll(async () => (await alice.state()).established, { timeout: 15_000 }).toBe(true);
+    for (const phone of [alice, bob]) {
+      await expect
+        .poll(
+          async () => {
+            const s = await phone.stats();
+            return (s?.packetsReceived ?? 0) > 100 && (s?.audioLevel ?? 0) > 0;
+          },
+          { timeout: 20_000, interval: 250 },
+        )
+        .toBe(true);
+    }
+    // The media is anchored on the node that took the INVITE, bob's WebSocket node or not.
+    expect((await bob.stats())?.remoteCandidate?.address).toBe("127.0.0.1");
+    await alice.hangup();
+    await expect.poll(async () => (await bob.state()).ended, { timeout: 10_000 }).toBe(1);
+
+    const { calls } = pgSchema;
+    await expect
+      .poll(async () => (await pg.db.select().from(calls)).map((c) => c.state), { timeout: 15_000 })
+      .toEqual(["completed"]);
+    const [row] = await pg.db.select().from(calls);
+    expect(row).toMatchObject({ from: expect.stringContaining("alice"), nodeId: "node-1" });
+
+    const got = await receiver.until((all) => all.some((r) => r.json.type === "call.completed"));
+    // At least once (SPEC §4): a retry repeats a delivery under its webhook-id, with the same body.
+    const byId = new Map<string, Received[]>();
+    for (const r of got) {
+      const id = r.headers["webhook-id"]!;
+      byId.set(id, [...(byId.get(id) ?? []), r]);
+    }
+    for (const copies of byId.values()) expect(new Set(copies.map((c) => c.body)).size).toBe(1);
+    const first = [...byId.values()].map((copies) => copies[0]!.json);
+    expect(new Set(first.map((e) => e.data.seq)).size).toBe(byId.size);
+    expect(first.every((e) => e.data.callId === row!.id)).toBe(true);
+    // The first delivery of each event arrives in seq order, one event after the other.
+    const seqs = first.map((e) => e.data.seq);
+    expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+    expect(first.map((e) => e.type)).toEqual(EVENTS);
+  });
+});
