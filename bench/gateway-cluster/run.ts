@@ -1,16 +1,22 @@
 /**
  * Calls per second through two gateway nodes on one PostgreSQL against one node (SPEC §2,
  * docs/scale-out.md), measured in one run with the gateway benchmark's rules: SIPp's authenticated
- * caller (alice) calling bob, media anchored, < 1 % failed and mean setup under 250 ms, steps of
- * BENCH_STEP_S seconds. With two nodes, each node has its own SIPp caller and its own bob (a UAS
- * registered there) and takes half the rate. Every process (the nodes, PostgreSQL, SIPp) shares
- * this machine's cores, which is what limits the two-node figure on a small machine.
+ * caller (alice) calling a registered UAS, media anchored, < 1 % failed and mean setup under
+ * 250 ms, steps of BENCH_STEP_S seconds. With two nodes, each node has its own SIPp caller and its
+ * own callee (bob on the first, carol on the second, each a UAS registered there) and takes half
+ * the rate: "local", each caller calls the callee of its own node; "across", the callee of the
+ * other node, so every call is anchored on one node and relayed through the other (Path, RFC 3327).
+ * Every process (the nodes, PostgreSQL, SIPp) shares this machine's cores, which is what limits
+ * the two-node figures on a small machine.
  *
  *   npm run bench:cluster -w @hookline/bench
  */
 import { openPostgres } from "@hookline/db/pg";
 import { startPostgres } from "@hookline/db/testing/postgres";
 import { AUTH, DOMAIN, USERS, uacArgs, uas } from "../gateway/calls.js";
+
+/** Each node's callee: node i's UAS registers as CALLEES[i]. */
+const CALLEES = ["bob", "carol"];
 import {
   cpuMs,
   HERE,
@@ -37,6 +43,7 @@ const PROF_DIR = process.env.BENCH_CPU_PROF_DIR;
 
 interface Node {
   gw: Gateway;
+  callee: string;
   uas: { port: number; proc: Sipp };
 }
 
@@ -58,6 +65,7 @@ async function step(
   pgPids: () => number[],
   rate: number,
   seconds = STEP_S,
+  across = false,
 ): Promise<StepResult> {
   const per = rate / nodes.length;
   const pids = () => [...nodes.flatMap((n) => processTree(n.gw.child.pid!)), ...pgPids()];
@@ -65,9 +73,16 @@ async function step(
   const pgBefore = cpuMs(pgPids());
   const machineBefore = machineTicks();
   const runs = nodes.map(
-    (n) =>
+    (n, i) =>
       sipp([
-        ...uacArgs(UAC_AUTH, `127.0.0.1:${n.gw.sip}`, per, per * seconds, AUTH),
+        ...uacArgs(
+          UAC_AUTH,
+          `127.0.0.1:${n.gw.sip}`,
+          per,
+          per * seconds,
+          AUTH,
+          nodes[across ? (i + 1) % nodes.length : i]!.callee,
+        ),
         "-timeout",
         String(seconds + 15),
         "-d",
@@ -101,6 +116,7 @@ async function measure(
   count: number,
   url: string,
   pgPids: () => number[],
+  across = false,
 ): Promise<StepResult | undefined> {
   const nodes: Node[] = [];
   for (let i = 0; i < count; i++) {
@@ -109,18 +125,19 @@ async function measure(
       HOOKLINE_NODE_ID: `bench-${count}-${i}`,
     });
     // Provisioned once through the first node; the others know it from their directory mirror.
-    if (i === 0) await provision(gw, DOMAIN, USERS);
+    if (i === 0) await provision(gw, DOMAIN, [...USERS, ...CALLEES.slice(1)]);
     const target = `127.0.0.1:${gw.sip}`;
-    nodes.push({ gw, uas: await uas({ register: { target } }) });
+    const callee = CALLEES[i]!;
+    nodes.push({ gw, callee, uas: await uas({ register: { target }, user: callee }) });
   }
   console.log(
     `\n${name}: ${count} gateway node(s) on PostgreSQL (pids ${nodes.map((n) => n.gw.child.pid).join(", ")})`,
   );
   // Warm-up, not counted: JIT, pools and caches, as on a node that has been up a while.
-  await step(nodes, pgPids, 100, 4);
+  await step(nodes, pgPids, 100, 4, across);
   let best: StepResult | undefined;
   for (const rate of RATES) {
-    const s = await step(nodes, pgPids, rate);
+    const s = await step(nodes, pgPids, rate, STEP_S, across);
     console.log(
       `  ${name.padEnd(10)} ${String(rate).padStart(5)} cps  ${String(s.successful).padStart(6)}/${rate * STEP_S} ok` +
         `  failed ${s.failedPct.toFixed(2).padStart(6)} %  setup ${Number.isFinite(s.setupMs) ? s.setupMs.toFixed(0) : "?"} ms` +
@@ -157,18 +174,24 @@ async function main(): Promise<void> {
     };
     const one = await measure("one node", 1, await fresh("bench_one"), pgPids);
     const two = await measure("two nodes", 2, await fresh("bench_two"), pgPids);
+    const across = await measure("across", 2, await fresh("bench_across"), pgPids, true);
     console.log(`\nMachine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"})`);
     console.log("| nodes | calls/s passing | CPU ms per call (nodes + PostgreSQL) | machine busy |");
     console.log("| --- | ---: | ---: | ---: |");
     for (const [label, r] of [
       ["one", one],
-      ["two", two],
+      ["two, each call on its callee's node", two],
+      ["two, each call relayed to the other node", across],
     ] as const) {
       console.log(
         `| ${label} | ${r?.rate ?? 0} | ${r ? r.cpuMsPerCall.toFixed(2) : "-"} | ${r ? r.machineBusyPct.toFixed(0) : "-"} % |`,
       );
     }
     if (one && two) console.log(`\nTwo nodes against one: ${(two.rate / one.rate).toFixed(2)}×`);
+    if (two && across)
+      console.log(
+        `Relayed across nodes against on the callee's node: ${(across.rate / two.rate).toFixed(2)}×`,
+      );
   } finally {
     await pg.stop();
   }

@@ -10,8 +10,10 @@ export const DOMAIN = "bench.test";
 export const USERS = ["alice", "bob"];
 
 export interface UasOptions {
-  /** For Hookline: bob first registers from the UAS's own port at this target. */
+  /** For Hookline: the callee first registers from the UAS's own port at this target. */
   register?: { target: string };
+  /** The callee's user name (password `${user}-secret`); default bob. */
+  user?: string;
   /** The port to answer on (a fresh one unless given). */
   port?: number;
   /** Log every message (`-trace_msg`) in the UAS's folder, which is then kept. */
@@ -23,8 +25,9 @@ export interface UasOptions {
 /** A SIPp UAS; for Hookline it first registers bob from that same port. */
 export async function uas(o: UasOptions = {}): Promise<{ port: number; proc: Sipp }> {
   const port = o.port ?? (await freeUdpPort());
-  // Both SIPp instances speak as bob from the same UDP port: the registered contact is the UAS.
-  const asBob = ["-t", "u1", "-p", String(port), "-s", "bob"];
+  const user = o.user ?? "bob";
+  // Both SIPp instances speak as the callee from the same UDP port: the registered contact is the UAS.
+  const asBob = ["-t", "u1", "-p", String(port), "-s", user];
   if (o.register) {
     const reg = await sipp([
       "-sf",
@@ -32,9 +35,9 @@ export async function uas(o: UasOptions = {}): Promise<{ port: number; proc: Sip
       o.register.target,
       ...asBob,
       "-au",
-      "bob",
+      user,
       "-ap",
-      "bob-secret",
+      `${user}-secret`,
       "-set",
       "domain",
       DOMAIN,
@@ -44,7 +47,7 @@ export async function uas(o: UasOptions = {}): Promise<{ port: number; proc: Sip
       "10",
       "-timeout_error",
     ]).done;
-    if (reg.code !== 0) throw new Error(`bob's REGISTER failed (${reg.code}): ${reg.stderr}`);
+    if (reg.code !== 0) throw new Error(`${user}'s REGISTER failed (${reg.code}): ${reg.stderr}`);
   }
   const proc = sipp(
     [
@@ -59,13 +62,14 @@ export async function uas(o: UasOptions = {}): Promise<{ port: number; proc: Sip
   return { port, proc };
 }
 
-/** SIPp arguments of a UAC calling bob as alice at `rate` cps, `calls` calls in all. */
+/** SIPp arguments of a UAC calling `callee` (bob) as alice at `rate` cps, `calls` calls in all. */
 export function uacArgs(
   scenario: string,
   target: string,
   rate: number,
   calls: number,
   extra: string[] = [],
+  callee = "bob",
 ): string[] {
   return [
     "-sf",
@@ -74,7 +78,7 @@ export function uacArgs(
     "-t",
     "u1",
     "-s",
-    "bob",
+    callee,
     "-set",
     "caller",
     "alice",

@@ -13,7 +13,7 @@ import type { Flow } from "../transport/types.js";
 export type RemoteBindings = (domain: string, user: string) => Binding[];
 
 export function remoteBindings(
-  mirror: DirectoryMirror,
+  mirror: Pick<DirectoryMirror, "registrationsOf" | "row">,
   nodeId: string,
   now: () => number = Date.now,
 ): RemoteBindings {
