@@ -7,6 +7,8 @@ export { WriteHealth, writeFailureKind, writeHealthOf } from "./write-health.js"
 export type { WriteHealthOptions, WriteHealthStatus, WriteState } from "./write-health.js";
 export { createSipDirectory } from "./sip-directory.js";
 export { outboundTrunkMinutesSince, TrunkMinutesSeed } from "./trunk-minutes.js";
+export { ClusterUsage } from "./cluster-usage.js";
+export type { ClusterUsageOptions, OtherNodesFigures } from "./cluster-usage.js";
 export type { NewBinding, SipDirectory } from "./sip-directory.js";
 export { createCallStore, TRACE_BODY_LIMIT, traceBody } from "./call-store.js";
 export { listClusterNodes, LOST_AFTER_HEARTBEATS, NODE_ROLES, nodeState } from "./cluster-nodes.js";

@@ -2,7 +2,7 @@
  * Outbound minutes through trunks, for the toll-fraud guard's daily cap (SPEC §3 trunks): what
  * the gateway's process did not see itself (calls before a restart) comes from here.
  */
-import { and, eq, gte, isNotNull, sql } from "drizzle-orm";
+import { and, eq, gte, isNotNull, isNull, or, sql } from "drizzle-orm";
 import type { Database } from "./open-database.js";
 import { callLegs, calls } from "./schema/index.js";
 import type { Store } from "./store.js";
@@ -41,7 +41,9 @@ export function outboundTrunkMinutesSince(
  * here and answered from memory. The guard asks once per account and per trunk and from then on
  * adds what ends in its own process (its running total), so this read plus the guard's total is
  * what the SQLite read at first sight gives. Reading at first sight would instead cost a round
- * trip per INVITE or let the first call of each scope pass unchecked while the read runs.
+ * trip per INVITE or let the first call of each scope pass unchecked while the read runs. With
+ * several gateway nodes, this read is of this node's calls only and the other nodes' come from
+ * `ClusterUsage` (cluster-usage.ts): each call has one source.
  *
  * Runs on either dialect (a Store's awaited query). It reads every leg that ended since `since`
  * in one go: call_legs has no index on `ended_at` alone, so on PostgreSQL it is one scan at start.
@@ -55,7 +57,12 @@ export class TrunkMinutesSeed {
     this.#since = since.getTime();
   }
 
-  static async load(store: Store, since: Date): Promise<TrunkMinutesSeed> {
+  /**
+   * `ownNodeId`, on a database several gateway nodes share (SPEC §2): only the calls this node
+   * recorded (and those recorded before nodes had ids), for the other nodes' calls are counted by
+   * `ClusterUsage` (cluster-usage.ts) all day long; reading them here as well would count them twice.
+   */
+  static async load(store: Store, since: Date, ownNodeId?: string): Promise<TrunkMinutesSeed> {
     const { db, t } = store;
     const rows = await db
       .select({
@@ -71,6 +78,7 @@ export class TrunkMinutesSeed {
           isNotNull(t.callLegs.trunkId),
           isNotNull(t.callLegs.answeredAt),
           gte(t.callLegs.endedAt, since.getTime()),
+          ownNodeId === undefined ? undefined : or(eq(t.calls.nodeId, ownNodeId), isNull(t.calls.nodeId)),
         ),
       )
       .groupBy(t.calls.accountId, t.callLegs.trunkId);

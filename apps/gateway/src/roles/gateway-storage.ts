@@ -5,7 +5,7 @@
  * in-memory copy kept current by LISTEN/NOTIFY. Its writes are batched: registrations by
  * the binding store's group commit, call records by the call store, on either dialect.
  */
-import { TrunkMinutesSeed, type CallStore, type Database } from "@hookline/db";
+import { ClusterUsage, TrunkMinutesSeed, type CallStore, type Database } from "@hookline/db";
 import { createPgCallStore, DirectoryMirror } from "@hookline/db/pg";
 import { log } from "@hookline/log";
 import type { ProcessDatabase } from "../database.js";
@@ -22,8 +22,8 @@ export interface GatewayStorage {
   /** The user's contacts other nodes hold (PostgreSQL: several gateway nodes). */
   elsewhere: RemoteBindings | undefined;
   trunks: TrunkDirectory;
-  /** Where the fraud guard reads today's minutes (trunk-guards.ts). */
-  minutes: Pick<TrunkGuardsOptions, "db" | "minutes">;
+  /** Where the fraud guard reads today's minutes, and the other nodes' calls (trunk-guards.ts). */
+  minutes: Pick<TrunkGuardsOptions, "db" | "minutes" | "otherNodes">;
   /** Domains for the application hook's settings and the calls the platform starts. */
   domains: Database | DirectoryMirror;
   /** The call recorder's source: SQLite's database (written by a worker thread) or a call store. */
@@ -73,10 +73,14 @@ export async function openGatewayStorage(
   });
   await mirror.start();
   let minutes: TrunkMinutesSeed;
+  const otherNodes = new ClusterUsage({ store, nodeId });
   try {
-    // Today's minutes before the first call; the fraud guard adds what ends after (trunk-minutes.ts).
+    // Before the first call: today's minutes of this node's calls, to which the fraud guard adds
+    // what ends after, and the other nodes' calls, read again on a timer (trunk-minutes.ts,
+    // cluster-usage.ts: each call is counted from one of them).
     const now = Date.now();
-    minutes = await TrunkMinutesSeed.load(store, new Date(now - (now % 86_400_000)));
+    minutes = await TrunkMinutesSeed.load(store, new Date(now - (now % 86_400_000)), nodeId);
+    await otherNodes.refresh();
   } catch (err) {
     await mirror.stop();
     throw err;
@@ -87,7 +91,7 @@ export async function openGatewayStorage(
     bindings: new PgBindingStore(pg.db, nodeId, pathFor),
     elsewhere: remoteBindings(mirror, nodeId),
     trunks: new TrunkDirectory(mirror, tokenSecret),
-    minutes: { minutes },
+    minutes: { minutes, otherNodes },
     domains: mirror,
     calls: createPgCallStore(pg.db, {
       onError: (err: unknown) => callsLog.error({ err }, "recording failed"),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "@hookline/log";
 import type { AdmitOutboundResult, TrunkAdmission } from "./ports.js";
-import { FraudGuard, type FraudGuardOptions } from "./fraud-guard.js";
+import { FraudGuard, type FraudGuardOptions, type OtherNodesUsage } from "./fraud-guard.js";
 import { fromStoredLimits, type FraudLimits } from "./fraud-guard-limits.js";
 
 const ACCOUNT = "acc_1";
@@ -263,5 +263,75 @@ describe("wiring", () => {
     expect(admit()).toMatchObject({ code: "concurrent_calls" });
     end(a, 60);
     expect(admit()).toMatchObject({ code: "daily_minutes" });
+  });
+});
+
+describe("several gateway nodes on one database (SPEC §2): the other nodes' calls count too", () => {
+  /** What the other nodes carry, as the last read gave it (cluster-usage.ts in @hookline/db). */
+  function otherNodes() {
+    const concurrent = new Map<string | null, number>();
+    const usedSec = new Map<string | null, number>();
+    const asked: Array<[string, string | null]> = [];
+    const usage: OtherNodesUsage = {
+      concurrent: (accountId, trunkId) => {
+        asked.push([accountId, trunkId]);
+        return accountId === ACCOUNT ? (concurrent.get(trunkId) ?? 0) : 0;
+      },
+      usedSec: (accountId, trunkId) => (accountId === ACCOUNT ? (usedSec.get(trunkId) ?? 0) : 0),
+    };
+    return { usage, concurrent, usedSec, asked };
+  }
+
+  it.each(["trunk", "account"] as const)(
+    "maxConcurrent 2 on the %s, 1 call here and 1 on another node: the next gets concurrent_calls",
+    (scope) => {
+      const other = otherNodes();
+      const { start, end, admit } = setup({ [scope]: { maxConcurrent: 2 } }, { otherNodes: other.usage });
+      const a = start() as string;
+      expect(typeof a).toBe("string");
+      other.concurrent.set(scope === "trunk" ? TRUNK : null, 1);
+      expect(admit()).toMatchObject({ ok: false, status: 503, code: "concurrent_calls", retryAfterSec: 5 });
+      // The other node's call ends (seen at the next read): the slot is free again.
+      other.concurrent.set(scope === "trunk" ? TRUNK : null, 0);
+      expect(admit()).toEqual({ ok: true });
+      // Or this node's own ends while the other node's goes on.
+      other.concurrent.set(scope === "trunk" ? TRUNK : null, 1);
+      end(a, 0);
+      expect(admit()).toEqual({ ok: true });
+      expect(other.asked).toContainEqual([ACCOUNT, scope === "trunk" ? TRUNK : null]);
+    },
+  );
+
+  it("a daily cap of 10 minutes: 4 used here and 6 on the other nodes get daily_minutes", () => {
+    const other = otherNodes();
+    const { start, end, admit } = setup(
+      { trunk: { dailyMinutes: 10 }, account: { dailyMinutes: 30 } },
+      { otherNodes: other.usage },
+    );
+    end(start() as string, 4 * 60);
+    other.usedSec.set(TRUNK, 6 * 60 - 1);
+    expect(admit()).toEqual({ ok: true });
+    other.usedSec.set(TRUNK, 6 * 60);
+    expect(admit()).toMatchObject({
+      ok: false,
+      status: 403,
+      code: "daily_minutes",
+      reason: "daily outbound minutes of trunk carrier-a used up (10 of 10)",
+    });
+    // The account's cap adds the other nodes' minutes of all its trunks (asked with no trunk).
+    other.usedSec.set(TRUNK, 0);
+    other.usedSec.set(null, 26 * 60);
+    expect(admit()).toMatchObject({ code: "daily_minutes", reason: expect.stringContaining("account acme") });
+  });
+
+  it("calls per second stays per node: the other nodes' calls take no token here", () => {
+    const other = otherNodes();
+    other.concurrent.set(TRUNK, 50);
+    other.concurrent.set(null, 50);
+    const { admit } = setup({ trunk: { maxCallsPerSecond: 2 } }, { otherNodes: other.usage });
+    // This node's bucket alone: 2 in one instant, then 503; the cluster's rate is 2 per node.
+    expect(admit()).toEqual({ ok: true });
+    expect(admit()).toEqual({ ok: true });
+    expect(admit()).toMatchObject({ status: 503, code: "calls_per_second" });
   });
 });

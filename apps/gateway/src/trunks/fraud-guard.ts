@@ -16,6 +16,13 @@
  * on this process adds what ends, and a new UTC day starts from zero.
  *
  * Concurrency counts calls from `onCallStarted` (first INVITE out) to `onCallEnded`.
+ *
+ * Several gateway nodes on one PostgreSQL (SPEC §2): `otherNodes` gives what the OTHER nodes carry,
+ * as last read (@hookline/db cluster-usage.ts, refreshed every 2 s by trunk-guards.ts), and the
+ * concurrency limit and the daily cap hold it added to this process's own figures. The figures
+ * may be that old: two nodes can both admit the last slot (cluster-usage.ts states the bound).
+ * Calls per second stays per node: a token bucket shared through the database would cost a round
+ * trip per INVITE, so the cluster's rate is the per-node rate times the number of nodes.
  */
 import { log as rootLog, type Logger } from "@hookline/log";
 import type {
@@ -48,6 +55,18 @@ export type FraudRefusal =
 /** Assignable to the port's `AdmitOutboundResult`; a 503 also says when to retry. */
 export type FraudGuardResult = { ok: true } | FraudRefusal;
 
+/**
+ * What the other gateway nodes on the shared database carry, as last read (cluster-usage.ts in
+ * @hookline/db): answered from memory, never a query on the INVITE path. Of the account when
+ * `trunkId` is null, else of that trunk of the account.
+ */
+export interface OtherNodesUsage {
+  /** Their outbound trunk calls in progress, answered or not. */
+  concurrent(accountId: string, trunkId: string | null): number;
+  /** Their seconds toward the cap of `now`'s UTC day: calls ended that day, and answered ones in progress. */
+  usedSec(accountId: string, trunkId: string | null, now: number): number;
+}
+
 /** An account or a trunk: its name (for reasons people read) and its limits. */
 export interface LimitScope {
   name: string;
@@ -65,6 +84,8 @@ export interface FraudGuardOptions {
    * the account's trunks when `trunkId` is null. Synchronous (the calls table is SQLite).
    */
   minutesSince?(accountId: string, trunkId: string | null, sinceUtcMidnight: Date): number;
+  /** PostgreSQL with several gateway nodes; absent (SQLite): this process is the whole truth. */
+  otherNodes?: OtherNodesUsage | undefined;
   /** Retry-After on a concurrency refusal; default 5 s (a call rarely ends sooner). */
   concurrencyRetryAfterSec?: number;
   logger?: Logger;
@@ -137,7 +158,9 @@ export class FraudGuard implements TrunkAdmission {
 
     for (const s of scopes) {
       const max = s.scope.limits.maxConcurrent;
-      if (max !== undefined && (this.#concurrent.get(s.key) ?? 0) >= max) {
+      if (max === undefined) continue;
+      const elsewhere = this.#o.otherNodes?.concurrent(request.accountId, scopeTrunk(s.kind, request)) ?? 0;
+      if ((this.#concurrent.get(s.key) ?? 0) + elsewhere >= max) {
         return refuse503(
           "concurrent_calls",
           `concurrent calls of ${who(s)} at the limit (${max})`,
@@ -146,7 +169,8 @@ export class FraudGuard implements TrunkAdmission {
       }
     }
 
-    // Rate last, and a token is taken only once the call passes every scope.
+    // Rate last, and a token is taken only once the call passes every scope. Per node only (see
+    // the file comment): the other nodes' rate is not added.
     const taking: TokenBucket[] = [];
     for (const s of scopes) {
       const rate = s.scope.limits.maxCallsPerSecond;
@@ -197,7 +221,7 @@ export class FraudGuard implements TrunkAdmission {
     this.#dayMinutes("trunk", `t:${active.trunkId}`, active, now).endedSec += sec;
   }
 
-  /** What the console may show: calls in progress and seconds used today, per scope. */
+  /** Calls in progress and seconds used today, per scope, of this process (not `otherNodes`). */
   usage(kind: ScopeKind, id: string): { concurrent: number; usedSecToday: number } {
     const key = `${kind === "account" ? "a" : "t"}:${id}`;
     const now = this.#o.now();
@@ -211,7 +235,8 @@ export class FraudGuard implements TrunkAdmission {
 
   #usedSec(kind: ScopeKind, key: string, call: { accountId: string; trunkId: string }, now: number): number {
     const id = kind === "account" ? call.accountId : call.trunkId;
-    return this.#dayMinutes(kind, key, call, now).endedSec + this.#inProgressSec(kind, id, now);
+    const elsewhere = this.#o.otherNodes?.usedSec(call.accountId, scopeTrunk(kind, call), now) ?? 0;
+    return this.#dayMinutes(kind, key, call, now).endedSec + this.#inProgressSec(kind, id, now) + elsewhere;
   }
 
   #inProgressSec(kind: ScopeKind, id: string, now: number): number {
@@ -257,6 +282,11 @@ export class FraudGuard implements TrunkAdmission {
     this.#minutes.set(key, created);
     return created;
   }
+}
+
+/** The `trunkId` the other nodes' usage is asked with: null for the account's scope. */
+function scopeTrunk(kind: ScopeKind, call: { trunkId: string }): string | null {
+  return kind === "trunk" ? call.trunkId : null;
 }
 
 function keysOf(call: { accountId: string; trunkId: string }): string[] {

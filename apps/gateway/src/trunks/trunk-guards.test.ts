@@ -1,20 +1,24 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Writable } from "node:stream";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   accounts,
   callLegs,
   calls,
+  ClusterUsage,
   eq,
   NO_FRAUD_LIMITS,
   openDatabase,
+  sqliteStore,
   trunks,
   type OpenedDatabase,
   type Trunk,
 } from "@hookline/db";
 import { TrunkDirectory } from "./trunk-directory.js";
-import { TrunkGuards } from "./trunk-guards.js";
+import { createLogger } from "@hookline/log";
+import { OTHER_NODES_REFRESH_MS, TrunkGuards, type RefreshedUsage } from "./trunk-guards.js";
 
 let dir: string, database: OpenedDatabase, guards: TrunkGuards;
 
@@ -204,5 +208,169 @@ describe("today's minutes for the daily cap", () => {
       },
     });
     expect(ask(fresh)).toEqual({ ok: true });
+  });
+});
+
+describe("the other gateway nodes' calls (PostgreSQL wiring, here on the SQLite file)", () => {
+  const limited = { ...NO_FRAUD_LIMITS, maxConcurrentCalls: 1 };
+  const ask = (g: TrunkGuards) =>
+    g.fraud.admitOutbound({ accountId: "acc_1", trunkId: "trk_1", destination: "+442071234567" });
+  const noStack = () => {
+    throw new Error("no SIP stack in this test");
+  };
+
+  /** A trunk call in progress recorded by `node`; returns a function that ends it. */
+  function callOn(node: string, id: string) {
+    const { db } = database;
+    const now = Date.now();
+    db.insert(calls)
+      .values({
+        id,
+        accountId: "acc_1",
+        sipCallId: id,
+        from: "a",
+        to: "b",
+        state: "ringing",
+        startedAt: now,
+        nodeId: node,
+      })
+      .run();
+    db.insert(callLegs)
+      .values({
+        id: `${id}_leg`,
+        callId: id,
+        direction: "outbound",
+        sipCallId: `${id}@leg`,
+        remoteUri: "sip:+442071234567@127.0.0.1",
+        transport: "udp",
+        trunkId: "trk_1",
+        state: "trying",
+        createdAt: now,
+      })
+      .run();
+    return () => {
+      db.update(callLegs)
+        .set({ state: "terminated", endedAt: Date.now() })
+        .where(eq(callLegs.callId, id))
+        .run();
+      db.update(calls).set({ state: "failed", endedAt: Date.now() }).where(eq(calls.id, id)).run();
+    };
+  }
+
+  it("refuses at a concurrency limit reached by another node's call, from the last read on", async () => {
+    database.db
+      .insert(trunks)
+      .values({ ...trunkRow("trk_1", "carrier-a", [5070]), fraudLimits: limited })
+      .run();
+    const otherNodes = new ClusterUsage({ store: sqliteStore(database.db), nodeId: "node-a" });
+    const cluster = new TrunkGuards({
+      minutes: { minutesSince: () => 0 },
+      otherNodes,
+      directory: new TrunkDirectory(database.db, "secret"),
+      publish: () => undefined,
+      stack: noStack,
+    });
+    callOn("node-a", "call_own"); // this node's own row: its guard counts it in memory, not here
+    await cluster.refreshOtherNodes();
+    expect(ask(cluster)).toEqual({ ok: true });
+
+    const end = callOn("node-b", "call_other");
+    // Not read yet: passes (the documented staleness bound, cluster-usage.ts).
+    expect(ask(cluster)).toEqual({ ok: true });
+    await cluster.refreshOtherNodes();
+    expect(ask(cluster)).toMatchObject({ ok: false, status: 503, code: "concurrent_calls" });
+    end();
+    await cluster.refreshOtherNodes();
+    expect(ask(cluster)).toEqual({ ok: true });
+  });
+
+  it("reads again every 2 s from start to stop; a failed read is logged and keeps the last figures", async () => {
+    const out: string[] = [];
+    const logger = createLogger(
+      "warn",
+      new Writable({
+        write(chunk: Buffer, _enc, done) {
+          out.push(chunk.toString());
+          done();
+        },
+      }),
+    );
+    let reads = 0;
+    let fail = false;
+    let concurrent = 1;
+    const otherNodes: RefreshedUsage = {
+      concurrent: () => concurrent,
+      usedSec: () => 0,
+      refresh: () => {
+        reads++;
+        if (fail) return Promise.reject(new Error("connection terminated"));
+        concurrent = 0;
+        return Promise.resolve();
+      },
+    };
+    database.db
+      .insert(trunks)
+      .values({ ...trunkRow("trk_1", "carrier-a", []), fraudLimits: limited })
+      .run();
+    vi.useFakeTimers();
+    try {
+      const timed = new TrunkGuards({
+        minutes: { minutesSince: () => 0 },
+        otherNodes,
+        directory: new TrunkDirectory(database.db, "secret"),
+        publish: () => undefined,
+        stack: noStack,
+        logger,
+      });
+      timed.start();
+      await vi.advanceTimersByTimeAsync(OTHER_NODES_REFRESH_MS - 1);
+      expect(reads).toBe(0);
+      expect(ask(timed)).toMatchObject({ code: "concurrent_calls" });
+      await vi.advanceTimersByTimeAsync(1);
+      expect(reads).toBe(1);
+      expect(ask(timed)).toEqual({ ok: true });
+
+      fail = true;
+      await vi.advanceTimersByTimeAsync(OTHER_NODES_REFRESH_MS);
+      expect(reads).toBe(2);
+      expect(ask(timed)).toEqual({ ok: true }); // the figures of the last read that worked
+      expect(out.join("")).toContain("other nodes' trunk calls not read");
+      expect(out.join("")).toContain("connection terminated");
+
+      timed.stop();
+      await vi.advanceTimersByTimeAsync(10 * OTHER_NODES_REFRESH_MS);
+      expect(reads).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("a slow read is waited for, not doubled", async () => {
+    let reads = 0;
+    let release = () => {};
+    const otherNodes: RefreshedUsage = {
+      concurrent: () => 0,
+      usedSec: () => 0,
+      refresh: () => {
+        reads++;
+        return new Promise<void>((resolve) => (release = resolve));
+      },
+    };
+    const g = new TrunkGuards({
+      minutes: { minutesSince: () => 0 },
+      otherNodes,
+      directory: new TrunkDirectory(database.db, "secret"),
+      publish: () => undefined,
+      stack: noStack,
+    });
+    const first = g.refreshOtherNodes();
+    const second = g.refreshOtherNodes();
+    expect(reads).toBe(1);
+    release();
+    await Promise.all([first, second]);
+    const third = g.refreshOtherNodes();
+    release();
+    await third;
+    expect(reads).toBe(2);
   });
 });

@@ -1,14 +1,16 @@
 /**
  * The trunk guards as one running part of the gateway (SPEC §3 trunks, §4 `trunk.*`): the toll-fraud
  * guard reading each account's and trunk's stored limits at every admission, with today's minutes
- * rebuilt from the call legs after a restart; and the OPTIONS health monitor, following the trunks
- * the API creates, changes and deletes by reading the trunk directory every `syncMs` (the console
- * may run in another process, so being told is not enough).
+ * rebuilt from the call legs after a restart and, on PostgreSQL, the other gateway nodes' calls
+ * read again every `otherNodesRefreshMs` (SPEC §2; @hookline/db cluster-usage.ts states how stale
+ * that lets the limits be); and the OPTIONS health monitor, following the trunks the API creates,
+ * changes and deletes by reading the trunk directory every `syncMs` (the console may run in
+ * another process, so being told is not enough).
  */
 import type { TrunkEvent } from "@hookline/callbacks";
 import { outboundTrunkMinutesSince, type Database } from "@hookline/db";
 import { log as rootLog, type Logger } from "@hookline/log";
-import { FraudGuard, type FraudGuardOptions } from "./fraud-guard.js";
+import { FraudGuard, type FraudGuardOptions, type OtherNodesUsage } from "./fraud-guard.js";
 import { fromStoredLimits } from "./fraud-guard-limits.js";
 import { TrunkHealthMonitor, type SendOptions, type TargetState } from "./health.js";
 import { createOptionsSender, type OptionsStack } from "./health-options.js";
@@ -37,6 +39,15 @@ export interface TrunkHealthView {
   }>;
 }
 
+/** The other nodes' usage, read again by `refresh` (ClusterUsage in @hookline/db cluster-usage.ts). */
+export interface RefreshedUsage extends OtherNodesUsage {
+  /** Rejects on a failed read, keeping the last figures. */
+  refresh(): Promise<void>;
+}
+
+/** How often the other nodes' usage is read again by default: the documented staleness bound. */
+export const OTHER_NODES_REFRESH_MS = 2_000;
+
 /** Today's outbound minutes of an account (`trunkId` null) or a trunk, answered at once. */
 export interface TrunkMinutesReader {
   minutesSince(accountId: string, trunkId: string | null, since: Date): number;
@@ -52,6 +63,13 @@ export interface TrunkGuardsOptions {
    */
   db?: Database | undefined;
   minutes?: TrunkMinutesReader | undefined;
+  /**
+   * PostgreSQL, where several gateway nodes share the database: what the others carry, read once
+   * before the gateway takes calls and again every `otherNodesRefreshMs` (default 2 s) from
+   * `start()` to `stop()`. Absent on SQLite (one node).
+   */
+  otherNodes?: RefreshedUsage | undefined;
+  otherNodesRefreshMs?: number | undefined;
   directory: TrunkDirectory;
   /** The event bus's `publish`, for `trunk.up` and `trunk.down`. */
   publish(event: TrunkEvent): void;
@@ -75,6 +93,9 @@ export class TrunkGuards {
   /** Trunk id → what the monitor was last given (name and targets), to watch only on a change. */
   readonly #watched = new Map<string, string>();
   #timer: NodeJS.Timeout | undefined;
+  #usageTimer: NodeJS.Timeout | undefined;
+  /** The read in flight, so a slow database gets no second one on top. */
+  #refreshing: Promise<void> | undefined;
 
   constructor(options: TrunkGuardsOptions) {
     this.#o = options;
@@ -94,6 +115,7 @@ export class TrunkGuards {
       },
       now: () => Date.now(),
       ...(reader && { minutesSince: reader }),
+      otherNodes: options.otherNodes,
       logger: this.#log,
     });
     const h = options.health ?? {};
@@ -112,19 +134,49 @@ export class TrunkGuards {
     this.#syncMs = h.syncMs ?? Math.min(h.intervalMs ?? 30_000, 5_000);
   }
 
-  /** Starts pinging every trunk's targets, and following the trunk directory. */
+  /**
+   * Starts pinging every trunk's targets, following the trunk directory, and reading the other
+   * nodes' usage again (the first read is the wiring's, before the gateway takes calls).
+   */
   start(): void {
     if (this.#timer) return;
     this.sync();
     this.#timer = setInterval(() => this.sync(), this.#syncMs);
     this.#timer.unref();
+    if (this.#o.otherNodes) {
+      this.#usageTimer = setInterval(
+        () => void this.refreshOtherNodes(),
+        this.#o.otherNodesRefreshMs ?? OTHER_NODES_REFRESH_MS,
+      );
+      this.#usageTimer.unref();
+    }
   }
 
   stop(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
+    clearInterval(this.#usageTimer);
+    this.#usageTimer = undefined;
     this.health.stop();
     this.#watched.clear();
+  }
+
+  /**
+   * Reads the other nodes' usage again (the timer calls it). Never rejects: a failed read keeps
+   * the last figures, and is logged; a read still in flight is waited for instead of doubled.
+   */
+  refreshOtherNodes(): Promise<void> {
+    const usage = this.#o.otherNodes;
+    if (!usage) return Promise.resolve();
+    this.#refreshing ??= usage
+      .refresh()
+      .catch((err: unknown) => {
+        this.#log.warn({ err }, "other nodes' trunk calls not read: the limits use the last figures");
+      })
+      .finally(() => {
+        this.#refreshing = undefined;
+      });
+    return this.#refreshing;
   }
 
   /** Brings the monitor in line with the stored trunks: new and changed watched, deleted dropped. */
