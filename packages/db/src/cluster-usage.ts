@@ -28,6 +28,10 @@
  * a round trip to a shared counter on every INVITE. A failed read keeps the last figures (the
  * caller logs it); calls admitted meanwhile are checked against them.
  *
+ * Cost: the legs come from the partial index of trunk legs on `ended_at` (the running ones, null,
+ * and today's), so a read grows with the day's trunk calls, not with the calls table's history;
+ * each is joined to its call for the node and the account.
+ *
  * Runs on either dialect (a Store's awaited query). Only PostgreSQL has other nodes: on SQLite
  * it finds none and the gateway does not use it.
  */

@@ -45,8 +45,9 @@ export function outboundTrunkMinutesSince(
  * several gateway nodes, this read is of this node's calls only and the other nodes' come from
  * `ClusterUsage` (cluster-usage.ts): each call has one source.
  *
- * Runs on either dialect (a Store's awaited query). It reads every leg that ended since `since`
- * in one go: call_legs has no index on `ended_at` alone, so on PostgreSQL it is one scan at start.
+ * Runs on either dialect (a Store's awaited query). It reads every trunk leg that ended since
+ * `since` in one go, through the partial index of trunk legs on `ended_at`
+ * (call_legs_trunk_legs_ended_idx).
  */
 export class TrunkMinutesSeed {
   readonly #since: number;

@@ -1,4 +1,5 @@
 // PostgreSQL dialect of ../schema/calls.ts: calls, legs, the SIP trace and the hook requests.
+import { sql } from "drizzle-orm";
 import { index, integer, jsonb, pgTable, primaryKey, text } from "drizzle-orm/pg-core";
 import type {
   CallOrigin,
@@ -63,6 +64,11 @@ export const callLegs = pgTable(
   (t) => [
     index("call_legs_call_idx").on(t.callId),
     index("call_legs_trunk_ended_idx").on(t.trunkId, t.endedAt),
+    // Trunk legs by their end, in progress (null) first: what the other gateway nodes carry is
+    // read every 2 s (cluster-usage.ts), and reads only today's and the running legs with this.
+    index("call_legs_trunk_legs_ended_idx")
+      .on(t.endedAt)
+      .where(sql`${t.trunkId} is not null`),
   ],
 );
 

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { accounts } from "./accounts.js";
 import { domains } from "./sip.js";
@@ -72,6 +73,11 @@ export const callLegs = sqliteTable(
   (t) => [
     index("call_legs_call_idx").on(t.callId),
     index("call_legs_trunk_ended_idx").on(t.trunkId, t.endedAt),
+    // Trunk legs by their end, in progress (null) first: what the other gateway nodes carry is
+    // read every 2 s (cluster-usage.ts), and reads only today's and the running legs with this.
+    index("call_legs_trunk_legs_ended_idx")
+      .on(t.endedAt)
+      .where(sql`${t.trunkId} is not null`),
   ],
 );
 

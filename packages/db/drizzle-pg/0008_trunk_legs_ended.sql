@@ -1,0 +1,1 @@
+CREATE INDEX "call_legs_trunk_legs_ended_idx" ON "call_legs" USING btree ("ended_at") WHERE "call_legs"."trunk_id" is not null;
