@@ -61,6 +61,16 @@ describe("two gateway nodes and a delivery node on one PostgreSQL", () => {
     // from their directory mirrors, kept current by NOTIFY.
     await alice.register(node1.wsUrl, "alice", DOMAIN, "alice-secret");
     await bob.register(node2.wsUrl, "bob", DOMAIN, "bob-secret");
+    // Each gateway knows the other's bindings from its mirror, a notification after the commit.
+    for (const [node, user] of [
+      [node1, "bob"],
+      [node2, "alice"],
+    ] as const) {
+      const directory = node.h.gateway!.directory;
+      await expect
+        .poll(() => directory.lookup(directory.findDomain(DOMAIN)!, user).length, { timeout: 10_000 })
+        .toBe(1);
+    }
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
@@ -132,7 +142,7 @@ describe("two gateway nodes and a delivery node on one PostgreSQL", () => {
     const seqs = first.map((e) => e.data.seq);
     expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
     expect(first.map((e) => e.type)).toEqual(EVENTS);
-  });
+  }, 120_000);
 
   it("bob on node 2 calls alice on node 1: node 2 anchors the call and its media, node 1 relays", async () => {
     const endedBefore = (await alice.state()).ended;
@@ -162,12 +172,12 @@ describe("two gateway nodes and a delivery node on one PostgreSQL", () => {
         },
       )
       .toEqual(["completed"]);
-  });
+  }, 120_000);
 
   it("a desk phone's call to node 1 (SIPp over UDP, PCMA without a=ssrc) reaches bob on node 2 with audio", async () => {
     const endedBefore = (await bob.state()).ended;
-    // Below Linux's ephemeral ports (32768+), away from other tests' SIPp ports.
-    const mediaPort = 12000 + 2 * Math.floor(Math.random() * 1000);
+    // Below Linux's ephemeral ports (32768+), away from other tests' SIPp ports (12000-13998).
+    const mediaPort = 16000 + 2 * Math.floor(Math.random() * 1000);
     const sipp = new Promise<{ code: number | null; output: string }>((resolve, reject) => {
       const child = spawn(
         "sipp",
@@ -200,5 +210,5 @@ describe("two gateway nodes and a delivery node on one PostgreSQL", () => {
     if (result.code !== 0) console.log(result.output);
     expect(result.code).toBe(0);
     await expect.poll(async () => (await bob.state()).ended, { timeout: 10_000 }).toBe(endedBefore + 1);
-  });
+  }, 120_000);
 });

@@ -8,17 +8,29 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { Flow, TransportName } from "../transport/types.js";
 
-/** A node on the other side of a relay, reached over UDP (SPEC §2: nodes speak SIP to each other). */
+/** A node on the other side of a relay, reached over TCP (SPEC §2: nodes speak SIP to each other). */
 export interface Peer {
   address: string;
   port: number;
 }
 
+/**
+ * What a token is for, so that one cannot stand for another:
+ * - `path`: a binding's Path (RFC 3327): requests go down `flow`;
+ * - `down`: the Record-Route facing the anchoring node: the dialog's requests go down `flow`;
+ * - `up`: the Record-Route facing the flow (RFC 5658): the flow's requests go on to `peer`;
+ * - `via`: a Via the relay added: the response goes to `flow`.
+ */
+export type TokenKind = "path" | "down" | "up" | "via";
+
 export interface FlowToken {
+  kind: TokenKind;
   flow: Flow;
-  /** In a Record-Route: where the flow's own requests go on (the node that relayed the INVITE). */
+  /** `up` only: the node that anchors the dialog. */
   peer?: Peer | undefined;
 }
+
+const KINDS: ReadonlySet<string> = new Set(["path", "down", "up", "via"]);
 
 const TRANSPORTS: ReadonlySet<string> = new Set(["udp", "tcp", "tls", "ws", "wss"]);
 const MAC_BYTES = 16;
@@ -32,8 +44,8 @@ export class FlowTokens {
   }
 
   encode(token: FlowToken): string {
-    const { flow, peer } = token;
-    const fields = [flow.transport, flow.remoteAddress, flow.remotePort, flow.connectionId ?? ""];
+    const { kind, flow, peer } = token;
+    const fields = [kind, flow.transport, flow.remoteAddress, flow.remotePort, flow.connectionId ?? ""];
     if (peer) fields.push(peer.address, peer.port);
     const payload = Buffer.from(fields.join("|")).toString("base64url");
     return `${payload}.${this.#mac(payload).toString("base64url")}`;
@@ -46,19 +58,23 @@ export class FlowTokens {
     const payload = token.slice(0, dot);
     const mac = Buffer.from(token.slice(dot + 1), "base64url");
     if (mac.length !== MAC_BYTES || !timingSafeEqual(mac, this.#mac(payload))) return undefined;
-    const [transport, address, port, connectionId, peerAddress, peerPort] = Buffer.from(payload, "base64url")
+    const [kind, transport, address, port, connectionId, peerAddress, peerPort] = Buffer.from(
+      payload,
+      "base64url",
+    )
       .toString()
       .split("|");
-    if (!transport || !TRANSPORTS.has(transport) || !address || !validPort(port)) return undefined;
+    if (!kind || !KINDS.has(kind) || !transport || !TRANSPORTS.has(transport)) return undefined;
+    if (!address || !validPort(port)) return undefined;
     const flow: Flow = {
       transport: transport as TransportName,
       remoteAddress: address,
       remotePort: Number(port),
       ...(connectionId && { connectionId }),
     };
-    return peerAddress && validPort(peerPort)
-      ? { flow, peer: { address: peerAddress, port: Number(peerPort) } }
-      : { flow };
+    if (kind !== "up") return { kind: kind as TokenKind, flow };
+    if (!peerAddress || !validPort(peerPort)) return undefined;
+    return { kind, flow, peer: { address: peerAddress, port: Number(peerPort) } };
   }
 
   #mac(payload: string): Buffer {
@@ -66,13 +82,6 @@ export class FlowTokens {
   }
 }
 
-/** Whether a message arrived on `flow` (the same connection, or the same UDP address). */
-export function sameFlow(a: Flow, b: Flow): boolean {
-  if (a.transport !== b.transport) return false;
-  if (a.connectionId !== undefined || b.connectionId !== undefined) return a.connectionId === b.connectionId;
-  return a.remoteAddress === b.remoteAddress && a.remotePort === b.remotePort;
-}
-
 function validPort(p: string | undefined): boolean {
-  return p !== undefined && /^\d{1,5}$/.test(p) && Number(p) <= 65535;
+  return p !== undefined && /^\d{1,5}$/.test(p) && Number(p) > 0 && Number(p) <= 65535;
 }

@@ -1,3 +1,18 @@
+/** Whether `address` is the SIP address of a node of the cluster that is up (the nodes table). */
+export function clusterNodeAt(
+  mirror: Pick<DirectoryMirror, "rows">,
+  now: () => number = Date.now,
+): (address: string) => boolean {
+  return (address) => {
+    for (const node of mirror.rows("nodes")) {
+      const sip = node.sipAddress;
+      if (sip === null || nodeState(node, now()) !== "up") continue;
+      if (sip.slice(0, sip.lastIndexOf(":")).replace(/^\[|\]$/g, "") === address) return true;
+    }
+    return false;
+  };
+}
+
 /**
  * A user's contacts held by the other nodes of a cluster (SPEC §2), from the directory mirror:
  * each reached through its node, with the binding's Path as the Route (RFC 3327 §5,
@@ -36,13 +51,13 @@ export function remoteBindings(
   };
 }
 
-/** The node a Path names: nodes speak SIP over UDP to each other (relay.ts writes `transport=udp`). */
+/** The node a Path names, on the transport it names (relay.ts writes `transport=tcp`). */
 export function pathFlow(path: string): Flow | undefined {
   const addr = parseNameAddr(path, "path");
   const uri = addr.ok ? parseSipUriString(addr.value.uri) : undefined;
   if (!uri?.ok) return undefined;
   return {
-    transport: "udp",
+    transport: uri.value.params.get("transport")?.toLowerCase() === "tcp" ? "tcp" : "udp",
     remoteAddress: uri.value.host.replace(/^\[|\]$/g, ""),
     remotePort: uri.value.port ?? 5060,
   };

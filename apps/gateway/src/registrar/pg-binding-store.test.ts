@@ -139,4 +139,40 @@ describe("PgBindingStore", () => {
     const [r] = await pg.db.select().from(registrations);
     expect(r).toMatchObject({ nodeId: "node-2", cseq: 2 });
   });
+
+  it("a node seeing the old connection of a binding that moved to another node leaves its row alone", async () => {
+    const first = new PgBindingStore(pg.db, "node-1");
+    first.write([{ kind: "save", row: row("bob") }], () => undefined);
+    await first.idle();
+    const second = new PgBindingStore(pg.db, "node-2");
+    second.write([{ kind: "save", row: row("bob", { cseq: 2 }) }], () => undefined);
+    await second.idle();
+    first.write([{ kind: "remove", aor: `sip:bob@${DOMAIN}`, contact: row("bob").contact }], () => undefined);
+    await first.idle();
+    expect((await pg.db.select().from(registrations)).map((r) => r.nodeId)).toEqual(["node-2"]);
+  });
+
+  it("writes each binding's Path for the flow it reaches the contact on, and again once listening", async () => {
+    let port = 5060;
+    const pathFor = (flow: { remoteAddress: string; remotePort: number }) =>
+      `<sip:${flow.remoteAddress}~${flow.remotePort}@10.0.0.1:${port};lr;hl>`;
+    const store = new PgBindingStore(pg.db, "node-1", pathFor);
+    // A phone not behind NAT: its contact names the address the REGISTER came from, another port.
+    store.write(
+      [
+        {
+          kind: "save",
+          row: row("carol", { contact: "sip:carol@127.0.0.1:5080", source: "127.0.0.1:5062" }),
+        },
+      ],
+      () => undefined,
+    );
+    await store.idle();
+    const paths = async () => (await pg.db.select().from(registrations)).map((r) => r.path);
+    expect(await paths()).toEqual(["<sip:127.0.0.1~5080@10.0.0.1:5060;lr;hl>"]);
+    // The next run listens on another port: the restored row's Path follows.
+    port = 5070;
+    await new PgBindingStore(pg.db, "node-1", pathFor).repath();
+    expect(await paths()).toEqual(["<sip:127.0.0.1~5080@10.0.0.1:5070;lr;hl>"]);
+  });
 });

@@ -11,7 +11,7 @@ import { pgSchema, type PgDatabase } from "@hookline/db/pg";
 import { log } from "@hookline/log";
 import { sql } from "drizzle-orm";
 import type { Flow } from "../transport/types.js";
-import { parseSource } from "./binding.js";
+import { parseSource, reachFlow } from "./binding.js";
 import {
   callBack,
   CONNECTION_BOUND,
@@ -95,6 +95,21 @@ export class PgBindingStore implements BindingStore {
       .where(and(own, gt(registrations.expiresAt, now)));
   }
 
+  /**
+   * Writes the Path of this node's rows again, once it listens: the rows restored from a previous
+   * run may name an address, a port or a token secret this run no longer has.
+   */
+  async repath(): Promise<void> {
+    const pathFor = this.#pathFor;
+    if (!pathFor || this.#nodeId === null) return;
+    const rows = await this.#db.select().from(registrations).where(eq(registrations.nodeId, this.#nodeId));
+    for (const row of rows) {
+      const path = pathOf(row, pathFor);
+      if (path !== row.path)
+        await this.#db.update(registrations).set({ path }).where(eq(registrations.id, row.id));
+    }
+  }
+
   async #run(batch: Change[]): Promise<void> {
     const errors = new Map<Change, unknown>();
     try {
@@ -127,23 +142,22 @@ export type PathFor = (flow: Flow) => string;
 
 async function apply(tx: Tx, w: BindingWrite, nodeId: string | null, pathFor?: PathFor): Promise<void> {
   if (w.kind === "remove") {
+    // Only this node's row: a binding that moved to another node (its phone registered there)
+    // stays when this node sees its old connection close.
     await tx
       .delete(registrations)
-      .where(and(eq(registrations.aor, w.aor), eq(registrations.contact, w.contact)));
+      .where(
+        and(
+          eq(registrations.aor, w.aor),
+          eq(registrations.contact, w.contact),
+          ownRows(registrations.nodeId, nodeId),
+        ),
+      );
   } else if (w.kind === "expire") {
     await tx.delete(registrations).where(lte(registrations.expiresAt, w.at));
   } else {
     const { now, ...row } = w.row;
-    const source = parseSource(row.source);
-    const path =
-      pathFor && source
-        ? pathFor({
-            transport: row.transport,
-            remoteAddress: source.address,
-            remotePort: source.port,
-            ...(row.connectionId !== null && { connectionId: row.connectionId }),
-          })
-        : null;
+    const path = pathFor ? pathOf(row, pathFor) : null;
     await tx
       .insert(registrations)
       .values({ ...row, nodeId, path, createdAt: now, updatedAt: now })
@@ -158,6 +172,23 @@ async function apply(tx: Tx, w: BindingWrite, nodeId: string | null, pathFor?: P
         ),
       });
   }
+}
+
+/** The Path of a row: the flow this node itself reaches the contact on (binding.ts reachFlow). */
+function pathOf(
+  row: Pick<Registration, "contact" | "transport" | "source" | "connectionId">,
+  pathFor: PathFor,
+): string | null {
+  const source = parseSource(row.source);
+  if (source === undefined) return null;
+  return pathFor(
+    reachFlow(row.contact, {
+      transport: row.transport,
+      remoteAddress: source.address,
+      remotePort: source.port,
+      ...(row.connectionId !== null && { connectionId: row.connectionId }),
+    }),
+  );
 }
 
 /** `changes` in queue order, as runs of ordinary changes with each `alone` change by itself. */

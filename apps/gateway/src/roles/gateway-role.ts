@@ -181,8 +181,9 @@ async function startRole(
     const cb = callbackEventOf(e);
     if (cb) recorder.media(e.callId, cb.type, cb.media);
   });
-  relay?.attach(gateway);
+  relay?.attach(gateway, storage.clusterNode);
   await gateway.start();
+  await storage.listening();
   trunkGuards.start();
 
   return {

@@ -11,7 +11,7 @@ import { log } from "@hookline/log";
 import type { ProcessDatabase } from "../database.js";
 import { SqliteBindingStore, type BindingStore } from "../registrar/binding-store.js";
 import { PgBindingStore, type PathFor } from "../registrar/pg-binding-store.js";
-import { remoteBindings, type RemoteBindings } from "../cluster/remote-bindings.js";
+import { clusterNodeAt, remoteBindings, type RemoteBindings } from "../cluster/remote-bindings.js";
 import { TenantDirectory } from "../tenancy/tenant-directory.js";
 import { TrunkDirectory } from "../trunks/trunk-directory.js";
 import type { TrunkGuardsOptions } from "../trunks/trunk-guards.js";
@@ -21,6 +21,10 @@ export interface GatewayStorage {
   bindings: BindingStore;
   /** The user's contacts other nodes hold (PostgreSQL: several gateway nodes). */
   elsewhere: RemoteBindings | undefined;
+  /** Whether an address is a cluster node's, up (cluster/relay.ts relays only for them). */
+  clusterNode: (address: string) => boolean;
+  /** Once SIP listens: the Paths of the bindings restored from the previous run, written again. */
+  listening(): Promise<void>;
   trunks: TrunkDirectory;
   /** Where the fraud guard reads today's minutes, and the other nodes' calls (trunk-guards.ts). */
   minutes: Pick<TrunkGuardsOptions, "db" | "minutes" | "otherNodes">;
@@ -55,6 +59,8 @@ export async function openGatewayStorage(
       tenants: new TenantDirectory(db),
       bindings: new SqliteBindingStore(db, nodeId),
       elsewhere: undefined,
+      clusterNode: () => false,
+      listening: () => Promise.resolve(),
       trunks: new TrunkDirectory(db, tokenSecret),
       minutes: { db },
       domains: db,
@@ -85,11 +91,14 @@ export async function openGatewayStorage(
     await mirror.stop();
     throw err;
   }
+  const bindings = new PgBindingStore(pg.db, nodeId, pathFor);
   return {
     // The mirror is current: no time-to-live cache in front of it.
     tenants: new TenantDirectory(mirror, { ttlMs: 0 }),
-    bindings: new PgBindingStore(pg.db, nodeId, pathFor),
+    bindings,
     elsewhere: remoteBindings(mirror, nodeId),
+    clusterNode: clusterNodeAt(mirror),
+    listening: () => bindings.repath(),
     trunks: new TrunkDirectory(mirror, tokenSecret),
     minutes: { minutes, otherNodes },
     domains: mirror,

@@ -22,7 +22,14 @@ export function createCallDirectory(parts: CallDirectoryParts): CallDirectory {
   return {
     findDomain: (name) => tenants.domain(name),
     lookup: elsewhere
-      ? (domain, user) => [...locations.lookup(domain.name, user), ...elsewhere(domain.name, user)]
+      ? (domain, user) => {
+          const remote = elsewhere(domain.name, user);
+          const local = locations.lookup(domain.name, user);
+          if (remote.length === 0) return local;
+          // A contact that registered again on another node is rung there only: its row says so.
+          const moved = new Set(remote.map((b) => b.contact));
+          return [...local.filter((b) => !moved.has(b.contact)), ...remote];
+        }
       : (domain, user) => locations.lookup(domain.name, user),
     userExists: (domain, user) => tenants.ha1(domain.domainId, user) !== undefined,
     authenticate: (req, flow, domain) =>

@@ -30,8 +30,16 @@ export interface StreamSockets {
     onConnection: (socket: net.Socket) => void,
     admits: (socket: net.Socket) => boolean,
   ): net.Server;
-  /** A connection ready to carry SIP (for TLS: handshake done, peer verified), else a TransportError. */
-  connect(host: string, port: number, serverName: string | undefined): Promise<net.Socket>;
+  /**
+   * A connection ready to carry SIP (for TLS: handshake done, peer verified), else a TransportError;
+   * from `localAddress` when the listener has a specific one (the address Via and Path name).
+   */
+  connect(
+    host: string,
+    port: number,
+    serverName: string | undefined,
+    localAddress?: string,
+  ): Promise<net.Socket>;
 }
 
 export const CONNECT_TIMEOUT_MS = 5000;
@@ -40,9 +48,14 @@ export const plainSockets: StreamSockets = {
   transport: "tcp",
   // `onConnection` is `#accept`, which applies the caps itself.
   createServer: (onConnection) => net.createServer(onConnection),
-  connect: (host, port) =>
+  connect: (host, port, _serverName, localAddress) =>
     new Promise((resolve, reject) => {
-      const socket = net.connect({ host, port, timeout: CONNECT_TIMEOUT_MS });
+      const socket = net.connect({
+        host,
+        port,
+        timeout: CONNECT_TIMEOUT_MS,
+        ...(localAddress && { localAddress }),
+      });
       const onTimeout = () => socket.destroy(new Error(`connect to ${host}:${port} timed out`));
       const onError = (err: Error) => reject(new TransportError("TRANSPORT_NO_CONNECTION", err.message));
       socket.once("timeout", onTimeout);
@@ -77,6 +90,8 @@ export class TcpTransport {
   readonly #onMessage: OnMessage;
   readonly #onClosed: OnClosed;
   #server: net.Server | undefined;
+  /** The listener's address when it is a specific one: connections opened come from it too. */
+  #localAddress: string | undefined;
   #sweeper: NodeJS.Timeout | undefined;
 
   constructor(opts: TcpOptions, onMessage: OnMessage, onClosed: OnClosed) {
@@ -101,6 +116,7 @@ export class TcpTransport {
       (socket) => this.#admits(socket),
     );
     this.#server = server;
+    this.#localAddress = host === "0.0.0.0" || host === "::" ? undefined : host;
     const transport = this.#sockets.transport;
     server.on("error", (err) => sipLog.error({ err, transport }, "listener error"));
     await new Promise<void>((resolve, reject) => {
@@ -159,7 +175,12 @@ export class TcpTransport {
   }
 
   async #connect(flow: Flow): Promise<Connection> {
-    const socket = await this.#sockets.connect(flow.remoteAddress, flow.remotePort, flow.serverName);
+    const socket = await this.#sockets.connect(
+      flow.remoteAddress,
+      flow.remotePort,
+      flow.serverName,
+      this.#localAddress,
+    );
     return this.#adopt(socket, flow.serverName);
   }
 

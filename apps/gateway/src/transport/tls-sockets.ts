@@ -50,7 +50,7 @@ export function tlsSockets(opts: TlsSocketOptions): StreamSockets {
       });
       return server;
     },
-    connect: (host, port, serverName) =>
+    connect: (host, port, serverName, localAddress) =>
       new Promise((resolve, reject) => {
         // SNI carries host names only (RFC 6066 §3); for an address the certificate must name it.
         const name = serverName && !net.isIP(serverName) ? serverName : undefined;
@@ -59,6 +59,7 @@ export function tlsSockets(opts: TlsSocketOptions): StreamSockets {
           port,
           ...(name && { servername: name }),
           ...(secureContext && { secureContext }),
+          ...(localAddress && { localAddress }),
           timeout: CONNECT_TIMEOUT_MS,
         });
         let tcpConnected = false;
