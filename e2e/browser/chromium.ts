@@ -118,6 +118,20 @@ export class SoftphonePage {
   state(): Promise<PhoneState> {
     return this.#run((p) => p.state());
   }
+  /**
+   * Resolves with the stats once more than `packets` RTP packets have arrived with an audio level
+   * above silence; throws after `timeoutMs` (a bounded wait, not a measure of time).
+   */
+  async hearsAudio(packets = 100, timeoutMs = 20_000): Promise<PhoneStats> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const s = await this.stats();
+      if (s && s.packetsReceived > packets && (s.audioLevel ?? 0) > 0) return s;
+      if (Date.now() > end) throw new Error(`no audio heard: ${JSON.stringify(s)}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
   stats(): Promise<PhoneStats | null> {
     return this.#run((p) => p.stats());
   }

@@ -7,18 +7,15 @@
  * it down bob's WebSocket, and the media stays anchored on node 1. The call's callbacks (SPEC §4)
  * arrive once per `webhook-id`, in `seq` order.
  */
-import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPostgres, pgSchema, type OpenedPostgres } from "@hookline/db/pg";
 import { freshPostgresDatabase, stopPostgres } from "@hookline/db/testing/stores";
 import { clusterDataDir, Receiver, startStack, type Received, type Stack } from "../src/index.js";
+import { runSipp } from "../src/sipp.js";
 import { launchChromium, SoftphonePage, type Browser } from "./chromium.js";
 
 const DOMAIN = "cluster.test";
-/** A desk phone: PCMA from SIPp's pcap, no a=ssrc (e2e/sipp/call-browser-no-ssrc.xml). */
-const DESK_PHONE = fileURLToPath(new URL("../sipp/call-browser-no-ssrc.xml", import.meta.url));
 /** The call lifecycle of SPEC §4; sip.js answers an INVITE with 180 first, so it rings. */
 const EVENTS = ["call.initiated", "call.ringing", "call.answered", "call.completed"];
 
@@ -104,17 +101,7 @@ describe("two gateway nodes and a delivery node on one PostgreSQL", () => {
     await expect.poll(async () => (await bob.state()).incoming, { timeout: 15_000 }).toBe(true);
     await bob.answer();
     await expect.poll(async () => (await alice.state()).established, { timeout: 15_000 }).toBe(true);
-    for (const phone of [alice, bob]) {
-      await expect
-        .poll(
-          async () => {
-            const s = await phone.stats();
-            return (s?.packetsReceived ?? 0) > 100 && (s?.audioLevel ?? 0) > 0;
-          },
-          { timeout: 20_000, interval: 250 },
-        )
-        .toBe(true);
-    }
+    for (const phone of [alice, bob]) await phone.hearsAudio();
     // The media is anchored on the node that took the INVITE, bob's WebSocket node or not.
     expect((await bob.stats())?.remoteCandidate?.address).toBe("127.0.0.1");
     await alice.hangup();
@@ -149,16 +136,7 @@ describe("two gateway nodes and a delivery node on one PostgreSQL", () => {
     await bob.call(`sip:alice@${DOMAIN}`);
     await expect.poll(async () => (await alice.state()).incoming, { timeout: 15_000 }).toBe(true);
     await alice.answer();
-    await expect
-      .poll(
-        async () => {
-          const s = await alice.stats();
-          return (s?.packetsReceived ?? 0) > 50 && (s?.audioLevel ?? 0) > 0;
-        },
-        { timeout: 20_000, interval: 250 },
-      )
-      .toBe(true);
-    expect((await alice.stats())?.remoteCandidate?.address).toBe("127.0.0.2");
+    expect((await alice.hearsAudio(50)).remoteCandidate?.address).toBe("127.0.0.2");
     // The callee hangs up this time: its BYE goes up its WebSocket to node 1 and on to node 2.
     await alice.hangup();
     await expect.poll(async () => (await alice.state()).ended, { timeout: 10_000 }).toBe(endedBefore + 1);
@@ -176,38 +154,24 @@ describe("two gateway nodes and a delivery node on one PostgreSQL", () => {
 
   it("a desk phone's call to node 1 (SIPp over UDP, PCMA without a=ssrc) reaches bob on node 2 with audio", async () => {
     const endedBefore = (await bob.state()).ended;
-    // Below Linux's ephemeral ports (32768+), away from other tests' SIPp ports (12000-13998).
+    // A desk phone: PCMA from SIPp's pcap, no a=ssrc. Its media port is below Linux's ephemeral
+    // ports (32768+), away from other tests' SIPp ports (12000-13998).
     const mediaPort = 16000 + 2 * Math.floor(Math.random() * 1000);
-    const sipp = new Promise<{ code: number | null; output: string }>((resolve, reject) => {
-      const child = spawn(
-        "sipp",
-        [
-          ...["-sf", DESK_PHONE, "-s", "bob", "-set", "caller", "sipp", "-set", "domain", DOMAIN],
-          ...["-au", "sipp", "-ap", "sipp-secret", "-i", "127.0.0.1", "-mp", String(mediaPort)],
-          ...["-m", "1", "-t", "u1", "-timeout", "40s", "-nostdin", `127.0.0.1:${node1.h.ports.sip}`],
-        ],
-        { stdio: ["ignore", "pipe", "pipe"] },
-      );
-      let output = "";
-      child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code, output }));
+    const sipp = runSipp({
+      scenario: "call-browser-no-ssrc.xml",
+      target: `127.0.0.1:${node1.h.ports.sip}`,
+      transport: "u1",
+      service: "bob",
+      auth: { user: "sipp", password: "sipp-secret" },
+      vars: { caller: "sipp", domain: DOMAIN },
+      timeoutS: 40,
+      extraArgs: ["-i", "127.0.0.1", "-mp", String(mediaPort)],
     });
     await expect.poll(async () => (await bob.state()).incoming, { timeout: 15_000 }).toBe(true);
     await bob.answer();
-    await expect
-      .poll(
-        async () => {
-          const s = await bob.stats();
-          return (s?.packetsReceived ?? 0) > 50 && (s?.audioLevel ?? 0) > 0;
-        },
-        { timeout: 20_000, interval: 250 },
-      )
-      .toBe(true);
-    expect((await bob.stats())?.codec).toBe("audio/PCMA");
+    expect((await bob.hearsAudio(50)).codec).toBe("audio/PCMA");
     const result = await sipp;
-    if (result.code !== 0) console.log(result.output);
+    if (result.code !== 0) console.log(result.errors, result.stderr);
     expect(result.code).toBe(0);
     await expect.poll(async () => (await bob.state()).ended, { timeout: 10_000 }).toBe(endedBefore + 1);
   }, 120_000);
