@@ -15,6 +15,8 @@ const HEARTBEAT_MS = "200";
 
 export interface Node {
   child: ChildProcess;
+  /** HOOKLINE_LISTEN_IP: 127.0.0.1 unless the test gave another loopback address. */
+  host: string;
   http: number;
   sip: number | undefined;
   output: () => string;
@@ -74,14 +76,16 @@ export async function startNode(dataDir: string, env: Record<string, string>): P
     },
     90_000,
   );
-  const httpPort = Number(/http:\/\/127\.0\.0\.1:(\d+)\//.exec(banner)?.[1]);
-  const sip = /SIP over UDP and TCP 127\.0\.0\.1:(\d+)/.exec(banner)?.[1];
-  return { child, http: httpPort, sip: sip === undefined ? undefined : Number(sip), output: () => out };
+  const host = env.HOOKLINE_LISTEN_IP ?? "127.0.0.1";
+  const h = host.replace(/\./g, "\\.");
+  const httpPort = Number(new RegExp(`http://${h}:(\\d+)/`).exec(banner)?.[1]);
+  const sip = new RegExp(`SIP over UDP and TCP ${h}:(\\d+)`).exec(banner)?.[1];
+  return { child, host, http: httpPort, sip: sip === undefined ? undefined : Number(sip), output: () => out };
 }
 
 /** A REST call to the node; a status of 300 or more throws with the body. */
 export async function api(node: Node, method: string, p: string, token: string, body?: unknown) {
-  const res = await fetch(`http://127.0.0.1:${node.http}${p}`, {
+  const res = await fetch(`http://${node.host}:${node.http}${p}`, {
     method,
     headers: {
       authorization: `Bearer ${token}`,
