@@ -81,7 +81,8 @@ export interface FraudGuardOptions {
   now(): number;
   /**
    * Minutes of outbound calls that ENDED at or after `sinceUtcMidnight`: of the trunk, or of all
-   * the account's trunks when `trunkId` is null. Synchronous (the calls table is SQLite).
+   * the account's trunks when `trunkId` is null. Synchronous: SQLite's statement, or on PostgreSQL
+   * this node's minutes read once at start (@hookline/db trunk-minutes.ts).
    */
   minutesSince?(accountId: string, trunkId: string | null, sinceUtcMidnight: Date): number;
   /** PostgreSQL with several gateway nodes; absent (SQLite): this process is the whole truth. */
