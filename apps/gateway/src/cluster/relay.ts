@@ -117,7 +117,8 @@ export class Relay implements SipRelay {
     if (token === undefined) return false;
     const maxForwards = getMaxForwards(req) ?? 70;
     if (maxForwards <= 0) return this.#refuse(req, flow, 483, "Too Many Hops");
-    const inDialog = getTo(req)?.tag !== undefined || req.method === "ACK" || req.method === "CANCEL";
+    const initial = getTo(req)?.tag === undefined;
+    const inDialog = !initial || req.method === "ACK" || req.method === "CANCEL";
     let dest: Flow;
     if (token.kind === "up" && token.peer && inDialog) {
       dest = { transport: "tcp", remoteAddress: token.peer.address, remotePort: token.peer.port };
@@ -133,16 +134,16 @@ export class Relay implements SipRelay {
     for (const route of routes.slice(tokens.length))
       req.headers.push(createHeader("Route", serializeNameAddr(route)));
     setHeader(req, "Max-Forwards", String(maxForwards - 1));
-    if (token.kind === "path" && req.method === "INVITE" && getTo(req)?.tag === undefined && top) {
+    if (token.kind === "path" && req.method === "INVITE" && initial && top) {
       // The dialog's later requests pass here too (RFC 3261 §16.6 step 4), one URI per side.
       // The anchoring node, where its Via says it listens (it is a node: #trusted said so).
       const peer = { address: top.host.replace(/^\[|\]$/g, ""), port: top.port ?? DEFAULT_PORT };
-      const local = this.#attached.localAddress(token.flow);
+      const facing = this.#attached.localAddress(token.flow);
       prependHeader(req, "Record-Route", this.#uri({ kind: "down", flow: token.flow }, "tcp", this.#port()));
       prependHeader(
         req,
         "Record-Route",
-        this.#uri({ kind: "up", flow: token.flow, peer }, local.transport.toLowerCase(), local.port),
+        this.#uri({ kind: "up", flow: token.flow, peer }, facing.transport.toLowerCase(), facing.port),
       );
     }
     // RFC 3261 §16.11: the same branch for an INVITE, its CANCEL and its non-2xx ACK.

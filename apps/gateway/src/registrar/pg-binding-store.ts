@@ -103,11 +103,16 @@ export class PgBindingStore implements BindingStore {
     const pathFor = this.#pathFor;
     if (!pathFor || this.#nodeId === null) return;
     const rows = await this.#db.select().from(registrations).where(eq(registrations.nodeId, this.#nodeId));
-    for (const row of rows) {
+    const changed = rows.flatMap((row) => {
       const path = pathOf(row, pathFor);
-      if (path !== row.path)
-        await this.#db.update(registrations).set({ path }).where(eq(registrations.id, row.id));
-    }
+      return path === row.path ? [] : [{ id: row.id, path }];
+    });
+    if (changed.length === 0) return;
+    // One commit for all of them (usually none: the same address, port and secret as before).
+    await this.#db.transaction(async (tx) => {
+      for (const { id, path } of changed)
+        await tx.update(registrations).set({ path }).where(eq(registrations.id, id));
+    });
   }
 
   async #run(batch: Change[]): Promise<void> {
@@ -163,16 +168,15 @@ async function apply(tx: Tx, w: BindingWrite, nodeId: string | null, pathFor?: P
       .values({ ...row, nodeId, path, createdAt: now, updatedAt: now })
       .onConflictDoUpdate({
         target: [registrations.aor, registrations.contact],
-        // PostgreSQL's EXCLUDED row: the values the insert would have written.
-        set: Object.fromEntries(
-          [...REFRESHED, "path" as const].map((key) => [
-            key,
-            sql.raw(`excluded."${registrations[key].name}"`),
-          ]),
-        ),
+        set: REFRESH,
       });
   }
 }
+
+/** What a refresh overwrites, from PostgreSQL's EXCLUDED row (the values the insert would have written). */
+const REFRESH = Object.fromEntries(
+  [...REFRESHED, "path" as const].map((key) => [key, sql.raw(`excluded."${registrations[key].name}"`)]),
+);
 
 /** The Path of a row: the flow this node itself reaches the contact on (binding.ts reachFlow). */
 function pathOf(
