@@ -35,7 +35,8 @@
  * the same folder: what the calls of the last 32 s hold), BENCH_RATES_GATEWAY (comma-separated cps of Hookline, Hookline+app and the full peer),
  * BENCH_RATES_KAMAILIO (the bare relay's), BENCH_APP=0 (no row with the application hook),
  * BENCH_PEER=0 (no Kamailio rows: Hookline alone, for profiling; no ratios then),
- * BENCH_REPORT (the report's path; bench/REPORT.md).
+ * BENCH_REPORT (the report's path; bench/REPORT.md), BENCH_GATEWAY_NODE_ARGS (space-separated node or V8
+ * flags for the gateway, e.g. `--heap-growing-percent=20`, to weigh memory against CPU).
  */
 import path from "node:path";
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -73,6 +74,7 @@ const HEAP_SNAPSHOT = process.env.BENCH_HEAP_SNAPSHOT === "1";
 const TRACE_ERR = process.env.BENCH_TRACE_ERR === "1";
 const WITH_APP = process.env.BENCH_APP !== "0";
 const WITH_PEER = process.env.BENCH_PEER !== "0";
+const NODE_ARGS = (process.env.BENCH_GATEWAY_NODE_ARGS ?? "").split(" ").filter(Boolean);
 const rates = (name: string, fallback: number[]) =>
   process.env[name] ? process.env[name].split(",").map(Number) : fallback;
 const GATEWAY_RATES = rates("BENCH_RATES_GATEWAY", [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1200]);
@@ -206,6 +208,7 @@ async function hookline(withApp: boolean, share: number): Promise<{ steps: Step[
     [
       ...(CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
       ...(HEAP_SNAPSHOT ? ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${profileDir}`] : []),
+      ...NODE_ARGS,
     ],
     // The SSRF rules refuse loopback unless the operator allows it (SPEC §5, as callbacks).
     app ? { HOOKLINE_CALLBACK_ALLOWLIST: new URL(app.url).host } : {},
