@@ -60,8 +60,8 @@ export class CallRecorder {
   readonly #now: () => number;
   readonly #nodeId: string | null;
   readonly #challenges = new ChallengedInvites();
-  /** The last event timestamp as ISO text: events come many to a millisecond under load. */
-  #isoAt = { ms: Number.NaN, text: "" };
+  /** The current second as ISO text up to its ".": a timestamp adds only its milliseconds. */
+  #isoSecond = { second: Number.NaN, prefix: "" };
 
   /**
    * `source`: a SQLite database (the store is made here) or a call store made elsewhere (on
@@ -296,9 +296,13 @@ export class CallRecorder {
     });
   }
 
+  /** `new Date(ms).toISOString()`, formatting a date once a second rather than once an event. */
   #iso(ms: number): string {
-    if (this.#isoAt.ms !== ms) this.#isoAt = { ms, text: new Date(ms).toISOString() };
-    return this.#isoAt.text;
+    const second = Math.floor(ms / 1000);
+    if (this.#isoSecond.second !== second)
+      this.#isoSecond = { second, prefix: new Date(second * 1000).toISOString().slice(0, 20) };
+    const milli = Math.floor(ms) - second * 1000;
+    return `${this.#isoSecond.prefix}${milli < 10 ? "00" : milli < 100 ? "0" : ""}${milli}Z`;
   }
 
   #publish(event: HooklineEvent): void {
