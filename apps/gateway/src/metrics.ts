@@ -52,6 +52,8 @@ export class HooklineMetrics {
     labelNames: ["direction", "method", "status"] as const,
     registers: [this.registry],
   });
+  /** The series of `#sip` by "direction method status": labelling per message hashed the labels each time. */
+  readonly #sipSeries = new Map<string, { inc(): void }>();
   readonly #calls = new Counter({
     name: "hookline_calls_total",
     help: "Calls started (call.initiated); its rate is calls per second",
@@ -231,7 +233,14 @@ export class HooklineMetrics {
   #message(m: SipMessage, direction: "received" | "sent"): void {
     const raw = m.kind === "request" ? m.method : (getCSeq(m)?.method ?? "");
     const method = METHODS.has(raw) ? raw : "other";
-    this.#sip.inc({ direction, method, status: m.kind === "response" ? String(m.status) : "" });
+    const status = m.kind === "response" ? m.status : 0;
+    const key = `${direction} ${method} ${status}`;
+    let series = this.#sipSeries.get(key);
+    if (!series) {
+      series = this.#sip.labels({ direction, method, status: status === 0 ? "" : String(status) });
+      this.#sipSeries.set(key, series);
+    }
+    series.inc();
   }
 }
 
