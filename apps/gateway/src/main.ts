@@ -1,4 +1,7 @@
-/** `npm start`: one Hookline process on the embedded defaults (SPEC §2). */
+/**
+ * `npm start`: one Hookline process on the embedded defaults (SPEC §2). `npm start` runs this
+ * module's bundle (scripts/build-gateway.mjs) on plain node; `npm run dev` runs it from source.
+ */
 import { ConfigError, loadConfig } from "./config.js";
 import type { Config } from "./config.js";
 import { NodeIdInUseError } from "./cluster/presence.js";
@@ -56,11 +59,10 @@ if (hookline.operatorToken.created) {
 // SIGTERM/Ctrl-C: new calls get 503, calls in progress may finish until the deadline, then BYE.
 // A second signal stops at once, unless it comes within a second of the first: Ctrl-C under
 // `npm start` reaches this process twice (from the terminal, which signals the whole foreground
-// process group, and from npm, which forwards it). `npm start` runs `exec node --import tsx`: this
+// process group, and from npm, which forwards it). `npm start` builds, then runs `exec node`: this
 // process replaces npm's shell, so npm's pid forwards SIGTERM straight here (a shell in between
-// would die of it and leave the gateway running), and no tsx process stands in between. The
-// mediasoup workers run in a session of their own (worker-pool.ts), so Ctrl-C leaves the media of
-// the calls being drained alone.
+// would die of it and leave the gateway running). The mediasoup workers run in a session of their
+// own (worker-pool.ts), so Ctrl-C leaves the media of the calls being drained alone.
 const deadlineMs = config.shutdownDeadlineMs;
 let stoppingSince: number | undefined;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
