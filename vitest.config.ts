@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // The process tests start the gateway as `npm start` does, from its bundle: built once here.
+    globalSetup: ["apps/gateway/src/bundle-test-support.ts"],
     // A bound on waiting, never a timing assertion: worker threads and Chromium start slowly on a
     // loaded 2-core machine.
     expect: { poll: { timeout: 15_000 } },

@@ -1,5 +1,6 @@
 /**
- * SPEC §2 and README "Running it": Hookline as `npm start` runs it, in its own process group
+ * SPEC §2 and README "Running it": Hookline as `npm start` runs it (its bundle on plain node, no
+ * TypeScript loaded at run time), in its own process group
  * (as a terminal's foreground job), a fresh data folder, ports chosen by the OS and read from
  * its banner. The operator token is printed on the first start only. SIGTERM to npm's pid and
  * Ctrl-C (SIGINT to the whole process group) both drain: new INVITEs get 503 + Retry-After,
@@ -246,6 +247,11 @@ describe("the Hookline process (npm start)", () => {
     const openapi = await fetch(`http://127.0.0.1:${ports.http}/v1/openapi.json`);
     expect(openapi.status).toBe(200);
     expect(((await openapi.json()) as { openapi?: string }).openapi).toMatch(/^3\./);
+    // The bundle finds files beside its sources: sip.js for the softphone (createRequire), the
+    // migrations (the start itself), the media workers' wrapper (their process group, below).
+    const sipJs = await fetch(`http://127.0.0.1:${ports.http}/vendor/sip.js/index.js`);
+    expect(sipJs.status).toBe(200);
+    expect(await sipJs.text()).toContain("export");
 
     const account = await api<{ id: string; apiKey: string }>(ports.http, token, "POST", "/v1/accounts", {
       name: "p",
@@ -277,6 +283,8 @@ describe("the Hookline process (npm start)", () => {
     const tree = hl.tree();
     const [worker] = workers(tree);
     expect(worker).toBeDefined();
+    // Plain JS: no tsx, whose esbuild service ran beside the gateway and each of its threads.
+    expect(processes().filter((p) => tree.includes(p.pid) && p.name === "esbuild")).toEqual([]);
     // SIGTERM to the pid a user sees: npm's. It must reach the gateway, not orphan it.
     process.kill(hl.child.pid!, "SIGTERM");
     await hl.waitFor(/SIGTERM: shutting down/);

@@ -1,7 +1,7 @@
 /**
- * The processes of the gateway benchmark — SIPp, the Hookline gateway (tsx), the tenant's
- * application, Kamailio — and the CPU time of a process tree from /proc/<pid>/stat (utime + stime
- * of every process in it).
+ * The processes of the gateway benchmark — SIPp, the Hookline gateway (its bundle, as `npm start`
+ * runs it), the tenant's application, Kamailio — and the CPU time of a process tree from
+ * /proc/<pid>/stat (utime + stime of every process in it).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createSocket } from "node:dgram";
@@ -18,6 +18,7 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildGatewayOnce, GATEWAY_NODE_ARGS } from "@hookline/gateway/testing/bundle";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const HERE = path.join(ROOT, "bench", "gateway");
@@ -215,17 +216,19 @@ export interface Gateway {
 }
 
 /**
- * The gateway as `npm start` runs it (`exec node --import tsx apps/gateway/src/main.ts`), node
- * being our direct child so that its pid is the process doing the work. `env` adds to its
- * environment (HOOKLINE_CALLBACK_ALLOWLIST, to let it reach an application on 127.0.0.1).
+ * The gateway as `npm start` runs it (its bundle, built once per benchmark process, run by
+ * `node --enable-source-maps`), node being our direct child so that its pid is the process doing
+ * the work. `env` adds to its environment (HOOKLINE_CALLBACK_ALLOWLIST, to let it reach an
+ * application on 127.0.0.1).
  */
 export async function startGateway(
   extraNodeArgs: string[] = [],
   env: Record<string, string> = {},
 ): Promise<Gateway> {
+  buildGatewayOnce();
   const dataDir = tmp("hookline-bench-gw-");
   const logFile = path.join(dataDir, "stderr.log");
-  const child = spawn(process.execPath, [...extraNodeArgs, "--import", "tsx", "apps/gateway/src/main.ts"], {
+  const child = spawn(process.execPath, [...extraNodeArgs, ...GATEWAY_NODE_ARGS], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", openSync(logFile, "w")],
     env: {

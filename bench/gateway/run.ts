@@ -5,8 +5,8 @@
  *              every INVITE against SQLite, stateful relay with Record-Route, media anchored in
  *              rtpengine, SIP traced to files) → SIPp UAS; checked first at a low rate
  *              (bench/gateway/preflight.ts)
- *   Hookline:  SIPp UAC → Hookline gateway (tsx, SQLite in a temp folder; digest auth, media
- *              anchored in mediasoup, SIP trace recorded) → SIPp UAS registered as bob
+ *   Hookline:  SIPp UAC → Hookline gateway (npm start's bundle, SQLite in a temp folder; digest
+ *              auth, media anchored in mediasoup, SIP trace recorded) → SIPp UAS registered as bob
  *   Hookline+app: the same with an application hook (SPEC §5): each call asks a node:http
  *              application on 127.0.0.1 (bench/gateway/application.ts), which answers `dial` bob
  *   Kamailio bare relay: SIPp UAC → Kamailio (bench/gateway/kamailio.cfg, stateful relay, no auth,

@@ -6,8 +6,8 @@
  *   Kamailio: bench/registrations/kamailio-registrar.cfg (xhttp + websocket, auth_db on SQLite,
  *             usrloc in memory), checked first with a few users (challenged, saved, a wrong
  *             password refused)
- *   Hookline: the gateway as bench/gateway runs it (tsx, its own data folder), the same N users
- *             provisioned through the REST API, the same check
+ *   Hookline: the gateway as bench/gateway runs it (npm start's bundle, its own data folder), the
+ *             same N users provisioned through the REST API, the same check
  *
  * in the same run, each on fresh processes, through the same load client (load.ts). For each:
  * REGISTER/s (200s per second of the wave, `BENCH_REG_CONCURRENCY` transactions in flight) of

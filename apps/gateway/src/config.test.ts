@@ -2,8 +2,8 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { GATEWAY_NODE_ARGS } from "./bundle-test-support.js";
 import { ConfigError, defaultNodeId, loadConfig } from "./config.js";
 
 /** The error loadConfig throws for this environment, or undefined when it accepts it. */
@@ -179,9 +179,8 @@ describe("configuration validated at start (SPEC §2)", () => {
     }
   });
 
-  it("npm start's entry point prints the error and exits 1, without a stack trace", () => {
-    const main = fileURLToPath(new URL("./main.ts", import.meta.url));
-    const run = spawnSync(process.execPath, ["--import", "tsx", main], {
+  it("npm start's entry point (its bundle) prints the error and exits 1, without a stack trace", () => {
+    const run = spawnSync(process.execPath, GATEWAY_NODE_ARGS, {
       env: { ...process.env, HOOKLINE_MEDIA_WORKERS: "0", HOOKLINE_DATA_DIR: "/nonexistent/never-created" },
       encoding: "utf8",
       timeout: 60_000,

@@ -1,15 +1,14 @@
 /**
- * For tests of roles as separate processes (SPEC §2): real `npm start` entry points (main.ts) on
- * 127.0.0.1 with short heartbeats, their REST API, and SIGKILL as a crash. Every wait polls until
+ * For tests of roles as separate processes (SPEC §2): real `npm start` entry points (the bundle of
+ * main.ts, bundle-test-support.ts) on 127.0.0.1 with short heartbeats, their REST API, and SIGKILL as a crash. Every wait polls until
  * a bound; nothing asserts on wall time.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import dgram from "node:dgram";
-import { fileURLToPath } from "node:url";
 import { eq, first, type Store } from "@hookline/db";
 import { createResponse, parseMessage, serializeMessage } from "@hookline/sip-core";
+import { GATEWAY_NODE_ARGS } from "../bundle-test-support.js";
 
-const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 export const TOKEN = "hlop_cluster-test-operator-token";
 const HEARTBEAT_MS = "200";
 
@@ -44,9 +43,9 @@ export async function until<T>(
   }
 }
 
-/** Starts main.ts with these settings and waits for its banner (ports chosen by the system). */
+/** Starts the gateway's bundle with these settings and waits for its banner (ports chosen by the system). */
 export async function startNode(dataDir: string, env: Record<string, string>): Promise<Node> {
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
+  const child = spawn(process.execPath, GATEWAY_NODE_ARGS, {
     env: {
       ...process.env,
       HOOKLINE_DATA_DIR: dataDir,
