@@ -5,13 +5,16 @@
  * Not a test: `npx tsx bench/registrations/profile.ts <file.cpuprofile> [rows] [filter]`, where
  * `filter` keeps only the samples whose stack has a frame whose name or file contains it (`!text`:
  * only those whose stack has none, e.g. `!hono` leaves out the REST API's provisioning), and
- * `(idle)` samples are left out of the shares.
+ * `(idle)` samples are left out of the shares. Frames in the gateway's bundle (`npm start` runs
+ * apps/gateway/build/main.js) are named by their TypeScript source, through its source map.
  */
 import { readFileSync } from "node:fs";
+import { SourceMap, type SourceMapPayload } from "node:module";
+import { fileURLToPath } from "node:url";
 
 interface Node {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
   children?: number[];
 }
 interface Profile {
@@ -29,8 +32,36 @@ const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const parent = new Map<number, number>();
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 
+/** Each bundle's source map, read once; undefined for a file without one. */
+const maps = new Map<string, SourceMap | undefined>();
+function sourceMap(url: string): SourceMap | undefined {
+  if (!maps.has(url)) {
+    let map: SourceMap | undefined;
+    try {
+      if (url.startsWith("file:") && url.endsWith(".js"))
+        map = new SourceMap(
+          JSON.parse(readFileSync(`${fileURLToPath(url)}.map`, "utf8")) as SourceMapPayload,
+        );
+    } catch {
+      map = undefined;
+    }
+    maps.set(url, map);
+  }
+  return maps.get(url);
+}
+
+/** A frame's file and 0-based line, in the TypeScript source when the frame is in a bundle. */
+function place({ url, lineNumber, columnNumber }: Node["callFrame"]): { url: string; lineNumber: number } {
+  const entry = sourceMap(url)?.findEntry(lineNumber, columnNumber);
+  // The map names each source relative to the bundle.
+  if (entry && "originalSource" in entry)
+    return { url: new URL(entry.originalSource, url).href, lineNumber: entry.originalLine };
+  return { url, lineNumber };
+}
+
 const label = (n: Node) => {
-  const { functionName, url, lineNumber } = n.callFrame;
+  const { functionName } = n.callFrame;
+  const { url, lineNumber } = place(n.callFrame);
   const short = url.replace(/^.*\/node_modules\//, "~/").replace(/^.*\/(apps|packages)\//, "$1/");
   return `${functionName || "(anonymous)"} ${short}:${lineNumber + 1}`;
 };
