@@ -66,10 +66,16 @@ export interface GatewayOptions {
   canAcceptCalls?: () => boolean;
 }
 
-/** Real time for the transaction layer and the B2BUA (sip-core itself never calls setTimeout). */
+/**
+ * Real time for the transaction layer and the B2BUA (sip-core itself never calls setTimeout). The
+ * clock lets the layer keep finished transactions' wait timers under one timer.
+ */
 export const nodeTimers: Timers = {
   setTimer: (ms, fn) => setTimeout(fn, ms),
   clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  get now() {
+    return performance.now();
+  },
 };
 
 export class Gateway {

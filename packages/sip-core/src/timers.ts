@@ -11,6 +11,12 @@ export type TimerHandle = unknown;
 export interface Timers {
   setTimer(ms: number, fn: () => void): TimerHandle;
   clearTimer(handle: TimerHandle): void;
+  /**
+   * Milliseconds on the clock these timers run by (any origin). When present, the transaction
+   * layer keeps the wait timers of finished transactions in one queue under a single timer instead
+   * of a timer each; without it, each still gets its own.
+   */
+  readonly now?: number;
 }
 
 /**

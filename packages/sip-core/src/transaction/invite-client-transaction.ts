@@ -4,6 +4,7 @@ import { InvalidStateError } from "./errors.js";
 import type { TransportError } from "./errors.js";
 import { RetainedMessage } from "./retained-message.js";
 import { TransactionBase } from "./transaction-base.js";
+import type { Transport } from "./transport.js";
 import type { TransactionContext, TransactionEvents } from "./transaction-base.js";
 
 /** RFC 3261 §17.1.1 Figure 5 with the Accepted state of RFC 6026 (Figure 5 replaced). */
@@ -28,8 +29,8 @@ export class InviteClientTransaction extends TransactionBase<
   /** The ACK for a non-2xx final response, serialized, while Completed (§17.1.1.2). */
   #ack: RetainedMessage | undefined;
 
-  constructor(key: string, request: SipRequest, context: TransactionContext) {
-    super(key, request, context, "idle");
+  constructor(key: string, request: SipRequest, context: TransactionContext, transport: Transport) {
+    super(key, request, context, transport, "idle");
   }
 
   /** Sends the INVITE and starts Timers A and B (RFC 3261 §17.1.1.2). */
@@ -74,7 +75,7 @@ export class InviteClientTransaction extends TransactionBase<
           this.setState("accepted");
           this.releaseMessages();
           this.removeListeners("transaction.timeout");
-          this.startTimer("M", 64 * this.config.t1, () => this.setState("terminated"));
+          this.wait("M", 64 * this.config.t1);
           this.emit("response.received", response);
         } else {
           const request = this.request;
@@ -89,9 +90,7 @@ export class InviteClientTransaction extends TransactionBase<
           // Completed only ACKs retransmissions of the final (§17.1.1.2): nothing more for the TU
           // but a failed send.
           this.removeListeners("response.received", "transaction.timeout");
-          this.startTimer("D", this.transport.reliable ? 0 : this.config.timerD, () =>
-            this.setState("terminated"),
-          );
+          this.wait("D", this.transport.reliable ? 0 : this.config.timerD);
           if (!this.terminated) this.#ack = new RetainedMessage(ack);
         }
         return;

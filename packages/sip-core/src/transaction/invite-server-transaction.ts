@@ -6,6 +6,7 @@ import type { TransportError } from "./errors.js";
 import { RetainedMessage } from "./retained-message.js";
 import { TransactionBase } from "./transaction-base.js";
 import { hasMagicCookie } from "./transaction-keys.js";
+import type { Transport } from "./transport.js";
 import type { TransactionContext, TransactionEvents } from "./transaction-base.js";
 
 /** RFC 3261 §17.2.1 Figure 7 with the Accepted state of RFC 6026. */
@@ -52,9 +53,10 @@ export class InviteServerTransaction extends TransactionBase<
     key: string,
     request: SipRequest,
     context: TransactionContext,
+    transport: Transport,
     options: InviteServerOptions = {},
   ) {
-    super(key, request, context, "proceeding");
+    super(key, request, context, transport, "proceeding");
     this.#rfc2543 = !hasMagicCookie(request);
     const trying = options.autoTryingMs ?? 200;
     if (trying !== false) {
@@ -101,7 +103,7 @@ export class InviteServerTransaction extends TransactionBase<
       this.setState("accepted");
       this.releaseMessages();
       this.removeListeners("transaction.timeout");
-      this.startTimer("L", 64 * this.config.t1, () => this.setState("terminated"));
+      this.wait("L", 64 * this.config.t1);
       this.send(response);
     } else {
       this.setState("completed");
@@ -134,7 +136,7 @@ export class InviteServerTransaction extends TransactionBase<
         // Confirmed only absorbs further ACKs (§17.2.1): nothing to send, nothing for the TU.
         this.releaseMessages();
         this.removeListeners("transport.error", "transaction.timeout");
-        this.startTimer("I", this.transport.reliable ? 0 : this.config.t4, () => this.setState("terminated"));
+        this.wait("I", this.transport.reliable ? 0 : this.config.t4);
       } else if (this.state === "accepted") {
         this.emit("ack.received", request);
         return "to-tu";

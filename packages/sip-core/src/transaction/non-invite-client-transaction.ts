@@ -3,6 +3,7 @@ import { InvalidStateError } from "./errors.js";
 import type { TransportError } from "./errors.js";
 import type { ClientTransactionEvents } from "./invite-client-transaction.js";
 import { TransactionBase } from "./transaction-base.js";
+import type { Transport } from "./transport.js";
 import type { TransactionContext } from "./transaction-base.js";
 
 /** RFC 3261 §17.1.2 Figure 6. */
@@ -18,8 +19,8 @@ export class NonInviteClientTransaction extends TransactionBase<
   NonInviteClientState,
   ClientTransactionEvents<NonInviteClientState>
 > {
-  constructor(key: string, request: SipRequest, context: TransactionContext) {
-    super(key, request, context, "idle");
+  constructor(key: string, request: SipRequest, context: TransactionContext, transport: Transport) {
+    super(key, request, context, transport, "idle");
   }
 
   /** Sends the request and starts Timers E and F (RFC 3261 §17.1.2.2). */
@@ -60,7 +61,7 @@ export class NonInviteClientTransaction extends TransactionBase<
     this.releaseMessages();
     this.emit("response.received", response);
     this.removeListeners("response.received", "transaction.timeout", "transport.error");
-    this.startTimer("K", this.transport.reliable ? 0 : this.config.t4, () => this.setState("terminated"));
+    this.wait("K", this.transport.reliable ? 0 : this.config.t4);
   }
 
   protected onTransportError(error: TransportError): void {

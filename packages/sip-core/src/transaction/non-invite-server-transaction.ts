@@ -4,6 +4,7 @@ import type { TransportError } from "./errors.js";
 import type { ServerRequestOutcome } from "./invite-server-transaction.js";
 import { RetainedMessage } from "./retained-message.js";
 import { TransactionBase } from "./transaction-base.js";
+import type { Transport } from "./transport.js";
 import type { TransactionContext, TransactionEvents } from "./transaction-base.js";
 
 /** RFC 3261 §17.2.2 Figure 8. */
@@ -23,8 +24,8 @@ export class NonInviteServerTransaction extends TransactionBase<
   /** The final response, serialized, repeated while Completed (§17.2.2). */
   #final: RetainedMessage | undefined;
 
-  constructor(key: string, request: SipRequest, context: TransactionContext) {
-    super(key, request, context, "trying");
+  constructor(key: string, request: SipRequest, context: TransactionContext, transport: Transport) {
+    super(key, request, context, transport, "trying");
   }
 
   /** The last provisional response sent while Proceeding; undefined once a final one was sent. */
@@ -48,9 +49,7 @@ export class NonInviteServerTransaction extends TransactionBase<
     this.releaseMessages();
     this.send(response);
     if (!this.terminated) {
-      this.startTimer("J", this.transport.reliable ? 0 : 64 * this.config.t1, () =>
-        this.setState("terminated"),
-      );
+      this.wait("J", this.transport.reliable ? 0 : 64 * this.config.t1);
     }
     // Serialized only when Timer J runs: over a reliable transport the transaction is over.
     if (!this.terminated) this.#final = new RetainedMessage(response);

@@ -5,6 +5,7 @@ import type { EventMap } from "./emitter.js";
 import { TransportError } from "./errors.js";
 import type { RetainedMessage } from "./retained-message.js";
 import type { Transport } from "./transport.js";
+import type { WaitQueue } from "./wait-queue.js";
 
 /** Events every transaction emits to its TU. */
 export interface TransactionEvents<S extends string> {
@@ -18,11 +19,21 @@ export interface TransactionEvents<S extends string> {
   "transaction.terminated": [];
 }
 
+/** What the layer shares with all its transactions (one object per layer, not per transaction). */
 export interface TransactionContext {
   readonly timers: Timers;
   readonly config: TimerConfig;
-  readonly transport: Transport;
+  /** The layer's queue for the wait timers of finished transactions; undefined: a timer each. */
+  readonly waits: WaitQueue | undefined;
+  /** Told as the transaction terminates, before its own listeners: the layer forgets it. */
+  readonly ended: (transaction: { readonly key: string }) => void;
 }
+
+/** The handle of a wait kept in the layer's {@link WaitQueue}: there is no timer to clear. */
+const QUEUED = Symbol("queued");
+const NO_TIMERS: readonly unknown[] = [];
+/** `[name, QUEUED]` per wait timer name, shared: a waiting transaction allocates no array. */
+const queuedAs = new Map<string, readonly unknown[]>();
 
 /**
  * State, named timers and guarded sending shared by the four RFC 3261 §17 state machines.
@@ -42,22 +53,30 @@ export abstract class TransactionBase<
   /** The SIP method of the request, e.g. `INVITE`. */
   readonly method: string;
   readonly transport: Transport;
-  protected readonly timers: Timers;
-  protected readonly config: TimerConfig;
+  readonly #context: TransactionContext;
   /** Running timers as `[name, handle, ...]`, replaced on change (a Map costs more, see Emitter). */
-  #pending: readonly unknown[] = [];
+  #pending: readonly unknown[] = NO_TIMERS;
   #state: S;
   #request: SipRequest | undefined;
 
-  protected constructor(key: string, request: SipRequest, context: TransactionContext, initial: S) {
+  protected constructor(
+    key: string,
+    request: SipRequest,
+    context: TransactionContext,
+    transport: Transport,
+    initial: S,
+  ) {
     super();
     this.key = key;
     this.method = request.method;
     this.#request = request;
-    this.transport = context.transport;
-    this.timers = context.timers;
-    this.config = context.config;
+    this.transport = transport;
+    this.#context = context;
     this.#state = initial;
+  }
+
+  protected get config(): TimerConfig {
+    return this.#context.config;
   }
 
   get state(): S {
@@ -94,9 +113,10 @@ export abstract class TransactionBase<
     this.events().emit("state.changed", next, previous);
     if (next === "terminated") {
       const pending = this.#pending;
-      this.#pending = [];
-      for (let i = 1; i < pending.length; i += 2) this.timers.clearTimer(pending[i]);
+      this.#pending = NO_TIMERS;
+      for (let i = 1; i < pending.length; i += 2) this.#clear(pending[i]);
       this.releaseMessages();
+      this.#context.ended(this);
       this.events().emit("transaction.terminated");
       this.removeAllListeners();
     }
@@ -118,16 +138,46 @@ export abstract class TransactionBase<
       fire();
       return;
     }
-    const handle = this.timers.setTimer(ms, () => {
+    const handle = this.#context.timers.setTimer(ms, () => {
       this.#forget(name);
       if (!this.terminated) fire();
     });
     this.#pending = this.#pending.concat([name, handle]); // exact size; a handle is never spread
   }
 
+  /**
+   * Starts the named wait timer of a finished transaction (RFC 3261 Timers D, I, J, K; RFC 6026
+   * Timers L, M), at whose end it terminates: an entry in the layer's {@link WaitQueue}, with no
+   * timer, closure or array of its own. `ms <= 0` terminates at once. A wait is never stopped but
+   * by the end of the transaction.
+   */
+  protected wait(name: string, ms: number): void {
+    const waits = this.#context.waits;
+    if (ms <= 0 || waits === undefined || this.terminated) {
+      this.startTimer(name, ms, () => this.setState("terminated" as S));
+      return;
+    }
+    this.stopTimer(name);
+    waits.add(ms, this);
+    let queued = queuedAs.get(name);
+    if (queued === undefined) {
+      queued = Object.freeze([name, QUEUED]);
+      queuedAs.set(name, queued);
+    }
+    this.#pending = this.#pending.length === 0 ? queued : this.#pending.concat(queued);
+  }
+
+  /** The wait started by {@link wait} ran out (called by the layer's queue only). */
+  expire(): void {
+    if (!this.terminated) this.setState("terminated" as S);
+  }
+
   protected stopTimer(name: string): void {
-    const handle = this.#forget(name);
-    if (handle !== undefined) this.timers.clearTimer(handle);
+    this.#clear(this.#forget(name));
+  }
+
+  #clear(handle: TimerHandle): void {
+    if (handle !== undefined && handle !== QUEUED) this.#context.timers.clearTimer(handle);
   }
 
   /** Removes the named timer from the running ones; its handle (undefined if it was not running). */
@@ -135,7 +185,7 @@ export abstract class TransactionBase<
     const pending = this.#pending;
     for (let i = 0; i < pending.length; i += 2) {
       if (pending[i] !== name) continue;
-      this.#pending = pending.slice(0, i).concat(pending.slice(i + 2));
+      this.#pending = pending.length === 2 ? NO_TIMERS : pending.slice(0, i).concat(pending.slice(i + 2));
       return pending[i + 1];
     }
     return undefined;

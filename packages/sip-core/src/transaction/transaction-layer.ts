@@ -12,9 +12,10 @@ import type { NonInviteClientState } from "./non-invite-client-transaction.js";
 import { NonInviteServerTransaction } from "./non-invite-server-transaction.js";
 import type { NonInviteServerState } from "./non-invite-server-transaction.js";
 import type { EventMap } from "./emitter.js";
-import type { TransactionEvents } from "./transaction-base.js";
+import type { TransactionContext, TransactionEvents } from "./transaction-base.js";
 import { clientKey, hasMagicCookie, rfc2543AckKeyOfInvite, serverKey } from "./transaction-keys.js";
 import type { Transport } from "./transport.js";
+import { hasClock, WaitQueue } from "./wait-queue.js";
 
 /**
  * What the TU sees of any transaction: state, events, and the request that created it while the
@@ -93,8 +94,10 @@ export type IncomingResponseResult =
  * forgets every transaction the moment it terminates.
  */
 export class TransactionLayer {
-  readonly #timers: Timers;
   readonly #config: TimerConfig;
+  /** Shared by every transaction of the layer; its `ended` forgets a transaction that terminated. */
+  readonly #context: TransactionContext;
+  readonly #waits: WaitQueue | undefined;
   readonly #autoTryingMs: number | false;
   readonly #clients = new Map<string, ClientTransaction>();
   readonly #servers = new Map<string, ServerTransaction>();
@@ -102,9 +105,16 @@ export class TransactionLayer {
   readonly #rfc2543Acks = new Map<string, InviteServerTransaction>();
 
   constructor(options: TransactionLayerOptions) {
-    this.#timers = options.timers;
     this.#config = resolveTimerConfig(options.config);
     this.#autoTryingMs = options.autoTryingMs ?? 200;
+    const timers = options.timers;
+    this.#waits = hasClock(timers) ? new WaitQueue(timers) : undefined;
+    this.#context = {
+      timers,
+      config: this.#config,
+      waits: this.#waits,
+      ended: (transaction) => this.#forget(transaction),
+    };
   }
 
   /** Live transactions, by kind; zero once everything has terminated (nothing leaks). */
@@ -132,14 +142,11 @@ export class TransactionLayer {
         "SIP_ERR_DUPLICATE_TRANSACTION",
       );
     }
-    const context = { timers: this.#timers, config: this.#config, transport };
     const transaction: ClientTransaction =
       request.method === "INVITE"
-        ? new InviteClientTransaction(key.key, request, context)
-        : new NonInviteClientTransaction(key.key, request, context);
+        ? new InviteClientTransaction(key.key, request, this.#context, transport)
+        : new NonInviteClientTransaction(key.key, request, this.#context, transport);
     this.#clients.set(key.key, transaction);
-    const id = key.key; // the closure keeps the string only, for as long as the transaction lives
-    onTerminated(transaction, () => this.#clients.delete(id));
     return transaction;
   }
 
@@ -166,10 +173,9 @@ export class TransactionLayer {
       existing.receiveRequest(request);
       return { kind: "absorbed", transaction: existing };
     }
-    const context = { timers: this.#timers, config: this.#config, transport };
     let transaction: ServerTransaction;
     if (request.method === "INVITE") {
-      const invite = new InviteServerTransaction(key.key, request, context, {
+      const invite = new InviteServerTransaction(key.key, request, this.#context, transport, {
         autoTryingMs: this.#autoTryingMs,
       });
       transaction = invite;
@@ -181,13 +187,9 @@ export class TransactionLayer {
         });
       }
     } else {
-      transaction = new NonInviteServerTransaction(key.key, request, context);
+      transaction = new NonInviteServerTransaction(key.key, request, this.#context, transport);
     }
-    const id = key.key;
-    this.#servers.set(id, transaction);
-    onTerminated(transaction, () => {
-      if (this.#servers.get(id) === transaction) this.#servers.delete(id);
-    });
+    this.#servers.set(key.key, transaction);
     return { kind: "new", transaction };
   }
 
@@ -218,12 +220,13 @@ export class TransactionLayer {
   /** Terminates every transaction (timers cleared, nothing sent); the maps end empty. */
   shutdown(): void {
     for (const transaction of [...this.#clients.values(), ...this.#servers.values()]) transaction.terminate();
+    this.#waits?.clear();
   }
-}
 
-function onTerminated(
-  transaction: { on(event: "transaction.terminated", listener: () => void): unknown },
-  cleanup: () => void,
-): void {
-  transaction.on("transaction.terminated", cleanup);
+  /** A transaction terminated: out of its map (client and server keys never collide, §17). */
+  #forget(transaction: { readonly key: string }): void {
+    const key = transaction.key;
+    if (this.#servers.get(key) === transaction) this.#servers.delete(key);
+    else if (this.#clients.get(key) === transaction) this.#clients.delete(key);
+  }
 }
