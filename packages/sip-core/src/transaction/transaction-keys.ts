@@ -18,12 +18,14 @@ function sentBy(via: Via): string {
 export type KeyResult = { ok: true; key: string } | { ok: false; reason: string };
 
 /**
- * The key as a string of its own. Concatenated from values sliced out of the parsed message, it
- * would keep the whole message text alive as long as the transaction and its map entry (a V8
- * sliced string holds its parent); taking a substring of a concatenation makes V8 copy it flat.
+ * A key as a string of its own, for a map that keeps it: one flat string of exactly its
+ * characters. Concatenated from values sliced out of the parsed message, a key would keep the whole
+ * message text alive as long as its transaction (a V8 sliced string holds its parent); a substring
+ * of the concatenation would still be a sliced string, 32 bytes more per transaction. A JSON round
+ * trip builds a fresh flat string. Keys only looked up are never copied.
  */
-function ownString(key: string): string {
-  return (" " + key).slice(1);
+export function ownKey(key: string): string {
+  return JSON.parse(JSON.stringify(key)) as string;
 }
 
 /** Key of the client transaction a message belongs to (§17.1.3). */
@@ -32,7 +34,7 @@ export function clientKey(message: SipRequest | SipResponse): KeyResult {
   if (via?.branch === undefined) return { ok: false, reason: "no branch in the top Via" };
   const cseq = getCSeq(message);
   if (cseq === undefined) return { ok: false, reason: "missing or malformed CSeq" };
-  return { ok: true, key: ownString(`c ${via.branch} ${cseq.method}`) };
+  return { ok: true, key: `c ${via.branch} ${cseq.method}` };
 }
 
 /** Server key of a request; `asMethod` looks up another transaction of the same request (CANCEL → INVITE, §9.2). */
@@ -43,7 +45,7 @@ export function serverKey(request: SipRequest, asMethod?: string): KeyResult {
   if (cseq === undefined) return { ok: false, reason: "missing or malformed CSeq" };
   const method = asMethod ?? (request.method === "ACK" ? "INVITE" : request.method);
   if (via.branch !== undefined && via.branch.startsWith(BRANCH_MAGIC_COOKIE)) {
-    return { ok: true, key: ownString(`s ${via.branch} ${sentBy(via)} ${method}`) };
+    return { ok: true, key: `s ${via.branch} ${sentBy(via)} ${method}` };
   }
   const callId = getCallId(request);
   if (callId === undefined) return { ok: false, reason: "missing Call-ID" };
@@ -57,9 +59,7 @@ export function serverKey(request: SipRequest, asMethod?: string): KeyResult {
   const seqMethod = asMethod ?? cseq.method;
   return {
     ok: true,
-    key: ownString(
-      `o ${request.uri} ${getTo(request)?.tag ?? ""} ${getFrom(request)?.tag ?? ""} ${callId} ${cseq.seq} ${seqMethod} ${serializeVia(via)}`,
-    ),
+    key: `o ${request.uri} ${getTo(request)?.tag ?? ""} ${getFrom(request)?.tag ?? ""} ${callId} ${cseq.seq} ${seqMethod} ${serializeVia(via)}`,
   };
 }
 
@@ -79,7 +79,7 @@ function rfc2543AckKey(
   seq: number,
   via: string,
 ): string {
-  return ownString(`a ${uri} ${from ?? ""} ${callId} ${seq} ${via}`);
+  return `a ${uri} ${from ?? ""} ${callId} ${seq} ${via}`;
 }
 
 /** True when the request's top Via carries the RFC 3261 magic cookie (§8.1.1.7). */

@@ -13,7 +13,7 @@ import { NonInviteServerTransaction } from "./non-invite-server-transaction.js";
 import type { NonInviteServerState } from "./non-invite-server-transaction.js";
 import type { EventMap } from "./emitter.js";
 import type { TransactionContext, TransactionEvents } from "./transaction-base.js";
-import { clientKey, hasMagicCookie, rfc2543AckKeyOfInvite, serverKey } from "./transaction-keys.js";
+import { clientKey, hasMagicCookie, ownKey, rfc2543AckKeyOfInvite, serverKey } from "./transaction-keys.js";
 import type { Transport } from "./transport.js";
 import { hasClock, WaitQueue } from "./wait-queue.js";
 
@@ -142,11 +142,12 @@ export class TransactionLayer {
         "SIP_ERR_DUPLICATE_TRANSACTION",
       );
     }
+    const id = ownKey(key.key);
     const transaction: ClientTransaction =
       request.method === "INVITE"
-        ? new InviteClientTransaction(key.key, request, this.#context, transport)
-        : new NonInviteClientTransaction(key.key, request, this.#context, transport);
-    this.#clients.set(key.key, transaction);
+        ? new InviteClientTransaction(id, request, this.#context, transport)
+        : new NonInviteClientTransaction(id, request, this.#context, transport);
+    this.#clients.set(id, transaction);
     return transaction;
   }
 
@@ -173,23 +174,25 @@ export class TransactionLayer {
       existing.receiveRequest(request);
       return { kind: "absorbed", transaction: existing };
     }
+    const id = ownKey(key.key);
     let transaction: ServerTransaction;
     if (request.method === "INVITE") {
-      const invite = new InviteServerTransaction(key.key, request, this.#context, transport, {
+      const invite = new InviteServerTransaction(id, request, this.#context, transport, {
         autoTryingMs: this.#autoTryingMs,
       });
       transaction = invite;
-      const ackKey = hasMagicCookie(request) ? undefined : rfc2543AckKeyOfInvite(request);
-      if (ackKey !== undefined) {
+      const rfc2543 = hasMagicCookie(request) ? undefined : rfc2543AckKeyOfInvite(request);
+      if (rfc2543 !== undefined) {
+        const ackKey = ownKey(rfc2543);
         this.#rfc2543Acks.set(ackKey, invite);
         invite.on("transaction.terminated", () => {
           if (this.#rfc2543Acks.get(ackKey) === invite) this.#rfc2543Acks.delete(ackKey);
         });
       }
     } else {
-      transaction = new NonInviteServerTransaction(key.key, request, this.#context, transport);
+      transaction = new NonInviteServerTransaction(id, request, this.#context, transport);
     }
-    this.#servers.set(key.key, transaction);
+    this.#servers.set(id, transaction);
     return { kind: "new", transaction };
   }
 
