@@ -37,6 +37,7 @@ import {
 import { log } from "@hookline/log";
 import { ChallengedInvites } from "./challenged-invites.js";
 import type { HookEntry } from "./ports.js";
+import { ownString } from "./sip-helpers.js";
 
 const callsLog = log.child({ component: "calls" });
 
@@ -99,10 +100,11 @@ export class CallRecorder {
     origin?: CallOrigin;
   }): CallRecord {
     const record: CallRecord = {
-      id: orderedId("call", this.#now()),
+      id: ownString(orderedId("call", this.#now())),
       accountId: input.accountId,
-      from: input.from,
-      to: input.to,
+      // Copies: the record outlives the INVITE they come from (an ended call's late ACK/BYE).
+      from: ownString(input.from),
+      to: ownString(input.to),
       startedAt: this.#now(),
       state: "initiated",
       seq: 0,

@@ -25,6 +25,7 @@ import type { Flow } from "../transport/types.js";
 import type { Attempt, Call } from "./call.js";
 import type { CallRecord, CallRecorder } from "./call-recorder.js";
 import type { Leg } from "./leg.js";
+import { ownString } from "./sip-helpers.js";
 
 export interface EndedLeg {
   readonly kind: "ended-leg";
@@ -103,9 +104,9 @@ export class DialogIndex {
     const keys: string[] = [];
     let a: EndedLeg | undefined;
     for (const leg of legs) {
-      const k = key(leg.sipCallId, leg.localTag);
-      this.#live.delete(k);
+      this.#live.delete(key(leg.sipCallId, leg.localTag));
       const e = endedLeg(call.record, leg);
+      const k = ownString(key(e.sipCallId, e.localTag));
       this.#ended.set(k, e);
       keys.push(k);
       if (leg === call.a) a = e;
@@ -148,10 +149,12 @@ function endedLeg(record: CallRecord, leg: Leg): EndedLeg {
   return {
     kind: "ended-leg",
     record,
-    legId: leg.id,
-    sipCallId: leg.sipCallId,
-    localTag: leg.localTag,
-    contact: leg.contact,
+    // Flat copies: the caller's Call-ID is sliced from its INVITE, which must not live on with
+    // the leg; the Contact and the id are chains of concatenated pieces, several objects each.
+    legId: ownString(leg.id),
+    sipCallId: ownString(leg.sipCallId),
+    localTag: ownString(leg.localTag),
+    contact: ownString(leg.contact),
     remoteSeq: leg.dialog?.remoteSeq,
     lastAck: leg.lastAck && { bytes: serializeMessage(leg.lastAck), flow: leg.flow },
   };
