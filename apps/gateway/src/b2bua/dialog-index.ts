@@ -19,7 +19,11 @@ import {
   type SipMessage,
   type SipRequest,
   type SipResponse,
+  hasClock,
+  type TimerHandle,
   type Timers,
+  WaitQueue,
+  type Waiting,
 } from "@hookline/sip-core";
 import type { Flow } from "../transport/types.js";
 import type { Attempt, Call } from "./call.js";
@@ -61,11 +65,31 @@ export class DialogIndex {
   readonly #o: DialogIndexDeps;
   readonly #live = new Map<string, LiveLeg>();
   readonly #ended = new Map<string, EndedLeg>();
+  /**
+   * The ended legs in the order they were kept, each forgotten keepMs later, under one timer
+   * (unreferenced: it holds no process up); undefined for timers without a clock, which give each
+   * ended call a timer of its own.
+   */
+  readonly #waits: WaitQueue | undefined;
   /** The legs each live call indexed (a sequential dial's earlier groups too). */
   readonly #legsOf = new WeakMap<Call, Leg[]>();
 
   constructor(deps: DialogIndexDeps) {
     this.#o = deps;
+    const timers = deps.timers;
+    if (hasClock(timers)) {
+      this.#waits = new WaitQueue({
+        setTimer: (ms: number, fn: () => void): TimerHandle => {
+          const handle = timers.setTimer(ms, fn);
+          (handle as { unref?: () => void } | undefined)?.unref?.();
+          return handle;
+        },
+        clearTimer: (handle: TimerHandle) => timers.clearTimer(handle),
+        get now() {
+          return timers.now;
+        },
+      });
+    }
   }
 
   /** Legs of live calls, and legs of ended calls still remembered. */
@@ -101,23 +125,25 @@ export class DialogIndex {
   end(call: Call): EndedLeg | undefined {
     const legs = this.#legsOf.get(call) ?? [];
     this.#legsOf.delete(call);
-    const keys: string[] = [];
+    const kept: RememberedLeg[] = [];
     let a: EndedLeg | undefined;
     for (const leg of legs) {
       this.#live.delete(key(leg.sipCallId, leg.localTag));
-      const e = endedLeg(call.record, leg);
-      const k = ownString(key(e.sipCallId, e.localTag));
-      this.#ended.set(k, e);
-      keys.push(k);
+      const e = new RememberedLeg(this.#ended, call.record, leg);
+      this.#ended.set(ownString(key(e.sipCallId, e.localTag)), e);
+      this.#waits?.add(this.#o.keepMs, e);
+      kept.push(e);
       if (leg === call.a) a = e;
       const attempt = call.attempts.find((x) => x.leg === leg);
       if (attempt) this.#retire(attempt, e);
     }
-    // The timer holds the keys only: nothing of the call outlives it but the entries.
-    const handle = this.#o.timers.setTimer(this.#o.keepMs, () => {
-      for (const k of keys) this.#ended.delete(k);
-    });
-    (handle as { unref?: () => void } | undefined)?.unref?.();
+    if (this.#waits === undefined) {
+      // The timer holds the entries only: nothing of the call outlives it but them.
+      const handle = this.#o.timers.setTimer(this.#o.keepMs, () => {
+        for (const e of kept) e.expire();
+      });
+      (handle as { unref?: () => void } | undefined)?.unref?.();
+    }
     return a;
   }
 
@@ -145,19 +171,36 @@ export function isEnded(x: object): x is EndedLeg {
   return (x as { kind?: unknown }).kind === "ended-leg";
 }
 
-function endedLeg(record: CallRecord, leg: Leg): EndedLeg {
-  return {
-    kind: "ended-leg",
-    record,
+/** An ended leg as the index keeps it; it leaves the index when its wait runs out. */
+class RememberedLeg implements EndedLeg, Waiting {
+  readonly kind = "ended-leg";
+  readonly record: CallRecord;
+  readonly legId: string;
+  readonly sipCallId: string;
+  readonly localTag: string;
+  readonly contact: string;
+  readonly remoteSeq: number | undefined;
+  readonly lastAck: { readonly bytes: Uint8Array; readonly flow: Flow } | undefined;
+  readonly #index: Map<string, EndedLeg>;
+
+  constructor(index: Map<string, EndedLeg>, record: CallRecord, leg: Leg) {
+    this.#index = index;
+    this.record = record;
     // Flat copies: the caller's Call-ID is sliced from its INVITE, which must not live on with
     // the leg; the Contact and the id are chains of concatenated pieces, several objects each.
-    legId: ownString(leg.id),
-    sipCallId: ownString(leg.sipCallId),
-    localTag: ownString(leg.localTag),
-    contact: ownString(leg.contact),
-    remoteSeq: leg.dialog?.remoteSeq,
-    lastAck: leg.lastAck && { bytes: serializeMessage(leg.lastAck), flow: leg.flow },
-  };
+    this.legId = ownString(leg.id);
+    this.sipCallId = ownString(leg.sipCallId);
+    this.localTag = ownString(leg.localTag);
+    this.contact = ownString(leg.contact);
+    this.remoteSeq = leg.dialog?.remoteSeq;
+    this.lastAck = leg.lastAck && { bytes: serializeMessage(leg.lastAck), flow: leg.flow };
+  }
+
+  /** keepMs has run out: the leg is forgotten. */
+  expire(): void {
+    const k = key(this.sipCallId, this.localTag);
+    if (this.#index.get(k) === this) this.#index.delete(k);
+  }
 }
 
 /** The ACK of an ended leg as a message again (rare: its 2xx came again). */
