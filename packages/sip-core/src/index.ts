@@ -134,6 +134,7 @@ export { REASON_PHRASES, reasonPhrase } from "./builders/reason-phrases.js";
 // Transactions: RFC 3261 §17 with RFC 6026 (Accepted state, Timers L and M).
 /** Owns the transaction maps; routes requests (§17.2.3) and responses (§17.1.3), incl. the RFC 2543 fallback. */
 export { TransactionLayer } from "./transaction/transaction-layer.js";
+export { RetainedMessage } from "./transaction/retained-message.js";
 export { hasClock, WaitQueue } from "./transaction/wait-queue.js";
 export type { ClockedTimers, Waiting } from "./transaction/wait-queue.js";
 export type {

@@ -14,12 +14,12 @@ import {
   getCSeq,
   getTo,
   parseMessage,
-  serializeMessage,
   type ServerTransaction,
   type SipMessage,
   type SipRequest,
   type SipResponse,
   hasClock,
+  RetainedMessage,
   type TimerHandle,
   type Timers,
   WaitQueue,
@@ -191,9 +191,9 @@ class RememberedLeg implements EndedLeg, Waiting {
     this.legId = ownString(leg.id);
     this.sipCallId = ownString(leg.sipCallId);
     this.localTag = ownString(leg.localTag);
-    this.contact = ownString(leg.contact);
+    this.contact = sharedContact(leg.contact);
     this.remoteSeq = leg.dialog?.remoteSeq;
-    this.lastAck = leg.lastAck && { bytes: serializeMessage(leg.lastAck), flow: leg.flow };
+    this.lastAck = leg.lastAck && new RememberedAck(leg.lastAck, leg.flow);
   }
 
   /** keepMs has run out: the leg is forgotten. */
@@ -201,6 +201,36 @@ class RememberedLeg implements EndedLeg, Waiting {
     const k = key(this.sipCallId, this.localTag);
     if (this.#index.get(k) === this) this.#index.delete(k);
   }
+}
+
+/**
+ * The last ACK of an ended leg, as one latin1 string (sip-core's RetainedMessage): serialized
+ * bytes would be a slice of Node's shared 8 KB Buffer pool, each kept slice holding its whole slab.
+ */
+class RememberedAck {
+  readonly flow: Flow;
+  readonly #ack: RetainedMessage;
+
+  constructor(ack: SipRequest, flow: Flow) {
+    this.#ack = new RetainedMessage(ack);
+    this.flow = flow;
+  }
+
+  get bytes(): Uint8Array {
+    return this.#ack.bytes();
+  }
+}
+
+/** The gateway's Contacts, one per local address: kept once, not once per ended leg. */
+const contacts = new Map<string, string>();
+function sharedContact(contact: string): string {
+  let kept = contacts.get(contact);
+  if (kept === undefined) {
+    if (contacts.size >= 64) contacts.clear(); // bounded, should Contacts ever vary per leg
+    kept = ownString(contact);
+    contacts.set(kept, kept);
+  }
+  return kept;
 }
 
 /** The ACK of an ended leg as a message again (rare: its 2xx came again). */
