@@ -233,7 +233,7 @@ export class CallRecorder {
         callId: call.id,
         seq,
         message: info,
-        call: (call.info ??= callInfo(call)),
+        call: infoOf(call),
       },
     });
   }
@@ -293,7 +293,7 @@ export class CallRecorder {
               endStatus: end.status ?? null,
               endReason: end.reason ?? null,
             }
-          : (call.info ??= callInfo(call)),
+          : infoOf(call),
       },
     });
   }
@@ -333,7 +333,7 @@ export class CallRecorder {
     this.#publish({
       type,
       timestamp: this.#iso(this.#now()),
-      data: { accountId: call.accountId, callId: call.id, seq, media, call: (call.info ??= callInfo(call)) },
+      data: { accountId: call.accountId, callId: call.id, seq, media, call: infoOf(call) },
     });
   }
 
@@ -343,7 +343,7 @@ export class CallRecorder {
     this.#publish({
       type: "call.dtmf",
       timestamp: this.#iso(this.#now()),
-      data: { accountId: call.accountId, callId: call.id, seq, dtmf, call: (call.info ??= callInfo(call)) },
+      data: { accountId: call.accountId, callId: call.id, seq, dtmf, call: infoOf(call) },
     });
   }
 }
@@ -367,6 +367,15 @@ export interface CallEnd {
   status?: number;
   reason?: string;
   answeredAt?: number | undefined;
+}
+
+/**
+ * The call's `call` object for an event, kept on the record while the call runs; an ended call's
+ * late messages (kept for 64*T1 for late ACK/BYE) get one each rather than keep one for the wait.
+ */
+function infoOf(call: CallRecord): CallInfo {
+  if (call.state === "completed" || call.state === "failed") return call.info ?? callInfo(call);
+  return (call.info ??= callInfo(call));
 }
 
 function callInfo(call: CallRecord) {
