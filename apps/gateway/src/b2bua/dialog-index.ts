@@ -130,7 +130,7 @@ export class DialogIndex {
     for (const leg of legs) {
       this.#live.delete(key(leg.sipCallId, leg.localTag));
       const e = new RememberedLeg(this.#ended, call.record, leg);
-      this.#ended.set(ownString(key(e.sipCallId, e.localTag)), e);
+      this.#ended.set(e.key, e);
       this.#waits?.add(this.#o.keepMs, e);
       kept.push(e);
       if (leg === call.a) a = e;
@@ -173,11 +173,10 @@ export function isEnded(x: object): x is EndedLeg {
 
 /** An ended leg as the index keeps it; it leaves the index when its wait runs out. */
 class RememberedLeg implements EndedLeg, Waiting {
-  readonly kind = "ended-leg";
   readonly record: CallRecord;
   readonly legId: string;
-  readonly sipCallId: string;
-  readonly localTag: string;
+  /** Its key in the index, `Call-ID\nlocal tag`: the one string both are kept in. */
+  readonly key: string;
   readonly contact: string;
   readonly remoteSeq: number | undefined;
   readonly lastAck: { readonly bytes: Uint8Array; readonly flow: Flow } | undefined;
@@ -189,17 +188,27 @@ class RememberedLeg implements EndedLeg, Waiting {
     // Flat copies: the caller's Call-ID is sliced from its INVITE, which must not live on with
     // the leg; the Contact and the id are chains of concatenated pieces, several objects each.
     this.legId = ownString(leg.id);
-    this.sipCallId = ownString(leg.sipCallId);
-    this.localTag = ownString(leg.localTag);
+    this.key = ownString(key(leg.sipCallId, leg.localTag));
     this.contact = sharedContact(leg.contact);
     this.remoteSeq = leg.dialog?.remoteSeq;
     this.lastAck = leg.lastAck && new RememberedAck(leg.lastAck, leg.flow);
   }
 
+  get kind(): "ended-leg" {
+    return "ended-leg";
+  }
+
+  get sipCallId(): string {
+    return this.key.slice(0, this.key.lastIndexOf("\n"));
+  }
+
+  get localTag(): string {
+    return this.key.slice(this.key.lastIndexOf("\n") + 1);
+  }
+
   /** keepMs has run out: the leg is forgotten. */
   expire(): void {
-    const k = key(this.sipCallId, this.localTag);
-    if (this.#index.get(k) === this) this.#index.delete(k);
+    if (this.#index.get(this.key) === this) this.#index.delete(this.key);
   }
 }
 
