@@ -11,6 +11,7 @@
 import {
   createResponse,
   getCallId,
+  getFrom,
   getCSeq,
   getTo,
   parseMessage,
@@ -156,14 +157,22 @@ export class DialogIndex {
   #retire(attempt: Attempt, e: EndedLeg): void {
     if (attempt.final === undefined || !attempt.retire) return;
     attempt.retire();
-    if (!e.lastAck) return;
-    const o = this.#o;
-    attempt.tx.on("response.received", (res: SipResponse) => {
-      o.recorder.message(e.record, e.legId, "received", res);
-      const ack = res.status >= 200 && res.status < 300 ? lastAckOf(e) : undefined;
-      if (ack) void o.send(ack, e.lastAck!.flow).catch(() => {});
-    });
+    if (e.lastAck) attempt.tx.on("response.received", this.#reAck);
   }
+
+  /**
+   * A response again on a retired fork's INVITE transaction: recorded on the call's trace, and a
+   * 2xx ACKed again. One listener for all of them, no closure per call: the response's Call-ID and
+   * From tag (the gateway's own, as the leg's UAC) name the ended leg, which outlives the
+   * transaction (kept 64*T1 from the call's end, Timer M runs 64*T1 from the 2xx).
+   */
+  readonly #reAck = (res: SipResponse): void => {
+    const e = this.#ended.get(key(getCallId(res) ?? "", getFrom(res)?.tag ?? ""));
+    if (e === undefined) return;
+    this.#o.recorder.message(e.record, e.legId, "received", res);
+    const ack = res.status >= 200 && res.status < 300 ? lastAckOf(e) : undefined;
+    if (ack && e.lastAck) void this.#o.send(ack, e.lastAck.flow).catch(() => {});
+  };
 }
 
 /** What is kept of an ended call's leg, rather than a live call (or leg). */
