@@ -102,8 +102,7 @@ export class CallRecorder {
     const record: CallRecord = {
       id: ownString(orderedId("call", this.#now())),
       accountId: input.accountId,
-      // Copies: the record outlives the INVITE they come from (an ended call's late ACK/BYE).
-      from: ownString(input.from),
+      from: ownString(input.from), // copies: the record outlives the INVITE (late ACK/BYE)
       to: ownString(input.to),
       startedAt: this.#now(),
       state: "initiated",
@@ -369,13 +368,11 @@ export interface CallEnd {
   answeredAt?: number | undefined;
 }
 
-/**
- * The call's `call` object for an event, kept on the record while the call runs; an ended call's
- * late messages (kept for 64*T1 for late ACK/BYE) get one each rather than keep one for the wait.
- */
+/** An event's `call` object: kept while the call runs, made per event once it has ended (64*T1). */
 function infoOf(call: CallRecord): CallInfo {
-  if (call.state === "completed" || call.state === "failed") return call.info ?? callInfo(call);
-  return (call.info ??= callInfo(call));
+  return call.state === "completed" || call.state === "failed"
+    ? callInfo(call)
+    : (call.info ??= callInfo(call));
 }
 
 function callInfo(call: CallRecord) {
