@@ -125,6 +125,36 @@ describe("RFC 3261 §20.42 Via", () => {
     expect(parseVia("SIP/2.0/UDP h;received=example.com").ok).toBe(false);
     expect(parseVia("SIP/2.0/UDP h;branch").ok).toBe(false);
   });
+  it("reads the usual SIP/2.0/ and any other spelling of sent-protocol alike (RFC 3261 §7.3.1, §25.1)", () => {
+    const usual = value(parseVia("SIP/2.0/UDP h:5060;branch=z9hG4bK1;received=192.0.2.1;rport=7"));
+    for (const other of ["SIP/2.0/udp h:5060", "SIP /2.0/ UDP h:5060", "SIP/2.0/ UDP  h:5060"]) {
+      const v = value(parseVia(other + ";branch=z9hG4bK1;received=192.0.2.1;rport=7"));
+      expect([v.protocol, v.version, v.transport, v.host, v.port, v.branch, v.received, v.rport]).toEqual([
+        usual.protocol,
+        usual.version,
+        usual.transport,
+        usual.host,
+        usual.port,
+        usual.branch,
+        usual.received,
+        usual.rport,
+      ]);
+    }
+    // A missing transport is reported before an unsupported version, on either path.
+    for (const bad of ["SIP/2.0/", "SIP/2.0/ ", "SIP/3.0/ "]) {
+      const r = parseVia(bad);
+      expect(r.ok ? "" : r.error.message).toBe("Via: missing transport");
+    }
+    const old = parseVia("SIP/3.0/UDP h");
+    expect(old.ok ? undefined : old.error.code).toBe("SIP_ERR_VERSION");
+  });
+  it("takes the last of a repeated branch, received or rport, as the params map does", () => {
+    const v = value(
+      parseVia("SIP/2.0/UDP h;branch=z9hG4bK1;rport;received=192.0.2.1;branch=z9hG4bK2;rport=9"),
+    );
+    expect([v.branch, v.rport, v.received]).toEqual(["z9hG4bK2", 9, "192.0.2.1"]);
+    expect(parseVia("SIP/2.0/UDP h;branch=z9hG4bK1;branch").ok).toBe(false);
+  });
   it("round-trips through serializeVia", () => {
     const v = value(parseVia("SIP/2.0/WSS df7jal23ls0d.invalid;rport;branch=z9hG4bK5"));
     expect(serializeVia(v)).toBe("SIP/2.0/WSS df7jal23ls0d.invalid;rport;branch=z9hG4bK5");

@@ -11,7 +11,7 @@ import {
   shadow,
   skipWsAt,
 } from "./byte-scan.js";
-import { LIST, lazyParams, MAP, paramValue, type ParamList } from "./param-list.js";
+import { LIST, lazyParams, MAP, type ParamList } from "./param-list.js";
 import { parseUint, type Params } from "./scan.js";
 
 export interface Via {
@@ -45,6 +45,21 @@ export function parseVia(s: string): SipResult<Via> {
 /** {@link parseVia} over byte stand-ins: `b[o + i]` is `s.charCodeAt(i)` (see `byte-scan.ts`). */
 export function parseViaAt(s: string, b: Uint8Array, o: number): SipResult<Via> {
   const n = s.length;
+  // sent-protocol = protocol-name SLASH protocol-version SLASH transport (RFC 3261 §20.42, §25.1).
+  // The usual `SIP/2.0/` is matched byte for byte; any other spelling (case, whitespace around the
+  // slashes, another protocol or version) takes the general scans, with the same verdicts.
+  if (
+    n > 8 &&
+    b[o] === 0x53 &&
+    b[o + 1] === 0x49 &&
+    b[o + 2] === 0x50 &&
+    b[o + 3] === 0x2f &&
+    b[o + 4] === 0x32 &&
+    b[o + 5] === 0x2e &&
+    b[o + 6] === 0x30 &&
+    b[o + 7] === 0x2f
+  )
+    return viaFromTransport(s, b, o, 8, "SIP", "2.0", true);
   let i = skipWsAt(b, o, 0, n);
   const pEnd = scanTokenAt(b, o, i, n);
   if (pEnd === i) return fail("SIP_ERR_HEADER", "Via: missing protocol name", "via");
@@ -60,12 +75,30 @@ export function parseViaAt(s: string, b: Uint8Array, o: number): SipResult<Via> 
   const version = is20 ? "2.0" : s.slice(i, vEnd);
   i = skipWsAt(b, o, vEnd, n);
   if (b[o + i] !== 0x2f) return fail("SIP_ERR_HEADER", "Via: expected /", "via");
-  i = skipWsAt(b, o, i + 1, n);
+  return viaFromTransport(s, b, o, i + 1, protocol, version, isSip && is20);
+}
+
+/**
+ * The rest of a via-parm after the second slash of sent-protocol (at `i`): the transport, then
+ * sent-by and the via-params. `supported`: the protocol is SIP/2.0 (checked after the transport,
+ * so that a missing transport is reported first).
+ */
+function viaFromTransport(
+  s: string,
+  b: Uint8Array,
+  o: number,
+  i: number,
+  protocol: string,
+  version: string,
+  supported: boolean,
+): SipResult<Via> {
+  const n = s.length;
+  i = skipWsAt(b, o, i, n);
   const tEnd = scanTokenAt(b, o, i, n);
   if (tEnd === i) return fail("SIP_ERR_HEADER", "Via: missing transport", "via");
   const transport = transportName(s, b, o, i, tEnd);
   i = skipWsAt(b, o, tEnd, n);
-  if (!isSip || !is20) {
+  if (!supported) {
     return fail("SIP_ERR_VERSION", `Via: unsupported protocol ${protocol}/${version}`, "via");
   }
   // sent-by = host [ COLON port ]
@@ -94,14 +127,21 @@ export function parseViaAt(s: string, b: Uint8Array, o: number): SipResult<Via> 
   if (end < 0) return fail("SIP_ERR_HEADER", "Via: malformed parameter", "via");
   if (skipWsAt(b, o, end, n) !== n)
     return fail("SIP_ERR_HEADER", "Via: unexpected text after parameters", "via");
-  const branch = paramValue(params, "branch");
+  // branch, received and rport in one pass; a repeated name gives its last value, as the map does.
+  let branch: string | null | undefined;
+  let received: string | null | undefined;
+  let rportRaw: string | null | undefined;
+  for (let k = 0; k < params.length; k += 2) {
+    const name = params[k];
+    if (name === "branch") branch = params[k + 1];
+    else if (name === "received") received = params[k + 1];
+    else if (name === "rport") rportRaw = params[k + 1];
+  }
   if (branch === null) return fail("SIP_ERR_HEADER", "Via: branch without value", "via");
-  const received = paramValue(params, "received");
   if (received === null) return fail("SIP_ERR_HEADER", "Via: received without value", "via");
   if (received !== undefined && !isIpv4(received) && !isIpv6Address(received)) {
     return fail("SIP_ERR_HEADER", "Via: received is not an IP address", "via");
   }
-  const rportRaw = paramValue(params, "rport");
   let rport: number | true | undefined;
   if (rportRaw === null) rport = true;
   else if (rportRaw !== undefined) {
