@@ -19,6 +19,7 @@ import { shadow } from "./byte-scan.js";
 import { getAuthValues, getContacts, getFrom, getOptionTags, getTopVia } from "./typed.js";
 import {
   isContentTypeAt,
+  parseCallId,
   parseContentType,
   parseCSeq,
   parseDate,
@@ -249,6 +250,12 @@ describe("RFC 3261 §20 scalar headers", () => {
     expect(parseWarning('1812 overture "In Progress"').ok).toBe(false);
     expect(value(parseOptionTags("100rel, timer ,replaces"))).toEqual(["100rel", "timer", "replaces"]);
     expect(value(parseOptionTags(""))).toEqual([]);
+  });
+  it("Call-ID is word [ @ word ]: one @ at most, with a word on either side (RFC 3261 §20.8, §25.1)", () => {
+    for (const good of ["a", "f81d4fae-7dec-11d0-a765@foo.bar.com", "x@y", '(a)<b>:"c"/[d]?{e}@\\'])
+      expect(value(parseCallId(good))).toBe(good);
+    for (const bad of ["", "@", "@a", "a@", "a@b@c", "a b", "a;b", "é@h", "a@é"])
+      expect(parseCallId(bad).ok, bad).toBe(false);
   });
 });
 
