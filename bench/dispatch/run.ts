@@ -35,6 +35,8 @@ const SECONDS = Number(process.env.BENCH_DISPATCH_S ?? 5);
 const WINDOW = Number(process.env.BENCH_DISPATCH_WINDOW ?? 64);
 const HERE = fileURLToPath(import.meta.url);
 const CLK_TCK = 100;
+/** The report, on stdout. */
+const print = (text: string) => void process.stdout.write(`${text}\n`);
 
 /** A desk phone's INVITE with SDP (about 900 bytes); `CALLID` is replaced per request. */
 const INVITE = [
@@ -116,7 +118,7 @@ function callIdValue(b: Buffer, line: number): number {
  * FNV-1a of the Call-ID's value, read from the bytes without parsing the message. A message
  * without one goes to worker 0, whose parser answers it (400, RFC 3261 §8.1.1).
  */
-export function callIdHash(bytes: Uint8Array): number {
+function callIdHash(bytes: Uint8Array): number {
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let nl = b.indexOf(10); nl >= 0; nl = b.indexOf(10, nl + 1)) {
     if (b[nl + 1] === 13) return 0; // the empty line: no Call-ID in the header section
@@ -218,20 +220,20 @@ if (!isMainThread && (workerData as { worker?: boolean })?.worker) {
 } else if (process.argv[2] === "load") {
   await loadProcess(Number(process.argv[3]));
 } else {
-  console.log(
+  print(
     `Dispatch benchmark: ${SECONDS} s per mode, ${WINDOW} requests in flight, ${WORK_PARSES} parses of work per message, ` +
       `node ${process.version}, ${availableParallelism()} cores (the load process shares them)`,
   );
   const rows: ModeResult[] = [];
   for (const workers of [0, 1, 2]) rows.push(await measure(workers));
-  console.log("\n| mode | answered/s | CPU µs per message (process) | socket thread µs per message |");
-  console.log("| --- | ---: | ---: | ---: |");
+  print("\n| mode | answered/s | CPU µs per message (process) | socket thread µs per message |");
+  print("| --- | ---: | ---: | ---: |");
   for (const r of rows)
-    console.log(
+    print(
       `| ${r.mode} | ${Math.round(r.perSecond)} | ${r.cpuUsPerMessage.toFixed(1)} | ${r.socketThreadUsPerMessage.toFixed(1)} |`,
     );
   const one = rows[1]!;
-  console.log(
+  print(
     `\nThe socket's thread spends ${one.socketThreadUsPerMessage.toFixed(1)} µs per message dispatching: ` +
       `it alone could carry about ${Math.round(1e6 / one.socketThreadUsPerMessage)} messages/s for any number of workers.`,
   );

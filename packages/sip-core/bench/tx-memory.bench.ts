@@ -12,8 +12,8 @@
  * what finished transactions keep. Then every timer fires and the heap is measured again.
  */
 import { writeHeapSnapshot } from "node:v8";
-import { createResponse, parseMessage, TransactionLayer } from "../src/index.js";
-import type { SipMessage, SipRequest, SipResponse, TimerHandle, Timers, Transport } from "../src/index.js";
+import { createResponse, FakeTimers, parseMessage, TransactionLayer } from "../src/index.js";
+import type { SipMessage, SipRequest, SipResponse, Transport } from "../src/index.js";
 import { ACK, BROWSER_INVITE, BYE, OK_200, RINGING, TRYING } from "../src/conformance/browser-corpus.js";
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -22,35 +22,9 @@ const collect = gc;
 
 const N = Number(process.argv[2] ?? 20_000);
 
-/**
- * Real-timer stand-in: holds callbacks until cleared (like a Node Timeout), fires them on demand.
- * Its clock stands still while the calls run and jumps past every wait when they are fired.
- */
-class HeldTimers implements Timers {
-  readonly #live = new Map<number, () => void>();
-  #next = 1;
-  now = 0;
-  setTimer(_ms: number, fn: () => void): TimerHandle {
-    const id = this.#next++;
-    this.#live.set(id, fn);
-    return id;
-  }
-  clearTimer(handle: TimerHandle): void {
-    this.#live.delete(handle as number);
-  }
-  get pending(): number {
-    return this.#live.size;
-  }
-  /** Fires every timer (and whatever those set) until none is left. */
-  fireAll(): void {
-    while (this.#live.size > 0) {
-      this.now += 3_600_000;
-      for (const [id, fn] of [...this.#live]) {
-        this.#live.delete(id);
-        fn();
-      }
-    }
-  }
+/** Fires every timer (and whatever those set) until none is left: the clock jumps past every wait. */
+function fireAll(timers: FakeTimers): void {
+  while (timers.pending > 0) timers.advance(3_600_000);
 }
 
 const udp: Transport = { reliable: false, send(_m: SipMessage) {} };
@@ -116,10 +90,10 @@ function heap(): { used: number; buffers: number } {
   return { used: m.heapUsed, buffers: m.arrayBuffers };
 }
 
-const timers = new HeldTimers();
+const timers = new FakeTimers();
 const layer = new TransactionLayer({ timers, autoTryingMs: false });
 for (let i = 0; i < 200; i++) call(layer, -1 - i); // warm up the code, not the figures
-timers.fireAll();
+fireAll(timers);
 
 const before = heap();
 const cpu = process.cpuUsage();
@@ -130,7 +104,7 @@ const held = heap();
 if (process.env.TX_HEAP_SNAPSHOT) writeHeapSnapshot(process.env.TX_HEAP_SNAPSHOT);
 const live = layer.size;
 const pending = timers.pending;
-timers.fireAll();
+fireAll(timers);
 const after = heap();
 
 const kb = (bytes: number) => (bytes / 1024).toFixed(2);

@@ -12,6 +12,7 @@
  */
 import { writeHeapSnapshot } from "node:v8";
 import {
+  FakeTimers,
   getCallId,
   getCSeq,
   getTo,
@@ -19,8 +20,6 @@ import {
   TransactionLayer,
   type SipMessage,
   type SipRequest,
-  type TimerHandle,
-  type Timers,
 } from "@hookline/sip-core";
 import { addTenant, DOMAIN, tempDatabase } from "../registrar/test-support.js";
 import type { Flow } from "../transport/types.js";
@@ -34,31 +33,9 @@ const collect = gc;
 const N = Number(process.argv[2] ?? 5000);
 const print = (line: string) => void process.stdout.write(`${line}\n`);
 
-/** Real-timer stand-in: holds callbacks until cleared or fired; its clock moves when they fire. */
-class HeldTimers implements Timers {
-  readonly #live = new Map<number, () => void>();
-  #next = 1;
-  now = 0;
-  setTimer(_ms: number, fn: () => void): TimerHandle {
-    const id = this.#next++;
-    this.#live.set(id, fn);
-    return id;
-  }
-  clearTimer(handle: TimerHandle): void {
-    this.#live.delete(handle as number);
-  }
-  get pending(): number {
-    return this.#live.size;
-  }
-  fireAll(): void {
-    while (this.#live.size > 0) {
-      this.now += 3_600_000;
-      for (const [id, fn] of [...this.#live]) {
-        this.#live.delete(id);
-        fn();
-      }
-    }
-  }
+/** Fires every timer (and whatever those set) until none is left: the clock jumps past every wait. */
+function fireAll(timers: FakeTimers): void {
+  while (timers.pending > 0) timers.advance(3_600_000);
 }
 
 const alice: Flow = { transport: "udp", remoteAddress: "127.0.0.1", remotePort: 5070 };
@@ -98,8 +75,8 @@ const fromAlice = udpTo(alice);
 
 const temp = tempDatabase();
 const tenant = addTenant(temp.database, DOMAIN, { alice: "secret", bob: "hunter2" });
-const layerTimers = new HeldTimers();
-const b2buaTimers = new HeldTimers();
+const layerTimers = new FakeTimers();
+const b2buaTimers = new FakeTimers();
 const layer = new TransactionLayer({ timers: layerTimers, autoTryingMs: false });
 const recorder = new CallRecorder(temp.database.db, undefined);
 const b2bua = new B2bua({
@@ -196,8 +173,8 @@ function heap(): { heap: number; buffers: number } {
 }
 
 for (let i = 0; i < 100; i++) await call(-1 - i); // warm up the code, not the figures
-b2buaTimers.fireAll();
-layerTimers.fireAll();
+fireAll(b2buaTimers);
+fireAll(layerTimers);
 await recorder.flush();
 
 const before = heap();
@@ -212,9 +189,9 @@ const dialogs = b2bua.dialogs.size;
 const transactions = layer.size;
 const invites = b2bua.pendingInvites;
 const pending = { b2bua: b2buaTimers.pending, layer: layerTimers.pending };
-b2buaTimers.fireAll();
+fireAll(b2buaTimers);
 const withoutDialogs = heap();
-layerTimers.fireAll();
+fireAll(layerTimers);
 const after = heap();
 
 type Heap = ReturnType<typeof heap>;
