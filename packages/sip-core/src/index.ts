@@ -38,6 +38,7 @@ export type { DigestParseError, DigestParseErrorCode, DigestParseResult } from "
 
 // Messages: parse, frame, serialize (RFC 3261 §7, §18.3; RFC 7118 §5 for WebSocket).
 /** Parses one datagram / WebSocket message; never throws (RFC 3261 §7, §18.3; RFC 4475 §3.1). */
+export { ownString } from "./message/own-string.js";
 export { parseMessage } from "./message/parse.js";
 export type { ParseMessageResult } from "./message/parse.js";
 /** Frames messages on a TCP/TLS stream by Content-Length, skipping CRLF keep-alives (RFC 3261 §18.3, RFC 5626 §3.5.1). */

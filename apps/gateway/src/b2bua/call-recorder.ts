@@ -23,12 +23,11 @@ import type {
   MediaInfo,
   MessageDirection,
 } from "@hookline/callbacks";
-import { getCallId, type SipMessage, type SipRequest, type SipResponse } from "@hookline/sip-core";
+import { getCallId, ownString, type SipMessage, type SipRequest, type SipResponse } from "@hookline/sip-core";
 import { log } from "@hookline/log";
 import { ChallengedInvites } from "./challenged-invites.js";
 import { describe, withoutNonces } from "./message-info.js";
 import type { HookEntry } from "./ports.js";
-import { ownString } from "./sip-helpers.js";
 
 const callsLog = log.child({ component: "calls" });
 

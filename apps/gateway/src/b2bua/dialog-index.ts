@@ -14,6 +14,7 @@ import {
   getFrom,
   getCSeq,
   getTo,
+  ownString,
   parseMessage,
   type ServerTransaction,
   type SipMessage,
@@ -30,7 +31,6 @@ import type { Flow } from "../transport/types.js";
 import type { Attempt, Call } from "./call.js";
 import type { CallRecord, CallRecorder } from "./call-recorder.js";
 import type { Leg } from "./leg.js";
-import { ownString } from "./sip-helpers.js";
 
 export interface EndedLeg {
   readonly kind: "ended-leg";

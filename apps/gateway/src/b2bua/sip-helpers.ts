@@ -48,12 +48,3 @@ export function xHeaders(m: SipRequest | SipResponse): Record<string, string> {
   }
   return out;
 }
-
-/**
- * A string of its own: one flat copy of `s`. A value taken from a parsed message (a URI, a Call-ID)
- * is a V8 sliced string that keeps the whole message text alive; what outlives the message (a
- * call's record, an ended leg kept for 64*T1) takes a copy instead.
- */
-export function ownString(s: string): string {
-  return JSON.parse(JSON.stringify(s)) as string;
-}

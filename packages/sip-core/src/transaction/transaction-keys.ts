@@ -17,17 +17,6 @@ function sentBy(via: Via): string {
 
 export type KeyResult = { ok: true; key: string } | { ok: false; reason: string };
 
-/**
- * A key as a string of its own, for a map that keeps it: one flat string of exactly its
- * characters. Concatenated from values sliced out of the parsed message, a key would keep the whole
- * message text alive as long as its transaction (a V8 sliced string holds its parent); a substring
- * of the concatenation would still be a sliced string, 32 bytes more per transaction. A JSON round
- * trip builds a fresh flat string. Keys only looked up are never copied.
- */
-export function ownKey(key: string): string {
-  return JSON.parse(JSON.stringify(key)) as string;
-}
-
 /** Key of the client transaction a message belongs to (§17.1.3). */
 export function clientKey(message: SipRequest | SipResponse): KeyResult {
   const via = getTopVia(message);

@@ -13,7 +13,8 @@ import { NonInviteServerTransaction } from "./non-invite-server-transaction.js";
 import type { NonInviteServerState } from "./non-invite-server-transaction.js";
 import type { EventMap } from "./emitter.js";
 import type { TransactionContext, TransactionEvents } from "./transaction-base.js";
-import { clientKey, hasMagicCookie, ownKey, rfc2543AckKeyOfInvite, serverKey } from "./transaction-keys.js";
+import { ownString } from "../message/own-string.js";
+import { clientKey, hasMagicCookie, rfc2543AckKeyOfInvite, serverKey } from "./transaction-keys.js";
 import type { Transport } from "./transport.js";
 import { hasClock, WaitQueue } from "./wait-queue.js";
 
@@ -142,7 +143,7 @@ export class TransactionLayer {
         "SIP_ERR_DUPLICATE_TRANSACTION",
       );
     }
-    const id = ownKey(key.key);
+    const id = ownString(key.key);
     const transaction: ClientTransaction =
       request.method === "INVITE"
         ? new InviteClientTransaction(id, request, this.#context, transport)
@@ -174,7 +175,7 @@ export class TransactionLayer {
       existing.receiveRequest(request);
       return { kind: "absorbed", transaction: existing };
     }
-    const id = ownKey(key.key);
+    const id = ownString(key.key);
     let transaction: ServerTransaction;
     if (request.method === "INVITE") {
       const invite = new InviteServerTransaction(id, request, this.#context, transport, {
@@ -183,7 +184,7 @@ export class TransactionLayer {
       transaction = invite;
       const rfc2543 = hasMagicCookie(request) ? undefined : rfc2543AckKeyOfInvite(request);
       if (rfc2543 !== undefined) {
-        const ackKey = ownKey(rfc2543);
+        const ackKey = ownString(rfc2543);
         this.#rfc2543Acks.set(ackKey, invite);
         invite.on("transaction.terminated", () => {
           if (this.#rfc2543Acks.get(ackKey) === invite) this.#rfc2543Acks.delete(ackKey);
