@@ -18,7 +18,6 @@ import {
   type InviteServerTransaction,
   type ServerTransaction,
   type SipRequest,
-  type SipResponse,
 } from "@hookline/sip-core";
 import type { Flow } from "../transport/types.js";
 import { Call } from "./call.js";
@@ -28,8 +27,7 @@ import { defaultRouter } from "./default-route.js";
 import { answerLate, answerLateCancel, DialogIndex, isEnded, type EndedLeg } from "./dialog-index.js";
 import { Dialer } from "./dialer.js";
 import { Forker } from "./forking.js";
-import { relayInDialog } from "./in-dialog-relay.js";
-import { infoDigit } from "./dtmf-info.js";
+import { inDialogRequest, type RelayDeps } from "./in-dialog-relay.js";
 import { Leg } from "./leg.js";
 import { passThroughMedia, type MediaPort } from "./media-port.js";
 import type {
@@ -40,7 +38,7 @@ import type {
   OriginateInput,
   TenantDomain,
 } from "./ports.js";
-import { contentTypeOf, isSdp, parseSip, passThroughHeaders, text, xHeaders } from "./sip-helpers.js";
+import { contentTypeOf, isSdp, parseSip, text, xHeaders } from "./sip-helpers.js";
 import { mediaRefusal, offeredCodecs, warningValue } from "./sdp-codecs.js";
 
 export type {
@@ -59,6 +57,7 @@ export class B2bua {
   readonly #dialer: Dialer;
   readonly #router: CallRouter;
   readonly #controlDeps: CallControlDeps;
+  readonly #relayDeps: RelayDeps;
   readonly #dialogs: DialogIndex;
   /** A caller's INVITE transaction → its call, or what is kept of its leg once the call ended. */
   readonly #byInviteTx = new Map<InviteServerTransaction, Call | EndedLeg>();
@@ -83,6 +82,13 @@ export class B2bua {
       dial: (call, request, firstParty) => this.#dialer.dial(call, request, firstParty),
       finish: (call, ending) => this.#finish(call, ending),
       recorder: options.recorder,
+    };
+    this.#relayDeps = {
+      layer: options.layer,
+      recorder: options.recorder,
+      media: this.#media,
+      transportFor: (flow) => options.transportFor(flow),
+      finish: (call, ending) => this.#finish(call, ending),
     };
   }
 
@@ -286,7 +292,7 @@ export class B2bua {
 
   // ─── in-dialog requests ──────────────────────────────────────────────────
 
-  /** A request with a To tag: BYE ends the call, others are relayed to the other leg. */
+  /** A request with a To tag: answered by its call (in-dialog-relay.ts) or what is kept of it. */
   onInDialog(req: SipRequest, tx: ServerTransaction): void {
     const found = this.#dialogs.find(req);
     if (!found) {
@@ -294,57 +300,7 @@ export class B2bua {
       return;
     }
     if (isEnded(found)) return answerLate(found, req, tx, this.#o.recorder);
-    const { call, leg } = found;
-    this.#o.recorder.message(call.record, leg.id, "received", req);
-    const reply = (
-      status: number,
-      reason?: string,
-      from?: SipResponse,
-      body?: Uint8Array,
-      headers: HeaderInput[] = [],
-    ) => {
-      const res = createResponse(req, status, reason, {
-        headers: [["Contact", leg.contact], ...(from ? passThroughHeaders(from) : []), ...headers],
-        ...(from && from.body.length > 0 && { body: body ?? from.body, ...contentTypeOf(from) }),
-      });
-      this.#o.recorder.message(call.record, leg.id, "sent", res);
-      try {
-        tx.respond(res);
-      } catch (err) {
-        // The transaction ended meanwhile (shutdown, a late relayed answer): nothing to answer.
-        call.log.warn({ method: req.method, status, err: (err as Error).message }, "response not sent");
-      }
-    };
-    // RFC 3261 §12.2.2: out-of-order CSeq → 500; a target refresh updates the remote target.
-    const checked = leg.dialog?.receiveRequest(req);
-    if (checked && !checked.ok) return reply(checked.status, checked.reason);
-    if (req.method === "BYE") {
-      reply(200, "OK");
-      const endReason = leg === call.a ? "caller-hangup" : "callee-hangup";
-      this.#finish(call, { status: 487, reason: "Request Terminated", endReason, by: leg });
-      return;
-    }
-    const other = call.other(leg);
-    if (!other || other.state !== "confirmed" || call.ended)
-      return reply(481, "Call/Transaction Does Not Exist");
-    const digit = req.method === "INFO" ? infoDigit(req) : undefined;
-    if (digit) this.#o.recorder.dtmf(call.record, { legId: leg.id, ...digit, method: "info" });
-    relayInDialog(
-      {
-        layer: this.#o.layer,
-        recorder: this.#o.recorder,
-        media: this.#media,
-        transportFor: (flow) => this.#o.transportFor(flow),
-      },
-      call,
-      leg,
-      other,
-      req,
-      reply,
-    ).catch((err: unknown) => {
-      call.log.error({ err, method: req.method }, "in-dialog request not relayed");
-      reply(500, "Server Internal Error");
-    });
+    inDialogRequest(this.#relayDeps, found.call, found.leg, req, tx);
   }
 
   // ─── endings ──────────────────────────────────────────────────────────────
