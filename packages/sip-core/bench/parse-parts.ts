@@ -8,7 +8,7 @@
  */
 import { parseMessage } from "../src/index.js";
 import { BROWSER_INVITE } from "../src/conformance/browser-corpus.js";
-import { parseAuthValueAt } from "../src/headers/auth.js";
+import { parseAuthValue, parseAuthValueAt } from "../src/headers/auth.js";
 import { STRICT_PARSERS } from "../src/headers/typed.js";
 import { isPlainSipUriAt } from "../src/uri/uri.js";
 import { parseAndTouch, touchSink } from "./parse-touch.js";
@@ -51,6 +51,12 @@ for (const h of framed.message.headers) {
     () => void (sink += p(h.value, bytes, off).ok ? 1 : 0),
   ]);
 }
+
+const credentials = framed.message.headers.find((h) => h.key === "proxy-authorization")?.value ?? "";
+cases.push([
+  "  Proxy-Authorization from a string (parseAuthValue)",
+  () => void (sink += parseAuthValue(credentials, "proxy-authorization").ok ? 1 : 0),
+]);
 
 function frame(): void {
   const r = parseMessage(bytes, { strict: false });
