@@ -75,6 +75,41 @@ export function lookupName(b: Uint8Array, start: number, end: number, h: number)
   }
 }
 
+/**
+ * Entries by the first byte of their usual spelling (`V`: Via, `v`: the compact Via), in table
+ * order (the headers of every request first): `BY_FIRST[BY_FIRST_AT[c] .. BY_FIRST_AT[c + 1])`.
+ */
+const BY_FIRST_AT = new Int16Array(129);
+const BY_FIRST = new Int16Array(KEYS.length);
+for (let c = 0, k = 0; c < 128; c++) {
+  BY_FIRST_AT[c] = k;
+  for (let e = 0; e < KEYS.length; e++) if ((USUAL[e] as string).charCodeAt(0) === c) BY_FIRST[k++] = e;
+  BY_FIRST_AT[c + 1] = k;
+}
+
+/**
+ * The entry whose usual spelling (`Via`, `Call-ID`, `v`) starts the line `b[start, end)` and is
+ * followed at once by the colon, or -1: then the line is anything else (another case, whitespace
+ * before the colon, RFC 3261 §7.3.1; an unknown or malformed name) and the caller takes
+ * {@link lookupName}'s way. One comparison pass, no hash: the usual spelling is a token, so bytes
+ * equal to it are token characters.
+ */
+export function usualNameAt(b: Uint8Array, start: number, end: number): number {
+  const c0 = b[start] as number;
+  if (c0 >= 128) return -1;
+  const last = BY_FIRST_AT[c0 + 1] as number;
+  for (let k = BY_FIRST_AT[c0] as number; k < last; k++) {
+    const e = BY_FIRST[k] as number;
+    const len = LEN[e] as number;
+    if (start + len >= end || b[start + len] !== 0x3a) continue;
+    const at = AT[e] as number;
+    let i = 1;
+    while (i < len && b[start + i] === USUAL_CODES[at + i]) i++;
+    if (i === len) return e;
+  }
+  return -1;
+}
+
 /** Number of entries (entries are `0 .. entryCount() - 1`). */
 export function entryCount(): number {
   return KEYS.length;
@@ -88,4 +123,9 @@ export function entryKey(e: number): string {
 /** The interned usual spelling of entry `e` (`Via`, `Call-ID`, `v`). */
 export function entryUsual(e: number): string {
   return USUAL[e] as string;
+}
+
+/** The length of entry `e`'s name. */
+export function entryLength(e: number): number {
+  return LEN[e] as number;
 }

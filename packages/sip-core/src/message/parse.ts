@@ -4,7 +4,15 @@
  */
 import { HeaderLine } from "../headers/header-line.js";
 import { headerKey } from "../headers/header-names.js";
-import { entryCount, entryKey, entryUsual, lookupName, nameHashStep } from "../headers/name-table.js";
+import {
+  entryCount,
+  entryKey,
+  entryLength,
+  entryUsual,
+  lookupName,
+  nameHashStep,
+  usualNameAt,
+} from "../headers/name-table.js";
 import { TOKEN, trimWs } from "../headers/scan.js";
 import { STRICT_PARSERS, STRICT_VALIDATORS } from "../headers/typed.js";
 import type { Parser, Validator } from "../headers/typed.js";
@@ -193,20 +201,30 @@ export function parseMessage(input: Uint8Array | string, options?: ParseOptions)
       hasPending = false;
     }
     if (atEnd) break;
-    // field-name = token (RFC 3261 §7.3.1, §25.1): check the characters and hash the name for
-    // the interned-name table in one pass, then HCOLON = *( SP / HTAB ) ":".
+    // field-name = token (RFC 3261 §7.3.1, §25.1): the usual spelling of a known name directly
+    // followed by the colon is recognised in one pass; anything else has its characters checked
+    // and its name hashed for the interned-name table in one pass, then HCOLON = *( SP / HTAB ) ":".
     let nameEnd = pos;
-    let hash = 0;
-    while (nameEnd < end) {
-      const c = hb[ho + nameEnd] as number;
-      if (TOKEN[c] !== 1) break; // a byte: TOKEN has 256 entries
-      hash = nameHashStep(hash, c);
-      nameEnd++;
+    let colon: number;
+    let found = -1;
+    const usual = usualNameAt(hb, ho + pos, ho + end);
+    if (usual >= 0) {
+      nameEnd = colon = pos + entryLength(usual);
+      found = 2 * usual + 1;
+    } else {
+      let hash = 0;
+      while (nameEnd < end) {
+        const c = hb[ho + nameEnd] as number;
+        if (TOKEN[c] !== 1) break; // a byte: TOKEN has 256 entries
+        hash = nameHashStep(hash, c);
+        nameEnd++;
+      }
+      colon = nameEnd;
+      while (colon < end && (hb[ho + colon] === 0x20 || hb[ho + colon] === 0x09)) colon++;
+      if (nameEnd > pos && colon < end && hb[ho + colon] === 0x3a)
+        found = lookupName(hb, ho + pos, ho + nameEnd, hash);
     }
-    let colon = nameEnd;
-    while (colon < end && (hb[ho + colon] === 0x20 || hb[ho + colon] === 0x09)) colon++;
     if (nameEnd > pos && colon < end && hb[ho + colon] === 0x3a) {
-      const found = lookupName(hb, ho + pos, ho + nameEnd, hash);
       if (found >= 0) {
         pendingName = (found & 1) === 1 ? entryUsual(found >> 1) : head.slice(pos, nameEnd);
         pendingKey = entryKey(found >> 1);
