@@ -58,3 +58,21 @@ describe("RFC 3261 §20.7 §20.28 credentials from a string (stand-ins in a reus
     }
   });
 });
+
+describe("RFC 3261 §25.1 auth-param names in any case and spacing (RFC 3261 §7.3.1)", () => {
+  it("reads the same params whether the names are written as usual or not", () => {
+    const usual = value(parseAuthValue('Digest username="a", realm="r", nonce="n", nc=00000001, qop=auth'));
+    for (const odd of [
+      'Digest USERNAME="a", Realm="r", NONCE="n", Nc=00000001, qoP=auth',
+      'Digest username ="a", realm\t= "r" , nonce  =  "n",nc =00000001,qop=auth',
+      'digest username="a",realm="r",nonce="n",nc=00000001,qop=auth',
+    ]) {
+      const a = value(parseAuthValue(odd));
+      expect([...a.params], odd).toEqual([...usual.params]);
+    }
+  });
+  it("keeps unknown names, lower-cased, and names that only start like a known one", () => {
+    const a = value(parseAuthValue('Digest nonces="x", X-Custom=1, uri2="u", realm="r"'));
+    expect([...a.params.keys()]).toEqual(["nonces", "x-custom", "uri2", "realm"]);
+  });
+});

@@ -5,7 +5,7 @@
  */
 import { fail, ok, type SipResult } from "../message/errors.js";
 import { scanQuotedAt, scanTokenAt, shadowOnce, skipWsAt } from "./byte-scan.js";
-import { internHashStep, internTable } from "./intern-table.js";
+import { internBefore, internHashStep, internTable } from "./intern-table.js";
 import { LIST, lazyParams, MAP } from "./param-list.js";
 import { quote, TOKEN, unquote } from "./scan.js";
 
@@ -46,17 +46,22 @@ export function parseAuthValueAt(s: string, b: Uint8Array, o: number, header: st
   if (i === sEnd) return fail("SIP_ERR_HEADER", `${header}: expected whitespace after scheme`, header);
   for (;;) {
     i = skipWsAt(b, o, i, n);
-    // The name's token characters checked and its hash for the intern table folded in one pass.
+    // The usual `name=` in one pass; any other name has its token characters checked and its
+    // hash for the intern table folded in one pass.
+    let name = USUAL_AUTH_PARAMS(b, o + i, o + n);
     let nEnd = i;
-    let hash = 0;
-    while (nEnd < n) {
-      const c = b[o + nEnd] as number;
-      if (TOKEN[c] !== 1) break;
-      hash = internHashStep(hash, c);
-      nEnd++;
+    if (name !== undefined) nEnd += name.length;
+    else {
+      let hash = 0;
+      while (nEnd < n) {
+        const c = b[o + nEnd] as number;
+        if (TOKEN[c] !== 1) break;
+        hash = internHashStep(hash, c);
+        nEnd++;
+      }
+      if (nEnd === i) return fail("SIP_ERR_HEADER", `${header}: malformed auth-param`, header);
+      name = AUTH_PARAMS(b, o + i, o + nEnd, hash) ?? s.slice(i, nEnd).toLowerCase();
     }
-    if (nEnd === i) return fail("SIP_ERR_HEADER", `${header}: malformed auth-param`, header);
-    const name = AUTH_PARAMS(b, o + i, o + nEnd, hash) ?? s.slice(i, nEnd).toLowerCase();
     i = skipWsAt(b, o, nEnd, n);
     if (i >= n || b[o + i] !== 0x3d)
       return fail("SIP_ERR_HEADER", `${header}: expected = after ${name}`, header);
@@ -113,7 +118,7 @@ function isDigestAt(b: Uint8Array, o: number, i: number, j: number): boolean {
 }
 
 /** RFC 3261 §25.1 / RFC 7616 §3.4 parameter names, interned (no slice, no lower-casing for them). */
-const AUTH_PARAMS = internTable([
+const AUTH_PARAM_NAMES = [
   "username",
   "realm",
   "nonce",
@@ -127,7 +132,10 @@ const AUTH_PARAMS = internTable([
   "stale",
   "domain",
   "userhash",
-]);
+];
+const AUTH_PARAMS = internTable(AUTH_PARAM_NAMES);
+/** The same names written as usual, directly followed by `=` (RFC 7616 §3.4 examples). */
+const USUAL_AUTH_PARAMS = internBefore(AUTH_PARAM_NAMES, 0x3d);
 
 /** Params that RFC 7616 / RFC 3261 §25.1 write as tokens, not quoted strings. */
 const UNQUOTED = new Set(["algorithm", "stale", "nc"]);

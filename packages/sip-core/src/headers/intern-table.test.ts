@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { internHashStep, internTable } from "./intern-table.js";
+import { internBefore, internHashStep, internTable } from "./intern-table.js";
 
 const bytes = (s: string): Uint8Array => Buffer.from(s, "latin1");
 
@@ -35,5 +35,43 @@ describe("RFC 3261 §7.3.1 case-insensitive names: intern table", () => {
   });
   it("refuses upper-case words (the fold would never match them)", () => {
     expect(() => internTable(["Tag"])).toThrow(TypeError);
+  });
+});
+
+describe("RFC 3261 §25.1 auth-param names as usually written: name directly before =", () => {
+  const before = internBefore(["nonce", "nc", "uri", "userhash", "x-a.b+c"], 0x3d);
+  it("finds a word written as given and directly followed by =, inside a larger buffer", () => {
+    const b = bytes(', nonce="1", nc=2,uri="u",userhash=t,x-a.b+c=1');
+    expect([before(b, 2, b.length), before(b, 13, b.length), before(b, 18, b.length)]).toEqual([
+      "nonce",
+      "nc",
+      "uri",
+    ]);
+    expect([before(b, 26, b.length), before(b, 37, b.length)]).toEqual(["userhash", "x-a.b+c"]);
+  });
+  it("leaves any other spelling to the caller (undefined)", () => {
+    for (const s of [
+      "Nonce=1",
+      "NC=1",
+      "nonce =1",
+      "nonce\t=1",
+      "noncex=1",
+      "nonc=1",
+      "n=1",
+      "nc",
+      "=1",
+      "\u00e9=1",
+    ]) {
+      const b = bytes(s);
+      expect(before(b, 0, b.length), s).toBeUndefined();
+    }
+  });
+  it("does not read the = past the end of the range", () => {
+    const b = bytes("nc=1");
+    expect([before(b, 0, 2), before(b, 0, 3)]).toEqual([undefined, "nc"]);
+  });
+  it("refuses upper-case and empty words", () => {
+    expect(() => internBefore(["Nc"], 0x3d)).toThrow(TypeError);
+    expect(() => internBefore([""], 0x3d)).toThrow(TypeError);
   });
 });

@@ -59,3 +59,41 @@ export function internTable(words: readonly string[]): InternLookup {
     }
   };
 }
+
+/**
+ * A lookup `b[start, end)` → the word that starts it exactly as written (lower case) and is
+ * followed at once by the byte `next` (inside the range), or undefined: then the caller scans the
+ * name and asks the {@link internTable} (another case, whitespace before `next`, another name).
+ * One comparison pass and no hash for the usual spelling; the words are lower-case tokens, so
+ * bytes equal to them are token characters.
+ */
+export type InternBefore = (b: Uint8Array, start: number, end: number) => string | undefined;
+
+export function internBefore(words: readonly string[], next: number): InternBefore {
+  // Words by first byte: `order[at[c] .. at[c + 1])`, in the order given (the usual ones first).
+  const at = new Int16Array(129);
+  const order: string[] = [];
+  for (let c = 0; c < 128; c++) {
+    at[c] = order.length;
+    for (const w of words) if (w.charCodeAt(0) === c) order.push(w);
+    at[c + 1] = order.length;
+  }
+  const codes = order.map((w) => Uint8Array.from(w, (ch) => ch.charCodeAt(0)));
+  for (const w of words) {
+    if (w.length === 0 || w !== w.toLowerCase()) throw new TypeError(`words are lower-case: ${w}`);
+  }
+  return (b, start, end) => {
+    const c0 = b[start] as number;
+    if (c0 >= 128) return undefined;
+    const last = at[c0 + 1] as number;
+    for (let k = at[c0] as number; k < last; k++) {
+      const w = codes[k] as Uint8Array;
+      const n = w.length;
+      if (start + n >= end || b[start + n] !== next) continue;
+      let i = 1;
+      while (i < n && b[start + i] === w[i]) i++;
+      if (i === n) return order[k];
+    }
+    return undefined;
+  };
+}
