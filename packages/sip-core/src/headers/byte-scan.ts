@@ -69,10 +69,19 @@ export function isTokenAt(b: Uint8Array, o: number, i: number, j: number): boole
   return j > i && scanTokenAt(b, o, i, j) === j;
 }
 
-/** RFC 3261 §25.1 `word` (token characters and ( ) < > : \\ " / [ ] ? { }), non-empty: Call-ID. */
-export function isWordAt(b: Uint8Array, o: number, i: number, j: number): boolean {
+/**
+ * Whether `[i, j)` is `word [ "@" word ]` (RFC 3261 §25.1 callid; `word` is token characters and
+ * ( ) < > : \\ " / [ ] ? { }): in one pass, at most one `@`, with a non-empty word on either side.
+ */
+export function isCallIdAt(b: Uint8Array, o: number, i: number, j: number): boolean {
   if (j <= i) return false;
-  for (let k = i; k < j; k++) if (WORD[b[o + k] as number] !== 1) return false;
+  let at = -1;
+  for (let k = i; k < j; k++) {
+    const c = b[o + k] as number;
+    if (WORD[c] === 1) continue;
+    if (c !== 0x40 || at >= 0 || k === i || k === j - 1) return false;
+    at = k;
+  }
   return true;
 }
 

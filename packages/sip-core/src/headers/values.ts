@@ -3,7 +3,7 @@ import { fail, ok, type SipResult } from "../message/errors.js";
 import {
   equalsLowerAt,
   isTokenAt,
-  isWordAt,
+  isCallIdAt,
   parseParamsAt,
   parseUintAt,
   scanDigitsAt,
@@ -78,11 +78,9 @@ export function parseCallId(s: string): SipResult<string> {
 
 /** {@link parseCallId} over byte stand-ins (see `byte-scan.ts`). */
 export function parseCallIdAt(s: string, b: Uint8Array, o: number): SipResult<string> {
-  const n = s.length;
-  let at = 0;
-  while (at < n && b[o + at] !== 0x40) at++;
-  const valid = at === n ? isWordAt(b, o, 0, n) : isWordAt(b, o, 0, at) && isWordAt(b, o, at + 1, n);
-  return valid ? ok(s) : fail("SIP_ERR_HEADER", "Call-ID: not word[@word]", "call-id");
+  return isCallIdAt(b, o, 0, s.length)
+    ? ok(s)
+    : fail("SIP_ERR_HEADER", "Call-ID: not word[@word]", "call-id");
 }
 
 /** Max-Forwards 0..255 (RFC 3261 §20.22; RFC 4475 §3.1.2.4). */
