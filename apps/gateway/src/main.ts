@@ -2,6 +2,7 @@
  * `npm start`: one Hookline process on the embedded defaults (SPEC §2). `npm start` runs this
  * module's bundle (scripts/build-gateway.mjs) on plain node; `npm run dev` runs it from source.
  */
+import "./heap-growth.js"; // first: before any heap grows
 import { ConfigError, loadConfig } from "./config.js";
 import type { Config } from "./config.js";
 import { NodeIdInUseError } from "./cluster/presence.js";
