@@ -38,7 +38,6 @@ export type { DigestParseError, DigestParseErrorCode, DigestParseResult } from "
 
 // Messages: parse, frame, serialize (RFC 3261 §7, §18.3; RFC 7118 §5 for WebSocket).
 /** Parses one datagram / WebSocket message; never throws (RFC 3261 §7, §18.3; RFC 4475 §3.1). */
-export { ownString } from "./message/own-string.js";
 export { parseMessage } from "./message/parse.js";
 export type { ParseMessageResult } from "./message/parse.js";
 /** Frames messages on a TCP/TLS stream by Content-Length, skipping CRLF keep-alives (RFC 3261 §18.3, RFC 5626 §3.5.1). */
@@ -47,6 +46,8 @@ export { StreamFramer } from "./message/framer.js";
 export { serializeMessage, serializeMessageToString } from "./message/serialize.js";
 /** Typed parse errors with stable `SIP_ERR_*` codes and the partial message needed to answer 400. */
 export { SipParseError } from "./message/errors.js";
+/** A flat copy of a string sliced from a parsed message, for what outlives the message. */
+export { ownString } from "./message/own-string.js";
 export type { PartialMessage, SipParseErrorCode, SipResult } from "./message/errors.js";
 export { DEFAULT_LIMITS } from "./message/limits.js";
 /** To, From, CSeq, Call-ID and Via must be in every request (RFC 3261 §8.1.1); 400 otherwise. */

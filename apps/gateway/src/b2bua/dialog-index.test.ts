@@ -83,6 +83,7 @@ async function fromAlice(b: B2bua, req: SipRequest): Promise<number[]> {
 /**
  * The fake clock, but a cleared timer lets go of its function at once, as Node's clearTimeout does
  * (FakeTimers drops cleared timers lazily, which would keep their closures reachable meanwhile).
+ * With the clock's time, as the gateway's timers have: ended legs wait in the index's queue.
  */
 function forgetfulClock(): Timers {
   const fns = new Map<TimerHandle, () => void>();
@@ -100,6 +101,9 @@ function forgetfulClock(): Timers {
     clearTimer: (handle) => {
       fns.delete(handle);
       clock.clearTimer(handle);
+    },
+    get now() {
+      return clock.now;
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * For tests of roles as separate processes (SPEC §2): real `npm start` entry points (the bundle of
- * main.ts, bundle-test-support.ts) on 127.0.0.1 with short heartbeats, their REST API, and SIGKILL as a crash. Every wait polls until
- * a bound; nothing asserts on wall time.
+ * main.ts, bundle-test-support.ts) on 127.0.0.1 with short heartbeats, their REST API, and SIGKILL
+ * as a crash. Every wait polls until a bound; nothing asserts on wall time.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import dgram from "node:dgram";
